@@ -1,0 +1,136 @@
+# Corral's own C: the product binaries (static, musl) and the unit tests.
+#
+#   make            build every program whose main.c exists into out/bin/
+#   make check      unit tests, host compiler with ASan/UBSan (no KVM needed)
+#   make fuzz       libFuzzer targets (clang) into out/fuzz/
+#   make fuzz-run   run each fuzz target for FUZZ_SECONDS seconds
+#
+# Layout rule: every program lives in one directory; its main() is in main.c
+# of that directory, so everything else in it can be linked into unit tests
+# and fuzz targets.  Code shared by several programs lives in hypervisor/lib.
+
+VERSION := $(shell cat VERSION)
+OUT     ?= out
+
+# --- product build: static musl --------------------------------------------
+MUSL_CC ?= musl-gcc
+WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -Wno-unused-parameter
+DEFS    := -D_GNU_SOURCE -DCORRAL_VERSION='"$(VERSION)"'
+INCS    := -Ihypervisor/lib
+# musl ships no Linux UAPI headers; point at the host's (linux/kvm.h etc).
+MUSL_INC := $(OUT)/musl-include
+PROD_CFLAGS  := $(WARN) $(DEFS) $(INCS) -isystem $(MUSL_INC) -Os -g0 \
+                -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables
+PROD_LDFLAGS := -static -Wl,--gc-sections -s -pthread
+
+# ncurses (static, musl) is built by build.sh; corral-setup needs it.
+NCURSES_PREFIX ?= $(OUT)/third-party/ncurses
+
+# program name -> source directory
+DIR_corral-vmm     := hypervisor/vmm
+DIR_corrald        := hypervisor/corrald
+DIR_corral         := hypervisor/cli
+DIR_corral-setup   := console-ui
+DIR_corral-install := initramfs/installer
+LIBS_corral-setup  := -L$(NCURSES_PREFIX)/lib -lncursesw
+CFLAGS_corral-setup := -I$(NCURSES_PREFIX)/include -I$(NCURSES_PREFIX)/include/ncursesw
+
+ALL_PROGRAMS := corral-vmm corrald corral corral-setup corral-install
+# Only programs that exist yet; corral-setup only when ncurses is built.
+PROGRAMS := $(foreach p,$(ALL_PROGRAMS),$(if $(wildcard $(DIR_$(p))/main.c),$(p)))
+ifeq ($(wildcard $(NCURSES_PREFIX)/lib/libncursesw.a),)
+PROGRAMS := $(filter-out corral-setup,$(PROGRAMS))
+endif
+
+LIB_SRCS := $(wildcard hypervisor/lib/*.c)
+srcs_of   = $(wildcard $(DIR_$(1))/*.c)
+# Sources without main(): what unit tests and fuzz targets may link.
+TESTABLE_SRCS := $(LIB_SRCS) $(foreach p,$(ALL_PROGRAMS),\
+                   $(filter-out %/main.c,$(call srcs_of,$(p))))
+TESTABLE_SRCS := $(filter-out console-ui/%,$(TESTABLE_SRCS))
+
+.PHONY: all check fuzz fuzz-run clean
+all: $(addprefix $(OUT)/bin/,$(PROGRAMS))
+
+$(MUSL_INC)/.stamp:
+	@mkdir -p $(MUSL_INC)
+	@ln -sfn /usr/include/linux $(MUSL_INC)/linux
+	@ln -sfn /usr/include/asm-generic $(MUSL_INC)/asm-generic
+	@ln -sfn /usr/include/x86_64-linux-gnu/asm $(MUSL_INC)/asm
+	@touch $@
+
+$(OUT)/musl/%.o: %.c $(MUSL_INC)/.stamp
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(PROD_CFLAGS) $(CFLAGS_$(PROG)) -MMD -MP -c $< -o $@
+
+define program_rule
+$(OUT)/bin/$(1): PROG := $(1)
+$(OUT)/bin/$(1): $(patsubst %.c,$(OUT)/musl/%.o,$(call srcs_of,$(1)) $(LIB_SRCS))
+	@mkdir -p $$(dir $$@)
+	$(MUSL_CC) $(PROD_LDFLAGS) -o $$@ $$^ $(LIBS_$(1))
+$(patsubst %.c,$(OUT)/musl/%.o,$(call srcs_of,$(1))): PROG := $(1)
+endef
+$(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
+
+# --- unit tests: host compiler, ASan + UBSan --------------------------------
+HOST_CC     ?= cc
+SAN         := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+HOST_CFLAGS := $(WARN) $(DEFS) $(INCS) -Itests/unit -O1 -g $(SAN)
+UNIT_TESTS  := $(patsubst tests/unit/%.c,$(OUT)/host/tests/%,$(wildcard tests/unit/test_*.c))
+HOST_LIB    := $(OUT)/host/libcorral-testable.a
+
+$(OUT)/host/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(HOST_LIB): $(patsubst %.c,$(OUT)/host/%.o,$(TESTABLE_SRCS))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(OUT)/host/tests/%: tests/unit/%.c tests/unit/check.h $(HOST_LIB)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(HOST_LIB) -pthread
+
+check: $(UNIT_TESTS)
+	@test -n "$(UNIT_TESTS)" || { echo "make check: no unit tests found"; exit 1; }
+	@pass=0; fail=0; \
+	for t in $(UNIT_TESTS); do \
+	  if ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; then \
+	    pass=$$((pass+1)); else echo "FAILED: $$t"; fail=$$((fail+1)); fi; \
+	done; \
+	echo "unit test programs: $$pass passed, $$fail failed"; test $$fail -eq 0
+
+# --- fuzz targets: clang + libFuzzer ----------------------------------------
+FUZZ_CC      ?= clang
+FUZZ_CFLAGS  := $(WARN) $(DEFS) $(INCS) -O1 -g -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 20
+
+$(OUT)/fuzzobj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(OUT)/fuzz/%: tests/fuzz/%.c $(patsubst %.c,$(OUT)/fuzzobj/%.o,$(TESTABLE_SRCS))
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(WARN) $(DEFS) $(INCS) -O1 -g -fsanitize=fuzzer,address,undefined \
+	  -o $@ $^ -pthread
+
+fuzz: $(FUZZ_TARGETS)
+
+# Each target runs for a bounded time from its seed corpus; a crash fails.
+fuzz-run: $(FUZZ_TARGETS)
+	@for t in $(FUZZ_TARGETS); do \
+	  name=$$(basename $$t); seeds=tests/fuzz/corpus/$$name; \
+	  work=$(OUT)/fuzz-corpus/$$name; mkdir -p $$work; \
+	  echo "fuzz: $$name for $(FUZZ_SECONDS)s"; \
+	  $$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	      -artifact_prefix=$(OUT)/fuzz/$$name- $$work $$( [ -d $$seeds ] && echo $$seeds ) \
+	      2>$(OUT)/fuzz/$$name.log || { tail -40 $(OUT)/fuzz/$$name.log; exit 1; }; \
+	  grep -E 'stat::number_of_executed_units' $(OUT)/fuzz/$$name.log || true; \
+	done
+
+clean:
+	rm -rf $(OUT)/bin $(OUT)/musl $(OUT)/host $(OUT)/fuzz $(OUT)/fuzzobj $(OUT)/musl-include
+
+-include $(shell find $(OUT)/musl $(OUT)/host -name '*.d' 2>/dev/null)

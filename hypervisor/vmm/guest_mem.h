@@ -1,0 +1,60 @@
+/* guest_mem: the guest's RAM as the VMM sees it, and the only way device
+ * code turns a guest-physical address into a host pointer.
+ *
+ * Guest RAM is one lazily-backed mmap.  Below 4 GiB it stops at the PCI
+ * hole (GUEST_MEM_LOW_LIMIT); RAM beyond that is mapped again from 4 GiB up.
+ * Every address or length a guest wrote is hostile: guest_mem_ptr() returns
+ * NULL unless the whole range [gpa, gpa + len) lies inside one RAM region,
+ * and it never overflows on huge values. */
+#ifndef CORRAL_GUEST_MEM_H
+#define CORRAL_GUEST_MEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define GUEST_MEM_LOW_LIMIT 0xC0000000ULL /* 3 GiB: PCI hole above */
+#define GUEST_MEM_HIGH_BASE 0x100000000ULL /* 4 GiB */
+
+struct guest_mem {
+    uint8_t *host;      /* start of the host mapping (all RAM, contiguous) */
+    uint64_t size;      /* total bytes of guest RAM */
+    uint64_t low_size;  /* bytes mapped at gpa 0 (<= GUEST_MEM_LOW_LIMIT) */
+    uint64_t high_size; /* bytes mapped at GUEST_MEM_HIGH_BASE */
+};
+
+/* Split size bytes of RAM into the low and high regions (no mapping). */
+static inline void guest_mem_layout(struct guest_mem *m, uint8_t *host,
+                                    uint64_t size)
+{
+    m->host = host;
+    m->size = size;
+    m->low_size = size < GUEST_MEM_LOW_LIMIT ? size : GUEST_MEM_LOW_LIMIT;
+    m->high_size = size - m->low_size;
+}
+
+/* Host pointer for [gpa, gpa + len), or NULL when any byte of it is not RAM. */
+static inline void *guest_mem_ptr(const struct guest_mem *m, uint64_t gpa,
+                                  uint64_t len)
+{
+    if (gpa < m->low_size) {
+        if (len > m->low_size - gpa)
+            return NULL;
+        return m->host + gpa;
+    }
+    if (gpa >= GUEST_MEM_HIGH_BASE && gpa - GUEST_MEM_HIGH_BASE < m->high_size) {
+        uint64_t off = gpa - GUEST_MEM_HIGH_BASE;
+        if (len > m->high_size - off)
+            return NULL;
+        return m->host + m->low_size + off;
+    }
+    return NULL;
+}
+
+static inline bool guest_mem_valid(const struct guest_mem *m, uint64_t gpa,
+                                   uint64_t len)
+{
+    return guest_mem_ptr(m, gpa, len) != NULL;
+}
+
+#endif
