@@ -4,8 +4,12 @@
  * files): one `key = value` per line, `#` starts a comment line, blank lines
  * are ignored, surrounding white space is trimmed, a value may be wrapped in
  * double quotes to keep leading/trailing spaces or a '#'.  Keys are
- * [a-z0-9_.-]+.  A key may appear more than once only where the caller asks
- * for a list (conf_get_all), e.g. `disk = ...` in a VM definition.
+ * [a-z0-9_.-]+.  In an unquoted value '#' starts a comment; inside quotes,
+ * \" and \\ stand for " and \.  Control characters other than tab are
+ * refused (in files and in conf_set/conf_add).  A key may appear more than
+ * once only where the caller asks for a list (conf_get_all), e.g.
+ * `disk = ...` in a VM definition.  conf_format's output always parses back
+ * to the same entries.
  *
  * Errors carry the path, the line and a reason, so that the edge can print
  * "vm.conf:12: memory: not a size" and nothing is silently rewritten.
@@ -62,7 +66,10 @@ size_t conf_get_all(const struct conf *c, const char *key, const char **values,
 /* Line number of the last occurrence of key (0 when absent). */
 int conf_line_of(const struct conf *c, const char *key);
 
-/* Replace every occurrence of key with one entry (appended if absent). */
+/* Both return 0, -EINVAL for a bad key or a value with control characters,
+ * -E2BIG when the written line would exceed CONF_MAX_LINE, or -ENOMEM. */
+/* Replace every occurrence of key with one entry (kept where the first one
+ * was, appended if absent). */
 int conf_set(struct conf *c, const char *key, const char *value);
 /* Append one more entry (for list keys). */
 int conf_add(struct conf *c, const char *key, const char *value);
@@ -78,11 +85,16 @@ int conf_write_atomic(const char *path, const struct conf *c, unsigned mode);
 int write_file_atomic(const char *path, const void *data, size_t len,
                       unsigned mode);
 
-/* Value parsers shared by every file: return 0 or -EINVAL. */
+/* Value parsers shared by every file: return 0, -EINVAL when the text is
+ * not a value of that kind, or -ERANGE when it is but too big (or outside
+ * [min, max]); *out is only written on success. */
 /* Sizes: "512", "512M", "1G", "1.5G", "64K", "2T" (binary units; a plain
- * number means unit_default bytes each, e.g. 1<<20 for MiB fields). */
+ * number means unit_default bytes each, e.g. 1<<20 for MiB fields).  A unit
+ * may be followed by "B" or "iB"; "B" alone means bytes; case does not
+ * matter; at most 6 decimals, and the result must be whole bytes.  No sign,
+ * no blanks. */
 int conf_parse_size(const char *s, uint64_t unit_default, uint64_t *out);
-/* Unsigned integer within [min, max]. */
+/* Unsigned decimal integer within [min, max]; no sign, no blanks. */
 int conf_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* yes/no, true/false, on/off, 1/0. */
 int conf_parse_bool(const char *s, int *out);
