@@ -1,0 +1,467 @@
+#!/bin/bash
+# Corral's one entry point.
+#
+#   ./build.sh [iso]   install missing build deps, fetch, build, write the ISO
+#   ./build.sh deps    install build and test dependencies (apt-get)
+#   ./build.sh run     boot the ISO in QEMU (20 GiB scratch disk, serial here)
+#   ./build.sh test    the whole test suite (what .ci/run calls)
+#   ./build.sh bench   benchmarks, printed as tables
+#   ./build.sh clean   remove out/ (the download cache is kept)
+#
+# Downloads and built third-party sources are cached outside the clone in
+# $CORRAL_CACHE (default /var/cache/corral), keyed by version.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+OUT=$ROOT/out
+CACHE=${CORRAL_CACHE:-/var/cache/corral}
+VERSION=$(cat "$ROOT/VERSION")
+ISO=$OUT/corral-$VERSION-x86_64.iso
+JOBS=$(nproc)
+# shellcheck source=configs/versions.conf
+. "$ROOT/configs/versions.conf"
+
+STEP="starting"
+STEP_START=$(date +%s)
+BUILD_START=$STEP_START
+
+step() {
+    step_done
+    STEP="$*"
+    STEP_START=$(date +%s)
+    echo "==> $STEP"
+}
+
+step_done() {
+    if [ -n "${STEP:-}" ] && [ "$STEP" != starting ]; then
+        echo "    ($STEP: $(($(date +%s) - STEP_START)) s)"
+    fi
+    STEP=""
+}
+
+die() {
+    echo "build.sh: ${STEP:+step \"$STEP\" failed: }$*" >&2
+    exit 1
+}
+
+on_error() {
+    local rc=$?
+    echo "build.sh: step \"${STEP:-?}\" failed (exit status $rc); see the output above" >&2
+    exit "$rc"
+}
+trap on_error ERR
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# --- dependencies ----------------------------------------------------------
+
+package_list() {
+    grep -v '^#' "$1" | grep -v '^[[:space:]]*$'
+}
+
+missing_packages() {
+    local p
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+            echo "$p"
+    done
+}
+
+# deb-src entries derived from the host's own apt sources (deb822 or
+# one-line format), so `apt-get source` works without naming a mirror.
+ensure_deb_src() {
+    local list=/etc/apt/sources.list.d/corral-deb-src
+    if grep -rqsE '^(Types:.*deb-src|deb-src )' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+        return 0
+    fi
+    echo "    adding deb-src entries derived from the configured apt sources"
+    if ls /etc/apt/sources.list.d/*.sources >/dev/null 2>&1; then
+        local f
+        for f in /etc/apt/sources.list.d/*.sources; do
+            grep -q 'debian' "$f" || continue
+            sed -e 's/^Types:.*/Types: deb-src/' "$f"
+            echo
+        done | as_root tee "$list.sources" >/dev/null
+    fi
+    if [ -f /etc/apt/sources.list ]; then
+        sed -n 's/^deb \(.*\)/deb-src \1/p' /etc/apt/sources.list | as_root tee "$list.list" >/dev/null
+    fi
+    APT_UPDATED=""
+}
+
+APT_UPDATED=""
+apt_update_once() {
+    if [ -z "$APT_UPDATED" ]; then
+        as_root apt-get update -qq
+        APT_UPDATED=1
+    fi
+}
+
+install_packages() {
+    local missing
+    missing=$(missing_packages "$@")
+    if [ -n "$missing" ]; then
+        echo "    installing:" $missing
+        apt_update_once
+        # shellcheck disable=SC2086
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+            --no-install-recommends $missing >/dev/null
+    else
+        echo "    all present"
+    fi
+}
+
+cmd_deps() {
+    step "dependencies: build"
+    ensure_deb_src
+    # shellcheck disable=SC2046
+    install_packages $(package_list "$ROOT/configs/build-deps.txt")
+    if [ "${1:-}" != build-only ]; then
+        step "dependencies: tests"
+        # shellcheck disable=SC2046
+        install_packages $(package_list "$ROOT/configs/test-deps.txt")
+    fi
+    step_done
+}
+
+# --- fetching, cached by version -------------------------------------------
+
+# fetch_source NAME VERSION -> prints the cache directory with the .dsc
+fetch_source() {
+    local name=$1 version=$2 dir
+    dir=$CACHE/src/${name}_${version#*:}
+    if ! ls "$dir"/*.dsc >/dev/null 2>&1; then
+        echo "    fetching source $name $version" >&2
+        ensure_deb_src
+        apt_update_once >&2
+        rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+        (cd "$dir.tmp" && apt-get source -qq --download-only "$name=$version" >&2) ||
+            die "cannot fetch source package $name=$version (is the pin in configs/versions.conf still in the archive?)"
+        rm -rf "$dir" && mv "$dir.tmp" "$dir"
+    fi
+    echo "$dir"
+}
+
+# fetch_deb PKG VERSION -> prints the path of the cached .deb
+fetch_deb() {
+    local pkg=$1 version=$2 dir deb
+    dir=$CACHE/deb
+    mkdir -p "$dir"
+    deb=$(ls "$dir/${pkg}_${version#*:}_"*.deb 2>/dev/null | head -1 || true)
+    if [ -z "$deb" ]; then
+        echo "    fetching package $pkg $version" >&2
+        apt_update_once >&2
+        (cd "$dir" && apt-get download -qq "$pkg=$version" >&2) ||
+            die "cannot download $pkg=$version (is the pin in configs/versions.conf still in the archive?)"
+        deb=$(ls "$dir/${pkg}_${version#*:}_"*.deb | head -1)
+    fi
+    echo "$deb"
+}
+
+# unpack_source NAME VERSION DEST: Debian's patched source tree
+unpack_source() {
+    local dir
+    dir=$(fetch_source "$1" "$2")
+    rm -rf "$3"
+    dpkg-source --no-check -x "$dir"/*.dsc "$3" >/dev/null
+}
+
+config_hash() {
+    cat "$@" | sha256sum | cut -c1-12
+}
+
+# --- third-party builds (static, musl) ---------------------------------------
+
+musl_includes() {
+    local inc=$OUT/musl-include
+    mkdir -p "$inc"
+    ln -sfn /usr/include/linux "$inc/linux"
+    ln -sfn /usr/include/asm-generic "$inc/asm-generic"
+    ln -sfn /usr/include/x86_64-linux-gnu/asm "$inc/asm"
+    ln -sfn /usr/include/mtd "$inc/mtd" 2>/dev/null || true
+    echo "$inc"
+}
+
+# allnoconfig, then exactly the options in the fragment; `oldconfig` gives
+# the sub-options the fragment does not name their defaults.  Fails when an
+# option of the fragment did not survive (a typo or an unmet dependency).
+busybox_config() {
+    local frag=$1 opt
+    make -s allnoconfig >/dev/null
+    grep -o '^CONFIG_[A-Z0-9_]*' "$frag" | sed 's/.*/\\b&[= ]/' >.fragment-keys
+    { grep -v -f .fragment-keys .config; grep '^CONFIG_' "$frag"; } >.config.new
+    mv .config.new .config
+    { yes "" || true; } | make oldconfig >/dev/null 2>&1
+    for opt in $(grep -o '^CONFIG_[A-Z0-9_]*=y' "$frag" | cut -d= -f1); do
+        grep -q "^$opt=y" .config || { echo "busybox: $opt from $frag is not set"; return 1; }
+    done
+}
+
+build_busybox() {
+    local key dest src inc
+    key=${BUSYBOX_VERSION#*:}-$(config_hash "$ROOT/configs/busybox.fragment")
+    dest=$CACHE/built/busybox-$key
+    if [ ! -x "$dest/busybox" ]; then
+        step "busybox $BUSYBOX_VERSION: build (static, musl)"
+        src=$OUT/build/busybox
+        unpack_source "$BUSYBOX_SRC" "$BUSYBOX_VERSION" "$src"
+        inc=$(musl_includes)
+        (
+            cd "$src"
+            busybox_config "$ROOT/configs/busybox.fragment"
+            make -s -j"$JOBS" CC=musl-gcc HOSTCC=gcc \
+                EXTRA_CFLAGS="-isystem $inc" busybox >build.log 2>&1 ||
+                { tail -30 build.log; exit 1; }
+            ./busybox --list >applets.txt
+        ) || die "busybox did not build (log: $src/build.log)"
+        mkdir -p "$dest.tmp"
+        cp "$src/busybox" "$src/applets.txt" "$src/.config" "$dest.tmp/"
+        rm -rf "$dest" && mv "$dest.tmp" "$dest"
+    else
+        echo "    busybox: cached ($dest)"
+    fi
+    BUSYBOX_DIR=$dest
+}
+
+# Debian's musl-dev ships no crypt(); compile musl's own src/crypt (same
+# version as the toolchain) into a libcrypt.a for dropbear.
+build_musl_crypt() {
+    local dest src f
+    dest=$CACHE/built/musl-crypt-${MUSL_VERSION#*:}
+    if [ ! -f "$dest/lib/libcrypt.a" ]; then
+        step "musl $MUSL_VERSION: crypt() for dropbear"
+        src=$OUT/build/musl
+        unpack_source "$MUSL_SRC" "$MUSL_VERSION" "$src"
+        rm -rf "$dest.tmp" && mkdir -p "$dest.tmp/lib" "$dest.tmp/include" "$src/crypt-obj"
+        for f in "$src"/src/crypt/*.c; do
+            musl-gcc -Os -std=c99 -D_XOPEN_SOURCE=700 -I"$src/src/include" \
+                -I"$src/src/internal" -I"$src/arch/x86_64" -I"$src/arch/generic" \
+                -I"$src/include" -c "$f" -o "$src/crypt-obj/$(basename "$f" .c).o"
+        done
+        ar rcs "$dest.tmp/lib/libcrypt.a" "$src"/crypt-obj/*.o
+        cp "$src/include/crypt.h" "$dest.tmp/include/"
+        rm -rf "$dest" && mv "$dest.tmp" "$dest"
+    fi
+    MUSL_CRYPT_DIR=$dest
+}
+
+build_dropbear() {
+    local key dest src
+    key=${DROPBEAR_VERSION#*:}-$(config_hash "$ROOT/configs/dropbear-localoptions.h")-musl${MUSL_VERSION#*:}
+    dest=$CACHE/built/dropbear-$key
+    if [ ! -x "$dest/dropbearmulti" ]; then
+        step "dropbear $DROPBEAR_VERSION: build (static, musl)"
+        src=$OUT/build/dropbear
+        unpack_source "$DROPBEAR_SRC" "$DROPBEAR_VERSION" "$src"
+        cp "$ROOT/configs/dropbear-localoptions.h" "$src/localoptions.h"
+        (
+            cd "$src"
+            CC=musl-gcc CFLAGS="-Os -I$MUSL_CRYPT_DIR/include" \
+                LDFLAGS="-L$MUSL_CRYPT_DIR/lib" ./configure --enable-static --disable-zlib --disable-lastlog \
+                --disable-utmp --disable-utmpx --disable-wtmp --disable-wtmpx \
+                --disable-pututline --disable-pututxline --disable-harden \
+                >build.log 2>&1 || { tail -30 build.log; exit 1; }
+            make -j"$JOBS" PROGRAMS="dropbear dbclient dropbearkey scp" MULTI=1 STATIC=1 \
+                >>build.log 2>&1 || { tail -30 build.log; exit 1; }
+            strip dropbearmulti
+        ) || die "dropbear did not build (log: $src/build.log)"
+        mkdir -p "$dest.tmp"
+        cp "$src/dropbearmulti" "$dest.tmp/"
+        rm -rf "$dest" && mv "$dest.tmp" "$dest"
+    else
+        echo "    dropbear: cached ($dest)"
+    fi
+    DROPBEAR_DIR=$dest
+}
+
+build_ncurses() {
+    local key dest src fallbacks
+    fallbacks=linux,vt100,vt220,xterm,xterm-256color,screen
+    key=${NCURSES_VERSION#*:}-$(echo "$fallbacks" | sha256sum | cut -c1-8)
+    dest=$CACHE/built/ncurses-$key
+    if [ ! -f "$dest/lib/libncursesw.a" ]; then
+        step "ncurses $NCURSES_VERSION: build (static, musl, wide-char)"
+        src=$OUT/build/ncurses
+        unpack_source "$NCURSES_SRC" "$NCURSES_VERSION" "$src"
+        (
+            cd "$src"
+            CC=musl-gcc ./configure --prefix="$dest.tmp" --enable-widec \
+                --with-normal --without-shared --without-debug --without-profile \
+                --without-cxx --without-cxx-binding --without-ada --without-progs \
+                --without-tests --without-manpages --disable-db-install \
+                --with-fallbacks="$fallbacks" --with-terminfo-dirs=/usr/share/terminfo \
+                --disable-home-terminfo >build.log 2>&1 || { tail -30 build.log; exit 1; }
+            make -j"$JOBS" >>build.log 2>&1 || { tail -30 build.log; exit 1; }
+            rm -rf "$dest.tmp"
+            make install >>build.log 2>&1 || { tail -30 build.log; exit 1; }
+        ) || die "ncurses did not build (log: $src/build.log)"
+        rm -rf "$dest" && mv "$dest.tmp" "$dest"
+    else
+        echo "    ncurses: cached ($dest)"
+    fi
+    NCURSES_DIR=$dest
+}
+
+# The kernel and the curated module set, from Debian's signed kernel image.
+prepare_kernel() {
+    local deb tree
+    step "kernel $KERNEL_PKG $KERNEL_VERSION: unpack"
+    deb=$(fetch_deb "$KERNEL_PKG" "$KERNEL_VERSION")
+    tree=$CACHE/built/kernel-$KERNEL_VERSION
+    if [ ! -f "$tree/boot/vmlinuz-$KERNEL_RELEASE" ]; then
+        rm -rf "$tree.tmp" && mkdir -p "$tree.tmp"
+        dpkg-deb -x "$deb" "$tree.tmp"
+        rm -rf "$tree" && mv "$tree.tmp" "$tree"
+    fi
+    KERNEL_TREE=$tree
+    KERNEL_DEB=$deb
+}
+
+# --- the control domain (initramfs) ----------------------------------------
+
+build_own_binaries() {
+    step "corral binaries (make, static musl)"
+    make -C "$ROOT" -s -j"$JOBS" NCURSES_PREFIX="$NCURSES_DIR" all
+}
+
+cmd_iso() {
+    cmd_deps build-only
+    step "fetch and build third-party sources"
+    build_busybox
+    build_musl_crypt
+    build_dropbear
+    build_ncurses
+    prepare_kernel
+    build_own_binaries
+    step "seabios $SEABIOS_VERSION: unpack"
+    SEABIOS_DEB=$(fetch_deb "$SEABIOS_PKG" "$SEABIOS_VERSION")
+    step "control domain: assemble rootfs"
+    BUSYBOX_DIR=$BUSYBOX_DIR DROPBEAR_DIR=$DROPBEAR_DIR CORRAL_BIN=$OUT/bin \
+        SEABIOS_DEB=$SEABIOS_DEB "$ROOT/initramfs/make-rootfs.sh" "$OUT/rootfs"
+    step "control domain: kernel modules"
+    "$ROOT/initramfs/install-modules.sh" "$KERNEL_TREE" "$KERNEL_RELEASE" \
+        "$ROOT/configs/modules.list" "$OUT/rootfs"
+    step "control domain: release file and manifest"
+    write_release "$OUT/rootfs/etc/corral-release"
+    step "control domain: initramfs (cpio, xz)"
+    mkdir -p "$OUT/iso-root/boot"
+    (cd "$OUT/rootfs" && find . -print0 | LC_ALL=C sort -z |
+        cpio --null -o -H newc --owner=0:0 --quiet) |
+        xz -9 --check=crc32 -T"$JOBS" >"$OUT/iso-root/boot/initrd.img"
+    cp "$KERNEL_TREE/boot/vmlinuz-$KERNEL_RELEASE" "$OUT/iso-root/boot/vmlinuz"
+    step "ISO: GRUB (BIOS + UEFI) with xorriso"
+    "$ROOT/iso/make-iso.sh" "$OUT/iso-root" "$ISO" "$VERSION"
+    write_manifest "$ISO.manifest"
+    step_done
+    echo "==> wrote $ISO ($(du -m "$ISO" | cut -f1) MiB) in $(($(date +%s) - BUILD_START)) s"
+}
+
+# Everything fetched, with its pinned version and sha256.
+input_lines() {
+    local f
+    echo "kernel $KERNEL_PKG $KERNEL_VERSION $(sha256sum "$KERNEL_DEB" | cut -d' ' -f1)"
+    echo "seabios $SEABIOS_PKG $SEABIOS_VERSION $(sha256sum "$SEABIOS_DEB" | cut -d' ' -f1)"
+    for f in busybox:$BUSYBOX_SRC:$BUSYBOX_VERSION dropbear:$DROPBEAR_SRC:$DROPBEAR_VERSION \
+        ncurses:$NCURSES_SRC:$NCURSES_VERSION musl:$MUSL_SRC:$MUSL_VERSION; do
+        IFS=: read -r what src ver <<<"$f"
+        local dsc
+        dsc=$(ls "$(fetch_source "$src" "$ver")"/*.dsc)
+        echo "$what $src $ver $(sha256sum "$dsc" | cut -d' ' -f1)"
+    done
+}
+
+write_release() {
+    {
+        echo "CORRAL_VERSION=$VERSION"
+        echo "BUILD_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+        echo "GIT_COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+        echo "KERNEL=$KERNEL_RELEASE ($KERNEL_PKG $KERNEL_VERSION)"
+        echo "BUSYBOX=$BUSYBOX_VERSION"
+        echo "DROPBEAR=$DROPBEAR_VERSION"
+        echo "NCURSES=$NCURSES_VERSION"
+        echo "MUSL=$MUSL_VERSION"
+        echo "SEABIOS=$SEABIOS_VERSION"
+    } >"$1"
+}
+
+write_manifest() {
+    {
+        echo "# Corral $VERSION: inputs (what, package, version, sha256 of the .deb or .dsc)"
+        input_lines
+        echo "# output"
+        echo "iso $(basename "$ISO") $VERSION $(sha256sum "$ISO" | cut -d' ' -f1)"
+    } >"$1"
+    echo "    manifest: $1"
+}
+
+# --- running and testing -------------------------------------------------------
+
+qemu_accel() {
+    if [ -w /dev/kvm ]; then
+        echo "-enable-kvm -cpu host"
+    else
+        echo "-accel tcg -cpu EPYC,+svm,+npt"
+    fi
+}
+
+cmd_run() {
+    [ -f "$ISO" ] || die "no ISO at $ISO: run ./build.sh first"
+    local disk=$OUT/scratch-disk.img
+    [ -f "$disk" ] || truncate -s 20G "$disk"
+    echo "==> booting $ISO (serial console here; Ctrl-A X quits QEMU)"
+    # shellcheck disable=SC2046
+    exec qemu-system-x86_64 -M q35 $(qemu_accel) -smp 2 -m 2048 \
+        -cdrom "$ISO" -drive file="$disk",format=raw,if=virtio \
+        -netdev user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:2222-:22 \
+        -device virtio-net-pci,netdev=n0 -nographic
+}
+
+cmd_test() {
+    local t0 status=0
+    cmd_deps
+    [ -f "$ISO" ] || cmd_iso
+    step "unit tests (make check, ASan/UBSan)"
+    make -C "$ROOT" -s check || status=1
+    step "fuzz targets (bounded time each)"
+    make -C "$ROOT" -s fuzz-run FUZZ_SECONDS="${FUZZ_SECONDS:-15}" || status=1
+    step "integration tests (pytest, QEMU)"
+    t0=$(date +%s)
+    (cd "$ROOT" && CORRAL_ISO="$ISO" /usr/bin/python3 -m pytest -p no:cacheprovider \
+        tests/integration "$@") || status=1
+    echo "    integration tests took $(($(date +%s) - t0)) s"
+    step_done
+    return $status
+}
+
+cmd_clean() {
+    step "clean out/ (the cache in $CACHE is kept)"
+    rm -rf "$OUT"
+    step_done
+}
+
+cmd_bench() {
+    cmd_deps
+    [ -f "$ISO" ] || cmd_iso
+    step "benchmarks"
+    (cd "$ROOT" && CORRAL_ISO="$ISO" /usr/bin/python3 tests/bench/run.py "$@")
+    step_done
+}
+
+main() {
+    local cmd=${1:-iso}
+    [ $# -gt 0 ] && shift
+    case "$cmd" in
+    deps) cmd_deps "$@" ;;
+    iso) cmd_iso "$@" ;;
+    run) cmd_run "$@" ;;
+    test) cmd_test "$@" ;;
+    bench) cmd_bench "$@" ;;
+    clean) cmd_clean "$@" ;;
+    -h | --help | help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' ;;
+    *) die "unknown command '$cmd' (try ./build.sh --help)" ;;
+    esac
+}
+
+main "$@"

@@ -1,0 +1,145 @@
+/* vmdef: the VM definition (vm.conf), shared by corral-vmm and corrald.
+ *
+ * A definition is a conf file (see conf.h).  vmdef_from_conf() turns it into
+ * a struct vmdef and checks every key; errors read "path:line: key: reason".
+ * Syntax and sense are checked here; whether the files exist is a separate
+ * question (vmdef_check_files), since a definition may be checked on a host
+ * where its files are not.
+ *
+ *   key          value                                     default
+ *   ------------ ----------------------------------------- ----------------
+ *   name         1-32 of letters, digits, '-'; starts with  (required)
+ *                a letter or digit
+ *   uuid         8-4-4-4-12 hex digits                     (none)
+ *   memory       size; plain number = MiB; K/M/G/T suffix;  256M
+ *                whole MiB, 16 MiB .. 4 TiB
+ *   cpus         1..64                                     1
+ *   boot         kernel | firmware                         kernel
+ *   kernel       bzImage path (boot = kernel only)         (required for
+ *                                                           boot = kernel)
+ *   initrd       initramfs path (boot = kernel only)       (none)
+ *   cmdline      kernel command line (boot = kernel only)  (empty)
+ *   firmware     BIOS image (boot = firmware only)         /usr/share/corral/bios.bin
+ *   disk         PATH[,ro][,iops=N][,bps=SIZE]; repeatable, (none)
+ *                at most 16, in boot order; no ',' in PATH
+ *   nic          [bridge=IF][,mac=XX:XX:XX:XX:XX:XX]       bridge=br0, MAC
+ *                [,tap=IF]; repeatable, at most 8; an       from
+ *                empty value means all defaults             vmdef_nic_mac()
+ *   serial       stdio | pty | unix:PATH | file:PATH       stdio
+ *   autostart    yes | no (also true/false, on/off, 1/0)   no
+ *   restart      no | on-failure | always                  on-failure
+ *   stop_timeout seconds between the ACPI shutdown request 60
+ *                and the forced stop, 0..86400
+ *
+ * Relative paths (kernel, initrd, firmware, disk, serial unix:/file:) are
+ * relative to the directory holding the definition file; struct vmdef holds
+ * them resolved.  Unknown keys and a second occurrence of a key that is not
+ * a list (disk, nic) are errors. */
+#ifndef CORRAL_VMDEF_H
+#define CORRAL_VMDEF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+
+#define VMDEF_NAME_MAX 32
+#define VMDEF_PATH_MAX 1024
+#define VMDEF_CMDLINE_MAX 2048
+#define VMDEF_IFNAME_MAX 15 /* IFNAMSIZ - 1 */
+#define VMDEF_MAX_DISKS 16
+#define VMDEF_MAX_NICS 8
+#define VMDEF_MAX_CPUS 64
+#define VMDEF_MIN_MEMORY_MIB 16
+#define VMDEF_MAX_MEMORY_MIB ((uint64_t)4 << 20) /* 4 TiB */
+#define VMDEF_MAX_STOP_TIMEOUT 86400
+#define VMDEF_DEFAULT_FIRMWARE "/usr/share/corral/bios.bin"
+#define VMDEF_DEFAULT_BRIDGE "br0"
+
+enum vmdef_boot { VMDEF_BOOT_KERNEL, VMDEF_BOOT_FIRMWARE };
+enum vmdef_serial { VMDEF_SERIAL_STDIO, VMDEF_SERIAL_PTY, VMDEF_SERIAL_UNIX,
+                    VMDEF_SERIAL_FILE };
+enum vmdef_restart { VMDEF_RESTART_NO, VMDEF_RESTART_ON_FAILURE,
+                     VMDEF_RESTART_ALWAYS };
+
+struct vmdef_disk {
+    char path[VMDEF_PATH_MAX];
+    bool readonly;
+    uint64_t iops; /* 0 = unlimited */
+    uint64_t bps;  /* bytes per second, 0 = unlimited */
+};
+
+struct vmdef_nic {
+    char bridge[VMDEF_IFNAME_MAX + 1]; /* "" = none: the tap is left alone */
+    char tap[VMDEF_IFNAME_MAX + 1];    /* "" = let the kernel choose */
+    bool has_mac;                      /* false: use vmdef_nic_mac() */
+    uint8_t mac[6];
+};
+
+struct vmdef {
+    char name[VMDEF_NAME_MAX + 1];
+    char uuid[37]; /* "" = none */
+    uint64_t memory_mib;
+    unsigned cpus;
+    enum vmdef_boot boot;
+    char kernel[VMDEF_PATH_MAX];
+    char initrd[VMDEF_PATH_MAX];   /* "" = none */
+    char cmdline[VMDEF_CMDLINE_MAX];
+    char firmware[VMDEF_PATH_MAX];
+    struct vmdef_disk disks[VMDEF_MAX_DISKS];
+    size_t disk_count;
+    struct vmdef_nic nics[VMDEF_MAX_NICS];
+    size_t nic_count;
+    enum vmdef_serial serial;
+    char serial_path[VMDEF_PATH_MAX]; /* for unix: and file: */
+    bool autostart;
+    enum vmdef_restart restart;
+    unsigned stop_timeout_s;
+};
+
+/* Zeroes d and sets the defaults of the table above. */
+void vmdef_init(struct vmdef *d);
+
+/* Parse and check a whole definition.  path names the file in errors and
+ * is where relative paths are resolved from (NULL: the working directory).
+ * Returns 0 or -EINVAL with err set. */
+int vmdef_from_conf(const struct conf *c, const char *path, struct vmdef *out,
+                    struct conf_error *err);
+/* conf_load + vmdef_from_conf; -errno or -EINVAL with err set. */
+int vmdef_load(const char *path, struct vmdef *out, struct conf_error *err);
+
+/* Set one key on a definition (the same syntax as in the file), e.g. for
+ * command-line flags or `corral vm edit KEY=VALUE`.  List keys append.
+ * Relative paths resolve against base_dir (NULL: left as they are).
+ * Returns 0 or -EINVAL with a reason (without the key) in why. */
+int vmdef_set_key(struct vmdef *d, const char *key, const char *value,
+                  const char *base_dir, char *why, size_t why_len);
+/* Checks that hold for the definition as a whole (name present, kernel for
+ * boot = kernel, no kernel options with boot = firmware).  Returns 0 or
+ * -EINVAL with "key: reason" in why. */
+int vmdef_check(const struct vmdef *d, char *why, size_t why_len);
+
+/* The definition as conf entries (canonical order, defaults written out),
+ * appended to out.  Returns 0 or -ENOMEM / -E2BIG. */
+int vmdef_to_conf(const struct vmdef *d, struct conf *out);
+
+/* Reports the first kernel/initrd/firmware/disk file that is missing or not
+ * a readable regular file (or block device for disks); the message names
+ * the key and the path.  Returns 0 or -errno with err set (path = the
+ * definition's path given here, may be NULL). */
+int vmdef_check_files(const struct vmdef *d, const char *def_path,
+                      struct conf_error *err);
+
+/* Names: 1-32 of [A-Za-z0-9-], first a letter or digit. */
+bool vmdef_name_valid(const char *name);
+/* The MAC a NIC without mac= gets: locally administered, unicast, stable
+ * for (VM name, NIC index). */
+void vmdef_nic_mac(const char *vm_name, size_t index, uint8_t mac[6]);
+/* "52:54:00:12:34:56" into buf (at least 18 bytes). */
+void vmdef_format_mac(const uint8_t mac[6], char *buf);
+
+const char *vmdef_boot_name(enum vmdef_boot b);
+const char *vmdef_restart_name(enum vmdef_restart r);
+
+#endif

@@ -1,0 +1,51 @@
+#!/bin/bash
+# Assemble the control domain's root file system (it becomes the initramfs).
+#   make-rootfs.sh DEST
+# Environment (set by build.sh): BUSYBOX_DIR, DROPBEAR_DIR, CORRAL_BIN
+# (our static binaries), SEABIOS_DEB.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+DEST=$1
+
+rm -rf "$DEST"
+mkdir -p "$DEST"
+cp -a "$HERE/rootfs/." "$DEST/"
+cd "$DEST"
+mkdir -p bin sbin usr/bin usr/sbin usr/libexec/corral usr/share/corral lib \
+    proc sys dev run tmp root var/lib/corral var/log etc/dropbear mnt media
+chmod 1777 tmp
+chmod 700 root
+
+# BusyBox and one link per applet it was built with.
+install -m 0755 "$BUSYBOX_DIR/busybox" bin/busybox
+while read -r applet; do
+    case "$applet" in
+    init | halt | poweroff | reboot | mdev | modprobe | insmod | rmmod | lsmod | \
+        syslogd | klogd | getty | hwclock | switch_root | pivot_root | \
+        losetup | blockdev | fdisk | findfs | blkid | ip | brctl | ifconfig | \
+        route | udhcpc | udhcpc6 | ntpd | arping | sysctl | vconfig | mkswap | \
+        swapon | swapoff | chroot | setserial) dir=sbin ;;
+    *) dir=bin ;;
+    esac
+    [ -e "$dir/$applet" ] || ln -s /bin/busybox "$dir/$applet"
+done <"$BUSYBOX_DIR/applets.txt"
+ln -sf /bin/busybox init
+
+# dropbear (multi-call): server, client, key generator, scp.
+install -m 0755 "$DROPBEAR_DIR/dropbearmulti" usr/sbin/dropbearmulti
+for p in dropbear dropbearkey; do ln -sf dropbearmulti "usr/sbin/$p"; done
+for p in dbclient scp ssh; do ln -sf ../sbin/dropbearmulti "usr/bin/$p"; done
+
+# Our own binaries, as far as they exist yet.
+for b in "$CORRAL_BIN"/*; do
+    [ -x "$b" ] && install -m 0755 "$b" usr/bin/
+done
+
+# SeaBIOS for firmware-booted guests (corral-vmm's boot = firmware).
+tmp=$(mktemp -d)
+dpkg-deb -x "$SEABIOS_DEB" "$tmp"
+install -m 0644 "$tmp/usr/share/seabios/bios-256k.bin" usr/share/corral/bios.bin
+rm -rf "$tmp"
+
+chmod 0755 init etc/init.d/* usr/libexec/corral/* usr/share/udhcpc/default.script
+chmod 0600 etc/shadow

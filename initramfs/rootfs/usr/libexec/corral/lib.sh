@@ -1,0 +1,17 @@
+# Shared shell helpers for the control domain's scripts.
+
+say() { echo "corral: $*"; logger -t corral "$*" 2>/dev/null; }
+warn() { echo "corral: WARNING: $*" >&2; logger -t corral -p user.warn "$*" 2>/dev/null; }
+
+# Status values shown by the console: /run/corral/status/NAME
+status_set() { mkdir -p /run/corral/status; echo "$2" >"/run/corral/status/$1"; }
+status_get() { cat "/run/corral/status/$1" 2>/dev/null; }
+
+# conf_value FILE KEY: the last `KEY = value` of a Corral config file.
+conf_value() {
+    [ -f "$1" ] || return 0
+    sed -n "s/^[[:space:]]*$2[[:space:]]*=[[:space:]]*//p" "$1" | tail -n 1 |
+        sed -e 's/[[:space:]]*$//' -e 's/^"\(.*\)"$/\1/'
+}
+
+release_value() { conf_value /etc/corral-release "$1" | sed 's/^=//'; }
