@@ -1,0 +1,744 @@
+/* vmdef: the VM definition (see vmdef.h for the keys). */
+#include "vmdef.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MIB ((uint64_t)1 << 20)
+
+static int vmdef_why(char *why, size_t why_len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int vmdef_why(char *why, size_t why_len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (why && why_len)
+        vsnprintf(why, why_len, fmt, ap);
+    va_end(ap);
+    return -EINVAL;
+}
+
+void vmdef_init(struct vmdef *d)
+{
+    memset(d, 0, sizeof(*d));
+    d->memory_mib = 256;
+    d->cpus = 1;
+    d->boot = VMDEF_BOOT_KERNEL;
+    snprintf(d->firmware, sizeof(d->firmware), "%s", VMDEF_DEFAULT_FIRMWARE);
+    d->serial = VMDEF_SERIAL_STDIO;
+    d->restart = VMDEF_RESTART_ON_FAILURE;
+    d->stop_timeout_s = 60;
+}
+
+/* ---- names, words and simple values --------------------------------------- */
+
+static bool vmdef_is_alnum(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+           (ch >= '0' && ch <= '9');
+}
+
+bool vmdef_name_valid(const char *name)
+{
+    size_t len = strlen(name);
+    if (len == 0 || len > VMDEF_NAME_MAX || !vmdef_is_alnum(name[0]))
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!vmdef_is_alnum(name[i]) && name[i] != '-')
+            return false;
+    return true;
+}
+
+static bool vmdef_ifname_valid(const char *s)
+{
+    size_t len = strlen(s);
+    if (len == 0 || len > VMDEF_IFNAME_MAX || !strcmp(s, ".") || !strcmp(s, ".."))
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!vmdef_is_alnum(s[i]) && !strchr("_.-", s[i]))
+            return false;
+    return true;
+}
+
+static int vmdef_hex_digit(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    ch |= 0x20;
+    return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+}
+
+static bool vmdef_parse_mac(const char *s, uint8_t mac[6])
+{
+    if (strlen(s) != 17)
+        return false;
+    for (int i = 0; i < 6; i++) {
+        int hi = vmdef_hex_digit(s[i * 3]), lo = vmdef_hex_digit(s[i * 3 + 1]);
+        if (hi < 0 || lo < 0 || (i < 5 && s[i * 3 + 2] != ':'))
+            return false;
+        mac[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return true;
+}
+
+void vmdef_format_mac(const uint8_t mac[6], char *buf)
+{
+    snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
+             mac[3], mac[4], mac[5]);
+}
+
+void vmdef_nic_mac(const char *vm_name, size_t index, uint8_t mac[6])
+{
+    /* FNV-1a over name and index: stable across restarts and hosts. */
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (const char *p = vm_name; *p; p++)
+        h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
+    h = (h ^ (uint8_t)index) * 0x100000001b3ULL;
+    mac[0] = 0x02; /* locally administered, unicast */
+    for (int i = 1; i < 6; i++)
+        mac[i] = (uint8_t)(h >> (8 * i));
+}
+
+static bool vmdef_uuid_valid(const char *s)
+{
+    if (strlen(s) != 36)
+        return false;
+    for (int i = 0; i < 36; i++) {
+        bool dash_here = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash_here ? s[i] != '-' : vmdef_hex_digit(s[i]) < 0)
+            return false;
+    }
+    return true;
+}
+
+/* Index of s in names[0..n), or -1. */
+static int vmdef_lookup_word(const char *s, const char *const *names, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(s, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+static const char *const vmdef_boot_names[] = { "kernel", "firmware" };
+static const char *const vmdef_restart_names[] = { "no", "on-failure", "always" };
+
+const char *vmdef_boot_name(enum vmdef_boot b)
+{
+    return vmdef_boot_names[b];
+}
+
+const char *vmdef_restart_name(enum vmdef_restart r)
+{
+    return vmdef_restart_names[r];
+}
+
+/* ---- paths ---------------------------------------------------------------- */
+
+/* Copies src (known to fit) and zeroes the rest of dst, so that two
+ * definitions with the same values compare equal byte for byte. */
+static void vmdef_store(char *dst, size_t size, const char *src)
+{
+    size_t len = strlen(src);
+    memcpy(dst, src, len);
+    memset(dst + len, 0, size - len);
+}
+
+static int vmdef_copy_path(char *out, const char *value, const char *base_dir,
+                           char *why, size_t why_len)
+{
+    if (value[0] == '\0')
+        return vmdef_why(why, why_len, "empty path");
+    char joined[VMDEF_PATH_MAX];
+    int n;
+    if (value[0] != '/' && base_dir && base_dir[0])
+        n = snprintf(joined, sizeof(joined), "%s/%s", base_dir, value);
+    else
+        n = snprintf(joined, sizeof(joined), "%s", value);
+    if (n < 0 || n >= VMDEF_PATH_MAX)
+        return vmdef_why(why, why_len, "path longer than %d bytes",
+                         VMDEF_PATH_MAX - 1);
+    vmdef_store(out, VMDEF_PATH_MAX, joined);
+    return 0;
+}
+
+/* ---- one key each --------------------------------------------------------- */
+
+typedef int (*vmdef_apply_fn)(struct vmdef *d, const char *value,
+                              const char *base_dir, char *why, size_t why_len);
+
+static int vmdef_apply_name(struct vmdef *d, const char *value,
+                            const char *base_dir, char *why, size_t why_len)
+{
+    if (!vmdef_name_valid(value))
+        return vmdef_why(why, why_len,
+                         "'%.40s' is not a name: 1-%d letters, digits or '-', "
+                         "starting with a letter or digit",
+                         value, VMDEF_NAME_MAX);
+    vmdef_store(d->name, sizeof(d->name), value);
+    return 0;
+}
+
+static int vmdef_apply_uuid(struct vmdef *d, const char *value,
+                            const char *base_dir, char *why, size_t why_len)
+{
+    if (!vmdef_uuid_valid(value))
+        return vmdef_why(why, why_len,
+                         "not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
+    for (int i = 0; i < 36; i++)
+        d->uuid[i] = (char)(value[i] >= 'A' && value[i] <= 'F' ? value[i] | 0x20
+                                                                : value[i]);
+    d->uuid[36] = '\0';
+    return 0;
+}
+
+static int vmdef_apply_memory(struct vmdef *d, const char *value,
+                              const char *base_dir, char *why, size_t why_len)
+{
+    uint64_t bytes;
+    int rc = conf_parse_size(value, MIB, &bytes);
+    if (rc == -EINVAL)
+        return vmdef_why(why, why_len, "'%.40s' is not a size (e.g. 512M, 2G)",
+                         value);
+    if (rc < 0 || bytes / MIB > VMDEF_MAX_MEMORY_MIB)
+        return vmdef_why(why, why_len, "more than the maximum of %llu MiB",
+                         (unsigned long long)VMDEF_MAX_MEMORY_MIB);
+    if (bytes % MIB)
+        return vmdef_why(why, why_len, "not a whole number of MiB");
+    if (bytes / MIB < VMDEF_MIN_MEMORY_MIB)
+        return vmdef_why(why, why_len, "less than the minimum of %d MiB",
+                         VMDEF_MIN_MEMORY_MIB);
+    d->memory_mib = bytes / MIB;
+    return 0;
+}
+
+static int vmdef_apply_cpus(struct vmdef *d, const char *value,
+                            const char *base_dir, char *why, size_t why_len)
+{
+    uint64_t n;
+    if (conf_parse_uint(value, 1, VMDEF_MAX_CPUS, &n) < 0)
+        return vmdef_why(why, why_len, "'%.40s' is not a number from 1 to %d",
+                         value, VMDEF_MAX_CPUS);
+    d->cpus = (unsigned)n;
+    return 0;
+}
+
+static int vmdef_apply_boot(struct vmdef *d, const char *value,
+                            const char *base_dir, char *why, size_t why_len)
+{
+    int i = vmdef_lookup_word(value, vmdef_boot_names, 2);
+    if (i < 0)
+        return vmdef_why(why, why_len, "'%.40s' is not kernel or firmware", value);
+    d->boot = (enum vmdef_boot)i;
+    return 0;
+}
+
+static int vmdef_apply_kernel(struct vmdef *d, const char *value,
+                              const char *base_dir, char *why, size_t why_len)
+{
+    return vmdef_copy_path(d->kernel, value, base_dir, why, why_len);
+}
+
+static int vmdef_apply_initrd(struct vmdef *d, const char *value,
+                              const char *base_dir, char *why, size_t why_len)
+{
+    return vmdef_copy_path(d->initrd, value, base_dir, why, why_len);
+}
+
+static int vmdef_apply_firmware(struct vmdef *d, const char *value,
+                                const char *base_dir, char *why, size_t why_len)
+{
+    return vmdef_copy_path(d->firmware, value, base_dir, why, why_len);
+}
+
+static int vmdef_apply_cmdline(struct vmdef *d, const char *value,
+                               const char *base_dir, char *why, size_t why_len)
+{
+    if (strlen(value) >= VMDEF_CMDLINE_MAX)
+        return vmdef_why(why, why_len, "longer than %d bytes",
+                         VMDEF_CMDLINE_MAX - 1);
+    vmdef_store(d->cmdline, sizeof(d->cmdline), value);
+    return 0;
+}
+
+/* Splits the next ','-separated item off *rest into item (bounded). */
+static int vmdef_next_item(const char **rest, char *item, size_t item_len,
+                           char *why, size_t why_len)
+{
+    const char *comma = strchr(*rest, ',');
+    size_t len = comma ? (size_t)(comma - *rest) : strlen(*rest);
+    if (len >= item_len)
+        return vmdef_why(why, why_len, "'%.40s...' is too long", *rest);
+    memcpy(item, *rest, len);
+    item[len] = '\0';
+    *rest = comma ? comma + 1 : *rest + len;
+    return 0;
+}
+
+/* Each option of a disk or nic may appear once; names[i] is bit i. */
+static int vmdef_option_once(const char *opt, const char *const *names, int n,
+                             unsigned *seen, char *why, size_t why_len)
+{
+    size_t len = strcspn(opt, "=");
+    for (int i = 0; i < n; i++) {
+        if (strlen(names[i]) != len || strncmp(opt, names[i], len) != 0)
+            continue;
+        if (*seen & (1u << i))
+            return vmdef_why(why, why_len, "%s: given twice", names[i]);
+        *seen |= 1u << i;
+    }
+    return 0;
+}
+
+static int vmdef_apply_disk_option(struct vmdef_disk *disk, const char *opt,
+                                   unsigned *seen, char *why, size_t why_len)
+{
+    static const char *const names[] = { "ro", "iops", "bps" };
+    if (vmdef_option_once(opt, names, 3, seen, why, why_len) < 0)
+        return -EINVAL;
+    if (strcmp(opt, "ro") == 0) {
+        disk->readonly = true;
+        return 0;
+    }
+    if (strncmp(opt, "iops=", 5) == 0) {
+        if (conf_parse_uint(opt + 5, 1, 1000000000, &disk->iops) < 0)
+            return vmdef_why(why, why_len, "iops: not a number from 1 to 10^9");
+        return 0;
+    }
+    if (strncmp(opt, "bps=", 4) == 0) {
+        if (conf_parse_size(opt + 4, 1, &disk->bps) < 0 || disk->bps == 0)
+            return vmdef_why(why, why_len,
+                             "bps: not a size in bytes per second (e.g. 100M)");
+        return 0;
+    }
+    return vmdef_why(why, why_len, "unknown option '%.40s' (ro, iops=N, bps=SIZE)",
+                     opt);
+}
+
+static int vmdef_apply_disk(struct vmdef *d, const char *value,
+                            const char *base_dir, char *why, size_t why_len)
+{
+    if (d->disk_count == VMDEF_MAX_DISKS)
+        return vmdef_why(why, why_len, "more than %d disks", VMDEF_MAX_DISKS);
+    struct vmdef_disk disk = { 0 };
+    char item[VMDEF_PATH_MAX];
+    const char *rest = value;
+    unsigned seen = 0;
+    int rc = vmdef_next_item(&rest, item, sizeof(item), why, why_len);
+    if (rc == 0)
+        rc = vmdef_copy_path(disk.path, item, base_dir, why, why_len);
+    while (rc == 0 && *rest) {
+        rc = vmdef_next_item(&rest, item, sizeof(item), why, why_len);
+        if (rc == 0)
+            rc = vmdef_apply_disk_option(&disk, item, &seen, why, why_len);
+    }
+    if (rc == 0)
+        d->disks[d->disk_count++] = disk;
+    return rc;
+}
+
+static int vmdef_copy_ifname(char *out, const char *opt, const char *s,
+                             bool empty_ok, char *why, size_t why_len)
+{
+    if (!(empty_ok && s[0] == '\0') && !vmdef_ifname_valid(s))
+        return vmdef_why(why, why_len,
+                         "%s: '%.40s' is not an interface name (1-%d of "
+                         "letters, digits, _ . -)",
+                         opt, s, VMDEF_IFNAME_MAX);
+    vmdef_store(out, VMDEF_IFNAME_MAX + 1, s);
+    return 0;
+}
+
+static int vmdef_apply_nic_option(struct vmdef_nic *nic, const char *opt,
+                                  unsigned *seen, char *why, size_t why_len)
+{
+    static const char *const names[] = { "bridge", "tap", "mac" };
+    if (vmdef_option_once(opt, names, 3, seen, why, why_len) < 0)
+        return -EINVAL;
+    if (strncmp(opt, "bridge=", 7) == 0)
+        return vmdef_copy_ifname(nic->bridge, "bridge", opt + 7, true, why,
+                                 why_len);
+    if (strncmp(opt, "tap=", 4) == 0)
+        return vmdef_copy_ifname(nic->tap, "tap", opt + 4, false, why, why_len);
+    if (strncmp(opt, "mac=", 4) == 0) {
+        if (!vmdef_parse_mac(opt + 4, nic->mac) || (nic->mac[0] & 1) ||
+            !(nic->mac[0] | nic->mac[1] | nic->mac[2] | nic->mac[3] |
+              nic->mac[4] | nic->mac[5]))
+            return vmdef_why(why, why_len,
+                             "mac: '%.40s' is not a unicast MAC "
+                             "(xx:xx:xx:xx:xx:xx)",
+                             opt + 4);
+        nic->has_mac = true;
+        return 0;
+    }
+    return vmdef_why(why, why_len,
+                     "unknown option '%.40s' (bridge=IF, mac=MAC, tap=IF)", opt);
+}
+
+static int vmdef_apply_nic(struct vmdef *d, const char *value,
+                           const char *base_dir, char *why, size_t why_len)
+{
+    if (d->nic_count == VMDEF_MAX_NICS)
+        return vmdef_why(why, why_len, "more than %d NICs", VMDEF_MAX_NICS);
+    struct vmdef_nic nic = { 0 };
+    snprintf(nic.bridge, sizeof(nic.bridge), "%s", VMDEF_DEFAULT_BRIDGE);
+    const char *rest = value;
+    unsigned seen = 0;
+    int rc = 0;
+    while (rc == 0 && *rest) {
+        char item[64];
+        rc = vmdef_next_item(&rest, item, sizeof(item), why, why_len);
+        if (rc == 0)
+            rc = vmdef_apply_nic_option(&nic, item, &seen, why, why_len);
+    }
+    if (rc == 0)
+        d->nics[d->nic_count++] = nic;
+    return rc;
+}
+
+static int vmdef_apply_serial(struct vmdef *d, const char *value,
+                              const char *base_dir, char *why, size_t why_len)
+{
+    static const char *const prefixes[] = { "unix:", "file:" };
+    static const enum vmdef_serial kinds[] = { VMDEF_SERIAL_UNIX,
+                                               VMDEF_SERIAL_FILE };
+    if (strcmp(value, "stdio") == 0 || strcmp(value, "pty") == 0) {
+        d->serial = value[0] == 's' ? VMDEF_SERIAL_STDIO : VMDEF_SERIAL_PTY;
+        memset(d->serial_path, 0, sizeof(d->serial_path));
+        return 0;
+    }
+    for (int i = 0; i < 2; i++) {
+        if (strncmp(value, prefixes[i], 5) != 0)
+            continue;
+        int rc = vmdef_copy_path(d->serial_path, value + 5, base_dir, why,
+                                 why_len);
+        if (rc == 0)
+            d->serial = kinds[i];
+        return rc;
+    }
+    return vmdef_why(why, why_len,
+                     "'%.40s' is not stdio, pty, unix:PATH or file:PATH", value);
+}
+
+static int vmdef_apply_autostart(struct vmdef *d, const char *value,
+                                 const char *base_dir, char *why, size_t why_len)
+{
+    int b;
+    if (conf_parse_bool(value, &b) < 0)
+        return vmdef_why(why, why_len, "'%.40s' is not yes or no", value);
+    d->autostart = b;
+    return 0;
+}
+
+static int vmdef_apply_restart(struct vmdef *d, const char *value,
+                               const char *base_dir, char *why, size_t why_len)
+{
+    int i = vmdef_lookup_word(value, vmdef_restart_names, 3);
+    if (i < 0)
+        return vmdef_why(why, why_len,
+                         "'%.40s' is not no, on-failure or always", value);
+    d->restart = (enum vmdef_restart)i;
+    return 0;
+}
+
+static int vmdef_apply_stop_timeout(struct vmdef *d, const char *value,
+                                    const char *base_dir, char *why,
+                                    size_t why_len)
+{
+    uint64_t n;
+    if (conf_parse_uint(value, 0, VMDEF_MAX_STOP_TIMEOUT, &n) < 0)
+        return vmdef_why(why, why_len, "'%.40s' is not seconds from 0 to %d",
+                         value, VMDEF_MAX_STOP_TIMEOUT);
+    d->stop_timeout_s = (unsigned)n;
+    return 0;
+}
+
+struct vmdef_key {
+    const char *key;
+    bool is_list;
+    vmdef_apply_fn apply;
+};
+
+static const struct vmdef_key vmdef_keys[] = {
+    { "name", false, vmdef_apply_name },
+    { "uuid", false, vmdef_apply_uuid },
+    { "memory", false, vmdef_apply_memory },
+    { "cpus", false, vmdef_apply_cpus },
+    { "boot", false, vmdef_apply_boot },
+    { "kernel", false, vmdef_apply_kernel },
+    { "initrd", false, vmdef_apply_initrd },
+    { "cmdline", false, vmdef_apply_cmdline },
+    { "firmware", false, vmdef_apply_firmware },
+    { "disk", true, vmdef_apply_disk },
+    { "nic", true, vmdef_apply_nic },
+    { "serial", false, vmdef_apply_serial },
+    { "autostart", false, vmdef_apply_autostart },
+    { "restart", false, vmdef_apply_restart },
+    { "stop_timeout", false, vmdef_apply_stop_timeout },
+};
+#define VMDEF_KEY_COUNT (sizeof(vmdef_keys) / sizeof(vmdef_keys[0]))
+
+static const struct vmdef_key *vmdef_find_key(const char *key)
+{
+    for (size_t i = 0; i < VMDEF_KEY_COUNT; i++)
+        if (strcmp(vmdef_keys[i].key, key) == 0)
+            return &vmdef_keys[i];
+    return NULL;
+}
+
+int vmdef_set_key(struct vmdef *d, const char *key, const char *value,
+                  const char *base_dir, char *why, size_t why_len)
+{
+    const struct vmdef_key *k = vmdef_find_key(key);
+    if (!k)
+        return vmdef_why(why, why_len, "unknown key");
+    return k->apply(d, value, base_dir, why, why_len);
+}
+
+/* ---- the whole definition ------------------------------------------------- */
+
+/* Like vmdef_check, with the key at fault returned apart from the reason. */
+static int vmdef_check_whole(const struct vmdef *d, const char **key, char *why,
+                             size_t why_len)
+{
+    bool kernel_boot = d->boot == VMDEF_BOOT_KERNEL;
+    *key = "name";
+    if (d->name[0] == '\0')
+        return vmdef_why(why, why_len, "missing");
+    *key = "kernel";
+    if (kernel_boot && d->kernel[0] == '\0')
+        return vmdef_why(why, why_len, "missing (needed for boot = kernel)");
+    const char *kernel_only = !kernel_boot && d->kernel[0]   ? "kernel"
+                              : !kernel_boot && d->initrd[0] ? "initrd"
+                              : !kernel_boot && d->cmdline[0] ? "cmdline"
+                                                              : NULL;
+    if (kernel_only) {
+        *key = kernel_only;
+        return vmdef_why(why, why_len, "only used with boot = kernel");
+    }
+    *key = "firmware";
+    if (kernel_boot && strcmp(d->firmware, VMDEF_DEFAULT_FIRMWARE) != 0)
+        return vmdef_why(why, why_len, "only used with boot = firmware");
+    return 0;
+}
+
+int vmdef_check(const struct vmdef *d, char *why, size_t why_len)
+{
+    const char *key;
+    char reason[200];
+    int rc = vmdef_check_whole(d, &key, reason, sizeof(reason));
+    if (rc < 0)
+        vmdef_why(why, why_len, "%s: %s", key, reason);
+    return rc;
+}
+
+/* The directory part of path into dir ("" when path has none). */
+static void vmdef_dir_of(const char *path, char *dir, size_t len)
+{
+    const char *slash = path ? strrchr(path, '/') : NULL;
+    if (!slash)
+        snprintf(dir, len, "%s", "");
+    else if (slash == path)
+        snprintf(dir, len, "%s", "/");
+    else
+        snprintf(dir, len, "%.*s", (int)(slash - path), path);
+}
+
+/* The first entry for key before entry index 'before', or NULL. */
+static const struct conf_entry *vmdef_earlier_entry(const struct conf *c,
+                                                    const char *key,
+                                                    size_t before)
+{
+    for (size_t i = 0; i < before; i++)
+        if (strcmp(c->entries[i].key, key) == 0)
+            return &c->entries[i];
+    return NULL;
+}
+
+static int vmdef_apply_entry(const struct conf *c, size_t i, const char *path,
+                             const char *base_dir, struct vmdef *out,
+                             struct conf_error *err)
+{
+    const struct conf_entry *e = &c->entries[i];
+    const struct vmdef_key *k = vmdef_find_key(e->key);
+    if (!k)
+        return conf_error_set(err, path, e->line, "%s: unknown key", e->key);
+    const struct conf_entry *first = vmdef_earlier_entry(c, e->key, i);
+    if (!k->is_list && first)
+        return conf_error_set(err, path, e->line,
+                              "%s: given twice (first on line %d)", e->key,
+                              first->line);
+    char why[256];
+    if (k->apply(out, e->value, base_dir, why, sizeof(why)) < 0)
+        return conf_error_set(err, path, e->line, "%s: %s", e->key, why);
+    return 0;
+}
+
+int vmdef_from_conf(const struct conf *c, const char *path, struct vmdef *out,
+                    struct conf_error *err)
+{
+    char base_dir[VMDEF_PATH_MAX];
+    vmdef_dir_of(path, base_dir, sizeof(base_dir));
+    vmdef_init(out);
+    for (size_t i = 0; i < c->count; i++) {
+        int rc = vmdef_apply_entry(c, i, path, base_dir, out, err);
+        if (rc < 0)
+            return rc;
+    }
+    const char *key;
+    char why[200];
+    if (vmdef_check_whole(out, &key, why, sizeof(why)) < 0)
+        return conf_error_set(err, path, conf_line_of(c, key), "%s: %s", key,
+                              why);
+    return 0;
+}
+
+int vmdef_load(const char *path, struct vmdef *out, struct conf_error *err)
+{
+    struct conf c;
+    conf_init(&c);
+    int rc = conf_load(path, &c, err);
+    if (rc == 0)
+        rc = vmdef_from_conf(&c, path, out, err);
+    conf_free(&c);
+    return rc;
+}
+
+/* ---- back to conf --------------------------------------------------------- */
+
+static void vmdef_format_disk(const struct vmdef_disk *disk, char *buf,
+                              size_t len)
+{
+    int n = snprintf(buf, len, "%s%s", disk->path, disk->readonly ? ",ro" : "");
+    if (disk->iops)
+        n += snprintf(buf + n, len - (size_t)n, ",iops=%llu",
+                      (unsigned long long)disk->iops);
+    if (disk->bps)
+        snprintf(buf + n, len - (size_t)n, ",bps=%llu",
+                 (unsigned long long)disk->bps);
+}
+
+static void vmdef_format_nic(const struct vmdef_nic *nic, char *buf, size_t len)
+{
+    int n = snprintf(buf, len, "bridge=%s", nic->bridge);
+    if (nic->has_mac) {
+        char mac[18];
+        vmdef_format_mac(nic->mac, mac);
+        n += snprintf(buf + n, len - (size_t)n, ",mac=%s", mac);
+    }
+    if (nic->tap[0])
+        snprintf(buf + n, len - (size_t)n, ",tap=%s", nic->tap);
+}
+
+static void vmdef_format_serial(const struct vmdef *d, char *buf, size_t len)
+{
+    static const char *const kinds[] = { "stdio", "pty", "unix:", "file:" };
+    snprintf(buf, len, "%s%s", kinds[d->serial], d->serial_path);
+}
+
+struct vmdef_conf_writer {
+    struct conf *out;
+    int rc;
+};
+
+static void vmdef_put(struct vmdef_conf_writer *w, const char *key,
+                      const char *value)
+{
+    if (w->rc == 0)
+        w->rc = conf_add(w->out, key, value);
+}
+
+static void vmdef_put_number(struct vmdef_conf_writer *w, const char *key,
+                             uint64_t n, const char *suffix)
+{
+    char buf[32];
+    snprintf(buf, sizeof(buf), "%llu%s", (unsigned long long)n, suffix);
+    vmdef_put(w, key, buf);
+}
+
+static void vmdef_put_boot(struct vmdef_conf_writer *w, const struct vmdef *d)
+{
+    vmdef_put(w, "boot", vmdef_boot_name(d->boot));
+    if (d->boot == VMDEF_BOOT_FIRMWARE) {
+        vmdef_put(w, "firmware", d->firmware);
+        return;
+    }
+    vmdef_put(w, "kernel", d->kernel);
+    if (d->initrd[0])
+        vmdef_put(w, "initrd", d->initrd);
+    if (d->cmdline[0])
+        vmdef_put(w, "cmdline", d->cmdline);
+}
+
+int vmdef_to_conf(const struct vmdef *d, struct conf *out)
+{
+    struct vmdef_conf_writer w = { out, 0 };
+    char buf[VMDEF_PATH_MAX + 64];
+    vmdef_put(&w, "name", d->name);
+    if (d->uuid[0])
+        vmdef_put(&w, "uuid", d->uuid);
+    vmdef_put_number(&w, "memory", d->memory_mib, "M");
+    vmdef_put_number(&w, "cpus", d->cpus, "");
+    vmdef_put_boot(&w, d);
+    for (size_t i = 0; i < d->disk_count; i++) {
+        vmdef_format_disk(&d->disks[i], buf, sizeof(buf));
+        vmdef_put(&w, "disk", buf);
+    }
+    for (size_t i = 0; i < d->nic_count; i++) {
+        vmdef_format_nic(&d->nics[i], buf, sizeof(buf));
+        vmdef_put(&w, "nic", buf);
+    }
+    vmdef_format_serial(d, buf, sizeof(buf));
+    vmdef_put(&w, "serial", buf);
+    vmdef_put(&w, "autostart", d->autostart ? "yes" : "no");
+    vmdef_put(&w, "restart", vmdef_restart_name(d->restart));
+    vmdef_put_number(&w, "stop_timeout", d->stop_timeout_s, "");
+    return w.rc;
+}
+
+/* ---- files ---------------------------------------------------------------- */
+
+static int vmdef_check_file(const char *key, const char *file, bool block_ok,
+                            bool need_write, const char *def_path,
+                            struct conf_error *err)
+{
+    struct stat st;
+    int rc = 0;
+    if (stat(file, &st) < 0)
+        rc = -errno;
+    else if (S_ISDIR(st.st_mode))
+        rc = -EISDIR;
+    else if (!S_ISREG(st.st_mode) && !(block_ok && S_ISBLK(st.st_mode)))
+        rc = -EINVAL;
+    else if (access(file, need_write ? R_OK | W_OK : R_OK) < 0)
+        rc = -errno;
+    if (rc == -EINVAL)
+        conf_error_set(err, def_path, 0, "%s: %s: not a regular file", key, file);
+    else if (rc < 0)
+        conf_error_set(err, def_path, 0, "%s: %s: %s", key, file, strerror(-rc));
+    return rc;
+}
+
+int vmdef_check_files(const struct vmdef *d, const char *def_path,
+                      struct conf_error *err)
+{
+    int rc = 0;
+    if (d->boot == VMDEF_BOOT_KERNEL) {
+        rc = vmdef_check_file("kernel", d->kernel, false, false, def_path, err);
+        if (rc == 0 && d->initrd[0])
+            rc = vmdef_check_file("initrd", d->initrd, false, false, def_path,
+                                  err);
+    } else {
+        rc = vmdef_check_file("firmware", d->firmware, false, false, def_path,
+                              err);
+    }
+    for (size_t i = 0; rc == 0 && i < d->disk_count; i++)
+        rc = vmdef_check_file("disk", d->disks[i].path, true,
+                              !d->disks[i].readonly, def_path, err);
+    return rc;
+}
