@@ -1,0 +1,77 @@
+"""Shared fixtures for the integration tests.
+
+`appliance` is one booted Corral (the ISO as a CD, SeaBIOS, 2 vCPUs, 3 GiB,
+a NIC on QEMU's restricted user network with SSH forwarded to loopback, and
+a test-data disk labelled CORRAL-TEST mounted at /mnt/test).  It is shared
+by every test that does not change the appliance's state; tests that
+install, reboot or break things boot their own `Machine`.
+
+The test-data disk carries the guest kernel (the one the ISO ships) and a
+guest initramfs made here from the ISO's own BusyBox and modules (see
+guest.py), so guests under corral-vmm need nothing from outside.
+"""
+
+import os
+import subprocess
+import time
+
+import pytest
+
+import guest
+from qemu import OUT, Machine
+
+TESTDATA_MOUNT = "/mnt/test"
+
+
+@pytest.fixture(scope="session")
+def testdata_image(tmp_path_factory):
+    """An ext4 image labelled CORRAL-TEST with the guest kernel and initramfs."""
+    work = tmp_path_factory.mktemp("testdata")
+    content = work / "content"
+    content.mkdir()
+    guest.populate(str(content))
+    image = work / "testdata.img"
+    subprocess.run(["mke2fs", "-q", "-t", "ext4", "-L", "CORRAL-TEST", "-d", str(content),
+                    str(image), "512M"], check=True)
+    return str(image)
+
+
+@pytest.fixture(scope="session")
+def appliance(testdata_image):
+    m = Machine("appliance", firmware="bios", media="cd", memory_mib=3072, cpus=2,
+                disks=[testdata_image])
+    m.start()
+    try:
+        m.wait_ready()
+        m.out("mkdir -p %s && mount -t ext4 $(findfs LABEL=CORRAL-TEST) %s"
+              % (TESTDATA_MOUNT, TESTDATA_MOUNT))
+        yield m
+    finally:
+        m.stop()
+
+
+@pytest.fixture(scope="session")
+def ssh_key(tmp_path_factory):
+    d = tmp_path_factory.mktemp("ssh")
+    key = d / "id_ed25519"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    return str(key)
+
+
+def wait_for(predicate, timeout, interval=1.0):
+    """Poll predicate() until it returns a true value or timeout passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
+
+
+def scratch_disk(tmp_path, name="disk.img", size="20G"):
+    path = os.path.join(str(tmp_path), name)
+    subprocess.run(["truncate", "-s", size, path], check=True)
+    return path
+
+
+__all__ = ["OUT", "Machine", "TESTDATA_MOUNT", "wait_for", "scratch_disk"]

@@ -1,0 +1,111 @@
+"""The guest side of the integration tests: a guest initramfs made from the
+ISO's own BusyBox and kernel modules (out/rootfs), and the guest kernel the
+ISO ships (out/iso-root/boot/vmlinuz).
+
+The guest's /init loads the virtio drivers, prints
+`GUEST-BOOTED cpus=N mem_kb=N`, runs the scenario named on the kernel
+command line (`corral.scenario=NAME`, a script from guest/scenarios/NAME.sh)
+and prints `GUEST-DONE status=N`.  What it does then is up to the scenario
+(power off, reboot, ...); with no scenario it powers off.
+"""
+
+import glob
+import os
+import shutil
+import subprocess
+
+from qemu import OUT
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOTFS = os.path.join(OUT, "rootfs")
+GUEST_MODULES = ["virtio_pci", "virtio_blk", "virtio_net", "virtio_rng"]
+
+GUEST_INIT = r"""#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+for m in %(modules)s; do modprobe "$m" 2>/dev/null; done
+mem_kb=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)
+echo "GUEST-BOOTED cpus=$(grep -c ^processor /proc/cpuinfo) mem_kb=$mem_kb"
+scenario=$(sed -n 's/.*corral\.scenario=\([^ ]*\).*/\1/p' /proc/cmdline)
+status=0
+if [ -n "$scenario" ]; then
+    if [ -f "/scenarios/$scenario.sh" ]; then
+        sh "/scenarios/$scenario.sh"; status=$?
+    else
+        echo "GUEST: no scenario $scenario"; status=127
+    fi
+fi
+echo "GUEST-DONE status=$status"
+sync
+poweroff -f
+"""
+
+
+def kernel_release():
+    mods = glob.glob(os.path.join(ROOTFS, "lib", "modules", "*"))
+    if len(mods) != 1:
+        raise RuntimeError("expected one kernel in %s/lib/modules: build the ISO first" % ROOTFS)
+    return os.path.basename(mods[0])
+
+
+def module_closure(krel, names):
+    """Relative paths of the modules named and everything they depend on."""
+    moddir = os.path.join(ROOTFS, "lib", "modules", krel)
+    deps = {}
+    with open(os.path.join(moddir, "modules.dep")) as f:
+        for line in f:
+            mod, _, rest = line.partition(":")
+            deps[os.path.basename(mod).replace(".ko", "").replace("-", "_")] = (mod, rest.split())
+    wanted, todo = set(), list(names)
+    while todo:
+        name = todo.pop().replace("-", "_")
+        if name not in deps:
+            continue  # built into the kernel
+        path, requires = deps[name]
+        if path in wanted:
+            continue
+        wanted.add(path)
+        todo += [os.path.basename(r).replace(".ko", "") for r in requires]
+    return sorted(wanted)
+
+
+def make_initramfs(dest, staging):
+    krel = kernel_release()
+    if os.path.exists(staging):
+        shutil.rmtree(staging)
+    for d in ("bin", "proc", "sys", "dev", "tmp", "mnt", "scenarios"):
+        os.makedirs(os.path.join(staging, d))
+    shutil.copy(os.path.join(ROOTFS, "bin", "busybox"), os.path.join(staging, "bin", "busybox"))
+    for rel in module_closure(krel, GUEST_MODULES):
+        src = os.path.join(ROOTFS, "lib", "modules", krel, rel)
+        dst = os.path.join(staging, "lib", "modules", krel, rel)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        shutil.copy(src, dst)
+    for meta in ("modules.order", "modules.builtin", "modules.builtin.modinfo"):
+        src = os.path.join(ROOTFS, "lib", "modules", krel, meta)
+        if os.path.exists(src):
+            shutil.copy(src, os.path.join(staging, "lib", "modules", krel, meta))
+    subprocess.run(["depmod", "-b", staging, krel], check=True)
+    init = os.path.join(staging, "init")
+    with open(init, "w") as f:
+        f.write(GUEST_INIT % {"modules": " ".join(GUEST_MODULES)})
+    os.chmod(init, 0o755)
+    for script in glob.glob(os.path.join(HERE, "guest", "scenarios", "*.sh")):
+        shutil.copy(script, os.path.join(staging, "scenarios"))
+    cpio = subprocess.run("cd %s && find . | sort | cpio -o -H newc --owner=0:0 --quiet | gzip -1"
+                          % staging, shell=True, check=True, capture_output=True).stdout
+    with open(dest, "wb") as f:
+        f.write(cpio)
+
+
+def populate(content_dir):
+    """Fill the test-data disk: guest kernel, guest initramfs, scenarios."""
+    shutil.copy(os.path.join(OUT, "iso-root", "boot", "vmlinuz"),
+                os.path.join(content_dir, "vmlinuz"))
+    make_initramfs(os.path.join(content_dir, "initrd.img"),
+                   os.path.join(content_dir + ".staging"))
+    with open(os.path.join(content_dir, "not-a-kernel.bin"), "wb") as f:
+        f.write(b"this is not a bzImage\n" * 512)

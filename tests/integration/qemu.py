@@ -1,0 +1,239 @@
+"""Boot Corral's ISO in QEMU and drive its serial console.
+
+A `Machine` is one QEMU process with the appliance's first serial port on a
+pexpect pipe.  Everything QEMU's serial port prints is also written to a log
+file under out/test-logs/, and a failed wait prints the last lines of it.
+
+These machines have no /dev/kvm: QEMU runs under TCG with `-cpu
+EPYC,+svm,+npt`, which exposes AMD-V to the appliance so that KVM works
+inside it (nested).  Where /dev/kvm exists, `-enable-kvm -cpu host` is used.
+Networking is only ever QEMU's user network with restrict=on: nothing a
+guest sends leaves this machine; a loopback host forward reaches SSH.
+"""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+import pexpect
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+OUT = os.path.join(ROOT, "out")
+LOG_DIR = os.path.join(OUT, "test-logs")
+READY_RE = r"Corral is ready on ttyS0\."
+OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+# Printed by the control domain's kernel when it panics.  Nested SVM under
+# TCG rarely panics the control domain itself; tests may retry once then.
+HOST_PANIC_RE = r"Kernel panic - not syncing"
+
+
+def iso_path():
+    iso = os.environ.get("CORRAL_ISO")
+    if not iso:
+        with open(os.path.join(ROOT, "VERSION")) as f:
+            iso = os.path.join(OUT, "corral-%s-x86_64.iso" % f.read().strip())
+    if not os.path.exists(iso):
+        raise RuntimeError("no ISO at %s: run ./build.sh first" % iso)
+    return iso
+
+
+def host_kvm_nests():
+    """KVM is used only when it can pass hardware virtualization on to the
+    appliance: /dev/kvm is usable and this CPU itself shows svm or vmx.  (A
+    /dev/kvm without them, e.g. a paravirtual KVM, cannot run Corral's own
+    KVM guests, so TCG with emulated SVM is used instead.)"""
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        return False
+    with open("/proc/cpuinfo") as f:
+        return re.search(r"^flags\s*:.*\b(svm|vmx)\b", f.read(), re.M) is not None
+
+
+def accel_args():
+    override = os.environ.get("CORRAL_QEMU_ACCEL")
+    if override == "kvm" or (override is None and host_kvm_nests()):
+        return ["-enable-kvm", "-cpu", "host"]
+    return ["-accel", "tcg,thread=multi", "-cpu", "EPYC,+svm,+npt"]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def tail(path, lines=40):
+    try:
+        with open(path, "rb") as f:
+            data = f.read().decode("utf-8", "replace")
+    except OSError:
+        return "(no log)"
+    data = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", data)
+    return "\n".join(data.splitlines()[-lines:])
+
+
+class ConsoleTimeout(AssertionError):
+    pass
+
+
+class Machine:
+    """One appliance in QEMU.
+
+    firmware: "bios" (SeaBIOS) or "uefi" (OVMF)
+    media:    "cd" (the ISO as a CD-ROM) or "usb" (the ISO as a USB stick,
+              as if written with dd), or None (boot from the first disk)
+    """
+
+    def __init__(self, name, firmware="bios", media="cd", memory_mib=2048,
+                 cpus=2, nic=True, disks=(), extra_args=(), iso=None):
+        self.name = name
+        self.firmware = firmware
+        self.media = media
+        self.memory_mib = memory_mib
+        self.cpus = cpus
+        self.nic = nic
+        self.disks = list(disks)
+        self.extra_args = list(extra_args)
+        self.iso = iso or iso_path()
+        self.ssh_port = free_port() if nic else None
+        self.workdir = tempfile.mkdtemp(prefix="corral-%s-" % name)
+        os.makedirs(LOG_DIR, exist_ok=True)
+        self.log_path = os.path.join(LOG_DIR, "%s.serial.log" % name)
+        self.child = None
+        self.boot_seconds = None
+        self._seq = 0
+
+    # --- QEMU command line ---------------------------------------------
+
+    def _firmware_args(self):
+        if self.firmware == "uefi":
+            vars_copy = os.path.join(self.workdir, "OVMF_VARS.fd")
+            shutil.copy(OVMF_VARS, vars_copy)
+            return ["-drive", "if=pflash,format=raw,unit=0,readonly=on,file=%s" % OVMF_CODE,
+                    "-drive", "if=pflash,format=raw,unit=1,file=%s" % vars_copy]
+        return []
+
+    def _media_args(self):
+        if self.media == "cd":
+            return ["-drive", "file=%s,media=cdrom,readonly=on,if=none,id=cd0" % self.iso,
+                    "-device", "ide-cd,drive=cd0,bootindex=0"]
+        if self.media == "usb":
+            return ["-drive", "file=%s,format=raw,readonly=on,if=none,id=stick" % self.iso,
+                    "-device", "qemu-xhci,id=xhci",
+                    "-device", "usb-storage,bus=xhci.0,drive=stick,bootindex=0"]
+        return []
+
+    def _disk_args(self):
+        args = []
+        for i, d in enumerate(self.disks):
+            path, opts = (d, {}) if isinstance(d, str) else d
+            bus = opts.get("bus", "virtio")
+            ro = ",readonly=on" if opts.get("readonly") else ""
+            args += ["-drive", "file=%s,format=raw,if=none,id=disk%d%s" % (path, i, ro)]
+            boot = ",bootindex=%d" % (i + 1) if opts.get("boot") else ""
+            if bus == "virtio":
+                args += ["-device", "virtio-blk-pci,drive=disk%d%s" % (i, boot)]
+            else:
+                args += ["-device", "ide-hd,drive=disk%d%s" % (i, boot)]
+        return args
+
+    def _net_args(self):
+        if not self.nic:
+            return ["-nic", "none"]
+        return ["-netdev", "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:%d-:22" % self.ssh_port,
+                "-device", "virtio-net-pci,netdev=n0"]
+
+    def command(self):
+        return (["qemu-system-x86_64", "-M", "q35", "-smp", str(self.cpus),
+                 "-m", str(self.memory_mib), "-display", "none", "-vga", "std",
+                 "-serial", "stdio", "-monitor", "none", "-no-reboot"]
+                + accel_args() + self._firmware_args() + self._media_args()
+                + self._disk_args() + self._net_args() + self.extra_args)
+
+    # --- life cycle ----------------------------------------------------
+
+    def start(self):
+        cmd = self.command()
+        self._log = open(self.log_path, "wb")
+        self._log.write(("$ " + " ".join(cmd) + "\n").encode())
+        self._start_time = time.monotonic()
+        self.child = pexpect.spawn(cmd[0], cmd[1:], timeout=60, maxread=65536,
+                                   searchwindowsize=65536, logfile=self._log)
+        return self
+
+    def wait_ready(self, timeout=600):
+        self.expect(READY_RE, timeout=timeout, what="the ready banner")
+        self.boot_seconds = time.monotonic() - self._start_time
+        print("\n[%s] QEMU start to ready banner: %.1f s" % (self.name, self.boot_seconds))
+        self._prepare_shell()
+        return self
+
+    def _prepare_shell(self):
+        # A fixed prompt and no line editing surprises for the driver.
+        self.child.sendline("")
+        self.child.sendline("export PS1='# '; stty -echo cols 200 2>/dev/null")
+        self.sh("true")
+
+    def stop(self):
+        if self.child is not None and self.child.isalive():
+            self.child.terminate(force=True)
+        if self.child is not None:
+            self.child.close()
+        if getattr(self, "_log", None):
+            self._log.close()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    # --- console -------------------------------------------------------
+
+    def expect(self, pattern, timeout=120, what=None):
+        try:
+            return self.child.expect(pattern, timeout=timeout)
+        except (pexpect.TIMEOUT, pexpect.EOF) as e:
+            kind = "timed out after %d s" % timeout if isinstance(e, pexpect.TIMEOUT) else "QEMU exited"
+            raise ConsoleTimeout("%s: %s waiting for %s\n--- last lines of %s ---\n%s"
+                                 % (self.name, kind, what or repr(pattern),
+                                    self.log_path, tail(self.log_path))) from None
+
+    def sh(self, command, timeout=120, check=False):
+        """Run a shell command on the serial console; returns (status, output)."""
+        self._seq += 1
+        n = self._seq
+        # The markers are split in the command text so that the echo of
+        # the command itself never matches them.
+        self.child.sendline("echo 'BEGIN''-%d'; %s; echo 'END''-%d' $?" % (n, command, n))
+        self.expect(r"BEGIN-%d\r*\n" % n, timeout=timeout, what="the start of `%s`" % command)
+        self.expect(r"END-%d (\d+)\r*\n" % n, timeout=timeout, what="the end of `%s`" % command)
+        status = int(self.child.match.group(1))
+        output = self.child.before.decode("utf-8", "replace").replace("\r", "")
+        if check and status != 0:
+            raise AssertionError("%s: `%s` exited %d:\n%s" % (self.name, command, status, output))
+        return status, output
+
+    def out(self, command, timeout=120):
+        """Output of a command that must succeed."""
+        return self.sh(command, timeout=timeout, check=True)[1]
+
+    def log_text(self):
+        return tail(self.log_path, lines=100000)
+
+    def host_panicked(self):
+        return re.search(HOST_PANIC_RE, self.log_text()) is not None
+
+    # --- SSH through the loopback host forward -------------------------
+
+    def ssh(self, key, command, timeout=60):
+        return subprocess.run(
+            ["ssh", "-i", key, "-p", str(self.ssh_port), "-o", "BatchMode=yes",
+             "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+             "-o", "ConnectTimeout=30", "-o", "LogLevel=ERROR", "root@127.0.0.1", command],
+            capture_output=True, text=True, timeout=timeout)
