@@ -1,0 +1,38 @@
+/* console: where the guest's serial console goes - the VMM's stdin/stdout
+ * (a terminal is put in raw mode and restored on exit), a pty (its path is
+ * printed on stderr), a unix socket (one client at a time; output is dropped
+ * while none is connected) or an append-only file (no input). */
+#ifndef CORRAL_CONSOLE_H
+#define CORRAL_CONSOLE_H
+
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <termios.h>
+
+#include "serial_8250.h"
+#include "vmdef.h"
+
+struct console {
+    enum vmdef_serial kind;
+    pthread_mutex_t lock;   /* out_fd changes while vCPUs write */
+    int in_fd, out_fd, listen_fd, pty_slave_fd;
+    bool out_nonblocking;   /* drop output instead of stalling the guest */
+    bool tty_raw;
+    struct termios saved_tty;
+    char path[VMDEF_PATH_MAX];
+    struct serial_8250 *uart;
+};
+
+int console_open(struct console *c, enum vmdef_serial kind, const char *path,
+                 char *err, size_t errlen);
+void console_close(struct console *c);
+/* serial_8250 tx callback (ctx = the console) */
+void console_tx(void *ctx, uint8_t byte);
+/* Fill up to 2 pollfds; returns how many. */
+int console_pollfds(struct console *c, struct pollfd *fds);
+/* Handle what poll() reported on those fds. */
+void console_service(struct console *c, const struct pollfd *fds, int n);
+
+#endif

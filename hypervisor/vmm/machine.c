@@ -1,0 +1,346 @@
+/* machine: assembling and running the VM (see machine.h). */
+#include "machine.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "boot_linux.h"
+#include "console.h"
+#include "i8042.h"
+#include "mptable.h"
+#include "rtc_cmos.h"
+#include "serial_8250.h"
+#include "vcpu.h"
+#include "vm.h"
+
+#define HALT_CHECK_MS 500
+#define ERRLEN 512
+
+struct machine {
+    struct vm vm;
+    struct vcpu vcpus[VMDEF_MAX_CPUS];
+    unsigned nvcpus;
+    struct serial_8250 com1;
+    struct i8042 kbd;
+    struct rtc_cmos rtc;
+    struct console console;
+    int signal_fd;
+};
+
+struct mapped_file {
+    const uint8_t *data;
+    size_t len;
+};
+
+static int machine_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int machine_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("corral-vmm: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return VM_EXIT_ERROR;
+}
+
+/* Read-only mapping: the bytes are copied into guest RAM once, and the
+ * page cache, not our RSS, holds them meanwhile. */
+static int map_file(const char *path, const char *what, struct mapped_file *f)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return machine_error("%s %s: %s", what, path, strerror(e));
+    }
+    if (!S_ISREG(st.st_mode) || st.st_size == 0) {
+        close(fd);
+        return machine_error("%s %s: not a regular, non-empty file", what, path);
+    }
+    f->len = (size_t)st.st_size;
+    void *p = mmap(NULL, f->len, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (p == MAP_FAILED)
+        return machine_error("%s %s: mmap: %s", what, path, strerror(errno));
+    f->data = p;
+    return 0;
+}
+
+static void unmap_file(struct mapped_file *f)
+{
+    if (f->data)
+        munmap((void *)f->data, f->len);
+    f->data = NULL;
+}
+
+static char *machine_cmdline(const struct vmdef *def)
+{
+    size_t len = strlen(MACHINE_CMDLINE_PREFIX) + 1 + strlen(def->cmdline) + 1;
+    char *s = malloc(len);
+    if (s)
+        snprintf(s, len, "%s%s%s", MACHINE_CMDLINE_PREFIX,
+                 def->cmdline[0] ? " " : "", def->cmdline);
+    return s;
+}
+
+static int machine_load_linux(struct machine *m, const struct vmdef *def)
+{
+    struct mapped_file kernel = { 0 }, initrd = { 0 };
+    struct bzimage_info bz;
+    struct boot_plan plan;
+    char err[ERRLEN];
+    int rc = VM_EXIT_ERROR;
+    char *cmdline = machine_cmdline(def);
+
+    if (!cmdline || map_file(def->kernel, "kernel", &kernel))
+        goto out;
+    if (def->initrd[0] && map_file(def->initrd, "initrd", &initrd))
+        goto out;
+    if (bzimage_parse(kernel.data, kernel.len, &bz, err, sizeof(err)) ||
+        boot_plan_make(&bz, &m->vm.mem, initrd.len, strlen(cmdline), &plan,
+                       err, sizeof(err)) ||
+        boot_linux_load(&m->vm.mem, &bz, &plan, kernel.data, kernel.len,
+                        initrd.data, initrd.len, cmdline, err, sizeof(err))) {
+        machine_error("kernel %s: %s", def->kernel, err);
+        goto out;
+    }
+    vm_log(&m->vm, "kernel: boot protocol %u.%02u, %s entry at 0x%llx; initrd "
+           "%zu bytes at 0x%llx; cmdline \"%s\"", bz.version >> 8,
+           bz.version & 0xff, plan.long_mode ? "64-bit" : "32-bit",
+           (unsigned long long)plan.entry, initrd.len,
+           (unsigned long long)plan.initrd_addr, cmdline);
+    rc = vcpu_setup_boot(&m->vcpus[0], &plan, err, sizeof(err))
+             ? machine_error("%s", err) : 0;
+out:
+    unmap_file(&kernel);
+    unmap_file(&initrd);
+    free(cmdline);
+    return rc;
+}
+
+static int machine_write_mptable(struct machine *m)
+{
+    uint8_t *ebda = guest_mem_ptr(&m->vm.mem, BOOT_EBDA_ADDR, BOOT_EBDA_SIZE);
+    if (!ebda || !mptable_build(ebda, BOOT_EBDA_SIZE, (uint32_t)BOOT_EBDA_ADDR,
+                                m->nvcpus, NULL, 0))
+        return machine_error("cannot build the MP table for %u vCPUs", m->nvcpus);
+    return 0;
+}
+
+/* Device callbacks: ctx is the machine. */
+static void com1_tx(void *ctx, uint8_t byte)
+{
+    struct machine *m = ctx;
+    console_tx(&m->console, byte);
+}
+
+static void com1_irq(void *ctx, int level)
+{
+    struct machine *m = ctx;
+    vm_irq_line(&m->vm, SERIAL_COM1_IRQ, level);
+}
+
+static void kbd_irq(void *ctx, int level)
+{
+    struct machine *m = ctx;
+    vm_irq_line(&m->vm, I8042_KBD_IRQ, level);
+}
+
+static void kbd_reset(void *ctx)
+{
+    struct machine *m = ctx;
+    vm_log(&m->vm, "guest reset the CPU through the i8042");
+    vm_request_stop(&m->vm, VM_EXIT_REBOOT);
+}
+
+static int machine_register(struct machine *m, enum bus_space space,
+                            uint64_t base, uint64_t len, bus_handler_fn fn,
+                            void *dev, const char *name)
+{
+    int rc = bus_register(&m->vm.bus, space, base, len, fn, dev, name);
+    if (rc < 0)
+        return machine_error("cannot register %s at 0x%llx: %s", name,
+                             (unsigned long long)base, strerror(-rc));
+    return 0;
+}
+
+static int machine_add_devices(struct machine *m, const struct vmdef *def)
+{
+    char err[ERRLEN];
+    if (console_open(&m->console, def->serial, def->serial_path, err, sizeof(err)))
+        return machine_error("%s", err);
+    serial_8250_init(&m->com1, com1_tx, com1_irq, m);
+    m->console.uart = &m->com1;
+    i8042_init(&m->kbd, kbd_irq, kbd_reset, m);
+    rtc_cmos_init(&m->rtc, NULL);
+    return machine_register(m, BUS_PIO, SERIAL_COM1_PORT, SERIAL_PORTS,
+                            serial_8250_io, &m->com1, "COM1") ||
+           machine_register(m, BUS_PIO, I8042_DATA_PORT, 1, i8042_data_io,
+                            &m->kbd, "i8042 data") ||
+           machine_register(m, BUS_PIO, I8042_COMMAND_PORT, 1, i8042_command_io,
+                            &m->kbd, "i8042 command") ||
+           machine_register(m, BUS_PIO, RTC_CMOS_PORT, RTC_CMOS_PORTS,
+                            rtc_cmos_io, &m->rtc, "CMOS RTC");
+}
+
+static int machine_create_vcpus(struct machine *m)
+{
+    char err[ERRLEN];
+    for (unsigned i = 0; i < m->nvcpus; i++) {
+        m->vcpus[i].fd = -1;
+        if (vcpu_create(&m->vcpus[i], &m->vm, i, m->nvcpus, err, sizeof(err)))
+            return machine_error("%s", err);
+    }
+    return 0;
+}
+
+/* SIGTERM/SIGINT/SIGHUP arrive through a signalfd; every thread blocks
+ * them (the vCPU threads inherit the mask), and SIGPIPE is ignored so that
+ * a console client going away is only a failed write. */
+static int machine_setup_signals(struct machine *m)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, VCPU_KICK_SIGNAL);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    sigdelset(&set, VCPU_KICK_SIGNAL);
+    signal(SIGPIPE, SIG_IGN);
+    vcpu_install_kick_handler();
+    m->signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    return m->signal_fd < 0 ? machine_error("signalfd: %s", strerror(errno)) : 0;
+}
+
+static void machine_handle_signal(struct machine *m)
+{
+    struct signalfd_siginfo si;
+    while (read(m->signal_fd, &si, sizeof(si)) == sizeof(si)) {
+        vm_log(&m->vm, "signal %u: asking the guest to shut down (Ctrl-Alt-Del)",
+               si.ssi_signo);
+        i8042_ctrl_alt_del(&m->kbd);
+    }
+}
+
+/* Linux without ACPI "powers off" by halting every CPU with interrupts
+ * disabled; nothing can wake such a guest, so that is the powered-off
+ * state.  The answers of the previous round are checked, then a new round
+ * of questions goes out. */
+static void machine_check_halt(struct machine *m)
+{
+    bool all_off = true;
+    for (unsigned i = 0; i < m->nvcpus; i++) {
+        struct vcpu *c = &m->vcpus[i];
+        if (__atomic_load_n(&c->check_halt, __ATOMIC_SEQ_CST) ||
+            !__atomic_load_n(&c->halted_off, __ATOMIC_SEQ_CST))
+            all_off = false;
+    }
+    if (all_off) {
+        vm_log(&m->vm, "every vCPU halted with interrupts off: powered off");
+        vm_request_stop(&m->vm, VM_EXIT_POWEROFF);
+        return;
+    }
+    for (unsigned i = 0; i < m->nvcpus; i++) {
+        __atomic_store_n(&m->vcpus[i].check_halt, 1, __ATOMIC_SEQ_CST);
+        vcpu_kick(&m->vcpus[i]);
+    }
+}
+
+static long long monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void machine_loop(struct machine *m)
+{
+    long long next_check = monotonic_ms() + HALT_CHECK_MS;
+    while (!vm_stopping(&m->vm)) {
+        struct pollfd fds[4];
+        int n = 0;
+        fds[n++] = (struct pollfd){ .fd = m->vm.stop_fd[0], .events = POLLIN };
+        fds[n++] = (struct pollfd){ .fd = m->signal_fd, .events = POLLIN };
+        int ncons = console_pollfds(&m->console, fds + n);
+        long long wait = next_check - monotonic_ms();
+        /* A full UART FIFO: look again soon rather than at the next check. */
+        if (m->console.in_fd >= 0 && ncons == 0 && wait > 10)
+            wait = 10;
+        int rc = poll(fds, (nfds_t)(n + ncons), wait < 0 ? 0 : (int)wait);
+        if (rc < 0 && errno != EINTR)
+            break;
+        if (rc > 0 && fds[1].revents)
+            machine_handle_signal(m);
+        if (rc > 0)
+            console_service(&m->console, fds + n, ncons);
+        if (monotonic_ms() >= next_check) {
+            machine_check_halt(m);
+            next_check = monotonic_ms() + HALT_CHECK_MS;
+        }
+    }
+}
+
+static void machine_teardown(struct machine *m)
+{
+    for (unsigned i = 0; i < m->nvcpus; i++)
+        vcpu_kick(&m->vcpus[i]);
+    for (unsigned i = 0; i < m->nvcpus; i++) {
+        vcpu_join(&m->vcpus[i]);
+        vcpu_destroy(&m->vcpus[i]);
+    }
+    console_close(&m->console);
+    vm_destroy(&m->vm);
+}
+
+static int machine_start(struct machine *m, const struct vmdef *def, bool verbose)
+{
+    char err[ERRLEN];
+    if (machine_setup_signals(m))
+        return VM_EXIT_ERROR;
+    if (vm_create(&m->vm, def->memory_mib << 20, verbose, err, sizeof(err)))
+        return machine_error("%s", err);
+    if (machine_create_vcpus(m) || machine_add_devices(m, def) ||
+        machine_load_linux(m, def) || machine_write_mptable(m))
+        return VM_EXIT_ERROR;
+    for (unsigned i = 0; i < m->nvcpus; i++)
+        if (vcpu_start(&m->vcpus[i]))
+            return machine_error("cannot start the thread of vCPU %u", i);
+    vm_log(&m->vm, "%u vCPU(s) running", m->nvcpus);
+    return 0;
+}
+
+int machine_run(const struct vmdef *def, bool verbose)
+{
+    static struct machine m; /* large; one per process */
+    memset(&m, 0, sizeof(m));
+    m.nvcpus = def->cpus ? def->cpus : 1;
+    m.signal_fd = -1;
+    m.vm.vm_fd = m.vm.kvm_fd = -1;
+    m.vm.stop_fd[0] = m.vm.stop_fd[1] = -1;
+    m.vm.exit_status = VM_RUNNING;
+    for (unsigned i = 0; i < VMDEF_MAX_CPUS; i++)
+        m.vcpus[i].fd = -1;
+    int status = machine_start(&m, def, verbose);
+    if (status == 0) {
+        machine_loop(&m);
+        status = m.vm.exit_status;
+    } else {
+        vm_request_stop(&m.vm, VM_EXIT_ERROR);
+    }
+    machine_teardown(&m);
+    return status == VM_RUNNING ? VM_EXIT_ERROR : status;
+}

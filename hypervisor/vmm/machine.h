@@ -1,0 +1,19 @@
+/* machine: the PC corral-vmm builds from a VM definition - RAM, vCPUs,
+ * COM1, i8042, CMOS RTC, MP table, the Linux boot - and the main loop that
+ * waits for the guest to stop (signals, console input, the stop pipe, and
+ * a periodic check for "every vCPU halted with interrupts off", which is
+ * how Linux powers off when it has no ACPI). */
+#ifndef CORRAL_MACHINE_H
+#define CORRAL_MACHINE_H
+
+#include <stdbool.h>
+
+#include "vmdef.h"
+
+/* What the VMM itself puts before the user's kernel command line. */
+#define MACHINE_CMDLINE_PREFIX "console=ttyS0 reboot=k"
+
+/* Runs the VM to the end; returns the exit status (enum vm_exit_status). */
+int machine_run(const struct vmdef *def, bool verbose);
+
+#endif

@@ -1,0 +1,156 @@
+/* corral-vmm: run one guest on KVM.  Flags and --help; the machine itself
+ * is in machine.c. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "machine.h"
+#include "vm.h"
+#include "vmdef.h"
+
+static const char usage[] =
+"usage: corral-vmm --kernel PATH [--initrd PATH] [--cmdline STRING]\n"
+"                  [--memory MIB] [--cpus N] [--disk PATH[,ro]]...\n"
+"                  [--config FILE] [--serial stdio|pty|unix:PATH|file:PATH]\n"
+"                  [--name NAME] [-v] [--help] [--version]\n"
+"\n"
+"Runs one virtual machine on /dev/kvm until the guest stops.\n"
+"\n"
+"  --kernel PATH     Linux bzImage to boot (boot protocol 2.06 or later)\n"
+"  --initrd PATH     initramfs loaded below the kernel's initrd_addr_max\n"
+"  --cmdline STRING  kernel command line, appended to what the VMM needs:\n"
+"                    \"" MACHINE_CMDLINE_PREFIX "\"\n"
+"  --memory MIB      guest RAM in MiB, or with a K/M/G/T suffix (default 256)\n"
+"  --cpus N          vCPUs, 1..64 (default 1)\n"
+"  --disk PATH[,ro]  a raw disk image as a virtio-blk device; repeatable\n"
+"  --config FILE     a VM definition (key = value; see docs/corral-vmm.md);\n"
+"                    flags given as well override it (disks add to it)\n"
+"  --serial TARGET   where the guest's console (COM1) goes: stdio (default;\n"
+"                    a terminal is put in raw mode and restored at exit), pty\n"
+"                    (path printed on stderr), unix:PATH (a listening socket,\n"
+"                    one client at a time), file:PATH (output only)\n"
+"  --name NAME       the VM's name (default \"vm\")\n"
+"  -v, --verbose     log what the VMM does on stderr\n"
+"\n"
+"Only the guest's console is printed unless -v is given; errors name the\n"
+"file, device or address at fault.\n"
+"\n"
+"Signals: SIGTERM (or SIGINT, SIGHUP) asks the guest to shut down by\n"
+"pressing Ctrl-Alt-Del on its keyboard; SIGKILL stops it at once.\n"
+"\n"
+"Exit status:\n"
+"  0  the guest powered off (or halted every CPU)\n"
+"  1  the guest rebooted (the VMM exits; the caller restarts it)\n"
+"  2  the guest crashed: triple fault, KVM internal or emulation error\n"
+"  3  the VMM failed: bad arguments, missing files, no KVM (reason on stderr)\n";
+
+enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEMORY, OPT_CPUS,
+       OPT_DISK, OPT_CONFIG, OPT_SERIAL, OPT_NAME, OPT_HELP, OPT_VERSION };
+
+static const struct option long_opts[] = {
+    { "kernel", required_argument, NULL, OPT_KERNEL },
+    { "initrd", required_argument, NULL, OPT_INITRD },
+    { "cmdline", required_argument, NULL, OPT_CMDLINE },
+    { "memory", required_argument, NULL, OPT_MEMORY },
+    { "cpus", required_argument, NULL, OPT_CPUS },
+    { "disk", required_argument, NULL, OPT_DISK },
+    { "config", required_argument, NULL, OPT_CONFIG },
+    { "serial", required_argument, NULL, OPT_SERIAL },
+    { "name", required_argument, NULL, OPT_NAME },
+    { "verbose", no_argument, NULL, 'v' },
+    { "help", no_argument, NULL, OPT_HELP },
+    { "version", no_argument, NULL, OPT_VERSION },
+    { NULL, 0, NULL, 0 },
+};
+
+/* The definition key each flag sets (NULL: not a definition key). */
+static const char *flag_key(int opt)
+{
+    switch (opt) {
+    case OPT_KERNEL:  return "kernel";
+    case OPT_INITRD:  return "initrd";
+    case OPT_CMDLINE: return "cmdline";
+    case OPT_MEMORY:  return "memory";
+    case OPT_CPUS:    return "cpus";
+    case OPT_DISK:    return "disk";
+    case OPT_SERIAL:  return "serial";
+    case OPT_NAME:    return "name";
+    default:          return NULL;
+    }
+}
+
+static int fail_usage(const char *fmt, const char *a, const char *b)
+{
+    fputs("corral-vmm: ", stderr);
+    fprintf(stderr, fmt, a, b);
+    fputs("\n(see corral-vmm --help)\n", stderr);
+    return VM_EXIT_ERROR;
+}
+
+/* First pass: --config, -v, --help, --version; the definition file is
+ * loaded before the other flags so that they override it. */
+static int first_pass(int argc, char **argv, struct vmdef *def, bool *verbose,
+                      bool *done)
+{
+    int opt;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "v", long_opts, NULL)) != -1) {
+        if (opt == OPT_HELP || opt == OPT_VERSION) {
+            fputs(opt == OPT_HELP ? usage : "corral-vmm " CORRAL_VERSION "\n", stdout);
+            *done = true;
+            return 0;
+        }
+        if (opt == 'v')
+            *verbose = true;
+        if (opt == '?')
+            return fail_usage("unknown option or missing value: %s%s",
+                              argv[optind - 1], "");
+        if (opt == OPT_CONFIG) {
+            struct conf_error cerr;
+            char msg[600];
+            if (vmdef_load(optarg, def, &cerr)) {
+                conf_error_format(&cerr, msg, sizeof(msg));
+                return fail_usage("%s%s", msg, "");
+            }
+        }
+    }
+    if (optind < argc)
+        return fail_usage("unexpected argument: %s%s", argv[optind], "");
+    return 0;
+}
+
+static int apply_flags(int argc, char **argv, struct vmdef *def)
+{
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "v", long_opts, NULL)) != -1) {
+        const char *key = flag_key(opt);
+        char why[256];
+        if (key && vmdef_set_key(def, key, optarg, NULL, why, sizeof(why)))
+            return fail_usage("--%s: %s", key, why);
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static struct vmdef def;
+    bool verbose = false, done = false;
+    char why[256];
+
+    vmdef_init(&def);
+    snprintf(def.name, sizeof(def.name), "vm");
+    if (first_pass(argc, argv, &def, &verbose, &done))
+        return VM_EXIT_ERROR;
+    if (done)
+        return 0;
+    if (apply_flags(argc, argv, &def))
+        return VM_EXIT_ERROR;
+    if (vmdef_check(&def, why, sizeof(why)))
+        return fail_usage("%s%s", why, "");
+    if (def.boot != VMDEF_BOOT_KERNEL)
+        return fail_usage("boot = firmware is not supported yet%s%s", "", "");
+    return machine_run(&def, verbose);
+}

@@ -1,0 +1,43 @@
+/* serial_8250: a 16550A UART (COM1 at 0x3f8, IRQ 4), the guest's console.
+ *
+ * Device logic only: bytes the guest transmits go to a tx callback (the
+ * console backend in console.c), bytes typed by the user come in through
+ * serial_8250_receive().  Interrupts (received data, THR empty, modem
+ * status) are reported as a line level through irq(); the IOAPIC pin is
+ * edge-triggered for ISA, so every rise is an interrupt.  Transmission is
+ * instantaneous: THR is always empty again by the time the guest looks. */
+#ifndef CORRAL_SERIAL_8250_H
+#define CORRAL_SERIAL_8250_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SERIAL_COM1_PORT 0x3f8
+#define SERIAL_COM1_IRQ  4
+#define SERIAL_PORTS     8
+#define SERIAL_RX_FIFO   64
+
+struct serial_8250 {
+    pthread_mutex_t lock;
+    uint8_t ier, lcr, mcr, lsr, msr, scr, dll, dlm, fcr;
+    bool thre_pending;       /* THR-empty interrupt not yet acknowledged */
+    uint8_t rx[SERIAL_RX_FIFO];
+    size_t rx_head, rx_count;
+    int irq_level;
+    void (*tx)(void *ctx, uint8_t byte);
+    void (*irq)(void *ctx, int level);
+    void *ctx;
+};
+
+void serial_8250_init(struct serial_8250 *s, void (*tx)(void *, uint8_t),
+                      void (*irq)(void *, int), void *ctx);
+/* bus handler for the 8 registers */
+void serial_8250_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
+                    bool is_write);
+/* Queue input bytes; returns how many fit in the receive FIFO. */
+size_t serial_8250_receive(struct serial_8250 *s, const uint8_t *buf, size_t len);
+size_t serial_8250_rx_space(struct serial_8250 *s);
+
+#endif

@@ -1,0 +1,47 @@
+/* vcpu: one KVM vCPU and the thread that runs it.
+ *
+ * Every vCPU gets CPUID (cpuid.c topology), MSRs, FPU and LAPIC LINT pins
+ * set as Linux expects; the boot CPU also gets the registers of the boot
+ * protocol (64-bit or 32-bit entry); the others wait for INIT/SIPI in the
+ * in-kernel LAPIC.  The run loop dispatches port-I/O and MMIO exits through
+ * the VM's bus and turns shutdown/internal-error exits into a stop reason. */
+#ifndef CORRAL_VCPU_H
+#define CORRAL_VCPU_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/kvm.h>
+
+#include "boot_linux.h"
+#include "vm.h"
+
+/* The signal that kicks a vCPU thread out of KVM_RUN. */
+#define VCPU_KICK_SIGNAL SIGUSR1
+
+struct vcpu {
+    struct vm *vm;
+    unsigned index, count;
+    int fd;
+    struct kvm_run *run;
+    pthread_t thread;
+    bool thread_started;
+    /* Set by the main thread before a kick; answered in halted_off. */
+    int check_halt;
+    int halted_off;   /* halted with interrupts off (or never started) */
+};
+
+int vcpu_create(struct vcpu *c, struct vm *vm, unsigned index, unsigned count,
+                char *err, size_t errlen);
+/* Registers of the boot protocol for the boot CPU. */
+int vcpu_setup_boot(struct vcpu *c, const struct boot_plan *plan, char *err,
+                    size_t errlen);
+/* Installs the kick signal handler: once, before any vcpu_start(). */
+void vcpu_install_kick_handler(void);
+int vcpu_start(struct vcpu *c);
+/* Make KVM_RUN return now (immediate_exit + signal). */
+void vcpu_kick(struct vcpu *c);
+void vcpu_join(struct vcpu *c);
+void vcpu_destroy(struct vcpu *c);
+
+#endif

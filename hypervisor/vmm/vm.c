@@ -1,0 +1,210 @@
+/* vm: KVM VM creation, memory slots, irqchip (see vm.h). */
+#include "vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define KVM_DEFAULT_DEV  "/dev/kvm"
+/* Intel VMX needs three pages for the real-mode TSS and one for the
+ * identity map, somewhere no RAM or device lives: just below the BIOS. */
+#define VM_TSS_ADDR      0xfffbd000ULL
+#define VM_IDENTITY_ADDR 0xfffbc000ULL
+#define CPUID_MAX_ENTRIES 256
+
+static int vm_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int vm_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+void vm_log(const struct vm *vm, const char *fmt, ...)
+{
+    if (!vm->verbose)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("corral-vmm: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+static int vm_open_kvm(struct vm *vm, char *err, size_t errlen)
+{
+    const char *dev = getenv("CORRAL_KVM_DEV");
+    if (!dev || !*dev)
+        dev = KVM_DEFAULT_DEV;
+    vm->kvm_fd = open(dev, O_RDWR | O_CLOEXEC);
+    if (vm->kvm_fd < 0)
+        return vm_fail(err, errlen, -errno, "%s: %s (is KVM enabled and the "
+                       "kvm-intel/kvm-amd module loaded?)", dev, strerror(errno));
+    int api = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+    if (api != KVM_API_VERSION)
+        return vm_fail(err, errlen, -ENOTSUP, "%s: KVM API version %d, need %d",
+                       dev, api, KVM_API_VERSION);
+    static const struct { int cap; const char *name; } caps[] = {
+        { KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP" },
+        { KVM_CAP_PIT2, "KVM_CAP_PIT2" },
+        { KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY" },
+        { KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID" },
+        { KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT" },
+        { KVM_CAP_SIGNAL_MSI, "KVM_CAP_SIGNAL_MSI" },
+    };
+    for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+        if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, caps[i].cap) <= 0)
+            return vm_fail(err, errlen, -ENOTSUP, "%s: KVM lacks %s", dev,
+                           caps[i].name);
+    vm->vcpu_mmap_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+    if (vm->vcpu_mmap_size <= 0)
+        return vm_fail(err, errlen, -EIO, "%s: KVM_GET_VCPU_MMAP_SIZE failed", dev);
+    return 0;
+}
+
+static int vm_get_supported_cpuid(struct vm *vm, char *err, size_t errlen)
+{
+    size_t bytes = sizeof(struct kvm_cpuid2) +
+                   CPUID_MAX_ENTRIES * sizeof(struct kvm_cpuid_entry2);
+    vm->supported_cpuid = calloc(1, bytes);
+    if (!vm->supported_cpuid)
+        return vm_fail(err, errlen, -ENOMEM, "out of memory");
+    vm->supported_cpuid->nent = CPUID_MAX_ENTRIES;
+    if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, vm->supported_cpuid) < 0)
+        return vm_fail(err, errlen, -errno, "KVM_GET_SUPPORTED_CPUID: %s",
+                       strerror(errno));
+    return 0;
+}
+
+static int vm_set_slot(struct vm *vm, uint32_t slot, uint64_t gpa,
+                       uint64_t size, void *host, char *err, size_t errlen)
+{
+    struct kvm_userspace_memory_region r = {
+        .slot = slot, .guest_phys_addr = gpa, .memory_size = size,
+        .userspace_addr = (uint64_t)(uintptr_t)host,
+    };
+    if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+        return vm_fail(err, errlen, -errno,
+                       "KVM_SET_USER_MEMORY_REGION %llu MiB at 0x%llx: %s",
+                       (unsigned long long)(size >> 20),
+                       (unsigned long long)gpa, strerror(errno));
+    return 0;
+}
+
+/* One anonymous mapping for all of RAM; MAP_NORESERVE and no MAP_POPULATE:
+ * a page costs host memory only once the guest touches it. */
+static int vm_map_memory(struct vm *vm, uint64_t bytes, char *err, size_t errlen)
+{
+    void *host = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (host == MAP_FAILED)
+        return vm_fail(err, errlen, -errno, "cannot map %llu MiB of guest RAM: %s",
+                       (unsigned long long)(bytes >> 20), strerror(errno));
+    guest_mem_layout(&vm->mem, host, bytes);
+    int rc = vm_set_slot(vm, 0, 0, vm->mem.low_size, host, err, errlen);
+    if (!rc && vm->mem.high_size)
+        rc = vm_set_slot(vm, 1, GUEST_MEM_HIGH_BASE, vm->mem.high_size,
+                         vm->mem.host + vm->mem.low_size, err, errlen);
+    return rc;
+}
+
+static int vm_create_irqchip(struct vm *vm, char *err, size_t errlen)
+{
+    if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)VM_TSS_ADDR) < 0)
+        return vm_fail(err, errlen, -errno, "KVM_SET_TSS_ADDR: %s", strerror(errno));
+    uint64_t ident = VM_IDENTITY_ADDR;
+    if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &ident) < 0)
+        return vm_fail(err, errlen, -errno, "KVM_SET_IDENTITY_MAP_ADDR: %s",
+                       strerror(errno));
+    if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
+        return vm_fail(err, errlen, -errno, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
+    /* The PC speaker port 0x61 is handled in the kernel as a dummy. */
+    struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+    if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
+        return vm_fail(err, errlen, -errno, "KVM_CREATE_PIT2: %s", strerror(errno));
+    return 0;
+}
+
+int vm_create(struct vm *vm, uint64_t mem_bytes, bool verbose, char *err,
+              size_t errlen)
+{
+    int rc;
+    memset(vm, 0, sizeof(*vm));
+    vm->kvm_fd = vm->vm_fd = -1;
+    vm->stop_fd[0] = vm->stop_fd[1] = -1;
+    vm->verbose = verbose;
+    vm->exit_status = VM_RUNNING;
+    if (pipe2(vm->stop_fd, O_CLOEXEC | O_NONBLOCK) < 0)
+        return vm_fail(err, errlen, -errno, "pipe: %s", strerror(errno));
+    if ((rc = bus_init(&vm->bus)) < 0)
+        return vm_fail(err, errlen, rc, "bus: %s", strerror(-rc));
+    if ((rc = vm_open_kvm(vm, err, errlen)) < 0)
+        return rc;
+    vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+    if (vm->vm_fd < 0)
+        return vm_fail(err, errlen, -errno, "KVM_CREATE_VM: %s", strerror(errno));
+    if ((rc = vm_get_supported_cpuid(vm, err, errlen)) < 0 ||
+        (rc = vm_create_irqchip(vm, err, errlen)) < 0 ||
+        (rc = vm_map_memory(vm, mem_bytes, err, errlen)) < 0)
+        return rc;
+    vm_log(vm, "VM created: %llu MiB RAM (%llu MiB below 4 GiB)",
+           (unsigned long long)(mem_bytes >> 20),
+           (unsigned long long)(vm->mem.low_size >> 20));
+    return 0;
+}
+
+void vm_destroy(struct vm *vm)
+{
+    if (vm->mem.host)
+        munmap(vm->mem.host, vm->mem.size);
+    if (vm->vm_fd >= 0)
+        close(vm->vm_fd);
+    if (vm->kvm_fd >= 0)
+        close(vm->kvm_fd);
+    free(vm->supported_cpuid);
+    vm->mem.host = NULL;
+    vm->vm_fd = vm->kvm_fd = -1;
+}
+
+int vm_irq_line(struct vm *vm, uint32_t gsi, int level)
+{
+    struct kvm_irq_level irq = { .irq = gsi, .level = level ? 1 : 0 };
+    return ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0 ? -errno : 0;
+}
+
+int vm_signal_msi(struct vm *vm, uint64_t addr, uint32_t data)
+{
+    struct kvm_msi msi = {
+        .address_lo = (uint32_t)addr,
+        .address_hi = (uint32_t)(addr >> 32),
+        .data = data,
+    };
+    return ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi) < 0 ? -errno : 0;
+}
+
+void vm_request_stop(struct vm *vm, enum vm_exit_status status)
+{
+    int expected = VM_RUNNING;
+    if (__atomic_compare_exchange_n(&vm->exit_status, &expected, (int)status,
+                                    false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+        char b = 1;
+        if (write(vm->stop_fd[1], &b, 1) < 0) {
+            /* the pipe is empty the first time: cannot fail in practice */
+        }
+    }
+}
+
+bool vm_stopping(const struct vm *vm)
+{
+    return __atomic_load_n(&vm->exit_status, __ATOMIC_SEQ_CST) != VM_RUNNING;
+}

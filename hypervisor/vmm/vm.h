@@ -1,0 +1,53 @@
+/* vm: one KVM virtual machine: /dev/kvm, guest RAM (lazily backed, with the
+ * PCI hole below 4 GiB), the in-kernel irqchip (PIC, IOAPIC, LAPICs) and
+ * PIT, and the bus every exit dispatches through.  Device code raises
+ * interrupts with vm_irq_line() (ISA/INTx, by GSI) and vm_signal_msi(). */
+#ifndef CORRAL_VM_H
+#define CORRAL_VM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/kvm.h>
+
+#include "bus.h"
+#include "guest_mem.h"
+
+/* Why the VM stopped: also corral-vmm's exit status. */
+enum vm_exit_status {
+    VM_EXIT_POWEROFF = 0,
+    VM_EXIT_REBOOT = 1,
+    VM_EXIT_CRASH = 2,
+    VM_EXIT_ERROR = 3,
+    VM_RUNNING = -1,
+};
+
+struct vm {
+    int kvm_fd, vm_fd;
+    int vcpu_mmap_size;
+    struct guest_mem mem;
+    struct bus bus;
+    struct kvm_cpuid2 *supported_cpuid; /* from KVM_GET_SUPPORTED_CPUID */
+    bool verbose;
+    int exit_status;     /* VM_RUNNING until the first stop reason */
+    int stop_fd[2];      /* pipe: written once when exit_status is set */
+};
+
+/* Opens /dev/kvm (or the path in $CORRAL_KVM_DEV), creates the VM and its
+ * memory.  Returns 0 or -errno with the device or reason in err. */
+int vm_create(struct vm *vm, uint64_t mem_bytes, bool verbose, char *err,
+              size_t errlen);
+void vm_destroy(struct vm *vm);
+
+int vm_irq_line(struct vm *vm, uint32_t gsi, int level);
+int vm_signal_msi(struct vm *vm, uint64_t addr, uint32_t data);
+
+/* Record why the VM stops (the first reason wins) and wake the main loop. */
+void vm_request_stop(struct vm *vm, enum vm_exit_status status);
+bool vm_stopping(const struct vm *vm);
+
+/* printf to stderr only with -v. */
+void vm_log(const struct vm *vm, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif
