@@ -6,6 +6,7 @@
 #define STR_OBF        0x01 /* output buffer full */
 #define STR_SYS        0x04 /* self test passed */
 #define STR_CMD        0x08 /* last write was to the command port */
+#define STR_UNLOCKED   0x10 /* keyboard not inhibited by the keylock */
 #define CTR_KBDINT     0x01
 #define CTR_SYS        0x04
 #define CTR_AUXDIS     0x20
@@ -72,7 +73,7 @@ static void i8042_update_irq(struct i8042 *k)
 
 uint8_t i8042_status(struct i8042 *k)
 {
-    return (uint8_t)(STR_SYS | (k->q_count ? STR_OBF : 0));
+    return (uint8_t)(STR_SYS | STR_UNLOCKED | (k->q_count ? STR_OBF : 0));
 }
 
 static void i8042_keyboard_command(struct i8042 *k, uint8_t cmd)

@@ -18,6 +18,7 @@
 #include "console.h"
 #include "i8042.h"
 #include "mptable.h"
+#include "pci.h"
 #include "rtc_cmos.h"
 #include "serial_8250.h"
 #include "vcpu.h"
@@ -34,8 +35,13 @@ struct machine {
     struct i8042 kbd;
     struct rtc_cmos rtc;
     struct console console;
+    struct pci_bus pci;
+    bool pci_created;
     int signal_fd;
 };
+
+/* PIRQ A..D: the GSIs QEMU's PIIX uses too; the MP table routes them. */
+static const uint32_t machine_intx_gsi[4] = { 5, 9, 10, 11 };
 
 struct mapped_file {
     const uint8_t *data;
@@ -131,11 +137,27 @@ out:
     return rc;
 }
 
+/* Every PCI slot in use gets its INTA# routed, as the PCI bus wires it. */
+static size_t machine_pci_irqs(const struct machine *m,
+                               struct mptable_pci_irq *out)
+{
+    size_t n = 0;
+    for (unsigned slot = 0; m->pci_created && slot < PCI_MAX_SLOTS; slot++)
+        if (m->pci.slots[slot])
+            out[n++] = (struct mptable_pci_irq){
+                .slot = (uint8_t)slot, .pin = 1,
+                .gsi = (uint8_t)pci_bus_slot_gsi(&m->pci, slot),
+            };
+    return n;
+}
+
 static int machine_write_mptable(struct machine *m)
 {
+    struct mptable_pci_irq irqs[PCI_MAX_SLOTS];
+    size_t n_irqs = machine_pci_irqs(m, irqs);
     uint8_t *ebda = guest_mem_ptr(&m->vm.mem, BOOT_EBDA_ADDR, BOOT_EBDA_SIZE);
     if (!ebda || !mptable_build(ebda, BOOT_EBDA_SIZE, (uint32_t)BOOT_EBDA_ADDR,
-                                m->nvcpus, NULL, 0))
+                                m->nvcpus, irqs, n_irqs))
         return machine_error("cannot build the MP table for %u vCPUs", m->nvcpus);
     return 0;
 }
@@ -166,6 +188,32 @@ static void kbd_reset(void *ctx)
     vm_request_stop(&m->vm, VM_EXIT_REBOOT);
 }
 
+static void pci_irq_line(void *ctx, uint32_t gsi, int level)
+{
+    struct machine *m = ctx;
+    vm_irq_line(&m->vm, gsi, level);
+}
+
+static void pci_signal_msi(void *ctx, uint64_t addr, uint32_t data)
+{
+    struct machine *m = ctx;
+    vm_signal_msi(&m->vm, addr, data);
+}
+
+static int machine_add_pci(struct machine *m)
+{
+    struct pci_platform plat = {
+        .mem = &m->vm.mem, .ctx = m,
+        .irq_line = pci_irq_line, .signal_msi = pci_signal_msi,
+    };
+    memcpy(plat.intx_gsi, machine_intx_gsi, sizeof(plat.intx_gsi));
+    int rc = pci_bus_create(&m->pci, &m->vm.bus, &plat);
+    if (rc < 0)
+        return machine_error("PCI bus: %s", strerror(-rc));
+    m->pci_created = true;
+    return 0;
+}
+
 static int machine_register(struct machine *m, enum bus_space space,
                             uint64_t base, uint64_t len, bus_handler_fn fn,
                             void *dev, const char *name)
@@ -186,7 +234,8 @@ static int machine_add_devices(struct machine *m, const struct vmdef *def)
     m->console.uart = &m->com1;
     i8042_init(&m->kbd, kbd_irq, kbd_reset, m);
     rtc_cmos_init(&m->rtc, NULL);
-    return machine_register(m, BUS_PIO, SERIAL_COM1_PORT, SERIAL_PORTS,
+    return machine_add_pci(m) ||
+           machine_register(m, BUS_PIO, SERIAL_COM1_PORT, SERIAL_PORTS,
                             serial_8250_io, &m->com1, "COM1") ||
            machine_register(m, BUS_PIO, I8042_DATA_PORT, 1, i8042_data_io,
                             &m->kbd, "i8042 data") ||
@@ -302,6 +351,8 @@ static void machine_teardown(struct machine *m)
         vcpu_join(&m->vcpus[i]);
         vcpu_destroy(&m->vcpus[i]);
     }
+    if (m->pci_created)
+        pci_bus_destroy(&m->pci);
     console_close(&m->console);
     vm_destroy(&m->vm);
 }

@@ -1,6 +1,7 @@
 /* mptable: MP spec 1.4 floating pointer and configuration table. */
 #include "mptable.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #define MP_FP_SIZE         16
@@ -103,6 +104,15 @@ static void mp_floating_pointer(uint8_t *fp, uint32_t table_gpa)
     fp[10] = (uint8_t)(0 - mptable_sum(fp, MP_FP_SIZE));
 }
 
+static bool mp_pin_used_by_pci(uint8_t pin, const struct mptable_pci_irq *pci,
+                               size_t n_pci)
+{
+    for (size_t i = 0; i < n_pci; i++)
+        if (pci[i].gsi == pin)
+            return true;
+    return false;
+}
+
 static size_t mp_table_size(uint32_t nvcpus, size_t n_pci)
 {
     return MP_HDR_SIZE + (size_t)nvcpus * MP_CPU_SIZE +
@@ -124,10 +134,16 @@ size_t mptable_build(uint8_t *region, size_t region_size, uint32_t region_gpa,
     p = mp_bus(p, MPTABLE_BUS_PCI, "PCI   ");
     p = mp_bus(p, MPTABLE_BUS_ISA, "ISA   ");
     p = mp_ioapic(p, ioapic_id);
-    /* ISA IRQ n is IOAPIC pin n: KVM's default GSI routing. */
-    for (uint8_t irq = 0; irq < MPTABLE_ISA_IRQS; irq++)
+    /* ISA IRQ n is IOAPIC pin n: KVM's default GSI routing.  A pin that
+     * PCI INTx uses is level-triggered and belongs to PCI only. */
+    size_t n_isa = 0;
+    for (uint8_t irq = 0; irq < MPTABLE_ISA_IRQS; irq++) {
+        if (mp_pin_used_by_pci(irq, pci, n_pci))
+            continue;
         p = mp_irq(p, MP_ENTRY_INTSRC, MP_INT_INT, MPTABLE_BUS_ISA, irq,
                    ioapic_id, irq);
+        n_isa++;
+    }
     for (size_t i = 0; i < n_pci; i++)
         p = mp_irq(p, MP_ENTRY_INTSRC, MP_INT_INT, MPTABLE_BUS_PCI,
                    (uint8_t)((pci[i].slot << 2) | ((pci[i].pin - 1) & 3)),
@@ -138,7 +154,7 @@ size_t mptable_build(uint8_t *region, size_t region_size, uint32_t region_gpa,
     p = mp_irq(p, MP_ENTRY_LINTSRC, MP_INT_NMI, MPTABLE_BUS_ISA, 0,
                MP_ALL_LAPICS, 1);
     size_t len = (size_t)(p - region);
-    uint16_t count = (uint16_t)(nvcpus + 2 + 1 + MPTABLE_ISA_IRQS + n_pci + 2);
+    uint16_t count = (uint16_t)(nvcpus + 2 + 1 + n_isa + n_pci + 2);
     mp_header(region, len, count);
     mp_floating_pointer(region + region_size - MP_FP_SIZE, region_gpa);
     return len;

@@ -76,14 +76,16 @@ static int vcpu_set_msrs(struct vcpu *c, char *err, size_t errlen)
         { MSR_MTRR_DEF_TYPE, MTRR_ENABLE_WRITEBACK },
     };
     enum { N = sizeof(init) / sizeof(init[0]) };
-    struct { struct kvm_msrs hdr; struct kvm_msr_entry e[N]; } msrs;
-    memset(&msrs, 0, sizeof(msrs));
-    msrs.hdr.nmsrs = N;
+    _Alignas(struct kvm_msrs) uint8_t buf[sizeof(struct kvm_msrs) +
+                                           N * sizeof(struct kvm_msr_entry)];
+    struct kvm_msrs *msrs = (struct kvm_msrs *)buf;
+    memset(buf, 0, sizeof(buf));
+    msrs->nmsrs = N;
     for (size_t i = 0; i < N; i++) {
-        msrs.e[i].index = init[i].index;
-        msrs.e[i].data = init[i].value;
+        msrs->entries[i].index = init[i].index;
+        msrs->entries[i].data = init[i].value;
     }
-    int set = ioctl(c->fd, KVM_SET_MSRS, &msrs);
+    int set = ioctl(c->fd, KVM_SET_MSRS, msrs);
     if (set < 0)
         return vcpu_fail(err, errlen, "KVM_SET_MSRS", c->index);
     if (set != N) { /* KVM stops at the first MSR it refuses */
