@@ -100,6 +100,7 @@ class Machine:
         self.extra_args = list(extra_args)
         self.iso = iso or iso_path()
         self.ssh_port = free_port() if nic else None
+        self.cpu_model = None  # e.g. "EPYC,-svm" to hide virtualization
         self.workdir = tempfile.mkdtemp(prefix="corral-%s-" % name)
         os.makedirs(LOG_DIR, exist_ok=True)
         self.log_path = os.path.join(LOG_DIR, "%s.serial.log" % name)
@@ -123,7 +124,6 @@ class Machine:
                     "-device", "ide-cd,drive=cd0,bootindex=0"]
         if self.media == "usb":
             return ["-drive", "file=%s,format=raw,readonly=on,if=none,id=stick" % self.iso,
-                    "-device", "qemu-xhci,id=xhci",
                     "-device", "usb-storage,bus=xhci.0,drive=stick,bootindex=0"]
         return []
 
@@ -147,12 +147,37 @@ class Machine:
         return ["-netdev", "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:%d-:22" % self.ssh_port,
                 "-device", "virtio-net-pci,netdev=n0"]
 
+    def _accel_args(self):
+        if self.cpu_model:
+            return ["-accel", "tcg,thread=multi", "-cpu", self.cpu_model]
+        return accel_args()
+
     def command(self):
+        self.monitor_path = os.path.join(self.workdir, "monitor.sock")
         return (["qemu-system-x86_64", "-M", "q35", "-smp", str(self.cpus),
                  "-m", str(self.memory_mib), "-display", "none", "-vga", "std",
-                 "-serial", "stdio", "-monitor", "none", "-no-reboot"]
-                + accel_args() + self._firmware_args() + self._media_args()
+                 "-serial", "stdio", "-no-reboot",
+                 "-monitor", "unix:%s,server=on,wait=off" % self.monitor_path,
+                 "-device", "qemu-xhci,id=xhci"]
+                + self._accel_args() + self._firmware_args() + self._media_args()
                 + self._disk_args() + self._net_args() + self.extra_args)
+
+    def monitor(self, command, timeout=30):
+        """One QEMU human-monitor command; returns what the monitor printed."""
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(timeout)
+            s.connect(self.monitor_path)
+            data = b""
+            while not data.endswith(b"(qemu) "):
+                data += s.recv(4096)
+            s.sendall(command.encode() + b"\n")
+            data = b""
+            while not data.endswith(b"(qemu) "):
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+        return data.decode("utf-8", "replace")
 
     # --- life cycle ----------------------------------------------------
 

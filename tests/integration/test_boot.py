@@ -91,3 +91,24 @@ def test_boot_with_512_mib_of_ram():
     with Machine("boot-512m", memory_mib=512) as m:
         m.wait_ready()
         assert re.search(r"Memory:   \d+ MiB total", m.log_text())
+
+
+def test_hot_plugged_usb_stick_gets_its_driver(appliance, tmp_path):
+    stick = tmp_path / "stick.img"
+    stick.write_bytes(b"\0" * (8 << 20))
+    assert appliance.out("lsmod | grep -c '^usb_storage' || true").strip() == "0"
+    appliance.monitor("drive_add 0 if=none,id=hotstick,format=raw,file=%s" % stick)
+    appliance.monitor("device_add usb-storage,bus=xhci.0,drive=hotstick,id=hotstick")
+    found = wait_for(lambda: "usb_storage" in appliance.out("lsmod")
+                     and appliance.sh("ls /sys/block | grep -q '^sd'")[0] == 0, timeout=60)
+    appliance.monitor("device_del hotstick")
+    assert found, "no usb_storage driver or disk after hot plug"
+
+
+def test_cpu_without_virtualization_is_reported():
+    m = Machine("boot-no-svm", memory_mib=1024)
+    m.cpu_model = "EPYC,-svm"
+    with m:
+        m.wait_ready()
+        assert ("KVM:      not available: this CPU has no hardware virtualization"
+                in m.log_text())

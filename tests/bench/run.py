@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Corral's benchmarks (`./build.sh bench`): every figure is measured here,
+on this machine, and printed as a table with how it was measured.
+
+    ./build.sh bench                 all benchmarks
+    ./build.sh bench appliance       only the appliance figures
+    ./build.sh bench --rounds 5      more rounds (the median is shown)
+    ./build.sh bench --clean-build   also time a clean build with an empty cache
+
+Benchmarks are not tests: they print figures and never fail on a target;
+the targets are printed beside the figures.
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+
+from qemu import Machine, accel_args, iso_path  # noqa: E402
+
+BENCHMARKS = {}
+
+
+def benchmark(name):
+    def register(fn):
+        BENCHMARKS[name] = fn
+        return fn
+    return register
+
+
+def table(title, rows, note=None):
+    print("\n" + title)
+    width = max(len(r[0]) for r in rows)
+    print("  %-*s  %14s  %s" % (width, "figure", "value", "target"))
+    for name, value, target in rows:
+        print("  %-*s  %14s  %s" % (width, name, value, target or ""))
+    if note:
+        print("  (" + note + ")")
+
+
+def mib(nbytes):
+    return "%.1f MiB" % (nbytes / 1048576.0)
+
+
+@benchmark("appliance")
+def bench_appliance(args):
+    iso = iso_path()
+    initrd = os.path.join(ROOT, "out", "iso-root", "boot", "initrd.img")
+    kernel = os.path.join(ROOT, "out", "iso-root", "boot", "vmlinuz")
+    boots, used = [], []
+    for i in range(args.rounds):
+        with Machine("bench-boot-%d" % i, memory_mib=2048) as m:
+            m.wait_ready()
+            boots.append(m.boot_seconds)
+            # Settle, then read what the control domain itself uses.
+            m.out("sleep 5")
+            kib = int(m.out("free -k | awk '/^Mem:/ {print $3}'").strip().splitlines()[-1])
+            used.append(kib / 1024.0)
+    accel = " ".join(accel_args())
+    table("Appliance (ISO %s)" % os.path.basename(iso), [
+        ("ISO size", mib(os.path.getsize(iso)), "<= 60 MiB"),
+        ("kernel size", mib(os.path.getsize(kernel)), ""),
+        ("initramfs size (xz)", mib(os.path.getsize(initrd)), ""),
+        ("QEMU start to ready banner", "%.1f s" % statistics.median(boots), ""),
+        ("control domain RAM used after boot", "%.0f MiB" % statistics.median(used), "< 64 MiB"),
+    ], note="median of %d boots, SeaBIOS, CD, 2 vCPUs, 2 GiB; QEMU %s" % (args.rounds, accel))
+
+
+@benchmark("clean-build")
+def bench_clean_build(args):
+    if not args.clean_build:
+        return
+    with tempfile.TemporaryDirectory(prefix="corral-clean-") as tmp:
+        env = dict(os.environ, CORRAL_CACHE=os.path.join(tmp, "cache"))
+        clone = os.path.join(tmp, "src")
+        subprocess.run(["git", "clone", "-q", ROOT, clone], check=True)
+        t0 = time.monotonic()
+        subprocess.run(["./build.sh", "iso"], cwd=clone, env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        seconds = time.monotonic() - t0
+    table("Clean build", [("clean build (empty cache, fresh clone)", "%.0f s" % seconds,
+                           "<= 15 min")],
+          note="%d cores; downloads from Debian's archive included" % os.cpu_count())
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("only", nargs="*", help="benchmarks to run: %s" % ", ".join(BENCHMARKS))
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--clean-build", action="store_true")
+    args = p.parse_args()
+    for name in args.only or BENCHMARKS:
+        if name not in BENCHMARKS:
+            p.error("unknown benchmark %s" % name)
+        BENCHMARKS[name](args)
+
+
+if __name__ == "__main__":
+    main()
