@@ -1,0 +1,177 @@
+"""Issue 3: corral-vmm, run inside the control domain under nested KVM.
+
+Each test starts corral-vmm in the shared appliance with the guest kernel
+and initramfs from the test-data disk (/mnt/test, see guest.py); the guest
+prints `GUEST-BOOTED cpus=N mem_kb=N`, runs the scenario named by
+`corral.scenario=` (guest/scenarios/vmm-*.sh) and powers off.
+
+Rarely (about 1 run in 10) the nested host kernel - the appliance's own
+kernel, running kvm-amd under QEMU's TCG - panics while a 2-vCPU guest
+boots.  That is a bug of the nesting, not of corral-vmm: the SMP tests then
+boot a fresh appliance and retry once, and say so on stdout.
+"""
+
+import re
+
+import pytest
+
+from conftest import TESTDATA_MOUNT
+from qemu import Machine
+
+KERNEL = TESTDATA_MOUNT + "/vmlinuz"
+INITRD = TESTDATA_MOUNT + "/initrd.img"
+NOT_A_KERNEL = TESTDATA_MOUNT + "/not-a-kernel.bin"
+LOG = "/tmp/vmm-test.log"
+
+POWEROFF, REBOOT, CRASH, VMM_ERROR = 0, 1, 2, 3
+
+
+def run_vmm(machine, args, timeout=180):
+    """Run corral-vmm to its end; returns (exit status, console + stderr)."""
+    status, _ = machine.sh("timeout -s KILL %d corral-vmm %s </dev/null >%s 2>&1"
+                           % (timeout, args, LOG), timeout=timeout + 30)
+    return status, machine.out("cat %s" % LOG)
+
+
+def boot_args(scenario=None, cpus=1, memory=256, extra="", cmdline=""):
+    cl = "quiet " + cmdline + (" corral.scenario=" + scenario if scenario else "")
+    return ("--kernel %s --initrd %s --cpus %d --memory %d --cmdline '%s' %s"
+            % (KERNEL, INITRD, cpus, memory, cl.strip(), extra))
+
+
+def booted(out):
+    m = re.search(r"GUEST-BOOTED cpus=(\d+) mem_kb=(\d+)", out)
+    assert m, "the guest did not reach its init:\n" + out[-3000:]
+    return int(m.group(1)), int(m.group(2))
+
+
+def fresh_appliance(testdata_image):
+    m = Machine("appliance-retry", firmware="bios", media="cd", memory_mib=3072, cpus=2,
+                disks=[testdata_image])
+    m.start()
+    m.wait_ready()
+    m.out("mkdir -p %s && mount -t ext4 $(findfs LABEL=CORRAL-TEST) %s"
+          % (TESTDATA_MOUNT, TESTDATA_MOUNT))
+    return m
+
+
+@pytest.mark.parametrize("cpus", [1, 2, 4])
+def test_guest_sees_cpus_and_memory(appliance, testdata_image, cpus):
+    args = boot_args(cpus=cpus, memory=512)
+    try:
+        status, out = run_vmm(appliance, args)
+    except AssertionError:
+        if not appliance.host_panicked():
+            raise
+        print("nested host kernel panicked (known nesting bug); retrying once "
+              "on a fresh appliance")
+        m = fresh_appliance(testdata_image)
+        try:
+            status, out = run_vmm(m, args)
+        finally:
+            m.stop()
+    seen_cpus, mem_kb = booted(out)
+    assert seen_cpus == cpus
+    # 512 MiB minus what the kernel keeps for itself (about 45 MiB here)
+    assert 400 * 1024 < mem_kb <= 512 * 1024, mem_kb
+    assert status == POWEROFF, out[-2000:]
+
+
+def test_large_guest_gets_ram_above_4g(appliance):
+    # Lazily backed: 5000 MiB of guest RAM in a 3 GiB control domain.
+    status, out = run_vmm(appliance, boot_args(memory=5000))
+    _, mem_kb = booted(out)
+    assert mem_kb > 4 * 1024 * 1024, mem_kb
+    assert status == POWEROFF
+
+
+def test_disk_pattern_is_flushed_to_the_image(appliance):
+    appliance.out("rm -f /tmp/d.img && truncate -s 64M /tmp/d.img")
+    status, out = run_vmm(appliance, boot_args("vmm-disk-write", extra="--disk /tmp/d.img"))
+    booted(out)
+    m = re.search(r"PATTERN-BYTES=(\d+) PATTERN-SHA=([0-9a-f]{64})", out)
+    assert m, out[-3000:]
+    assert "GUEST-DONE status=0" in out
+    assert status == POWEROFF
+    n, sha = int(m.group(1)), m.group(2)
+    host_sha = appliance.out("dd if=/tmp/d.img bs=4096 skip=256 2>/dev/null | head -c %d "
+                             "| sha256sum" % n).split()[0]
+    assert host_sha == sha
+    assert appliance.out("seq 1 100000 | sha256sum").split()[0] == sha
+
+
+def test_readonly_disk_refuses_writes(appliance):
+    appliance.out("rm -f /tmp/ro.img && truncate -s 16M /tmp/ro.img && "
+                  "printf KEEP | dd of=/tmp/ro.img conv=notrunc 2>/dev/null")
+    before = appliance.out("sha256sum /tmp/ro.img").split()[0]
+    status, out = run_vmm(appliance, boot_args("vmm-disk-readonly", extra="--disk /tmp/ro.img,ro"))
+    booted(out)
+    assert "RO-FLAG=1" in out
+    assert re.search(r"RO-DD=[1-9]", out), out[-2000:]
+    assert "RO-READ=4096" in out
+    assert status == POWEROFF
+    assert appliance.out("sha256sum /tmp/ro.img").split()[0] == before
+
+
+def test_guest_reboot_gives_reboot_status(appliance):
+    status, out = run_vmm(appliance, boot_args("vmm-reboot"))
+    booted(out)
+    assert status == REBOOT, out[-2000:]
+
+
+def test_triple_fault_gives_crash_status(appliance):
+    # reboot=t makes Linux reboot by triple fault: the CPU shuts down.
+    status, out = run_vmm(appliance, boot_args("vmm-reboot", cmdline="reboot=t"))
+    booted(out)
+    assert status == CRASH, out[-2000:]
+    assert "guest crashed: triple fault" in out
+
+
+def test_sigterm_asks_the_guest_to_shut_down(appliance):
+    # Ctrl-Alt-Del through the i8042: a guest whose init does not catch it
+    # (this one: a shell script) reboots, so the status is "rebooted".
+    appliance.out("rm -f %s; (corral-vmm %s </dev/null >%s 2>&1; echo VMM-STATUS=$? >>%s) &"
+                  % (LOG, boot_args("vmm-wait"), LOG, LOG))
+    appliance.out("for i in $(seq 120); do grep -q GUEST-WAITING %s && break; sleep 1; done; "
+                  "grep GUEST-WAITING %s" % (LOG, LOG), timeout=150)
+    appliance.out("kill -TERM $(pidof corral-vmm)")
+    out = appliance.out("for i in $(seq 60); do grep -q VMM-STATUS %s && break; sleep 1; done; "
+                        "cat %s" % (LOG, LOG), timeout=90)
+    assert "VMM-STATUS=%d" % REBOOT in out, out[-2000:]
+    assert "GUEST-DONE" not in out
+
+
+def test_not_a_bzimage_is_a_clear_error(appliance):
+    status, out = run_vmm(appliance, "--kernel %s" % NOT_A_KERNEL)
+    assert status == VMM_ERROR
+    assert "kernel %s: not a bzImage" % NOT_A_KERNEL in out
+
+
+def test_missing_files_and_bad_flags_are_named(appliance):
+    status, out = run_vmm(appliance, "--kernel /nonexistent/vmlinuz")
+    assert status == VMM_ERROR and "/nonexistent/vmlinuz" in out
+    status, out = run_vmm(appliance, boot_args(extra="--disk /nonexistent/disk.img"))
+    assert status == VMM_ERROR and "/nonexistent/disk.img" in out
+    status, out = run_vmm(appliance, "--kernel %s --cpus 0" % KERNEL)
+    assert status == VMM_ERROR and "cpus" in out
+    status, out = run_vmm(appliance, "--kernel %s --initrd %s --memory 16" % (KERNEL, INITRD))
+    assert status == VMM_ERROR and "too big" in out
+
+
+def test_help_documents_flags_and_exit_statuses(appliance):
+    out = appliance.out("corral-vmm --help")
+    for flag in ("--kernel", "--initrd", "--cmdline", "--memory", "--cpus", "--disk",
+                 "--config", "--serial", "-v"):
+        assert flag in out
+    for status in ("0  the guest powered off", "1  the guest rebooted",
+                   "2  the guest crashed", "3  the VMM failed"):
+        assert status in out
+
+
+def test_config_file_defines_the_vm(appliance):
+    appliance.out("printf 'name = t1\\nmemory = 384\\ncpus = 2\\nkernel = %s\\ninitrd = %s\\n"
+                  "cmdline = quiet\\n' > /tmp/t1.conf" % (KERNEL, INITRD))
+    status, out = run_vmm(appliance, "--config /tmp/t1.conf")
+    cpus, mem_kb = booted(out)
+    assert cpus == 2 and 300 * 1024 < mem_kb <= 384 * 1024
+    assert status == POWEROFF
