@@ -1,0 +1,308 @@
+/* virtio_blk: virtio block device on a raw image (see virtio_blk.h). */
+#include "virtio_blk.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define VIRTIO_BLK_HEADER_BYTES 16
+#define VIRTIO_BLK_CONFIG_BYTES 0x24
+
+/* The request header the driver puts first (5.2.6). */
+struct virtio_blk_header {
+    uint32_t type;
+    uint32_t reserved;
+    uint64_t sector;
+};
+
+/* Device configuration up to the fields we offer (5.2.4). */
+struct virtio_blk_config_regs {
+    uint64_t capacity;
+    uint32_t size_max;
+    uint32_t seg_max;
+    uint16_t cylinders;
+    uint8_t heads, sectors;
+    uint32_t blk_size;
+    uint8_t physical_block_exp, alignment_offset;
+    uint16_t min_io_size;
+    uint32_t opt_io_size;
+    uint8_t writeback, unused0[3];
+};
+/* The struct may have tail padding; the guest sees only the fields. */
+_Static_assert(offsetof(struct virtio_blk_config_regs, unused0) + 3 ==
+                   VIRTIO_BLK_CONFIG_BYTES,
+               "virtio-blk configuration layout");
+
+static struct virtio_blk *virtio_blk_of(struct virtio_pci_dev *vdev)
+{
+    return vdev->cfg.opaque;
+}
+
+/* --- file I/O ---------------------------------------------------------- */
+
+/* Transfer all of iov at offset, retrying short transfers and EINTR.
+ * Returns 0, or -EIO when the file ended early, or -errno. */
+static int virtio_blk_transfer(int fd, const struct iovec *src, int n,
+                               uint64_t offset, bool is_write)
+{
+    struct iovec iov[VIRTQ_MAX_SIZE];
+    memcpy(iov, src, sizeof(iov[0]) * (size_t)n);
+    struct iovec *cur = iov;
+    while (n > 0) {
+        ssize_t done = is_write ? pwritev(fd, cur, n, (off_t)offset)
+                                : preadv(fd, cur, n, (off_t)offset);
+        if (done < 0 && errno == EINTR)
+            continue;
+        if (done < 0)
+            return -errno;
+        if (done == 0)
+            return -EIO;
+        offset += (uint64_t)done;
+        while (n > 0 && (size_t)done >= cur->iov_len) {
+            done -= (ssize_t)cur->iov_len;
+            cur++;
+            n--;
+        }
+        if (n > 0) {
+            cur->iov_base = (uint8_t *)cur->iov_base + done;
+            cur->iov_len -= (size_t)done;
+        }
+    }
+    return 0;
+}
+
+/* --- requests ---------------------------------------------------------- */
+
+/* Data of len bytes at sector: whole sectors, inside the disk. */
+static bool virtio_blk_range_ok(const struct virtio_blk *blk, uint64_t sector,
+                                uint64_t len)
+{
+    uint64_t sectors = len / VIRTIO_BLK_SECTOR_SIZE;
+    return len % VIRTIO_BLK_SECTOR_SIZE == 0 &&
+           len <= (uint64_t)VIRTIO_BLK_SEG_MAX * VIRTIO_BLK_SIZE_MAX &&
+           sector <= blk->capacity && sectors <= blk->capacity - sector;
+}
+
+/* IN or OUT: the data is the writable bytes before the status byte, or
+ * the readable bytes after the header. */
+static uint8_t virtio_blk_read_write(struct virtio_blk *blk,
+                                     const struct virtq_chain *c,
+                                     const struct virtio_blk_header *h,
+                                     uint32_t *written)
+{
+    bool is_write = h->type == VIRTIO_BLK_T_OUT;
+    const struct iovec *segs = is_write ? c->seg : c->seg + c->n_readable;
+    unsigned nsegs = is_write ? c->n_readable : c->n_writable;
+    size_t skip = is_write ? VIRTIO_BLK_HEADER_BYTES : 0;
+    size_t len = is_write ? c->readable_len - VIRTIO_BLK_HEADER_BYTES
+                          : c->writable_len - 1u;
+
+    if (is_write && blk->readonly)
+        return VIRTIO_BLK_S_IOERR;
+    if (!virtio_blk_range_ok(blk, h->sector, len))
+        return VIRTIO_BLK_S_IOERR;
+    int n = virtq_iov_slice(segs, nsegs, skip, len, blk->data, VIRTQ_MAX_SIZE);
+    if (n < 0)
+        return VIRTIO_BLK_S_IOERR;
+    if (virtio_blk_transfer(blk->fd, blk->data, n,
+                            h->sector * VIRTIO_BLK_SECTOR_SIZE, is_write) < 0)
+        return VIRTIO_BLK_S_IOERR;
+    if (!is_write)
+        *written += (uint32_t)len;
+    return VIRTIO_BLK_S_OK;
+}
+
+/* The serial, zero-padded, as much as fits before the status byte. */
+static uint8_t virtio_blk_get_id(struct virtio_blk *blk,
+                                 const struct virtq_chain *c, uint32_t *written)
+{
+    size_t room = c->writable_len - 1u;
+    size_t n = room < VIRTIO_BLK_ID_BYTES ? room : VIRTIO_BLK_ID_BYTES;
+    *written += (uint32_t)virtq_iov_write(c->seg + c->n_readable, c->n_writable,
+                                          0, blk->serial, n);
+    return VIRTIO_BLK_S_OK;
+}
+
+static uint8_t virtio_blk_flush(struct virtio_blk *blk)
+{
+    if (blk->readonly)
+        return VIRTIO_BLK_S_OK; /* nothing of ours to make durable */
+    return fdatasync(blk->fd) == 0 ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR;
+}
+
+static uint8_t virtio_blk_dispatch(struct virtio_blk *blk,
+                                   const struct virtq_chain *c,
+                                   const struct virtio_blk_header *h,
+                                   uint32_t *written)
+{
+    switch (h->type) {
+    case VIRTIO_BLK_T_IN:
+    case VIRTIO_BLK_T_OUT:
+        return virtio_blk_read_write(blk, c, h, written);
+    case VIRTIO_BLK_T_FLUSH:
+        return virtio_blk_flush(blk);
+    case VIRTIO_BLK_T_GET_ID:
+        return virtio_blk_get_id(blk, c, written);
+    default:
+        return VIRTIO_BLK_S_UNSUPP;
+    }
+}
+
+int virtio_blk_handle_request(struct virtio_blk *blk,
+                              const struct virtq_chain *chain,
+                              uint32_t *written)
+{
+    struct virtio_blk_header h;
+    if (chain->readable_len < VIRTIO_BLK_HEADER_BYTES || chain->writable_len < 1)
+        return -EPROTO;
+    virtq_iov_read(chain->seg, chain->n_readable, 0, &h, sizeof(h));
+    *written = 0;
+    uint8_t status = virtio_blk_dispatch(blk, chain, &h, written);
+    /* The status byte is the chain's last writable byte. */
+    virtq_iov_write(chain->seg + chain->n_readable, chain->n_writable,
+                    chain->writable_len - 1u, &status, 1);
+    *written += 1;
+    return 0;
+}
+
+/* --- transport hooks ------------------------------------------------------ */
+
+/* Drain the queue, re-checking after telling the driver where we stopped
+ * so that a request made meanwhile is not left waiting. */
+static int virtio_blk_queue_notify(struct virtio_pci_dev *vdev, uint16_t q)
+{
+    struct virtio_blk *blk = virtio_blk_of(vdev);
+    struct virtq *vq = virtio_pci_queue_ring(vdev, q);
+    int rc;
+    do {
+        while ((rc = virtq_pop(vq, &blk->chain)) > 0) {
+            uint32_t written;
+            if (virtio_blk_handle_request(blk, &blk->chain, &written) < 0)
+                return -EPROTO;
+            virtq_push(vq, blk->chain.head, written);
+        }
+        if (rc < 0)
+            return rc;
+    } while (virtq_enable_notify(vq));
+    virtio_pci_queue_interrupt(vdev, q);
+    return 0;
+}
+
+static void virtio_blk_config_read(struct virtio_pci_dev *vdev, uint32_t offset,
+                                   uint8_t *data, uint32_t len)
+{
+    const struct virtio_blk *blk = virtio_blk_of(vdev);
+    struct virtio_blk_config_regs regs = {
+        .capacity = blk->capacity,
+        .size_max = VIRTIO_BLK_SIZE_MAX,
+        .seg_max = VIRTIO_BLK_SEG_MAX,
+        .blk_size = VIRTIO_BLK_SECTOR_SIZE,
+    };
+    memcpy(data, (const uint8_t *)&regs + offset, len);
+}
+
+static const struct virtio_device_ops virtio_blk_ops = {
+    .queue_notify = virtio_blk_queue_notify,
+    .config_read = virtio_blk_config_read,
+};
+
+/* --- setup ------------------------------------------------------------- */
+
+/* Size in bytes of a regular file or a block device. */
+static int virtio_blk_image_bytes(int fd, uint64_t *bytes)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return -errno;
+    if (S_ISBLK(st.st_mode))
+        return ioctl(fd, BLKGETSIZE64, bytes) < 0 ? -errno : 0;
+    if (!S_ISREG(st.st_mode))
+        return -EINVAL;
+    *bytes = (uint64_t)st.st_size;
+    return 0;
+}
+
+static int virtio_blk_open(struct virtio_blk *blk,
+                           const struct virtio_blk_options *opts)
+{
+    blk->fd = open(opts->path, (opts->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+    if (blk->fd < 0)
+        return -errno;
+    if (flock(blk->fd, (opts->readonly ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0)
+        return errno == EWOULDBLOCK ? -EBUSY : -errno;
+    uint64_t bytes;
+    int rc = virtio_blk_image_bytes(blk->fd, &bytes);
+    if (rc < 0)
+        return rc;
+    /* A partial last sector cannot be addressed; it is left alone. */
+    blk->capacity = bytes / VIRTIO_BLK_SECTOR_SIZE;
+    return 0;
+}
+
+static void virtio_blk_set_serial(struct virtio_blk *blk,
+                                  const struct virtio_blk_options *opts)
+{
+    const char *serial = opts->serial;
+    if (!serial) {
+        const char *slash = strrchr(opts->path, '/');
+        serial = slash ? slash + 1 : opts->path;
+    }
+    size_t n = strlen(serial);
+    memcpy(blk->serial, serial, n < VIRTIO_BLK_ID_BYTES ? n : VIRTIO_BLK_ID_BYTES);
+}
+
+static uint64_t virtio_blk_features(bool readonly)
+{
+    uint64_t f = 1ULL << VIRTIO_F_RING_EVENT_IDX | 1ULL << VIRTIO_F_INDIRECT_DESC |
+                 1ULL << VIRTIO_BLK_F_SIZE_MAX | 1ULL << VIRTIO_BLK_F_SEG_MAX |
+                 1ULL << VIRTIO_BLK_F_BLK_SIZE | 1ULL << VIRTIO_BLK_F_FLUSH;
+    return readonly ? f | 1ULL << VIRTIO_BLK_F_RO : f;
+}
+
+int virtio_blk_create(struct virtio_blk **out, struct pci_bus *pci,
+                      const struct virtio_blk_options *opts)
+{
+    struct virtio_blk *blk = calloc(1, sizeof(*blk));
+    if (!blk)
+        return -ENOMEM;
+    blk->readonly = opts->readonly;
+    int rc = virtio_blk_open(blk, opts);
+    virtio_blk_set_serial(blk, opts);
+    const struct virtio_pci_config cfg = {
+        .device_id = VIRTIO_BLK_DEVICE_ID,
+        .class_code = 0x018000, /* mass storage, other */
+        .features = virtio_blk_features(opts->readonly),
+        .num_queues = 1,
+        .queue_max_size = VIRTIO_BLK_QUEUE_SIZE,
+        .config_size = VIRTIO_BLK_CONFIG_BYTES,
+        .ops = &virtio_blk_ops,
+        .opaque = blk,
+        .name = "virtio-blk",
+    };
+    if (rc == 0)
+        rc = virtio_pci_init(&blk->vdev, pci, &cfg);
+    if (rc < 0) {
+        if (blk->fd >= 0)
+            close(blk->fd);
+        free(blk);
+        return rc;
+    }
+    *out = blk;
+    return 0;
+}
+
+void virtio_blk_destroy(struct virtio_blk *blk)
+{
+    if (!blk)
+        return;
+    virtio_pci_destroy(&blk->vdev);
+    close(blk->fd);
+    free(blk);
+}

@@ -1,0 +1,92 @@
+/* virtio_blk: a virtio block device (virtio 1.x, 5.2) on a raw image file
+ * or a host block device, over the virtio-pci transport.
+ *
+ * Requests: IN (read), OUT (write), FLUSH (fdatasync, so what the guest
+ * flushed survives a host crash; we offer VIRTIO_BLK_F_FLUSH, so the guest
+ * treats the disk as having a volatile write cache and flushes when it
+ * must), GET_ID (the serial).  Read-only disks are opened O_RDONLY and
+ * offer VIRTIO_BLK_F_RO; writes to them fail with IOERR.  Every request is
+ * checked: a header and a status byte must be there, data is a whole
+ * number of sectors inside the capacity; a bad request fails with IOERR
+ * (or UNSUPP for unknown types), a chain without header or status byte is
+ * a protocol error and the device then needs a reset.
+ *
+ * The image is locked (flock: exclusive, or shared when read-only) so two
+ * VMs cannot write one disk by mistake.
+ *
+ * Wiring, from the machine setup, one call per disk after pci_bus_create:
+ *
+ *     struct virtio_blk *blk;
+ *     struct virtio_blk_options o = { .path = p, .readonly = ro };
+ *     int rc = virtio_blk_create(&blk, &pci, &o);
+ *     if (rc < 0) -> report "disk PATH: strerror(-rc)" and fail to start
+ *     ...
+ *     after the vCPUs stopped and pci_bus_destroy(): virtio_blk_destroy(blk)
+ *
+ * The guest needs virtio_pci and virtio_blk (CONFIG_VIRTIO_PCI,
+ * CONFIG_VIRTIO_BLK) and sees the disks as /dev/vda, /dev/vdb, ... in the
+ * order they were created (PCI slot order). */
+#ifndef CORRAL_VIRTIO_BLK_H
+#define CORRAL_VIRTIO_BLK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "virtio_pci.h"
+
+#define VIRTIO_BLK_DEVICE_ID 2
+#define VIRTIO_BLK_SECTOR_SIZE 512
+#define VIRTIO_BLK_QUEUE_SIZE 256
+#define VIRTIO_BLK_ID_BYTES 20
+/* Limits we advertise: data segments per request (the chain also holds
+ * the header and the status byte) and bytes per segment. */
+#define VIRTIO_BLK_SEG_MAX (VIRTQ_MAX_SIZE - 2)
+#define VIRTIO_BLK_SIZE_MAX (1u << 20)
+
+/* Feature bits (5.2.3). */
+#define VIRTIO_BLK_F_SIZE_MAX 1
+#define VIRTIO_BLK_F_SEG_MAX 2
+#define VIRTIO_BLK_F_RO 5
+#define VIRTIO_BLK_F_BLK_SIZE 6
+#define VIRTIO_BLK_F_FLUSH 9
+
+/* Request types and status values (5.2.6). */
+#define VIRTIO_BLK_T_IN 0
+#define VIRTIO_BLK_T_OUT 1
+#define VIRTIO_BLK_T_FLUSH 4
+#define VIRTIO_BLK_T_GET_ID 8
+#define VIRTIO_BLK_S_OK 0
+#define VIRTIO_BLK_S_IOERR 1
+#define VIRTIO_BLK_S_UNSUPP 2
+
+struct virtio_blk_options {
+    const char *path;
+    bool readonly;
+    const char *serial; /* GET_ID answer; NULL: the file's base name */
+};
+
+struct virtio_blk {
+    struct virtio_pci_dev vdev;
+    int fd;
+    bool readonly;
+    uint64_t capacity; /* in 512-byte sectors */
+    char serial[VIRTIO_BLK_ID_BYTES];
+    struct virtq_chain chain;               /* scratch, under the lock */
+    struct iovec data[VIRTQ_MAX_SIZE];      /* scratch, under the lock */
+};
+
+/* Open the image and add the device to pci.  Returns 0 with *out set, or
+ * a negative errno (-ENOENT, -EACCES, -EBUSY when another VM holds the
+ * image, -ENOSPC when the bus is full...). */
+int virtio_blk_create(struct virtio_blk **out, struct pci_bus *pci,
+                      const struct virtio_blk_options *opts);
+void virtio_blk_destroy(struct virtio_blk *blk);
+
+/* Serve one request.  Returns 0 with the status byte written and *written
+ * set to the bytes written into the chain, or -EPROTO when the chain has
+ * no room for a header or a status byte.  Exposed for tests and fuzzing. */
+int virtio_blk_handle_request(struct virtio_blk *blk,
+                              const struct virtq_chain *chain,
+                              uint32_t *written);
+
+#endif

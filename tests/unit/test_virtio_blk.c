@@ -1,0 +1,313 @@
+/* Unit tests for virtio-blk on a temporary raw image: requests handed in
+ * as chains, the read-only and range rules, and one request through the
+ * whole path (ring, notify register, interrupt). */
+#include "check.h"
+#include "../../hypervisor/vmm/virtio_blk.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define DISK_SECTORS 64
+#define RAM_SIZE (1u << 20)
+
+static char image[] = "/tmp/corral-test-blk-XXXXXX";
+static uint8_t *ram;
+static struct guest_mem mem;
+static struct bus bus;
+static struct pci_bus pci;
+static struct virtio_blk *blk;
+static int irq_level;
+
+static void record_irq(void *ctx, uint32_t gsi, int level) { (void)ctx; (void)gsi; irq_level = level; }
+
+struct request {
+    struct virtio_blk_header_bytes { uint32_t type, reserved; uint64_t sector; } hdr;
+    uint8_t data[4096];
+    uint8_t status;
+    struct virtq_chain chain;
+};
+static struct request req;
+
+static void make_image(void)
+{
+    int fd = mkstemp(image);
+    CHECK(fd >= 0);
+    uint8_t sector[512];
+    for (unsigned s = 0; s < DISK_SECTORS; s++) {
+        memset(sector, (int)s, sizeof(sector));
+        CHECK_EQ_INT(write(fd, sector, sizeof(sector)), 512);
+    }
+    close(fd);
+}
+
+static int open_disk(bool readonly, const char *serial)
+{
+    static const struct pci_platform platform = {
+        .mem = &mem, .irq_line = record_irq, .intx_gsi = { 5, 9, 10, 11 },
+    };
+    memset(ram, 0, RAM_SIZE);
+    guest_mem_layout(&mem, ram, RAM_SIZE);
+    bus_init(&bus);
+    pci_bus_create(&pci, &bus, &platform);
+    struct virtio_blk_options o = { .path = image, .readonly = readonly, .serial = serial };
+    return virtio_blk_create(&blk, &pci, &o);
+}
+
+static void close_disk(void)
+{
+    pci_bus_destroy(&pci);
+    virtio_blk_destroy(blk);
+    blk = NULL;
+    bus_destroy(&bus);
+}
+
+/* header | data (readable for OUT, writable otherwise) | status */
+static void build(uint32_t type, uint64_t sector, size_t data_len)
+{
+    memset(&req.chain, 0, sizeof(req.chain));
+    req.hdr = (struct virtio_blk_header_bytes){ type, 0, sector };
+    req.status = 0xEE;
+    struct virtq_chain *c = &req.chain;
+    c->seg[0] = (struct iovec){ &req.hdr, 16 };
+    c->n_readable = 1;
+    c->readable_len = 16;
+    unsigned n = 1;
+    if (data_len && type == VIRTIO_BLK_T_OUT) {
+        c->seg[n++] = (struct iovec){ req.data, data_len };
+        c->n_readable++;
+        c->readable_len += (uint32_t)data_len;
+    } else if (data_len) {
+        c->seg[n++] = (struct iovec){ req.data, data_len };
+        c->n_writable++;
+        c->writable_len += (uint32_t)data_len;
+    }
+    c->seg[n] = (struct iovec){ &req.status, 1 };
+    c->n_writable++;
+    c->writable_len += 1;
+}
+
+static uint32_t run(void)
+{
+    uint32_t written = 0;
+    CHECK_EQ_INT(virtio_blk_handle_request(blk, &req.chain, &written), 0);
+    return written;
+}
+
+static uint8_t image_byte(uint64_t offset)
+{
+    uint8_t b = 0;
+    FILE *f = fopen(image, "rb");
+    fseek(f, (long)offset, SEEK_SET);
+    CHECK_EQ_INT(fread(&b, 1, 1, f), 1);
+    fclose(f);
+    return b;
+}
+
+static void test_config_space(void)
+{
+    CHECK_EQ_INT(open_disk(false, NULL), 0);
+    uint8_t cfg[0x24];
+    blk->vdev.cfg.ops->config_read(&blk->vdev, 0, cfg, sizeof(cfg));
+    uint64_t capacity;
+    uint32_t size_max, seg_max, blk_size;
+    memcpy(&capacity, cfg, 8);
+    memcpy(&size_max, cfg + 8, 4);
+    memcpy(&seg_max, cfg + 12, 4);
+    memcpy(&blk_size, cfg + 20, 4);
+    CHECK_EQ_INT(capacity, DISK_SECTORS);
+    CHECK_EQ_INT(seg_max, VIRTIO_BLK_SEG_MAX);
+    CHECK_EQ_INT(size_max, VIRTIO_BLK_SIZE_MAX);
+    CHECK_EQ_INT(blk_size, 512);
+    uint64_t f = blk->vdev.device_features;
+    CHECK(f & 1ULL << VIRTIO_BLK_F_FLUSH);
+    CHECK(f & 1ULL << VIRTIO_F_VERSION_1);
+    CHECK(!(f & 1ULL << VIRTIO_BLK_F_RO));
+    close_disk();
+}
+
+static void test_write_read_flush(void)
+{
+    CHECK_EQ_INT(open_disk(false, NULL), 0);
+    build(VIRTIO_BLK_T_OUT, 3, 1024);
+    for (unsigned i = 0; i < 1024; i++)
+        req.data[i] = (uint8_t)(i * 7);
+    CHECK_EQ_INT(run(), 1);
+    CHECK_EQ_INT(req.status, VIRTIO_BLK_S_OK);
+    CHECK_EQ_INT(image_byte(3 * 512 + 5), 35);
+    CHECK_EQ_INT(image_byte(5 * 512), 5); /* next sector untouched */
+
+    build(VIRTIO_BLK_T_IN, 3, 1024);
+    memset(req.data, 0, sizeof(req.data));
+    CHECK_EQ_INT(run(), 1025);
+    CHECK_EQ_INT(req.status, VIRTIO_BLK_S_OK);
+    CHECK_EQ_INT(req.data[1000], (uint8_t)(1000 * 7));
+
+    build(VIRTIO_BLK_T_FLUSH, 0, 0);
+    CHECK_EQ_INT(run(), 1);
+    CHECK_EQ_INT(req.status, VIRTIO_BLK_S_OK);
+    close_disk();
+}
+
+static void test_get_id(void)
+{
+    CHECK_EQ_INT(open_disk(false, "disk-serial-0123456789abc"), 0);
+    build(VIRTIO_BLK_T_GET_ID, 0, 20);
+    CHECK_EQ_INT(run(), 21);
+    CHECK(memcmp(req.data, "disk-serial-01234567", 20) == 0); /* no NUL */
+    build(VIRTIO_BLK_T_GET_ID, 0, 8); /* short buffer: truncated */
+    memset(req.data, 0, sizeof(req.data));
+    CHECK_EQ_INT(run(), 9);
+    CHECK(memcmp(req.data, "disk-ser\0", 9) == 0);
+    close_disk();
+    /* Default serial: the image's base name. */
+    CHECK_EQ_INT(open_disk(false, NULL), 0);
+    build(VIRTIO_BLK_T_GET_ID, 0, 20);
+    run();
+    CHECK(memcmp(req.data, "corral-test-blk-", 16) == 0);
+    close_disk();
+}
+
+static void test_read_only_refuses_writes(void)
+{
+    CHECK_EQ_INT(open_disk(true, NULL), 0);
+    CHECK(blk->vdev.device_features & 1ULL << VIRTIO_BLK_F_RO);
+    build(VIRTIO_BLK_T_OUT, 10, 512);
+    memset(req.data, 0x77, 512);
+    CHECK_EQ_INT(run(), 1);
+    CHECK_EQ_INT(req.status, VIRTIO_BLK_S_IOERR);
+    CHECK_EQ_INT(image_byte(10 * 512), 10);
+    build(VIRTIO_BLK_T_IN, 10, 512);
+    run();
+    CHECK_EQ_INT(req.status, VIRTIO_BLK_S_OK);
+    CHECK_EQ_INT(req.data[0], 10);
+    build(VIRTIO_BLK_T_FLUSH, 0, 0);
+    run();
+    CHECK_EQ_INT(req.status, VIRTIO_BLK_S_OK);
+    close_disk();
+}
+
+static void test_out_of_range_and_bad_lengths(void)
+{
+    CHECK_EQ_INT(open_disk(false, NULL), 0);
+    build(VIRTIO_BLK_T_IN, DISK_SECTORS - 1, 512); /* last sector: fine */
+    run();
+    CHECK_EQ_INT(req.status, VIRTIO_BLK_S_OK);
+    build(VIRTIO_BLK_T_IN, DISK_SECTORS - 1, 1024); /* runs past the end */
+    run();
+    CHECK_EQ_INT(req.status, VIRTIO_BLK_S_IOERR);
+    build(VIRTIO_BLK_T_OUT, DISK_SECTORS, 512);
+    run();
+    CHECK_EQ_INT(req.status, VIRTIO_BLK_S_IOERR);
+    build(VIRTIO_BLK_T_OUT, UINT64_MAX, 512); /* sector * 512 would wrap */
+    run();
+    CHECK_EQ_INT(req.status, VIRTIO_BLK_S_IOERR);
+    build(VIRTIO_BLK_T_IN, 0, 100); /* not whole sectors */
+    run();
+    CHECK_EQ_INT(req.status, VIRTIO_BLK_S_IOERR);
+    build(11, 0, 512); /* discard: not offered */
+    run();
+    CHECK_EQ_INT(req.status, VIRTIO_BLK_S_UNSUPP);
+    close_disk();
+}
+
+static void test_malformed_chains(void)
+{
+    CHECK_EQ_INT(open_disk(false, NULL), 0);
+    uint32_t written;
+    build(VIRTIO_BLK_T_IN, 0, 512);
+    req.chain.seg[0].iov_len = 8; /* header cut short */
+    req.chain.readable_len = 8;
+    CHECK_EQ_INT(virtio_blk_handle_request(blk, &req.chain, &written), -EPROTO);
+    build(VIRTIO_BLK_T_FLUSH, 0, 0);
+    req.chain.n_writable = 0; /* no status byte */
+    req.chain.writable_len = 0;
+    CHECK_EQ_INT(virtio_blk_handle_request(blk, &req.chain, &written), -EPROTO);
+    /* A header split over two segments is still a header. */
+    build(VIRTIO_BLK_T_IN, 2, 512);
+    struct virtq_chain *c = &req.chain;
+    memmove(&c->seg[1], &c->seg[0], sizeof(c->seg[0]) * 3);
+    c->seg[0] = (struct iovec){ &req.hdr, 5 };
+    c->seg[1] = (struct iovec){ (uint8_t *)&req.hdr + 5, 11 };
+    c->n_readable = 2;
+    CHECK_EQ_INT(virtio_blk_handle_request(blk, c, &written), 0);
+    CHECK_EQ_INT(req.status, VIRTIO_BLK_S_OK);
+    CHECK_EQ_INT(req.data[0], 2);
+    close_disk();
+}
+
+static void test_open_errors_and_lock(void)
+{
+    struct virtio_blk *other;
+    CHECK_EQ_INT(open_disk(false, NULL), 0);
+    struct virtio_blk_options o = { .path = image };
+    CHECK_EQ_INT(virtio_blk_create(&other, &pci, &o), -EBUSY);
+    o.path = "/nonexistent/corral.img";
+    CHECK_EQ_INT(virtio_blk_create(&other, &pci, &o), -ENOENT);
+    o.path = "/tmp";
+    CHECK(virtio_blk_create(&other, &pci, &o) < 0);
+    close_disk();
+}
+
+static void put(uint64_t gpa, const void *p, size_t n) { memcpy(ram + gpa, p, n); }
+
+static void common_write(uint64_t bar, uint32_t reg, uint64_t v, uint32_t len)
+{
+    bus_dispatch(&bus, BUS_MMIO, bar + reg, (uint8_t *)&v, len, true);
+}
+
+/* A read request through the ring: descriptors, avail, notify, used. */
+static void test_request_through_ring(void)
+{
+    CHECK_EQ_INT(open_disk(false, NULL), 0);
+    uint64_t bar = blk->vdev.pci.bars[0].mapped_base;
+    common_write(bar, VIRTIO_PCI_COMMON_GFSELECT, 1, 4);
+    common_write(bar, VIRTIO_PCI_COMMON_GF, 1, 4); /* VERSION_1 */
+    common_write(bar, VIRTIO_PCI_COMMON_STATUS, 1 | 2 | 8, 1);
+    common_write(bar, VIRTIO_PCI_COMMON_Q_SIZE, 16, 2);
+    common_write(bar, VIRTIO_PCI_COMMON_Q_DESC, 0x1000, 8);
+    common_write(bar, VIRTIO_PCI_COMMON_Q_DRIVER, 0x2000, 8);
+    common_write(bar, VIRTIO_PCI_COMMON_Q_DEVICE, 0x3000, 8);
+    common_write(bar, VIRTIO_PCI_COMMON_Q_ENABLE, 1, 2);
+    common_write(bar, VIRTIO_PCI_COMMON_STATUS, 1 | 2 | 8 | 4, 1);
+
+    uint32_t hdr[4] = { VIRTIO_BLK_T_IN, 0, 7, 0 }; /* sector 7 */
+    put(0x8000, hdr, 16);
+    struct { uint64_t addr; uint32_t len; uint16_t flags, next; } d[3] = {
+        { 0x8000, 16, VIRTQ_DESC_F_NEXT, 1 },
+        { 0x9000, 512, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2 },
+        { 0x9200, 1, VIRTQ_DESC_F_WRITE, 0 },
+    };
+    put(0x1000, d, sizeof(d));
+    uint16_t avail[3] = { 0, 1, 0 }; /* flags, idx, ring[0] = head 0 */
+    put(0x2000, avail, sizeof(avail));
+    ram[0x9200] = 0xEE;
+    common_write(bar, VIRTIO_PCI_NOTIFY_OFFSET, 0, 2);
+    CHECK_EQ_INT(ram[0x9000], 7);
+    CHECK_EQ_INT(ram[0x9200], VIRTIO_BLK_S_OK);
+    uint16_t used_idx;
+    uint32_t used_len;
+    memcpy(&used_idx, ram + 0x3002, 2);
+    memcpy(&used_len, ram + 0x3008, 4);
+    CHECK_EQ_INT(used_idx, 1);
+    CHECK_EQ_INT(used_len, 513);
+    CHECK_EQ_INT(irq_level, 1);
+    close_disk();
+}
+
+int main(void)
+{
+    ram = aligned_alloc(4096, RAM_SIZE);
+    make_image();
+    RUN(test_config_space);
+    RUN(test_write_read_flush);
+    RUN(test_get_id);
+    RUN(test_read_only_refuses_writes);
+    RUN(test_out_of_range_and_bad_lengths);
+    RUN(test_malformed_chains);
+    RUN(test_open_errors_and_lock);
+    RUN(test_request_through_ring);
+    unlink(image);
+    free(ram);
+    return check_summary("virtio_blk");
+}
