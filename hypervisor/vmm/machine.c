@@ -22,6 +22,7 @@
 #include "rtc_cmos.h"
 #include "serial_8250.h"
 #include "vcpu.h"
+#include "virtio_blk.h"
 #include "vm.h"
 
 #define HALT_CHECK_MS 500
@@ -37,6 +38,8 @@ struct machine {
     struct console console;
     struct pci_bus pci;
     bool pci_created;
+    struct virtio_blk *disks[VMDEF_MAX_DISKS];
+    size_t ndisks;
     int signal_fd;
 };
 
@@ -214,6 +217,22 @@ static int machine_add_pci(struct machine *m)
     return 0;
 }
 
+/* One virtio-blk per disk, in definition order: /dev/vda, /dev/vdb... */
+static int machine_add_disks(struct machine *m, const struct vmdef *def)
+{
+    for (size_t i = 0; i < def->disk_count; i++) {
+        const struct vmdef_disk *d = &def->disks[i];
+        struct virtio_blk_options o = { .path = d->path, .readonly = d->readonly };
+        int rc = virtio_blk_create(&m->disks[i], &m->pci, &o);
+        if (rc < 0)
+            return machine_error("disk %s: %s", d->path,
+                                 rc == -EBUSY ? "in use by another VM" : strerror(-rc));
+        m->ndisks = i + 1;
+        vm_log(&m->vm, "disk %s: virtio-blk%s", d->path, d->readonly ? ", read-only" : "");
+    }
+    return 0;
+}
+
 static int machine_register(struct machine *m, enum bus_space space,
                             uint64_t base, uint64_t len, bus_handler_fn fn,
                             void *dev, const char *name)
@@ -234,7 +253,7 @@ static int machine_add_devices(struct machine *m, const struct vmdef *def)
     m->console.uart = &m->com1;
     i8042_init(&m->kbd, kbd_irq, kbd_reset, m);
     rtc_cmos_init(&m->rtc, NULL);
-    return machine_add_pci(m) ||
+    return machine_add_pci(m) || machine_add_disks(m, def) ||
            machine_register(m, BUS_PIO, SERIAL_COM1_PORT, SERIAL_PORTS,
                             serial_8250_io, &m->com1, "COM1") ||
            machine_register(m, BUS_PIO, I8042_DATA_PORT, 1, i8042_data_io,
@@ -353,6 +372,8 @@ static void machine_teardown(struct machine *m)
     }
     if (m->pci_created)
         pci_bus_destroy(&m->pci);
+    for (size_t i = 0; i < m->ndisks; i++)
+        virtio_blk_destroy(m->disks[i]);
     console_close(&m->console);
     vm_destroy(&m->vm);
 }
