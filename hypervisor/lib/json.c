@@ -180,7 +180,7 @@ static int json_read_string(struct json_parser *p, const char **out)
             break;
         if (ch < 0x20)
             return json_fail(p, "control character in string");
-        size_t n;
+        size_t n = 0;
         if (ch == '\\') {
             p->pos++;
             if (json_escape(p, dst + used, &n) < 0)
