@@ -357,9 +357,28 @@ static int vmdef_copy_ifname(char *out, const char *opt, const char *s,
 static int vmdef_apply_nic_option(struct vmdef_nic *nic, const char *opt,
                                   unsigned *seen, char *why, size_t why_len)
 {
-    static const char *const names[] = { "bridge", "tap", "mac" };
-    if (vmdef_option_once(opt, names, 3, seen, why, why_len) < 0)
+    static const char *const names[] = { "bridge", "tap", "mac", "bps", "pps", "fd" };
+    if (vmdef_option_once(opt, names, 6, seen, why, why_len) < 0)
         return -EINVAL;
+    if (strncmp(opt, "bps=", 4) == 0) {
+        if (conf_parse_size(opt + 4, 1, &nic->bps) < 0 || nic->bps == 0)
+            return vmdef_why(why, why_len,
+                             "bps: not a size in bytes per second (e.g. 100M)");
+        return 0;
+    }
+    if (strncmp(opt, "pps=", 4) == 0) {
+        if (conf_parse_uint(opt + 4, 1, 1000000000, &nic->pps) < 0)
+            return vmdef_why(why, why_len, "pps: not a number from 1 to 10^9");
+        return 0;
+    }
+    if (strncmp(opt, "fd=", 3) == 0) {
+        uint64_t fd;
+        if (conf_parse_uint(opt + 3, 3, 65535, &fd) < 0)
+            return vmdef_why(why, why_len, "fd: not a file descriptor from 3 to 65535");
+        nic->has_fd = true;
+        nic->fd = (int)fd;
+        return 0;
+    }
     if (strncmp(opt, "bridge=", 7) == 0)
         return vmdef_copy_ifname(nic->bridge, "bridge", opt + 7, true, why,
                                  why_len);
@@ -377,7 +396,8 @@ static int vmdef_apply_nic_option(struct vmdef_nic *nic, const char *opt,
         return 0;
     }
     return vmdef_why(why, why_len,
-                     "unknown option '%.40s' (bridge=IF, mac=MAC, tap=IF)", opt);
+                     "unknown option '%.40s' (bridge=IF, mac=MAC, tap=IF, "
+                     "bps=SIZE, pps=N, fd=N)", opt);
 }
 
 static int vmdef_apply_nic(struct vmdef *d, const char *value,
@@ -632,7 +652,13 @@ static void vmdef_format_nic(const struct vmdef_nic *nic, char *buf, size_t len)
         n += snprintf(buf + n, len - (size_t)n, ",mac=%s", mac);
     }
     if (nic->tap[0])
-        snprintf(buf + n, len - (size_t)n, ",tap=%s", nic->tap);
+        n += snprintf(buf + n, len - (size_t)n, ",tap=%s", nic->tap);
+    if (nic->bps)
+        n += snprintf(buf + n, len - (size_t)n, ",bps=%llu",
+                      (unsigned long long)nic->bps);
+    if (nic->pps)
+        snprintf(buf + n, len - (size_t)n, ",pps=%llu",
+                 (unsigned long long)nic->pps);
 }
 
 static void vmdef_format_serial(const struct vmdef *d, char *buf, size_t len)

@@ -23,8 +23,13 @@
  *   disk         PATH[,ro][,iops=N][,bps=SIZE]; repeatable, (none)
  *                at most 16, in boot order; no ',' in PATH
  *   nic          [bridge=IF][,mac=XX:XX:XX:XX:XX:XX]       bridge=br0, MAC
- *                [,tap=IF]; repeatable, at most 8; an       from
- *                empty value means all defaults             vmdef_nic_mac()
+ *                [,tap=IF][,bps=SIZE][,pps=N][,fd=N];       from
+ *                repeatable, at most 8; an empty value      vmdef_nic_mac()
+ *                means all defaults.  bps/pps: transmit
+ *                and receive rate limits each way
+ *                (bytes/packets per second); fd: an open
+ *                tap inherited from the caller (corrald),
+ *                only at run time, never written back
  *   serial       stdio | pty | unix:PATH | file:PATH       stdio
  *   autostart    yes | no (also true/false, on/off, 1/0)   no
  *   restart      no | on-failure | always                  on-failure
@@ -75,6 +80,10 @@ struct vmdef_nic {
     char tap[VMDEF_IFNAME_MAX + 1];    /* "" = let the kernel choose */
     bool has_mac;                      /* false: use vmdef_nic_mac() */
     uint8_t mac[6];
+    uint64_t bps;                      /* bytes per second, 0 = unlimited */
+    uint64_t pps;                      /* packets per second, 0 = unlimited */
+    bool has_fd;                       /* run time only: an inherited tap */
+    int fd;
 };
 
 struct vmdef {

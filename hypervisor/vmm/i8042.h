@@ -1,8 +1,8 @@
 /* i8042: the PC keyboard controller at ports 0x60/0x64, for two things a
  * guest without ACPI needs: a reset line (command 0xFE, or output port bit 0
  * cleared through 0xD1) that ends the VM with the "rebooted" status, and a
- * keyboard on IRQ 1 through which the VMM presses Ctrl-Alt-Del when asked to
- * shut the guest down (SIGTERM).  The keyboard answers the commands Linux's
+ * keyboard on IRQ 1 through which the VMM can press Ctrl-Alt-Del (SIGTERM
+ * presses the ACPI power button instead, see acpi_pm.h).  The keyboard answers the commands Linux's
  * atkbd sends at probe time; there is no mouse (the AUX port fails its
  * tests, so Linux skips it without waiting for a timeout). */
 #ifndef CORRAL_I8042_H

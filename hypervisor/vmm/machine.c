@@ -8,21 +8,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "acpi.h"
+#include "acpi_pm.h"
 #include "boot_linux.h"
 #include "console.h"
 #include "i8042.h"
+#include "iothread.h"
 #include "mptable.h"
+#include "msi_irqfd.h"
 #include "pci.h"
+#include "queue_ioeventfd.h"
 #include "rtc_cmos.h"
 #include "serial_8250.h"
+#include "tap.h"
 #include "vcpu.h"
 #include "virtio_blk.h"
+#include "virtio_net.h"
+#include "virtio_rng.h"
 #include "vm.h"
 
 #define HALT_CHECK_MS 500
@@ -35,11 +44,20 @@ struct machine {
     struct serial_8250 com1;
     struct i8042 kbd;
     struct rtc_cmos rtc;
+    struct acpi_pm pm;
     struct console console;
     struct pci_bus pci;
     bool pci_created;
     struct virtio_blk *disks[VMDEF_MAX_DISKS];
     size_t ndisks;
+    struct virtio_rng *rng;
+    struct virtio_net *nics[VMDEF_MAX_NICS];
+    size_t nnics;
+    struct iothread io;
+    bool io_created;
+    struct msi_irqfds msi;
+    struct queue_ioeventfds kicks;
+    bool fast_io; /* ioeventfd + irqfd; off with CORRAL_VMM_SLOW_IO=1 */
     int signal_fd;
 };
 
@@ -165,6 +183,23 @@ static int machine_write_mptable(struct machine *m)
     return 0;
 }
 
+/* The ACPI tables describe the same CPUs, IOAPIC and PCI routing as the
+ * MP table, which stays for guests booted with acpi=off. */
+static int machine_write_acpi(struct machine *m)
+{
+    struct mptable_pci_irq irqs[PCI_MAX_SLOTS];
+    struct acpi_config cfg = {
+        .nvcpus = m->nvcpus, .pci = irqs,
+        .n_pci = machine_pci_irqs(m, irqs),
+        .pci_mmio_base = PCI_MMIO_WINDOW_BASE, .pci_mmio_end = PCI_MMIO_WINDOW_END,
+        .pci_pio_base = PCI_PIO_WINDOW_BASE, .pci_pio_end = PCI_PIO_WINDOW_END,
+    };
+    uint8_t *region = guest_mem_ptr(&m->vm.mem, ACPI_REGION_GPA, ACPI_REGION_SIZE);
+    if (!region || !acpi_build(region, ACPI_REGION_SIZE, ACPI_REGION_GPA, &cfg))
+        return machine_error("cannot build the ACPI tables for %u vCPUs", m->nvcpus);
+    return 0;
+}
+
 /* Device callbacks: ctx is the machine. */
 static void com1_tx(void *ctx, uint8_t byte)
 {
@@ -191,6 +226,24 @@ static void kbd_reset(void *ctx)
     vm_request_stop(&m->vm, VM_EXIT_REBOOT);
 }
 
+static void acpi_sci(void *ctx, int level)
+{
+    struct machine *m = ctx;
+    vm_irq_line(&m->vm, ACPI_SCI_IRQ, level);
+}
+
+static void acpi_sleep(void *ctx, unsigned slp_typ)
+{
+    struct machine *m = ctx;
+    if (slp_typ != ACPI_S5_SLP_TYP) {
+        vm_log(&m->vm, "guest asked for ACPI sleep type %u: not offered, ignored",
+               slp_typ);
+        return;
+    }
+    vm_log(&m->vm, "guest entered ACPI S5: powered off");
+    vm_request_stop(&m->vm, VM_EXIT_POWEROFF);
+}
+
 static void pci_irq_line(void *ctx, uint32_t gsi, int level)
 {
     struct machine *m = ctx;
@@ -200,7 +253,7 @@ static void pci_irq_line(void *ctx, uint32_t gsi, int level)
 static void pci_signal_msi(void *ctx, uint64_t addr, uint32_t data)
 {
     struct machine *m = ctx;
-    vm_signal_msi(&m->vm, addr, data);
+    msi_irqfds_signal(&m->msi, addr, data);
 }
 
 static int machine_add_pci(struct machine *m)
@@ -233,6 +286,112 @@ static int machine_add_disks(struct machine *m, const struct vmdef *def)
     return 0;
 }
 
+static void nic_rx_poll(void *ctx, int tap_fd, bool enable)
+{
+    struct machine *m = ctx;
+    iothread_modify(&m->io, tap_fd, enable ? EPOLLIN : 0);
+}
+
+static void nic_tap_ready(void *ctx, uint32_t events)
+{
+    virtio_net_tap_readable(ctx);
+}
+
+/* The tap: inherited (fd=N, from corrald) or created here; then on its
+ * bridge and up.  Returns the fd or VM_EXIT_ERROR's negative twin. */
+static int machine_nic_tap(struct machine *m, const struct vmdef_nic *nic,
+                           size_t index, char name[TAP_NAME_MAX])
+{
+    int fd = nic->has_fd ? nic->fd : tap_open(nic->tap, name);
+    int rc = nic->has_fd ? tap_adopt(fd, name) : (fd < 0 ? fd : 0);
+    if (rc < 0) {
+        machine_error("nic %zu: %s%s: %s", index, nic->has_fd ? "fd " : "tap ",
+                      nic->has_fd ? "" : (nic->tap[0] ? nic->tap : "(new)"),
+                      rc == -EINVAL ? "not a tap with IFF_NO_PI and IFF_VNET_HDR"
+                                    : strerror(-rc));
+        return -1;
+    }
+    if ((rc = tap_attach(name, nic->bridge)) < 0) {
+        machine_error("nic %zu: tap %s on bridge '%s': %s", index, name,
+                      nic->bridge, strerror(-rc));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int machine_add_nic(struct machine *m, const struct vmdef *def, size_t i)
+{
+    const struct vmdef_nic *nic = &def->nics[i];
+    char name[TAP_NAME_MAX], mac[18];
+    int fd = machine_nic_tap(m, nic, i, name);
+    if (fd < 0)
+        return VM_EXIT_ERROR;
+    int offloads = tap_setup_vnet(fd);
+    struct virtio_net_options o = {
+        .tap_fd = fd, .tap_offloads = offloads > 0,
+        .rx_poll = nic_rx_poll, .ctx = m, .name = "virtio-net",
+    };
+    if (nic->has_mac)
+        memcpy(o.mac, nic->mac, 6);
+    else
+        vmdef_nic_mac(def->name, i, o.mac);
+    int rc = offloads < 0 ? offloads : virtio_net_create(&m->nics[i], &m->pci, &o);
+    if (rc < 0) {
+        close(fd);
+        return machine_error("nic %zu (tap %s): %s", i, name, strerror(-rc));
+    }
+    m->nnics = i + 1;
+    rc = iothread_add(&m->io, fd, EPOLLIN, nic_tap_ready, m->nics[i]);
+    if (rc < 0)
+        return machine_error("nic %zu: I/O thread: %s", i, strerror(-rc));
+    vmdef_format_mac(o.mac, mac);
+    vm_log(&m->vm, "nic %zu: virtio-net %s on tap %s%s%s%s", i, mac, name,
+           nic->bridge[0] ? " in bridge " : "", nic->bridge,
+           offloads > 0 ? ", offloads" : "");
+    return 0;
+}
+
+static int machine_add_nics(struct machine *m, const struct vmdef *def)
+{
+    for (size_t i = 0; i < def->nic_count; i++)
+        if (machine_add_nic(m, def, i))
+            return VM_EXIT_ERROR;
+    return 0;
+}
+
+/* Every guest gets an entropy source: early boot (and anything waiting
+ * for the pool) should not stall in a VM with no other randomness. */
+static int machine_add_rng(struct machine *m)
+{
+    int rc = virtio_rng_create(&m->rng, &m->pci);
+    if (rc < 0)
+        return machine_error("virtio-rng: %s", strerror(-rc));
+    vm_log(&m->vm, "virtio-rng on getrandom()");
+    return 0;
+}
+
+/* Queue kicks by ioeventfd, handled on the I/O thread.  KVM without
+ * ioeventfds leaves the kicks to the vCPU exits, which work as well. */
+static void machine_attach_kicks(struct machine *m, struct virtio_pci_dev *v)
+{
+    int rc = m->fast_io ? queue_ioeventfds_attach(&m->kicks, v) : 0;
+    if (rc < 0)
+        vm_log(&m->vm, "%s: ioeventfd: %s; queue kicks by exit", v->cfg.name,
+               strerror(-rc));
+}
+
+static void machine_attach_all_kicks(struct machine *m)
+{
+    for (size_t i = 0; i < m->ndisks; i++)
+        machine_attach_kicks(m, &m->disks[i]->vdev);
+    for (size_t i = 0; i < m->nnics; i++)
+        machine_attach_kicks(m, &m->nics[i]->vdev);
+    machine_attach_kicks(m, &m->rng->vdev);
+    vm_log(&m->vm, "virtio: %s", m->fast_io ? "ioeventfd kicks, irqfd interrupts"
+                                            : "kicks by exit, interrupts by ioctl");
+}
+
 static int machine_register(struct machine *m, enum bus_space space,
                             uint64_t base, uint64_t len, bus_handler_fn fn,
                             void *dev, const char *name)
@@ -247,13 +406,23 @@ static int machine_register(struct machine *m, enum bus_space space,
 static int machine_add_devices(struct machine *m, const struct vmdef *def)
 {
     char err[ERRLEN];
+    int rc = iothread_init(&m->io);
+    m->io_created = true;
+    if (rc < 0)
+        return machine_error("I/O thread: %s", strerror(-rc));
+    const char *slow = getenv("CORRAL_VMM_SLOW_IO");
+    m->fast_io = !(slow && slow[0] == '1');
+    msi_irqfds_init(&m->msi, &m->vm, !m->fast_io);
+    queue_ioeventfds_init(&m->kicks, &m->vm, &m->io);
     if (console_open(&m->console, def->serial, def->serial_path, err, sizeof(err)))
         return machine_error("%s", err);
     serial_8250_init(&m->com1, com1_tx, com1_irq, m);
     m->console.uart = &m->com1;
     i8042_init(&m->kbd, kbd_irq, kbd_reset, m);
     rtc_cmos_init(&m->rtc, NULL);
+    acpi_pm_init(&m->pm, acpi_sci, acpi_sleep, m);
     return machine_add_pci(m) || machine_add_disks(m, def) ||
+           machine_add_nics(m, def) || machine_add_rng(m) ||
            machine_register(m, BUS_PIO, SERIAL_COM1_PORT, SERIAL_PORTS,
                             serial_8250_io, &m->com1, "COM1") ||
            machine_register(m, BUS_PIO, I8042_DATA_PORT, 1, i8042_data_io,
@@ -261,7 +430,11 @@ static int machine_add_devices(struct machine *m, const struct vmdef *def)
            machine_register(m, BUS_PIO, I8042_COMMAND_PORT, 1, i8042_command_io,
                             &m->kbd, "i8042 command") ||
            machine_register(m, BUS_PIO, RTC_CMOS_PORT, RTC_CMOS_PORTS,
-                            rtc_cmos_io, &m->rtc, "CMOS RTC");
+                            rtc_cmos_io, &m->rtc, "CMOS RTC") ||
+           machine_register(m, BUS_PIO, ACPI_PM1_EVT_PORT, ACPI_PM1_EVT_LEN,
+                            acpi_pm_event_io, &m->pm, "ACPI PM1 event") ||
+           machine_register(m, BUS_PIO, ACPI_PM1_CNT_PORT, ACPI_PM1_CNT_LEN,
+                            acpi_pm_control_io, &m->pm, "ACPI PM1 control");
 }
 
 static int machine_create_vcpus(struct machine *m)
@@ -298,9 +471,9 @@ static void machine_handle_signal(struct machine *m)
 {
     struct signalfd_siginfo si;
     while (read(m->signal_fd, &si, sizeof(si)) == sizeof(si)) {
-        vm_log(&m->vm, "signal %u: asking the guest to shut down (Ctrl-Alt-Del)",
+        vm_log(&m->vm, "signal %u: pressing the ACPI power button",
                si.ssi_signo);
-        i8042_ctrl_alt_del(&m->kbd);
+        acpi_pm_press_power_button(&m->pm);
     }
 }
 
@@ -370,10 +543,20 @@ static void machine_teardown(struct machine *m)
         vcpu_join(&m->vcpus[i]);
         vcpu_destroy(&m->vcpus[i]);
     }
+    if (m->io_created) {
+        iothread_stop(&m->io);
+        queue_ioeventfds_destroy(&m->kicks);
+        msi_irqfds_destroy(&m->msi);
+    }
     if (m->pci_created)
         pci_bus_destroy(&m->pci);
     for (size_t i = 0; i < m->ndisks; i++)
         virtio_blk_destroy(m->disks[i]);
+    virtio_rng_destroy(m->rng);
+    for (size_t i = 0; i < m->nnics; i++)
+        virtio_net_destroy(m->nics[i]);
+    if (m->io_created)
+        iothread_destroy(&m->io);
     console_close(&m->console);
     vm_destroy(&m->vm);
 }
@@ -386,8 +569,12 @@ static int machine_start(struct machine *m, const struct vmdef *def, bool verbos
     if (vm_create(&m->vm, def->memory_mib << 20, verbose, err, sizeof(err)))
         return machine_error("%s", err);
     if (machine_create_vcpus(m) || machine_add_devices(m, def) ||
-        machine_load_linux(m, def) || machine_write_mptable(m))
+        machine_load_linux(m, def) || machine_write_mptable(m) ||
+        machine_write_acpi(m))
         return VM_EXIT_ERROR;
+    machine_attach_all_kicks(m);
+    if (iothread_start(&m->io))
+        return machine_error("cannot start the I/O thread");
     for (unsigned i = 0; i < m->nvcpus; i++)
         if (vcpu_start(&m->vcpus[i]))
             return machine_error("cannot start the thread of vCPU %u", i);

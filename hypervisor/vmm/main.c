@@ -13,6 +13,7 @@
 static const char usage[] =
 "usage: corral-vmm --kernel PATH [--initrd PATH] [--cmdline STRING]\n"
 "                  [--memory MIB] [--cpus N] [--disk PATH[,ro]]...\n"
+"                  [--nic [bridge=IF][,mac=MAC][,tap=IF][,fd=N]...]...\n"
 "                  [--config FILE] [--serial stdio|pty|unix:PATH|file:PATH]\n"
 "                  [--name NAME] [-v] [--help] [--version]\n"
 "\n"
@@ -25,6 +26,10 @@ static const char usage[] =
 "  --memory MIB      guest RAM in MiB, or with a K/M/G/T suffix (default 256)\n"
 "  --cpus N          vCPUs, 1..64 (default 1)\n"
 "  --disk PATH[,ro]  a raw disk image as a virtio-blk device; repeatable\n"
+"  --nic OPTIONS     a virtio-net NIC on a tap (created, or fd=N inherited),\n"
+"                    put on bridge=IF (default br0; bridge= for none), MAC\n"
+"                    from mac= or derived from the VM name; bps=/pps= rate\n"
+"                    limits; repeatable (\"\" for all defaults)\n"
 "  --config FILE     a VM definition (key = value; see docs/corral-vmm.md);\n"
 "                    flags given as well override it (disks add to it)\n"
 "  --serial TARGET   where the guest's console (COM1) goes: stdio (default;\n"
@@ -38,16 +43,16 @@ static const char usage[] =
 "file, device or address at fault.\n"
 "\n"
 "Signals: SIGTERM (or SIGINT, SIGHUP) asks the guest to shut down by\n"
-"pressing Ctrl-Alt-Del on its keyboard; SIGKILL stops it at once.\n"
+"pressing its ACPI power button; SIGKILL stops it at once.\n"
 "\n"
 "Exit status:\n"
-"  0  the guest powered off (or halted every CPU)\n"
+"  0  the guest powered off (ACPI S5, or halted every CPU)\n"
 "  1  the guest rebooted (the VMM exits; the caller restarts it)\n"
 "  2  the guest crashed: triple fault, KVM internal or emulation error\n"
 "  3  the VMM failed: bad arguments, missing files, no KVM (reason on stderr)\n";
 
 enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEMORY, OPT_CPUS,
-       OPT_DISK, OPT_CONFIG, OPT_SERIAL, OPT_NAME, OPT_HELP, OPT_VERSION };
+       OPT_DISK, OPT_NIC, OPT_CONFIG, OPT_SERIAL, OPT_NAME, OPT_HELP, OPT_VERSION };
 
 static const struct option long_opts[] = {
     { "kernel", required_argument, NULL, OPT_KERNEL },
@@ -56,6 +61,7 @@ static const struct option long_opts[] = {
     { "memory", required_argument, NULL, OPT_MEMORY },
     { "cpus", required_argument, NULL, OPT_CPUS },
     { "disk", required_argument, NULL, OPT_DISK },
+    { "nic", required_argument, NULL, OPT_NIC },
     { "config", required_argument, NULL, OPT_CONFIG },
     { "serial", required_argument, NULL, OPT_SERIAL },
     { "name", required_argument, NULL, OPT_NAME },
@@ -75,6 +81,7 @@ static const char *flag_key(int opt)
     case OPT_MEMORY:  return "memory";
     case OPT_CPUS:    return "cpus";
     case OPT_DISK:    return "disk";
+    case OPT_NIC:     return "nic";
     case OPT_SERIAL:  return "serial";
     case OPT_NAME:    return "name";
     default:          return NULL;

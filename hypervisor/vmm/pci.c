@@ -156,6 +156,13 @@ static bool pci_bar_decodes(const struct pci_device *dev,
 /* Make the bus match the BAR's register and the command register.  A BAR
  * that would overlap another range (a guest's mistake or attack) stays
  * off the bus rather than steal someone else's addresses. */
+static void pci_bar_changed(struct pci_device *dev, unsigned index)
+{
+    const struct pci_bar *bar = &dev->bars[index];
+    if (dev->ops && dev->ops->bar_mapped)
+        dev->ops->bar_mapped(dev, index, bar->mapped, bar->mapped_base);
+}
+
 static void pci_bar_update_mapping(struct pci_bus *pci, struct pci_device *dev,
                                    unsigned index)
 {
@@ -169,8 +176,10 @@ static void pci_bar_update_mapping(struct pci_bus *pci, struct pci_device *dev,
     if (bar->mapped && want &&
         bus_move(pci->bus, space, bar->mapped_base, addr, bar->opaque) == 0) {
         bar->mapped_base = addr;
+        pci_bar_changed(dev, index);
         return;
     }
+    bool was_mapped = bar->mapped;
     if (bar->mapped) {
         bus_unregister(pci->bus, space, bar->mapped_base, bar->opaque);
         bar->mapped = false;
@@ -180,6 +189,8 @@ static void pci_bar_update_mapping(struct pci_bus *pci, struct pci_device *dev,
         bar->mapped = true;
         bar->mapped_base = addr;
     }
+    if (was_mapped || bar->mapped)
+        pci_bar_changed(dev, index);
 }
 
 static void pci_device_update_mappings(struct pci_bus *pci,

@@ -115,6 +115,10 @@ struct pci_device_ops {
      * stored through the writable mask.  May be NULL. */
     void (*config_written)(struct pci_device *dev, uint32_t offset,
                            uint32_t len);
+    /* BAR index went on the bus at base (mapped) or off it; called with
+     * the bus lock held, after the bus changed.  May be NULL. */
+    void (*bar_mapped)(struct pci_device *dev, unsigned index, bool mapped,
+                       uint64_t base);
 };
 
 struct pci_device {

@@ -470,9 +470,26 @@ static void virtio_pci_config_written(struct pci_device *dev, uint32_t offset,
     pthread_mutex_unlock(&v->lock);
 }
 
+static void virtio_pci_bar_mapped(struct pci_device *dev, unsigned index,
+                                  bool mapped, uint64_t base)
+{
+    struct virtio_pci_dev *v = virtio_pci_of(dev);
+    if (index == VIRTIO_PCI_BAR && v->notify_moved)
+        v->notify_moved(v->notify_ctx, v);
+}
+
+void virtio_pci_set_notify_moved(struct virtio_pci_dev *vdev,
+                                 void (*fn)(void *, struct virtio_pci_dev *),
+                                 void *ctx)
+{
+    vdev->notify_ctx = ctx;
+    vdev->notify_moved = fn;
+}
+
 static const struct pci_device_ops virtio_pci_device_ops = {
     .config_reading = virtio_pci_config_reading,
     .config_written = virtio_pci_config_written,
+    .bar_mapped = virtio_pci_bar_mapped,
 };
 
 static int virtio_pci_add_cap(struct virtio_pci_dev *v, uint8_t type,

@@ -134,6 +134,10 @@ struct virtio_pci_dev {
     uint8_t isr;
     uint8_t pci_cfg_cap; /* offset of the PCI-configuration-access cap */
     struct virtio_pci_queue queues[VIRTIO_PCI_MAX_QUEUES];
+    /* Told when BAR 0 (and so every notify address) moves: where an
+     * ioeventfd for the queues must be re-attached. */
+    void (*notify_moved)(void *ctx, struct virtio_pci_dev *vdev);
+    void *notify_ctx;
 };
 
 /* Build the PCI function (capabilities, MSI-X, BAR 0) for cfg and add it
@@ -149,6 +153,12 @@ void virtio_pci_notify_queue(struct virtio_pci_dev *vdev, uint16_t q);
 /* Guest-physical address of queue q's notify register in the current BAR
  * placement, or 0 while the BAR is not mapped. */
 uint64_t virtio_pci_notify_gpa(struct virtio_pci_dev *vdev, uint16_t q);
+
+/* Call fn whenever the notify addresses change (BAR 0 moved, mapped or
+ * unmapped); from the bus's configuration path, bus lock held. */
+void virtio_pci_set_notify_moved(struct virtio_pci_dev *vdev,
+                                 void (*fn)(void *, struct virtio_pci_dev *),
+                                 void *ctx);
 
 /* For device code, with the device lock held (inside a hook). */
 struct virtq *virtio_pci_queue_ring(struct virtio_pci_dev *vdev, uint16_t q);

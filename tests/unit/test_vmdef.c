@@ -231,7 +231,7 @@ static void test_bad_disks(void)
 static void test_bad_nics(void)
 {
     check_refused(KERNEL_VM "nic = br0\n",
-                  DEF_PATH ":3: nic: unknown option 'br0' (bridge=IF, mac=MAC, tap=IF)");
+                  DEF_PATH ":3: nic: unknown option 'br0' (bridge=IF, mac=MAC, tap=IF, bps=SIZE, pps=N, fd=N)");
     check_refused(KERNEL_VM "nic = mac=01:00:00:00:00:01\n",
                   DEF_PATH ":3: nic: mac: '01:00:00:00:00:01' is not a unicast "
                   "MAC (xx:xx:xx:xx:xx:xx)");
@@ -251,7 +251,17 @@ static void test_bad_nics(void)
                   DEF_PATH ":3: nic: bridge: '../x' is not an interface name "
                   "(1-15 of letters, digits, _ . -)");
     check_refused(KERNEL_VM "nic = tap=a,tap=b\n", DEF_PATH ":3: nic: tap: given twice");
+    check_refused(KERNEL_VM "nic = fd=2\n",
+                  DEF_PATH ":3: nic: fd: not a file descriptor from 3 to 65535");
+    check_refused(KERNEL_VM "nic = pps=0\n",
+                  DEF_PATH ":3: nic: pps: not a number from 1 to 10^9");
+    check_refused(KERNEL_VM "nic = bps=fast\n",
+                  DEF_PATH ":3: nic: bps: not a size in bytes per second (e.g. 100M)");
     struct vmdef d;
+    check_accepted(KERNEL_VM "nic = fd=7,bps=10M,pps=5000\n", &d);
+    CHECK(d.nics[0].has_fd && d.nics[0].fd == 7);
+    CHECK_EQ_INT(d.nics[0].bps, 10 << 20);
+    CHECK_EQ_INT(d.nics[0].pps, 5000);
     check_accepted(KERNEL_VM "nic = bridge=\n", &d);
     CHECK_EQ_STR(d.nics[0].bridge, "");
 }

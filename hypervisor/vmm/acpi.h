@@ -1,0 +1,55 @@
+/* acpi: the ACPI tables corral-vmm gives a guest (ACPI 6.x): RSDP, XSDT,
+ * FADT (with FACS), DSDT and MADT.
+ *
+ * What they describe:
+ *  - MADT: one local APIC per vCPU (APIC ID = vCPU index), the IOAPIC
+ *    (ID = vCPU count, as in the MP table) with IRQ 0 overridden to GSI 2
+ *    (the PIT) and the SCI as a level, active-high GSI 9, and LINT1 as NMI.
+ *  - FADT: a PC with a fixed-feature power button and PM1a event and
+ *    control blocks in port I/O (acpi_pm.c), no SMI command port (the
+ *    guest is in ACPI mode from the start), i8042 and legacy devices.
+ *  - DSDT: \_SB.PCI0, the PCI host bridge with the windows pci.c assigns
+ *    BARs from (_CRS) and each used slot's INTA routed to its GSI (_PRT,
+ *    matching pci_bus_slot_gsi), and \_S5 so that Linux powers off by
+ *    writing SLP_TYP 5 with SLP_EN to PM1a_CNT.
+ *
+ * Pure logic: writes into a buffer standing for guest memory at
+ * region_gpa, RSDP first (16-byte aligned; Linux scans 0xE0000-0xFFFFF). */
+#ifndef CORRAL_ACPI_H
+#define CORRAL_ACPI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mptable.h"
+
+#define ACPI_PM1_EVT_PORT 0x600 /* PM1a status (2 bytes), enable (2 bytes) */
+#define ACPI_PM1_EVT_LEN 4
+#define ACPI_PM1_CNT_PORT 0x604 /* PM1a control (2 bytes) */
+#define ACPI_PM1_CNT_LEN 2
+#define ACPI_SCI_IRQ 9
+#define ACPI_S5_SLP_TYP 5
+
+/* The guest-physical region the tables go to: inside the BIOS area the
+ * e820 map reserves, where Linux looks for the RSDP. */
+#define ACPI_REGION_GPA 0xF0000u
+#define ACPI_REGION_SIZE 0x10000u
+
+struct acpi_config {
+    uint32_t nvcpus;
+    const struct mptable_pci_irq *pci; /* INTA of each used slot */
+    size_t n_pci;
+    uint64_t pci_mmio_base, pci_mmio_end; /* [base, end) */
+    uint32_t pci_pio_base, pci_pio_end;
+};
+
+/* Returns the bytes used from the start of region, or 0 when the tables
+ * do not fit or the configuration is invalid. */
+size_t acpi_build(uint8_t *region, size_t region_size, uint32_t region_gpa,
+                  const struct acpi_config *cfg);
+
+/* Byte sum mod 256: zero for a table with a correct checksum. */
+uint8_t acpi_sum(const uint8_t *p, size_t len);
+
+#endif

@@ -1,0 +1,319 @@
+/* virtio_net: virtio network device on a tap (see virtio_net.h). */
+#include "virtio_net.h"
+
+#include <errno.h>
+#include <linux/if_tun.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "tap.h"
+
+#define VIRTIO_NET_CONFIG_BYTES 10 /* mac, status, max_virtqueue_pairs */
+/* Frames handled per wake-up before others get the I/O thread. */
+#define VIRTIO_NET_RX_BUDGET 256
+
+static struct virtio_net *virtio_net_of(struct virtio_pci_dev *vdev)
+{
+    return vdev->cfg.opaque;
+}
+
+static bool virtio_net_has(const struct virtio_net *net, unsigned bit)
+{
+    return net->vdev.driver_features & (1ULL << bit);
+}
+
+/* --- transmit -------------------------------------------------------------- */
+
+int virtio_net_transmit(struct virtio_net *net, const struct virtq_chain *c)
+{
+    if (c->readable_len < VIRTIO_NET_HDR_LEN ||
+        c->readable_len > VIRTIO_NET_HDR_LEN + VIRTIO_NET_MAX_FRAME) {
+        net->tx_dropped++;
+        return -EINVAL;
+    }
+    int n = virtq_iov_slice(c->seg, c->n_readable, 0, c->readable_len,
+                            net->tx_iov, VIRTQ_MAX_SIZE);
+    if (n < 0) {
+        net->tx_dropped++;
+        return -EINVAL;
+    }
+    ssize_t done;
+    do {
+        done = writev(net->tap_fd, net->tx_iov, n);
+    } while (done < 0 && errno == EINTR);
+    /* A full tap queue or a header the host kernel refuses drops the
+     * frame, as a NIC would; the guest's TCP retransmits. */
+    if (done < 0)
+        net->tx_dropped++;
+    else
+        net->tx_frames++;
+    return 0;
+}
+
+static int virtio_net_tx_notify(struct virtio_net *net, struct virtq *vq)
+{
+    int rc;
+    do {
+        while ((rc = virtq_pop(vq, &net->tx_chain)) > 0) {
+            virtio_net_transmit(net, &net->tx_chain);
+            virtq_push(vq, net->tx_chain.head, 0);
+        }
+        if (rc < 0)
+            return rc;
+    } while (virtq_enable_notify(vq));
+    virtio_pci_queue_interrupt(&net->vdev, VIRTIO_NET_TXQ);
+    return 0;
+}
+
+/* --- receive --------------------------------------------------------------- */
+
+static void virtio_net_set_polling(struct virtio_net *net, bool on)
+{
+    if (net->rx_polling == on)
+        return;
+    net->rx_polling = on;
+    if (net->opts.rx_poll)
+        net->opts.rx_poll(net->opts.ctx, net->tap_fd, on);
+}
+
+/* The driver's offload choices decide what the tap may give us. */
+static void virtio_net_apply_offloads(struct virtio_net *net)
+{
+    unsigned f = 0;
+    if (net->opts.tap_offloads && virtio_net_has(net, VIRTIO_NET_F_GUEST_CSUM)) {
+        f |= TUN_F_CSUM;
+        if (virtio_net_has(net, VIRTIO_NET_F_GUEST_TSO4))
+            f |= TUN_F_TSO4;
+        if (virtio_net_has(net, VIRTIO_NET_F_GUEST_TSO6))
+            f |= TUN_F_TSO6;
+        if (virtio_net_has(net, VIRTIO_NET_F_GUEST_ECN))
+            f |= TUN_F_TSO_ECN;
+    }
+    if (f != net->offloads_applied && tap_set_offloads(net->tap_fd, f) == 0)
+        net->offloads_applied = f;
+}
+
+/* Drop the held chain i, keeping the order of the others. */
+static void virtio_net_rx_forget(struct virtio_net *net, unsigned used)
+{
+    for (unsigned i = 0; i < used; i++)
+        net->rx_held_bytes -= net->rx_chains[i].writable_len;
+    memmove(net->rx_chains, net->rx_chains + used,
+            (net->rx_held - used) * sizeof(net->rx_chains[0]));
+    net->rx_held -= used;
+}
+
+/* Copy the waiting frame into the held chains, first to last. */
+static void virtio_net_rx_copy(struct virtio_net *net, struct virtq *vq)
+{
+    unsigned used = 0;
+    size_t off = 0;
+    while (off < net->rx_len)
+        off += net->rx_chains[used++].writable_len;
+    uint16_t nbuf = (uint16_t)used;
+    memcpy(net->rx_frame + VIRTIO_NET_NUM_BUFFERS_OFFSET, &nbuf, 2);
+    off = 0;
+    for (unsigned i = 0; i < used; i++) {
+        const struct virtq_chain *c = &net->rx_chains[i];
+        size_t n = net->rx_len - off < c->writable_len ? net->rx_len - off
+                                                        : c->writable_len;
+        virtq_iov_write(c->seg + c->n_readable, c->n_writable, 0,
+                        net->rx_frame + off, n);
+        virtq_push(vq, c->head, (uint32_t)n);
+        off += n;
+    }
+    virtio_net_rx_forget(net, used);
+    net->rx_len = 0;
+    net->rx_frames++;
+}
+
+/* Hold receive buffers until the waiting frame fits.  Returns 1 when the
+ * frame was delivered (or dropped as undeliverable), 0 when the driver has
+ * too few buffers for now, <0 when it broke the ring. */
+static int virtio_net_rx_deliver(struct virtio_net *net, struct virtq *vq)
+{
+    bool mergeable = virtio_net_has(net, VIRTIO_NET_F_MRG_RXBUF);
+    unsigned max_chains = mergeable ? VIRTIO_NET_MAX_RX_CHAINS : 1;
+    while (net->rx_held_bytes < net->rx_len) {
+        if (net->rx_held == max_chains) {
+            /* Buffers too small for this frame: it is lost, they stay. */
+            net->rx_dropped++;
+            net->rx_len = 0;
+            return 1;
+        }
+        struct virtq_chain *c = &net->rx_chains[net->rx_held];
+        int rc = virtq_pop(vq, c);
+        if (rc <= 0)
+            return rc;
+        if (c->writable_len < VIRTIO_NET_HDR_LEN) {
+            virtq_push(vq, c->head, 0); /* useless buffer: give it back */
+            continue;
+        }
+        net->rx_held++;
+        net->rx_held_bytes += c->writable_len;
+    }
+    virtio_net_rx_copy(net, vq);
+    return 1;
+}
+
+/* Read the next frame from the tap; false when there is none. */
+static bool virtio_net_rx_read(struct virtio_net *net)
+{
+    for (;;) {
+        ssize_t n = read(net->tap_fd, net->rx_frame,
+                         VIRTIO_NET_HDR_LEN + VIRTIO_NET_MAX_FRAME);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return false;
+        if (n < VIRTIO_NET_HDR_LEN)
+            continue; /* not a frame the tap should give: skip it */
+        net->rx_len = (size_t)n;
+        return true;
+    }
+}
+
+/* Lock held.  Moves frames from the tap to the guest until the tap is
+ * empty (poll it), the driver runs out of buffers (stop polling until it
+ * adds some), or the budget is spent (the poll fires again). */
+static int virtio_net_rx_process(struct virtio_net *net)
+{
+    struct virtq *vq = virtio_pci_queue_ring(&net->vdev, VIRTIO_NET_RXQ);
+    if (!virtio_pci_driver_ok(&net->vdev) || !net->vdev.queues[VIRTIO_NET_RXQ].enabled) {
+        virtio_net_set_polling(net, false); /* the RX kick turns it on */
+        return 0;
+    }
+    virtio_net_apply_offloads(net);
+    int rc = 0;
+    unsigned budget = VIRTIO_NET_RX_BUDGET;
+    bool out_of_buffers = false;
+    while (budget-- > 0) {
+        if (net->rx_len == 0 && !virtio_net_rx_read(net))
+            break;
+        rc = virtio_net_rx_deliver(net, vq);
+        if (rc < 0)
+            break;
+        if (rc == 0 && !virtq_enable_notify(vq)) {
+            out_of_buffers = true;
+            rc = 0;
+            break;
+        }
+    }
+    virtio_pci_queue_interrupt(&net->vdev, VIRTIO_NET_RXQ);
+    virtio_net_set_polling(net, !out_of_buffers && rc >= 0);
+    return rc < 0 ? rc : 0;
+}
+
+void virtio_net_tap_readable(struct virtio_net *net)
+{
+    pthread_mutex_lock(&net->vdev.lock);
+    if (virtio_net_rx_process(net) < 0)
+        virtio_pci_device_error(&net->vdev);
+    pthread_mutex_unlock(&net->vdev.lock);
+}
+
+/* --- transport hooks ------------------------------------------------------- */
+
+static int virtio_net_queue_notify(struct virtio_pci_dev *vdev, uint16_t q)
+{
+    struct virtio_net *net = virtio_net_of(vdev);
+    if (q == VIRTIO_NET_TXQ)
+        return virtio_net_tx_notify(net, virtio_pci_queue_ring(vdev, q));
+    return virtio_net_rx_process(net);
+}
+
+static void virtio_net_config_read(struct virtio_pci_dev *vdev, uint32_t offset,
+                                   uint8_t *data, uint32_t len)
+{
+    const struct virtio_net *net = virtio_net_of(vdev);
+    uint8_t regs[VIRTIO_NET_CONFIG_BYTES] = { 0 };
+    uint16_t status = VIRTIO_NET_S_LINK_UP, pairs = 1;
+    memcpy(regs, net->opts.mac, 6);
+    memcpy(regs + 6, &status, 2);
+    memcpy(regs + 8, &pairs, 2);
+    memcpy(data, regs + offset, len);
+}
+
+/* A reset forgets the buffers the driver gave us and the frame waiting
+ * for them; the tap keeps its own queue. */
+static void virtio_net_reset(struct virtio_pci_dev *vdev)
+{
+    struct virtio_net *net = virtio_net_of(vdev);
+    net->rx_held = 0;
+    net->rx_held_bytes = 0;
+    net->rx_len = 0;
+    net->offloads_applied = UINT64_MAX;
+}
+
+static const struct virtio_device_ops virtio_net_ops = {
+    .queue_notify = virtio_net_queue_notify,
+    .config_read = virtio_net_config_read,
+    .reset = virtio_net_reset,
+};
+
+/* --- setup ----------------------------------------------------------------- */
+
+static uint64_t virtio_net_features(bool tap_offloads)
+{
+    uint64_t f = 1ULL << VIRTIO_F_RING_EVENT_IDX | 1ULL << VIRTIO_F_INDIRECT_DESC |
+                 1ULL << VIRTIO_NET_F_MAC | 1ULL << VIRTIO_NET_F_STATUS |
+                 1ULL << VIRTIO_NET_F_MRG_RXBUF | 1ULL << VIRTIO_NET_F_CSUM |
+                 1ULL << VIRTIO_NET_F_HOST_TSO4 | 1ULL << VIRTIO_NET_F_HOST_TSO6 |
+                 1ULL << VIRTIO_NET_F_HOST_ECN;
+    if (tap_offloads)
+        f |= 1ULL << VIRTIO_NET_F_GUEST_CSUM | 1ULL << VIRTIO_NET_F_GUEST_TSO4 |
+             1ULL << VIRTIO_NET_F_GUEST_TSO6 | 1ULL << VIRTIO_NET_F_GUEST_ECN;
+    return f;
+}
+
+static void virtio_net_free(struct virtio_net *net)
+{
+    free(net->rx_frame);
+    free(net->rx_chains);
+    free(net);
+}
+
+int virtio_net_create(struct virtio_net **out, struct pci_bus *pci,
+                      const struct virtio_net_options *opts)
+{
+    struct virtio_net *net = calloc(1, sizeof(*net));
+    if (!net)
+        return -ENOMEM;
+    net->opts = *opts;
+    net->tap_fd = opts->tap_fd;
+    net->offloads_applied = UINT64_MAX;
+    net->rx_polling = true; /* the caller starts with the tap polled */
+    net->rx_frame = malloc(VIRTIO_NET_HDR_LEN + VIRTIO_NET_MAX_FRAME);
+    net->rx_chains = calloc(VIRTIO_NET_MAX_RX_CHAINS, sizeof(*net->rx_chains));
+    const struct virtio_pci_config cfg = {
+        .device_id = VIRTIO_NET_DEVICE_ID,
+        .class_code = 0x020000, /* Ethernet controller */
+        .features = virtio_net_features(opts->tap_offloads),
+        .num_queues = 2,
+        .queue_max_size = VIRTIO_NET_QUEUE_SIZE,
+        .config_size = VIRTIO_NET_CONFIG_BYTES,
+        .ops = &virtio_net_ops,
+        .opaque = net,
+        .name = opts->name ? opts->name : "virtio-net",
+    };
+    int rc = net->rx_frame && net->rx_chains ? virtio_pci_init(&net->vdev, pci, &cfg)
+                                             : -ENOMEM;
+    if (rc < 0) {
+        virtio_net_free(net);
+        return rc;
+    }
+    *out = net;
+    return 0;
+}
+
+void virtio_net_destroy(struct virtio_net *net)
+{
+    if (!net)
+        return;
+    virtio_pci_destroy(&net->vdev);
+    if (net->tap_fd >= 0)
+        close(net->tap_fd);
+    virtio_net_free(net);
+}

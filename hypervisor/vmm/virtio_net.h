@@ -1,0 +1,106 @@
+/* virtio_net: a virtio network device (virtio 1.x, 5.1) on a Linux tap,
+ * over the virtio-pci transport.
+ *
+ * The tap carries virtio-net headers (IFF_VNET_HDR, 12-byte v1 header), so
+ * checksum and segmentation offloads pass between guest and host kernel
+ * untouched: the guest may send unchecksummed and TSO frames of up to 64
+ * KiB (VIRTIO_NET_F_CSUM, HOST_TSO4/6), and receives them when the tap
+ * supports it (GUEST_CSUM, GUEST_TSO4/6, set on the tap with TUNSETOFFLOAD
+ * to what the driver accepted).  Receive buffers are mergeable
+ * (MRG_RXBUF): a large frame spans several of the driver's buffers.
+ *
+ * Queues: 0 receive, 1 transmit; no control queue.  The configuration
+ * holds the MAC and the link status (always up).
+ *
+ * Transmit runs when the driver notifies queue 1 (on a vCPU thread, or on
+ * the I/O thread with an ioeventfd): each chain's readable bytes are the
+ * header and the frame, written to the tap with one writev straight from
+ * guest memory.  Receive runs on the I/O thread when the tap is readable
+ * or the driver added buffers: a frame is read into a bounce buffer, then
+ * copied into as many receive buffers as it needs; while the driver has
+ * too few buffers, the frame waits and the tap is not polled (rx_poll
+ * callback), so the host's socket buffers, not our memory, absorb bursts.
+ *
+ * Every guest value is hostile: a transmit chain shorter than the header
+ * or longer than a header plus 64 KiB is dropped (counted in tx_dropped);
+ * the header's fields are the host kernel's to validate (it checks GSO
+ * types and sizes against the frame); receive buffers are bounded by
+ * their chains. */
+#ifndef CORRAL_VIRTIO_NET_H
+#define CORRAL_VIRTIO_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "virtio_pci.h"
+
+#define VIRTIO_NET_DEVICE_ID 1
+#define VIRTIO_NET_QUEUE_SIZE 256
+#define VIRTIO_NET_RXQ 0
+#define VIRTIO_NET_TXQ 1
+
+/* Feature bits (5.1.3). */
+#define VIRTIO_NET_F_CSUM 0
+#define VIRTIO_NET_F_GUEST_CSUM 1
+#define VIRTIO_NET_F_MAC 5
+#define VIRTIO_NET_F_GUEST_TSO4 7
+#define VIRTIO_NET_F_GUEST_TSO6 8
+#define VIRTIO_NET_F_GUEST_ECN 9
+#define VIRTIO_NET_F_HOST_TSO4 11
+#define VIRTIO_NET_F_HOST_TSO6 12
+#define VIRTIO_NET_F_HOST_ECN 13
+#define VIRTIO_NET_F_MRG_RXBUF 15
+#define VIRTIO_NET_F_STATUS 16
+
+#define VIRTIO_NET_S_LINK_UP 1
+
+/* struct virtio_net_hdr_v1: flags, gso_type, hdr_len, gso_size,
+ * csum_start, csum_offset, num_buffers. */
+#define VIRTIO_NET_HDR_LEN 12
+#define VIRTIO_NET_NUM_BUFFERS_OFFSET 10
+/* Largest frame either way: 64 KiB of GSO payload plus headers. */
+#define VIRTIO_NET_MAX_FRAME (65536 + 256)
+/* Receive buffers one frame may take (Linux's are at least 1.5 KiB). */
+#define VIRTIO_NET_MAX_RX_CHAINS 64
+
+struct virtio_net_options {
+    int tap_fd;             /* an open tap with IFF_VNET_HDR; ours to close */
+    uint8_t mac[6];
+    bool tap_offloads;      /* the tap accepted TUNSETOFFLOAD */
+    void (*rx_poll)(void *ctx, int tap_fd, bool enable);
+    void *ctx;
+    const char *name;       /* "net0" */
+};
+
+struct virtio_net {
+    struct virtio_pci_dev vdev;
+    struct virtio_net_options opts;
+    int tap_fd;
+    uint64_t offloads_applied; /* TUN_F_* last set; UINT64_MAX: never */
+    /* Receive: the frame waiting for buffers, and the buffers held for it. */
+    uint8_t *rx_frame;
+    size_t rx_len;          /* 0: none waiting */
+    struct virtq_chain *rx_chains;
+    unsigned rx_held;
+    uint32_t rx_held_bytes;
+    bool rx_polling;
+    /* Transmit. */
+    struct virtq_chain tx_chain;
+    struct iovec tx_iov[VIRTQ_MAX_SIZE];
+    /* Counters (for -v and tests). */
+    uint64_t tx_frames, tx_dropped, rx_frames, rx_dropped;
+};
+
+int virtio_net_create(struct virtio_net **out, struct pci_bus *pci,
+                      const struct virtio_net_options *opts);
+void virtio_net_destroy(struct virtio_net *net);
+
+/* I/O thread: the tap is readable. */
+void virtio_net_tap_readable(struct virtio_net *net);
+
+/* Transmit one chain (lock held); returns 0, or -EINVAL when the chain
+ * was dropped as malformed. */
+int virtio_net_transmit(struct virtio_net *net, const struct virtq_chain *c);
+
+#endif

@@ -1,0 +1,68 @@
+"""Issue 4: corral-vmm's virtio-net on taps in br0, inside the control
+domain under nested KVM.
+
+Two guests share br0 with the control domain: guest B takes a static
+address, pings the control domain and waits; guest A gets its address by
+DHCP through br0 from QEMU's user network (10.0.2.0/24, restrict=on: no
+traffic leaves the test machine), pings the control domain and guest B,
+and sends 64 MiB of random data to the control domain, where the checksum
+must match what A sent.  The MAC each NIC gets is derived from the VM name
+(locally administered) and is what the guest sees.
+"""
+
+import re
+
+from test_vmm import KERNEL, INITRD, POWEROFF, booted, run_vmm
+
+PEER_IP = "10.0.2.200"
+PORT = 5000
+B_LOG = "/tmp/vmm-net-b.log"
+RECV = "/tmp/net-recv.bin"
+
+
+def br0_address(appliance):
+    addr = appliance.out("ip -4 -o addr show br0 | awk '{print $4}' | cut -d/ -f1").strip()
+    assert re.match(r"10\.0\.2\.\d+$", addr), "br0 has no DHCP address: %r" % addr
+    return addr
+
+
+def guest_args(name, scenario, cmdline):
+    return ("--name %s --nic bridge=br0 --kernel %s --initrd %s --memory 256 "
+            "--cmdline 'quiet corral.scenario=%s %s'" % (name, KERNEL, INITRD, scenario, cmdline))
+
+
+def test_two_guests_dhcp_ping_and_64mib_transfer(appliance):
+    host = br0_address(appliance)
+    appliance.out("rm -f %s %s; (nc -l -p %d >%s &) ; "
+                  "(corral-vmm -v %s </dev/null >%s 2>&1 &)"
+                  % (RECV, B_LOG, PORT, RECV,
+                     guest_args("guest-b", "net-static-wait",
+                                "corral.ip=%s corral.host=%s" % (PEER_IP, host)), B_LOG))
+    out_b = appliance.out("for i in $(seq 180); do grep -q GUEST-WAITING %s && break; sleep 1; done; "
+                          "cat %s" % (B_LOG, B_LOG), timeout=210)
+    try:
+        status, out = run_vmm(appliance, "-v " + guest_args(
+            "guest-a", "net-dhcp-send", "corral.host=%s corral.peer=%s" % (host, PEER_IP)),
+            timeout=420)
+    finally:
+        appliance.out("kill -KILL $(pidof corral-vmm) 2>/dev/null; pkill -x nc; true")
+    booted(out)
+    assert "PING-HOST ok" in out_b, out_b[-2000:]
+
+    # The MAC: derived from the VM name, locally administered, what the guest sees.
+    logged = re.search(r"nic 0: virtio-net ([0-9a-f:]{17}) on tap (\S+) in bridge br0", out)
+    assert logged, out[-3000:]
+    assert "NIC mac=%s driver=virtio_net" % logged.group(1) in out, out[-3000:]
+    assert int(logged.group(1)[:2], 16) & 0x02, logged.group(1)
+    mac_b = re.search(r"nic 0: virtio-net ([0-9a-f:]{17})", out_b)
+    assert mac_b and mac_b.group(1) != logged.group(1), out_b[-2000:]
+
+    assert re.search(r"DHCP-BOUND ip=10\.0\.2\.\d+", out), out[-3000:]
+    assert "PING-HOST ok" in out, out[-3000:]
+    assert "PING-PEER ok" in out, out[-3000:]
+    assert "NC-STATUS=0" in out, out[-3000:]
+    sent = re.search(r"SENT md5=([0-9a-f]{32})", out).group(1)
+    got = appliance.out("wc -c <%s; md5sum <%s" % (RECV, RECV)).split()
+    assert int(got[0]) == 64 << 20, got
+    assert got[1] == sent, (got, sent)
+    assert status == POWEROFF, out[-2000:]
