@@ -36,6 +36,7 @@ struct machine {
     struct i8042 kbd;
     struct rtc_cmos rtc;
     struct console console;
+    bool console_started;
     struct pci_bus pci;
     bool pci_created;
     struct virtio_blk *disks[VMDEF_MAX_DISKS];
@@ -169,6 +170,10 @@ static int machine_write_mptable(struct machine *m)
 static void com1_tx(void *ctx, uint8_t byte)
 {
     struct machine *m = ctx;
+    if (!m->console_started) { /* under the UART lock: no race */
+        m->console_started = true;
+        vm_log(&m->vm, "guest: first byte on the serial console");
+    }
     console_tx(&m->console, byte);
 }
 
