@@ -1,12 +1,12 @@
 /* proto: corrald's control protocol codec and framing (see proto.h). */
 #include "proto.h"
+#include "fdio.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 const char *proto_socket_path(void)
@@ -253,24 +253,15 @@ char *proto_linebuf_take(struct proto_linebuf *lb, size_t *len)
     return lb->buf;
 }
 
-static int proto_write_all(int fd, const char *p, size_t len)
+const char *proto_linebuf_rest(struct proto_linebuf *lb, size_t *len)
 {
-    while (len > 0) {
-        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-        if (n < 0 && errno == ENOTSOCK)
-            n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
+    proto_linebuf_drop_taken(lb);
+    *len = lb->len;
+    return lb->buf;
 }
 
 int proto_send_line(int fd, const char *text, size_t len)
 {
-    int rc = proto_write_all(fd, text, len);
-    return rc < 0 ? rc : proto_write_all(fd, "\n", 1);
+    int rc = fdio_write_all(fd, text, len);
+    return rc < 0 ? rc : fdio_write_all(fd, "\n", 1);
 }

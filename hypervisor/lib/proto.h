@@ -99,7 +99,12 @@ long proto_linebuf_read(struct proto_linebuf *lb, int fd);
  * until the next call on lb.  Drops the line handed out before. */
 char *proto_linebuf_take(struct proto_linebuf *lb, size_t *len);
 
-/* Writes all of text and then '\n' (blocking; EINTR retried). */
+/* Whatever follows the lines taken so far (e.g. a console stream after
+ * its reply); *len bytes, not NUL terminated. */
+const char *proto_linebuf_rest(struct proto_linebuf *lb, size_t *len);
+
+/* Writes all of text and then '\n' (blocking; EINTR retried).  Callers
+ * ignore SIGPIPE, so a vanished peer is an -EPIPE here. */
 int proto_send_line(int fd, const char *text, size_t len);
 
 #endif

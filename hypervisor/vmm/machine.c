@@ -36,6 +36,7 @@ struct machine {
     struct i8042 kbd;
     struct rtc_cmos rtc;
     struct console console;
+    bool console_started;
     struct pci_bus pci;
     bool pci_created;
     struct virtio_blk *disks[VMDEF_MAX_DISKS];
@@ -169,6 +170,10 @@ static int machine_write_mptable(struct machine *m)
 static void com1_tx(void *ctx, uint8_t byte)
 {
     struct machine *m = ctx;
+    if (!m->console_started) { /* under the UART lock: no race */
+        m->console_started = true;
+        vm_log(&m->vm, "guest: first byte on the serial console");
+    }
     console_tx(&m->console, byte);
 }
 
@@ -253,6 +258,7 @@ static int machine_add_devices(struct machine *m, const struct vmdef *def)
     m->console.uart = &m->com1;
     i8042_init(&m->kbd, kbd_irq, kbd_reset, m);
     rtc_cmos_init(&m->rtc, NULL);
+    rtc_cmos_set_memory(&m->rtc, m->vm.mem.low_size, m->vm.mem.high_size, m->nvcpus);
     return machine_add_pci(m) || machine_add_disks(m, def) ||
            machine_register(m, BUS_PIO, SERIAL_COM1_PORT, SERIAL_PORTS,
                             serial_8250_io, &m->com1, "COM1") ||

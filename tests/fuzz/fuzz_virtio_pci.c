@@ -37,6 +37,13 @@ static void fuzz_ignore_msi(void *ctx, uint64_t addr, uint32_t value)
     (void)ctx, (void)addr, (void)value;
 }
 
+static void fuzz_remove_image(void)
+{
+    unlink(image);
+}
+
+/* The disk is reopened by path for every input, so the file stays until
+ * the fuzzer exits. */
 static void fuzz_make_image_once(void)
 {
     static bool made;
@@ -46,6 +53,7 @@ static void fuzz_make_image_once(void)
     if (fd < 0 || ftruncate(fd, 64 * 512) < 0)
         abort();
     close(fd);
+    atexit(fuzz_remove_image);
     made = true;
 }
 
