@@ -38,7 +38,7 @@ def corral_json(machine, args, timeout=120):
 def ensure_corrald(machine):
     status, _ = machine.sh("pidof corrald >/dev/null")
     if status != 0:
-        machine.out("corrald >%s 2>&1 &" % CORRALD_LOG)
+        machine.out("(corrald >>%s 2>&1 &)" % CORRALD_LOG)
     for _ in range(50):
         if machine.sh("corral host info >/dev/null 2>&1")[0] == 0:
             return
@@ -172,7 +172,7 @@ def test_corrald_restart_adopts_running_vms(host):
     before = show(machine, "adopt1")
 
     machine.out("kill -9 $(pidof corrald)")
-    machine.out("sleep 1; corrald >>%s 2>&1 &" % CORRALD_LOG)
+    machine.out("sleep 1")
     ensure_corrald(machine)
     after = wait_state(machine, "adopt1", "running")
     assert after["pid"] == before["pid"]

@@ -254,6 +254,72 @@ static void test_malformed_request_keeps_connection(void)
     close(fd);
 }
 
+/* disk.create / disk.resize / disk.list on the stopped VM "big". */
+static int disk_call(const char *cmd, const char *disk, const char *size, bool attach,
+                     struct proto_reply *rep)
+{
+    struct json_writer w;
+    char why[256];
+    json_writer_init(&w, PROTO_MAX_REQUEST);
+    proto_begin_request(&w, cmd);
+    json_kv_string(&w, "name", "big");
+    if (disk)
+        json_kv_string(&w, "disk", disk);
+    if (size)
+        json_kv_string(&w, "size", size);
+    json_kv_bool(&w, "attach", attach);
+    proto_end_request(&w);
+    int rc = cli_call(&client, &w, rep, why, sizeof(why));
+    json_writer_free(&w);
+    return rc;
+}
+
+static void expect_disk_error(const char *cmd, const char *disk, const char *size,
+                              const char *code)
+{
+    struct proto_reply rep;
+    CHECK_EQ_INT(disk_call(cmd, disk, size, true, &rep), 0);
+    CHECK(!rep.ok);
+    CHECK_EQ_STR(rep.error_code, code);
+    proto_reply_free(&rep);
+}
+
+static void test_disks(void)
+{
+    struct proto_reply rep;
+    int64_t n = 0;
+    CHECK_EQ_INT(disk_call("disk.create", "data", "1M", true, &rep), 0);
+    CHECK(rep.ok);
+    CHECK(json_get_int(&rep.doc, rep.data, "size_bytes", &n) && n == 1 << 20);
+    proto_reply_free(&rep);
+    CHECK_EQ_INT(disk_call("disk.create", "scratch", "2M", false, &rep), 0);
+    CHECK(rep.ok);
+    proto_reply_free(&rep);
+    expect_disk_error("disk.create", "data", "1M", PROTO_E_EXISTS);
+    expect_disk_error("disk.create", "../x", "1M", PROTO_E_INVALID);
+    expect_disk_error("disk.create", "odd", "1000B", PROTO_E_INVALID); /* not *512 */
+    expect_disk_error("disk.resize", "data", "512K", PROTO_E_INVALID); /* shrink */
+    expect_disk_error("disk.resize", "nosuch", "1G", PROTO_E_NOT_FOUND);
+    CHECK_EQ_INT(disk_call("disk.resize", "data", "3M", true, &rep), 0);
+    CHECK(rep.ok);
+    proto_reply_free(&rep);
+
+    /* The attached one is in the definition, the other only on disk. */
+    CHECK_EQ_INT(disk_call("disk.list", NULL, NULL, true, &rep), 0);
+    const struct json_node *disks = json_get(&rep.doc, rep.data, "disks");
+    CHECK(disks && disks->count == 2);
+    for (const struct json_node *d = json_first(&rep.doc, disks); d;
+         d = json_next(&rep.doc, d)) {
+        const char *path = json_get_string(&rep.doc, d, "path");
+        bool attached = false;
+        json_get_bool(&rep.doc, d, "attached", &attached);
+        json_get_int(&rep.doc, d, "size_bytes", &n);
+        CHECK(attached == (strstr(path, "/data.img") != NULL));
+        CHECK(n == (attached ? 3 << 20 : 2 << 20));
+    }
+    proto_reply_free(&rep);
+}
+
 static pid_t daemon_pid;
 
 static void test_adopt_after_restart(void)
@@ -306,6 +372,7 @@ int main(void)
     RUN(test_start_and_sigkill_restart);
     RUN(test_overcommit_refused);
     RUN(test_vmm_error_is_reported);
+    RUN(test_disks);
     RUN(test_malformed_request_keeps_connection);
     RUN(test_adopt_after_restart);
     RUN(test_stop);
