@@ -32,6 +32,8 @@ const char cli_usage[] =
     "                                    the VM's last disk unless --no-attach\n"
     "  disk resize VM DISK SIZE          grow VMDIR/DISK.img (VM stopped)\n"
     "  disk list [VM]                    disks with size and space used\n"
+    "  image import PATH|URL [--sha256 SUM] [--name NAME]\n"
+    "                                    copy (http:// fetch) into STATE/images\n"
     "  console NAME                      attach to the serial console; Ctrl-]\n"
     "                                    detaches, the VM keeps running\n"
     "\n"
@@ -526,6 +528,23 @@ static int cli_disk(const struct cli *cli, struct cli_args *a)
     return cli_request(cli, &w, cli_human_disk);
 }
 
+static int cli_image(const struct cli *cli, struct cli_args *a)
+{
+    const char *sub = cli_next(a), *from = cli_next(a), *sha = NULL, *name = NULL;
+    if (!sub || strcmp(sub, "import") || !from)
+        return cli_usage_error("image: import PATH|URL [--sha256 SUM] [--name NAME]");
+    for (const char *opt; (opt = cli_next(a));) {
+        const char *v = cli_next(a);
+        if (v && !strcmp(opt, "--sha256"))
+            sha = v;
+        else if (v && !strcmp(opt, "--name"))
+            name = v;
+        else
+            return cli_usage_error("image import options: --sha256 SUM, --name NAME");
+    }
+    return cli_image_import(cli, from, sha, name);
+}
+
 /* ---- dispatch -------------------------------------------------------------- */
 
 static int cli_vm(struct cli *cli, struct cli_args *a)
@@ -580,6 +599,8 @@ int cli_run(struct cli *cli, int argc, char **argv)
         return cli_vm(cli, &a);
     if (!strcmp(word, "disk"))
         return cli_disk(cli, &a);
+    if (!strcmp(word, "image"))
+        return cli_image(cli, &a);
     if (!strcmp(word, "host") && (word = cli_next(&a)) && !strcmp(word, "info"))
         return cli_simple(cli, "host.info", NULL, cli_human_host);
     if (!strcmp(word, "console") && (word = cli_next(&a)))

@@ -2,8 +2,9 @@
  * and its clients, one pidfd per VM monitor, one console connection per VM,
  * and timers (stop timeouts, restart backoff, autostart, console retry).
  *
- * Each VM runs as two processes: a small monitor forked from corrald
- * (named "corral-monitor", its own session) and the VMM it forks and execs.
+ * Each VM runs as two processes: a small monitor (corrald re-executed as
+ * "corral-monitor", its own session; corrald_monitor.c) and the VMM it
+ * forks and execs.
  * The monitor waits for the VMM and writes its wait status to
  * RUN/vms/NAME/exit; it outlives a corrald restart, so a new corrald adopts
  * the VM through RUN/vms/NAME/run.conf (monitor pid, start time, memory)
@@ -122,7 +123,6 @@ void corrald_record_stop(struct corrald_vm *vm, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* corrald_run.c: processes. */
-int corrald_mkdir_p(const char *path, mode_t mode);
 /* Checks, then spawns; 0, or -errno with the reply code and reason. */
 int corrald_start_vm(struct corrald *d, struct corrald_vm *vm, const char **code,
                      char *why, size_t why_len);
@@ -134,6 +134,13 @@ void corrald_vm_ended(struct corrald *d, struct corrald_vm *vm);
 /* At startup: take over a VM whose monitor still runs. */
 void corrald_adopt_vm(struct corrald *d, struct corrald_vm *vm);
 void corrald_run_timers(struct corrald *d);
+
+/* corrald_monitor.c: the process between corrald and each VMM. */
+void corrald_exec_monitor(const struct corrald *d, const struct corrald_vm *vm)
+    __attribute__((noreturn));
+/* main() of a process whose argv[0] is CORRALD_MONITOR_NAME. */
+int corrald_monitor_main(int argc, char **argv);
+bool corrald_is_monitor_of(pid_t pid, const char *name);
 
 /* corrald_console.c: the VMM console connection, log and attached client. */
 void corrald_console_connect(struct corrald *d, struct corrald_vm *vm);

@@ -1,5 +1,6 @@
 /* corrald_server: the control socket, its clients and the poll loop. */
 #include "corrald.h"
+#include "fdio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -201,7 +202,7 @@ int corrald_init(struct corrald *d, char *why, size_t why_len)
     const char *const dirs[] = { d->cfg.run_dir, d->cfg.state_dir };
     for (size_t i = 0; i < 2; i++) {
         snprintf(dir, sizeof(dir), "%s/vms", dirs[i]);
-        int rc = corrald_mkdir_p(dir, 0700);
+        int rc = fdio_mkdir_p(dir, 0700);
         if (rc < 0) {
             snprintf(why, why_len, "%s: %s", dir, strerror(-rc));
             return rc;

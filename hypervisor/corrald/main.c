@@ -108,6 +108,8 @@ static int corrald_parse_args(int argc, char **argv, struct corrald_config *cfg)
 int main(int argc, char **argv)
 {
     static struct corrald d;
+    if (strcmp(argv[0], CORRALD_MONITOR_NAME) == 0)
+        return corrald_monitor_main(argc, argv);
     struct corrald_config *cfg = &d.cfg;
     snprintf(cfg->state_dir, sizeof(cfg->state_dir), "/var/lib/corral");
     snprintf(cfg->run_dir, sizeof(cfg->run_dir), "/run/corral");

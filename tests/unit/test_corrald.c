@@ -354,8 +354,34 @@ static void test_shutdown(pid_t daemon)
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
-int main(void)
+/* Killing a monitor takes its VMM with it: no VMM ever runs unwatched. */
+static void test_vmm_dies_with_its_monitor(void)
 {
+    struct vm_view before = wait_state("web1", "running");
+    char path[160];
+    struct conf c;
+    struct conf_error err;
+    uint64_t monitor = 0;
+    snprintf(path, sizeof(path), "%s/run/vms/web1/run.conf", dir);
+    conf_init(&c);
+    CHECK_EQ_INT(conf_load(path, &c, &err), 0);
+    CHECK_EQ_INT(conf_parse_uint(conf_get(&c, "monitor_pid") ? conf_get(&c, "monitor_pid")
+                                                             : "", 1, INT32_MAX, &monitor), 0);
+    conf_free(&c);
+    CHECK_EQ_INT(kill((pid_t)monitor, SIGKILL), 0);
+    for (int i = 0; i < 200 && kill((pid_t)before.pid, 0) == 0; i++)
+        usleep(10 * 1000);
+    CHECK(kill((pid_t)before.pid, 0) < 0);
+    struct vm_view after = wait_state("web1", "running"); /* on-failure */
+    CHECK(after.pid != before.pid);
+    CHECK_EQ_STR(after.end, "unknown");
+}
+
+int main(int argc, char **argv)
+{
+    /* corrald re-executes /proc/self/exe, here this test, as the monitor. */
+    if (strcmp(argv[0], CORRALD_MONITOR_NAME) == 0)
+        return corrald_monitor_main(argc, argv);
     snprintf(dir, sizeof(dir), "/tmp/corral-test-corrald.XXXXXX");
     CHECK(mkdtemp(dir) != NULL);
     write_text(in_dir("fake-vmm"), fake_vmm, 0755);
@@ -375,6 +401,7 @@ int main(void)
     RUN(test_disks);
     RUN(test_malformed_request_keeps_connection);
     RUN(test_adopt_after_restart);
+    RUN(test_vmm_dies_with_its_monitor);
     RUN(test_stop);
     test_shutdown(daemon_pid);
 
