@@ -75,6 +75,7 @@ struct corrald_vm {
     char last_stop[384];
     time_t last_stop_at;
     struct corrald_exit last_exit;
+    char last_stop_path[CORRALD_PATH_MAX]; /* RUN/vms/NAME/last-stop.conf */
     int console_fd;            /* connection to the VMM's console socket */
     int64_t console_retry_ms;
     int log_fd;
@@ -119,8 +120,10 @@ uint64_t corrald_committed_mib(const struct corrald *d);
 const char *corrald_state_name(enum corrald_vm_state s);
 void corrald_write_vm_json(struct json_writer *w, const struct corrald_vm *vm,
                            bool with_definition);
+/* Records (and keeps in RUN/vms/NAME/last-stop.conf) why the VM stopped. */
 void corrald_record_stop(struct corrald_vm *vm, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+void corrald_load_last_stop(struct corrald_vm *vm);
 
 /* corrald_run.c: processes. */
 /* Checks, then spawns; 0, or -errno with the reply code and reason. */

@@ -275,12 +275,15 @@ static void corrald_after_end(struct corrald *d, struct corrald_vm *vm, long run
     case CORRALD_STAY_STOPPED:
         vm->state = CORRALD_VM_STOPPED;
         return;
-    case CORRALD_GIVE_UP:
+    case CORRALD_GIVE_UP: {
+        char last[sizeof(vm->last_stop)];
+        memcpy(last, vm->last_stop, sizeof(last)); /* it is rewritten below */
         vm->state = CORRALD_VM_FAILED;
-        corrald_record_stop(vm, "%.300s; gave up after %d quick restarts",
-                            vm->last_stop, CORRALD_MAX_QUICK_FAILURES);
+        corrald_record_stop(vm, "%.300s; gave up after %d quick restarts", last,
+                            CORRALD_MAX_QUICK_FAILURES);
         corrald_log("%s: %s", vm->name, vm->last_stop);
         return;
+    }
     case CORRALD_RESTART:
         vm->state = CORRALD_VM_RESTARTING;
         vm->restart_at_ms = corrald_now_ms() + delay_ms;

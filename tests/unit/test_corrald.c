@@ -333,6 +333,8 @@ static void test_adopt_after_restart(void)
     *daemon = start_daemon();
     struct vm_view after = wait_state("web1", "running");
     CHECK_EQ_INT(after.pid, before.pid);
+    /* What the old corrald recorded survives it. */
+    CHECK_EQ_STR(show("broken").end, "vmm-error");
 }
 
 static void test_stop(void)
