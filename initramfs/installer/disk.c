@@ -41,6 +41,11 @@ int blkid_parse_line(const char *line, struct blkid_entry *out)
     return 0;
 }
 
+int is_answer_label(const char *label)
+{
+    return strcmp(label, ANSWER_LABEL) == 0 || strcmp(label, ANSWER_LABEL_FAT) == 0;
+}
+
 int disk_name_is_candidate(const char *name)
 {
     static const char *const skipped[] = {"loop", "ram", "zram", "sr", "fd", "dm-", "md", "nbd"};
@@ -98,7 +103,7 @@ void disk_apply_blkid(struct disk *disks, size_t n, const struct blkid_entry *e,
             append_label(&disks[k], &e[i]);
             if (strcmp(e[i].label, MEDIUM_LABEL) == 0 && strcmp(e[i].type, "iso9660") == 0)
                 disks[k].holds_medium = 1;
-            if (strcmp(e[i].label, ANSWER_LABEL) == 0)
+            if (is_answer_label(e[i].label))
                 disks[k].holds_answer = 1;
         }
     }

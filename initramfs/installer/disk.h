@@ -21,7 +21,10 @@
 
 /* The label of the ISO's file system (iso/make-iso.sh: -volid CORRAL). */
 #define MEDIUM_LABEL "CORRAL"
+/* The answer file's partition: labelled CORRAL-ANSWER, or CORRAL-ANS on
+ * FAT, whose labels have at most 11 characters. */
 #define ANSWER_LABEL "CORRAL-ANSWER"
+#define ANSWER_LABEL_FAT "CORRAL-ANS"
 
 struct disk {
     char name[DISK_NAME_MAX];             /* "vda", "sda", "nvme0n1" */
@@ -49,6 +52,9 @@ struct blkid_entry {
 
 /* Parses one blkid line; returns 0, or -EINVAL for a line that is not one. */
 int blkid_parse_line(const char *line, struct blkid_entry *out);
+
+/* Whether a file system label marks the answer file's partition. */
+int is_answer_label(const char *label);
 
 /* Whether name is a whole disk worth listing (not loop, ram, zram, a CD
  * drive, a floppy, device-mapper or md). */

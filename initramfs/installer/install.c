@@ -125,9 +125,10 @@ static int is_mounted_at(const char *dir)
     return found;
 }
 
-/* Mounts the first device blkid lists with label (and type, if given). */
-static int mount_labelled(const char *label, const char *type, const char *dir,
-                          char *err, size_t err_len)
+/* Mounts the first device blkid lists whose label is accepted (and of
+ * type, if given). */
+static int mount_labelled(int (*accept)(const char *label), const char *type,
+                          const char *dir, char *err, size_t err_len)
 {
     static struct blkid_entry entries[256];
     static const char *const types[] = {"iso9660", "vfat", "ext4"};
@@ -135,7 +136,7 @@ static int mount_labelled(const char *label, const char *type, const char *dir,
     if (make_dirs(dir, 0755, err, err_len))
         return -1;
     for (size_t i = 0; i < n; i++) {
-        if (strcmp(entries[i].label, label) != 0 || (type && strcmp(entries[i].type, type) != 0))
+        if (!accept(entries[i].label) || (type && strcmp(entries[i].type, type) != 0))
             continue;
         char dev[80];
         fmt(dev, sizeof(dev), "/dev/%s", entries[i].device);
@@ -143,17 +144,22 @@ static int mount_labelled(const char *label, const char *type, const char *dir,
             if (mount(dev, dir, types[t], MS_RDONLY, NULL) == 0)
                 return 0;
     }
-    fmt(err, err_len, "found no file system labelled %s that mounts", label);
+    fmt(err, err_len, "found no such file system that mounts");
     return -1;
 }
 
 static int medium_mounted_here;
 
+static int is_medium_label(const char *label)
+{
+    return strcmp(label, MEDIUM_LABEL) == 0;
+}
+
 int medium_mount(char *err, size_t err_len)
 {
     if (is_mounted_at(MEDIUM_DIR))
         return 0;
-    if (mount_labelled(MEDIUM_LABEL, "iso9660", MEDIUM_DIR, err, err_len)) {
+    if (mount_labelled(is_medium_label, "iso9660", MEDIUM_DIR, err, err_len)) {
         fmt(err, err_len, "cannot find the Corral medium (the ISO, label %s) to copy the system from",
                  MEDIUM_LABEL);
         return -1;
@@ -188,12 +194,14 @@ int answer_locate(char *path, size_t len, char *err, size_t err_len)
     char rel[256];
     if (cmdline_answer(rel, sizeof(rel))) {
         if (!is_mounted_at(ANSWER_MEDIA_DIR) &&
-            mount_labelled(ANSWER_LABEL, NULL, ANSWER_MEDIA_DIR, err, err_len))
+            mount_labelled(is_answer_label, NULL, ANSWER_MEDIA_DIR, err, err_len)) {
+            fmt(err, err_len, "corral.answer=%s: found no partition labelled " ANSWER_LABEL
+                " (or " ANSWER_LABEL_FAT " on FAT) that mounts", rel);
             return -1;
+        }
         fmt(path, len, ANSWER_MEDIA_DIR "/%s", rel[0] == '/' ? rel + 1 : rel);
         if (access(path, R_OK) != 0) {
-            fmt(err, err_len, "corral.answer=%s: no such file on the %s partition", rel,
-                     ANSWER_LABEL);
+            fmt(err, err_len, "corral.answer=%s: no such file on the answer partition", rel);
             return -1;
         }
         return 1;
@@ -236,8 +244,8 @@ static int step_check_target(struct install_ctx *c)
     if (medium_mount(c->err, sizeof(c->err)))
         return -1;
     format_size(c->disk->size_bytes, size, sizeof(size));
-    printf("corral-install: target %s (%s, %s %s), system from " MEDIUM_DIR "\n", c->dev, size,
-           c->disk->transport, c->disk->model[0] ? c->disk->model : "");
+    printf("corral-install: target %s (%s, %s%s%s), system from " MEDIUM_DIR "\n", c->dev, size,
+           c->disk->transport, c->disk->model[0] ? " " : "", c->disk->model);
     return 0;
 }
 

@@ -84,6 +84,12 @@ static void test_blkid_marks_medium_answer_and_labels(void)
     CHECK_EQ_STR(d[0].labels, "CORRAL (iso9660), ESP (vfat)");
     CHECK(!d[1].holds_medium);
     CHECK_EQ_STR(d[1].labels, "");
+    struct disk fat = make_disk("vdd", 8 * GIB);
+    struct blkid_entry short_label = {"vdd", "CORRAL-ANS", "vfat"};
+    disk_apply_blkid(&fat, 1, &short_label, 1);
+    CHECK(fat.holds_answer);
+    CHECK(is_answer_label("CORRAL-ANSWER"));
+    CHECK(!is_answer_label("CORRAL-ANSWERS"));
     /* A CORRAL label that is not the ISO's file system is just a label. */
     struct disk other = make_disk("vdc", 8 * GIB);
     struct blkid_entry fake = {"vdc", "CORRAL", "ext4"};
