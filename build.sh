@@ -139,7 +139,9 @@ fetch_source() {
         ensure_deb_src
         apt_update_once >&2
         rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
-        (cd "$dir.tmp" && apt-get source -qq --download-only "$name=$version" >&2) ||
+        # (apt warns that root downloads unsandboxed: expected, not shown)
+        (cd "$dir.tmp" && apt-get source -qq --download-only "$name=$version" 2>&1 |
+            { grep -v 'unsandboxed as root' || true; } >&2; exit "${PIPESTATUS[0]}") ||
             die "cannot fetch source package $name=$version (is the pin in configs/versions.conf still in the archive?)"
         rm -rf "$dir" && mv "$dir.tmp" "$dir"
     fi
@@ -155,7 +157,8 @@ fetch_deb() {
     if [ -z "$deb" ]; then
         echo "    fetching package $pkg $version" >&2
         apt_update_once >&2
-        (cd "$dir" && apt-get download -qq "$pkg=$version" >&2) ||
+        (cd "$dir" && apt-get download -qq "$pkg=$version" 2>&1 |
+            { grep -v 'unsandboxed as root' || true; } >&2; exit "${PIPESTATUS[0]}") ||
             die "cannot download $pkg=$version (is the pin in configs/versions.conf still in the archive?)"
         deb=$(ls "$dir/${pkg}_${version#*:}_"*.deb | head -1)
     fi

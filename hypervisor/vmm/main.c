@@ -140,6 +140,7 @@ int main(int argc, char **argv)
     bool verbose = false, done = false;
     char why[256];
 
+    vm_log_start_clock();
     vmdef_init(&def);
     snprintf(def.name, sizeof(def.name), "vm");
     if (first_pass(argc, argv, &def, &verbose, &done))

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #define KVM_DEFAULT_DEV  "/dev/kvm"
@@ -29,13 +30,30 @@ static int vm_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
     return rc;
 }
 
+static struct timespec vm_log_epoch;
+
+void vm_log_start_clock(void)
+{
+    clock_gettime(CLOCK_MONOTONIC, &vm_log_epoch);
+}
+
+/* Milliseconds since vm_log_start_clock(): -v output doubles as a boot
+ * timeline (exec to first KVM_RUN, to the guest's first console byte). */
+static double vm_log_elapsed_ms(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - vm_log_epoch.tv_sec) * 1e3 +
+           (double)(now.tv_nsec - vm_log_epoch.tv_nsec) / 1e6;
+}
+
 void vm_log(const struct vm *vm, const char *fmt, ...)
 {
     if (!vm->verbose)
         return;
     va_list ap;
     va_start(ap, fmt);
-    fputs("corral-vmm: ", stderr);
+    fprintf(stderr, "corral-vmm: [%8.1f ms] ", vm_log_elapsed_ms());
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);

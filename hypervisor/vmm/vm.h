@@ -46,7 +46,9 @@ int vm_signal_msi(struct vm *vm, uint64_t addr, uint32_t data);
 void vm_request_stop(struct vm *vm, enum vm_exit_status status);
 bool vm_stopping(const struct vm *vm);
 
-/* printf to stderr only with -v. */
+/* Start the clock -v timestamps count from (call first thing in main). */
+void vm_log_start_clock(void);
+/* printf to stderr only with -v, with milliseconds since the start. */
 void vm_log(const struct vm *vm, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -1,0 +1,318 @@
+/* corrald end to end, without KVM: the daemon runs in a child process
+ * with a shell script as its VMM, and the test drives it over its socket
+ * with the CLI's client code.  Covers create/start/stop, the restart of a
+ * VMM killed with SIGKILL, the refusal of an overcommitting start, a
+ * malformed request, and adoption of a running VM by a restarted corrald. */
+#include "check.h"
+#include "../../hypervisor/cli/cli.h"
+#include "../../hypervisor/corrald/corrald.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static char dir[64];
+static char path_buf[256];
+static struct cli client;
+
+static const char *in_dir(const char *name)
+{
+    snprintf(path_buf, sizeof(path_buf), "%s/%s", dir, name);
+    return path_buf;
+}
+
+static void write_text(const char *path, const char *text, mode_t mode)
+{
+    CHECK_EQ_INT(write_file_atomic(path, text, strlen(text), mode), 0);
+}
+
+/* The fake VMM: runs until SIGTERM (then "powers off"), or fails at once
+ * when the VM directory holds a file fake-error. */
+static const char fake_vmm[] =
+    "#!/bin/sh\n"
+    "if [ -e fake-error ]; then echo 'fake-vmm: /dev/kvm: missing' >&2; exit 3; fi\n"
+    "trap 'exit 0' TERM\n"
+    "while :; do sleep 0.05; done\n";
+
+static pid_t start_daemon(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        static struct corrald d;
+        char why[512];
+        snprintf(d.cfg.state_dir, sizeof(d.cfg.state_dir), "%s/state", dir);
+        snprintf(d.cfg.run_dir, sizeof(d.cfg.run_dir), "%s/run", dir);
+        snprintf(d.cfg.socket_path, sizeof(d.cfg.socket_path), "%s/run/corrald.sock", dir);
+        snprintf(d.cfg.vmm_path, sizeof(d.cfg.vmm_path), "%s/fake-vmm", dir);
+        snprintf(d.cfg.meminfo_path, sizeof(d.cfg.meminfo_path), "%s/meminfo", dir);
+        d.cfg.memory_reserve_mib = 512;
+        d.cfg.autostart_parallel = 2;
+        if (corrald_init(&d, why, sizeof(why)) < 0) {
+            fprintf(stderr, "corrald_init: %s\n", why);
+            _exit(1);
+        }
+        _exit(corrald_loop(&d));
+    }
+    /* Ready once the socket answers. */
+    for (int i = 0; i < 100; i++) {
+        char why[256];
+        int fd = cli_connect(&client, why, sizeof(why));
+        if (fd >= 0) {
+            close(fd);
+            break;
+        }
+        usleep(20 * 1000);
+    }
+    return pid;
+}
+
+/* Sends cmd with a name (and optional config items); the reply in rep. */
+static int call(const char *cmd, const char *name, const char *const *config,
+                struct proto_reply *rep)
+{
+    struct json_writer w;
+    char why[256];
+    json_writer_init(&w, PROTO_MAX_REQUEST);
+    proto_begin_request(&w, cmd);
+    if (name)
+        json_kv_string(&w, "name", name);
+    if (config) {
+        json_key(&w, "config");
+        json_begin_array(&w);
+        for (; *config; config++)
+            json_string(&w, *config);
+        json_end_array(&w);
+    }
+    proto_end_request(&w);
+    int rc = cli_call(&client, &w, rep, why, sizeof(why));
+    json_writer_free(&w);
+    if (rc < 0)
+        fprintf(stderr, "call %s: %s\n", cmd, why);
+    return rc;
+}
+
+/* The state of VM name, and its VMM pid / restarts / last stop end. */
+struct vm_view {
+    char state[16];
+    long long pid, restarts;
+    char end[16];
+};
+
+static struct vm_view show(const char *name)
+{
+    struct vm_view v = { "", 0, 0, "" };
+    struct proto_reply rep;
+    if (call("vm.show", name, NULL, &rep) == 0 && rep.ok) {
+        int64_t n;
+        snprintf(v.state, sizeof(v.state), "%s",
+                 json_get_string(&rep.doc, rep.data, "state"));
+        if (json_get_int(&rep.doc, rep.data, "pid", &n))
+            v.pid = n;
+        if (json_get_int(&rep.doc, rep.data, "restarts", &n))
+            v.restarts = n;
+        const char *end = json_get_string(
+            &rep.doc, json_get(&rep.doc, rep.data, "last_stop"), "end");
+        snprintf(v.end, sizeof(v.end), "%s", end ? end : "");
+    }
+    proto_reply_free(&rep);
+    return v;
+}
+
+/* Polls until VM name is in state (and has a VMM pid when running). */
+static struct vm_view wait_state(const char *name, const char *state)
+{
+    struct vm_view v;
+    for (int i = 0; i < 200; i++) {
+        v = show(name);
+        if (!strcmp(v.state, state) && (strcmp(state, "running") || v.pid > 0))
+            return v;
+        usleep(25 * 1000);
+    }
+    fprintf(stderr, "%s: still %s, wanted %s\n", name, v.state, state);
+    CHECK(0);
+    return v;
+}
+
+static void expect_error(const char *cmd, const char *name, const char *const *config,
+                         const char *code, const char *message_part)
+{
+    struct proto_reply rep;
+    CHECK_EQ_INT(call(cmd, name, config, &rep), 0);
+    CHECK(!rep.ok);
+    CHECK_EQ_STR(rep.error_code, code);
+    if (rep.error_message && !strstr(rep.error_message, message_part)) {
+        fprintf(stderr, "message \"%s\" lacks \"%s\"\n", rep.error_message,
+                message_part);
+        CHECK(0);
+    }
+    proto_reply_free(&rep);
+}
+
+static void test_create_and_validation(void)
+{
+    char kernel[128];
+    snprintf(kernel, sizeof(kernel), "kernel=%s/bzImage", dir);
+    const char *const good[] = { "memory=256M", kernel, NULL };
+    struct proto_reply rep;
+    CHECK_EQ_INT(call("vm.create", "web1", good, &rep), 0);
+    CHECK(rep.ok);
+    proto_reply_free(&rep);
+    expect_error("vm.create", "web1", good, PROTO_E_EXISTS, "exists already");
+    expect_error("vm.create", "-bad", good, PROTO_E_INVALID, "name");
+    const char *const bad[] = { "memory=8M", kernel, NULL };
+    expect_error("vm.create", "small", bad, PROTO_E_INVALID,
+                 "memory: less than the minimum of 16 MiB");
+    expect_error("vm.start", "nosuch", NULL, PROTO_E_NOT_FOUND, "no VM called");
+    expect_error("vm.frobnicate", "web1", NULL, PROTO_E_UNKNOWN_COMMAND, "unknown");
+}
+
+static void test_start_and_sigkill_restart(void)
+{
+    struct proto_reply rep;
+    CHECK_EQ_INT(call("vm.start", "web1", NULL, &rep), 0);
+    CHECK(rep.ok);
+    proto_reply_free(&rep);
+    expect_error("vm.start", "web1", NULL, PROTO_E_STATE, "running");
+    struct vm_view v = wait_state("web1", "running");
+    CHECK_EQ_INT(kill((pid_t)v.pid, SIGKILL), 0);
+    /* on-failure (the default) restarts it after the first backoff step. */
+    for (int i = 0; i < 200 && show("web1").restarts < 1; i++)
+        usleep(25 * 1000);
+    struct vm_view after = wait_state("web1", "running");
+    CHECK_EQ_INT(after.restarts, 1);
+    CHECK_EQ_STR(after.end, "signal");
+    CHECK(after.pid != v.pid);
+}
+
+static void test_overcommit_refused(void)
+{
+    char kernel[128];
+    snprintf(kernel, sizeof(kernel), "kernel=%s/bzImage", dir);
+    const char *const big[] = { "memory=1500M", kernel, NULL };
+    struct proto_reply rep;
+    CHECK_EQ_INT(call("vm.create", "big", big, &rep), 0);
+    proto_reply_free(&rep);
+    /* meminfo says 2048 MiB: 512 reserved, 256 for web1, 1280 free. */
+    expect_error("vm.start", "big", NULL, PROTO_E_NO_MEMORY, "1280 MiB are free");
+    CHECK_EQ_STR(show("big").state, "stopped");
+}
+
+static void test_vmm_error_is_reported(void)
+{
+    char kernel[128], flag[160];
+    snprintf(kernel, sizeof(kernel), "kernel=%s/bzImage", dir);
+    const char *const def[] = { "memory=64M", kernel, "restart=no", NULL };
+    struct proto_reply rep;
+    CHECK_EQ_INT(call("vm.create", "broken", def, &rep), 0);
+    proto_reply_free(&rep);
+    snprintf(flag, sizeof(flag), "%s/state/vms/broken/fake-error", dir);
+    write_text(flag, "", 0600);
+    CHECK_EQ_INT(call("vm.start", "broken", NULL, &rep), 0);
+    proto_reply_free(&rep);
+    for (int i = 0; i < 200 && strcmp(show("broken").end, "vmm-error"); i++)
+        usleep(25 * 1000);
+    CHECK_EQ_INT(call("vm.show", "broken", NULL, &rep), 0);
+    const char *reason = json_get_string(
+        &rep.doc, json_get(&rep.doc, rep.data, "last_stop"), "reason");
+    CHECK(reason && strstr(reason, "fake-vmm: /dev/kvm: missing"));
+    CHECK_EQ_STR(json_get_string(&rep.doc, rep.data, "state"), "stopped");
+    proto_reply_free(&rep);
+}
+
+static void test_malformed_request_keeps_connection(void)
+{
+    char why[256];
+    int fd = cli_connect(&client, why, sizeof(why));
+    CHECK(fd >= 0);
+    CHECK_EQ_INT(proto_send_line(fd, "{not json", 9), 0);
+    struct json_writer w;
+    struct proto_reply rep;
+    json_writer_init(&w, 4096);
+    proto_begin_request(&w, "vm.list");
+    proto_end_request(&w);
+    /* The first reply is the error; then the list on the same connection. */
+    struct proto_linebuf lb;
+    CHECK_EQ_INT(cli_exchange(fd, &w, &rep, &lb, why, sizeof(why)), 0);
+    CHECK(!rep.ok);
+    CHECK_EQ_STR(rep.error_code, PROTO_E_BAD_REQUEST);
+    proto_reply_free(&rep);
+    size_t len;
+    char *line;
+    while (!(line = proto_linebuf_take(&lb, &len)))
+        CHECK(proto_linebuf_read(&lb, fd) > 0);
+    CHECK_EQ_INT(proto_decode_reply(line, len, &rep, why, sizeof(why)), 0);
+    CHECK(rep.ok);
+    proto_reply_free(&rep);
+    proto_linebuf_free(&lb);
+    json_writer_free(&w);
+    close(fd);
+}
+
+static pid_t daemon_pid;
+
+static void test_adopt_after_restart(void)
+{
+    pid_t *daemon = &daemon_pid;
+    struct vm_view before = wait_state("web1", "running");
+    CHECK_EQ_INT(kill(*daemon, SIGQUIT), 0);
+    int status;
+    CHECK_EQ_INT(waitpid(*daemon, &status, 0), *daemon);
+    CHECK(kill((pid_t)before.pid, 0) == 0); /* the VM outlived corrald */
+    *daemon = start_daemon();
+    struct vm_view after = wait_state("web1", "running");
+    CHECK_EQ_INT(after.pid, before.pid);
+}
+
+static void test_stop(void)
+{
+    struct proto_reply rep;
+    CHECK_EQ_INT(call("vm.stop", "web1", NULL, &rep), 0);
+    CHECK(rep.ok);
+    proto_reply_free(&rep);
+    struct vm_view v = wait_state("web1", "stopped");
+    CHECK_EQ_STR(v.end, "poweroff");
+    expect_error("vm.stop", "web1", NULL, PROTO_E_STATE, "stopped");
+}
+
+static void test_shutdown(pid_t daemon)
+{
+    int status = -1;
+    CHECK_EQ_INT(kill(daemon, SIGTERM), 0);
+    CHECK_EQ_INT(waitpid(daemon, &status, 0), daemon);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+int main(void)
+{
+    snprintf(dir, sizeof(dir), "/tmp/corral-test-corrald.XXXXXX");
+    CHECK(mkdtemp(dir) != NULL);
+    write_text(in_dir("fake-vmm"), fake_vmm, 0755);
+    write_text(in_dir("bzImage"), "not really a kernel", 0644);
+    write_text(in_dir("meminfo"), "MemTotal: 2097152 kB\nMemAvailable: 1048576 kB\n",
+               0644);
+    static char socket_path[128];
+    snprintf(socket_path, sizeof(socket_path), "%s/run/corrald.sock", dir);
+    client.socket_path = socket_path;
+    signal(SIGPIPE, SIG_IGN);
+
+    daemon_pid = start_daemon();
+    RUN(test_create_and_validation);
+    RUN(test_start_and_sigkill_restart);
+    RUN(test_overcommit_refused);
+    RUN(test_vmm_error_is_reported);
+    RUN(test_malformed_request_keeps_connection);
+    RUN(test_adopt_after_restart);
+    RUN(test_stop);
+    test_shutdown(daemon_pid);
+
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    CHECK_EQ_INT(system(cmd), 0);
+    return check_summary("corrald");
+}
