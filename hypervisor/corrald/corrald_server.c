@@ -184,7 +184,13 @@ static int corrald_lock(struct corrald *d, char *why, size_t why_len)
             close(fd);
         return -err;
     }
-    return 0; /* held until exit; monitors close their copy */
+    /* For scripts: `pidof corrald` also finds the monitors (their
+     * executable is corrald too), the pid file names only the daemon. */
+    char pid_path[CORRALD_PATH_MAX], text[32];
+    snprintf(pid_path, sizeof(pid_path), "%s/corrald.pid", d->cfg.run_dir);
+    int n = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
+    write_file_atomic(pid_path, text, (size_t)n, 0644);
+    return 0; /* the lock is held until exit; monitors close their copy */
 }
 
 static int corrald_sort_names(const void *a, const void *b)
@@ -364,5 +370,8 @@ int corrald_loop(struct corrald *d)
         corrald_run_timers(d);
     }
     unlink(d->cfg.socket_path);
+    char pid_path[CORRALD_PATH_MAX];
+    snprintf(pid_path, sizeof(pid_path), "%s/corrald.pid", d->cfg.run_dir);
+    unlink(pid_path);
     return 0;
 }

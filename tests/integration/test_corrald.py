@@ -36,7 +36,8 @@ def corral_json(machine, args, timeout=120):
 
 
 def ensure_corrald(machine):
-    status, _ = machine.sh("pidof corrald >/dev/null")
+    # Not `pidof corrald`: that also lists the VM monitors (same executable).
+    status, _ = machine.sh("kill -0 $(cat /run/corral/corrald.pid 2>/dev/null) 2>/dev/null")
     if status != 0:
         machine.out("(corrald >>%s 2>&1 &)" % CORRALD_LOG)
     for _ in range(50):
@@ -171,7 +172,7 @@ def test_corrald_restart_adopts_running_vms(host):
     wait_guest_up(machine, "adopt1")
     before = show(machine, "adopt1")
 
-    machine.out("kill -9 $(pidof corrald)")
+    machine.out("kill -9 $(cat /run/corral/corrald.pid)")
     machine.out("sleep 1")
     ensure_corrald(machine)
     after = wait_state(machine, "adopt1", "running")
