@@ -86,6 +86,7 @@ struct corrald_client {
     int fd;
     struct proto_linebuf in;
     struct corrald_vm *console_vm; /* set: raw console stream mode */
+    bool skipping; /* dropping the rest of a too large request line */
 };
 
 struct corrald {

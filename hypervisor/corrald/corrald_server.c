@@ -64,15 +64,32 @@ static void corrald_accept(struct corrald *d)
             break;
         c->fd = fd;
         c->console_vm = NULL;
+        c->skipping = false;
         return;
     }
-    struct corrald_client busy = { fd, { 0 }, NULL };
+    struct corrald_client busy = { fd, { 0 }, NULL, false };
     struct json_writer w;
     json_writer_init(&w, 1024);
     proto_error_reply(&w, PROTO_E_INTERNAL, "too many clients (%d)", CORRALD_MAX_CLIENTS);
     corrald_send_reply(&busy, &w);
     json_writer_free(&w);
     close(fd);
+}
+
+/* Drops buffered bytes up to and including the first newline, if any. */
+static void corrald_skip_to_next_line(struct corrald_client *c)
+{
+    size_t len;
+    const char *buf = proto_linebuf_rest(&c->in, &len);
+    const char *nl = memchr(buf, '\n', len);
+    if (!nl) {
+        proto_linebuf_reset(&c->in);
+        return;
+    }
+    size_t keep = len - (size_t)(nl + 1 - buf);
+    memmove(c->in.buf, nl + 1, keep);
+    c->in.len = keep;
+    c->skipping = false;
 }
 
 static void corrald_client_readable(struct corrald *d, struct corrald_client *c)
@@ -82,6 +99,8 @@ static void corrald_client_readable(struct corrald *d, struct corrald_client *c)
         return;
     }
     long n = proto_linebuf_read(&c->in, c->fd);
+    if (n > 0 && c->skipping)
+        corrald_skip_to_next_line(c);
     if (n == -EMSGSIZE) {
         struct json_writer w;
         json_writer_init(&w, 1024);
@@ -89,7 +108,8 @@ static void corrald_client_readable(struct corrald *d, struct corrald_client *c)
                           PROTO_MAX_REQUEST);
         corrald_send_reply(c, &w);
         json_writer_free(&w);
-        corrald_client_close(c); /* the next message's start is lost */
+        proto_linebuf_reset(&c->in);
+        c->skipping = true; /* until its newline: then the next one starts */
         return;
     }
     if (n <= 0) {

@@ -6,6 +6,7 @@
 #include "check.h"
 #include "../../hypervisor/cli/cli.h"
 #include "../../hypervisor/corrald/corrald.h"
+#include "fdio.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -322,6 +323,45 @@ static void test_disks(void)
 
 static pid_t daemon_pid;
 
+/* Reads the next reply line from fd via lb; its error code or "ok". */
+static const char *next_reply_code(int fd, struct proto_linebuf *lb)
+{
+    static char code[32];
+    struct proto_reply rep;
+    char why[256], *line;
+    size_t len;
+    while (!(line = proto_linebuf_take(lb, &len)))
+        if (proto_linebuf_read(lb, fd) <= 0)
+            return "eof";
+    if (proto_decode_reply(line, len, &rep, why, sizeof(why)) < 0)
+        snprintf(code, sizeof(code), "undecodable");
+    else
+        snprintf(code, sizeof(code), "%s", rep.ok ? "ok" : rep.error_code);
+    proto_reply_free(&rep);
+    return code;
+}
+
+static void test_oversized_request_then_a_good_one(void)
+{
+    char why[256];
+    int fd = cli_connect(&client, why, sizeof(why));
+    size_t big = PROTO_MAX_REQUEST + 5000;
+    char *junk = malloc(big + 1);
+    memset(junk, 'x', big);
+    junk[big] = '\n';
+    const char good[] = "{\"v\":1,\"cmd\":\"vm.list\"}\n";
+    CHECK(fd >= 0);
+    CHECK_EQ_INT(fdio_write_all(fd, junk, big + 1), 0);
+    CHECK_EQ_INT(fdio_write_all(fd, good, strlen(good)), 0);
+    struct proto_linebuf lb;
+    proto_linebuf_init(&lb, PROTO_MAX_REPLY);
+    CHECK_EQ_STR(next_reply_code(fd, &lb), PROTO_E_TOO_LARGE);
+    CHECK_EQ_STR(next_reply_code(fd, &lb), "ok");
+    proto_linebuf_free(&lb);
+    free(junk);
+    close(fd);
+}
+
 static void test_adopt_after_restart(void)
 {
     pid_t *daemon = &daemon_pid;
@@ -402,6 +442,7 @@ int main(int argc, char **argv)
     RUN(test_vmm_error_is_reported);
     RUN(test_disks);
     RUN(test_malformed_request_keeps_connection);
+    RUN(test_oversized_request_then_a_good_one);
     RUN(test_adopt_after_restart);
     RUN(test_vmm_dies_with_its_monitor);
     RUN(test_stop);
