@@ -21,6 +21,7 @@
 static char dir[64];
 static char path_buf[256];
 static struct cli client;
+static pid_t daemon_pid;
 
 static const char *in_dir(const char *name)
 {
@@ -321,8 +322,6 @@ static void test_disks(void)
     proto_reply_free(&rep);
 }
 
-static pid_t daemon_pid;
-
 /* Reads the next reply line from fd via lb; its error code or "ok". */
 static const char *next_reply_code(int fd, struct proto_linebuf *lb)
 {
@@ -388,12 +387,48 @@ static void test_stop(void)
     expect_error("vm.stop", "web1", NULL, PROTO_E_STATE, "stopped");
 }
 
-static void test_shutdown(pid_t daemon)
+/* Host shutdown: SIGTERM stops every VM (cleanly), then corrald exits. */
+static void test_shutdown_stops_every_vm(void)
 {
     int status = -1;
-    CHECK_EQ_INT(kill(daemon, SIGTERM), 0);
-    CHECK_EQ_INT(waitpid(daemon, &status, 0), daemon);
+    struct vm_view running = wait_state("auto1", "running");
+    CHECK_EQ_INT(kill(daemon_pid, SIGTERM), 0);
+    CHECK_EQ_INT(waitpid(daemon_pid, &status, 0), daemon_pid);
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK(kill((pid_t)running.pid, 0) < 0);
+    char path[160];
+    struct conf c;
+    struct conf_error err;
+    snprintf(path, sizeof(path), "%s/run/vms/auto1/last-stop.conf", dir);
+    conf_init(&c);
+    CHECK_EQ_INT(conf_load(path, &c, &err), 0);
+    const char *reason = conf_get(&c, "reason");
+    CHECK(reason && strstr(reason, "stopped by request: guest powered off"));
+    conf_free(&c);
+}
+
+/* Autostart happens at the first corrald start of a boot (no marker in
+ * RUN), not at a restart of corrald. */
+static void test_autostart(void)
+{
+    char kernel[128], marker[160];
+    snprintf(kernel, sizeof(kernel), "kernel=%s/bzImage", dir);
+    const char *const def[] = { "memory=64M", kernel, "autostart=yes", NULL };
+    struct proto_reply rep;
+    CHECK_EQ_INT(call("vm.create", "auto1", def, &rep), 0);
+    CHECK(rep.ok);
+    proto_reply_free(&rep);
+    CHECK_EQ_INT(kill(daemon_pid, SIGQUIT), 0);
+    CHECK_EQ_INT(waitpid(daemon_pid, NULL, 0), daemon_pid);
+    daemon_pid = start_daemon(); /* a restart: no autostart */
+    usleep(300 * 1000);
+    CHECK_EQ_STR(show("auto1").state, "stopped");
+    CHECK_EQ_INT(kill(daemon_pid, SIGQUIT), 0);
+    CHECK_EQ_INT(waitpid(daemon_pid, NULL, 0), daemon_pid);
+    snprintf(marker, sizeof(marker), "%s/run/autostart.done", dir);
+    CHECK_EQ_INT(unlink(marker), 0); /* as after a reboot: RUN is a tmpfs */
+    daemon_pid = start_daemon();
+    wait_state("auto1", "running");
 }
 
 /* Killing a monitor takes its VMM with it: no VMM ever runs unwatched. */
@@ -446,7 +481,8 @@ int main(int argc, char **argv)
     RUN(test_adopt_after_restart);
     RUN(test_vmm_dies_with_its_monitor);
     RUN(test_stop);
-    test_shutdown(daemon_pid);
+    RUN(test_autostart);
+    RUN(test_shutdown_stops_every_vm);
 
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
