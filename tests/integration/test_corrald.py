@@ -145,6 +145,35 @@ def test_create_start_console_stop_delete(host):
     assert status == 1 and err["error"]["code"] == "not-found"
 
 
+def test_console_shows_the_guest_and_detaches(host):
+    machine, made = host
+    create_guest(machine, made, "cons1")
+    assert corral_json(machine, "vm start cons1")[0] == 0
+    # Attached from the start: detach (Ctrl-]) once the log shows the guest
+    # waiting; what it printed meanwhile must have come through the console.
+    status, out = machine.sh(
+        "(for i in $(seq 300); do corral vm log cons1 | grep -q GUEST-WAITING && break;"
+        " sleep 1; done; sleep 1; printf '\\035') | corral console cons1", timeout=400)
+    assert status == 0, out
+    assert "GUEST-WAITING" in out, out[-2000:]
+    assert "detached from cons1" in out
+    assert show(machine, "cons1")["state"] == "running"
+
+
+def test_json_over_ssh(host, ssh_key):
+    machine, made = host
+    with open(ssh_key + ".pub") as f:
+        machine.out("mkdir -p /root/.ssh && echo '%s' >> /root/.ssh/authorized_keys"
+                    % f.read().strip())
+    create_guest(machine, made, "ssh1")
+    for command in ("host info", "vm list", "vm show ssh1", "disk list ssh1"):
+        r = machine.ssh(ssh_key, "corral --json " + command)
+        assert r.returncode == 0, r.stderr
+        json.loads(r.stdout)
+    r = machine.ssh(ssh_key, "corral --json vm show nosuch")
+    assert r.returncode == 1 and json.loads(r.stdout)["error"]["code"] == "not-found"
+
+
 def test_kill9_restarts_one_vm_and_not_the_other(host):
     machine, made = host
     for name in ("pair1", "pair2"):
