@@ -306,6 +306,7 @@ static void machine_handle_signal(struct machine *m)
     while (read(m->signal_fd, &si, sizeof(si)) == sizeof(si)) {
         vm_log(&m->vm, "signal %u: asking the guest to shut down (Ctrl-Alt-Del)",
                si.ssi_signo);
+        vm_request_shutdown(&m->vm);
         i8042_ctrl_alt_del(&m->kbd);
     }
 }

@@ -210,9 +210,19 @@ int vm_signal_msi(struct vm *vm, uint64_t addr, uint32_t data)
     return ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi) < 0 ? -errno : 0;
 }
 
+void vm_request_shutdown(struct vm *vm)
+{
+    __atomic_store_n(&vm->shutdown_requested, 1, __ATOMIC_SEQ_CST);
+}
+
 void vm_request_stop(struct vm *vm, enum vm_exit_status status)
 {
     int expected = VM_RUNNING;
+    if (status == VM_EXIT_REBOOT &&
+        __atomic_load_n(&vm->shutdown_requested, __ATOMIC_SEQ_CST)) {
+        vm_log(vm, "guest reset after the shutdown request: powered off");
+        status = VM_EXIT_POWEROFF;
+    }
     if (__atomic_compare_exchange_n(&vm->exit_status, &expected, (int)status,
                                     false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
         char b = 1;
