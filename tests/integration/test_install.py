@@ -104,7 +104,7 @@ def refusal(m, command, message):
     assert "nothing was changed" in out, out
 
 
-def test_bios_install_refusals_and_persistence(tmp_path, ssh_key):
+def test_bios_install_refusals_persistence_and_upgrade(tmp_path, ssh_key):
     target = scratch_disk(tmp_path, "target.img", "20G")
     tiny = scratch_disk(tmp_path, "tiny.img", "1G")
     used = scratch_disk(tmp_path, "used.img", "5G")
@@ -179,16 +179,58 @@ def test_bios_install_refusals_and_persistence(tmp_path, ssh_key):
     finally:
         m.stop()
 
-    m = boot_from_disk("install-bios-disk2", "bios", target)
+    # Second boot: the state written on the disk is kept.  The ISO rides
+    # along as a read-only disk, the "new version" for the upgrade below.
+    m = boot_from_disk("install-bios-disk2", "bios", target, (iso_path(), {"readonly": True}))
     try:
         assert m.out("cat /var/lib/corral/images/marker.txt").strip() == "kept"
         assert "memory = 256M" in m.out("cat /var/lib/corral/vms/web1/vm.conf")
         assert m.out("grep '^root:' /etc/shadow").strip() == new_root
         assert m.out("sha256sum /var/lib/corral/ssh/dropbear_ed25519_host_key").split()[0] == host_key
+        upgrade(m, "b")
         shutdown(m)
     finally:
         m.stop()
     check_disk_image(target)
+    upgrade_and_rollback(target)
+
+
+def upgrade(m, new_slot):
+    """corral-install --upgrade from an ISO file on the data partition."""
+    m.out("dd if=/dev/vdb of=/var/lib/corral/images/new.iso bs=1M 2>/dev/null")
+    status, out = m.sh("corral-install --upgrade /var/lib/corral/images/new.iso 2>&1", timeout=300)
+    assert status == 0, out
+    assert "writing the new system into boot slot %s" % new_slot in out, out
+    assert "all 5 steps done" in out, out
+
+
+def upgrade_and_rollback(target):
+    """The upgraded slot boots once and, having reached the ready state,
+    becomes the default; a slot that never gets there is rolled back."""
+    iso = (iso_path(), {"readonly": True})
+    m = boot_from_disk("install-bios-upgraded", "bios", target, iso)
+    try:
+        assert "corral.slot=b" in m.out("cat /proc/cmdline")
+        assert "boot slot b is the default already" in m.out("corral-install --boot-ok")
+        # The next upgrade goes to slot a; break it before it is tried.
+        upgrade(m, "a")
+        m.out("mkdir -p /mnt/esp && mount /dev/vda2 /mnt/esp && : > /mnt/esp/a/initrd.img && umount /mnt/esp")
+        shutdown(m)
+    finally:
+        m.stop()
+    m = Machine("install-bios-broken-slot", firmware="bios", media=None,
+                disks=[(target, {"boot": True})])
+    m.start()
+    try:
+        m.expect(r"Kernel panic - not syncing", timeout=300, what="slot a (emptied initramfs) to fail")
+    finally:
+        m.stop()  # the power cycle a hung server gets
+    m = boot_from_disk("install-bios-rolled-back", "bios", target)
+    try:
+        assert "corral.slot=b" in m.out("cat /proc/cmdline")
+        shutdown(m)
+    finally:
+        m.stop()
 
 
 def answer_disk(tmp_path, text):
