@@ -41,6 +41,10 @@ int cli_print_reply(const struct cli *cli, const struct proto_reply *rep,
 int cli_run(struct cli *cli, int argc, char **argv);
 extern const char cli_usage[];
 
+/* cli_image.c: copy (or fetch over http://) into STATE/images. */
+int cli_image_import(const struct cli *cli, const char *from, const char *sha256,
+                     const char *name);
+
 /* cli_console.c */
 int cli_console(const struct cli *cli, const char *name);
 

@@ -28,6 +28,12 @@ const char cli_usage[] =
     "  vm restart NAME [--timeout SEC]\n"
     "  vm delete NAME [--yes] [--delete-disks]\n"
     "  vm log NAME [--bytes N]           the console log (last N bytes, 64K)\n"
+    "  disk create VM DISK SIZE [--no-attach]  sparse VMDIR/DISK.img, added as\n"
+    "                                    the VM's last disk unless --no-attach\n"
+    "  disk resize VM DISK SIZE          grow VMDIR/DISK.img (VM stopped)\n"
+    "  disk list [VM]                    disks with size and space used\n"
+    "  image import PATH|URL [--sha256 SUM] [--name NAME]\n"
+    "                                    copy (http:// fetch) into STATE/images\n"
     "  console NAME                      attach to the serial console; Ctrl-]\n"
     "                                    detaches, the VM keeps running\n"
     "\n"
@@ -466,6 +472,79 @@ static int cli_vm_log(const struct cli *cli, const char *name, struct cli_args *
     return 0;
 }
 
+/* ---- disks --------------------------------------------------------------- */
+
+static void cli_human_disk(const struct proto_reply *rep)
+{
+    char size[16];
+    cli_format_mib(cli_int(rep, rep->data, "size_bytes") >> 20, size, sizeof(size));
+    printf("%s: %s\n", cli_str(rep, rep->data, "path"), size);
+}
+
+static void cli_human_disk_list(const struct proto_reply *rep)
+{
+    const struct json_node *disks = json_get(&rep->doc, rep->data, "disks");
+    printf("%-16s %8s %8s %-8s %s\n", "VM", "SIZE", "USED", "ATTACHED", "PATH");
+    for (const struct json_node *d = json_first(&rep->doc, disks); d;
+         d = json_next(&rep->doc, d)) {
+        char size[16], used[16];
+        bool attached = false, readonly = false;
+        json_get_bool(&rep->doc, d, "attached", &attached);
+        json_get_bool(&rep->doc, d, "readonly", &readonly);
+        cli_format_mib(cli_int(rep, d, "size_bytes") >> 20, size, sizeof(size));
+        cli_format_mib(cli_int(rep, d, "allocated_bytes") >> 20, used, sizeof(used));
+        printf("%-16s %8s %8s %-8s %s\n", cli_str(rep, d, "vm"), size, used,
+               attached ? (readonly ? "ro" : "yes") : "no", cli_str(rep, d, "path"));
+    }
+}
+
+static int cli_disk(const struct cli *cli, struct cli_args *a)
+{
+    const char *sub = cli_next(a), *vm = cli_next(a);
+    if (sub && !strcmp(sub, "list")) {
+        struct json_writer w;
+        json_writer_init(&w, PROTO_MAX_REQUEST);
+        proto_begin_request(&w, "disk.list");
+        if (vm)
+            json_kv_string(&w, "name", vm);
+        proto_end_request(&w);
+        return cli_request(cli, &w, cli_human_disk_list);
+    }
+    const char *disk = cli_next(a), *size = cli_next(a), *opt = cli_next(a);
+    bool create = sub && !strcmp(sub, "create");
+    if (!sub || (!create && strcmp(sub, "resize")) || !vm || !disk || !size ||
+        (opt && (!create || strcmp(opt, "--no-attach"))))
+        return cli_usage_error("disk: create VM DISK SIZE [--no-attach] | "
+                               "resize VM DISK SIZE | list [VM]");
+    struct json_writer w;
+    json_writer_init(&w, PROTO_MAX_REQUEST);
+    proto_begin_request(&w, create ? "disk.create" : "disk.resize");
+    json_kv_string(&w, "name", vm);
+    json_kv_string(&w, "disk", disk);
+    json_kv_string(&w, "size", size);
+    if (create)
+        json_kv_bool(&w, "attach", opt == NULL);
+    proto_end_request(&w);
+    return cli_request(cli, &w, cli_human_disk);
+}
+
+static int cli_image(const struct cli *cli, struct cli_args *a)
+{
+    const char *sub = cli_next(a), *from = cli_next(a), *sha = NULL, *name = NULL;
+    if (!sub || strcmp(sub, "import") || !from)
+        return cli_usage_error("image: import PATH|URL [--sha256 SUM] [--name NAME]");
+    for (const char *opt; (opt = cli_next(a));) {
+        const char *v = cli_next(a);
+        if (v && !strcmp(opt, "--sha256"))
+            sha = v;
+        else if (v && !strcmp(opt, "--name"))
+            name = v;
+        else
+            return cli_usage_error("image import options: --sha256 SUM, --name NAME");
+    }
+    return cli_image_import(cli, from, sha, name);
+}
+
 /* ---- dispatch -------------------------------------------------------------- */
 
 static int cli_vm(struct cli *cli, struct cli_args *a)
@@ -518,6 +597,10 @@ int cli_run(struct cli *cli, int argc, char **argv)
         return cli_usage_error("give a command");
     if (!strcmp(word, "vm"))
         return cli_vm(cli, &a);
+    if (!strcmp(word, "disk"))
+        return cli_disk(cli, &a);
+    if (!strcmp(word, "image"))
+        return cli_image(cli, &a);
     if (!strcmp(word, "host") && (word = cli_next(&a)) && !strcmp(word, "info"))
         return cli_simple(cli, "host.info", NULL, cli_human_host);
     if (!strcmp(word, "console") && (word = cli_next(&a)))

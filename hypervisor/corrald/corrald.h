@@ -2,8 +2,9 @@
  * and its clients, one pidfd per VM monitor, one console connection per VM,
  * and timers (stop timeouts, restart backoff, autostart, console retry).
  *
- * Each VM runs as two processes: a small monitor forked from corrald
- * (named "corral-monitor", its own session) and the VMM it forks and execs.
+ * Each VM runs as two processes: a small monitor (corrald re-executed as
+ * "corral-monitor", its own session; corrald_monitor.c) and the VMM it
+ * forks and execs.
  * The monitor waits for the VMM and writes its wait status to
  * RUN/vms/NAME/exit; it outlives a corrald restart, so a new corrald adopts
  * the VM through RUN/vms/NAME/run.conf (monitor pid, start time, memory)
@@ -74,6 +75,7 @@ struct corrald_vm {
     char last_stop[384];
     time_t last_stop_at;
     struct corrald_exit last_exit;
+    char last_stop_path[CORRALD_PATH_MAX]; /* RUN/vms/NAME/last-stop.conf */
     int console_fd;            /* connection to the VMM's console socket */
     int64_t console_retry_ms;
     int log_fd;
@@ -84,6 +86,7 @@ struct corrald_client {
     int fd;
     struct proto_linebuf in;
     struct corrald_vm *console_vm; /* set: raw console stream mode */
+    bool skipping; /* dropping the rest of a too large request line */
 };
 
 struct corrald {
@@ -118,11 +121,12 @@ uint64_t corrald_committed_mib(const struct corrald *d);
 const char *corrald_state_name(enum corrald_vm_state s);
 void corrald_write_vm_json(struct json_writer *w, const struct corrald_vm *vm,
                            bool with_definition);
+/* Records (and keeps in RUN/vms/NAME/last-stop.conf) why the VM stopped. */
 void corrald_record_stop(struct corrald_vm *vm, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+void corrald_load_last_stop(struct corrald_vm *vm);
 
 /* corrald_run.c: processes. */
-int corrald_mkdir_p(const char *path, mode_t mode);
 /* Checks, then spawns; 0, or -errno with the reply code and reason. */
 int corrald_start_vm(struct corrald *d, struct corrald_vm *vm, const char **code,
                      char *why, size_t why_len);
@@ -134,6 +138,13 @@ void corrald_vm_ended(struct corrald *d, struct corrald_vm *vm);
 /* At startup: take over a VM whose monitor still runs. */
 void corrald_adopt_vm(struct corrald *d, struct corrald_vm *vm);
 void corrald_run_timers(struct corrald *d);
+
+/* corrald_monitor.c: the process between corrald and each VMM. */
+void corrald_exec_monitor(const struct corrald *d, const struct corrald_vm *vm)
+    __attribute__((noreturn));
+/* main() of a process whose argv[0] is CORRALD_MONITOR_NAME. */
+int corrald_monitor_main(int argc, char **argv);
+bool corrald_is_monitor_of(pid_t pid, const char *name);
 
 /* corrald_console.c: the VMM console connection, log and attached client. */
 void corrald_console_connect(struct corrald *d, struct corrald_vm *vm);

@@ -1,6 +1,6 @@
 /* corrald_cmd: the protocol's commands (docs/protocol.md), one handler each.
  * A handler writes exactly one reply: data on success, an error otherwise. */
-#include "corrald.h"
+#include "corrald_cmd.h"
 
 #include "corrald_host.h"
 
@@ -12,25 +12,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-struct corrald_request {
-    struct corrald *d;
-    struct corrald_client *client;
-    struct proto_request req;
-    struct json_writer *w;
-};
-
 typedef void (*corrald_cmd_fn)(struct corrald_request *r);
 
-static void corrald_fail(struct corrald_request *r, const char *code,
-                         const char *message)
+void corrald_fail(struct corrald_request *r, const char *code, const char *message)
 {
     json_writer_free(r->w);
     json_writer_init(r->w, PROTO_MAX_REPLY);
     proto_error_reply(r->w, code, "%s", message);
 }
 
-/* The VM named by args.name, or NULL after an error reply. */
-static struct corrald_vm *corrald_arg_vm(struct corrald_request *r)
+struct corrald_vm *corrald_arg_vm(struct corrald_request *r)
 {
     const char *name = proto_arg_string(&r->req, "name");
     char msg[128];
@@ -176,7 +167,7 @@ static int corrald_apply_config(struct corrald_request *r, struct vmdef *def,
     return 0;
 }
 
-static int corrald_write_def(struct corrald_request *r, const struct vmdef *def)
+int corrald_write_def(struct corrald_request *r, const struct vmdef *def)
 {
     char path[CORRALD_PATH_MAX], why[300], msg[700];
     if (vmdef_check(def, why, sizeof(why)) < 0) {
@@ -197,12 +188,25 @@ static int corrald_write_def(struct corrald_request *r, const struct vmdef *def)
     return rc;
 }
 
+int corrald_create_sparse(const char *path, uint64_t size, char *why, size_t why_len)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    int rc = fd < 0 || ftruncate(fd, (off_t)size) < 0 ? -errno : 0;
+    if (fd >= 0)
+        close(fd);
+    if (rc < 0 && fd >= 0)
+        unlink(path);
+    if (rc < 0)
+        snprintf(why, why_len, "%s: %s", path, strerror(-rc));
+    return rc;
+}
+
 /* Creates DIR/root.img, sparse, of args.disk_size; adds it as disk 1. */
 static int corrald_create_root_disk(struct corrald_request *r, struct vmdef *def,
                                     const char *dir)
 {
     const char *size_text = proto_arg_string(&r->req, "disk_size");
-    char path[CORRALD_PATH_MAX + 16], msg[CORRALD_PATH_MAX + 100], why[300];
+    char path[CORRALD_PATH_MAX + 16], why[CORRALD_PATH_MAX + 100];
     uint64_t size;
     if (!size_text)
         return 0;
@@ -213,16 +217,11 @@ static int corrald_create_root_disk(struct corrald_request *r, struct vmdef *def
         return -EINVAL;
     }
     snprintf(path, sizeof(path), "%s/root.img", dir);
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    int rc = fd < 0 || ftruncate(fd, (off_t)size) < 0 ? -errno : 0;
-    if (fd >= 0)
-        close(fd);
+    int rc = corrald_create_sparse(path, size, why, sizeof(why));
     if (rc == 0)
         rc = vmdef_set_key(def, "disk", path, NULL, why, sizeof(why));
-    if (rc < 0) {
-        snprintf(msg, sizeof(msg), "%s: %s", path, strerror(-rc));
-        corrald_fail(r, PROTO_E_IO, msg);
-    }
+    if (rc < 0)
+        corrald_fail(r, PROTO_E_IO, why);
     return rc;
 }
 
@@ -448,6 +447,9 @@ static const struct {
     { "vm.stop", corrald_cmd_vm_stop },     { "vm.kill", corrald_cmd_vm_kill },
     { "vm.restart", corrald_cmd_vm_restart }, { "vm.delete", corrald_cmd_vm_delete },
     { "vm.console", corrald_cmd_vm_console },
+    { "disk.create", corrald_cmd_disk_create },
+    { "disk.resize", corrald_cmd_disk_resize },
+    { "disk.list", corrald_cmd_disk_list },
 };
 
 static void corrald_dispatch(struct corrald_request *r)

@@ -3,6 +3,7 @@
 #include "corrald.h"
 
 #include "corrald_host.h"
+#include "fdio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -23,92 +23,6 @@
 static int corrald_pidfd_open(pid_t pid)
 {
     return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
-int corrald_mkdir_p(const char *path, mode_t mode)
-{
-    char buf[CORRALD_PATH_MAX];
-    snprintf(buf, sizeof(buf), "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, mode) < 0 && errno != EEXIST)
-            return -errno;
-        *p = '/';
-    }
-    return mkdir(buf, mode) < 0 && errno != EEXIST ? -errno : 0;
-}
-
-/* ---- the monitor (runs in the forked child, never returns) -------------- */
-
-static void corrald_monitor_close_fds(void)
-{
-    for (int fd = 3; fd < 1024; fd++)
-        close(fd);
-}
-
-static void corrald_exec_vmm(const char *vmm, const char *conf_path,
-                             const char *vm_dir, int log_fd)
-{
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGHUP, SIG_DFL);
-    signal(SIGPIPE, SIG_DFL);
-    int null_fd = open("/dev/null", O_RDWR);
-    dup2(null_fd, 0);
-    dup2(log_fd, 1);
-    dup2(log_fd, 2);
-    if (chdir(vm_dir) < 0)
-        fprintf(stderr, "corrald: %s: %s\n", vm_dir, strerror(errno));
-    execlp(vmm, vmm, "--config", conf_path, (char *)NULL);
-    fprintf(stderr, "corrald: cannot run %s: %s\n", vmm, strerror(errno));
-    _exit(127);
-}
-
-static void corrald_write_number_file(const char *path, const char *key, long v)
-{
-    char text[64];
-    int n = snprintf(text, sizeof(text), "%s = %ld\n", key, v);
-    write_file_atomic(path, text, (size_t)n, 0600);
-}
-
-static void corrald_monitor_main(struct corrald *d, const struct corrald_vm *vm)
-{
-    char log_path[CORRALD_PATH_MAX], conf_path[CORRALD_PATH_MAX];
-    char vm_dir[CORRALD_PATH_MAX], pid_path[CORRALD_PATH_MAX];
-    char exit_path[CORRALD_PATH_MAX];
-    setsid();
-    prctl(PR_SET_NAME, CORRALD_MONITOR_NAME, 0, 0, 0);
-    signal(SIGTERM, SIG_IGN); /* group SIGTERM is for the VMM alone */
-    signal(SIGINT, SIG_IGN);
-    signal(SIGHUP, SIG_IGN);
-    signal(SIGPIPE, SIG_IGN);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    corrald_monitor_close_fds();
-    corrald_run_path(d, vm->name, "vmm.log", log_path, sizeof(log_path));
-    corrald_run_path(d, vm->name, "vmm.pid", pid_path, sizeof(pid_path));
-    corrald_run_path(d, vm->name, "exit", exit_path, sizeof(exit_path));
-    corrald_vm_path(d, vm->name, "vm.conf", conf_path, sizeof(conf_path));
-    corrald_vm_path(d, vm->name, NULL, vm_dir, sizeof(vm_dir));
-    int log_fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
-    pid_t vmm = fork();
-    if (vmm == 0)
-        corrald_exec_vmm(d->cfg.vmm_path, conf_path, vm_dir, log_fd);
-    if (vmm < 0)
-        _exit(1);
-    corrald_write_number_file(pid_path, "vmm_pid", vmm);
-    int status;
-    while (waitpid(vmm, &status, 0) < 0)
-        if (errno != EINTR)
-            _exit(1);
-    corrald_write_number_file(exit_path, "wait_status", status);
-    _exit(0);
 }
 
 /* ---- starting ------------------------------------------------------------ */
@@ -174,7 +88,7 @@ static int corrald_spawn(struct corrald *d, struct corrald_vm *vm, char *why,
 {
     char run_dir[CORRALD_PATH_MAX];
     corrald_run_path(d, vm->name, NULL, run_dir, sizeof(run_dir));
-    int rc = corrald_mkdir_p(run_dir, 0700);
+    int rc = fdio_mkdir_p(run_dir, 0700);
     if (rc < 0) {
         snprintf(why, why_len, "%s: %s", run_dir, strerror(-rc));
         return rc;
@@ -188,7 +102,7 @@ static int corrald_spawn(struct corrald *d, struct corrald_vm *vm, char *why,
         return -errno;
     }
     if (pid == 0)
-        corrald_monitor_main(d, vm);
+        corrald_exec_monitor(d, vm);
     vm->monitor_pid = pid;
     vm->pidfd = corrald_pidfd_open(pid);
     vm->started_at = time(NULL);
@@ -361,12 +275,15 @@ static void corrald_after_end(struct corrald *d, struct corrald_vm *vm, long run
     case CORRALD_STAY_STOPPED:
         vm->state = CORRALD_VM_STOPPED;
         return;
-    case CORRALD_GIVE_UP:
+    case CORRALD_GIVE_UP: {
+        char last[sizeof(vm->last_stop)];
+        memcpy(last, vm->last_stop, sizeof(last)); /* it is rewritten below */
         vm->state = CORRALD_VM_FAILED;
-        corrald_record_stop(vm, "%.300s; gave up after %d quick restarts",
-                            vm->last_stop, CORRALD_MAX_QUICK_FAILURES);
+        corrald_record_stop(vm, "%.300s; gave up after %d quick restarts", last,
+                            CORRALD_MAX_QUICK_FAILURES);
         corrald_log("%s: %s", vm->name, vm->last_stop);
         return;
+    }
     case CORRALD_RESTART:
         vm->state = CORRALD_VM_RESTARTING;
         vm->restart_at_ms = corrald_now_ms() + delay_ms;
@@ -386,21 +303,6 @@ void corrald_vm_ended(struct corrald *d, struct corrald_vm *vm)
 
 /* ---- adoption ------------------------------------------------------------ */
 
-static bool corrald_is_monitor(pid_t pid)
-{
-    char path[64], comm[32] = "";
-    snprintf(path, sizeof(path), "/proc/%ld/comm", (long)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    ssize_t n = read(fd, comm, sizeof(comm) - 1);
-    close(fd);
-    if (n <= 0)
-        return false;
-    comm[strcspn(comm, "\n")] = '\0';
-    return strcmp(comm, CORRALD_MONITOR_NAME) == 0;
-}
-
 void corrald_adopt_vm(struct corrald *d, struct corrald_vm *vm)
 {
     char path[CORRALD_PATH_MAX];
@@ -414,7 +316,7 @@ void corrald_adopt_vm(struct corrald *d, struct corrald_vm *vm)
     vm->started_at = (time_t)started;
     vm->started_ms = corrald_now_ms() - (int64_t)(time(NULL) - started) * 1000;
     vm->committed_mib = (uint64_t)memory;
-    if (!corrald_is_monitor(vm->monitor_pid) ||
+    if (!corrald_is_monitor_of(vm->monitor_pid, vm->name) ||
         (vm->pidfd = corrald_pidfd_open(vm->monitor_pid)) < 0) {
         /* It ended while no corrald was watching. */
         corrald_vm_ended(d, vm);

@@ -1,5 +1,6 @@
 /* corrald_server: the control socket, its clients and the poll loop. */
 #include "corrald.h"
+#include "fdio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -63,15 +64,32 @@ static void corrald_accept(struct corrald *d)
             break;
         c->fd = fd;
         c->console_vm = NULL;
+        c->skipping = false;
         return;
     }
-    struct corrald_client busy = { fd, { 0 }, NULL };
+    struct corrald_client busy = { fd, { 0 }, NULL, false };
     struct json_writer w;
     json_writer_init(&w, 1024);
     proto_error_reply(&w, PROTO_E_INTERNAL, "too many clients (%d)", CORRALD_MAX_CLIENTS);
     corrald_send_reply(&busy, &w);
     json_writer_free(&w);
     close(fd);
+}
+
+/* Drops buffered bytes up to and including the first newline, if any. */
+static void corrald_skip_to_next_line(struct corrald_client *c)
+{
+    size_t len;
+    const char *buf = proto_linebuf_rest(&c->in, &len);
+    const char *nl = memchr(buf, '\n', len);
+    if (!nl) {
+        proto_linebuf_reset(&c->in);
+        return;
+    }
+    size_t keep = len - (size_t)(nl + 1 - buf);
+    memmove(c->in.buf, nl + 1, keep);
+    c->in.len = keep;
+    c->skipping = false;
 }
 
 static void corrald_client_readable(struct corrald *d, struct corrald_client *c)
@@ -81,6 +99,8 @@ static void corrald_client_readable(struct corrald *d, struct corrald_client *c)
         return;
     }
     long n = proto_linebuf_read(&c->in, c->fd);
+    if (n > 0 && c->skipping)
+        corrald_skip_to_next_line(c);
     if (n == -EMSGSIZE) {
         struct json_writer w;
         json_writer_init(&w, 1024);
@@ -88,7 +108,8 @@ static void corrald_client_readable(struct corrald *d, struct corrald_client *c)
                           PROTO_MAX_REQUEST);
         corrald_send_reply(c, &w);
         json_writer_free(&w);
-        corrald_client_close(c); /* the next message's start is lost */
+        proto_linebuf_reset(&c->in);
+        c->skipping = true; /* until its newline: then the next one starts */
         return;
     }
     if (n <= 0) {
@@ -183,7 +204,13 @@ static int corrald_lock(struct corrald *d, char *why, size_t why_len)
             close(fd);
         return -err;
     }
-    return 0; /* held until exit; monitors close their copy */
+    /* For scripts: `pidof corrald` also finds the monitors (their
+     * executable is corrald too), the pid file names only the daemon. */
+    char pid_path[CORRALD_PATH_MAX], text[32];
+    snprintf(pid_path, sizeof(pid_path), "%s/corrald.pid", d->cfg.run_dir);
+    int n = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
+    write_file_atomic(pid_path, text, (size_t)n, 0644);
+    return 0; /* the lock is held until exit; monitors close their copy */
 }
 
 static int corrald_sort_names(const void *a, const void *b)
@@ -201,7 +228,7 @@ int corrald_init(struct corrald *d, char *why, size_t why_len)
     const char *const dirs[] = { d->cfg.run_dir, d->cfg.state_dir };
     for (size_t i = 0; i < 2; i++) {
         snprintf(dir, sizeof(dir), "%s/vms", dirs[i]);
-        int rc = corrald_mkdir_p(dir, 0700);
+        int rc = fdio_mkdir_p(dir, 0700);
         if (rc < 0) {
             snprintf(why, why_len, "%s: %s", dir, strerror(-rc));
             return rc;
@@ -363,5 +390,8 @@ int corrald_loop(struct corrald *d)
         corrald_run_timers(d);
     }
     unlink(d->cfg.socket_path);
+    char pid_path[CORRALD_PATH_MAX];
+    snprintf(pid_path, sizeof(pid_path), "%s/corrald.pid", d->cfg.run_dir);
+    unlink(pid_path);
     return 0;
 }

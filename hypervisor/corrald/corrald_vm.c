@@ -57,6 +57,9 @@ struct corrald_vm *corrald_add_vm(struct corrald *d, const char *name)
         return NULL;
     snprintf(vm->name, sizeof(vm->name), "%s", name);
     vmdef_init(&vm->def);
+    corrald_run_path(d, name, "last-stop.conf", vm->last_stop_path,
+                     sizeof(vm->last_stop_path));
+    corrald_load_last_stop(vm);
     vm->pidfd = vm->console_fd = vm->log_fd = -1;
     d->vms[d->vm_count++] = vm;
     return vm;
@@ -139,6 +142,46 @@ const char *corrald_state_name(enum corrald_vm_state s)
     return names[s];
 }
 
+/* Kept in RUN so that a restarted corrald still knows (until reboot). */
+static void corrald_save_last_stop(const struct corrald_vm *vm)
+{
+    struct conf c;
+    char number[32];
+    conf_init(&c);
+    conf_set(&c, "reason", vm->last_stop);
+    snprintf(number, sizeof(number), "%d", (int)vm->last_exit.end);
+    conf_set(&c, "end", number);
+    snprintf(number, sizeof(number), "%d", vm->last_exit.code);
+    conf_set(&c, "code", number);
+    snprintf(number, sizeof(number), "%lld", (long long)vm->last_stop_at);
+    conf_set(&c, "at", number);
+    conf_write_atomic(vm->last_stop_path, &c, 0600);
+    conf_free(&c);
+}
+
+void corrald_load_last_stop(struct corrald_vm *vm)
+{
+    struct conf c;
+    struct conf_error err;
+    uint64_t end, at;
+    conf_init(&c);
+    const char *reason = NULL, *code = NULL;
+    if (conf_load(vm->last_stop_path, &c, &err) == 0) {
+        reason = conf_get(&c, "reason");
+        code = conf_get(&c, "code");
+    }
+    if (reason && code && conf_get(&c, "end") && conf_get(&c, "at") &&
+        conf_parse_uint(conf_get(&c, "end"), 0, CORRALD_END_UNKNOWN, &end) == 0 &&
+        conf_parse_uint(conf_get(&c, "at"), 0, INT64_MAX, &at) == 0) {
+        snprintf(vm->last_stop, sizeof(vm->last_stop), "%s", reason);
+        vm->last_exit.end = (enum corrald_end)end;
+        vm->last_exit.code = atoi(code);
+        vm->last_stop_at = (time_t)at;
+        vm->has_last_stop = true;
+    }
+    conf_free(&c);
+}
+
 void corrald_record_stop(struct corrald_vm *vm, const char *fmt, ...)
 {
     va_list ap;
@@ -147,6 +190,7 @@ void corrald_record_stop(struct corrald_vm *vm, const char *fmt, ...)
     va_end(ap);
     vm->has_last_stop = true;
     vm->last_stop_at = time(NULL);
+    corrald_save_last_stop(vm);
 }
 
 static void corrald_write_last_stop(struct json_writer *w,

@@ -21,6 +21,9 @@ static const char corrald_usage[] =
     "                        memory_reserve in STATE/corrald.conf)\n"
     "  --help                this text\n"
     "\n"
+    "Its pid is in RUN/corrald.pid (`pidof corrald` also lists the VM\n"
+    "monitors, which run the same executable as corral-monitor).\n"
+    "\n"
     "Signals: SIGTERM/SIGINT stop every VM (ACPI, then force after its\n"
     "stop_timeout) and exit; SIGQUIT exits at once leaving VMs running (a new\n"
     "corrald adopts them); SIGHUP rescans STATE/vms for new definitions.\n"
@@ -108,6 +111,8 @@ static int corrald_parse_args(int argc, char **argv, struct corrald_config *cfg)
 int main(int argc, char **argv)
 {
     static struct corrald d;
+    if (strcmp(argv[0], CORRALD_MONITOR_NAME) == 0)
+        return corrald_monitor_main(argc, argv);
     struct corrald_config *cfg = &d.cfg;
     snprintf(cfg->state_dir, sizeof(cfg->state_dir), "/var/lib/corral");
     snprintf(cfg->run_dir, sizeof(cfg->run_dir), "/run/corral");

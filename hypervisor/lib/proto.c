@@ -215,6 +215,12 @@ static void proto_linebuf_drop_taken(struct proto_linebuf *lb)
     lb->taken = 0;
 }
 
+void proto_linebuf_reset(struct proto_linebuf *lb)
+{
+    lb->len = 0;
+    lb->taken = 0;
+}
+
 int proto_linebuf_append(struct proto_linebuf *lb, const char *data, size_t n)
 {
     proto_linebuf_drop_taken(lb);

@@ -10,8 +10,8 @@
  *            {"v":1,"ok":false,"error":{"code":"not-found","message":"..."}}
  *
  * A request that is malformed, too large or of another version gets an
- * error reply; the daemon then closes that connection when it cannot find
- * the next message's start (too large), and keeps it otherwise. */
+ * error reply and the connection carries on (after a too large one, with
+ * the line that follows it). */
 #ifndef CORRAL_PROTO_H
 #define CORRAL_PROTO_H
 
@@ -90,6 +90,8 @@ struct proto_linebuf {
 
 int proto_linebuf_init(struct proto_linebuf *lb, size_t max);
 void proto_linebuf_free(struct proto_linebuf *lb);
+/* Forgets everything buffered. */
+void proto_linebuf_reset(struct proto_linebuf *lb);
 /* Appends n bytes (0 or -EMSGSIZE if they do not fit). */
 int proto_linebuf_append(struct proto_linebuf *lb, const char *data, size_t n);
 /* One read() from fd into the buffer: bytes read, 0 at end of stream,

@@ -88,11 +88,13 @@ void acpi_pm_control_io(void *opaque, uint64_t offset, uint8_t *data,
         pm->sleep(pm->ctx, slp_typ);
 }
 
-void acpi_pm_press_power_button(struct acpi_pm *pm)
+bool acpi_pm_press_power_button(struct acpi_pm *pm)
 {
     pthread_mutex_lock(&pm->lock);
     pm->status |= ACPI_PM1_STS_PWRBTN;
     pm->button_presses++;
     acpi_pm_update_sci(pm);
+    bool listening = pm->enable & ACPI_PM1_EN_PWRBTN;
     pthread_mutex_unlock(&pm->lock);
+    return listening;
 }

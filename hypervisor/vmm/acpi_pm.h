@@ -44,7 +44,8 @@ void acpi_pm_event_io(void *opaque, uint64_t offset, uint8_t *data,
                       uint32_t len, bool is_write);
 void acpi_pm_control_io(void *opaque, uint64_t offset, uint8_t *data,
                         uint32_t len, bool is_write);
-/* Press the power button: PWRBTN_STS, and the SCI when enabled. */
-void acpi_pm_press_power_button(struct acpi_pm *pm);
+/* Press the power button: PWRBTN_STS, and the SCI when enabled.  Returns
+ * whether the guest had enabled the event (an ACPI guest listening). */
+bool acpi_pm_press_power_button(struct acpi_pm *pm);
 
 #endif

@@ -46,6 +46,7 @@ struct machine {
     struct rtc_cmos rtc;
     struct acpi_pm pm;
     struct console console;
+    bool console_started;
     struct pci_bus pci;
     bool pci_created;
     struct virtio_blk *disks[VMDEF_MAX_DISKS];
@@ -204,6 +205,10 @@ static int machine_write_acpi(struct machine *m)
 static void com1_tx(void *ctx, uint8_t byte)
 {
     struct machine *m = ctx;
+    if (!m->console_started) { /* under the UART lock: no race */
+        m->console_started = true;
+        vm_log(&m->vm, "guest: first byte on the serial console");
+    }
     console_tx(&m->console, byte);
 }
 
@@ -420,6 +425,7 @@ static int machine_add_devices(struct machine *m, const struct vmdef *def)
     m->console.uart = &m->com1;
     i8042_init(&m->kbd, kbd_irq, kbd_reset, m);
     rtc_cmos_init(&m->rtc, NULL);
+    rtc_cmos_set_memory(&m->rtc, m->vm.mem.low_size, m->vm.mem.high_size, m->nvcpus);
     acpi_pm_init(&m->pm, acpi_sci, acpi_sleep, m);
     return machine_add_pci(m) || machine_add_disks(m, def) ||
            machine_add_nics(m, def) || machine_add_rng(m) ||
@@ -473,7 +479,13 @@ static void machine_handle_signal(struct machine *m)
     while (read(m->signal_fd, &si, sizeof(si)) == sizeof(si)) {
         vm_log(&m->vm, "signal %u: pressing the ACPI power button",
                si.ssi_signo);
-        acpi_pm_press_power_button(&m->pm);
+        vm_request_shutdown(&m->vm);
+        /* A guest that never enabled the power button event (booted
+         * with acpi=off) gets Ctrl-Alt-Del on its keyboard instead. */
+        if (!acpi_pm_press_power_button(&m->pm)) {
+            vm_log(&m->vm, "power button not enabled by the guest: Ctrl-Alt-Del");
+            i8042_ctrl_alt_del(&m->kbd);
+        }
     }
 }
 

@@ -43,11 +43,13 @@ static const char usage[] =
 "file, device or address at fault.\n"
 "\n"
 "Signals: SIGTERM (or SIGINT, SIGHUP) asks the guest to shut down by\n"
-"pressing its ACPI power button; SIGKILL stops it at once.\n"
+"pressing its ACPI power button (Ctrl-Alt-Del on its keyboard when the\n"
+"guest has no ACPI); if the guest then resets, that ends the shutdown:\n"
+"status 0.  SIGKILL stops the guest at once.\n"
 "\n"
 "Exit status:\n"
 "  0  the guest powered off (ACPI S5, or halted every CPU)\n"
-"  1  the guest rebooted (the VMM exits; the caller restarts it)\n"
+"  1  the guest rebooted by itself (the VMM exits; the caller restarts it)\n"
 "  2  the guest crashed: triple fault, KVM internal or emulation error\n"
 "  3  the VMM failed: bad arguments, missing files, no KVM (reason on stderr)\n";
 
@@ -147,6 +149,7 @@ int main(int argc, char **argv)
     bool verbose = false, done = false;
     char why[256];
 
+    vm_log_start_clock();
     vmdef_init(&def);
     snprintf(def.name, sizeof(def.name), "vm");
     if (first_pass(argc, argv, &def, &verbose, &done))

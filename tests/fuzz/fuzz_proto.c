@@ -1,7 +1,8 @@
-/* libFuzzer target for corrald's request decoder: the input is a byte
- * stream from a client, cut into lines as the daemon does; each line must
- * decode or be refused with an error code, never crash; what decodes must
- * serialise and parse back to the same text. */
+/* libFuzzer target for the control protocol's decoders: the input is a
+ * byte stream, cut into lines as corrald and corral do; each line must
+ * decode as a request (and as a reply, what the CLI reads) or be refused,
+ * never crash; a decoded request must serialise and parse back to the same
+ * text. */
 #include "proto.h"
 
 #include <stdint.h>
@@ -23,9 +24,20 @@ static char *fuzz_proto_serialise(const struct json_doc *doc)
     return copy;
 }
 
+static void fuzz_proto_reply(const char *line, size_t len)
+{
+    struct proto_reply rep;
+    char why[256];
+    if (proto_decode_reply(line, len, &rep, why, sizeof(why)) == 0 && !rep.ok &&
+        (!rep.error_code || !rep.error_message))
+        abort(); /* an error reply always says what and why */
+    proto_reply_free(&rep);
+}
+
 static void fuzz_proto_line(const char *line, size_t len)
 {
     struct proto_request req;
+    fuzz_proto_reply(line, len);
     const char *code = NULL;
     char why[256];
     if (proto_decode_request(line, len, &req, &code, why, sizeof(why)) != 0) {

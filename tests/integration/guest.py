@@ -18,7 +18,8 @@ from qemu import OUT
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOTFS = os.path.join(OUT, "rootfs")
-GUEST_MODULES = ["virtio_pci", "virtio_blk", "virtio_net", "virtio_rng", "button", "evdev"]
+GUEST_MODULES = ["virtio_pci", "virtio_mmio", "virtio_blk", "virtio_net", "virtio_rng",
+                 "button", "evdev"]
 
 GUEST_INIT = r"""#!/bin/busybox sh
 /bin/busybox --install -s /bin

@@ -242,7 +242,7 @@ static void test_power_button_and_sci(void)
     struct acpi_pm pm;
     sci_level = -1;
     acpi_pm_init(&pm, on_sci, on_sleep, NULL);
-    acpi_pm_press_power_button(&pm);
+    CHECK(!acpi_pm_press_power_button(&pm)); /* nobody listening yet */
     CHECK_EQ_INT(pm_read(&pm, false, 0), ACPI_PM1_STS_PWRBTN);
     CHECK_EQ_INT(sci_level, -1); /* not enabled: no SCI */
     pm_write(&pm, false, 2, ACPI_PM1_EN_PWRBTN);
@@ -253,7 +253,7 @@ static void test_power_button_and_sci(void)
     pm_write(&pm, false, 0, 0xFFFF); /* write 1 to clear */
     CHECK_EQ_INT(sci_level, 0);
     CHECK_EQ_INT(pm_read(&pm, false, 0), 0);
-    acpi_pm_press_power_button(&pm);
+    CHECK(acpi_pm_press_power_button(&pm));
     CHECK_EQ_INT(sci_level, 1);
     uint8_t b = 0x01; /* byte write of bit 8 */
     acpi_pm_event_io(&pm, 1, &b, 1, true);

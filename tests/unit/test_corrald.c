@@ -6,6 +6,7 @@
 #include "check.h"
 #include "../../hypervisor/cli/cli.h"
 #include "../../hypervisor/corrald/corrald.h"
+#include "fdio.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -20,6 +21,7 @@
 static char dir[64];
 static char path_buf[256];
 static struct cli client;
+static pid_t daemon_pid;
 
 static const char *in_dir(const char *name)
 {
@@ -254,7 +256,110 @@ static void test_malformed_request_keeps_connection(void)
     close(fd);
 }
 
-static pid_t daemon_pid;
+/* disk.create / disk.resize / disk.list on the stopped VM "big". */
+static int disk_call(const char *cmd, const char *disk, const char *size, bool attach,
+                     struct proto_reply *rep)
+{
+    struct json_writer w;
+    char why[256];
+    json_writer_init(&w, PROTO_MAX_REQUEST);
+    proto_begin_request(&w, cmd);
+    json_kv_string(&w, "name", "big");
+    if (disk)
+        json_kv_string(&w, "disk", disk);
+    if (size)
+        json_kv_string(&w, "size", size);
+    json_kv_bool(&w, "attach", attach);
+    proto_end_request(&w);
+    int rc = cli_call(&client, &w, rep, why, sizeof(why));
+    json_writer_free(&w);
+    return rc;
+}
+
+static void expect_disk_error(const char *cmd, const char *disk, const char *size,
+                              const char *code)
+{
+    struct proto_reply rep;
+    CHECK_EQ_INT(disk_call(cmd, disk, size, true, &rep), 0);
+    CHECK(!rep.ok);
+    CHECK_EQ_STR(rep.error_code, code);
+    proto_reply_free(&rep);
+}
+
+static void test_disks(void)
+{
+    struct proto_reply rep;
+    int64_t n = 0;
+    CHECK_EQ_INT(disk_call("disk.create", "data", "1M", true, &rep), 0);
+    CHECK(rep.ok);
+    CHECK(json_get_int(&rep.doc, rep.data, "size_bytes", &n) && n == 1 << 20);
+    proto_reply_free(&rep);
+    CHECK_EQ_INT(disk_call("disk.create", "scratch", "2M", false, &rep), 0);
+    CHECK(rep.ok);
+    proto_reply_free(&rep);
+    expect_disk_error("disk.create", "data", "1M", PROTO_E_EXISTS);
+    expect_disk_error("disk.create", "../x", "1M", PROTO_E_INVALID);
+    expect_disk_error("disk.create", "odd", "1000B", PROTO_E_INVALID); /* not *512 */
+    expect_disk_error("disk.resize", "data", "512K", PROTO_E_INVALID); /* shrink */
+    expect_disk_error("disk.resize", "nosuch", "1G", PROTO_E_NOT_FOUND);
+    CHECK_EQ_INT(disk_call("disk.resize", "data", "3M", true, &rep), 0);
+    CHECK(rep.ok);
+    proto_reply_free(&rep);
+
+    /* The attached one is in the definition, the other only on disk. */
+    CHECK_EQ_INT(disk_call("disk.list", NULL, NULL, true, &rep), 0);
+    const struct json_node *disks = json_get(&rep.doc, rep.data, "disks");
+    CHECK(disks && disks->count == 2);
+    for (const struct json_node *d = json_first(&rep.doc, disks); d;
+         d = json_next(&rep.doc, d)) {
+        const char *path = json_get_string(&rep.doc, d, "path");
+        bool attached = false;
+        json_get_bool(&rep.doc, d, "attached", &attached);
+        json_get_int(&rep.doc, d, "size_bytes", &n);
+        CHECK(attached == (strstr(path, "/data.img") != NULL));
+        CHECK(n == (attached ? 3 << 20 : 2 << 20));
+    }
+    proto_reply_free(&rep);
+}
+
+/* Reads the next reply line from fd via lb; its error code or "ok". */
+static const char *next_reply_code(int fd, struct proto_linebuf *lb)
+{
+    static char code[32];
+    struct proto_reply rep;
+    char why[256], *line;
+    size_t len;
+    while (!(line = proto_linebuf_take(lb, &len)))
+        if (proto_linebuf_read(lb, fd) <= 0)
+            return "eof";
+    if (proto_decode_reply(line, len, &rep, why, sizeof(why)) < 0)
+        snprintf(code, sizeof(code), "undecodable");
+    else
+        snprintf(code, sizeof(code), "%s", rep.ok ? "ok" : rep.error_code);
+    proto_reply_free(&rep);
+    return code;
+}
+
+static void test_oversized_request_then_a_good_one(void)
+{
+    char why[256];
+    int fd = cli_connect(&client, why, sizeof(why));
+    size_t big = PROTO_MAX_REQUEST + 5000;
+    char *junk = malloc(big + 1);
+    memset(junk, 'x', big);
+    junk[big] = '\n';
+    const char good[] = "{\"v\":1,\"cmd\":\"vm.list\"}\n";
+    CHECK(fd >= 0);
+    CHECK_EQ_INT(fdio_write_all(fd, junk, big + 1), 0);
+    CHECK_EQ_INT(fdio_write_all(fd, good, strlen(good)), 0);
+    struct proto_linebuf lb;
+    proto_linebuf_init(&lb, PROTO_MAX_REPLY);
+    CHECK_EQ_STR(next_reply_code(fd, &lb), PROTO_E_TOO_LARGE);
+    CHECK_EQ_STR(next_reply_code(fd, &lb), "ok");
+    proto_linebuf_free(&lb);
+    free(junk);
+    close(fd);
+}
 
 static void test_adopt_after_restart(void)
 {
@@ -267,6 +372,8 @@ static void test_adopt_after_restart(void)
     *daemon = start_daemon();
     struct vm_view after = wait_state("web1", "running");
     CHECK_EQ_INT(after.pid, before.pid);
+    /* What the old corrald recorded survives it. */
+    CHECK_EQ_STR(show("broken").end, "vmm-error");
 }
 
 static void test_stop(void)
@@ -280,16 +387,78 @@ static void test_stop(void)
     expect_error("vm.stop", "web1", NULL, PROTO_E_STATE, "stopped");
 }
 
-static void test_shutdown(pid_t daemon)
+/* Host shutdown: SIGTERM stops every VM (cleanly), then corrald exits. */
+static void test_shutdown_stops_every_vm(void)
 {
     int status = -1;
-    CHECK_EQ_INT(kill(daemon, SIGTERM), 0);
-    CHECK_EQ_INT(waitpid(daemon, &status, 0), daemon);
+    struct vm_view running = wait_state("auto1", "running");
+    CHECK_EQ_INT(kill(daemon_pid, SIGTERM), 0);
+    CHECK_EQ_INT(waitpid(daemon_pid, &status, 0), daemon_pid);
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK(kill((pid_t)running.pid, 0) < 0);
+    char path[160];
+    struct conf c;
+    struct conf_error err;
+    snprintf(path, sizeof(path), "%s/run/vms/auto1/last-stop.conf", dir);
+    conf_init(&c);
+    CHECK_EQ_INT(conf_load(path, &c, &err), 0);
+    const char *reason = conf_get(&c, "reason");
+    CHECK(reason && strstr(reason, "stopped by request: guest powered off"));
+    conf_free(&c);
 }
 
-int main(void)
+/* Autostart happens at the first corrald start of a boot (no marker in
+ * RUN), not at a restart of corrald. */
+static void test_autostart(void)
 {
+    char kernel[128], marker[160];
+    snprintf(kernel, sizeof(kernel), "kernel=%s/bzImage", dir);
+    const char *const def[] = { "memory=64M", kernel, "autostart=yes", NULL };
+    struct proto_reply rep;
+    CHECK_EQ_INT(call("vm.create", "auto1", def, &rep), 0);
+    CHECK(rep.ok);
+    proto_reply_free(&rep);
+    CHECK_EQ_INT(kill(daemon_pid, SIGQUIT), 0);
+    CHECK_EQ_INT(waitpid(daemon_pid, NULL, 0), daemon_pid);
+    daemon_pid = start_daemon(); /* a restart: no autostart */
+    usleep(300 * 1000);
+    CHECK_EQ_STR(show("auto1").state, "stopped");
+    CHECK_EQ_INT(kill(daemon_pid, SIGQUIT), 0);
+    CHECK_EQ_INT(waitpid(daemon_pid, NULL, 0), daemon_pid);
+    snprintf(marker, sizeof(marker), "%s/run/autostart.done", dir);
+    CHECK_EQ_INT(unlink(marker), 0); /* as after a reboot: RUN is a tmpfs */
+    daemon_pid = start_daemon();
+    wait_state("auto1", "running");
+}
+
+/* Killing a monitor takes its VMM with it: no VMM ever runs unwatched. */
+static void test_vmm_dies_with_its_monitor(void)
+{
+    struct vm_view before = wait_state("web1", "running");
+    char path[160];
+    struct conf c;
+    struct conf_error err;
+    uint64_t monitor = 0;
+    snprintf(path, sizeof(path), "%s/run/vms/web1/run.conf", dir);
+    conf_init(&c);
+    CHECK_EQ_INT(conf_load(path, &c, &err), 0);
+    CHECK_EQ_INT(conf_parse_uint(conf_get(&c, "monitor_pid") ? conf_get(&c, "monitor_pid")
+                                                             : "", 1, INT32_MAX, &monitor), 0);
+    conf_free(&c);
+    CHECK_EQ_INT(kill((pid_t)monitor, SIGKILL), 0);
+    for (int i = 0; i < 200 && kill((pid_t)before.pid, 0) == 0; i++)
+        usleep(10 * 1000);
+    CHECK(kill((pid_t)before.pid, 0) < 0);
+    struct vm_view after = wait_state("web1", "running"); /* on-failure */
+    CHECK(after.pid != before.pid);
+    CHECK_EQ_STR(after.end, "unknown");
+}
+
+int main(int argc, char **argv)
+{
+    /* corrald re-executes /proc/self/exe, here this test, as the monitor. */
+    if (strcmp(argv[0], CORRALD_MONITOR_NAME) == 0)
+        return corrald_monitor_main(argc, argv);
     snprintf(dir, sizeof(dir), "/tmp/corral-test-corrald.XXXXXX");
     CHECK(mkdtemp(dir) != NULL);
     write_text(in_dir("fake-vmm"), fake_vmm, 0755);
@@ -306,10 +475,14 @@ int main(void)
     RUN(test_start_and_sigkill_restart);
     RUN(test_overcommit_refused);
     RUN(test_vmm_error_is_reported);
+    RUN(test_disks);
     RUN(test_malformed_request_keeps_connection);
+    RUN(test_oversized_request_then_a_good_one);
     RUN(test_adopt_after_restart);
+    RUN(test_vmm_dies_with_its_monitor);
     RUN(test_stop);
-    test_shutdown(daemon_pid);
+    RUN(test_autostart);
+    RUN(test_shutdown_stops_every_vm);
 
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
