@@ -313,7 +313,8 @@ static int machine_nic_tap(struct machine *m, const struct vmdef_nic *nic,
         machine_error("nic %zu: %s%s: %s", index, nic->has_fd ? "fd " : "tap ",
                       nic->has_fd ? "" : (nic->tap[0] ? nic->tap : "(new)"),
                       rc == -EINVAL ? "not a tap with IFF_NO_PI and IFF_VNET_HDR"
-                                    : strerror(-rc));
+                      : rc == -ENOENT ? "no /dev/net/tun (is the tun module loaded?)"
+                                      : strerror(-rc));
         return -1;
     }
     if ((rc = tap_attach(name, nic->bridge)) < 0) {
