@@ -35,11 +35,12 @@ static void write_text(const char *path, const char *text, mode_t mode)
 }
 
 /* The fake VMM: runs until SIGTERM (then "powers off"), or fails at once
- * when the VM directory holds a file fake-error. */
+ * when the VM directory holds a file fake-error; with fake-stubborn its
+ * guest ignores the shutdown request. */
 static const char fake_vmm[] =
     "#!/bin/sh\n"
     "if [ -e fake-error ]; then echo 'fake-vmm: /dev/kvm: missing' >&2; exit 3; fi\n"
-    "trap 'exit 0' TERM\n"
+    "if [ -e fake-stubborn ]; then trap '' TERM; else trap 'exit 0' TERM; fi\n"
     "while :; do sleep 0.05; done\n";
 
 static pid_t start_daemon(void)
@@ -388,6 +389,33 @@ static void test_stop(void)
 }
 
 /* Host shutdown: SIGTERM stops every VM (cleanly), then corrald exits. */
+/* A guest that ignores the shutdown request is forced off at the timeout. */
+static void test_stop_timeout_forces_off(void)
+{
+    char kernel[128], flag[160];
+    snprintf(kernel, sizeof(kernel), "kernel=%s/bzImage", dir);
+    const char *const def[] = { "memory=64M", kernel, "stop_timeout=1", NULL };
+    struct proto_reply rep;
+    CHECK_EQ_INT(call("vm.create", "stubborn", def, &rep), 0);
+    proto_reply_free(&rep);
+    snprintf(flag, sizeof(flag), "%s/state/vms/stubborn/fake-stubborn", dir);
+    write_text(flag, "", 0600);
+    CHECK_EQ_INT(call("vm.start", "stubborn", NULL, &rep), 0);
+    proto_reply_free(&rep);
+    struct vm_view running = wait_state("stubborn", "running");
+    usleep(200 * 1000); /* let the script install its trap */
+    CHECK_EQ_INT(call("vm.stop", "stubborn", NULL, &rep), 0);
+    proto_reply_free(&rep);
+    CHECK_EQ_STR(show("stubborn").state, "stopping");
+    wait_state("stubborn", "stopped");
+    CHECK(kill((pid_t)running.pid, 0) < 0);
+    CHECK_EQ_INT(call("vm.show", "stubborn", NULL, &rep), 0);
+    const char *reason = json_get_string(
+        &rep.doc, json_get(&rep.doc, rep.data, "last_stop"), "reason");
+    CHECK(reason && strstr(reason, "forced off after the stop timeout"));
+    proto_reply_free(&rep);
+}
+
 static void test_shutdown_stops_every_vm(void)
 {
     int status = -1;
@@ -481,6 +509,7 @@ int main(int argc, char **argv)
     RUN(test_adopt_after_restart);
     RUN(test_vmm_dies_with_its_monitor);
     RUN(test_stop);
+    RUN(test_stop_timeout_forces_off);
     RUN(test_autostart);
     RUN(test_shutdown_stops_every_vm);
 
