@@ -206,18 +206,26 @@ static void test_overcommit_refused(void)
     CHECK_EQ_STR(show("big").state, "stopped");
 }
 
+/* Creates a 64M VM with one more setting, marks its directory with a
+ * fake-VMM flag file, and starts it. */
+static void start_flagged_vm(const char *name, const char *setting, const char *flag)
+{
+    char kernel[128], path[160];
+    snprintf(kernel, sizeof(kernel), "kernel=%s/bzImage", dir);
+    const char *const def[] = { "memory=64M", kernel, setting, NULL };
+    struct proto_reply rep;
+    CHECK_EQ_INT(call("vm.create", name, def, &rep), 0);
+    proto_reply_free(&rep);
+    snprintf(path, sizeof(path), "%s/state/vms/%s/%s", dir, name, flag);
+    write_text(path, "", 0600);
+    CHECK_EQ_INT(call("vm.start", name, NULL, &rep), 0);
+    proto_reply_free(&rep);
+}
+
 static void test_vmm_error_is_reported(void)
 {
-    char kernel[128], flag[160];
-    snprintf(kernel, sizeof(kernel), "kernel=%s/bzImage", dir);
-    const char *const def[] = { "memory=64M", kernel, "restart=no", NULL };
     struct proto_reply rep;
-    CHECK_EQ_INT(call("vm.create", "broken", def, &rep), 0);
-    proto_reply_free(&rep);
-    snprintf(flag, sizeof(flag), "%s/state/vms/broken/fake-error", dir);
-    write_text(flag, "", 0600);
-    CHECK_EQ_INT(call("vm.start", "broken", NULL, &rep), 0);
-    proto_reply_free(&rep);
+    start_flagged_vm("broken", "restart=no", "fake-error");
     for (int i = 0; i < 200 && strcmp(show("broken").end, "vmm-error"); i++)
         usleep(25 * 1000);
     CHECK_EQ_INT(call("vm.show", "broken", NULL, &rep), 0);
@@ -392,16 +400,8 @@ static void test_stop(void)
 /* A guest that ignores the shutdown request is forced off at the timeout. */
 static void test_stop_timeout_forces_off(void)
 {
-    char kernel[128], flag[160];
-    snprintf(kernel, sizeof(kernel), "kernel=%s/bzImage", dir);
-    const char *const def[] = { "memory=64M", kernel, "stop_timeout=1", NULL };
     struct proto_reply rep;
-    CHECK_EQ_INT(call("vm.create", "stubborn", def, &rep), 0);
-    proto_reply_free(&rep);
-    snprintf(flag, sizeof(flag), "%s/state/vms/stubborn/fake-stubborn", dir);
-    write_text(flag, "", 0600);
-    CHECK_EQ_INT(call("vm.start", "stubborn", NULL, &rep), 0);
-    proto_reply_free(&rep);
+    start_flagged_vm("stubborn", "stop_timeout=1", "fake-stubborn");
     struct vm_view running = wait_state("stubborn", "running");
     usleep(200 * 1000); /* let the script install its trap */
     CHECK_EQ_INT(call("vm.stop", "stubborn", NULL, &rep), 0);
