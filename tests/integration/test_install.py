@@ -8,16 +8,18 @@ through its boots in order (BIOS: live, disk, disk again; UEFI: live with
 the answer file, disk), and the refusal checks share the BIOS live boot.
 """
 
+import base64
 import hashlib
 import os
 import re
+import shutil
 import subprocess
 import time
 
 import pexpect
 
 from conftest import scratch_disk
-from qemu import OUT, Machine, iso_path
+from qemu import OUT, OVMF_CODE, OVMF_VARS, Machine, iso_path
 
 ISO_ROOT = os.path.join(OUT, "iso-root")
 STEP_START_RE = re.compile(r"corral-install: \[(\d+)/\d+\] (.+?)\r?$", re.M)
@@ -260,9 +262,16 @@ def test_uefi_unattended_install_from_an_answer_file(tmp_path, ssh_key):
     # The ISO's kernel booted directly (by OVMF), so that corral.answer= is
     # on the command line without a keystroke at the boot menu; the ISO is
     # attached as the medium the system is copied from.
-    live = Machine("install-uefi-answer", firmware="uefi", media=None, memory_mib=2048,
+    # One copy of OVMF's variables for both machines, so that the boot
+    # entry the install writes is the one the disk boot then uses.
+    # (firmware="bios" only means Machine adds no firmware of its own.)
+    ovmf_vars = str(tmp_path / "OVMF_VARS.fd")
+    shutil.copy(OVMF_VARS, ovmf_vars)
+    ovmf = ["-drive", "if=pflash,format=raw,unit=0,readonly=on,file=%s" % OVMF_CODE,
+            "-drive", "if=pflash,format=raw,unit=1,file=%s" % ovmf_vars]
+    live = Machine("install-uefi-answer", firmware="bios", media=None, memory_mib=2048,
                    disks=[target, answers],
-                   extra_args=["-drive", "file=%s,media=cdrom,readonly=on,if=none,id=cd0" % iso_path(),
+                   extra_args=ovmf + ["-drive", "file=%s,media=cdrom,readonly=on,if=none,id=cd0" % iso_path(),
                                "-device", "ide-cd,drive=cd0",
                                "-kernel", os.path.join(ISO_ROOT, "boot/vmlinuz"),
                                "-initrd", os.path.join(ISO_ROOT, "boot/initrd.img"),
@@ -272,6 +281,9 @@ def test_uefi_unattended_install_from_an_answer_file(tmp_path, ssh_key):
     try:
         live.expect(r"corral-install: unattended install from /run/corral/answer-media/answer.conf",
                     timeout=600, what="the unattended install to start")
+        live.expect(r'UEFI boot entry Boot([0-9A-F]{4}) "Corral" written, first in BootOrder',
+                    timeout=900, what="the UEFI boot entry")
+        entry = int(live.child.match.group(1), 16)
         live.expect(r"installation complete", timeout=900, what="the unattended install to finish")
         steps = install_steps(live.log_text().replace("\r", "") + "\n")
         assert [s[0] for s in steps] == list(range(1, 12))
@@ -284,8 +296,16 @@ def test_uefi_unattended_install_from_an_answer_file(tmp_path, ssh_key):
     check_disk_image(target)
 
     # The answer disk stays attached: an installed system ignores it.
-    m = boot_from_disk("install-uefi-disk", "uefi", target, answers)
+    m = Machine("install-uefi-disk", firmware="bios", media=None, extra_args=ovmf,
+                disks=[(target, {"boot": True}), answers])
+    m.start()
     try:
+        m.wait_ready(timeout=600)
+        # The firmware started the entry the install wrote.
+        m.out("mount -t efivarfs efivarfs /sys/firmware/efi/efivars 2>/dev/null || true")
+        raw = base64.b64decode(m.out("base64 /sys/firmware/efi/efivars/BootCurrent-%s"
+                                     % "8be4df61-93ca-11d2-aa0d-00e098032b8c"))
+        assert len(raw) == 6 and raw[4] | raw[5] << 8 == entry, (raw, entry)
         print("[install-uefi-disk] boot from disk to ready: %.1f s" % m.boot_seconds)
         assert m.out("cat /run/corral/status/state").startswith("installed:")
         cmdline = m.out("cat /proc/cmdline")
