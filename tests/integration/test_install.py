@@ -3,9 +3,17 @@ by BIOS (interactively, from the serial shell) and by UEFI (unattended,
 from an answer file), boot from the disk with no ISO attached, and check
 that the state is kept; the refusals leave their disks unchanged.
 
+The BIOS scenario goes on to an upgrade into boot slot b (booted once, then
+confirmed) and a broken upgrade into slot a that is rolled back; the UEFI
+scenario checks the firmware boot entry and then cuts the power (QEMU
+killed) while corrald saves a VM definition and a guest flushes blocks to
+its disk: after the reboot the data partition mounts, the definition is
+old or new, never torn, and every block the guest had flushed is there.
+
 Boots are expensive under TCG, so each scenario is one test that walks
-through its boots in order (BIOS: live, disk, disk again; UEFI: live with
-the answer file, disk), and the refusal checks share the BIOS live boot.
+through its boots in order (BIOS: live, disk, disk again, upgraded, broken
+slot, rolled back; UEFI: live with the answer file, disk, disk after the
+power loss), and the refusal checks share the BIOS live boot.
 """
 
 import base64
@@ -18,7 +26,7 @@ import time
 
 import pexpect
 
-from conftest import scratch_disk
+from conftest import TESTDATA_MOUNT, scratch_disk, wait_for
 from qemu import OUT, OVMF_CODE, OVMF_VARS, Machine, iso_path
 
 ISO_ROOT = os.path.join(OUT, "iso-root")
@@ -247,7 +255,55 @@ def answer_disk(tmp_path, text):
     return image
 
 
-def test_uefi_unattended_install_from_an_answer_file(tmp_path, ssh_key):
+def last_flushed(m):
+    out = m.out("grep -o 'FLUSHED [0-9]*' /tmp/power-loss.out | tail -n 1").split()
+    return int(out[1]) if len(out) == 2 else 0
+
+
+def cut_power_while_writing(m):
+    """A VM definition saved over and over by corrald (atomic writes) and a
+    guest writing and flushing numbered blocks to its disk on the data
+    partition; then QEMU is killed: the power goes.  Returns both versions
+    of the definition and how many blocks the guest reported flushed."""
+    m.out("mkdir -p %s && mount -t ext4 -o ro $(findfs LABEL=CORRAL-TEST) %s"
+          % (TESTDATA_MOUNT, TESTDATA_MOUNT))
+    m.out("(corrald >>/tmp/corrald.log 2>&1 &)")
+    assert wait_for(lambda: m.sh("test -S /run/corral/corrald.sock")[0] == 0, timeout=60)
+    m.out("corral vm create cfg --memory 64M --kernel %s/vmlinuz" % TESTDATA_MOUNT)
+    conf = "/var/lib/corral/vms/cfg/vm.conf"
+    m.out("corral vm edit cfg memory=128M")
+    bigger = m.out("cat " + conf)
+    m.out("corral vm edit cfg memory=64M")
+    smaller = m.out("cat " + conf)
+    assert bigger != smaller
+    m.out("(while :; do corral vm edit cfg memory=128M; corral vm edit cfg memory=64M; "
+          "done >/dev/null 2>&1 &)")
+    m.out("mkdir -p /var/lib/corral/vms/pl && truncate -s 64M /var/lib/corral/vms/pl/disk.img")
+    m.out("(corral-vmm --kernel {t}/vmlinuz --initrd {t}/initrd.img --cpus 1 --memory 128 "
+          "--cmdline 'quiet corral.scenario=power-loss-writer' "
+          "--disk /var/lib/corral/vms/pl/disk.img </dev/null >/tmp/power-loss.out 2>&1 &)"
+          .format(t=TESTDATA_MOUNT))
+    assert wait_for(lambda: last_flushed(m) >= 20, timeout=400, interval=3), \
+        m.out("tail -n 20 /tmp/power-loss.out")
+    flushed = last_flushed(m)
+    m.child.terminate(force=True)
+    m.stop()
+    return (bigger, smaller), flushed
+
+
+def check_after_power_loss(m, versions, flushed):
+    assert m.out("cat /run/corral/status/state").startswith("installed:")
+    conf = m.out("cat /var/lib/corral/vms/cfg/vm.conf")
+    assert conf in versions, "vm.conf is torn:\n" + conf
+    bad = m.out("i=1; bad=0; while [ $i -le %d ]; do "
+                "b=$(dd if=/var/lib/corral/vms/pl/disk.img bs=4096 skip=$i count=1 2>/dev/null "
+                "| head -c 14); [ \"$b\" = \"$(printf 'BLOCK-%%08d' $i)\" ] || bad=$((bad+1)); "
+                "i=$((i+1)); done; echo bad=$bad" % flushed)
+    assert "bad=0" in bad, "blocks the guest had flushed are missing: %s" % bad
+    print("power loss: %d flushed guest blocks and vm.conf intact" % flushed)
+
+
+def test_uefi_unattended_install_from_an_answer_file(tmp_path, ssh_key, testdata_image):
     target = scratch_disk(tmp_path, "target.img", "20G")
     password_hash = subprocess.run(["openssl", "passwd", "-6", "-salt", "corralsalt", "Answer-Pass-3"],
                                    capture_output=True, text=True, check=True).stdout.strip()
@@ -297,7 +353,7 @@ def test_uefi_unattended_install_from_an_answer_file(tmp_path, ssh_key):
 
     # The answer disk stays attached: an installed system ignores it.
     m = Machine("install-uefi-disk", firmware="bios", media=None, extra_args=ovmf,
-                disks=[(target, {"boot": True}), answers])
+                disks=[(target, {"boot": True}), answers, testdata_image])
     m.start()
     try:
         m.wait_ready(timeout=600)
@@ -318,6 +374,16 @@ def test_uefi_unattended_install_from_an_answer_file(tmp_path, ssh_key):
         assert r.returncode == 0 and r.stdout.strip() == "corral-auto", r.stderr
         # Booted from the disk, the answer file is not acted on again.
         assert "unattended install" not in m.log_text()
+        versions, flushed = cut_power_while_writing(m)
+    finally:
+        m.stop()
+
+    m = Machine("install-uefi-after-power-loss", firmware="bios", media=None, extra_args=ovmf,
+                disks=[(target, {"boot": True})])
+    m.start()
+    try:
+        m.wait_ready(timeout=600)
+        check_after_power_loss(m, versions, flushed)
         shutdown(m)
     finally:
         m.stop()
