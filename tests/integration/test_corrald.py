@@ -15,11 +15,15 @@ unix socket).
 
 import json
 import re
+import subprocess
 import time
 
+import pexpect
 import pytest
 
+import guest
 from conftest import TESTDATA_MOUNT
+from qemu import Machine
 
 KERNEL = TESTDATA_MOUNT + "/vmlinuz"
 INITRD = TESTDATA_MOUNT + "/initrd.img"
@@ -145,6 +149,35 @@ def test_create_start_console_stop_delete(host):
     assert status == 1 and err["error"]["code"] == "not-found"
 
 
+def test_console_shows_the_guest_and_detaches(host):
+    machine, made = host
+    create_guest(machine, made, "cons1")
+    assert corral_json(machine, "vm start cons1")[0] == 0
+    # Attached from the start: detach (Ctrl-]) once the log shows the guest
+    # waiting; what it printed meanwhile must have come through the console.
+    status, out = machine.sh(
+        "(for i in $(seq 300); do corral vm log cons1 | grep -q GUEST-WAITING && break;"
+        " sleep 1; done; sleep 1; printf '\\035') | corral console cons1", timeout=400)
+    assert status == 0, out
+    assert "GUEST-WAITING" in out, out[-2000:]
+    assert "detached from cons1" in out
+    assert show(machine, "cons1")["state"] == "running"
+
+
+def test_json_over_ssh(host, ssh_key):
+    machine, made = host
+    with open(ssh_key + ".pub") as f:
+        machine.out("mkdir -p /root/.ssh && echo '%s' >> /root/.ssh/authorized_keys"
+                    % f.read().strip())
+    create_guest(machine, made, "ssh1")
+    for command in ("host info", "vm list", "vm show ssh1", "disk list ssh1"):
+        r = machine.ssh(ssh_key, "corral --json " + command)
+        assert r.returncode == 0, r.stderr
+        json.loads(r.stdout)
+    r = machine.ssh(ssh_key, "corral --json vm show nosuch")
+    assert r.returncode == 1 and json.loads(r.stdout)["error"]["code"] == "not-found"
+
+
 def test_kill9_restarts_one_vm_and_not_the_other(host):
     machine, made = host
     for name in ("pair1", "pair2"):
@@ -206,3 +239,58 @@ def test_bad_definitions_are_refused_with_reasons(host):
         assert status == 1 and "kernel: /nonexistent/bzImage: No such file" in err["error"]["message"]
     finally:
         machine.sh("corral vm delete nokern1 --yes")
+
+
+def data_partition(tmp_path):
+    """An ext4 image labelled CORRAL-DATA, as an installed disk's partition 3
+    (rcS mounts it at /var/lib/corral), holding the guest kernel and
+    initramfs under images/."""
+    content = tmp_path / "data"
+    (content / "images").mkdir(parents=True)
+    guest.populate(str(content / "images"))
+    image = str(tmp_path / "data.img")
+    subprocess.run(["mke2fs", "-q", "-t", "ext4", "-L", "CORRAL-DATA", "-d", str(content),
+                    image, "1G"], check=True)
+    return image
+
+
+def poweroff(machine, timeout=180):
+    machine.child.sendline("poweroff")
+    machine.expect(pexpect.EOF, timeout=timeout, what="QEMU to exit after poweroff")
+    machine.stop()
+
+
+def test_autostart_after_reboot_with_a_data_partition(tmp_path):
+    data = data_partition(tmp_path)
+    images = "/var/lib/corral/images"
+    m = Machine("corrald-autostart-1", firmware="bios", media="cd", memory_mib=2048, cpus=2,
+                disks=[data])
+    m.start()
+    try:
+        m.wait_ready()
+        if m.sh("grep -q corrald /etc/init.d/rcS")[0] != 0:
+            pytest.skip("rcS does not start corrald at boot yet")
+        assert m.out("cat /run/corral/status/state").startswith("installed:")
+        ensure_corrald(m)
+        status, vm = corral_json(
+            m, "vm create auto1 --memory 256M --kernel %s/vmlinuz --initrd %s/initrd.img "
+            "--cmdline 'quiet corral.scenario=vmm-wait' --autostart" % (images, images))
+        assert status == 0 and vm["autostart"] is True, vm
+        poweroff(m)
+    finally:
+        m.stop()
+
+    m = Machine("corrald-autostart-2", firmware="bios", media="cd", memory_mib=2048, cpus=2,
+                disks=[data])
+    m.start()
+    try:
+        m.wait_ready()
+        # Nobody starts anything: rcS starts corrald, corrald the VM.
+        wait_for("corrald to answer", lambda: m.sh("corral host info >/dev/null 2>&1")[0] == 0,
+                 timeout=60, interval=1)
+        vm = wait_state(m, "auto1", "running")
+        assert vm["restarts"] == 0
+        wait_guest_up(m, "auto1")
+        poweroff(m)
+    finally:
+        m.stop()
