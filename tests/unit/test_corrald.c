@@ -35,11 +35,12 @@ static void write_text(const char *path, const char *text, mode_t mode)
 }
 
 /* The fake VMM: runs until SIGTERM (then "powers off"), or fails at once
- * when the VM directory holds a file fake-error. */
+ * when the VM directory holds a file fake-error; with fake-stubborn its
+ * guest ignores the shutdown request. */
 static const char fake_vmm[] =
     "#!/bin/sh\n"
     "if [ -e fake-error ]; then echo 'fake-vmm: /dev/kvm: missing' >&2; exit 3; fi\n"
-    "trap 'exit 0' TERM\n"
+    "if [ -e fake-stubborn ]; then trap '' TERM; else trap 'exit 0' TERM; fi\n"
     "while :; do sleep 0.05; done\n";
 
 static pid_t start_daemon(void)
@@ -205,18 +206,26 @@ static void test_overcommit_refused(void)
     CHECK_EQ_STR(show("big").state, "stopped");
 }
 
+/* Creates a 64M VM with one more setting, marks its directory with a
+ * fake-VMM flag file, and starts it. */
+static void start_flagged_vm(const char *name, const char *setting, const char *flag)
+{
+    char kernel[128], path[160];
+    snprintf(kernel, sizeof(kernel), "kernel=%s/bzImage", dir);
+    const char *const def[] = { "memory=64M", kernel, setting, NULL };
+    struct proto_reply rep;
+    CHECK_EQ_INT(call("vm.create", name, def, &rep), 0);
+    proto_reply_free(&rep);
+    snprintf(path, sizeof(path), "%s/state/vms/%s/%s", dir, name, flag);
+    write_text(path, "", 0600);
+    CHECK_EQ_INT(call("vm.start", name, NULL, &rep), 0);
+    proto_reply_free(&rep);
+}
+
 static void test_vmm_error_is_reported(void)
 {
-    char kernel[128], flag[160];
-    snprintf(kernel, sizeof(kernel), "kernel=%s/bzImage", dir);
-    const char *const def[] = { "memory=64M", kernel, "restart=no", NULL };
     struct proto_reply rep;
-    CHECK_EQ_INT(call("vm.create", "broken", def, &rep), 0);
-    proto_reply_free(&rep);
-    snprintf(flag, sizeof(flag), "%s/state/vms/broken/fake-error", dir);
-    write_text(flag, "", 0600);
-    CHECK_EQ_INT(call("vm.start", "broken", NULL, &rep), 0);
-    proto_reply_free(&rep);
+    start_flagged_vm("broken", "restart=no", "fake-error");
     for (int i = 0; i < 200 && strcmp(show("broken").end, "vmm-error"); i++)
         usleep(25 * 1000);
     CHECK_EQ_INT(call("vm.show", "broken", NULL, &rep), 0);
@@ -388,6 +397,25 @@ static void test_stop(void)
 }
 
 /* Host shutdown: SIGTERM stops every VM (cleanly), then corrald exits. */
+/* A guest that ignores the shutdown request is forced off at the timeout. */
+static void test_stop_timeout_forces_off(void)
+{
+    struct proto_reply rep;
+    start_flagged_vm("stubborn", "stop_timeout=1", "fake-stubborn");
+    struct vm_view running = wait_state("stubborn", "running");
+    usleep(200 * 1000); /* let the script install its trap */
+    CHECK_EQ_INT(call("vm.stop", "stubborn", NULL, &rep), 0);
+    proto_reply_free(&rep);
+    CHECK_EQ_STR(show("stubborn").state, "stopping");
+    wait_state("stubborn", "stopped");
+    CHECK(kill((pid_t)running.pid, 0) < 0);
+    CHECK_EQ_INT(call("vm.show", "stubborn", NULL, &rep), 0);
+    const char *reason = json_get_string(
+        &rep.doc, json_get(&rep.doc, rep.data, "last_stop"), "reason");
+    CHECK(reason && strstr(reason, "forced off after the stop timeout"));
+    proto_reply_free(&rep);
+}
+
 static void test_shutdown_stops_every_vm(void)
 {
     int status = -1;
@@ -481,6 +509,7 @@ int main(int argc, char **argv)
     RUN(test_adopt_after_restart);
     RUN(test_vmm_dies_with_its_monitor);
     RUN(test_stop);
+    RUN(test_stop_timeout_forces_off);
     RUN(test_autostart);
     RUN(test_shutdown_stops_every_vm);
 
