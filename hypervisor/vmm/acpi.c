@@ -296,9 +296,21 @@ static void acpi_write_rsdp(uint8_t *p, uint32_t xsdt)
     p[32] = (uint8_t)(0x100 - acpi_sum(p, ACPI_RSDP_LEN));
 }
 
+/* Linux takes a _PRT GSI as level-triggered, active-low.  On a pin an ISA
+ * IRQ may claim (0-15) that clashes with the edge ISA devices and with the
+ * SCI's level, active-high override: the PCI device's driver then fails
+ * with EBUSY ("failed to register GSI").  So PCI gets the pins above. */
+static bool acpi_pci_gsis_ok(const struct acpi_config *c)
+{
+    for (size_t i = 0; i < c->n_pci; i++)
+        if (c->pci[i].gsi < ACPI_PCI_GSI_FIRST || c->pci[i].gsi >= ACPI_IOAPIC_PINS)
+            return false;
+    return true;
+}
+
 static bool acpi_config_ok(const struct acpi_config *c)
 {
-    return c->nvcpus >= 1 && c->nvcpus < 255 && c->n_pci <= 32 &&
+    return acpi_pci_gsis_ok(c) && c->nvcpus >= 1 && c->nvcpus < 255 && c->n_pci <= 32 &&
            c->pci_mmio_base < c->pci_mmio_end && c->pci_mmio_end <= 0x100000000ULL &&
            c->pci_pio_base < c->pci_pio_end && c->pci_pio_end <= 0x10000;
 }

@@ -29,6 +29,9 @@
 #define ACPI_PM1_CNT_PORT 0x604 /* PM1a control (2 bytes) */
 #define ACPI_PM1_CNT_LEN 2
 #define ACPI_SCI_IRQ 9
+/* PCI INTx GSIs: the IOAPIC pins no ISA IRQ can take (see acpi.c). */
+#define ACPI_PCI_GSI_FIRST 16
+#define ACPI_IOAPIC_PINS 24
 #define ACPI_S5_SLP_TYP 5
 
 /* The guest-physical region the tables go to: inside the BIOS area the

@@ -62,8 +62,10 @@ struct machine {
     int signal_fd;
 };
 
-/* PIRQ A..D: the GSIs QEMU's PIIX uses too; the MP table routes them. */
-static const uint32_t machine_intx_gsi[4] = { 5, 9, 10, 11 };
+/* PIRQ A..D on IOAPIC pins 16-19, like QEMU's q35: under ACPI a PCI GSI
+ * below 16 clashes with ISA IRQs and the SCI (see acpi.c).  The MP table
+ * and the ACPI _PRT both route them. */
+static const uint32_t machine_intx_gsi[4] = { 16, 17, 18, 19 };
 
 struct mapped_file {
     const uint8_t *data;

@@ -546,7 +546,9 @@ static int virtio_pci_add_caps(struct virtio_pci_dev *v)
     if (rc >= 0)
         rc = virtio_pci_add_cap(v, VIRTIO_PCI_CAP_ISR_CFG,
                                 VIRTIO_PCI_ISR_OFFSET, 1);
-    if (rc >= 0)
+    /* Only a device with a configuration has the structure: Linux refuses
+     * the device ("bad capability len 0") for an empty one (virtio-rng). */
+    if (rc >= 0 && v->cfg.config_size > 0)
         rc = virtio_pci_add_cap(v, VIRTIO_PCI_CAP_DEVICE_CFG,
                                 VIRTIO_PCI_DEVICE_CFG_OFFSET, v->cfg.config_size);
     if (rc >= 0)

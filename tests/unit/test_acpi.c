@@ -17,7 +17,7 @@ static uint64_t get64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v
 static uint8_t region[ACPI_REGION_SIZE];
 
 static const struct mptable_pci_irq two_slots[] = {
-    { .slot = 1, .pin = 1, .gsi = 9 }, { .slot = 2, .pin = 1, .gsi = 10 },
+    { .slot = 1, .pin = 1, .gsi = 17 }, { .slot = 2, .pin = 1, .gsi = 18 },
 };
 
 static struct acpi_config config(uint32_t cpus)
@@ -150,9 +150,9 @@ static void test_dsdt_content(void)
     size_t n = get32(dsdt + 4);
     static const uint8_t pnp0a03[] = { 0x0C, 0x41, 0xD0, 0x0A, 0x03 };
     static const uint8_t s5[] = { 0x08, '\\', '_', 'S', '5', '_', 0x12 };
-    /* slot 2 INTA -> GSI 10: Package(4){0x0002FFFF, Zero, Zero, 10} */
+    /* slot 2 INTA -> GSI 18: Package(4){0x0002FFFF, Zero, Zero, 18} */
     static const uint8_t prt2[] = { 0x12, 0x0B, 0x04, 0x0C, 0xFF, 0xFF, 0x02, 0x00,
-                                    0x00, 0x00, 0x0A, 0x0A };
+                                    0x00, 0x00, 0x0A, 0x12 };
     /* the MMIO window as a DWordMemory descriptor: min and max */
     static const uint8_t mem[] = { 0x00, 0x00, 0x00, 0xC0, 0xFF, 0xFF, 0xBF, 0xFE };
     CHECK(contains(dsdt, n, "PCI0", 4));
@@ -172,6 +172,25 @@ static void test_build_refuses_bad_config_and_small_region(void)
     CHECK_EQ_INT(acpi_build(region, sizeof(region), GPA + 4, &c), 0);
     c.pci_pio_end = 0x20000;
     CHECK_EQ_INT(acpi_build(region, sizeof(region), GPA, &c), 0);
+}
+
+/* A PCI INTx on the SCI's pin (or any ISA pin) made Linux fail the device
+ * with EBUSY; only IOAPIC pins 16-23 are accepted. */
+static void test_build_refuses_pci_gsi_on_isa_pins(void)
+{
+    struct mptable_pci_irq irq = { .slot = 1, .pin = 1, .gsi = ACPI_SCI_IRQ };
+    struct acpi_config c = config(1);
+    c.pci = &irq;
+    c.n_pci = 1;
+    CHECK_EQ_INT(acpi_build(region, sizeof(region), GPA, &c), 0);
+    irq.gsi = 15;
+    CHECK_EQ_INT(acpi_build(region, sizeof(region), GPA, &c), 0);
+    irq.gsi = 24;
+    CHECK_EQ_INT(acpi_build(region, sizeof(region), GPA, &c), 0);
+    irq.gsi = 16;
+    CHECK(acpi_build(region, sizeof(region), GPA, &c) > 0);
+    irq.gsi = 23;
+    CHECK(acpi_build(region, sizeof(region), GPA, &c) > 0);
 }
 
 static void test_aml_encodings(void)
@@ -292,6 +311,7 @@ int main(void)
     RUN(test_madt_cpus_ioapic_overrides);
     RUN(test_dsdt_content);
     RUN(test_build_refuses_bad_config_and_small_region);
+    RUN(test_build_refuses_pci_gsi_on_isa_pins);
     RUN(test_aml_encodings);
     RUN(test_power_button_and_sci);
     RUN(test_sleep_control);

@@ -94,11 +94,28 @@ static void test_bounded_and_hostile_chains(void)
     free(c);
 }
 
+/* virtio-rng has no device configuration, so no DEVICE_CFG structure
+ * (type 4): one of length 0 makes Linux refuse the whole device. */
+static void test_no_empty_device_cfg_capability(void)
+{
+    const struct pci_device *dev = &rng->vdev.pci;
+    unsigned off = pci_config_read(dev, PCI_CAPABILITY_LIST, 1), vendor_caps = 0;
+    for (int guard = 0; off && guard < 48; guard++) {
+        if (pci_config_read(dev, off, 1) == PCI_CAP_ID_VENDOR) {
+            vendor_caps++;
+            CHECK(pci_config_read(dev, off + 3, 1) != 4);
+        }
+        off = pci_config_read(dev, off + 1, 1);
+    }
+    CHECK(vendor_caps >= 3); /* common, notify, ISR (and the access window) */
+}
+
 int main(void)
 {
     setup();
     RUN(test_fills_writable_buffers);
     RUN(test_bounded_and_hostile_chains);
+    RUN(test_no_empty_device_cfg_capability);
     teardown();
     return check_summary("virtio_rng");
 }
