@@ -388,3 +388,31 @@ def test_uefi_unattended_install_from_an_answer_file(tmp_path, ssh_key, testdata
     finally:
         m.stop()
     check_disk_image(target)
+
+
+def test_iso_with_a_baked_in_answer_file_installs_without_a_keystroke(tmp_path):
+    """What `./build.sh iso --answer FILE` makes: the answer file at
+    /corral/answer.conf on the ISO (made here the same way, with
+    iso/make-iso.sh on a copy of the ISO tree).  Booted by its normal menu
+    entry, it installs with no keystroke."""
+    root = str(tmp_path / "iso-root")
+    shutil.copytree(ISO_ROOT, root, ignore=shutil.ignore_patterns("corral"))
+    os.makedirs(os.path.join(root, "corral"))
+    with open(os.path.join(root, "corral", "answer.conf"), "w") as f:
+        f.write("disk = vda\nhostname = baked\n")
+    iso = str(tmp_path / "unattended.iso")
+    with open(os.path.join(os.path.dirname(OUT), "VERSION")) as f:
+        version = f.read().strip()
+    subprocess.run([os.path.join(os.path.dirname(OUT), "iso", "make-iso.sh"), root, iso, version],
+                   check=True)
+    target = scratch_disk(tmp_path, "target.img", "20G")
+    m = Machine("install-baked-answer", firmware="bios", media="cd", iso=iso, disks=[target])
+    m.start()
+    try:
+        m.expect(r"corral-install: unattended install from /run/corral/medium/corral/answer.conf",
+                 timeout=600, what="the unattended install to start")
+        m.expect(r"installation complete", timeout=600, what="the install to finish")
+        assert len(install_steps(m.log_text().replace("\r", "") + "\n")) == 11
+    finally:
+        m.stop()
+    check_disk_image(target)
