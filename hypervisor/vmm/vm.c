@@ -53,9 +53,12 @@ void vm_log(const struct vm *vm, const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
+    /* One line per message although vCPU and I/O threads log at once. */
+    flockfile(stderr);
     fprintf(stderr, "corral-vmm: [%8.1f ms] ", vm_log_elapsed_ms());
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
+    funlockfile(stderr);
     va_end(ap);
 }
 
