@@ -95,7 +95,10 @@ def make_initramfs(dest, staging):
         f.write(GUEST_INIT % {"modules": " ".join(GUEST_MODULES)})
     os.chmod(init, 0o755)
     for script in glob.glob(os.path.join(HERE, "guest", "scenarios", "*.sh")):
-        shutil.copy(script, os.path.join(staging, "scenarios"))
+        dst = os.path.join(staging, "scenarios", os.path.basename(script))
+        shutil.copy(script, dst)
+        # Executable: some are run by programs, not by sh (udhcpc -s).
+        os.chmod(dst, 0o755)
     cpio = subprocess.run("cd %s && find . | sort | cpio -o -H newc --owner=0:0 --quiet | gzip -1"
                           % staging, shell=True, check=True, capture_output=True).stdout
     with open(dest, "wb") as f:
