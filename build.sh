@@ -323,7 +323,8 @@ prepare_kernel() {
 
 build_own_binaries() {
     step "corral binaries (make, static musl)"
-    make -C "$ROOT" -s -j"$JOBS" NCURSES_PREFIX="$NCURSES_DIR" all
+    make -C "$ROOT" -s -j"$JOBS" NCURSES_PREFIX="$NCURSES_DIR" \
+        MUSL_CRYPT_PREFIX="$MUSL_CRYPT_DIR" all
 }
 
 cmd_iso() {
