@@ -2,6 +2,8 @@
 # Corral's one entry point.
 #
 #   ./build.sh [iso]   install missing build deps, fetch, build, write the ISO
+#                      (iso --answer FILE: bake an answer file into the ISO,
+#                      for unattended installs; see docs/install.md)
 #   ./build.sh deps    install build and test dependencies (apt-get)
 #   ./build.sh run     boot the ISO in QEMU (20 GiB scratch disk, serial here)
 #   ./build.sh test    the whole test suite (what .ci/run calls)
@@ -137,7 +139,9 @@ fetch_source() {
         ensure_deb_src
         apt_update_once >&2
         rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
-        (cd "$dir.tmp" && apt-get source -qq --download-only "$name=$version" >&2) ||
+        # (apt warns that root downloads unsandboxed: expected, not shown)
+        (cd "$dir.tmp" && apt-get source -qq --download-only "$name=$version" 2>&1 |
+            { grep -v 'unsandboxed as root' || true; } >&2; exit "${PIPESTATUS[0]}") ||
             die "cannot fetch source package $name=$version (is the pin in configs/versions.conf still in the archive?)"
         rm -rf "$dir" && mv "$dir.tmp" "$dir"
     fi
@@ -153,7 +157,8 @@ fetch_deb() {
     if [ -z "$deb" ]; then
         echo "    fetching package $pkg $version" >&2
         apt_update_once >&2
-        (cd "$dir" && apt-get download -qq "$pkg=$version" >&2) ||
+        (cd "$dir" && apt-get download -qq "$pkg=$version" 2>&1 |
+            { grep -v 'unsandboxed as root' || true; } >&2; exit "${PIPESTATUS[0]}") ||
             die "cannot download $pkg=$version (is the pin in configs/versions.conf still in the archive?)"
         deb=$(ls "$dir/${pkg}_${version#*:}_"*.deb | head -1)
     fi
@@ -165,6 +170,7 @@ unpack_source() {
     local dir
     dir=$(fetch_source "$1" "$2")
     rm -rf "$3"
+    mkdir -p "$(dirname "$3")"
     dpkg-source --no-check -x "$dir"/*.dsc "$3" >/dev/null
 }
 
@@ -304,6 +310,108 @@ build_ncurses() {
     NCURSES_DIR=$dest
 }
 
+# Runs a build command with its output in build.log; on failure shows the
+# end of the log and leaves the (sub)shell: the build subshells run under
+# `|| die`, where set -e does not apply.
+logged() {
+    "$@" >>build.log 2>&1 || { tail -30 build.log; exit 1; }
+}
+
+# Disk tools for corral-install, from Debian's source packages: util-linux's
+# sfdisk (partitioning), e2fsprogs' mke2fs/e2fsck/tune2fs (ext4) and
+# dosfstools' mkfs.fat (the ESP), each static against musl.  Only those
+# programs are built; their libraries stay private to them.
+build_util_linux() {
+    local dest src
+    dest=$CACHE/built/util-linux-${UTIL_LINUX_VERSION#*:}
+    if [ ! -x "$dest/sfdisk" ]; then
+        step "util-linux $UTIL_LINUX_VERSION: sfdisk (static, musl)"
+        src=$OUT/build/util-linux
+        unpack_source "$UTIL_LINUX_SRC" "$UTIL_LINUX_VERSION" "$src"
+        (
+            cd "$src"
+            # Debian's patches touch configure.ac and Makemodule.am files
+            # (tty, lsfd, tests: nothing sfdisk uses); keep the shipped
+            # configure and Makefile.in instead of needing autotools.
+            touch aclocal.m4 && touch configure config.h.in && touch Makefile.in
+            # "check": sfdisk and fdisk are built, cfdisk (needs ncurses) is left out.
+            logged env PKG_CONFIG_LIBDIR=/nonexistent CC=musl-gcc CFLAGS="-Os -isystem $(musl_includes)" \
+                ./configure --disable-all-programs --enable-fdisks=check --enable-libfdisk \
+                --enable-libuuid --enable-libblkid --enable-libsmartcols \
+                --enable-static-programs=sfdisk --disable-shared --enable-static \
+                --without-ncurses --without-ncursesw --without-tinfo --without-readline \
+                --without-udev --without-systemd --without-python --without-libmagic \
+                --without-cap-ng --without-btrfs --without-econf --disable-nls \
+                --disable-bash-completion --disable-asciidoc --disable-poman \
+            logged make -j"$JOBS" sfdisk.static
+            strip sfdisk.static
+        ) || die "sfdisk did not build (log: $src/build.log)"
+        mkdir -p "$dest.tmp"
+        cp "$src/sfdisk.static" "$dest.tmp/sfdisk"
+        rm -rf "$dest" && mv "$dest.tmp" "$dest"
+    else
+        echo "    util-linux: cached ($dest)"
+    fi
+    UTIL_LINUX_DIR=$dest
+}
+
+build_e2fsprogs() {
+    local dest src
+    dest=$CACHE/built/e2fsprogs-${E2FSPROGS_VERSION#*:}
+    if [ ! -x "$dest/mke2fs" ]; then
+        step "e2fsprogs $E2FSPROGS_VERSION: mke2fs, e2fsck, tune2fs (static, musl)"
+        src=$OUT/build/e2fsprogs
+        unpack_source "$E2FSPROGS_SRC" "$E2FSPROGS_VERSION" "$src"
+        (
+            cd "$src"
+            # PKG_CONFIG_LIBDIR: never pick up the host's (glibc) libuuid/libblkid.
+            logged env PKG_CONFIG_LIBDIR=/nonexistent CC=musl-gcc CFLAGS="-Os -isystem $(musl_includes)" \
+                LDFLAGS=-static ./configure --enable-libuuid --enable-libblkid \
+                --disable-elf-shlibs --disable-nls --disable-fuse2fs --disable-uuidd \
+                --disable-debugfs --disable-imager --disable-resizer --disable-defrag \
+                --disable-tdb --disable-backtrace --disable-e2initrd-helper \
+                --without-libarchive --with-crond-dir=no --with-systemd-unit-dir=no \
+                --with-udev-rules-dir=no
+            logged make -j"$JOBS" libs
+            logged make -j"$JOBS" -C misc mke2fs tune2fs
+            logged make -j"$JOBS" -C e2fsck e2fsck
+            strip misc/mke2fs misc/tune2fs e2fsck/e2fsck
+        ) || die "e2fsprogs did not build (log: $src/build.log)"
+        mkdir -p "$dest.tmp"
+        cp "$src/misc/mke2fs" "$src/misc/tune2fs" "$src/e2fsck/e2fsck" "$dest.tmp/"
+        # mke2fs.conf decides the ext4 feature set; ship the one of this version.
+        cp "$src/misc/mke2fs.conf" "$dest.tmp/"
+        rm -rf "$dest" && mv "$dest.tmp" "$dest"
+    else
+        echo "    e2fsprogs: cached ($dest)"
+    fi
+    E2FSPROGS_DIR=$dest
+}
+
+build_dosfstools() {
+    local dest src
+    dest=$CACHE/built/dosfstools-${DOSFSTOOLS_VERSION#*:}
+    if [ ! -x "$dest/mkfs.fat" ]; then
+        step "dosfstools $DOSFSTOOLS_VERSION: mkfs.fat (static, musl)"
+        src=$OUT/build/dosfstools
+        unpack_source "$DOSFSTOOLS_SRC" "$DOSFSTOOLS_VERSION" "$src"
+        (
+            cd "$src"
+            [ -x configure ] || logged ./autogen.sh
+            logged env CC=musl-gcc CFLAGS="-Os -isystem $(musl_includes)" LDFLAGS=-static \
+                ./configure --without-udev
+            logged make -j"$JOBS" -C src mkfs.fat
+            strip src/mkfs.fat
+        ) || die "mkfs.fat did not build (log: $src/build.log)"
+        mkdir -p "$dest.tmp"
+        cp "$src/src/mkfs.fat" "$dest.tmp/"
+        rm -rf "$dest" && mv "$dest.tmp" "$dest"
+    else
+        echo "    dosfstools: cached ($dest)"
+    fi
+    DOSFSTOOLS_DIR=$dest
+}
+
 # The kernel and the curated module set, from Debian's signed kernel image.
 prepare_kernel() {
     local deb tree
@@ -327,20 +435,45 @@ build_own_binaries() {
         MUSL_CRYPT_PREFIX="$MUSL_CRYPT_DIR" all
 }
 
+# The answer file of `iso --answer FILE` goes onto the ISO (not into the
+# initramfs, so that an installed system never finds it again).
+place_answer_file() {
+    rm -rf "$OUT/iso-root/corral"
+    [ -n "$1" ] || return 0
+    step "ISO: answer file $1 (unattended install)"
+    mkdir -p "$OUT/iso-root/corral"
+    install -m 0644 "$1" "$OUT/iso-root/corral/answer.conf"
+}
+
 cmd_iso() {
+    local answer=""
+    while [ $# -gt 0 ]; do
+        case "$1" in
+        --answer) [ $# -ge 2 ] && [ -r "$2" ] || die "iso --answer needs a readable file"
+            answer=$(realpath "$2"); shift 2 ;;
+        *) die "iso: unknown option '$1' (try ./build.sh --help)" ;;
+        esac
+    done
     cmd_deps build-only
     step "fetch and build third-party sources"
     build_busybox
     build_musl_crypt
     build_dropbear
     build_ncurses
+    build_util_linux
+    build_e2fsprogs
+    build_dosfstools
     prepare_kernel
     build_own_binaries
     step "seabios $SEABIOS_VERSION: unpack"
     SEABIOS_DEB=$(fetch_deb "$SEABIOS_PKG" "$SEABIOS_VERSION")
     step "control domain: assemble rootfs"
     BUSYBOX_DIR=$BUSYBOX_DIR DROPBEAR_DIR=$DROPBEAR_DIR CORRAL_BIN=$OUT/bin \
-        SEABIOS_DEB=$SEABIOS_DEB "$ROOT/initramfs/make-rootfs.sh" "$OUT/rootfs"
+        SEABIOS_DEB=$SEABIOS_DEB UTIL_LINUX_DIR=$UTIL_LINUX_DIR \
+        E2FSPROGS_DIR=$E2FSPROGS_DIR DOSFSTOOLS_DIR=$DOSFSTOOLS_DIR \
+        "$ROOT/initramfs/make-rootfs.sh" "$OUT/rootfs"
+    step "control domain: GRUB images for installed disks (grub-mkimage)"
+    "$ROOT/iso/make-grub-images.sh" "$OUT/rootfs/usr/share/corral/grub"
     step "control domain: kernel modules"
     "$ROOT/initramfs/install-modules.sh" "$KERNEL_TREE" "$KERNEL_RELEASE" \
         "$ROOT/configs/modules.list" "$OUT/rootfs"
@@ -352,6 +485,7 @@ cmd_iso() {
         cpio --null -o -H newc --owner=0:0 --quiet) |
         xz -9 --check=crc32 -T"$JOBS" >"$OUT/iso-root/boot/initrd.img"
     cp "$KERNEL_TREE/boot/vmlinuz-$KERNEL_RELEASE" "$OUT/iso-root/boot/vmlinuz"
+    place_answer_file "$answer"
     step "ISO: GRUB (BIOS + UEFI) with xorriso"
     "$ROOT/iso/make-iso.sh" "$OUT/iso-root" "$ISO" "$VERSION"
     write_manifest "$ISO.manifest"
@@ -365,7 +499,9 @@ input_lines() {
     echo "kernel $KERNEL_PKG $KERNEL_VERSION $(sha256sum "$KERNEL_DEB" | cut -d' ' -f1)"
     echo "seabios $SEABIOS_PKG $SEABIOS_VERSION $(sha256sum "$SEABIOS_DEB" | cut -d' ' -f1)"
     for f in busybox:$BUSYBOX_SRC:$BUSYBOX_VERSION dropbear:$DROPBEAR_SRC:$DROPBEAR_VERSION \
-        ncurses:$NCURSES_SRC:$NCURSES_VERSION musl:$MUSL_SRC:$MUSL_VERSION; do
+        ncurses:$NCURSES_SRC:$NCURSES_VERSION musl:$MUSL_SRC:$MUSL_VERSION \
+        util-linux:$UTIL_LINUX_SRC:$UTIL_LINUX_VERSION e2fsprogs:$E2FSPROGS_SRC:$E2FSPROGS_VERSION \
+        dosfstools:$DOSFSTOOLS_SRC:$DOSFSTOOLS_VERSION; do
         IFS=: read -r what src ver <<<"$f"
         local dsc
         dsc=$(ls "$(fetch_source "$src" "$ver")"/*.dsc)
@@ -384,6 +520,10 @@ write_release() {
         echo "NCURSES=$NCURSES_VERSION"
         echo "MUSL=$MUSL_VERSION"
         echo "SEABIOS=$SEABIOS_VERSION"
+        echo "UTIL_LINUX=$UTIL_LINUX_VERSION"
+        echo "E2FSPROGS=$E2FSPROGS_VERSION"
+        echo "DOSFSTOOLS=$DOSFSTOOLS_VERSION"
+        echo "GRUB=$(dpkg-query -W -f='${Version}' grub-pc-bin 2>/dev/null || echo unknown)"
     } >"$1"
 }
 

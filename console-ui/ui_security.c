@@ -1,7 +1,7 @@
 /* ui_security: root password, SSH authorized keys, SSH password login and
- * the console lock.  The password is hashed by BusyBox's chpasswd; its hash
- * is also kept in /var/lib/corral/root.shadow so that an installed system
- * restores it at boot (rcS). */
+ * the console lock.  The password is hashed by BusyBox's chpasswd into
+ * /etc/shadow, which is a link to /var/lib/corral/shadow (rcS), so an
+ * installed system keeps it. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +17,6 @@
 #include "validate.h"
 
 #define AUTHORIZED_KEYS "/var/lib/corral/ssh/authorized_keys"
-#define ROOT_SHADOW_KEEP "/var/lib/corral/root.shadow"
 #define SSH_SCRIPT "/usr/libexec/corral/ssh"
 #define KEYS_MAX_BYTES (64 * 1024)
 #define MAX_KEYS 64
@@ -44,30 +43,12 @@ static int check_second(const struct ui_form *f, size_t i, char *why, size_t len
     return password_check_pair(ui_field_value(f, PW_FIRST), ui_field_value(f, i), why, len);
 }
 
-/* Keeps root's line of /etc/shadow on the data partition. */
-static int keep_root_hash(char *why, size_t len)
-{
-    char path[512], text[16384], hash[256], line[300];
-    int r;
-
-    if (read_small_file(root_path("/etc/shadow", path, sizeof(path)), text, sizeof(text)) < 0
-        || shadow_root_hash(text, hash, sizeof(hash)) != 0) {
-        snprintf(why, len, "root has no entry in /etc/shadow");
-        return -ENOENT;
-    }
-    snprintf(line, sizeof(line), "root:%s\n", hash);
-    r = write_file_atomic(root_path(ROOT_SHADOW_KEEP, path, sizeof(path)), line, strlen(line), 0600);
-    if (r)
-        snprintf(why, len, "%s: %s", ROOT_SHADOW_KEEP, strerror(-r));
-    return r;
-}
-
 static void password_screen(void)
 {
     struct ui_field fields[PW_COUNT];
     char intro[200];
     struct ui_form form = {"Root password", intro, fields, PW_COUNT, NULL};
-    char input[PASSWORD_MAX_LENGTH + 8], out[1024], why[512];
+    char input[PASSWORD_MAX_LENGTH + 8], out[1024];
     const char *argv[] = {"chpasswd", NULL};
     int status;
 
@@ -86,8 +67,6 @@ static void password_screen(void)
     explicit_bzero(input, sizeof(input));
     if (status != 0)
         ui_message(form.title, out[0] ? out : "chpasswd failed: the password was not changed.");
-    else if (keep_root_hash(why, sizeof(why)) != 0)
-        ui_message(form.title, why);
     else
         ui_message(form.title, "The root password is set.");
 wipe:

@@ -2,7 +2,9 @@
 # Assemble the control domain's root file system (it becomes the initramfs).
 #   make-rootfs.sh DEST
 # Environment (set by build.sh): BUSYBOX_DIR, DROPBEAR_DIR, CORRAL_BIN
-# (our static binaries), SEABIOS_DEB.
+# (our static binaries), SEABIOS_DEB, and the disk tools corral-install
+# runs: UTIL_LINUX_DIR (sfdisk), E2FSPROGS_DIR (mke2fs, e2fsck, tune2fs),
+# DOSFSTOOLS_DIR (mkfs.fat).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 DEST=$1
@@ -35,6 +37,15 @@ ln -sf /bin/busybox init
 install -m 0755 "$DROPBEAR_DIR/dropbearmulti" usr/sbin/dropbearmulti
 for p in dropbear dropbearkey; do ln -sf dropbearmulti "usr/sbin/$p"; done
 for p in dbclient scp ssh; do ln -sf ../sbin/dropbearmulti "usr/bin/$p"; done
+
+# Disk tools for corral-install (static, musl).
+install -m 0755 "$UTIL_LINUX_DIR/sfdisk" usr/sbin/sfdisk
+install -m 0755 "$E2FSPROGS_DIR/mke2fs" "$E2FSPROGS_DIR/e2fsck" "$E2FSPROGS_DIR/tune2fs" usr/sbin/
+install -m 0644 "$E2FSPROGS_DIR/mke2fs.conf" etc/mke2fs.conf
+ln -sf mke2fs usr/sbin/mkfs.ext4
+ln -sf e2fsck usr/sbin/fsck.ext4
+install -m 0755 "$DOSFSTOOLS_DIR/mkfs.fat" usr/sbin/mkfs.fat
+ln -sf mkfs.fat usr/sbin/mkfs.vfat
 
 # Our own binaries, as far as they exist yet.
 for b in "$CORRAL_BIN"/*; do

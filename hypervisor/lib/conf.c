@@ -1,5 +1,6 @@
 /* conf: Corral's `key = value` configuration files (see conf.h). */
 #include "conf.h"
+#include "fdio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -418,21 +419,6 @@ char *conf_format(const struct conf *c)
     return text;
 }
 
-static int conf_write_all(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* The directory entry of a rename is only durable once the directory is. */
 static int conf_fsync_dir_of(const char *path)
 {
@@ -456,7 +442,7 @@ static int conf_fill_temp(int fd, const void *data, size_t len, unsigned mode)
 {
     if (fchmod(fd, (mode_t)mode) < 0)
         return -errno;
-    int rc = conf_write_all(fd, data, len);
+    int rc = fdio_write_all(fd, data, len);
     if (rc < 0)
         return rc;
     return fsync(fd) < 0 ? -errno : 0;

@@ -43,7 +43,7 @@ static int console_open_pty(struct console *c, char *err, size_t errlen)
 {
     int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0)
-        return console_fail(err, errlen, "pty", NULL);
+        return console_fail(err, errlen, "pty", "/dev/ptmx (is devpts mounted?)");
     struct termios raw;
     if (tcgetattr(m, &raw) == 0) {
         cfmakeraw(&raw);

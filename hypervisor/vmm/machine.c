@@ -22,6 +22,7 @@
 #include "rtc_cmos.h"
 #include "serial_8250.h"
 #include "vcpu.h"
+#include "virtio_blk.h"
 #include "vm.h"
 
 #define HALT_CHECK_MS 500
@@ -35,8 +36,11 @@ struct machine {
     struct i8042 kbd;
     struct rtc_cmos rtc;
     struct console console;
+    bool console_started;
     struct pci_bus pci;
     bool pci_created;
+    struct virtio_blk *disks[VMDEF_MAX_DISKS];
+    size_t ndisks;
     int signal_fd;
 };
 
@@ -166,6 +170,10 @@ static int machine_write_mptable(struct machine *m)
 static void com1_tx(void *ctx, uint8_t byte)
 {
     struct machine *m = ctx;
+    if (!m->console_started) { /* under the UART lock: no race */
+        m->console_started = true;
+        vm_log(&m->vm, "guest: first byte on the serial console");
+    }
     console_tx(&m->console, byte);
 }
 
@@ -214,6 +222,22 @@ static int machine_add_pci(struct machine *m)
     return 0;
 }
 
+/* One virtio-blk per disk, in definition order: /dev/vda, /dev/vdb... */
+static int machine_add_disks(struct machine *m, const struct vmdef *def)
+{
+    for (size_t i = 0; i < def->disk_count; i++) {
+        const struct vmdef_disk *d = &def->disks[i];
+        struct virtio_blk_options o = { .path = d->path, .readonly = d->readonly };
+        int rc = virtio_blk_create(&m->disks[i], &m->pci, &o);
+        if (rc < 0)
+            return machine_error("disk %s: %s", d->path,
+                                 rc == -EBUSY ? "in use by another VM" : strerror(-rc));
+        m->ndisks = i + 1;
+        vm_log(&m->vm, "disk %s: virtio-blk%s", d->path, d->readonly ? ", read-only" : "");
+    }
+    return 0;
+}
+
 static int machine_register(struct machine *m, enum bus_space space,
                             uint64_t base, uint64_t len, bus_handler_fn fn,
                             void *dev, const char *name)
@@ -234,7 +258,8 @@ static int machine_add_devices(struct machine *m, const struct vmdef *def)
     m->console.uart = &m->com1;
     i8042_init(&m->kbd, kbd_irq, kbd_reset, m);
     rtc_cmos_init(&m->rtc, NULL);
-    return machine_add_pci(m) ||
+    rtc_cmos_set_memory(&m->rtc, m->vm.mem.low_size, m->vm.mem.high_size, m->nvcpus);
+    return machine_add_pci(m) || machine_add_disks(m, def) ||
            machine_register(m, BUS_PIO, SERIAL_COM1_PORT, SERIAL_PORTS,
                             serial_8250_io, &m->com1, "COM1") ||
            machine_register(m, BUS_PIO, I8042_DATA_PORT, 1, i8042_data_io,
@@ -281,6 +306,7 @@ static void machine_handle_signal(struct machine *m)
     while (read(m->signal_fd, &si, sizeof(si)) == sizeof(si)) {
         vm_log(&m->vm, "signal %u: asking the guest to shut down (Ctrl-Alt-Del)",
                si.ssi_signo);
+        vm_request_shutdown(&m->vm);
         i8042_ctrl_alt_del(&m->kbd);
     }
 }
@@ -353,6 +379,8 @@ static void machine_teardown(struct machine *m)
     }
     if (m->pci_created)
         pci_bus_destroy(&m->pci);
+    for (size_t i = 0; i < m->ndisks; i++)
+        virtio_blk_destroy(m->disks[i]);
     console_close(&m->console);
     vm_destroy(&m->vm);
 }

@@ -38,11 +38,13 @@ static const char usage[] =
 "file, device or address at fault.\n"
 "\n"
 "Signals: SIGTERM (or SIGINT, SIGHUP) asks the guest to shut down by\n"
-"pressing Ctrl-Alt-Del on its keyboard; SIGKILL stops it at once.\n"
+"pressing Ctrl-Alt-Del on its keyboard; if the guest then resets (what\n"
+"Linux does without ACPI), that ends the shutdown: status 0.  SIGKILL\n"
+"stops the guest at once.\n"
 "\n"
 "Exit status:\n"
 "  0  the guest powered off (or halted every CPU)\n"
-"  1  the guest rebooted (the VMM exits; the caller restarts it)\n"
+"  1  the guest rebooted by itself (the VMM exits; the caller restarts it)\n"
 "  2  the guest crashed: triple fault, KVM internal or emulation error\n"
 "  3  the VMM failed: bad arguments, missing files, no KVM (reason on stderr)\n";
 
@@ -140,6 +142,7 @@ int main(int argc, char **argv)
     bool verbose = false, done = false;
     char why[256];
 
+    vm_log_start_clock();
     vmdef_init(&def);
     snprintf(def.name, sizeof(def.name), "vm");
     if (first_pass(argc, argv, &def, &verbose, &done))

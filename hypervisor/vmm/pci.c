@@ -32,10 +32,11 @@ void pci_config_write(struct pci_device *dev, uint32_t offset, uint32_t len,
         memcpy(dev->config + offset, &value, len);
 }
 
-static void pci_wmask_set(struct pci_device *dev, uint32_t offset,
+void pci_config_set_wmask(struct pci_device *dev, uint32_t offset,
                           uint32_t len, uint32_t mask)
 {
-    memcpy(dev->wmask + offset, &mask, len);
+    if (offset < PCI_CONFIG_SIZE && len <= 4 && len <= PCI_CONFIG_SIZE - offset)
+        memcpy(dev->wmask + offset, &mask, len);
 }
 
 void pci_device_init(struct pci_device *dev, uint16_t vendor, uint16_t device,
@@ -53,11 +54,11 @@ void pci_device_init(struct pci_device *dev, uint16_t vendor, uint16_t device,
     pci_config_write(dev, PCI_CLASS_PROG, 3, class_code);
     pci_config_write(dev, PCI_HEADER_TYPE, 1, 0); /* type 0, one function */
     pci_config_write(dev, PCI_INTERRUPT_PIN, 1, 1); /* INTA */
-    pci_wmask_set(dev, PCI_COMMAND, 2,
+    pci_config_set_wmask(dev, PCI_COMMAND, 2,
                   PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
                   PCI_COMMAND_INTX_DISABLE);
-    pci_wmask_set(dev, 0x0C, 2, 0xFFFF); /* cache line size, latency timer */
-    pci_wmask_set(dev, PCI_INTERRUPT_LINE, 1, 0xFF);
+    pci_config_set_wmask(dev, 0x0C, 2, 0xFFFF); /* cache line size, latency timer */
+    pci_config_set_wmask(dev, PCI_INTERRUPT_LINE, 1, 0xFF);
 }
 
 void pci_device_destroy(struct pci_device *dev)
@@ -99,13 +100,13 @@ int pci_device_add_bar(struct pci_device *dev, unsigned index,
     uint64_t addr_mask = ~(size - 1);
     if (kind == PCI_BAR_IO) {
         pci_config_write(dev, reg, 4, PCI_BAR_IO_FLAG);
-        pci_wmask_set(dev, reg, 4, (uint32_t)addr_mask & ~3u);
+        pci_config_set_wmask(dev, reg, 4, (uint32_t)addr_mask & ~3u);
     } else {
         pci_config_write(dev, reg, 4, kind == PCI_BAR_MEM64 ? PCI_BAR_MEM64_FLAG : 0);
-        pci_wmask_set(dev, reg, 4, (uint32_t)addr_mask & ~0xFu);
+        pci_config_set_wmask(dev, reg, 4, (uint32_t)addr_mask & ~0xFu);
     }
     if (kind == PCI_BAR_MEM64)
-        pci_wmask_set(dev, reg + 4, 4, (uint32_t)(addr_mask >> 32));
+        pci_config_set_wmask(dev, reg + 4, 4, (uint32_t)(addr_mask >> 32));
     return 0;
 }
 

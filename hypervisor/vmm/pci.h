@@ -178,6 +178,11 @@ void pci_device_set_intx(struct pci_device *dev, bool asserted);
 void pci_device_signal_msi(struct pci_device *dev, uint64_t addr,
                            uint32_t data);
 
+/* Let the guest change the bits of mask in [offset, offset + len), len <= 4
+ * (device-specific capability registers). */
+void pci_config_set_wmask(struct pci_device *dev, uint32_t offset,
+                          uint32_t len, uint32_t mask);
+
 /* Little-endian config-space accessors for device code. */
 uint32_t pci_config_read(const struct pci_device *dev, uint32_t offset,
                          uint32_t len);

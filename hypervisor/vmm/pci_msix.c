@@ -42,8 +42,8 @@ int pci_msix_init(struct pci_msix *m, struct pci_device *dev, uint16_t nvec,
         return off;
     m->cap_offset = (uint8_t)off;
     /* Only enable and function mask are the guest's to change. */
-    uint16_t wmask = PCI_MSIX_CTRL_ENABLE | PCI_MSIX_CTRL_MASKALL;
-    memcpy(dev->wmask + off + PCI_MSIX_CAP_CTRL, &wmask, 2);
+    pci_config_set_wmask(dev, (uint32_t)off + PCI_MSIX_CAP_CTRL, 2,
+                         PCI_MSIX_CTRL_ENABLE | PCI_MSIX_CTRL_MASKALL);
     return 0;
 }
 

@@ -58,6 +58,32 @@ void rtc_cmos_set(struct rtc_cmos *rtc, uint8_t index, uint8_t value)
     rtc->ram[index & RTC_INDEX_MASK] = value;
 }
 
+static void rtc_cmos_set16(struct rtc_cmos *rtc, uint8_t index, uint64_t v)
+{
+    if (v > 0xffff)
+        v = 0xffff;
+    rtc->ram[index] = (uint8_t)v;
+    rtc->ram[index + 1] = (uint8_t)(v >> 8);
+}
+
+void rtc_cmos_set_memory(struct rtc_cmos *rtc, uint64_t low_bytes,
+                         uint64_t high_bytes, unsigned cpus)
+{
+    const uint64_t kib = 1024, mib = 1024 * kib;
+    uint64_t ext_kib = low_bytes > mib ? (low_bytes - mib) / kib : 0;
+    uint64_t above16 = low_bytes > 16 * mib ? (low_bytes - 16 * mib) >> 16 : 0;
+    uint64_t above4g = high_bytes >> 16;
+
+    rtc_cmos_set16(rtc, 0x15, 640);
+    rtc_cmos_set16(rtc, 0x17, ext_kib);
+    rtc_cmos_set16(rtc, 0x30, ext_kib);
+    rtc_cmos_set16(rtc, 0x34, above16);
+    rtc->ram[0x5b] = (uint8_t)above4g;
+    rtc->ram[0x5c] = (uint8_t)(above4g >> 8);
+    rtc->ram[0x5d] = (uint8_t)(above4g >> 16);
+    rtc->ram[0x5f] = (uint8_t)(cpus ? cpus - 1 : 0);
+}
+
 uint8_t rtc_cmos_read(struct rtc_cmos *rtc, uint8_t index)
 {
     struct tm tm;

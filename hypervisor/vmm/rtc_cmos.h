@@ -45,6 +45,12 @@ struct rtc_cmos {
 
 void rtc_cmos_init(struct rtc_cmos *rtc, time_t (*now)(void));
 void rtc_cmos_set(struct rtc_cmos *rtc, uint8_t index, uint8_t value);
+/* The PC BIOS memory-size bytes (what SeaBIOS reads when fw_cfg does not
+ * say): base memory 640 KiB (0x15-0x16), KiB above 1 MiB up to 64 MiB
+ * (0x17-0x18, 0x30-0x31), 64 KiB units above 16 MiB below 4 GiB
+ * (0x34-0x35), 64 KiB units above 4 GiB (0x5b-0x5d), vCPUs - 1 (0x5f). */
+void rtc_cmos_set_memory(struct rtc_cmos *rtc, uint64_t low_bytes,
+                         uint64_t high_bytes, unsigned cpus);
 /* The byte the guest reads at index (time registers encoded per reg B). */
 uint8_t rtc_cmos_read(struct rtc_cmos *rtc, uint8_t index);
 void rtc_cmos_write(struct rtc_cmos *rtc, uint8_t index, uint8_t value);

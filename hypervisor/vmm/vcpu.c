@@ -326,6 +326,8 @@ static void *vcpu_thread(void *arg)
     sigemptyset(&unblock);
     sigaddset(&unblock, VCPU_KICK_SIGNAL);
     pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
+    if (c->index == 0)
+        vm_log(c->vm, "vCPU 0: first KVM_RUN");
     while (!vm_stopping(c->vm)) {
         int rc = ioctl(c->fd, KVM_RUN, 0);
         if (rc < 0 && errno != EINTR && errno != EAGAIN) {

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <linux/fs.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -13,7 +14,8 @@
 #include <unistd.h>
 
 #define VIRTIO_BLK_HEADER_BYTES 16
-#define VIRTIO_BLK_CONFIG_BYTES 0x24
+#define VIRTIO_BLK_RANGE_BYTES 16
+#define VIRTIO_BLK_CONFIG_BYTES 0x3C
 
 /* The request header the driver puts first (5.2.6). */
 struct virtio_blk_header {
@@ -34,11 +36,24 @@ struct virtio_blk_config_regs {
     uint16_t min_io_size;
     uint32_t opt_io_size;
     uint8_t writeback, unused0[3];
+    uint32_t max_discard_sectors;
+    uint32_t max_discard_seg;
+    uint32_t discard_sector_alignment;
+    uint32_t max_write_zeroes_sectors;
+    uint32_t max_write_zeroes_seg;
+    uint8_t write_zeroes_may_unmap, unused1[3];
 };
 /* The struct may have tail padding; the guest sees only the fields. */
-_Static_assert(offsetof(struct virtio_blk_config_regs, unused0) + 3 ==
+_Static_assert(offsetof(struct virtio_blk_config_regs, unused1) + 3 ==
                    VIRTIO_BLK_CONFIG_BYTES,
                "virtio-blk configuration layout");
+
+/* One range of a discard or write-zeroes request (5.2.6). */
+struct virtio_blk_range {
+    uint64_t sector;
+    uint32_t num_sectors;
+    uint32_t flags;
+};
 
 static struct virtio_blk *virtio_blk_of(struct virtio_pci_dev *vdev)
 {
@@ -80,14 +95,20 @@ static int virtio_blk_transfer(int fd, const struct iovec *src, int n,
 
 /* --- requests ---------------------------------------------------------- */
 
-/* Data of len bytes at sector: whole sectors, inside the disk. */
+/* sectors starting at sector, all inside the disk (no overflow). */
 static bool virtio_blk_range_ok(const struct virtio_blk *blk, uint64_t sector,
-                                uint64_t len)
+                                uint64_t sectors)
 {
-    uint64_t sectors = len / VIRTIO_BLK_SECTOR_SIZE;
+    return sector <= blk->capacity && sectors <= blk->capacity - sector;
+}
+
+/* Data of len bytes at sector: whole sectors, bounded, inside the disk. */
+static bool virtio_blk_data_ok(const struct virtio_blk *blk, uint64_t sector,
+                               uint64_t len)
+{
     return len % VIRTIO_BLK_SECTOR_SIZE == 0 &&
            len <= (uint64_t)VIRTIO_BLK_SEG_MAX * VIRTIO_BLK_SIZE_MAX &&
-           sector <= blk->capacity && sectors <= blk->capacity - sector;
+           virtio_blk_range_ok(blk, sector, len / VIRTIO_BLK_SECTOR_SIZE);
 }
 
 /* IN or OUT: the data is the writable bytes before the status byte, or
@@ -106,7 +127,7 @@ static uint8_t virtio_blk_read_write(struct virtio_blk *blk,
 
     if (is_write && blk->readonly)
         return VIRTIO_BLK_S_IOERR;
-    if (!virtio_blk_range_ok(blk, h->sector, len))
+    if (!virtio_blk_data_ok(blk, h->sector, len))
         return VIRTIO_BLK_S_IOERR;
     int n = virtq_iov_slice(segs, nsegs, skip, len, blk->data, VIRTQ_MAX_SIZE);
     if (n < 0)
@@ -116,6 +137,76 @@ static uint8_t virtio_blk_read_write(struct virtio_blk *blk,
         return VIRTIO_BLK_S_IOERR;
     if (!is_write)
         *written += (uint32_t)len;
+    return VIRTIO_BLK_S_OK;
+}
+
+/* Zeros written the slow way, for files whose file system cannot
+ * allocate zeroed ranges. */
+static int virtio_blk_write_zeros(int fd, uint64_t offset, uint64_t len)
+{
+    static const uint8_t zeros[64 * 1024];
+    while (len > 0) {
+        size_t chunk = len < sizeof(zeros) ? (size_t)len : sizeof(zeros);
+        struct iovec iov = { (void *)zeros, chunk };
+        int rc = virtio_blk_transfer(fd, &iov, 1, offset, true);
+        if (rc < 0)
+            return rc;
+        offset += chunk;
+        len -= chunk;
+    }
+    return 0;
+}
+
+/* Discard punches a hole (a hint: failure loses nothing); write-zeroes
+ * must leave zeros, by a hole when the driver allows unmapping. */
+static uint8_t virtio_blk_apply_range(struct virtio_blk *blk,
+                                      const struct virtio_blk_range *r,
+                                      uint32_t type)
+{
+    bool unmap = r->flags & VIRTIO_BLK_RANGE_F_UNMAP;
+    if ((r->flags & ~VIRTIO_BLK_RANGE_F_UNMAP) ||
+        (type == VIRTIO_BLK_T_DISCARD && unmap))
+        return VIRTIO_BLK_S_UNSUPP;
+    if (r->num_sectors > VIRTIO_BLK_RANGE_SECTORS_MAX ||
+        !virtio_blk_range_ok(blk, r->sector, r->num_sectors))
+        return VIRTIO_BLK_S_IOERR;
+    off_t offset = (off_t)(r->sector * VIRTIO_BLK_SECTOR_SIZE);
+    off_t len = (off_t)r->num_sectors * VIRTIO_BLK_SECTOR_SIZE;
+    if (len == 0)
+        return VIRTIO_BLK_S_OK;
+    int punch = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
+    if (type == VIRTIO_BLK_T_DISCARD) {
+        fallocate(blk->fd, punch, offset, len);
+        return VIRTIO_BLK_S_OK;
+    }
+    int mode = unmap ? punch : FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE;
+    if (fallocate(blk->fd, mode, offset, len) == 0 ||
+        virtio_blk_write_zeros(blk->fd, (uint64_t)offset, (uint64_t)len) == 0)
+        return VIRTIO_BLK_S_OK;
+    return VIRTIO_BLK_S_IOERR;
+}
+
+/* The ranges are the readable bytes after the header. */
+static uint8_t virtio_blk_discard_write_zeroes(struct virtio_blk *blk,
+                                               const struct virtq_chain *c,
+                                               uint32_t type)
+{
+    uint32_t bytes = c->readable_len - VIRTIO_BLK_HEADER_BYTES;
+    uint32_t max = type == VIRTIO_BLK_T_DISCARD ? VIRTIO_BLK_DISCARD_SEG_MAX : 1;
+    if (blk->readonly)
+        return VIRTIO_BLK_S_IOERR;
+    if (bytes == 0 || bytes % VIRTIO_BLK_RANGE_BYTES ||
+        bytes / VIRTIO_BLK_RANGE_BYTES > max)
+        return VIRTIO_BLK_S_IOERR;
+    for (uint32_t i = 0; i < bytes / VIRTIO_BLK_RANGE_BYTES; i++) {
+        struct virtio_blk_range r;
+        virtq_iov_read(c->seg, c->n_readable,
+                       VIRTIO_BLK_HEADER_BYTES + (size_t)i * VIRTIO_BLK_RANGE_BYTES,
+                       &r, sizeof(r));
+        uint8_t status = virtio_blk_apply_range(blk, &r, type);
+        if (status != VIRTIO_BLK_S_OK)
+            return status;
+    }
     return VIRTIO_BLK_S_OK;
 }
 
@@ -150,6 +241,9 @@ static uint8_t virtio_blk_dispatch(struct virtio_blk *blk,
         return virtio_blk_flush(blk);
     case VIRTIO_BLK_T_GET_ID:
         return virtio_blk_get_id(blk, c, written);
+    case VIRTIO_BLK_T_DISCARD:
+    case VIRTIO_BLK_T_WRITE_ZEROES:
+        return virtio_blk_discard_write_zeroes(blk, c, h->type);
     default:
         return VIRTIO_BLK_S_UNSUPP;
     }
@@ -204,6 +298,12 @@ static void virtio_blk_config_read(struct virtio_pci_dev *vdev, uint32_t offset,
         .size_max = VIRTIO_BLK_SIZE_MAX,
         .seg_max = VIRTIO_BLK_SEG_MAX,
         .blk_size = VIRTIO_BLK_SECTOR_SIZE,
+        .max_discard_sectors = VIRTIO_BLK_RANGE_SECTORS_MAX,
+        .max_discard_seg = VIRTIO_BLK_DISCARD_SEG_MAX,
+        .discard_sector_alignment = VIRTIO_BLK_DISCARD_ALIGNMENT,
+        .max_write_zeroes_sectors = VIRTIO_BLK_RANGE_SECTORS_MAX,
+        .max_write_zeroes_seg = 1,
+        .write_zeroes_may_unmap = 1,
     };
     memcpy(data, (const uint8_t *)&regs + offset, len);
 }
@@ -263,7 +363,9 @@ static uint64_t virtio_blk_features(bool readonly)
     uint64_t f = 1ULL << VIRTIO_F_RING_EVENT_IDX | 1ULL << VIRTIO_F_INDIRECT_DESC |
                  1ULL << VIRTIO_BLK_F_SIZE_MAX | 1ULL << VIRTIO_BLK_F_SEG_MAX |
                  1ULL << VIRTIO_BLK_F_BLK_SIZE | 1ULL << VIRTIO_BLK_F_FLUSH;
-    return readonly ? f | 1ULL << VIRTIO_BLK_F_RO : f;
+    if (readonly)
+        return f | 1ULL << VIRTIO_BLK_F_RO;
+    return f | 1ULL << VIRTIO_BLK_F_DISCARD | 1ULL << VIRTIO_BLK_F_WRITE_ZEROES;
 }
 
 int virtio_blk_create(struct virtio_blk **out, struct pci_bus *pci,

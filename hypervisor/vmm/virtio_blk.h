@@ -4,7 +4,9 @@
  * Requests: IN (read), OUT (write), FLUSH (fdatasync, so what the guest
  * flushed survives a host crash; we offer VIRTIO_BLK_F_FLUSH, so the guest
  * treats the disk as having a volatile write cache and flushes when it
- * must), GET_ID (the serial).  Read-only disks are opened O_RDONLY and
+ * must), GET_ID (the serial), and on writable disks DISCARD (a hole punched
+ * in the image, so a sparse image gives space back when the guest trims)
+ * and WRITE_ZEROES.  Read-only disks are opened O_RDONLY and
  * offer VIRTIO_BLK_F_RO; writes to them fail with IOERR.  Every request is
  * checked: a header and a status byte must be there, data is a whole
  * number of sectors inside the capacity; a bad request fails with IOERR
@@ -42,6 +44,11 @@
  * the header and the status byte) and bytes per segment. */
 #define VIRTIO_BLK_SEG_MAX (VIRTQ_MAX_SIZE - 2)
 #define VIRTIO_BLK_SIZE_MAX (1u << 20)
+/* Discard and write-zeroes: ranges per request, sectors per range, and the
+ * granularity (4 KiB, a file system block) discards are worth doing at. */
+#define VIRTIO_BLK_DISCARD_SEG_MAX 32
+#define VIRTIO_BLK_RANGE_SECTORS_MAX (1u << 22)
+#define VIRTIO_BLK_DISCARD_ALIGNMENT 8
 
 /* Feature bits (5.2.3). */
 #define VIRTIO_BLK_F_SIZE_MAX 1
@@ -49,12 +56,17 @@
 #define VIRTIO_BLK_F_RO 5
 #define VIRTIO_BLK_F_BLK_SIZE 6
 #define VIRTIO_BLK_F_FLUSH 9
+#define VIRTIO_BLK_F_DISCARD 13
+#define VIRTIO_BLK_F_WRITE_ZEROES 14
 
 /* Request types and status values (5.2.6). */
 #define VIRTIO_BLK_T_IN 0
 #define VIRTIO_BLK_T_OUT 1
 #define VIRTIO_BLK_T_FLUSH 4
 #define VIRTIO_BLK_T_GET_ID 8
+#define VIRTIO_BLK_T_DISCARD 11
+#define VIRTIO_BLK_T_WRITE_ZEROES 13
+#define VIRTIO_BLK_RANGE_F_UNMAP 1
 #define VIRTIO_BLK_S_OK 0
 #define VIRTIO_BLK_S_IOERR 1
 #define VIRTIO_BLK_S_UNSUPP 2

@@ -10,6 +10,14 @@
 #define VIRTIO_PCI_CAP_NOTIFY_CFG 2
 #define VIRTIO_PCI_CAP_ISR_CFG 3
 #define VIRTIO_PCI_CAP_DEVICE_CFG 4
+#define VIRTIO_PCI_CAP_PCI_CFG 5
+
+/* Fields of the PCI-configuration-access capability (4.1.4.8). */
+#define VIRTIO_PCI_CFG_BAR 4
+#define VIRTIO_PCI_CFG_OFFSET 8
+#define VIRTIO_PCI_CFG_LENGTH 12
+#define VIRTIO_PCI_CFG_DATA 16
+#define VIRTIO_PCI_CFG_CAP_SIZE 20
 
 /* The common configuration as the driver sees it; every field is
  * naturally aligned, so the struct has the spec's layout. */
@@ -405,13 +413,53 @@ static void virtio_pci_bar_access(void *opaque, uint64_t offset, uint8_t *data,
 
 /* --- PCI side -------------------------------------------------------------- */
 
+static struct virtio_pci_dev *virtio_pci_of(struct pci_device *dev)
+{
+    return (struct virtio_pci_dev *)((uint8_t *)dev -
+                                     offsetof(struct virtio_pci_dev, pci));
+}
+
+static bool virtio_pci_touches_cfg_data(const struct virtio_pci_dev *v,
+                                        uint32_t offset, uint32_t len)
+{
+    uint32_t data = v->pci_cfg_cap + VIRTIO_PCI_CFG_DATA;
+    return v->pci_cfg_cap && offset < data + 4 && offset + len > data;
+}
+
+/* Access the BAR window the PCI-configuration-access capability selects:
+ * BAR 0 only, 1, 2 or 4 bytes, aligned (4.1.4.8); the data bytes of the
+ * capability are the value.  Called with the bus lock held, not ours. */
+static void virtio_pci_cfg_window(struct virtio_pci_dev *v, bool is_write)
+{
+    const struct pci_device *dev = &v->pci;
+    uint32_t cap = v->pci_cfg_cap;
+    uint32_t bar = pci_config_read(dev, cap + VIRTIO_PCI_CFG_BAR, 1);
+    uint32_t offset = pci_config_read(dev, cap + VIRTIO_PCI_CFG_OFFSET, 4);
+    uint32_t len = pci_config_read(dev, cap + VIRTIO_PCI_CFG_LENGTH, 4);
+    uint8_t *data = v->pci.config + cap + VIRTIO_PCI_CFG_DATA;
+
+    if (bar != VIRTIO_PCI_BAR || (len != 1 && len != 2 && len != 4) ||
+        offset % len || offset >= VIRTIO_PCI_BAR_SIZE)
+        return;
+    virtio_pci_bar_access(v, offset, data, len, is_write);
+}
+
+static void virtio_pci_config_reading(struct pci_device *dev, uint32_t offset,
+                                      uint32_t len)
+{
+    struct virtio_pci_dev *v = virtio_pci_of(dev);
+    if (virtio_pci_touches_cfg_data(v, offset, len))
+        virtio_pci_cfg_window(v, false);
+}
+
 /* MSI-X enable changes which interrupt path is live; INTx must be quiet
  * while MSI-X is on (PCI 3.0, 6.8.2). */
 static void virtio_pci_config_written(struct pci_device *dev, uint32_t offset,
                                       uint32_t len)
 {
-    struct virtio_pci_dev *v = (struct virtio_pci_dev *)
-        ((uint8_t *)dev - offsetof(struct virtio_pci_dev, pci));
+    struct virtio_pci_dev *v = virtio_pci_of(dev);
+    if (virtio_pci_touches_cfg_data(v, offset, len))
+        virtio_pci_cfg_window(v, true);
     pthread_mutex_lock(&v->lock);
     bool was_enabled = v->msix.enabled;
     pci_msix_config_written(&v->msix, offset, len);
@@ -423,6 +471,7 @@ static void virtio_pci_config_written(struct pci_device *dev, uint32_t offset,
 }
 
 static const struct pci_device_ops virtio_pci_device_ops = {
+    .config_reading = virtio_pci_config_reading,
     .config_written = virtio_pci_config_written,
 };
 
@@ -450,6 +499,22 @@ static int virtio_pci_add_notify_cap(struct virtio_pci_dev *v)
     return pci_device_add_capability(&v->pci, &cap, sizeof(cap));
 }
 
+static int virtio_pci_add_cfg_access_cap(struct virtio_pci_dev *v)
+{
+    uint8_t cap[VIRTIO_PCI_CFG_CAP_SIZE] = {
+        PCI_CAP_ID_VENDOR, 0, VIRTIO_PCI_CFG_CAP_SIZE, VIRTIO_PCI_CAP_PCI_CFG,
+    };
+    int off = pci_device_add_capability(&v->pci, cap, sizeof(cap));
+    if (off < 0)
+        return off;
+    v->pci_cfg_cap = (uint8_t)off;
+    pci_config_set_wmask(&v->pci, (uint32_t)off + VIRTIO_PCI_CFG_BAR, 1, 0xFF);
+    pci_config_set_wmask(&v->pci, (uint32_t)off + VIRTIO_PCI_CFG_OFFSET, 4, ~0u);
+    pci_config_set_wmask(&v->pci, (uint32_t)off + VIRTIO_PCI_CFG_LENGTH, 4, ~0u);
+    pci_config_set_wmask(&v->pci, (uint32_t)off + VIRTIO_PCI_CFG_DATA, 4, ~0u);
+    return 0;
+}
+
 /* MSI-X first, then the virtio structures in the spec's order. */
 static int virtio_pci_add_caps(struct virtio_pci_dev *v)
 {
@@ -467,6 +532,8 @@ static int virtio_pci_add_caps(struct virtio_pci_dev *v)
     if (rc >= 0)
         rc = virtio_pci_add_cap(v, VIRTIO_PCI_CAP_DEVICE_CFG,
                                 VIRTIO_PCI_DEVICE_CFG_OFFSET, v->cfg.config_size);
+    if (rc >= 0)
+        rc = virtio_pci_add_cfg_access_cap(v);
     return rc < 0 ? rc : 0;
 }
 

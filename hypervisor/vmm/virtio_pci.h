@@ -5,7 +5,9 @@
  * 32-bit memory BAR (BAR 0) holds, a page each, the common configuration,
  * the ISR byte, the device-specific configuration, the queue notification
  * area (queue q at q * 4), the MSI-X table and the PBA; vendor capabilities
- * in config space tell the driver where (virtio 1.x, 4.1.4).
+ * in config space tell the driver where (virtio 1.x, 4.1.4).  The
+ * PCI-configuration-access capability reaches the same registers through
+ * config space, for firmware that cannot map the BAR.
  *
  * Interrupts go out by MSI-X when the driver enabled it (each queue and
  * the config change have their own vector, as Linux sets them up), else by
@@ -130,6 +132,7 @@ struct virtio_pci_dev {
     uint8_t status;
     uint8_t config_generation;
     uint8_t isr;
+    uint8_t pci_cfg_cap; /* offset of the PCI-configuration-access cap */
     struct virtio_pci_queue queues[VIRTIO_PCI_MAX_QUEUES];
 };
 

@@ -117,10 +117,8 @@ int virtq_start(struct virtq *vq, const struct guest_mem *mem,
     vq->size = size;
     vq->indirect = features & (1ULL << VIRTIO_F_INDIRECT_DESC);
     vq->event_idx = features & (1ULL << VIRTIO_F_RING_EVENT_IDX);
-    /* The driver zeroed the used ring; our indices start where it is. */
-    vq->used_idx = virtq_load16(virtq_used_idx(vq));
-    vq->used_at_last_irq = vq->used_idx;
-    vq->last_avail_idx = vq->used_idx;
+    /* Both rings start at index 0 (2.7.6, 2.7.8): whatever else the
+     * guest left in its memory is not our starting point. */
     vq->ready = true;
     return 0;
 }

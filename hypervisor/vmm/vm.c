@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #define KVM_DEFAULT_DEV  "/dev/kvm"
@@ -29,13 +30,30 @@ static int vm_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
     return rc;
 }
 
+static struct timespec vm_log_epoch;
+
+void vm_log_start_clock(void)
+{
+    clock_gettime(CLOCK_MONOTONIC, &vm_log_epoch);
+}
+
+/* Milliseconds since vm_log_start_clock(): -v output doubles as a boot
+ * timeline (exec to first KVM_RUN, to the guest's first console byte). */
+static double vm_log_elapsed_ms(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - vm_log_epoch.tv_sec) * 1e3 +
+           (double)(now.tv_nsec - vm_log_epoch.tv_nsec) / 1e6;
+}
+
 void vm_log(const struct vm *vm, const char *fmt, ...)
 {
     if (!vm->verbose)
         return;
     va_list ap;
     va_start(ap, fmt);
-    fputs("corral-vmm: ", stderr);
+    fprintf(stderr, "corral-vmm: [%8.1f ms] ", vm_log_elapsed_ms());
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
@@ -192,9 +210,19 @@ int vm_signal_msi(struct vm *vm, uint64_t addr, uint32_t data)
     return ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi) < 0 ? -errno : 0;
 }
 
+void vm_request_shutdown(struct vm *vm)
+{
+    __atomic_store_n(&vm->shutdown_requested, 1, __ATOMIC_SEQ_CST);
+}
+
 void vm_request_stop(struct vm *vm, enum vm_exit_status status)
 {
     int expected = VM_RUNNING;
+    if (status == VM_EXIT_REBOOT &&
+        __atomic_load_n(&vm->shutdown_requested, __ATOMIC_SEQ_CST)) {
+        vm_log(vm, "guest reset after the shutdown request: powered off");
+        status = VM_EXIT_POWEROFF;
+    }
     if (__atomic_compare_exchange_n(&vm->exit_status, &expected, (int)status,
                                     false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
         char b = 1;

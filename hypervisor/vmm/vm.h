@@ -30,6 +30,7 @@ struct vm {
     struct kvm_cpuid2 *supported_cpuid; /* from KVM_GET_SUPPORTED_CPUID */
     bool verbose;
     int exit_status;     /* VM_RUNNING until the first stop reason */
+    int shutdown_requested; /* SIGTERM seen: a reset now ends a shutdown */
     int stop_fd[2];      /* pipe: written once when exit_status is set */
 };
 
@@ -42,11 +43,17 @@ void vm_destroy(struct vm *vm);
 int vm_irq_line(struct vm *vm, uint32_t gsi, int level);
 int vm_signal_msi(struct vm *vm, uint64_t addr, uint32_t data);
 
-/* Record why the VM stops (the first reason wins) and wake the main loop. */
+/* Record why the VM stops (the first reason wins) and wake the main loop.
+ * After vm_request_shutdown() a guest reset counts as powered off: a guest
+ * without ACPI answers Ctrl-Alt-Del by rebooting, and the caller asked for
+ * the VM to stop, not to come back. */
 void vm_request_stop(struct vm *vm, enum vm_exit_status status);
 bool vm_stopping(const struct vm *vm);
+void vm_request_shutdown(struct vm *vm);
 
-/* printf to stderr only with -v. */
+/* Start the clock -v timestamps count from (call first thing in main). */
+void vm_log_start_clock(void);
+/* printf to stderr only with -v, with milliseconds since the start. */
 void vm_log(const struct vm *vm, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

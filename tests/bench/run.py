@@ -22,6 +22,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+sys.path.insert(0, HERE)
 
 from qemu import Machine, accel_args, iso_path  # noqa: E402
 
@@ -71,6 +72,20 @@ def bench_appliance(args):
         ("QEMU start to ready banner", "%.1f s" % statistics.median(boots), ""),
         ("control domain RAM used after boot", "%.0f MiB" % statistics.median(used), "< 64 MiB"),
     ], note="median of %d boots, SeaBIOS, CD, 2 vCPUs, 2 GiB; QEMU %s" % (args.rounds, accel))
+
+
+@benchmark("vmm")
+def bench_vmm_against_qemu(args):
+    import bench_vmm
+    import guest
+    with tempfile.TemporaryDirectory(prefix="corral-testdata-") as work:
+        content = os.path.join(work, "content")
+        os.makedirs(content)
+        guest.populate(content)
+        image = os.path.join(work, "testdata.img")
+        subprocess.run(["mke2fs", "-q", "-t", "ext4", "-L", "CORRAL-TEST", "-d", content,
+                        image, "512M"], check=True)
+        bench_vmm.bench(args, image, table)
 
 
 @benchmark("clean-build")

@@ -18,7 +18,7 @@ from qemu import OUT
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOTFS = os.path.join(OUT, "rootfs")
-GUEST_MODULES = ["virtio_pci", "virtio_blk", "virtio_net", "virtio_rng"]
+GUEST_MODULES = ["virtio_pci", "virtio_mmio", "virtio_blk", "virtio_net", "virtio_rng"]
 
 GUEST_INIT = r"""#!/bin/busybox sh
 /bin/busybox --install -s /bin

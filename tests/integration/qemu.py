@@ -329,8 +329,10 @@ class Machine:
         self._seq += 1
         n = self._seq
         # The markers are split in the command text so that the echo of
-        # the command itself never matches them.
-        self.child.sendline("echo 'BEGIN''-%d'; %s; echo 'END''-%d' $?" % (n, command, n))
+        # the command itself never matches them.  The command sits in a
+        # { ...; } group on its own line, so that any command works there,
+        # even one that ends in `&`.
+        self.child.sendline("echo 'BEGIN''-%d'; { %s\n}; echo 'END''-%d' $?" % (n, command, n))
         self.expect(r"BEGIN-%d\r*\n" % n, timeout=timeout, what="the start of `%s`" % command)
         self.expect(r"END-%d (\d+)\r*\n" % n, timeout=timeout, what="the end of `%s`" % command)
         status = int(self.child.match.group(1))

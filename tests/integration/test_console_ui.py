@@ -244,10 +244,12 @@ def test_set_root_password_then_the_console_asks_for_it(ui):
     ui.wait_screen("! wrong password")
     ui.keys(["\x15", PASSWORD, ENTER])
     ui.wait_screen(UI_MENU_SHELL_TEXT)
-    shadow, kept = in_shell(ui, ["grep '^root:' /etc/shadow", "cat /var/lib/corral/root.shadow"])
+    shadow, kept = in_shell(ui, ["grep '^root:' /etc/shadow",
+                                 "grep '^root:' /var/lib/corral/shadow; readlink /etc/shadow"])
     hash_ = shadow.split(":")[1]
     assert hash_.startswith("$6$"), shadow
-    assert kept.strip() == "root:" + hash_
+    assert kept.startswith("root:" + hash_ + ":"), "kept with the state"
+    assert kept.strip().endswith("/var/lib/corral/shadow"), "still a link after chpasswd"
 
 
 def test_ssh_password_login_switch(ui):

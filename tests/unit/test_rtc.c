@@ -69,8 +69,25 @@ static void test_writes(void)
     CHECK_EQ_INT(b, 0xff); /* index port is write-only */
 }
 
+static void test_memory_layout(void)
+{
+    struct rtc_cmos rtc;
+    rtc_cmos_init(&rtc, fixed_now);
+    rtc_cmos_set_memory(&rtc, 3ULL << 30, 2ULL << 30, 4); /* 3 GiB + 2 GiB */
+    CHECK_EQ_INT(rtc.ram[0x15] | rtc.ram[0x16] << 8, 640);
+    CHECK_EQ_INT(rtc.ram[0x17] | rtc.ram[0x18] << 8, 0xffff); /* capped */
+    CHECK_EQ_INT(rtc.ram[0x34] | rtc.ram[0x35] << 8, ((3u << 30) - (16u << 20)) >> 16);
+    CHECK_EQ_INT(rtc.ram[0x5b] | rtc.ram[0x5c] << 8 | rtc.ram[0x5d] << 16, (2u << 30) >> 16);
+    CHECK_EQ_INT(rtc.ram[0x5f], 3);
+    rtc_cmos_set_memory(&rtc, 32u << 20, 0, 1);
+    CHECK_EQ_INT(rtc.ram[0x30] | rtc.ram[0x31] << 8, 31 * 1024);
+    CHECK_EQ_INT(rtc.ram[0x34] | rtc.ram[0x35] << 8, 256);
+    CHECK_EQ_INT(rtc.ram[0x5b], 0);
+}
+
 int main(void)
 {
+    RUN(test_memory_layout);
     RUN(test_bcd_24h);
     RUN(test_binary_12h);
     RUN(test_writes);

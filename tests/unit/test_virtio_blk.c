@@ -205,9 +205,97 @@ static void test_out_of_range_and_bad_lengths(void)
     build(VIRTIO_BLK_T_IN, 0, 100); /* not whole sectors */
     run();
     CHECK_EQ_INT(req.status, VIRTIO_BLK_S_IOERR);
-    build(11, 0, 512); /* discard: not offered */
+    build(99, 0, 512); /* no such request type */
     run();
     CHECK_EQ_INT(req.status, VIRTIO_BLK_S_UNSUPP);
+    close_disk();
+}
+
+/* header | n ranges (readable) | status */
+static void build_ranges(uint32_t type, const uint32_t (*ranges)[4], unsigned n)
+{
+    build(VIRTIO_BLK_T_OUT, 0, 16 * n);
+    req.hdr.type = type;
+    memcpy(req.data, ranges, 16 * n);
+}
+
+static void write_sectors(uint64_t sector, unsigned count, uint8_t fill)
+{
+    build(VIRTIO_BLK_T_OUT, sector, 512 * count);
+    memset(req.data, fill, 512 * count);
+    run();
+    CHECK_EQ_INT(req.status, VIRTIO_BLK_S_OK);
+}
+
+static void test_discard_and_write_zeroes(void)
+{
+    CHECK_EQ_INT(open_disk(false, NULL), 0);
+    CHECK(blk->vdev.device_features & 1ULL << VIRTIO_BLK_F_DISCARD);
+    CHECK(blk->vdev.device_features & 1ULL << VIRTIO_BLK_F_WRITE_ZEROES);
+    write_sectors(16, 8, 0x55);
+    /* {sector lo, sector hi, num_sectors, flags} */
+    const uint32_t discard[2][4] = { { 16, 0, 8, 0 }, { 40, 0, 8, 0 } };
+    build_ranges(VIRTIO_BLK_T_DISCARD, discard, 2);
+    CHECK_EQ_INT(run(), 1);
+    CHECK_EQ_INT(req.status, VIRTIO_BLK_S_OK);
+    CHECK_EQ_INT(image_byte(16 * 512 + 100), 0); /* punched: reads zero */
+    CHECK_EQ_INT(image_byte(24 * 512), 24);      /* neighbour intact */
+
+    write_sectors(30, 2, 0x66);
+    const uint32_t zero[1][4] = { { 30, 0, 1, 0 } };
+    build_ranges(VIRTIO_BLK_T_WRITE_ZEROES, zero, 1);
+    run();
+    CHECK_EQ_INT(req.status, VIRTIO_BLK_S_OK);
+    CHECK_EQ_INT(image_byte(30 * 512 + 511), 0);
+    CHECK_EQ_INT(image_byte(31 * 512), 0x66);
+    const uint32_t zero_unmap[1][4] = { { 31, 0, 1, VIRTIO_BLK_RANGE_F_UNMAP } };
+    build_ranges(VIRTIO_BLK_T_WRITE_ZEROES, zero_unmap, 1);
+    run();
+    CHECK_EQ_INT(req.status, VIRTIO_BLK_S_OK);
+    CHECK_EQ_INT(image_byte(31 * 512), 0);
+    close_disk();
+}
+
+static void test_bad_discard_requests(void)
+{
+    CHECK_EQ_INT(open_disk(false, NULL), 0);
+    const uint32_t unmap[1][4] = { { 0, 0, 8, VIRTIO_BLK_RANGE_F_UNMAP } };
+    build_ranges(VIRTIO_BLK_T_DISCARD, unmap, 1); /* unmap: not for discard */
+    run();
+    CHECK_EQ_INT(req.status, VIRTIO_BLK_S_UNSUPP);
+    const uint32_t reserved[1][4] = { { 0, 0, 8, 0x80 } };
+    build_ranges(VIRTIO_BLK_T_WRITE_ZEROES, reserved, 1);
+    run();
+    CHECK_EQ_INT(req.status, VIRTIO_BLK_S_UNSUPP);
+    const uint32_t past_end[1][4] = { { DISK_SECTORS - 4, 0, 8, 0 } };
+    build_ranges(VIRTIO_BLK_T_DISCARD, past_end, 1);
+    run();
+    CHECK_EQ_INT(req.status, VIRTIO_BLK_S_IOERR);
+    const uint32_t wraps[1][4] = { { 0xFFFFFFFF, 0xFFFFFFFF, 8, 0 } };
+    build_ranges(VIRTIO_BLK_T_WRITE_ZEROES, wraps, 1);
+    run();
+    CHECK_EQ_INT(req.status, VIRTIO_BLK_S_IOERR);
+    const uint32_t two[2][4] = { { 0, 0, 1, 0 }, { 2, 0, 1, 0 } };
+    build_ranges(VIRTIO_BLK_T_WRITE_ZEROES, two, 2); /* one range at most */
+    run();
+    CHECK_EQ_INT(req.status, VIRTIO_BLK_S_IOERR);
+    build(VIRTIO_BLK_T_DISCARD, 0, 0); /* no range at all */
+    run();
+    CHECK_EQ_INT(req.status, VIRTIO_BLK_S_IOERR);
+    build_ranges(VIRTIO_BLK_T_DISCARD, two, 1);
+    req.chain.seg[1].iov_len = 12; /* not a whole range */
+    req.chain.readable_len = 28;
+    run();
+    CHECK_EQ_INT(req.status, VIRTIO_BLK_S_IOERR);
+    close_disk();
+    /* Read-only disks neither offer nor do it. */
+    CHECK_EQ_INT(open_disk(true, NULL), 0);
+    CHECK(!(blk->vdev.device_features & 1ULL << VIRTIO_BLK_F_DISCARD));
+    const uint32_t one[1][4] = { { 8, 0, 8, 0 } };
+    build_ranges(VIRTIO_BLK_T_DISCARD, one, 1);
+    run();
+    CHECK_EQ_INT(req.status, VIRTIO_BLK_S_IOERR);
+    CHECK_EQ_INT(image_byte(9 * 512), 9);
     close_disk();
 }
 
@@ -305,6 +393,8 @@ int main(void)
     RUN(test_read_only_refuses_writes);
     RUN(test_out_of_range_and_bad_lengths);
     RUN(test_malformed_chains);
+    RUN(test_discard_and_write_zeroes);
+    RUN(test_bad_discard_requests);
     RUN(test_open_errors_and_lock);
     RUN(test_request_through_ring);
     unlink(image);

@@ -395,6 +395,29 @@ static void test_notify_gpa_follows_bar(void)
     teardown();
 }
 
+static void test_pci_cfg_access_window(void)
+{
+    setup();
+    unsigned cap = find_virtio_cap(5);
+    CHECK(cap != 0);
+    cfg_write(cap + 4, 0, 1); /* BAR 0 */
+    cfg_write(cap + 8, VIRTIO_PCI_COMMON_OFFSET + VIRTIO_PCI_COMMON_NUMQ, 4);
+    cfg_write(cap + 12, 2, 4);
+    CHECK_EQ_INT(cfg_read(cap + 16, 2), 2); /* num_queues through config */
+    cfg_write(cap + 8, VIRTIO_PCI_COMMON_OFFSET + VIRTIO_PCI_COMMON_Q_SELECT, 4);
+    cfg_write(cap + 16, 1, 2);
+    CHECK_EQ_INT(common_read(VIRTIO_PCI_COMMON_Q_SELECT, 2), 1);
+    /* Misaligned or odd lengths do nothing. */
+    cfg_write(cap + 8, VIRTIO_PCI_COMMON_OFFSET + VIRTIO_PCI_COMMON_Q_SELECT + 1, 4);
+    cfg_write(cap + 16, 0, 2);
+    CHECK_EQ_INT(common_read(VIRTIO_PCI_COMMON_Q_SELECT, 2), 1);
+    cfg_write(cap + 12, 3, 4);
+    cfg_write(cap + 8, VIRTIO_PCI_COMMON_OFFSET + VIRTIO_PCI_COMMON_Q_SELECT, 4);
+    cfg_write(cap + 16, 0, 2);
+    CHECK_EQ_INT(common_read(VIRTIO_PCI_COMMON_Q_SELECT, 2), 1);
+    teardown();
+}
+
 int main(void)
 {
     ram = aligned_alloc(4096, RAM_SIZE);
@@ -408,6 +431,7 @@ int main(void)
     RUN(test_msix_table_access_rules);
     RUN(test_broken_ring_needs_reset);
     RUN(test_notify_gpa_follows_bar);
+    RUN(test_pci_cfg_access_window);
     free(ram);
     return check_summary("virtio_pci");
 }

@@ -76,6 +76,21 @@ static void test_start_validates_layout(void)
     CHECK(!vq.ready);
 }
 
+static void test_indices_start_at_zero(void)
+{
+    /* Stale used->idx in guest memory must not desynchronise the rings. */
+    memset(ram, 0, RAM_SIZE);
+    put16(USED_GPA + 2, 0x1234);
+    guest_mem_layout(&mem, ram, RAM_SIZE);
+    struct virtq_layout l = { QSIZE, DESC_GPA, AVAIL_GPA, USED_GPA };
+    CHECK_EQ_INT(virtq_start(&vq, &mem, &l, 0), 0);
+    write_desc(DESC_GPA, 0, DATA_GPA, 8, 0, 0);
+    offer(0);
+    CHECK_EQ_INT(virtq_pop(&vq, &chain), 1);
+    CHECK_EQ_INT(virtq_push(&vq, chain.head, 0), 0);
+    CHECK_EQ_INT(get16(USED_GPA + 2), 1);
+}
+
 static void test_queue_in_pci_hole_refused(void)
 {
     /* 1 MiB below the hole and 1 MiB above 4 GiB, one host buffer. */
@@ -364,6 +379,7 @@ int main(void)
 {
     ram = aligned_alloc(4096, RAM_SIZE);
     RUN(test_start_validates_layout);
+    RUN(test_indices_start_at_zero);
     RUN(test_queue_in_pci_hole_refused);
     RUN(test_simple_chain);
     RUN(test_loop_detected);

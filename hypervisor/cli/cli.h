@@ -1,0 +1,59 @@
+/* cli: `corral`, the command line interface to corrald (docs/cli.md).
+ *
+ * Every command that prints has --json: the reply's data exactly as corrald
+ * sent it (docs/protocol.md), one line of JSON on stdout; errors then are
+ * {"error":{"code":...,"message":...}} on stdout and exit status 1. */
+#ifndef CORRAL_CLI_H
+#define CORRAL_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "proto.h"
+#include "vmdef.h"
+
+struct cli {
+    bool json;
+    const char *socket_path;
+    const char *state_dir; /* for `vm log`: $CORRAL_STATE_DIR or /var/lib/corral */
+};
+
+/* cli_client.c */
+/* Connects to corrald; fd or -errno with the reason in why. */
+int cli_connect(const struct cli *cli, char *why, size_t why_len);
+/* Sends the request in w on fd and reads one reply (rest keeps any bytes
+ * after it, may be NULL).  0, or -errno with why. */
+int cli_exchange(int fd, struct json_writer *w, struct proto_reply *rep,
+                 struct proto_linebuf *rest, char *why, size_t why_len);
+/* Connect + exchange + close. */
+int cli_call(const struct cli *cli, struct json_writer *w, struct proto_reply *rep,
+             char *why, size_t why_len);
+
+/* Exit status 1 after printing an error (as JSON with --json). */
+int cli_fail(const struct cli *cli, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Prints the reply: its data as JSON with --json, else through human()
+ * (may be NULL: nothing printed).  Returns the exit status. */
+int cli_print_reply(const struct cli *cli, const struct proto_reply *rep,
+                    void (*human)(const struct proto_reply *rep));
+
+/* cli_cmd.c */
+int cli_run(struct cli *cli, int argc, char **argv);
+extern const char cli_usage[];
+
+/* cli_image.c: copy (or fetch over http://) into STATE/images. */
+int cli_image_import(const struct cli *cli, const char *from, const char *sha256,
+                     const char *name);
+
+/* cli_console.c */
+int cli_console(const struct cli *cli, const char *name);
+
+/* cli_format.c: human-readable helpers (pure, unit-tested). */
+/* "1d 02:03:04", "02:03:04". */
+void cli_format_duration(long long seconds, char *buf, size_t len);
+/* "512M", "1.5G", "2T" from MiB. */
+void cli_format_mib(long long mib, char *buf, size_t len);
+/* Turns a --nic value into a nic spec: "br0" -> "bridge=br0". */
+void cli_nic_spec(const char *arg, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,609 @@
+/* cli_cmd: corral's commands: parse the arguments, ask corrald, print. */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+const char cli_usage[] =
+    "usage: corral [--json] [--socket PATH] COMMAND ...\n"
+    "\n"
+    "  host info                         CPU, memory (free, committed), KVM, version\n"
+    "  vm list                           every VM with its state\n"
+    "  vm show NAME                      one VM, with its definition\n"
+    "  vm create NAME [--memory SIZE] [--cpus N] [--disk SIZE]\n"
+    "            [--kernel PATH [--initrd PATH] [--cmdline TEXT] | --firmware]\n"
+    "            [--attach PATH[,ro]]... [--nic BRIDGE|SPEC]... [--autostart]\n"
+    "            [--restart no|on-failure|always] [--set KEY=VALUE]...\n"
+    "  vm edit NAME KEY=VALUE...         change the definition (next start)\n"
+    "  vm start NAME\n"
+    "  vm stop NAME [--timeout SEC] [--wait]   ACPI shutdown, forced after SEC\n"
+    "  vm kill NAME [--wait]             force off now\n"
+    "  vm restart NAME [--timeout SEC]\n"
+    "  vm delete NAME [--yes] [--delete-disks]\n"
+    "  vm log NAME [--bytes N]           the console log (last N bytes, 64K)\n"
+    "  disk create VM DISK SIZE [--no-attach]  sparse VMDIR/DISK.img, added as\n"
+    "                                    the VM's last disk unless --no-attach\n"
+    "  disk resize VM DISK SIZE          grow VMDIR/DISK.img (VM stopped)\n"
+    "  disk list [VM]                    disks with size and space used\n"
+    "  image import PATH|URL [--sha256 SUM] [--name NAME]\n"
+    "                                    copy (http:// fetch) into STATE/images\n"
+    "  console NAME                      attach to the serial console; Ctrl-]\n"
+    "                                    detaches, the VM keeps running\n"
+    "\n"
+    "--json prints the reply as one line of JSON (docs/cli.md has the schema).\n"
+    "Exit status: 0 done, 1 refused or failed (the message says why), 2 usage.\n";
+
+struct cli_args {
+    int argc;
+    char **argv;
+    int pos;
+};
+
+static const char *cli_next(struct cli_args *a)
+{
+    return a->pos < a->argc ? a->argv[a->pos++] : NULL;
+}
+
+static int cli_usage_error(const char *what)
+{
+    fprintf(stderr, "corral: %s\n%s", what, cli_usage);
+    return 2;
+}
+
+/* ---- human output --------------------------------------------------------- */
+
+static long long cli_int(const struct proto_reply *rep, const struct json_node *obj,
+                         const char *key)
+{
+    int64_t v = 0;
+    json_get_int(&rep->doc, obj, key, &v);
+    return v;
+}
+
+static const char *cli_str(const struct proto_reply *rep, const struct json_node *obj,
+                           const char *key)
+{
+    const char *s = json_get_string(&rep->doc, obj, key);
+    return s ? s : "";
+}
+
+static void cli_print_vm_row(const struct proto_reply *rep, const struct json_node *vm)
+{
+    char mem[16], up[32] = "-";
+    const struct json_node *last = json_get(&rep->doc, vm, "last_stop");
+    bool autostart = false;
+    json_get_bool(&rep->doc, vm, "autostart", &autostart);
+    cli_format_mib(cli_int(rep, vm, "memory_mib"), mem, sizeof(mem));
+    if (!strcmp(cli_str(rep, vm, "state"), "running"))
+        cli_format_duration(cli_int(rep, vm, "uptime_s"), up, sizeof(up));
+    printf("%-20s %-10s %6s %4lld %-9s %-12s %s\n", cli_str(rep, vm, "name"),
+           cli_str(rep, vm, "state"), mem, cli_int(rep, vm, "cpus"),
+           autostart ? "yes" : "no", up,
+           last && last->type == JSON_OBJECT ? cli_str(rep, last, "reason") : "");
+}
+
+static void cli_human_list(const struct proto_reply *rep)
+{
+    const struct json_node *vms = json_get(&rep->doc, rep->data, "vms");
+    printf("%-20s %-10s %6s %4s %-9s %-12s %s\n", "NAME", "STATE", "MEMORY", "CPUS",
+           "AUTOSTART", "UPTIME", "LAST STOP");
+    for (const struct json_node *vm = json_first(&rep->doc, vms); vm;
+         vm = json_next(&rep->doc, vm))
+        cli_print_vm_row(rep, vm);
+}
+
+static void cli_print_list_items(const struct proto_reply *rep,
+                                 const struct json_node *def, const char *key,
+                                 const char *label)
+{
+    const struct json_node *list = json_get(&rep->doc, def, key);
+    int i = 0;
+    for (const struct json_node *n = json_first(&rep->doc, list); n;
+         n = json_next(&rep->doc, n), i++) {
+        printf("%-12s", i == 0 ? label : "");
+        for (const struct json_node *f = json_first(&rep->doc, n); f;
+             f = json_next(&rep->doc, f)) {
+            if (f->type == JSON_STRING && f->string[0])
+                printf(" %s=%s", f->key, f->string);
+            else if (f->type == JSON_BOOL && f->boolean)
+                printf(" %s", f->key);
+            else if (f->type == JSON_INT && f->integer)
+                printf(" %s=%lld", f->key, (long long)f->integer);
+        }
+        printf("\n");
+    }
+}
+
+static void cli_human_show(const struct proto_reply *rep)
+{
+    const struct json_node *vm = rep->data, *def = json_get(&rep->doc, vm, "definition");
+    const struct json_node *last = json_get(&rep->doc, vm, "last_stop");
+    char mem[16], up[32];
+    cli_format_mib(cli_int(rep, vm, "memory_mib"), mem, sizeof(mem));
+    cli_format_duration(cli_int(rep, vm, "uptime_s"), up, sizeof(up));
+    printf("%-12s %s\n%-12s %s\n", "name", cli_str(rep, vm, "name"), "state",
+           cli_str(rep, vm, "state"));
+    if (!strcmp(cli_str(rep, vm, "state"), "running"))
+        printf("%-12s %lld\n%-12s %s\n", "pid", cli_int(rep, vm, "pid"), "uptime", up);
+    printf("%-12s %s\n%-12s %lld\n%-12s %s\n", "memory", mem, "cpus",
+           cli_int(rep, vm, "cpus"), "boot", cli_str(rep, def, "boot"));
+    static const char *const files[] = { "kernel", "initrd", "cmdline" };
+    for (size_t i = 0; i < 3; i++)
+        if (cli_str(rep, def, files[i])[0])
+            printf("%-12s %s\n", files[i], cli_str(rep, def, files[i]));
+    cli_print_list_items(rep, def, "disks", "disks");
+    cli_print_list_items(rep, def, "nics", "nics");
+    bool autostart = false;
+    json_get_bool(&rep->doc, vm, "autostart", &autostart);
+    printf("%-12s %s\n%-12s %s\n%-12s %lld\n", "autostart", autostart ? "yes" : "no",
+           "restart", cli_str(rep, vm, "restart"), "restarts",
+           cli_int(rep, vm, "restarts"));
+    if (last && last->type == JSON_OBJECT)
+        printf("%-12s %s\n", "last stop", cli_str(rep, last, "reason"));
+}
+
+static void cli_human_state(const struct proto_reply *rep)
+{
+    printf("%s: %s\n", cli_str(rep, rep->data, "name"), cli_str(rep, rep->data, "state"));
+}
+
+static void cli_human_host(const struct proto_reply *rep)
+{
+    const struct json_node *h = rep->data;
+    char total[16], free_mib[16], committed[16], reserve[16];
+    bool kvm = false;
+    json_get_bool(&rep->doc, h, "kvm", &kvm);
+    cli_format_mib(cli_int(rep, h, "memory_total_mib"), total, sizeof(total));
+    cli_format_mib(cli_int(rep, h, "memory_free_for_vms_mib"), free_mib, sizeof(free_mib));
+    cli_format_mib(cli_int(rep, h, "memory_committed_mib"), committed, sizeof(committed));
+    cli_format_mib(cli_int(rep, h, "memory_reserve_mib"), reserve, sizeof(reserve));
+    printf("%-18s %s\n%-18s %lld x %s\n%-18s %s\n%-18s %s\n%-18s %s\n%-18s %s\n"
+           "%-18s %s\n%-18s %lld of %lld\n",
+           "version", cli_str(rep, h, "version"), "cpus", cli_int(rep, h, "cpus"),
+           cli_str(rep, h, "cpu_model"), "memory", total, "committed to VMs", committed,
+           "reserved for host", reserve, "free for VMs", free_mib, "kvm",
+           kvm ? "yes" : "no (/dev/kvm missing)", "VMs running",
+           cli_int(rep, h, "vms_running"), cli_int(rep, h, "vms"));
+}
+
+static void cli_human_deleted(const struct proto_reply *rep)
+{
+    const struct json_node *files = json_get(&rep->doc, rep->data, "deleted_files");
+    printf("%s: deleted\n", cli_str(rep, rep->data, "name"));
+    for (const struct json_node *f = json_first(&rep->doc, files); f;
+         f = json_next(&rep->doc, f))
+        printf("  removed %s\n", f->string);
+}
+
+/* ---- requests ------------------------------------------------------------- */
+
+static int cli_request(const struct cli *cli, struct json_writer *w,
+                       void (*human)(const struct proto_reply *rep))
+{
+    struct proto_reply rep;
+    char why[512];
+    int rc = cli_call(cli, w, &rep, why, sizeof(why));
+    json_writer_free(w);
+    if (rc < 0) {
+        proto_reply_free(&rep);
+        return cli_fail(cli, PROTO_E_IO, "%s", why);
+    }
+    int status = cli_print_reply(cli, &rep, human);
+    proto_reply_free(&rep);
+    return status;
+}
+
+static int cli_simple(const struct cli *cli, const char *cmd, const char *name,
+                      void (*human)(const struct proto_reply *rep))
+{
+    struct json_writer w;
+    json_writer_init(&w, PROTO_MAX_REQUEST);
+    proto_begin_request(&w, cmd);
+    if (name)
+        json_kv_string(&w, "name", name);
+    proto_end_request(&w);
+    return cli_request(cli, &w, human);
+}
+
+/* Absolute form of a path given on the command line (corrald's working
+ * directory is not the user's). */
+static void cli_absolute(const char *path, char *buf, size_t len)
+{
+    char cwd[PATH_MAX];
+    size_t cwd_len = 0, path_len = strlen(path);
+    if (path[0] != '/' && getcwd(cwd, sizeof(cwd)))
+        cwd_len = strlen(cwd);
+    if (cwd_len == 0 || cwd_len + 1 + path_len >= len) {
+        snprintf(buf, len, "%s", path); /* corrald reports what is wrong */
+        return;
+    }
+    memcpy(buf, cwd, cwd_len);
+    buf[cwd_len] = '/';
+    memcpy(buf + cwd_len + 1, path, path_len + 1);
+}
+
+struct cli_create {
+    const char *config[64];
+    char owned[64][PATH_MAX + 32];
+    int count;
+    const char *disk_size;
+};
+
+static int cli_create_add(struct cli_create *c, const char *key, const char *value,
+                          bool is_path)
+{
+    if (c->count == 64)
+        return cli_usage_error("too many options");
+    char path[PATH_MAX];
+    if (is_path)
+        cli_absolute(value, path, sizeof(path));
+    snprintf(c->owned[c->count], sizeof(c->owned[0]), "%s=%s", key,
+             is_path ? path : value);
+    c->config[c->count] = c->owned[c->count];
+    c->count++;
+    return 0;
+}
+
+/* One `vm create` option; returns 0, or the exit status of a usage error. */
+static int cli_create_option(struct cli_create *c, const char *opt,
+                             struct cli_args *a)
+{
+    static const struct { const char *flag, *key; bool path; } valued[] = {
+        { "--memory", "memory", false },   { "--cpus", "cpus", false },
+        { "--kernel", "kernel", true },    { "--initrd", "initrd", true },
+        { "--cmdline", "cmdline", false }, { "--restart", "restart", false },
+        { "--attach", "disk", true },
+    };
+    if (!strcmp(opt, "--firmware"))
+        return cli_create_add(c, "boot", "firmware", false);
+    if (!strcmp(opt, "--autostart"))
+        return cli_create_add(c, "autostart", "yes", false);
+    const char *value = cli_next(a);
+    if (!value)
+        return cli_usage_error("an option is missing its value");
+    if (!strcmp(opt, "--disk")) {
+        c->disk_size = value;
+        return 0;
+    }
+    if (!strcmp(opt, "--iso"))
+        return cli_usage_error("--iso: the VMM has no CD-ROM device yet; attach an "
+                               "installed disk image with --attach");
+    if (!strcmp(opt, "--nic") || !strcmp(opt, "--set")) {
+        char spec[256];
+        cli_nic_spec(value, spec, sizeof(spec));
+        const char *eq = strchr(value, '=');
+        if (!strcmp(opt, "--nic"))
+            return cli_create_add(c, "nic", spec, false);
+        if (!eq)
+            return cli_usage_error("--set takes KEY=VALUE");
+        snprintf(spec, sizeof(spec), "%.*s", (int)(eq - value), value);
+        return cli_create_add(c, spec, eq + 1, false);
+    }
+    for (size_t i = 0; i < sizeof(valued) / sizeof(valued[0]); i++)
+        if (!strcmp(opt, valued[i].flag))
+            return cli_create_add(c, valued[i].key, value, valued[i].path);
+    return cli_usage_error("vm create: unknown option");
+}
+
+static void cli_write_config(struct json_writer *w, const char *const *items, int n)
+{
+    json_key(w, "config");
+    json_begin_array(w);
+    for (int i = 0; i < n; i++)
+        json_string(w, items[i]);
+    json_end_array(w);
+}
+
+static int cli_vm_create(const struct cli *cli, const char *name, struct cli_args *a)
+{
+    static struct cli_create c;
+    memset(&c, 0, sizeof(c));
+    for (const char *opt; (opt = cli_next(a));) {
+        int rc = cli_create_option(&c, opt, a);
+        if (rc)
+            return rc;
+    }
+    struct json_writer w;
+    json_writer_init(&w, PROTO_MAX_REQUEST);
+    proto_begin_request(&w, "vm.create");
+    json_kv_string(&w, "name", name);
+    if (c.disk_size)
+        json_kv_string(&w, "disk_size", c.disk_size);
+    cli_write_config(&w, c.config, c.count);
+    proto_end_request(&w);
+    return cli_request(cli, &w, cli_human_state);
+}
+
+static int cli_vm_edit(const struct cli *cli, const char *name, struct cli_args *a)
+{
+    if (a->pos == a->argc)
+        return cli_usage_error("vm edit: give KEY=VALUE settings");
+    for (int i = a->pos; i < a->argc; i++)
+        if (!strchr(a->argv[i], '='))
+            return cli_usage_error("vm edit: settings are KEY=VALUE");
+    struct json_writer w;
+    json_writer_init(&w, PROTO_MAX_REQUEST);
+    proto_begin_request(&w, "vm.edit");
+    json_kv_string(&w, "name", name);
+    cli_write_config(&w, (const char *const *)a->argv + a->pos, a->argc - a->pos);
+    proto_end_request(&w);
+    return cli_request(cli, &w, cli_human_state);
+}
+
+/* Polls vm.show until the VM is no longer running or stopping. */
+static int cli_wait_stopped(const struct cli *cli, const char *name)
+{
+    for (;;) {
+        struct json_writer w;
+        struct proto_reply rep;
+        char why[512];
+        json_writer_init(&w, PROTO_MAX_REQUEST);
+        proto_begin_request(&w, "vm.show");
+        json_kv_string(&w, "name", name);
+        proto_end_request(&w);
+        int rc = cli_call(cli, &w, &rep, why, sizeof(why));
+        json_writer_free(&w);
+        const char *state = rc == 0 && rep.ok ? cli_str(&rep, rep.data, "state") : "";
+        bool done = strcmp(state, "running") != 0 && strcmp(state, "stopping") != 0;
+        if (done || rc < 0) {
+            int status = rc < 0 ? cli_fail(cli, PROTO_E_IO, "%s", why)
+                                : cli_print_reply(cli, &rep, cli_human_state);
+            proto_reply_free(&rep);
+            return status;
+        }
+        proto_reply_free(&rep);
+        usleep(200 * 1000);
+    }
+}
+
+static int cli_vm_stop(const struct cli *cli, const char *cmd, const char *name,
+                       struct cli_args *a)
+{
+    long timeout = -1;
+    bool wait = false;
+    for (const char *opt; (opt = cli_next(a));) {
+        const char *v = !strcmp(opt, "--timeout") ? cli_next(a) : NULL;
+        if (!strcmp(opt, "--wait"))
+            wait = true;
+        else if (!v || (timeout = strtol(v, NULL, 10)) < 0)
+            return cli_usage_error("stop options: --timeout SECONDS, --wait");
+    }
+    struct json_writer w;
+    json_writer_init(&w, PROTO_MAX_REQUEST);
+    proto_begin_request(&w, cmd);
+    json_kv_string(&w, "name", name);
+    if (timeout >= 0)
+        json_kv_int(&w, "timeout", timeout);
+    proto_end_request(&w);
+    if (!wait)
+        return cli_request(cli, &w, cli_human_state);
+    struct proto_reply rep;
+    char why[512];
+    int rc = cli_call(cli, &w, &rep, why, sizeof(why));
+    json_writer_free(&w);
+    if (rc < 0 || !rep.ok) {
+        int status = rc < 0 ? cli_fail(cli, PROTO_E_IO, "%s", why)
+                            : cli_print_reply(cli, &rep, NULL);
+        proto_reply_free(&rep);
+        return status;
+    }
+    proto_reply_free(&rep);
+    return cli_wait_stopped(cli, name);
+}
+
+static bool cli_confirm(const char *question)
+{
+    char answer[16] = "";
+    fprintf(stderr, "%s [y/N] ", question);
+    return fgets(answer, sizeof(answer), stdin) && (answer[0] == 'y' || answer[0] == 'Y');
+}
+
+static int cli_vm_delete(const struct cli *cli, const char *name, struct cli_args *a)
+{
+    bool yes = false, disks = false;
+    for (const char *opt; (opt = cli_next(a));) {
+        if (!strcmp(opt, "--yes"))
+            yes = true;
+        else if (!strcmp(opt, "--delete-disks"))
+            disks = true;
+        else
+            return cli_usage_error("vm delete options: --yes, --delete-disks");
+    }
+    char question[128];
+    snprintf(question, sizeof(question), "Delete VM %s%s?", name,
+             disks ? " and its disks" : " (its disks are kept)");
+    if (!yes && (!isatty(0) || !cli_confirm(question)))
+        return cli_fail(cli, PROTO_E_INVALID, "not deleted%s",
+                        isatty(0) ? "" : ": not a terminal, use --yes");
+    struct json_writer w;
+    json_writer_init(&w, PROTO_MAX_REQUEST);
+    proto_begin_request(&w, "vm.delete");
+    json_kv_string(&w, "name", name);
+    json_kv_bool(&w, "delete_disks", disks);
+    proto_end_request(&w);
+    return cli_request(cli, &w, cli_human_deleted);
+}
+
+/* The console log is a file of corrald's; read it directly (root only). */
+static int cli_vm_log(const struct cli *cli, const char *name, struct cli_args *a)
+{
+    long bytes = 64 * 1024;
+    for (const char *opt; (opt = cli_next(a));) {
+        const char *v = !strcmp(opt, "--bytes") ? cli_next(a) : NULL;
+        if (!v || (bytes = strtol(v, NULL, 10)) <= 0 || bytes > PROTO_MAX_REPLY / 8)
+            return cli_usage_error("vm log options: --bytes N (at most 512K)");
+    }
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/vms/%s/console.log", cli->state_dir, name);
+    if (!vmdef_name_valid(name))
+        return cli_fail(cli, PROTO_E_INVALID, "'%s' is not a VM name", name);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return cli_fail(cli, errno == ENOENT ? PROTO_E_NOT_FOUND : PROTO_E_IO,
+                        "%s: %s", path, strerror(errno));
+    static char buf[PROTO_MAX_REPLY / 8];
+    off_t size = lseek(fd, 0, SEEK_END);
+    off_t from = size > bytes ? size - bytes : 0;
+    ssize_t n = pread(fd, buf, (size_t)(size - from), from);
+    close(fd);
+    if (n < 0)
+        return cli_fail(cli, PROTO_E_IO, "%s: %s", path, strerror(errno));
+    if (!cli->json) {
+        fwrite(buf, 1, (size_t)n, stdout);
+        return 0;
+    }
+    struct json_writer w;
+    json_writer_init(&w, PROTO_MAX_REPLY);
+    json_begin_object(&w);
+    json_kv_string(&w, "name", name);
+    json_kv_string(&w, "path", path);
+    json_key(&w, "log");
+    json_string_bytes(&w, buf, (size_t)n);
+    json_end_object(&w);
+    puts(json_writer_text(&w));
+    json_writer_free(&w);
+    return 0;
+}
+
+/* ---- disks --------------------------------------------------------------- */
+
+static void cli_human_disk(const struct proto_reply *rep)
+{
+    char size[16];
+    cli_format_mib(cli_int(rep, rep->data, "size_bytes") >> 20, size, sizeof(size));
+    printf("%s: %s\n", cli_str(rep, rep->data, "path"), size);
+}
+
+static void cli_human_disk_list(const struct proto_reply *rep)
+{
+    const struct json_node *disks = json_get(&rep->doc, rep->data, "disks");
+    printf("%-16s %8s %8s %-8s %s\n", "VM", "SIZE", "USED", "ATTACHED", "PATH");
+    for (const struct json_node *d = json_first(&rep->doc, disks); d;
+         d = json_next(&rep->doc, d)) {
+        char size[16], used[16];
+        bool attached = false, readonly = false;
+        json_get_bool(&rep->doc, d, "attached", &attached);
+        json_get_bool(&rep->doc, d, "readonly", &readonly);
+        cli_format_mib(cli_int(rep, d, "size_bytes") >> 20, size, sizeof(size));
+        cli_format_mib(cli_int(rep, d, "allocated_bytes") >> 20, used, sizeof(used));
+        printf("%-16s %8s %8s %-8s %s\n", cli_str(rep, d, "vm"), size, used,
+               attached ? (readonly ? "ro" : "yes") : "no", cli_str(rep, d, "path"));
+    }
+}
+
+static int cli_disk(const struct cli *cli, struct cli_args *a)
+{
+    const char *sub = cli_next(a), *vm = cli_next(a);
+    if (sub && !strcmp(sub, "list")) {
+        struct json_writer w;
+        json_writer_init(&w, PROTO_MAX_REQUEST);
+        proto_begin_request(&w, "disk.list");
+        if (vm)
+            json_kv_string(&w, "name", vm);
+        proto_end_request(&w);
+        return cli_request(cli, &w, cli_human_disk_list);
+    }
+    const char *disk = cli_next(a), *size = cli_next(a), *opt = cli_next(a);
+    bool create = sub && !strcmp(sub, "create");
+    if (!sub || (!create && strcmp(sub, "resize")) || !vm || !disk || !size ||
+        (opt && (!create || strcmp(opt, "--no-attach"))))
+        return cli_usage_error("disk: create VM DISK SIZE [--no-attach] | "
+                               "resize VM DISK SIZE | list [VM]");
+    struct json_writer w;
+    json_writer_init(&w, PROTO_MAX_REQUEST);
+    proto_begin_request(&w, create ? "disk.create" : "disk.resize");
+    json_kv_string(&w, "name", vm);
+    json_kv_string(&w, "disk", disk);
+    json_kv_string(&w, "size", size);
+    if (create)
+        json_kv_bool(&w, "attach", opt == NULL);
+    proto_end_request(&w);
+    return cli_request(cli, &w, cli_human_disk);
+}
+
+static int cli_image(const struct cli *cli, struct cli_args *a)
+{
+    const char *sub = cli_next(a), *from = cli_next(a), *sha = NULL, *name = NULL;
+    if (!sub || strcmp(sub, "import") || !from)
+        return cli_usage_error("image: import PATH|URL [--sha256 SUM] [--name NAME]");
+    for (const char *opt; (opt = cli_next(a));) {
+        const char *v = cli_next(a);
+        if (v && !strcmp(opt, "--sha256"))
+            sha = v;
+        else if (v && !strcmp(opt, "--name"))
+            name = v;
+        else
+            return cli_usage_error("image import options: --sha256 SUM, --name NAME");
+    }
+    return cli_image_import(cli, from, sha, name);
+}
+
+/* ---- dispatch -------------------------------------------------------------- */
+
+static int cli_vm(struct cli *cli, struct cli_args *a)
+{
+    const char *sub = cli_next(a);
+    if (sub && !strcmp(sub, "list"))
+        return cli_simple(cli, "vm.list", NULL, cli_human_list);
+    const char *name = cli_next(a);
+    if (!sub || !name)
+        return cli_usage_error("vm: give a subcommand and a VM name");
+    if (!strcmp(sub, "show"))
+        return cli_simple(cli, "vm.show", name, cli_human_show);
+    if (!strcmp(sub, "start"))
+        return cli_simple(cli, "vm.start", name, cli_human_state);
+    if (!strcmp(sub, "create"))
+        return cli_vm_create(cli, name, a);
+    if (!strcmp(sub, "edit"))
+        return cli_vm_edit(cli, name, a);
+    if (!strcmp(sub, "stop") || !strcmp(sub, "kill") || !strcmp(sub, "restart")) {
+        char cmd[16];
+        snprintf(cmd, sizeof(cmd), "vm.%s", sub);
+        return cli_vm_stop(cli, cmd, name, a);
+    }
+    if (!strcmp(sub, "delete"))
+        return cli_vm_delete(cli, name, a);
+    if (!strcmp(sub, "log"))
+        return cli_vm_log(cli, name, a);
+    return cli_usage_error("vm: unknown subcommand");
+}
+
+int cli_run(struct cli *cli, int argc, char **argv)
+{
+    struct cli_args a = { argc, argv, 1 };
+    const char *word;
+    while ((word = cli_next(&a)) && word[0] == '-') {
+        if (!strcmp(word, "--json"))
+            cli->json = true;
+        else if (!strcmp(word, "--socket") && a.pos < argc)
+            cli->socket_path = cli_next(&a);
+        else if (!strcmp(word, "--help") || !strcmp(word, "-h")) {
+            fputs(cli_usage, stdout);
+            return 0;
+        } else if (!strcmp(word, "--version")) {
+            printf("corral %s\n", CORRAL_VERSION);
+            return 0;
+        } else
+            return cli_usage_error("unknown option");
+    }
+    if (!word)
+        return cli_usage_error("give a command");
+    if (!strcmp(word, "vm"))
+        return cli_vm(cli, &a);
+    if (!strcmp(word, "disk"))
+        return cli_disk(cli, &a);
+    if (!strcmp(word, "image"))
+        return cli_image(cli, &a);
+    if (!strcmp(word, "host") && (word = cli_next(&a)) && !strcmp(word, "info"))
+        return cli_simple(cli, "host.info", NULL, cli_human_host);
+    if (!strcmp(word, "console") && (word = cli_next(&a)))
+        return cli_console(cli, word);
+    return cli_usage_error("unknown command");
+}

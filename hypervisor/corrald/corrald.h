@@ -1,0 +1,167 @@
+/* corrald: the VM manager.  One process, one poll loop: the control socket
+ * and its clients, one pidfd per VM monitor, one console connection per VM,
+ * and timers (stop timeouts, restart backoff, autostart, console retry).
+ *
+ * Each VM runs as two processes: a small monitor (corrald re-executed as
+ * "corral-monitor", its own session; corrald_monitor.c) and the VMM it
+ * forks and execs.
+ * The monitor waits for the VMM and writes its wait status to
+ * RUN/vms/NAME/exit; it outlives a corrald restart, so a new corrald adopts
+ * the VM through RUN/vms/NAME/run.conf (monitor pid, start time, memory)
+ * and still learns why the VM stopped.  Signals go to the monitor's process
+ * group: the monitor ignores SIGTERM, so SIGTERM reaches the VMM alone (it
+ * asks the guest to shut down); SIGKILL ends both (a forced stop).
+ *
+ * Files: STATE/vms/NAME/vm.conf (the definition), STATE/vms/NAME/console.log
+ * (+ .1, each at most CORRALD_LOG_MAX bytes), RUN/vms/NAME/{run.conf,
+ * vmm.pid, exit, vmm.log, console.sock}, RUN/autostart.done (autostart
+ * happens once per boot), STATE/corrald.conf (memory_reserve,
+ * autostart_parallel). */
+#ifndef CORRAL_CORRALD_H
+#define CORRAL_CORRALD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "corrald_policy.h"
+#include "json.h"
+#include "proto.h"
+#include "vmdef.h"
+
+#define CORRALD_MAX_CLIENTS 32
+#define CORRALD_MAX_VMS 256
+#define CORRALD_LOG_MAX (1024 * 1024)
+#define CORRALD_DIR_MAX 256  /* state, run directories: paths below fit */
+#define CORRALD_PATH_MAX 512
+#define CORRALD_MONITOR_NAME "corral-monitor"
+
+struct corrald_config {
+    char state_dir[CORRALD_DIR_MAX]; /* /var/lib/corral */
+    char run_dir[CORRALD_DIR_MAX];   /* /run/corral */
+    char socket_path[CORRALD_PATH_MAX];
+    char vmm_path[CORRALD_PATH_MAX];  /* corral-vmm, looked up in PATH */
+    char meminfo_path[CORRALD_PATH_MAX];
+    uint64_t memory_reserve_mib;
+    unsigned autostart_parallel;
+};
+
+enum corrald_vm_state {
+    CORRALD_VM_STOPPED,
+    CORRALD_VM_RUNNING,
+    CORRALD_VM_STOPPING,   /* asked to stop, VMM still running */
+    CORRALD_VM_RESTARTING, /* waiting out the backoff before a restart */
+    CORRALD_VM_FAILED,     /* gave up restarting, or a restart failed */
+};
+
+struct corrald_client;
+
+struct corrald_vm {
+    char name[VMDEF_NAME_MAX + 1];
+    struct vmdef def; /* as last loaded from vm.conf */
+    enum corrald_vm_state state;
+    pid_t monitor_pid, vmm_pid;
+    int pidfd;
+    time_t started_at;     /* wall clock, for people */
+    int64_t started_ms;    /* monotonic, for run length */
+    uint64_t committed_mib;
+    bool stop_requested, kill_requested, restart_after_stop, forced;
+    int64_t stop_deadline_ms;  /* 0 = none */
+    int64_t restart_at_ms;     /* for CORRALD_VM_RESTARTING */
+    struct corrald_restart_state restart_state;
+    unsigned restarts;         /* automatic restarts since corrald started */
+    bool has_last_stop;
+    char last_stop[384];
+    time_t last_stop_at;
+    struct corrald_exit last_exit;
+    char last_stop_path[CORRALD_PATH_MAX]; /* RUN/vms/NAME/last-stop.conf */
+    int console_fd;            /* connection to the VMM's console socket */
+    int64_t console_retry_ms;
+    int log_fd;
+    struct corrald_client *console_client;
+};
+
+struct corrald_client {
+    int fd;
+    struct proto_linebuf in;
+    struct corrald_vm *console_vm; /* set: raw console stream mode */
+    bool skipping; /* dropping the rest of a too large request line */
+};
+
+struct corrald {
+    struct corrald_config cfg;
+    struct corrald_vm *vms[CORRALD_MAX_VMS];
+    size_t vm_count;
+    struct corrald_client clients[CORRALD_MAX_CLIENTS];
+    int listen_fd, signal_fd;
+    bool shutting_down;  /* SIGTERM: stop every VM, then exit */
+    bool exit_now;       /* SIGQUIT: exit, leaving VMs running */
+    char autostart_queue[CORRALD_MAX_VMS][VMDEF_NAME_MAX + 1];
+    size_t autostart_count;
+    int64_t autostart_next_ms;
+};
+
+/* corrald_vm.c: the table of VMs and their paths. */
+int64_t corrald_now_ms(void);
+void corrald_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void corrald_vm_path(const struct corrald *d, const char *name, const char *file,
+                     char *buf, size_t len);
+void corrald_run_path(const struct corrald *d, const char *name, const char *file,
+                      char *buf, size_t len);
+struct corrald_vm *corrald_find_vm(struct corrald *d, const char *name);
+struct corrald_vm *corrald_add_vm(struct corrald *d, const char *name);
+void corrald_remove_vm(struct corrald *d, struct corrald_vm *vm);
+/* Reloads vm.conf into vm->def; 0 or -errno with "path:line: reason". */
+int corrald_load_def(struct corrald *d, struct corrald_vm *vm, char *why,
+                     size_t why_len);
+/* Loads every STATE/vms/NAME/vm.conf (bad ones are logged and listed). */
+void corrald_scan_vms(struct corrald *d);
+uint64_t corrald_committed_mib(const struct corrald *d);
+const char *corrald_state_name(enum corrald_vm_state s);
+void corrald_write_vm_json(struct json_writer *w, const struct corrald_vm *vm,
+                           bool with_definition);
+/* Records (and keeps in RUN/vms/NAME/last-stop.conf) why the VM stopped. */
+void corrald_record_stop(struct corrald_vm *vm, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void corrald_load_last_stop(struct corrald_vm *vm);
+
+/* corrald_run.c: processes. */
+/* Checks, then spawns; 0, or -errno with the reply code and reason. */
+int corrald_start_vm(struct corrald *d, struct corrald_vm *vm, const char **code,
+                     char *why, size_t why_len);
+/* SIGTERM now, SIGKILL after timeout_s. */
+void corrald_stop_vm(struct corrald *d, struct corrald_vm *vm, unsigned timeout_s);
+void corrald_kill_vm(struct corrald_vm *vm);
+/* The monitor ended: record why, then restart or not. */
+void corrald_vm_ended(struct corrald *d, struct corrald_vm *vm);
+/* At startup: take over a VM whose monitor still runs. */
+void corrald_adopt_vm(struct corrald *d, struct corrald_vm *vm);
+void corrald_run_timers(struct corrald *d);
+
+/* corrald_monitor.c: the process between corrald and each VMM. */
+void corrald_exec_monitor(const struct corrald *d, const struct corrald_vm *vm)
+    __attribute__((noreturn));
+/* main() of a process whose argv[0] is CORRALD_MONITOR_NAME. */
+int corrald_monitor_main(int argc, char **argv);
+bool corrald_is_monitor_of(pid_t pid, const char *name);
+
+/* corrald_console.c: the VMM console connection, log and attached client. */
+void corrald_console_connect(struct corrald *d, struct corrald_vm *vm);
+void corrald_console_close(struct corrald_vm *vm);
+void corrald_console_from_vm(struct corrald *d, struct corrald_vm *vm);
+void corrald_console_from_client(struct corrald_client *c);
+void corrald_console_attach(struct corrald *d, struct corrald_vm *vm,
+                            struct corrald_client *c);
+
+/* corrald_cmd.c: one request, one reply. */
+void corrald_handle_request(struct corrald *d, struct corrald_client *c,
+                            const char *line, size_t len);
+void corrald_send_reply(struct corrald_client *c, struct json_writer *w);
+void corrald_client_close(struct corrald_client *c);
+
+/* corrald_server.c */
+int corrald_init(struct corrald *d, char *why, size_t why_len);
+int corrald_loop(struct corrald *d);
+
+#endif

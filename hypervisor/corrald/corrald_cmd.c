@@ -1,0 +1,487 @@
+/* corrald_cmd: the protocol's commands (docs/protocol.md), one handler each.
+ * A handler writes exactly one reply: data on success, an error otherwise. */
+#include "corrald_cmd.h"
+
+#include "corrald_host.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef void (*corrald_cmd_fn)(struct corrald_request *r);
+
+void corrald_fail(struct corrald_request *r, const char *code, const char *message)
+{
+    json_writer_free(r->w);
+    json_writer_init(r->w, PROTO_MAX_REPLY);
+    proto_error_reply(r->w, code, "%s", message);
+}
+
+struct corrald_vm *corrald_arg_vm(struct corrald_request *r)
+{
+    const char *name = proto_arg_string(&r->req, "name");
+    char msg[128];
+    if (!name) {
+        corrald_fail(r, PROTO_E_INVALID, "missing argument \"name\"");
+        return NULL;
+    }
+    struct corrald_vm *vm = corrald_find_vm(r->d, name);
+    if (!vm) {
+        snprintf(msg, sizeof(msg), "no VM called '%.40s'", name);
+        corrald_fail(r, PROTO_E_NOT_FOUND, msg);
+    }
+    return vm;
+}
+
+static void corrald_reply_vm(struct corrald_request *r, const struct corrald_vm *vm)
+{
+    proto_begin_reply(r->w);
+    corrald_write_vm_json(r->w, vm, true);
+    proto_end_reply(r->w);
+}
+
+/* ---- host ----------------------------------------------------------------- */
+
+static void corrald_cpu_model(char *buf, size_t len)
+{
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    char line[256];
+    snprintf(buf, len, "unknown");
+    while (f && fgets(line, sizeof(line), f)) {
+        char *colon = strchr(line, ':');
+        if (strncmp(line, "model name", 10) != 0 || !colon)
+            continue;
+        snprintf(buf, len, "%s", colon + 2);
+        buf[strcspn(buf, "\n")] = '\0';
+        break;
+    }
+    if (f)
+        fclose(f);
+}
+
+static void corrald_cmd_host_info(struct corrald_request *r)
+{
+    struct corrald_meminfo mi = { 0, 0 };
+    char model[128];
+    size_t running = 0;
+    corrald_meminfo_read(r->d->cfg.meminfo_path, &mi);
+    corrald_cpu_model(model, sizeof(model));
+    for (size_t i = 0; i < r->d->vm_count; i++)
+        running += r->d->vms[i]->state == CORRALD_VM_RUNNING;
+    uint64_t committed = corrald_committed_mib(r->d);
+    struct json_writer *w = r->w;
+    proto_begin_reply(w);
+    json_begin_object(w);
+    json_kv_string(w, "version", CORRAL_VERSION);
+    json_kv_int(w, "cpus", sysconf(_SC_NPROCESSORS_ONLN));
+    json_kv_string(w, "cpu_model", model);
+    json_kv_int(w, "memory_total_mib", (int64_t)mi.total_mib);
+    json_kv_int(w, "memory_available_mib", (int64_t)mi.available_mib);
+    json_kv_int(w, "memory_reserve_mib", (int64_t)r->d->cfg.memory_reserve_mib);
+    json_kv_int(w, "memory_committed_mib", (int64_t)committed);
+    json_kv_int(w, "memory_free_for_vms_mib",
+                (int64_t)corrald_memory_free_for_vms(
+                    mi.total_mib, r->d->cfg.memory_reserve_mib, committed));
+    json_kv_bool(w, "kvm", access("/dev/kvm", R_OK | W_OK) == 0);
+    json_kv_int(w, "vms", (int64_t)r->d->vm_count);
+    json_kv_int(w, "vms_running", (int64_t)running);
+    json_end_object(w);
+    proto_end_reply(w);
+}
+
+/* ---- listing -------------------------------------------------------------- */
+
+static int corrald_compare_vms(const void *a, const void *b)
+{
+    const struct corrald_vm *const *x = a, *const *y = b;
+    return strcmp((*x)->name, (*y)->name);
+}
+
+static void corrald_cmd_vm_list(struct corrald_request *r)
+{
+    struct corrald *d = r->d;
+    qsort(d->vms, d->vm_count, sizeof(d->vms[0]), corrald_compare_vms);
+    proto_begin_reply(r->w);
+    json_begin_object(r->w);
+    json_key(r->w, "vms");
+    json_begin_array(r->w);
+    for (size_t i = 0; i < d->vm_count; i++)
+        corrald_write_vm_json(r->w, d->vms[i], false);
+    json_end_array(r->w);
+    json_end_object(r->w);
+    proto_end_reply(r->w);
+}
+
+static void corrald_cmd_vm_show(struct corrald_request *r)
+{
+    struct corrald_vm *vm = corrald_arg_vm(r);
+    if (vm)
+        corrald_reply_vm(r, vm);
+}
+
+/* ---- definitions ---------------------------------------------------------- */
+
+/* Applies args.config ("key=value" strings) to def; list keys named there
+ * replace their old entries when replace_lists is set. */
+static int corrald_apply_config(struct corrald_request *r, struct vmdef *def,
+                                const char *base_dir, bool replace_lists)
+{
+    const struct json_node *list = proto_arg(&r->req, "config");
+    char msg[512], why[300];
+    bool cleared_disks = false, cleared_nics = false;
+    if (list && list->type != JSON_ARRAY) {
+        corrald_fail(r, PROTO_E_INVALID, "\"config\" must be an array of strings");
+        return -EINVAL;
+    }
+    for (const struct json_node *n = json_first(&r->req.doc, list); n;
+         n = json_next(&r->req.doc, n)) {
+        const char *eq = n->type == JSON_STRING ? strchr(n->string, '=') : NULL;
+        if (!eq) {
+            corrald_fail(r, PROTO_E_INVALID, "config items are \"key=value\" strings");
+            return -EINVAL;
+        }
+        char key[CONF_MAX_KEY];
+        snprintf(key, sizeof(key), "%.*s", (int)(eq - n->string), n->string);
+        if (replace_lists && !strcmp(key, "disk") && !cleared_disks) {
+            def->disk_count = 0;
+            cleared_disks = true;
+        }
+        if (replace_lists && !strcmp(key, "nic") && !cleared_nics) {
+            def->nic_count = 0;
+            cleared_nics = true;
+        }
+        if (!strcmp(key, "name") && strcmp(eq + 1, def->name) != 0) {
+            corrald_fail(r, PROTO_E_INVALID, "name: a VM cannot be renamed");
+            return -EINVAL;
+        }
+        if (vmdef_set_key(def, key, eq + 1, base_dir, why, sizeof(why)) < 0) {
+            snprintf(msg, sizeof(msg), "%s: %s", key, why);
+            corrald_fail(r, PROTO_E_INVALID, msg);
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
+int corrald_write_def(struct corrald_request *r, const struct vmdef *def)
+{
+    char path[CORRALD_PATH_MAX], why[300], msg[700];
+    if (vmdef_check(def, why, sizeof(why)) < 0) {
+        corrald_fail(r, PROTO_E_INVALID, why);
+        return -EINVAL;
+    }
+    struct conf c;
+    conf_init(&c);
+    int rc = vmdef_to_conf(def, &c);
+    corrald_vm_path(r->d, def->name, "vm.conf", path, sizeof(path));
+    if (rc == 0)
+        rc = conf_write_atomic(path, &c, 0600);
+    conf_free(&c);
+    if (rc < 0) {
+        snprintf(msg, sizeof(msg), "%s: %s", path, strerror(-rc));
+        corrald_fail(r, PROTO_E_IO, msg);
+    }
+    return rc;
+}
+
+int corrald_create_sparse(const char *path, uint64_t size, char *why, size_t why_len)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    int rc = fd < 0 || ftruncate(fd, (off_t)size) < 0 ? -errno : 0;
+    if (fd >= 0)
+        close(fd);
+    if (rc < 0 && fd >= 0)
+        unlink(path);
+    if (rc < 0)
+        snprintf(why, why_len, "%s: %s", path, strerror(-rc));
+    return rc;
+}
+
+/* Creates DIR/root.img, sparse, of args.disk_size; adds it as disk 1. */
+static int corrald_create_root_disk(struct corrald_request *r, struct vmdef *def,
+                                    const char *dir)
+{
+    const char *size_text = proto_arg_string(&r->req, "disk_size");
+    char path[CORRALD_PATH_MAX + 16], why[CORRALD_PATH_MAX + 100];
+    uint64_t size;
+    if (!size_text)
+        return 0;
+    if (conf_parse_size(size_text, (uint64_t)1 << 30, &size) < 0 || size == 0 ||
+        size % 512) {
+        corrald_fail(r, PROTO_E_INVALID,
+                     "disk_size: not a size that is a multiple of 512 (e.g. 20G)");
+        return -EINVAL;
+    }
+    snprintf(path, sizeof(path), "%s/root.img", dir);
+    int rc = corrald_create_sparse(path, size, why, sizeof(why));
+    if (rc == 0)
+        rc = vmdef_set_key(def, "disk", path, NULL, why, sizeof(why));
+    if (rc < 0)
+        corrald_fail(r, PROTO_E_IO, why);
+    return rc;
+}
+
+static void corrald_cmd_vm_create(struct corrald_request *r)
+{
+    const char *name = proto_arg_string(&r->req, "name");
+    char dir[CORRALD_PATH_MAX], sock[CORRALD_PATH_MAX], msg[CORRALD_PATH_MAX + 100];
+    char why[CORRALD_PATH_MAX + 16];
+    if (!name || !vmdef_name_valid(name)) {
+        corrald_fail(r, PROTO_E_INVALID, "name: 1-32 letters, digits or '-', "
+                                         "starting with a letter or digit");
+        return;
+    }
+    if (corrald_find_vm(r->d, name)) {
+        snprintf(msg, sizeof(msg), "a VM called '%s' exists already", name);
+        corrald_fail(r, PROTO_E_EXISTS, msg);
+        return;
+    }
+    corrald_vm_path(r->d, name, NULL, dir, sizeof(dir));
+    corrald_run_path(r->d, name, "console.sock", sock, sizeof(sock));
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+        snprintf(msg, sizeof(msg), "%s: %s", dir, strerror(errno));
+        corrald_fail(r, PROTO_E_IO, msg);
+        return;
+    }
+    static struct vmdef def;
+    vmdef_init(&def);
+    snprintf(def.name, sizeof(def.name), "%s", name);
+    snprintf(why, sizeof(why), "unix:%s", sock);
+    vmdef_set_key(&def, "serial", why, NULL, msg, sizeof(msg));
+    if (corrald_create_root_disk(r, &def, dir) < 0)
+        return;
+    if (corrald_apply_config(r, &def, dir, false) < 0 ||
+        corrald_write_def(r, &def) < 0) {
+        snprintf(msg, sizeof(msg), "%s/root.img", dir);
+        if (proto_arg_string(&r->req, "disk_size"))
+            unlink(msg);
+        rmdir(dir);
+        return;
+    }
+    struct corrald_vm *vm = corrald_add_vm(r->d, name);
+    if (!vm) {
+        corrald_fail(r, PROTO_E_INTERNAL, "too many VMs");
+        return;
+    }
+    vm->def = def;
+    corrald_log("%s: created", name);
+    corrald_reply_vm(r, vm);
+}
+
+static void corrald_cmd_vm_edit(struct corrald_request *r)
+{
+    struct corrald_vm *vm = corrald_arg_vm(r);
+    char dir[CORRALD_PATH_MAX], why[600];
+    if (!vm)
+        return;
+    if (corrald_load_def(r->d, vm, why, sizeof(why)) < 0) {
+        corrald_fail(r, PROTO_E_INVALID, why);
+        return;
+    }
+    static struct vmdef def;
+    def = vm->def;
+    corrald_vm_path(r->d, vm->name, NULL, dir, sizeof(dir));
+    if (corrald_apply_config(r, &def, dir, true) < 0 || corrald_write_def(r, &def) < 0)
+        return;
+    vm->def = def;
+    corrald_reply_vm(r, vm);
+}
+
+/* ---- lifecycle ------------------------------------------------------------ */
+
+static void corrald_cmd_vm_start(struct corrald_request *r)
+{
+    struct corrald_vm *vm = corrald_arg_vm(r);
+    const char *code;
+    char why[700];
+    if (!vm)
+        return;
+    vm->restart_state.quick_failures = 0;
+    if (corrald_start_vm(r->d, vm, &code, why, sizeof(why)) < 0) {
+        corrald_fail(r, code, why);
+        return;
+    }
+    corrald_reply_vm(r, vm);
+}
+
+static unsigned corrald_arg_timeout(struct corrald_request *r,
+                                    const struct corrald_vm *vm)
+{
+    long long t;
+    if (proto_arg_int(&r->req, "timeout", &t) && t >= 0 && t <= VMDEF_MAX_STOP_TIMEOUT)
+        return (unsigned)t;
+    return vm->def.stop_timeout_s;
+}
+
+static bool corrald_require_alive(struct corrald_request *r, struct corrald_vm *vm)
+{
+    char msg[128];
+    if (vm->state == CORRALD_VM_RUNNING || vm->state == CORRALD_VM_STOPPING ||
+        vm->state == CORRALD_VM_RESTARTING)
+        return true;
+    snprintf(msg, sizeof(msg), "%s is %s", vm->name, corrald_state_name(vm->state));
+    corrald_fail(r, PROTO_E_STATE, msg);
+    return false;
+}
+
+static void corrald_cmd_vm_stop(struct corrald_request *r)
+{
+    struct corrald_vm *vm = corrald_arg_vm(r);
+    if (!vm || !corrald_require_alive(r, vm))
+        return;
+    corrald_stop_vm(r->d, vm, corrald_arg_timeout(r, vm));
+    if (vm->state == CORRALD_VM_STOPPED)
+        corrald_record_stop(vm, "stopped by request while waiting to restart");
+    corrald_reply_vm(r, vm);
+}
+
+static void corrald_cmd_vm_kill(struct corrald_request *r)
+{
+    struct corrald_vm *vm = corrald_arg_vm(r);
+    if (!vm || !corrald_require_alive(r, vm))
+        return;
+    corrald_kill_vm(vm);
+    corrald_reply_vm(r, vm);
+}
+
+static void corrald_cmd_vm_restart(struct corrald_request *r)
+{
+    struct corrald_vm *vm = corrald_arg_vm(r);
+    if (!vm)
+        return;
+    if (vm->state != CORRALD_VM_RUNNING && vm->state != CORRALD_VM_STOPPING) {
+        corrald_cmd_vm_start(r);
+        return;
+    }
+    corrald_stop_vm(r->d, vm, corrald_arg_timeout(r, vm));
+    vm->restart_after_stop = true;
+    corrald_reply_vm(r, vm);
+}
+
+/* Removes path if it is inside dir (never an image kept elsewhere). */
+static void corrald_delete_own_file(struct json_writer *w, const char *dir,
+                                    const char *path)
+{
+    size_t n = strlen(dir);
+    if (strncmp(path, dir, n) != 0 || path[n] != '/' || strchr(path + n + 1, '/'))
+        return;
+    if (unlink(path) == 0)
+        json_string(w, path);
+}
+
+static void corrald_cmd_vm_delete(struct corrald_request *r)
+{
+    struct corrald_vm *vm = corrald_arg_vm(r);
+    bool delete_disks = false;
+    char dir[CORRALD_PATH_MAX], path[CORRALD_PATH_MAX + 16];
+    static const char *const own_files[] = { "vm.conf", "console.log",
+                                             "console.log.1" };
+    if (!vm)
+        return;
+    if (vm->state == CORRALD_VM_RUNNING || vm->state == CORRALD_VM_STOPPING) {
+        snprintf(path, sizeof(path), "%s is %s; stop it first", vm->name,
+                 corrald_state_name(vm->state));
+        corrald_fail(r, PROTO_E_STATE, path);
+        return;
+    }
+    proto_arg_bool(&r->req, "delete_disks", &delete_disks);
+    corrald_vm_path(r->d, vm->name, NULL, dir, sizeof(dir));
+    proto_begin_reply(r->w);
+    json_begin_object(r->w);
+    json_kv_string(r->w, "name", vm->name);
+    json_key(r->w, "deleted_files");
+    json_begin_array(r->w);
+    for (size_t i = 0; delete_disks && i < vm->def.disk_count; i++)
+        corrald_delete_own_file(r->w, dir, vm->def.disks[i].path);
+    for (size_t i = 0; i < sizeof(own_files) / sizeof(own_files[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, own_files[i]);
+        corrald_delete_own_file(r->w, dir, path);
+    }
+    json_end_array(r->w);
+    json_end_object(r->w);
+    proto_end_reply(r->w);
+    rmdir(dir); /* stays when kept disks are in it */
+    corrald_log("%s: deleted", vm->name);
+    corrald_remove_vm(r->d, vm);
+}
+
+static void corrald_cmd_vm_console(struct corrald_request *r)
+{
+    struct corrald_vm *vm = corrald_arg_vm(r);
+    char msg[128];
+    if (!vm)
+        return;
+    if (vm->def.serial != VMDEF_SERIAL_UNIX) {
+        snprintf(msg, sizeof(msg), "%s's console is not a unix socket "
+                                   "(serial = unix:PATH), corrald cannot attach",
+                 vm->name);
+        corrald_fail(r, PROTO_E_INVALID, msg);
+        return;
+    }
+    if (vm->state != CORRALD_VM_RUNNING) {
+        snprintf(msg, sizeof(msg), "%s is %s", vm->name, corrald_state_name(vm->state));
+        corrald_fail(r, PROTO_E_STATE, msg);
+        return;
+    }
+    proto_begin_reply(r->w);
+    json_begin_object(r->w);
+    json_kv_string(r->w, "name", vm->name);
+    json_end_object(r->w);
+    proto_end_reply(r->w);
+    corrald_console_attach(r->d, vm, r->client);
+}
+
+/* ---- dispatch ------------------------------------------------------------- */
+
+static const struct {
+    const char *cmd;
+    corrald_cmd_fn fn;
+} corrald_commands[] = {
+    { "host.info", corrald_cmd_host_info }, { "vm.list", corrald_cmd_vm_list },
+    { "vm.show", corrald_cmd_vm_show },     { "vm.create", corrald_cmd_vm_create },
+    { "vm.edit", corrald_cmd_vm_edit },     { "vm.start", corrald_cmd_vm_start },
+    { "vm.stop", corrald_cmd_vm_stop },     { "vm.kill", corrald_cmd_vm_kill },
+    { "vm.restart", corrald_cmd_vm_restart }, { "vm.delete", corrald_cmd_vm_delete },
+    { "vm.console", corrald_cmd_vm_console },
+    { "disk.create", corrald_cmd_disk_create },
+    { "disk.resize", corrald_cmd_disk_resize },
+    { "disk.list", corrald_cmd_disk_list },
+};
+
+static void corrald_dispatch(struct corrald_request *r)
+{
+    for (size_t i = 0; i < sizeof(corrald_commands) / sizeof(corrald_commands[0]); i++) {
+        if (strcmp(r->req.cmd, corrald_commands[i].cmd) == 0) {
+            corrald_commands[i].fn(r);
+            return;
+        }
+    }
+    char msg[128];
+    snprintf(msg, sizeof(msg), "unknown command '%.40s'", r->req.cmd);
+    corrald_fail(r, PROTO_E_UNKNOWN_COMMAND, msg);
+}
+
+void corrald_handle_request(struct corrald *d, struct corrald_client *c,
+                            const char *line, size_t len)
+{
+    struct json_writer w;
+    struct corrald_request r;
+    memset(&r, 0, sizeof(r));
+    r.d = d;
+    r.client = c;
+    r.w = &w;
+    const char *code;
+    char why[256];
+    json_writer_init(&w, PROTO_MAX_REPLY);
+    if (proto_decode_request(line, len, &r.req, &code, why, sizeof(why)) < 0)
+        proto_error_reply(&w, code, "%s", why);
+    else
+        corrald_dispatch(&r);
+    proto_request_free(&r.req);
+    corrald_send_reply(c, &w);
+    json_writer_free(&w);
+}

@@ -1,0 +1,87 @@
+/* corrald_policy: restart decisions and exit descriptions (see the .h). */
+#include "corrald_policy.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+struct corrald_exit corrald_exit_from_status(int wait_status)
+{
+    struct corrald_exit ex = { CORRALD_END_UNKNOWN, -1 };
+    if (WIFSIGNALED(wait_status)) {
+        ex.end = CORRALD_END_SIGNAL;
+        ex.code = WTERMSIG(wait_status);
+    } else if (WIFEXITED(wait_status)) {
+        static const enum corrald_end by_code[] = {
+            CORRALD_END_POWEROFF, CORRALD_END_REBOOT, CORRALD_END_CRASH,
+        };
+        ex.code = WEXITSTATUS(wait_status);
+        ex.end = ex.code < 3 ? by_code[ex.code] : CORRALD_END_VMM_ERROR;
+    }
+    return ex;
+}
+
+unsigned corrald_backoff_ms(unsigned quick_failures)
+{
+    if (quick_failures == 0)
+        return 0;
+    unsigned ms = CORRALD_BACKOFF_BASE_MS;
+    for (unsigned i = 1; i < quick_failures && ms < CORRALD_BACKOFF_MAX_MS; i++)
+        ms *= 2;
+    return ms < CORRALD_BACKOFF_MAX_MS ? ms : CORRALD_BACKOFF_MAX_MS;
+}
+
+static bool corrald_policy_wants_restart(enum vmdef_restart policy,
+                                         enum corrald_end end)
+{
+    if (end == CORRALD_END_REBOOT)
+        return true;
+    if (end == CORRALD_END_POWEROFF)
+        return policy == VMDEF_RESTART_ALWAYS;
+    return policy != VMDEF_RESTART_NO;
+}
+
+enum corrald_action corrald_decide(enum vmdef_restart policy,
+                                   struct corrald_exit ex, bool stop_requested,
+                                   long run_seconds,
+                                   struct corrald_restart_state *st,
+                                   unsigned *delay_ms)
+{
+    if (stop_requested || !corrald_policy_wants_restart(policy, ex.end)) {
+        st->quick_failures = 0;
+        return CORRALD_STAY_STOPPED;
+    }
+    if (run_seconds >= CORRALD_STABLE_SECONDS)
+        st->quick_failures = 0;
+    else
+        st->quick_failures++;
+    if (st->quick_failures > CORRALD_MAX_QUICK_FAILURES)
+        return CORRALD_GIVE_UP;
+    *delay_ms = corrald_backoff_ms(st->quick_failures);
+    return CORRALD_RESTART;
+}
+
+void corrald_describe_exit(struct corrald_exit ex, char *buf, size_t len)
+{
+    switch (ex.end) {
+    case CORRALD_END_POWEROFF:
+        snprintf(buf, len, "guest powered off");
+        return;
+    case CORRALD_END_REBOOT:
+        snprintf(buf, len, "guest rebooted");
+        return;
+    case CORRALD_END_CRASH:
+        snprintf(buf, len, "guest crashed (triple fault or KVM internal error)");
+        return;
+    case CORRALD_END_VMM_ERROR:
+        snprintf(buf, len, "VMM failed (exit status %d)", ex.code);
+        return;
+    case CORRALD_END_SIGNAL:
+        snprintf(buf, len, "VMM killed by signal %d (%s)", ex.code,
+                 strsignal(ex.code));
+        return;
+    case CORRALD_END_UNKNOWN:
+        snprintf(buf, len, "VMM and its monitor ended; exit status unknown");
+        return;
+    }
+}

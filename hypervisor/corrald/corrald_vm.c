@@ -1,0 +1,293 @@
+/* corrald_vm: the table of VMs, their paths and their JSON description. */
+#include "corrald.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int64_t corrald_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void corrald_log(const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "corrald: %s\n", msg);
+}
+
+void corrald_vm_path(const struct corrald *d, const char *name, const char *file,
+                     char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/vms/%s%s%s", d->cfg.state_dir, name, file ? "/" : "",
+             file ? file : "");
+}
+
+void corrald_run_path(const struct corrald *d, const char *name, const char *file,
+                      char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/vms/%s%s%s", d->cfg.run_dir, name, file ? "/" : "",
+             file ? file : "");
+}
+
+struct corrald_vm *corrald_find_vm(struct corrald *d, const char *name)
+{
+    for (size_t i = 0; i < d->vm_count; i++)
+        if (strcmp(d->vms[i]->name, name) == 0)
+            return d->vms[i];
+    return NULL;
+}
+
+struct corrald_vm *corrald_add_vm(struct corrald *d, const char *name)
+{
+    if (d->vm_count == CORRALD_MAX_VMS || !vmdef_name_valid(name))
+        return NULL;
+    struct corrald_vm *vm = calloc(1, sizeof(*vm));
+    if (!vm)
+        return NULL;
+    snprintf(vm->name, sizeof(vm->name), "%s", name);
+    vmdef_init(&vm->def);
+    corrald_run_path(d, name, "last-stop.conf", vm->last_stop_path,
+                     sizeof(vm->last_stop_path));
+    corrald_load_last_stop(vm);
+    vm->pidfd = vm->console_fd = vm->log_fd = -1;
+    d->vms[d->vm_count++] = vm;
+    return vm;
+}
+
+void corrald_remove_vm(struct corrald *d, struct corrald_vm *vm)
+{
+    for (size_t i = 0; i < d->vm_count; i++) {
+        if (d->vms[i] != vm)
+            continue;
+        d->vms[i] = d->vms[--d->vm_count];
+        free(vm);
+        return;
+    }
+}
+
+int corrald_load_def(struct corrald *d, struct corrald_vm *vm, char *why,
+                     size_t why_len)
+{
+    char path[CORRALD_PATH_MAX];
+    struct conf_error err;
+    static struct vmdef loaded; /* large; corrald is single-threaded */
+    corrald_vm_path(d, vm->name, "vm.conf", path, sizeof(path));
+    int rc = vmdef_load(path, &loaded, &err);
+    if (rc == 0 && strcmp(loaded.name, vm->name) != 0)
+        rc = conf_error_set(&err, path, 0,
+                            "name: '%s' differs from the directory name '%s'",
+                            loaded.name, vm->name);
+    if (rc < 0) {
+        conf_error_format(&err, why, why_len);
+        return rc;
+    }
+    vm->def = loaded;
+    return 0;
+}
+
+void corrald_scan_vms(struct corrald *d)
+{
+    char dir[CORRALD_PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s/vms", d->cfg.state_dir);
+    DIR *dh = opendir(dir);
+    if (!dh)
+        return;
+    for (struct dirent *e; (e = readdir(dh));) {
+        if (!vmdef_name_valid(e->d_name) || corrald_find_vm(d, e->d_name))
+            continue;
+        char conf_path[CORRALD_PATH_MAX], why[512];
+        corrald_vm_path(d, e->d_name, "vm.conf", conf_path, sizeof(conf_path));
+        FILE *probe = fopen(conf_path, "r");
+        if (!probe)
+            continue; /* a directory with kept disks but no definition */
+        fclose(probe);
+        struct corrald_vm *vm = corrald_add_vm(d, e->d_name);
+        if (!vm) {
+            corrald_log("%s: more than %d VMs; ignored", conf_path, CORRALD_MAX_VMS);
+            continue;
+        }
+        if (corrald_load_def(d, vm, why, sizeof(why)) < 0)
+            corrald_log("%s", why); /* listed; start reports it again */
+    }
+    closedir(dh);
+}
+
+uint64_t corrald_committed_mib(const struct corrald *d)
+{
+    uint64_t sum = 0;
+    for (size_t i = 0; i < d->vm_count; i++) {
+        const struct corrald_vm *vm = d->vms[i];
+        if (vm->state == CORRALD_VM_RUNNING || vm->state == CORRALD_VM_STOPPING ||
+            vm->state == CORRALD_VM_RESTARTING)
+            sum += vm->committed_mib;
+    }
+    return sum;
+}
+
+const char *corrald_state_name(enum corrald_vm_state s)
+{
+    static const char *const names[] = { "stopped", "running", "stopping",
+                                         "restarting", "failed" };
+    return names[s];
+}
+
+/* Kept in RUN so that a restarted corrald still knows (until reboot). */
+static void corrald_save_last_stop(const struct corrald_vm *vm)
+{
+    struct conf c;
+    char number[32];
+    conf_init(&c);
+    conf_set(&c, "reason", vm->last_stop);
+    snprintf(number, sizeof(number), "%d", (int)vm->last_exit.end);
+    conf_set(&c, "end", number);
+    snprintf(number, sizeof(number), "%d", vm->last_exit.code);
+    conf_set(&c, "code", number);
+    snprintf(number, sizeof(number), "%lld", (long long)vm->last_stop_at);
+    conf_set(&c, "at", number);
+    conf_write_atomic(vm->last_stop_path, &c, 0600);
+    conf_free(&c);
+}
+
+void corrald_load_last_stop(struct corrald_vm *vm)
+{
+    struct conf c;
+    struct conf_error err;
+    uint64_t end, at;
+    conf_init(&c);
+    const char *reason = NULL, *code = NULL;
+    if (conf_load(vm->last_stop_path, &c, &err) == 0) {
+        reason = conf_get(&c, "reason");
+        code = conf_get(&c, "code");
+    }
+    if (reason && code && conf_get(&c, "end") && conf_get(&c, "at") &&
+        conf_parse_uint(conf_get(&c, "end"), 0, CORRALD_END_UNKNOWN, &end) == 0 &&
+        conf_parse_uint(conf_get(&c, "at"), 0, INT64_MAX, &at) == 0) {
+        snprintf(vm->last_stop, sizeof(vm->last_stop), "%s", reason);
+        vm->last_exit.end = (enum corrald_end)end;
+        vm->last_exit.code = atoi(code);
+        vm->last_stop_at = (time_t)at;
+        vm->has_last_stop = true;
+    }
+    conf_free(&c);
+}
+
+void corrald_record_stop(struct corrald_vm *vm, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(vm->last_stop, sizeof(vm->last_stop), fmt, ap);
+    va_end(ap);
+    vm->has_last_stop = true;
+    vm->last_stop_at = time(NULL);
+    corrald_save_last_stop(vm);
+}
+
+static void corrald_write_last_stop(struct json_writer *w,
+                                    const struct corrald_vm *vm)
+{
+    json_key(w, "last_stop");
+    if (!vm->has_last_stop) {
+        json_null(w);
+        return;
+    }
+    static const char *const ends[] = { "poweroff", "reboot", "crash",
+                                        "vmm-error", "signal", "unknown" };
+    json_begin_object(w);
+    json_kv_string(w, "reason", vm->last_stop);
+    json_kv_string(w, "end", ends[vm->last_exit.end]);
+    json_kv_int(w, "code", vm->last_exit.code);
+    json_kv_int(w, "at", (int64_t)vm->last_stop_at);
+    json_end_object(w);
+}
+
+static void corrald_write_disks(struct json_writer *w, const struct vmdef *def)
+{
+    json_key(w, "disks");
+    json_begin_array(w);
+    for (size_t i = 0; i < def->disk_count; i++) {
+        json_begin_object(w);
+        json_kv_string(w, "path", def->disks[i].path);
+        json_kv_bool(w, "readonly", def->disks[i].readonly);
+        json_kv_int(w, "iops", (int64_t)def->disks[i].iops);
+        json_kv_int(w, "bps", (int64_t)def->disks[i].bps);
+        json_end_object(w);
+    }
+    json_end_array(w);
+}
+
+static void corrald_write_nics(struct json_writer *w, const struct vmdef *def)
+{
+    json_key(w, "nics");
+    json_begin_array(w);
+    for (size_t i = 0; i < def->nic_count; i++) {
+        const struct vmdef_nic *nic = &def->nics[i];
+        uint8_t mac[6];
+        char text[18];
+        if (nic->has_mac)
+            memcpy(mac, nic->mac, 6);
+        else
+            vmdef_nic_mac(def->name, i, mac);
+        vmdef_format_mac(mac, text);
+        json_begin_object(w);
+        json_kv_string(w, "bridge", nic->bridge);
+        json_kv_string(w, "mac", text);
+        json_kv_string(w, "tap", nic->tap);
+        json_end_object(w);
+    }
+    json_end_array(w);
+}
+
+static void corrald_write_definition(struct json_writer *w, const struct vmdef *def)
+{
+    static const char *const serials[] = { "stdio", "pty", "unix", "file" };
+    json_key(w, "definition");
+    json_begin_object(w);
+    json_kv_string(w, "uuid", def->uuid);
+    json_kv_string(w, "boot", vmdef_boot_name(def->boot));
+    json_kv_string(w, "kernel", def->kernel);
+    json_kv_string(w, "initrd", def->initrd);
+    json_kv_string(w, "cmdline", def->cmdline);
+    json_kv_string(w, "firmware", def->firmware);
+    corrald_write_disks(w, def);
+    corrald_write_nics(w, def);
+    json_kv_string(w, "serial", serials[def->serial]);
+    json_kv_string(w, "serial_path", def->serial_path);
+    json_kv_int(w, "stop_timeout", def->stop_timeout_s);
+    json_end_object(w);
+}
+
+void corrald_write_vm_json(struct json_writer *w, const struct corrald_vm *vm,
+                           bool with_definition)
+{
+    bool alive = vm->state == CORRALD_VM_RUNNING || vm->state == CORRALD_VM_STOPPING;
+    json_begin_object(w);
+    json_kv_string(w, "name", vm->name);
+    json_kv_string(w, "state", corrald_state_name(vm->state));
+    json_kv_int(w, "memory_mib", (int64_t)vm->def.memory_mib);
+    json_kv_int(w, "cpus", vm->def.cpus);
+    json_kv_bool(w, "autostart", vm->def.autostart);
+    json_kv_string(w, "restart", vmdef_restart_name(vm->def.restart));
+    json_key(w, "pid");
+    if (alive && vm->vmm_pid > 0)
+        json_int(w, vm->vmm_pid);
+    else
+        json_null(w);
+    json_kv_int(w, "started_at", alive ? (int64_t)vm->started_at : 0);
+    json_kv_int(w, "uptime_s", alive ? (corrald_now_ms() - vm->started_ms) / 1000 : 0);
+    json_kv_int(w, "restarts", vm->restarts);
+    corrald_write_last_stop(w, vm);
+    if (with_definition)
+        corrald_write_definition(w, &vm->def);
+    json_end_object(w);
+}

@@ -1,0 +1,16 @@
+/* fdio: small file helpers every program needs: the write loop, mkdir -p. */
+#ifndef CORRAL_FDIO_H
+#define CORRAL_FDIO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Writes all len bytes, retrying short writes and EINTR; 0 or -errno.
+ * On a socket whose peer is gone this raises SIGPIPE unless the program
+ * ignores it (corrald and corral do). */
+int fdio_write_all(int fd, const void *data, size_t len);
+
+/* Creates path and its missing parents with mode; 0 or -errno. */
+int fdio_mkdir_p(const char *path, mode_t mode);
+
+#endif

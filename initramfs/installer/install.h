@@ -1,0 +1,49 @@
+/* install: the install, upgrade and boot confirmation themselves, on the
+ * running control domain (devices, mounts, the tools of sys.h). */
+#ifndef CORRAL_INSTALLER_INSTALL_H
+#define CORRAL_INSTALLER_INSTALL_H
+
+#include <stddef.h>
+
+#include "answer.h"
+#include "disk.h"
+#include "progress.h"
+
+/* Where the control domain keeps what the installer reads. */
+#define GRUB_IMAGE_DIR "/usr/share/corral/grub"
+#define LIVE_STATE_DIR "/var/lib/corral"
+#define MEDIUM_DIR "/run/corral/medium"
+#define TARGET_DIR "/run/corral/target"
+#define ANSWER_MEDIA_DIR "/run/corral/answer-media"
+/* An answer file baked into the ISO (build.sh iso --answer FILE). */
+#define MEDIUM_ANSWER_PATH "corral/answer.conf"
+
+/* Lists the disks with their labels, medium and mount facts. */
+int disks_probe(struct disk *disks, size_t max, size_t *count, char *err, size_t err_len);
+
+/* Mounts the Corral medium (the ISO, label CORRAL) read-only at
+ * MEDIUM_DIR unless it is mounted there already. */
+int medium_mount(char *err, size_t err_len);
+void medium_unmount(void);
+
+/* Finds the answer file named on the kernel command line (corral.answer=
+ * PATH on the CORRAL-ANSWER partition) or baked into the medium.  Returns
+ * 1 with the path, 0 when there is none, -1 with err on a failure. */
+int answer_locate(char *path, size_t len, char *err, size_t err_len);
+
+/* The install of answer to target, step by step on p.  Returns 0, or -1
+ * after progress_fail said which step failed and why. */
+int install_run(const struct disk *target, const struct answer *answer,
+                struct progress *p);
+#define INSTALL_STEPS 11
+
+/* Writes the kernel and initramfs of iso into the other boot slot and
+ * makes it boot once (see bootcfg.h). */
+int upgrade_run(const char *iso, struct progress *p);
+#define UPGRADE_STEPS 5
+
+/* Called when the system reached the ready state: the slot it booted
+ * (corral.slot= on the command line) becomes the slot that boots. */
+int boot_ok(char *msg, size_t msg_len);
+
+#endif

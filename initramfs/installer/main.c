@@ -1,0 +1,306 @@
+/* corral-install: install Corral from the live system to a local disk,
+ * upgrade an installed system into its other boot slot, or confirm a
+ * boot.  See docs/install.md. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/reboot.h>
+
+#include "answer.h"
+#include "conf.h"
+#include "disk.h"
+#include "install.h"
+#include "progress.h"
+
+enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_REFUSED = 2 };
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: corral-install                 interactive install to a local disk\n"
+            "       corral-install --list          the disks and whether Corral can use them\n"
+            "       corral-install --disk NAME [--confirm NAME] [--answer FILE]\n"
+            "                                      install to NAME; a disk with partitions\n"
+            "                                      needs --confirm with its name again\n"
+            "       corral-install --answer FILE   unattended install (docs/install.md)\n"
+            "       corral-install --auto          at boot: install if an answer file is given\n"
+            "       corral-install --upgrade ISO   put ISO's system into the other boot slot\n"
+            "       corral-install --boot-ok       this boot reached the ready state\n");
+}
+
+struct options {
+    const char *disk, *confirm, *answer, *upgrade;
+    int list, automatic, boot_ok;
+};
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+    static const struct option longopts[] = {
+        {"list", no_argument, NULL, 'l'},         {"disk", required_argument, NULL, 'd'},
+        {"confirm", required_argument, NULL, 'c'}, {"answer", required_argument, NULL, 'a'},
+        {"auto", no_argument, NULL, 'A'},          {"upgrade", required_argument, NULL, 'u'},
+        {"boot-ok", no_argument, NULL, 'b'},       {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    memset(o, 0, sizeof(*o));
+    for (int c; (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1;) {
+        switch (c) {
+        case 'l': o->list = 1; break;
+        case 'd': o->disk = optarg; break;
+        case 'c': o->confirm = optarg; break;
+        case 'a': o->answer = optarg; break;
+        case 'A': o->automatic = 1; break;
+        case 'u': o->upgrade = optarg; break;
+        case 'b': o->boot_ok = 1; break;
+        case 'h': usage(stdout); exit(EXIT_OK);
+        default: usage(stderr); return -1;
+        }
+    }
+    if (optind != argc) {
+        usage(stderr);
+        return -1;
+    }
+    return 0;
+}
+
+static void print_disk(const struct disk *d)
+{
+    char size[32], reason[256];
+    format_size(d->size_bytes, size, sizeof(size));
+    const char *refused = disk_refusal(d, reason, sizeof(reason));
+    printf("  %-10s %10s  %-7s %-22.22s serial %-16.16s %s\n", d->name, size, d->transport,
+           d->model[0] ? d->model : "-", d->serial[0] ? d->serial : "-",
+           d->removable ? "(removable)" : "");
+    if (d->partition_count)
+        printf("             %zu partition(s): %s\n", d->partition_count,
+               d->labels[0] ? d->labels : "no labels");
+    else
+        printf("             no partitions\n");
+    if (refused)
+        printf("             not offered: %s\n", refused);
+}
+
+static int load_disks(struct disk *disks, size_t *n)
+{
+    char err[512];
+    if (disks_probe(disks, DISK_MAX, n, err, sizeof(err))) {
+        fprintf(stderr, "corral-install: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+static int cmd_list(void)
+{
+    static struct disk disks[DISK_MAX];
+    size_t n;
+    if (load_disks(disks, &n))
+        return EXIT_FAILED;
+    printf("Disks (Corral needs at least 4.0 GiB; the whole disk is used):\n");
+    for (size_t i = 0; i < n; i++)
+        print_disk(&disks[i]);
+    if (n == 0)
+        printf("  none found\n");
+    return EXIT_OK;
+}
+
+static int load_answer(const char *path, struct answer *a)
+{
+    struct conf c;
+    struct conf_error err;
+    char msg[600];
+    conf_init(&c);
+    int rc = conf_load(path, &c, &err);
+    if (!rc)
+        rc = answer_from_conf(&c, path, a, &err);
+    conf_free(&c);
+    if (rc) {
+        conf_error_format(&err, msg, sizeof(msg));
+        fprintf(stderr, "corral-install: answer file %s\n", msg);
+    }
+    return rc;
+}
+
+/* The confirmation rule: a disk with partitions is only touched when its
+ * name was typed (or given) again, or the answer file says wipe = yes. */
+static int confirmed(const struct disk *d, const char *confirm, int wipe)
+{
+    if (d->partition_count == 0 || wipe)
+        return 1;
+    return confirm && (strcmp(confirm, d->name) == 0 ||
+                       (strncmp(confirm, "/dev/", 5) == 0 && strcmp(confirm + 5, d->name) == 0));
+}
+
+static void refuse_unconfirmed(const struct disk *d, int from_answer)
+{
+    fprintf(stderr, "corral-install: %s has %zu partition(s) (%s); nothing was changed.\n",
+            d->name, d->partition_count, d->labels[0] ? d->labels : "no labels");
+    if (from_answer)
+        fprintf(stderr, "corral-install: set wipe = yes in the answer file to erase it\n");
+    else
+        fprintf(stderr, "corral-install: to erase it, confirm with --confirm %s\n", d->name);
+}
+
+static int run_install(const struct disk *target, const struct answer *a)
+{
+    struct progress p;
+    progress_init(&p, stdout, INSTALL_STEPS);
+    printf("corral-install: installing Corral %s to /dev/%s\n", CORRAL_VERSION, target->name);
+    int rc = install_run(target, a, &p);
+    medium_unmount();
+    if (rc) {
+        printf("corral-install: the install did not complete; /dev/%s does not boot Corral "
+               "(no boot loader was left pointing at a missing system)\n", target->name);
+        return EXIT_FAILED;
+    }
+    progress_finish(&p);
+    printf("corral-install: installation complete. Remove the installation medium and reboot.\n");
+    return EXIT_OK;
+}
+
+static int install_chosen(const char *rule, const char *confirm, const struct answer *a,
+                          int from_answer)
+{
+    static struct disk disks[DISK_MAX];
+    size_t n;
+    char why[512];
+    if (load_disks(disks, &n))
+        return EXIT_FAILED;
+    int i = disk_pick(disks, n, rule, why, sizeof(why));
+    if (i < 0) {
+        fprintf(stderr, "corral-install: %s; nothing was changed.\n", why);
+        return EXIT_REFUSED;
+    }
+    if (!confirmed(&disks[i], confirm, a->wipe)) {
+        refuse_unconfirmed(&disks[i], from_answer);
+        return EXIT_REFUSED;
+    }
+    return run_install(&disks[i], a);
+}
+
+static void finish_boot_action(const struct answer *a, int status)
+{
+    if (status != EXIT_OK || !a->reboot)
+        return;
+    printf("corral-install: rebooting (reboot = yes)\n");
+    fflush(stdout);
+    sync();
+    /* init runs the shutdown scripts; its reboot is the clean one. */
+    execlp("reboot", "reboot", (char *)NULL);
+    reboot(RB_AUTOBOOT);
+}
+
+static int cmd_answer(const char *path, const char *disk_override, const char *confirm)
+{
+    static struct answer a;
+    if (load_answer(path, &a))
+        return EXIT_REFUSED;
+    printf("corral-install: unattended install from %s\n", path);
+    int status = install_chosen(disk_override ? disk_override : a.disk, confirm, &a, 1);
+    finish_boot_action(&a, status);
+    return status;
+}
+
+static int cmd_auto(void)
+{
+    char path[512], err[512];
+    int found = answer_locate(path, sizeof(path), err, sizeof(err));
+    if (found < 0) {
+        fprintf(stderr, "corral-install: answer file: %s\n", err);
+        return EXIT_FAILED;
+    }
+    if (found == 0) {
+        medium_unmount();
+        return EXIT_OK;
+    }
+    return cmd_answer(path, NULL, NULL);
+}
+
+/* Reads one line from the keyboard; "" at end of input. */
+static void prompt(const char *question, char *out, size_t len)
+{
+    printf("%s", question);
+    fflush(stdout);
+    if (!fgets(out, (int)len, stdin))
+        out[0] = '\0';
+    out[strcspn(out, "\r\n")] = '\0';
+}
+
+static int cmd_interactive(void)
+{
+    static struct disk disks[DISK_MAX];
+    static struct answer a;
+    size_t n;
+    char name[64], typed[64], why[512], size[32];
+    answer_init(&a);
+    if (cmd_list() != EXIT_OK || load_disks(disks, &n))
+        return EXIT_FAILED;
+    prompt("\nInstall Corral to which disk? (name, empty to cancel) ", name, sizeof(name));
+    if (!name[0])
+        return printf("Cancelled; nothing was changed.\n"), EXIT_REFUSED;
+    int i = disk_pick(disks, n, name, why, sizeof(why));
+    if (i < 0)
+        return fprintf(stderr, "corral-install: %s; nothing was changed.\n", why), EXIT_REFUSED;
+    format_size(disks[i].size_bytes, size, sizeof(size));
+    if (disks[i].partition_count) {
+        printf("\n%s (%s) has %zu partition(s): %s\nEVERYTHING ON IT WILL BE ERASED.\n",
+               disks[i].name, size, disks[i].partition_count,
+               disks[i].labels[0] ? disks[i].labels : "no labels");
+        prompt("Type the disk name again to confirm: ", typed, sizeof(typed));
+        if (!confirmed(&disks[i], typed, 0))
+            return printf("Not confirmed; nothing was changed.\n"), EXIT_REFUSED;
+    } else {
+        printf("\nCorral will use all of %s (%s).\n", disks[i].name, size);
+        prompt("Type yes to install: ", typed, sizeof(typed));
+        if (strcmp(typed, "yes") != 0)
+            return printf("Not confirmed; nothing was changed.\n"), EXIT_REFUSED;
+    }
+    return run_install(&disks[i], &a);
+}
+
+static int cmd_upgrade(const char *iso)
+{
+    struct progress p;
+    progress_init(&p, stdout, UPGRADE_STEPS);
+    if (upgrade_run(iso, &p))
+        return EXIT_FAILED;
+    progress_finish(&p);
+    printf("corral-install: the new system boots once at the next reboot; it becomes the "
+           "default when it reaches the ready state, else the current one comes back.\n");
+    return EXIT_OK;
+}
+
+static int cmd_boot_ok(void)
+{
+    char msg[600];
+    int rc = boot_ok(msg, sizeof(msg));
+    fprintf(rc ? stderr : stdout, "corral-install: %s\n", msg);
+    return rc ? EXIT_FAILED : EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    struct options o;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (parse_options(argc, argv, &o))
+        return EXIT_REFUSED;
+    if (o.list)
+        return cmd_list();
+    if (o.boot_ok)
+        return cmd_boot_ok();
+    if (o.upgrade)
+        return cmd_upgrade(o.upgrade);
+    if (o.automatic)
+        return cmd_auto();
+    if (o.answer)
+        return cmd_answer(o.answer, o.disk, o.confirm);
+    if (o.disk) {
+        static struct answer a;
+        answer_init(&a);
+        return install_chosen(o.disk, o.confirm, &a, 0);
+    }
+    return cmd_interactive();
+}

@@ -1,0 +1,196 @@
+"""corral-vmm against Debian's QEMU, measured inside the nested test host.
+
+The appliance boots with two extra disks: the usual test-data disk (guest
+kernel and initramfs, see tests/integration/guest.py) and a bench disk
+(ext4, label CORRAL-BENCH) holding Debian's qemu-system-x86_64 with its
+shared libraries and firmware, run in the appliance through its own glibc
+loader, plus room for the guest's disk image.  Every figure is the median of
+several rounds, and the VMMs alternate within each round.
+"""
+
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import tempfile
+
+from qemu import Machine, accel_args
+
+BENCH_MOUNT = "/mnt/bench"
+TEST_MOUNT = "/mnt/test"
+GUEST_MEM_MIB = 256
+DISK_MIB = 256
+QEMU_FIRMWARE = {
+    "bios-256k.bin": "/usr/share/seabios/bios-256k.bin",
+    "bios-microvm.bin": "/usr/share/seabios/bios-microvm.bin",
+    "kvmvapic.bin": "/usr/share/qemu/kvmvapic.bin",
+    "linuxboot_dma.bin": "/usr/share/qemu/linuxboot_dma.bin",
+    "linuxboot.bin": "/usr/share/qemu/linuxboot.bin",
+    "pvh.bin": "/usr/share/qemu/pvh.bin",
+    "qboot.rom": "/usr/share/qemu/qboot.rom",
+}
+
+
+def bundle_qemu(dest):
+    """Debian's QEMU with every library it links and the firmware it needs."""
+    os.makedirs(os.path.join(dest, "qemu", "lib"))
+    os.makedirs(os.path.join(dest, "qemu", "share"))
+    qemu = shutil.which("qemu-system-x86_64")
+    shutil.copy(qemu, os.path.join(dest, "qemu", "qemu-system-x86_64"))
+    ldd = subprocess.run(["ldd", qemu], capture_output=True, text=True, check=True).stdout
+    for path in re.findall(r"(/\S+\.so[.\d]*)", ldd):
+        shutil.copy(os.path.realpath(path), os.path.join(dest, "qemu", "lib", os.path.basename(path)))
+    for name, src in QEMU_FIRMWARE.items():
+        shutil.copy(os.path.realpath(src), os.path.join(dest, "qemu", "share", name))
+
+
+def make_bench_disk(workdir):
+    content = os.path.join(workdir, "bench-content")
+    os.makedirs(content)
+    bundle_qemu(content)
+    image = os.path.join(workdir, "bench.img")
+    subprocess.run(["mke2fs", "-q", "-t", "ext4", "-L", "CORRAL-BENCH", "-d", content,
+                    image, "1536M"], check=True)
+    return image
+
+
+class VmmRun:
+    """One way of running the guest: corral-vmm, or QEMU with a machine type."""
+
+    def __init__(self, name, command):
+        self.name = name
+        self.command = command
+
+
+def qemu_command(machine, disk, cmdline):
+    q = BENCH_MOUNT + "/qemu"
+    base = ("%s/lib/ld-linux-x86-64.so.2 --library-path %s/lib %s/qemu-system-x86_64 -L %s/share "
+            "-enable-kvm -cpu host -m %d -smp 1 -nodefaults -no-user-config -display none "
+            "-serial stdio -kernel %s/vmlinuz -initrd %s/initrd.img "
+            % (q, q, q, q, GUEST_MEM_MIB, TEST_MOUNT, TEST_MOUNT))
+    if machine == "microvm":
+        return (base + "-M microvm -drive file=%s,format=raw,if=none,id=d0,cache=none "
+                "-device virtio-blk-device,drive=d0 -append 'console=ttyS0 %s'" % (disk, cmdline))
+    return (base + "-M q35 -drive file=%s,format=raw,if=none,id=d0,cache=none "
+            "-device virtio-blk-pci,drive=d0 -append 'console=ttyS0 %s'" % (disk, cmdline))
+
+
+def vmm_command(disk, cmdline):
+    return ("corral-vmm -v --kernel %s/vmlinuz --initrd %s/initrd.img --memory %d --cpus 1 "
+            "--disk %s --cmdline '%s'" % (TEST_MOUNT, TEST_MOUNT, GUEST_MEM_MIB, disk, cmdline))
+
+
+def runs(disk, scenario):
+    cmdline = "quiet corral.scenario=%s" % scenario
+    return [VmmRun("corral-vmm", vmm_command(disk, cmdline)),
+            VmmRun("qemu -M q35", qemu_command("q35", disk, cmdline)),
+            VmmRun("qemu -M microvm", qemu_command("microvm", disk, cmdline))]
+
+
+# In the appliance: run a command, stamp (from /proc/uptime) when the guest
+# prints GUEST-BOOTED and its bench lines, and keep the whole console.
+TIMED = r"""s=$(cut -d' ' -f1 /proc/uptime); %s 2>&1 </dev/null | awk -v s=$s '
+  /GUEST-BOOTED/ && !b { getline u < "/proc/uptime"; close("/proc/uptime"); split(u, a, " ");
+                         printf "INIT-MS %%d\n", (a[1] - s) * 1000; b = 1 }
+  /first KVM_RUN/ { match($0, /\[ *[0-9.]+ ms\]/); printf "FIRST-RUN-MS %%s\n", substr($0, RSTART + 1, RLENGTH - 5) }
+  /^BENCH-/ { print }
+  { print > "/tmp/bench-console.log" }'"""
+
+
+def timed(m, command, timeout=300):
+    out = m.out(TIMED % command, timeout=timeout)
+    figures = dict(re.findall(r"(INIT-MS|FIRST-RUN-MS) ([\d.]+)", out, re.M))
+    bench = dict(re.findall(r"BENCH-(\w+) seconds=([\d.]+)", out, re.M))
+    return figures, bench
+
+
+# Resident memory of a running VMM outside the mapping(s) that back guest RAM
+# (every mapping at least as large as the guest's memory).
+RSS_BEYOND_RAM = r"""awk -v ram=%d '/^Size:/ {size = $2} /^Rss:/ { if (size < ram) rss += $2 }
+  END {print rss}' /proc/%d/smaps"""
+
+
+def rss_beyond_guest_ram(m, run):
+    """Start the guest, wait until its init is idle, read the VMM's smaps."""
+    out = m.out("%s >/tmp/bench-wait.log 2>&1 </dev/null & echo PID=$!" % run.command)
+    pid = int(re.search(r"PID=(\d+)", out).group(1))
+    m.out("i=0; while ! grep -q GUEST-WAITING /tmp/bench-wait.log && [ $i -lt 300 ]; "
+          "do sleep 1; i=$((i+1)); done; grep -q GUEST-WAITING /tmp/bench-wait.log", timeout=330)
+    kib = int(m.out(RSS_BEYOND_RAM % (GUEST_MEM_MIB * 1024, pid)).strip().splitlines()[-1])
+    m.sh("kill -9 %d; wait %d 2>/dev/null" % (pid, pid))
+    return kib
+
+
+def host_dd(m, image):
+    """The same sequential write and read on the image file, in the host."""
+    out = m.out(r"""t() { cut -d' ' -f1 /proc/uptime; }
+        s=$(t); dd if=/dev/zero of=%s bs=1M count=%d oflag=direct conv=notrunc 2>/dev/null; e=$(t)
+        echo "BENCH-WRITE seconds=$(awk "BEGIN {print $e - $s}")"
+        s=$(t); dd if=%s of=/dev/null bs=1M count=%d iflag=direct 2>/dev/null; e=$(t)
+        echo "BENCH-READ seconds=$(awk "BEGIN {print $e - $s}")" """
+                % (image, DISK_MIB, image, DISK_MIB), timeout=300)
+    return dict(re.findall(r"BENCH-(\w+) seconds=([\d.]+)", out, re.M))
+
+
+def mbps(seconds):
+    s = float(seconds)
+    return DISK_MIB / s if s > 0 else float("inf")
+
+
+def median_or_dash(values, fmt):
+    return fmt % statistics.median(values) if values else "-"
+
+
+def bench(args, testdata_image, table):
+    with tempfile.TemporaryDirectory(prefix="corral-bench-") as work:
+        bench_disk = make_bench_disk(work)
+        m = Machine("bench-vmm", memory_mib=3072, cpus=2, disks=[testdata_image, bench_disk])
+        with m:
+            m.wait_ready()
+            m.out("mkdir -p %s %s && mount -t ext4 $(findfs LABEL=CORRAL-TEST) %s && "
+                  "mount -t ext4 $(findfs LABEL=CORRAL-BENCH) %s" % (TEST_MOUNT, BENCH_MOUNT, TEST_MOUNT, BENCH_MOUNT))
+            image = BENCH_MOUNT + "/guest-disk.img"
+            m.out("dd if=/dev/zero of=%s bs=1M count=%d 2>/dev/null" % (image, DISK_MIB), timeout=300)
+            size_kib = int(m.out("wc -c < /usr/bin/corral-vmm").strip().splitlines()[-1]) / 1024
+            init = {r.name: [] for r in runs(image, "")}
+            first = []
+            disk = {r.name: {"WRITE": [], "READ": []} for r in runs(image, "")}
+            rss = {r.name: [] for r in runs(image, "")}
+            host = {"WRITE": [], "READ": []}
+            for _ in range(args.rounds):
+                for run in runs(image, "bench-disk"):
+                    figures, b = timed(m, run.command)
+                    if "INIT-MS" in figures:
+                        init[run.name].append(float(figures["INIT-MS"]))
+                    if "FIRST-RUN-MS" in figures:
+                        first.append(float(figures["FIRST-RUN-MS"]))
+                    for k in ("WRITE", "READ"):
+                        if k in b:
+                            disk[run.name][k].append(mbps(b[k]))
+                hd = host_dd(m, image)
+                for k in ("WRITE", "READ"):
+                    host[k].append(mbps(hd[k]))
+            for run in runs(image, "vmm-wait"):
+                rss[run.name].append(rss_beyond_guest_ram(m, run))
+    rows = [("corral-vmm static binary", "%.0f KiB" % size_kib, "<= 512 KiB"),
+            ("corral-vmm exec to first KVM_RUN", median_or_dash(first, "%.1f ms"), "")]
+    for name in init:
+        rows.append(("%s: exec to guest init" % name, median_or_dash(init[name], "%.0f ms"), ""))
+    for name in rss:
+        rows.append(("%s: RSS beyond guest RAM" % name,
+                     median_or_dash([k / 1024.0 for k in rss[name]], "%.1f MiB"),
+                     "<= 4 MiB" if name == "corral-vmm" else ""))
+    for k in ("WRITE", "READ"):
+        h = statistics.median(host[k])
+        rows.append(("host dd %s (same file, O_DIRECT)" % k.lower(), "%.0f MiB/s" % h, ""))
+        for name in disk:
+            vals = disk[name][k]
+            ratio = "%.2f x host" % (statistics.median(vals) / h) if vals else "-"
+            rows.append(("%s: guest %s" % (name, k.lower()),
+                         median_or_dash(vals, "%.0f MiB/s") + " " + ratio,
+                         ">= 0.8 x host" if name == "corral-vmm" else ""))
+    table("corral-vmm against QEMU (inside the nested test host)", rows,
+          note="median of %d rounds; guest %d MiB, 1 vCPU, virtio-blk %d MiB sequential, "
+               "1 MiB O_DIRECT blocks; outer QEMU %s"
+               % (args.rounds, GUEST_MEM_MIB, DISK_MIB, " ".join(accel_args())))

@@ -1,0 +1,74 @@
+/* libFuzzer target for what corral-install reads from outside: answer
+ * files (through conf_parse), grubenv blocks from the ESP and blkid's
+ * output.  Any input is accepted or refused, never a crash; an answer that
+ * is accepted holds only values its validators pass; a grubenv block that
+ * parses formats back to a block that parses to the same variables. */
+#include "../../initramfs/installer/answer.h"
+#include "../../initramfs/installer/bootcfg.h"
+#include "../../initramfs/installer/disk.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void fuzz_answer(const char *text, size_t size)
+{
+    static struct answer a;
+    struct conf c;
+    struct conf_error err;
+    conf_init(&c);
+    if (conf_parse(text, size, "answer.conf", &c, &err) == 0 &&
+        answer_from_conf(&c, "answer.conf", &a, &err) == 0) {
+        if (a.disk[0] == '\0' || (a.hostname[0] && !valid_hostname(a.hostname)) ||
+            (a.root_password_hash[0] && !valid_password_hash(a.root_password_hash)))
+            abort();
+        for (size_t i = 0; i < a.ssh_key_count; i++)
+            if (!valid_ssh_key(a.ssh_keys[i]))
+                abort();
+        answer_apply_system_conf(&a, &c);
+    }
+    conf_free(&c);
+}
+
+static void fuzz_grubenv(const char *data, size_t size)
+{
+    struct grubenv env, back;
+    char block[GRUBENV_BYTES];
+    if (size > GRUBENV_BYTES)
+        size = GRUBENV_BYTES;
+    memset(block, '#', sizeof(block));
+    memcpy(block, GRUBENV_HEADER, strlen(GRUBENV_HEADER));
+    size_t room = GRUBENV_BYTES - strlen(GRUBENV_HEADER);
+    memcpy(block + strlen(GRUBENV_HEADER), data, size < room ? size : room);
+    if (grubenv_parse(block, sizeof(block), &env) != 0)
+        return;
+    if (grubenv_format(&env, block) != 0 || grubenv_parse(block, sizeof(block), &back) != 0 ||
+        back.count != env.count)
+        abort();
+    for (size_t i = 0; i < env.count; i++)
+        if (strcmp(grubenv_get(&back, env.name[i]), env.value[i]) != 0)
+            abort();
+}
+
+static void fuzz_blkid(const char *text)
+{
+    struct blkid_entry e;
+    if (blkid_parse_line(text, &e) == 0 && e.device[0] == '\0')
+        abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *text = malloc(size + 1);
+    if (!text)
+        return 0;
+    memcpy(text, data, size);
+    text[size] = '\0';
+    fuzz_answer(text, size);
+    fuzz_grubenv(text, size);
+    fuzz_blkid(text);
+    free(text);
+    return 0;
+}

@@ -1,0 +1,296 @@
+"""Issue 6: corrald and the corral CLI in the control domain, with real
+guests under nested KVM.
+
+Guests are the test kernel and initramfs from the test-data disk (see
+guest.py) running the `vmm-wait` scenario: they print GUEST-WAITING on their
+console and stay up until asked to shut down.  Every command runs with
+--json where it prints, and every JSON output is parsed.
+
+corrald is started here when the appliance did not start it at boot, so
+these tests do not depend on the boot scripts; each test deletes the VMs
+it made.  Malformed and oversized requests are covered end to end by
+tests/unit/test_corrald.c (the appliance has no tool to send raw bytes to a
+unix socket).
+"""
+
+import json
+import re
+import subprocess
+import time
+
+import pexpect
+import pytest
+
+import guest
+from conftest import TESTDATA_MOUNT
+from qemu import Machine
+
+KERNEL = TESTDATA_MOUNT + "/vmlinuz"
+INITRD = TESTDATA_MOUNT + "/initrd.img"
+CORRALD_LOG = "/tmp/corrald-test.log"
+
+
+def corral_json(machine, args, timeout=120):
+    """Runs `corral --json ARGS`; returns (exit status, parsed JSON)."""
+    status, out = machine.sh("corral --json %s" % args, timeout=timeout)
+    lines = [l for l in out.splitlines() if l.strip()]
+    assert lines, "corral --json %s printed nothing" % args
+    try:
+        return status, json.loads(lines[-1])
+    except ValueError:
+        raise AssertionError("corral --json %s printed no JSON:\n%s" % (args, out))
+
+
+def ensure_corrald(machine):
+    # Not `pidof corrald`: that also lists the VM monitors (same executable).
+    status, _ = machine.sh("kill -0 $(cat /run/corral/corrald.pid 2>/dev/null) 2>/dev/null")
+    if status != 0:
+        machine.out("(corrald >>%s 2>&1 &)" % CORRALD_LOG)
+    for _ in range(50):
+        if machine.sh("corral host info >/dev/null 2>&1")[0] == 0:
+            return
+        time.sleep(0.2)
+    raise AssertionError("corrald did not come up:\n" + machine.out("cat %s" % CORRALD_LOG))
+
+
+@pytest.fixture
+def host(appliance):
+    if appliance.sh("command -v corrald && command -v corral")[0] != 0:
+        pytest.skip("this ISO has no corrald/corral: it was built before they existed")
+    ensure_corrald(appliance)
+    made = []
+    yield appliance, made
+    for name in made:
+        appliance.sh("corral vm kill %s --wait >/dev/null 2>&1; "
+                     "corral vm delete %s --yes --delete-disks >/dev/null 2>&1" % (name, name))
+
+
+def create_guest(machine, made, name, memory="256M", extra=""):
+    status, vm = corral_json(
+        machine, "vm create %s --memory %s --kernel %s --initrd %s "
+        "--cmdline 'quiet corral.scenario=vmm-wait' %s" % (name, memory, KERNEL, INITRD, extra))
+    assert status == 0, vm
+    made.append(name)
+    assert vm["name"] == name and vm["state"] == "stopped"
+    return vm
+
+
+def show(machine, name):
+    status, vm = corral_json(machine, "vm show %s" % name)
+    assert status == 0, vm
+    return vm
+
+
+def wait_for(what, check, timeout=300, interval=2):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out after %d s waiting for %s" % (timeout, what))
+        time.sleep(interval)
+
+
+def wait_guest_up(machine, name, timeout=300):
+    """Waits for GUEST-WAITING in the VM's console log (via corrald)."""
+    def seen():
+        status, log = corral_json(machine, "vm log %s" % name)
+        return status == 0 and "GUEST-WAITING" in log["log"]
+    try:
+        wait_for("%s's guest to boot" % name, seen, timeout=timeout)
+    except AssertionError:
+        print(machine.out("corral vm log %s | tail -30; cat /run/corral/vms/%s/vmm.log"
+                          % (name, name)))
+        raise
+
+
+def wait_state(machine, name, state, timeout=120):
+    return wait_for("%s to be %s" % (name, state),
+                    lambda: (lambda vm: vm if vm["state"] == state else None)(show(machine, name)),
+                    timeout=timeout, interval=1)
+
+
+def test_host_info_json(host):
+    machine, _ = host
+    status, info = corral_json(machine, "host info")
+    assert status == 0
+    assert info["kvm"] is True
+    assert info["memory_total_mib"] > 2000
+    assert info["memory_free_for_vms_mib"] <= info["memory_total_mib"] - info["memory_reserve_mib"]
+
+
+def test_create_start_console_stop_delete(host):
+    machine, made = host
+    create_guest(machine, made, "life1")
+    status, listed = corral_json(machine, "vm list")
+    assert status == 0 and "life1" in [v["name"] for v in listed["vms"]]
+
+    status, vm = corral_json(machine, "vm start life1")
+    assert status == 0 and vm["state"] == "running", vm
+    wait_guest_up(machine, "life1")
+    vm = show(machine, "life1")
+    assert vm["pid"] and vm["definition"]["kernel"] == KERNEL
+
+    # Attach to the console and detach with Ctrl-]; the VM keeps running.
+    status, out = machine.sh("(sleep 2; printf '\\035') | corral console life1", timeout=60)
+    assert status == 0, out
+    assert "detached from life1" in out
+    assert show(machine, "life1")["state"] == "running"
+
+    status, vm = corral_json(machine, "vm stop life1 --timeout 20 --wait", timeout=120)
+    assert status == 0 and vm["state"] == "stopped", vm
+    assert vm["last_stop"]["reason"].startswith("stopped by request"), vm["last_stop"]
+
+    status, deleted = corral_json(machine, "vm delete life1 --yes --delete-disks")
+    assert status == 0 and deleted["name"] == "life1"
+    made.remove("life1")
+    status, err = corral_json(machine, "vm show life1")
+    assert status == 1 and err["error"]["code"] == "not-found"
+
+
+def test_console_shows_the_guest_and_detaches(host):
+    machine, made = host
+    create_guest(machine, made, "cons1")
+    assert corral_json(machine, "vm start cons1")[0] == 0
+    # Attached from the start: detach (Ctrl-]) once the log shows the guest
+    # waiting; what it printed meanwhile must have come through the console.
+    status, out = machine.sh(
+        "(for i in $(seq 300); do corral vm log cons1 | grep -q GUEST-WAITING && break;"
+        " sleep 1; done; sleep 1; printf '\\035') | corral console cons1", timeout=400)
+    assert status == 0, out
+    assert "GUEST-WAITING" in out, out[-2000:]
+    assert "detached from cons1" in out
+    assert show(machine, "cons1")["state"] == "running"
+
+
+def test_json_over_ssh(host, ssh_key):
+    machine, made = host
+    with open(ssh_key + ".pub") as f:
+        machine.out("mkdir -p /root/.ssh && echo '%s' >> /root/.ssh/authorized_keys"
+                    % f.read().strip())
+    create_guest(machine, made, "ssh1")
+    for command in ("host info", "vm list", "vm show ssh1", "disk list ssh1"):
+        r = machine.ssh(ssh_key, "corral --json " + command)
+        assert r.returncode == 0, r.stderr
+        json.loads(r.stdout)
+    r = machine.ssh(ssh_key, "corral --json vm show nosuch")
+    assert r.returncode == 1 and json.loads(r.stdout)["error"]["code"] == "not-found"
+
+
+def test_kill9_restarts_one_vm_and_not_the_other(host):
+    machine, made = host
+    for name in ("pair1", "pair2"):
+        create_guest(machine, made, name)
+        assert corral_json(machine, "vm start %s" % name)[0] == 0
+    for name in ("pair1", "pair2"):
+        wait_guest_up(machine, name)
+    victim, bystander = show(machine, "pair1"), show(machine, "pair2")
+
+    machine.out("kill -9 %d" % victim["pid"])
+    after = wait_for("pair1 to be restarted",
+                     lambda: (lambda vm: vm if vm["restarts"] >= 1 and vm["state"] == "running"
+                              and vm["pid"] else None)(show(machine, "pair1")),
+                     timeout=60, interval=1)
+    assert after["pid"] != victim["pid"]
+    assert after["last_stop"]["end"] == "signal" and after["last_stop"]["code"] == 9
+    wait_guest_up(machine, "pair1")
+
+    still = show(machine, "pair2")
+    assert still["state"] == "running" and still["pid"] == bystander["pid"]
+
+
+def test_corrald_restart_adopts_running_vms(host):
+    machine, made = host
+    create_guest(machine, made, "adopt1")
+    assert corral_json(machine, "vm start adopt1")[0] == 0
+    wait_guest_up(machine, "adopt1")
+    before = show(machine, "adopt1")
+
+    machine.out("kill -9 $(cat /run/corral/corrald.pid)")
+    machine.out("sleep 1")
+    ensure_corrald(machine)
+    after = wait_state(machine, "adopt1", "running")
+    assert after["pid"] == before["pid"]
+    machine.out("kill -0 %d" % before["pid"])
+
+
+def test_overcommitting_start_is_refused(host):
+    machine, made = host
+    create_guest(machine, made, "huge1", memory="64G")
+    status, err = corral_json(machine, "vm start huge1")
+    assert status == 1
+    assert err["error"]["code"] == "no-memory"
+    assert re.search(r"\d+ MiB are free for VMs", err["error"]["message"]), err
+    assert show(machine, "huge1")["state"] == "stopped"
+
+
+def test_bad_definitions_are_refused_with_reasons(host):
+    machine, _ = host
+    status, err = corral_json(machine, "vm create bad_name --kernel %s" % KERNEL)
+    assert status == 1 and err["error"]["code"] == "invalid"
+    status, err = corral_json(machine, "vm create small1 --memory 8M --kernel %s" % KERNEL)
+    assert status == 1
+    assert "less than the minimum of 16 MiB" in err["error"]["message"]
+    status, err = corral_json(machine, "vm create nokern1 --kernel /nonexistent/bzImage")
+    assert status == 0  # syntax is fine; the missing file is reported at start
+    try:
+        status, err = corral_json(machine, "vm start nokern1")
+        assert status == 1 and "kernel: /nonexistent/bzImage: No such file" in err["error"]["message"]
+    finally:
+        machine.sh("corral vm delete nokern1 --yes")
+
+
+def data_partition(tmp_path):
+    """An ext4 image labelled CORRAL-DATA, as an installed disk's partition 3
+    (rcS mounts it at /var/lib/corral), holding the guest kernel and
+    initramfs under images/."""
+    content = tmp_path / "data"
+    (content / "images").mkdir(parents=True)
+    guest.populate(str(content / "images"))
+    image = str(tmp_path / "data.img")
+    subprocess.run(["mke2fs", "-q", "-t", "ext4", "-L", "CORRAL-DATA", "-d", str(content),
+                    image, "1G"], check=True)
+    return image
+
+
+def poweroff(machine, timeout=180):
+    machine.child.sendline("poweroff")
+    machine.expect(pexpect.EOF, timeout=timeout, what="QEMU to exit after poweroff")
+    machine.stop()
+
+
+def test_autostart_after_reboot_with_a_data_partition(tmp_path):
+    data = data_partition(tmp_path)
+    images = "/var/lib/corral/images"
+    m = Machine("corrald-autostart-1", firmware="bios", media="cd", memory_mib=2048, cpus=2,
+                disks=[data])
+    m.start()
+    try:
+        m.wait_ready()
+        if m.sh("grep -q corrald /etc/init.d/rcS")[0] != 0:
+            pytest.skip("rcS does not start corrald at boot yet")
+        assert m.out("cat /run/corral/status/state").startswith("installed:")
+        ensure_corrald(m)
+        status, vm = corral_json(
+            m, "vm create auto1 --memory 256M --kernel %s/vmlinuz --initrd %s/initrd.img "
+            "--cmdline 'quiet corral.scenario=vmm-wait' --autostart" % (images, images))
+        assert status == 0 and vm["autostart"] is True, vm
+        poweroff(m)
+    finally:
+        m.stop()
+
+    m = Machine("corrald-autostart-2", firmware="bios", media="cd", memory_mib=2048, cpus=2,
+                disks=[data])
+    m.start()
+    try:
+        m.wait_ready()
+        # Nobody starts anything: rcS starts corrald, corrald the VM.
+        wait_for("corrald to answer", lambda: m.sh("corral host info >/dev/null 2>&1")[0] == 0,
+                 timeout=60, interval=1)
+        vm = wait_state(m, "auto1", "running")
+        assert vm["restarts"] == 0
+        wait_guest_up(m, "auto1")
+        poweroff(m)
+    finally:
+        m.stop()

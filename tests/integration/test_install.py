@@ -1,0 +1,304 @@
+"""Issue 7: corral-install.  Install from the live ISO to a blank 20 GiB disk
+by BIOS (interactively, from the serial shell) and by UEFI (unattended,
+from an answer file), boot from the disk with no ISO attached, and check
+that the state is kept; the refusals leave their disks unchanged.
+
+Boots are expensive under TCG, so each scenario is one test that walks
+through its boots in order (BIOS: live, disk, disk again; UEFI: live with
+the answer file, disk), and the refusal checks share the BIOS live boot.
+"""
+
+import hashlib
+import os
+import re
+import subprocess
+import time
+
+import pexpect
+
+from conftest import scratch_disk
+from qemu import OUT, Machine, iso_path
+
+ISO_ROOT = os.path.join(OUT, "iso-root")
+STEP_START_RE = re.compile(r"corral-install: \[(\d+)/\d+\] (.+?)\r?$", re.M)
+STEP_DONE_RE = re.compile(r"corral-install: \[(\d+)/\d+\] ok \(([\d.]+) s\)")
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 22), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def partition_start(image, number):
+    out = subprocess.run(["sgdisk", "-i", str(number), image], capture_output=True,
+                         text=True, check=True).stdout
+    return int(re.search(r"First sector: (\d+)", out).group(1)) * 512
+
+
+def check_disk_image(image):
+    """The GPT verifies, the data file system is clean, slot a is there."""
+    r = subprocess.run(["sgdisk", "--verify", image], capture_output=True, text=True)
+    assert r.returncode == 0 and "No problems found" in r.stdout, r.stdout + r.stderr
+    data = "%s?offset=%d" % (image, partition_start(image, 3))
+    r = subprocess.run(["e2fsck", "-fn", data], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "CORRAL-DATA" in r.stdout
+    esp = "%s@@%d" % (image, partition_start(image, 2))
+    r = subprocess.run(["mdir", "-b", "-i", esp, "::/a", "::/grub", "::/EFI/BOOT"],
+                       capture_output=True, text=True, env=dict(os.environ, MTOOLS_SKIP_CHECK="1"))
+    assert r.returncode == 0, r.stderr
+    for name in ("/a/vmlinuz", "/a/initrd.img", "/grub/grub.cfg", "/grub/grubenv",
+                 "/EFI/BOOT/BOOTX64.EFI"):
+        assert name.lower() in r.stdout.lower(), r.stdout
+
+
+def install_steps(output):
+    """[(number, name, seconds)] of the install's progress lines."""
+    names = {int(m.group(1)): m.group(2) for m in STEP_START_RE.finditer(output)
+             if not m.group(2).startswith("ok (")}
+    return [(int(m.group(1)), names.get(int(m.group(1)), "?"), float(m.group(2)))
+            for m in STEP_DONE_RE.finditer(output)]
+
+
+def print_steps(label, steps):
+    print("\n%s install steps:" % label)
+    for number, name, seconds in steps:
+        print("  %2d. %-66s %5.1f s" % (number, name, seconds))
+
+
+def shutdown(m, timeout=120):
+    """A clean poweroff (the data partition is unmounted); QEMU then exits."""
+    m.child.sendline("poweroff")
+    m.expect(pexpect.EOF, timeout=timeout, what="QEMU to exit after poweroff")
+    m.stop()
+
+
+def boot_from_disk(name, firmware, disk, *more_disks):
+    m = Machine(name, firmware=firmware, media=None, disks=[(disk, {"boot": True})] + list(more_disks))
+    m.start()
+    m.wait_ready(timeout=600)
+    return m
+
+
+def public_key(ssh_key):
+    with open(ssh_key + ".pub") as f:
+        return f.read().strip()
+
+
+def wait_for_ssh(m, ssh_key, timeout=90):
+    deadline = time.monotonic() + timeout
+    while True:
+        r = m.ssh(ssh_key, "hostname")
+        if r.returncode == 0 or time.monotonic() > deadline:
+            return r
+        time.sleep(3)
+
+
+def refusal(m, command, message):
+    status, out = m.sh(command + " 2>&1")
+    assert status == 2, "%s exited %d:\n%s" % (command, status, out)
+    assert message in out, out
+    assert "nothing was changed" in out, out
+
+
+def test_bios_install_refusals_persistence_and_upgrade(tmp_path, ssh_key):
+    target = scratch_disk(tmp_path, "target.img", "20G")
+    tiny = scratch_disk(tmp_path, "tiny.img", "1G")
+    used = scratch_disk(tmp_path, "used.img", "5G")
+    subprocess.run(["sgdisk", "-n", "1:1M:+100M", "-c", "1:old-data", used], check=True,
+                   capture_output=True)
+    before = {p: sha256(p) for p in (tiny, used)}
+
+    # Live, from the ISO as a USB stick (sda: the boot medium).
+    live = Machine("install-bios-live", firmware="bios", media="usb", memory_mib=2048,
+                   disks=[target, tiny, used])
+    live.start()
+    try:
+        live.wait_ready()
+        listing = live.out("corral-install --list")
+        assert re.search(r"vda +20\.0 GiB +virtio", listing), listing
+        assert "it holds the Corral medium the system booted from" in listing
+        assert "it is too small (1.0 GiB; Corral needs at least 4.0 GiB)" in listing
+        assert "1 partition(s)" in listing
+
+        refusal(live, "corral-install --disk sda", "it holds the Corral medium the system booted from")
+        refusal(live, "corral-install --disk vdb", "it is too small (1.0 GiB")
+        refusal(live, "corral-install --disk vdc", "vdc has 1 partition(s)")
+        refusal(live, "corral-install --disk vdc --confirm vda", "confirm with --confirm vdc")
+        # Interactive: the disk name typed again is the confirmation.
+        status, out = live.sh("printf 'vdc\\nvdx\\n' | corral-install 2>&1")
+        assert status == 2 and "Type the disk name again to confirm" in out, out
+        assert "Not confirmed; nothing was changed." in out
+
+        # Settings made in the live session.
+        live.out("echo 'root:Live-Pass-1' | chpasswd")
+        live_root = live.out("grep '^root:' /etc/shadow").strip()
+        assert live_root.startswith("root:$")
+        live.out("echo '%s' >> /root/.ssh/authorized_keys" % public_key(ssh_key))
+        live.out("echo 'hostname = corral-bios' >> /var/lib/corral/system.conf")
+        host_key = live.out("sha256sum /var/lib/corral/ssh/dropbear_ed25519_host_key").split()[0]
+
+        t0 = time.monotonic()
+        status, out = live.sh("printf 'vda\\nyes\\n' | corral-install 2>&1", timeout=900)
+        took = time.monotonic() - t0
+        assert status == 0, out
+        steps = install_steps(out)
+        assert [s[0] for s in steps] == list(range(1, 12)), out
+        print_steps("BIOS (interactive)", steps)
+        print("  corral-install as a whole, under TCG: %.1f s" % took)
+        assert "installation complete" in out
+        shutdown(live)
+    finally:
+        live.stop()
+
+    assert {p: sha256(p) for p in (tiny, used)} == before, "a refused disk was changed"
+    check_disk_image(target)
+
+    # First boot from the disk, no ISO: what the live session set is there.
+    m = boot_from_disk("install-bios-disk1", "bios", target)
+    try:
+        print("[install-bios-disk1] boot from disk to ready: %.1f s" % m.boot_seconds)
+        assert m.out("cat /run/corral/status/state").startswith("installed: state kept on /dev/vda3")
+        assert "corral.slot=a" in m.out("cat /proc/cmdline")
+        assert m.out("grep '^root:' /etc/shadow").strip() == live_root
+        assert m.out("hostname").strip() == "corral-bios"
+        assert m.out("sha256sum /var/lib/corral/ssh/dropbear_ed25519_host_key").split()[0] == host_key
+        r = wait_for_ssh(m, ssh_key)
+        assert r.returncode == 0 and r.stdout.strip() == "corral-bios", r.stderr
+        # New state: a file, a VM definition, a new root password.
+        m.out("echo kept > /var/lib/corral/images/marker.txt")
+        m.out("mkdir -p /var/lib/corral/vms/web1 && printf 'name = web1\\nmemory = 256M\\n' > "
+              "/var/lib/corral/vms/web1/vm.conf")
+        m.out("echo 'root:Disk-Pass-2' | chpasswd")
+        new_root = m.out("grep '^root:' /etc/shadow").strip()
+        assert new_root != live_root
+        shutdown(m)
+    finally:
+        m.stop()
+
+    # Second boot: the state written on the disk is kept.  The ISO rides
+    # along as a read-only disk, the "new version" for the upgrade below.
+    m = boot_from_disk("install-bios-disk2", "bios", target, (iso_path(), {"readonly": True}))
+    try:
+        assert m.out("cat /var/lib/corral/images/marker.txt").strip() == "kept"
+        assert "memory = 256M" in m.out("cat /var/lib/corral/vms/web1/vm.conf")
+        assert m.out("grep '^root:' /etc/shadow").strip() == new_root
+        assert m.out("sha256sum /var/lib/corral/ssh/dropbear_ed25519_host_key").split()[0] == host_key
+        upgrade(m, "b")
+        shutdown(m)
+    finally:
+        m.stop()
+    check_disk_image(target)
+    upgrade_and_rollback(target)
+
+
+def upgrade(m, new_slot):
+    """corral-install --upgrade from an ISO file on the data partition."""
+    m.out("dd if=/dev/vdb of=/var/lib/corral/images/new.iso bs=1M 2>/dev/null")
+    status, out = m.sh("corral-install --upgrade /var/lib/corral/images/new.iso 2>&1", timeout=300)
+    assert status == 0, out
+    assert "writing the new system into boot slot %s" % new_slot in out, out
+    assert "all 5 steps done" in out, out
+
+
+def upgrade_and_rollback(target):
+    """The upgraded slot boots once and, having reached the ready state,
+    becomes the default; a slot that never gets there is rolled back."""
+    iso = (iso_path(), {"readonly": True})
+    m = boot_from_disk("install-bios-upgraded", "bios", target, iso)
+    try:
+        assert "corral.slot=b" in m.out("cat /proc/cmdline")
+        assert "boot slot b is the default already" in m.out("corral-install --boot-ok")
+        # The next upgrade goes to slot a; break it before it is tried.
+        upgrade(m, "a")
+        m.out("mkdir -p /mnt/esp && mount /dev/vda2 /mnt/esp && : > /mnt/esp/a/initrd.img && umount /mnt/esp")
+        shutdown(m)
+    finally:
+        m.stop()
+    m = Machine("install-bios-broken-slot", firmware="bios", media=None,
+                disks=[(target, {"boot": True})])
+    m.start()
+    try:
+        m.expect(r"Kernel panic - not syncing", timeout=300, what="slot a (emptied initramfs) to fail")
+    finally:
+        m.stop()  # the power cycle a hung server gets
+    m = boot_from_disk("install-bios-rolled-back", "bios", target)
+    try:
+        assert "corral.slot=b" in m.out("cat /proc/cmdline")
+        shutdown(m)
+    finally:
+        m.stop()
+
+
+def answer_disk(tmp_path, text):
+    """A FAT file system holding answer.conf, labelled CORRAL-ANS (FAT labels
+    have at most 11 characters; other file systems use CORRAL-ANSWER)."""
+    conf = tmp_path / "answer.conf"
+    conf.write_text(text)
+    image = str(tmp_path / "answer.img")
+    subprocess.run(["mkfs.fat", "-C", "-n", "CORRAL-ANS", image, "16384"], check=True,
+                   capture_output=True)
+    subprocess.run(["mcopy", "-i", image, str(conf), "::answer.conf"], check=True)
+    return image
+
+
+def test_uefi_unattended_install_from_an_answer_file(tmp_path, ssh_key):
+    target = scratch_disk(tmp_path, "target.img", "20G")
+    password_hash = subprocess.run(["openssl", "passwd", "-6", "-salt", "corralsalt", "Answer-Pass-3"],
+                                   capture_output=True, text=True, check=True).stdout.strip()
+    answers = answer_disk(tmp_path, "# unattended install\n"
+                          "disk = largest\n"
+                          "root_password_hash = %s\n"
+                          "ssh_key = %s\n"
+                          "hostname = corral-auto\n"
+                          "console = serial\n"
+                          "reboot = yes\n" % (password_hash, public_key(ssh_key)))
+    answers_before = sha256(answers)
+    # The ISO's kernel booted directly (by OVMF), so that corral.answer= is
+    # on the command line without a keystroke at the boot menu; the ISO is
+    # attached as the medium the system is copied from.
+    live = Machine("install-uefi-answer", firmware="uefi", media=None, memory_mib=2048,
+                   disks=[target, answers],
+                   extra_args=["-drive", "file=%s,media=cdrom,readonly=on,if=none,id=cd0" % iso_path(),
+                               "-device", "ide-cd,drive=cd0",
+                               "-kernel", os.path.join(ISO_ROOT, "boot/vmlinuz"),
+                               "-initrd", os.path.join(ISO_ROOT, "boot/initrd.img"),
+                               "-append", "console=tty0 console=ttyS0,115200n8 quiet "
+                                          "corral.answer=/answer.conf"])
+    live.start()
+    try:
+        live.expect(r"corral-install: unattended install from /run/corral/answer-media/answer.conf",
+                    timeout=600, what="the unattended install to start")
+        live.expect(r"installation complete", timeout=900, what="the unattended install to finish")
+        steps = install_steps(live.log_text().replace("\r", "") + "\n")
+        assert [s[0] for s in steps] == list(range(1, 12))
+        print_steps("UEFI (answer file)", steps)
+        live.expect(pexpect.EOF, timeout=300,
+                    what="the reboot the answer file asks for")
+    finally:
+        live.stop()
+    assert sha256(answers) == answers_before
+    check_disk_image(target)
+
+    # The answer disk stays attached: an installed system ignores it.
+    m = boot_from_disk("install-uefi-disk", "uefi", target, answers)
+    try:
+        print("[install-uefi-disk] boot from disk to ready: %.1f s" % m.boot_seconds)
+        assert m.out("cat /run/corral/status/state").startswith("installed:")
+        cmdline = m.out("cat /proc/cmdline")
+        # console = serial: the serial entry is the default.
+        assert "corral.slot=a console=tty0 console=ttyS0,115200n8" in cmdline, cmdline
+        assert "corral.answer" not in cmdline
+        assert m.out("grep '^root:' /etc/shadow").split(":")[1] == password_hash
+        assert m.out("hostname").strip() == "corral-auto"
+        r = wait_for_ssh(m, ssh_key)
+        assert r.returncode == 0 and r.stdout.strip() == "corral-auto", r.stderr
+        # Booted from the disk, the answer file is not acted on again.
+        assert "unattended install" not in m.log_text()
+        shutdown(m)
+    finally:
+        m.stop()
+    check_disk_image(target)
