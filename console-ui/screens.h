@@ -32,6 +32,14 @@ bool root_password_matches(const char *typed);
 /* Runs a command and shows its output as a message or a text view when
  * it is long; returns its exit status (see run_command). */
 int show_command(const char *title, const char *const *argv, int timeout_ms);
+/* Runs argv on the terminal (outside curses: an installer, a VM's console)
+ * after printing banner (may be NULL), and waits for Enter after it so that
+ * its last words can be read.  Returns its exit status or -errno. */
+int run_in_terminal(const char *const *argv, const char *banner);
+/* The VMs from corrald (corral --json vm list); 0, or -errno / -EINVAL with
+ * the reason in why (corrald not running, say). */
+struct vm_list;
+int vms_fetch(struct vm_list *list, char *why, size_t len);
 /* Whether a program exists (PATH lookup like execvp). */
 bool program_exists(const char *name);
 

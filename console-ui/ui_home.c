@@ -12,6 +12,7 @@
 #include "sysconf.h"
 #include "sysinfo.h"
 #include "ui.h"
+#include "vmlist.h"
 
 #define REFRESH_MS 2000
 #define LABEL_W 11
@@ -88,14 +89,19 @@ static void memory_line(char *out, size_t len)
              (unsigned long long)(total ? (total - available) * 100 / total : 0));
 }
 
-/* VMs come from corrald through the corral command, once it is part of
- * the system; until then the screen says so instead of guessing. */
+/* VMs come from corrald through the corral command; when it does not
+ * answer, the screen says why instead of guessing. */
 static void vms_line(char *out, size_t len)
 {
+    static struct vm_list list;
+    char why[256];
+
     if (!program_exists("corral"))
-        snprintf(out, len, "unknown: the VM manager (corrald) is not in this build yet");
+        snprintf(out, len, "unknown: the VM manager (corrald) is not in this build");
+    else if (vms_fetch(&list, why, sizeof(why)) != 0)
+        snprintf(out, len, "unknown: the VM manager does not answer (%.100s)", why);
     else
-        snprintf(out, len, "see Virtual machines (menu V)");
+        snprintf(out, len, "%zu running, %zu defined", list.running, list.count);
 }
 
 static void ssh_line(char *out, size_t len)

@@ -1,6 +1,6 @@
-/* ui_install and the VM menu's entry: both hand the terminal to the
- * programs that do the work (corral-install, the corral command), so the
- * console does exactly what those commands do. */
+/* ui_install: Install to disk hands the terminal to corral-install (its
+ * interactive mode: disk list, confirmation, progress, result), so the
+ * console does exactly what the installer does. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,15 +11,17 @@
 #include "screens.h"
 #include "ui.h"
 
-/* Runs argv on the terminal (outside curses) and waits for Enter after it
- * so that its last words can be read.  Returns its exit status or -errno. */
-static int run_in_terminal(const char *const *argv)
+int run_in_terminal(const char *const *argv, const char *banner)
 {
     pid_t pid;
     int status = 0;
     char line[16];
 
     ui_suspend();
+    if (banner) {
+        printf("%s\n", banner);
+        fflush(stdout);
+    }
     pid = fork();
     if (pid == 0) {
         signal(SIGINT, SIG_DFL);
@@ -53,17 +55,5 @@ void install_menu(void)
                                       "build yet.");
         return;
     }
-    run_in_terminal(argv);
-}
-
-void vms_menu(void)
-{
-    const char *argv[] = {"corral", "vm", "list", NULL};
-
-    if (!program_exists(argv[0])) {
-        ui_message("Virtual machines", "The VM manager (corrald and the corral command) is not "
-                                       "part of this build yet.");
-        return;
-    }
-    show_command("Virtual machines", argv, 20000);
+    run_in_terminal(argv, NULL);
 }

@@ -19,8 +19,8 @@ PASSWORD = "corral-secret-1"
 
 
 @pytest.fixture(scope="module")
-def ui(tmp_path_factory):
-    m = Machine("console-ui", memory_mib=1536, shell=False)
+def ui(testdata_image):
+    m = Machine("console-ui", memory_mib=2048, shell=False, disks=[testdata_image])
     m.start()
     try:
         m.wait_ready()
@@ -97,7 +97,7 @@ def test_bad_input_and_redraw_do_not_break_the_ui(ui):
     assert "Hostname:" in screen
     ui.keys("m")
     ui.wait_screen(UI_MENU_SHELL_TEXT)
-    ui.keys(["\x1b[C\x1b[C", "~~", "\x1b"], settle=0.5)
+    ui.keys(["\x1b[99~", UP, "~~", "\x1bOx", "\x1b"], settle=0.5)
     home(ui)
 
 
@@ -264,6 +264,61 @@ def test_ssh_password_login_switch(ui):
     menu(ui, "s", "w", "y")
     ui.wait_screen("dropbear listening on port 22 (key login;", timeout=60)
     ui.keys("q")
+
+
+# --- virtual machines ------------------------------------------------------------
+
+def vm_action(m, keys, then=None, timeout=60):
+    """In the VM list (the first VM selected below Create): open the VM,
+    type keys; with then, read corral's output, leave it and wait for then
+    (a regular expression) in the list."""
+    m.keys([DOWN, ENTER])
+    m.wait_screen("Console log")
+    m.keys(keys)
+    if then:
+        m.wait_screen(re.compile(r"lines \d+-\d+ of \d+"), timeout=timeout)
+        m.keys("q")
+        m.wait_screen(re.compile(then), timeout=60)
+
+
+def test_vm_create_start_console_stop_delete(ui):
+    # The test guest (conftest's test-data disk) as images, and corrald,
+    # which rcS does not start yet.
+    in_shell(ui, ["mkdir -p /mnt/test && mount -t ext4 $(findfs LABEL=CORRAL-TEST) /mnt/test",
+                  "cp /mnt/test/vmlinuz /mnt/test/initrd.img /var/lib/corral/images/",
+                  "(corrald >>/tmp/corrald.log 2>&1 &); sleep 2; corral host info"])
+    menu(ui, "v")
+    ui.wait_screen("Create a VM")
+    ui.keys("n")
+    ui.wait_screen("Images in /var/lib/corral/images: initrd.img,vmlinuz")
+    ui.keys(["my vm", TAB])
+    ui.wait_screen("! no spaces: letters, digits and '-' only")
+    ui.keys([UP, "\x15", "guest1", TAB, "\x15", "0", TAB])
+    screen = ui.wait_screen(re.compile(r"Memory .*\n.*! "))
+    print("\n" + screen)
+    ui.keys([UP, "\x15", "256M", TAB, TAB, TAB, TAB, "vmlinuz", TAB, "initrd.img", TAB,
+             "\x15", "quiet corral.scenario=vmm-wait", F10])
+    screen = ui.wait_screen(re.compile(r"lines \d+-\d+ of \d+"), timeout=60)
+    print("\n" + screen)
+    assert "guest1" in screen
+    ui.keys("q")
+    ui.wait_screen(re.compile(r"guest1\s+stopped"))
+
+    vm_action(ui, "s", r"guest1\s+running", timeout=60)  # start
+    vm_action(ui, "c")  # console
+    ui.wait_screen("Ctrl-] returns to the menu")
+    ui.wait_screen("GUEST-WAITING", timeout=300)
+    ui.keys("\x1d")  # Ctrl-]: detach, the VM keeps running
+    ui.wait_screen("Press Enter to return")
+    ui.keys(ENTER)
+    ui.wait_screen(re.compile(r"guest1\s+running"))
+    vm_action(ui, "t", r"guest1\s+stopped", timeout=200)  # stop: clean, then forced
+    vm_action(ui, ["d", "y", "y"])  # delete, and its disks
+    screen = ui.wait_screen(re.compile(r"lines \d+-\d+ of \d+"), timeout=60)
+    print("\n" + screen)
+    ui.keys("q")
+    home(ui)
+    ui.wait_screen(re.compile(r"VMs:\s+0 running, 0 defined"), timeout=30)
 
 
 # --- logs, tty1, shut down -----------------------------------------------------
