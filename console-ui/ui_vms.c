@@ -15,6 +15,7 @@
 #define CORRAL_TIMEOUT_MS 20000
 #define STOP_TIMEOUT_MS 150000
 #define IMAGES_DIR "/var/lib/corral/images"
+#define INTRO_MAX 76
 
 int vms_fetch(struct vm_list *list, char *why, size_t len)
 {
@@ -32,6 +33,13 @@ int vms_fetch(struct vm_list *list, char *why, size_t len)
         r = status;
     } else {
         r = vmlist_parse(out, list, why, len);
+        /* Not JSON at all: say how corral ended rather than what the JSON
+         * reader thought of its output. */
+        if (r != 0 && status >= 128)
+            snprintf(why, len, "corral was killed by signal %d", status - 128);
+        else if (r != 0 && status != 0 && out[0] != '{')
+            snprintf(why, len, "corral exited with status %d: %.200s", status,
+                     out[0] ? out : "no output");
     }
     free(out);
     return r;
@@ -132,6 +140,9 @@ static void list_images(char *out, size_t len)
         if (*p == '\n')
             *p = p[1] ? ',' : '\0';
     snprintf(out + used, len - used, "%s", names);
+    /* One line: the form's nine fields fill the rest of a 24-row screen. */
+    if (len > INTRO_MAX + 1 && strlen(out) > INTRO_MAX)
+        memcpy(out + INTRO_MAX - 3, "...", 4);
 }
 
 /* argv for `corral vm create` from the form (strings point into it). */

@@ -111,12 +111,16 @@ class Machine:
     shell:    True: once booted, leave the console UI on ttyS0 for a root
               shell (its menu's Command shell) so that sh() works; False:
               stay in the console UI (tests of the UI itself)
+    root_password: what to type when the console UI asks for the root
+              password (a machine booted with one set, e.g. from a disk)
     """
 
     def __init__(self, name, firmware="bios", media="cd", memory_mib=2048,
-                 cpus=2, nic=True, disks=(), extra_args=(), iso=None, shell=True):
+                 cpus=2, nic=True, disks=(), extra_args=(), iso=None, shell=True,
+                 root_password=None):
         self.name = name
         self.shell = shell
+        self.root_password = root_password
         self.screen = pyte.Screen(80, 24)
         self._screen_stream = pyte.ByteStream(self.screen)
         self.firmware = firmware
@@ -272,6 +276,7 @@ class Machine:
     def ui_shell(self, password=None, timeout=120):
         """From the console UI's home screen to a root shell through the
         menu's Command shell, typing the root password if the UI asks."""
+        password = password if password is not None else self.root_password
         self.wait_screen(UI_HOME_TEXT, timeout=timeout)
         self.keys("m")
         self._ui_password_if_asked(UI_MENU_SHELL_TEXT, password, timeout)
