@@ -225,46 +225,77 @@ static int corrald_create_root_disk(struct corrald_request *r, struct vmdef *def
     return rc;
 }
 
-static void corrald_cmd_vm_create(struct corrald_request *r)
+/* Refuses a bad or taken name (also one whose vm.conf exists without
+ * corrald knowing it yet) and a full table; false after an error reply. */
+static bool corrald_name_available(struct corrald_request *r, const char *name)
 {
-    const char *name = proto_arg_string(&r->req, "name");
-    char dir[CORRALD_PATH_MAX], sock[CORRALD_PATH_MAX], msg[CORRALD_PATH_MAX + 100];
-    char why[CORRALD_PATH_MAX + 16];
+    char conf_path[CORRALD_PATH_MAX], msg[CORRALD_PATH_MAX + 64];
     if (!name || !vmdef_name_valid(name)) {
         corrald_fail(r, PROTO_E_INVALID, "name: 1-32 letters, digits or '-', "
                                          "starting with a letter or digit");
-        return;
+        return false;
     }
-    if (corrald_find_vm(r->d, name)) {
+    corrald_vm_path(r->d, name, "vm.conf", conf_path, sizeof(conf_path));
+    if (corrald_find_vm(r->d, name) || access(conf_path, F_OK) == 0) {
         snprintf(msg, sizeof(msg), "a VM called '%s' exists already", name);
         corrald_fail(r, PROTO_E_EXISTS, msg);
-        return;
+        return false;
     }
-    corrald_vm_path(r->d, name, NULL, dir, sizeof(dir));
+    if (r->d->vm_count == CORRALD_MAX_VMS) {
+        corrald_fail(r, PROTO_E_INVALID, "too many VMs");
+        return false;
+    }
+    return true;
+}
+
+/* The definition of a new VM: its console on corrald's socket, the root
+ * disk asked for, then args.config; written to DIR/vm.conf. */
+static int corrald_create_definition(struct corrald_request *r, const char *name,
+                                     const char *dir, struct vmdef *def)
+{
+    char sock[CORRALD_PATH_MAX], serial[CORRALD_PATH_MAX + 8], why[200];
+    vmdef_init(def);
+    snprintf(def->name, sizeof(def->name), "%s", name);
     corrald_run_path(r->d, name, "console.sock", sock, sizeof(sock));
+    snprintf(serial, sizeof(serial), "unix:%s", sock);
+    if (vmdef_set_key(def, "serial", serial, NULL, why, sizeof(why)) < 0) {
+        corrald_fail(r, PROTO_E_INVALID, why); /* a run dir path too long */
+        return -EINVAL;
+    }
+    int rc = corrald_create_root_disk(r, def, dir);
+    if (rc < 0)
+        return rc;
+    rc = corrald_apply_config(r, def, dir, false);
+    if (rc == 0)
+        rc = corrald_write_def(r, def);
+    if (rc < 0 && proto_arg_string(&r->req, "disk_size")) {
+        char disk[CORRALD_PATH_MAX + 16];
+        snprintf(disk, sizeof(disk), "%s/root.img", dir);
+        unlink(disk); /* made above, for this VM only */
+    }
+    return rc;
+}
+
+static void corrald_cmd_vm_create(struct corrald_request *r)
+{
+    const char *name = proto_arg_string(&r->req, "name");
+    char dir[CORRALD_PATH_MAX], msg[CORRALD_PATH_MAX + 100];
+    static struct vmdef def;
+    if (!corrald_name_available(r, name))
+        return;
+    corrald_vm_path(r->d, name, NULL, dir, sizeof(dir));
     if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
         snprintf(msg, sizeof(msg), "%s: %s", dir, strerror(errno));
         corrald_fail(r, PROTO_E_IO, msg);
         return;
     }
-    static struct vmdef def;
-    vmdef_init(&def);
-    snprintf(def.name, sizeof(def.name), "%s", name);
-    snprintf(why, sizeof(why), "unix:%s", sock);
-    vmdef_set_key(&def, "serial", why, NULL, msg, sizeof(msg));
-    if (corrald_create_root_disk(r, &def, dir) < 0)
-        return;
-    if (corrald_apply_config(r, &def, dir, false) < 0 ||
-        corrald_write_def(r, &def) < 0) {
-        snprintf(msg, sizeof(msg), "%s/root.img", dir);
-        if (proto_arg_string(&r->req, "disk_size"))
-            unlink(msg);
-        rmdir(dir);
+    if (corrald_create_definition(r, name, dir, &def) < 0) {
+        rmdir(dir); /* stays if it holds kept disks */
         return;
     }
     struct corrald_vm *vm = corrald_add_vm(r->d, name);
     if (!vm) {
-        corrald_fail(r, PROTO_E_INTERNAL, "too many VMs");
+        corrald_fail(r, PROTO_E_INTERNAL, "out of memory");
         return;
     }
     vm->def = def;

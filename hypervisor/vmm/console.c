@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,13 +164,53 @@ static void console_set_client(struct console *c, int fd)
     pthread_mutex_unlock(&c->lock);
 }
 
+size_t console_filter_input(struct console *c, const uint8_t *in, size_t n,
+                            uint8_t *out, bool *quit)
+{
+    size_t o = 0;
+    *quit = false;
+    for (size_t i = 0; i < n; i++) {
+        if (!c->tty_raw) {
+            out[o++] = in[i];
+        } else if (c->escape_pending) {
+            c->escape_pending = false;
+            if (in[i] == 'x') {
+                *quit = true;
+                return o;
+            }
+            if (in[i] != CONSOLE_ESCAPE)
+                out[o++] = CONSOLE_ESCAPE;
+            out[o++] = in[i];
+        } else if (in[i] == CONSOLE_ESCAPE) {
+            c->escape_pending = true;
+        } else {
+            out[o++] = in[i];
+        }
+    }
+    return o;
+}
+
+/* Ctrl-A x: the user at the terminal wants out now, as with SIGKILL. */
+static void console_quit(struct console *c)
+{
+    console_close(c);
+    fputs("\ncorral-vmm: stopped from the console (Ctrl-A x)\n", stderr);
+    raise(SIGKILL);
+}
+
 static void console_read_input(struct console *c)
 {
-    uint8_t buf[SERIAL_RX_FIFO];
+    uint8_t buf[SERIAL_RX_FIFO - 1], out[SERIAL_RX_FIFO];
     size_t space = serial_8250_rx_space(c->uart);
-    ssize_t n = read(c->in_fd, buf, space < sizeof(buf) ? space : sizeof(buf));
+    /* one byte of room for a held-back Ctrl-A */
+    size_t want = space > 1 ? space - 1 : 1;
+    ssize_t n = read(c->in_fd, buf, want < sizeof(buf) ? want : sizeof(buf));
     if (n > 0) {
-        serial_8250_receive(c->uart, buf, (size_t)n);
+        bool quit;
+        size_t m = console_filter_input(c, buf, (size_t)n, out, &quit);
+        serial_8250_receive(c->uart, out, m);
+        if (quit)
+            console_quit(c);
     } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
         if (c->kind == VMDEF_SERIAL_UNIX)
             console_set_client(c, -1); /* client left; wait for the next */

@@ -20,6 +20,7 @@ struct console {
     int in_fd, out_fd, listen_fd, pty_slave_fd;
     bool out_nonblocking;   /* drop output instead of stalling the guest */
     bool tty_raw;
+    bool escape_pending;    /* Ctrl-A seen on a terminal: next byte is ours */
     struct termios saved_tty;
     char path[VMDEF_PATH_MAX];
     struct serial_8250 *uart;
@@ -30,6 +31,14 @@ int console_open(struct console *c, enum vmdef_serial kind, const char *path,
 void console_close(struct console *c);
 /* serial_8250 tx callback (ctx = the console) */
 void console_tx(void *ctx, uint8_t byte);
+/* On a raw terminal, Ctrl-A is an escape: Ctrl-A x stops the VM (like
+ * SIGKILL, after restoring the terminal), Ctrl-A Ctrl-A sends one Ctrl-A,
+ * Ctrl-A followed by anything else sends both.  Filters n input bytes from
+ * in into out (room for n + 1); returns the bytes for the guest and sets
+ * *quit on Ctrl-A x.  Without a raw terminal the bytes pass unchanged. */
+#define CONSOLE_ESCAPE 0x01
+size_t console_filter_input(struct console *c, const uint8_t *in, size_t n,
+                            uint8_t *out, bool *quit);
 /* Fill up to 2 pollfds; returns how many. */
 int console_pollfds(struct console *c, struct pollfd *fds);
 /* Handle what poll() reported on those fds. */

@@ -106,39 +106,58 @@ static char *machine_cmdline(const struct vmdef *def)
     return s;
 }
 
-static int machine_load_linux(struct machine *m, const struct vmdef *def)
-{
-    struct mapped_file kernel = { 0 }, initrd = { 0 };
+/* The kernel, initrd and command line, checked and planned before any KVM
+ * object exists: a bad kernel fails fast and touches nothing. */
+struct linux_boot {
+    struct mapped_file kernel, initrd;
     struct bzimage_info bz;
     struct boot_plan plan;
-    char err[ERRLEN];
-    int rc = VM_EXIT_ERROR;
-    char *cmdline = machine_cmdline(def);
+    char *cmdline;
+};
 
-    if (!cmdline || map_file(def->kernel, "kernel", &kernel))
-        goto out;
-    if (def->initrd[0] && map_file(def->initrd, "initrd", &initrd))
-        goto out;
-    if (bzimage_parse(kernel.data, kernel.len, &bz, err, sizeof(err)) ||
-        boot_plan_make(&bz, &m->vm.mem, initrd.len, strlen(cmdline), &plan,
-                       err, sizeof(err)) ||
-        boot_linux_load(&m->vm.mem, &bz, &plan, kernel.data, kernel.len,
-                        initrd.data, initrd.len, cmdline, err, sizeof(err))) {
-        machine_error("kernel %s: %s", def->kernel, err);
-        goto out;
-    }
+static void linux_boot_release(struct linux_boot *lb)
+{
+    unmap_file(&lb->kernel);
+    unmap_file(&lb->initrd);
+    free(lb->cmdline);
+    lb->cmdline = NULL;
+}
+
+static int machine_prepare_linux(const struct vmdef *def, struct linux_boot *lb)
+{
+    struct guest_mem layout; /* addresses only: no RAM behind it yet */
+    char err[ERRLEN];
+
+    guest_mem_layout(&layout, NULL, def->memory_mib << 20);
+    lb->cmdline = machine_cmdline(def);
+    if (!lb->cmdline)
+        return machine_error("out of memory");
+    if (map_file(def->kernel, "kernel", &lb->kernel) ||
+        (def->initrd[0] && map_file(def->initrd, "initrd", &lb->initrd)))
+        return VM_EXIT_ERROR;
+    if (bzimage_parse(lb->kernel.data, lb->kernel.len, &lb->bz, err, sizeof(err)) ||
+        boot_plan_make(&lb->bz, &layout, lb->initrd.len, strlen(lb->cmdline),
+                       &lb->plan, err, sizeof(err)))
+        return machine_error("kernel %s: %s", def->kernel, err);
+    return 0;
+}
+
+static int machine_load_linux(struct machine *m, const struct vmdef *def,
+                              const struct linux_boot *lb)
+{
+    char err[ERRLEN];
+    if (boot_linux_load(&m->vm.mem, &lb->bz, &lb->plan, lb->kernel.data,
+                        lb->kernel.len, lb->initrd.data, lb->initrd.len,
+                        lb->cmdline, err, sizeof(err)))
+        return machine_error("kernel %s: %s", def->kernel, err);
     vm_log(&m->vm, "kernel: boot protocol %u.%02u, %s entry at 0x%llx; initrd "
-           "%zu bytes at 0x%llx; cmdline \"%s\"", bz.version >> 8,
-           bz.version & 0xff, plan.long_mode ? "64-bit" : "32-bit",
-           (unsigned long long)plan.entry, initrd.len,
-           (unsigned long long)plan.initrd_addr, cmdline);
-    rc = vcpu_setup_boot(&m->vcpus[0], &plan, err, sizeof(err))
-             ? machine_error("%s", err) : 0;
-out:
-    unmap_file(&kernel);
-    unmap_file(&initrd);
-    free(cmdline);
-    return rc;
+           "%zu bytes at 0x%llx; cmdline \"%s\"", lb->bz.version >> 8,
+           lb->bz.version & 0xff, lb->plan.long_mode ? "64-bit" : "32-bit",
+           (unsigned long long)lb->plan.entry, lb->initrd.len,
+           (unsigned long long)lb->plan.initrd_addr, lb->cmdline);
+    if (vcpu_setup_boot(&m->vcpus[0], &lb->plan, err, sizeof(err)))
+        return machine_error("%s", err);
+    return 0;
 }
 
 /* Every PCI slot in use gets its INTA# routed, as the PCI bus wires it. */
@@ -388,12 +407,21 @@ static void machine_teardown(struct machine *m)
 static int machine_start(struct machine *m, const struct vmdef *def, bool verbose)
 {
     char err[ERRLEN];
-    if (machine_setup_signals(m))
+    struct linux_boot lb;
+    int rc;
+
+    memset(&lb, 0, sizeof(lb));
+    if (machine_setup_signals(m) || machine_prepare_linux(def, &lb)) {
+        linux_boot_release(&lb);
         return VM_EXIT_ERROR;
+    }
     if (vm_create(&m->vm, def->memory_mib << 20, verbose, err, sizeof(err)))
-        return machine_error("%s", err);
-    if (machine_create_vcpus(m) || machine_add_devices(m, def) ||
-        machine_load_linux(m, def) || machine_write_mptable(m))
+        rc = machine_error("%s", err);
+    else
+        rc = machine_create_vcpus(m) || machine_add_devices(m, def) ||
+             machine_load_linux(m, def, &lb) || machine_write_mptable(m);
+    linux_boot_release(&lb); /* copied into guest RAM: the files can go */
+    if (rc)
         return VM_EXIT_ERROR;
     for (unsigned i = 0; i < m->nvcpus; i++)
         if (vcpu_start(&m->vcpus[i]))

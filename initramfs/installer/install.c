@@ -4,11 +4,14 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <linux/fs.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,6 +19,7 @@
 #include "biosboot.h"
 #include "bootcfg.h"
 #include "conf.h"
+#include "efi.h"
 #include "layout.h"
 #include "sys.h"
 
@@ -234,6 +238,20 @@ __attribute__((format(printf, 2, 3))) static int fail(struct install_ctx *c, con
     return -1;
 }
 
+/* The ESP's GUID is chosen here, so that the UEFI boot entry can name it. */
+static int choose_esp_guid(struct install_ctx *c)
+{
+    uint8_t random[16];
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd < 0 ? -1 : read(fd, random, sizeof(random));
+    if (fd >= 0)
+        close(fd);
+    if (n != (ssize_t)sizeof(random))
+        return fail(c, "cannot read /dev/urandom for a partition GUID");
+    guid_format_random(random, c->layout.part[PART_ESP - 1].uuid);
+    return 0;
+}
+
 static int step_check_target(struct install_ctx *c)
 {
     char reason[256], size[32];
@@ -241,6 +259,8 @@ static int step_check_target(struct install_ctx *c)
         return fail(c, "cannot install to %s: %s", c->disk->name, reason);
     if (layout_compute(c->disk->size_bytes, c->disk->sector_size, &c->layout))
         return fail(c, "%s: no room for Corral's partitions", c->disk->name);
+    if (choose_esp_guid(c))
+        return -1;
     if (medium_mount(c->err, sizeof(c->err)))
         return -1;
     format_size(c->disk->size_bytes, size, sizeof(size));
@@ -437,6 +457,138 @@ static int step_boot_menu(struct install_ctx *c)
     return write_file_synced(path, cfg, strlen(cfg), 0644, c->err, sizeof(c->err));
 }
 
+/* ---- the UEFI boot entry (efivarfs) ------------------------------------------ */
+
+#define EFIVARS_DIR "/sys/firmware/efi/efivars"
+#define EFI_DESCRIPTION "Corral"
+
+static void efivar_path(const char *name, char *out, size_t len)
+{
+    fmt(out, len, EFIVARS_DIR "/%s-" EFI_GLOBAL_VARIABLE_GUID, name);
+}
+
+/* efivarfs marks variables immutable; writing one means lifting that. */
+static int efivar_write(const char *name, const uint8_t *data, size_t len, char *err,
+                        size_t err_len)
+{
+    char path[PATH_MAX];
+    uint8_t buf[4096];
+    efivar_path(name, path, sizeof(path));
+    if (len + 4 > sizeof(buf))
+        return fmt(err, err_len, "%s: too long", name), -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        int flags;
+        if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 && (flags & FS_IMMUTABLE_FL)) {
+            flags &= ~FS_IMMUTABLE_FL;
+            ioctl(fd, FS_IOC_SETFLAGS, &flags);
+        }
+        close(fd);
+    }
+    buf[0] = EFI_VARIABLE_ATTRIBUTES;
+    buf[1] = buf[2] = buf[3] = 0;
+    memcpy(buf + 4, data, len);
+    /* One write: efivarfs sets the whole variable from it. */
+    fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    ssize_t w = fd < 0 ? -1 : write(fd, buf, len + 4);
+    int saved = errno;
+    if (fd >= 0)
+        close(fd);
+    if (w != (ssize_t)(len + 4))
+        return fmt(err, err_len, "cannot write %s: %s", path, strerror(saved)), -1;
+    return 0;
+}
+
+/* The variable's data (after its attributes); NULL when it does not exist. */
+static uint8_t *efivar_read(const char *name, size_t *len)
+{
+    char path[PATH_MAX], err[64];
+    size_t n;
+    efivar_path(name, path, sizeof(path));
+    char *raw = read_file(path, 65536, &n, err, sizeof(err));
+    if (!raw || n < 4) {
+        free(raw);
+        return NULL;
+    }
+    memmove(raw, raw + 4, n - 4);
+    *len = n - 4;
+    return (uint8_t *)raw;
+}
+
+/* Corral's earlier entry if there is one, else the lowest free number. */
+static int efi_entry_number(void)
+{
+    uint32_t used[0x10000 / 32] = {0};
+    DIR *dir = opendir(EFIVARS_DIR);
+    for (struct dirent *e; dir && (e = readdir(dir)) != NULL;) {
+        unsigned number;
+        char name[16], desc[64];
+        size_t len;
+        if (sscanf(e->d_name, "Boot%4X-", &number) != 1 || strlen(e->d_name) != 9 + 36 ||
+            strcmp(e->d_name + 9, EFI_GLOBAL_VARIABLE_GUID) != 0)
+            continue;
+        used[number / 32] |= 1u << (number % 32);
+        fmt(name, sizeof(name), "Boot%04X", number);
+        uint8_t *data = efivar_read(name, &len);
+        efi_load_option_description(data ? data : (const uint8_t *)"", data ? len : 0, desc, sizeof(desc));
+        free(data);
+        if (strcmp(desc, EFI_DESCRIPTION) == 0) {
+            closedir(dir);
+            return (int)number;
+        }
+    }
+    if (dir)
+        closedir(dir);
+    for (int n = 0; n < 0x10000; n++)
+        if (!(used[n / 32] & (1u << (n % 32))))
+            return n;
+    return -1;
+}
+
+static int efi_write_entry(const struct install_ctx *c, int number, char *err, size_t err_len)
+{
+    const struct gpt_partition *esp = &c->layout.part[PART_ESP - 1];
+    uint8_t guid[16], option[512], order[1024];
+    char name[16];
+    size_t order_len = 0, n;
+    if (guid_parse(esp->uuid, guid))
+        return fmt(err, err_len, "bad ESP GUID %s", esp->uuid), -1;
+    n = efi_load_option(EFI_DESCRIPTION, PART_ESP, esp->start_lba, esp->sectors, guid,
+                        EFI_BOOT_PATH, option, sizeof(option));
+    fmt(name, sizeof(name), "Boot%04X", number);
+    if (n == 0 || efivar_write(name, option, n, err, err_len))
+        return -1;
+    uint8_t *old = efivar_read("BootOrder", &order_len);
+    n = efi_boot_order_prepend(old, old ? order_len : 0, (uint16_t)number, order, sizeof(order));
+    free(old);
+    return n ? efivar_write("BootOrder", order, n, err, err_len) : -1;
+}
+
+/* A boot entry where the firmware's variables can be written.  Not fatal:
+ * the removable-media path boots the disk anyway. */
+static void efi_register(const struct install_ctx *c)
+{
+    char err[512];
+    if (access("/sys/firmware/efi", F_OK) != 0) {
+        printf("corral-install: booted by legacy BIOS: no UEFI boot entry written "
+               "(UEFI boots the disk through EFI/BOOT/BOOTX64.EFI)\n");
+        return;
+    }
+    if (access(EFIVARS_DIR "/BootOrder-" EFI_GLOBAL_VARIABLE_GUID, F_OK) != 0 &&
+        mount("efivarfs", EFIVARS_DIR, "efivarfs", 0, NULL) != 0 && errno != EBUSY) {
+        printf("corral-install: warning: efivars unavailable (%s): no UEFI boot entry written\n",
+               strerror(errno));
+        return;
+    }
+    int number = efi_entry_number();
+    if (number < 0 || efi_write_entry(c, number, err, sizeof(err)))
+        printf("corral-install: warning: no UEFI boot entry written: %s\n",
+               number < 0 ? "no free Boot#### number" : err);
+    else
+        printf("corral-install: UEFI boot entry Boot%04X \"" EFI_DESCRIPTION "\" written, first in BootOrder\n",
+               number);
+}
+
 static int step_grub_uefi(struct install_ctx *c)
 {
     char dir[PATH_MAX], dst[PATH_MAX];
@@ -444,7 +596,10 @@ static int step_grub_uefi(struct install_ctx *c)
     fmt(dst, sizeof(dst), "%s/BOOTX64.EFI", dir);
     if (make_dirs(dir, 0755, c->err, sizeof(c->err)))
         return -1;
-    return copy_file_synced(GRUB_IMAGE_DIR "/bootx64.efi", dst, 0644, c->err, sizeof(c->err));
+    if (copy_file_synced(GRUB_IMAGE_DIR "/bootx64.efi", dst, 0644, c->err, sizeof(c->err)))
+        return -1;
+    efi_register(c);
+    return 0;
 }
 
 static int step_grub_bios(struct install_ctx *c)
@@ -513,7 +668,7 @@ static const struct {
     {"copy the kernel and initramfs into boot slot a", step_copy_system},
     {"carry over the settings (system.conf, SSH keys, root password)", step_carry_settings},
     {"write the boot menu (grub.cfg, grubenv)", step_boot_menu},
-    {"install GRUB for UEFI (EFI/BOOT/BOOTX64.EFI)", step_grub_uefi},
+    {"install GRUB for UEFI (EFI/BOOT/BOOTX64.EFI, boot entry)", step_grub_uefi},
     {"install GRUB for legacy BIOS (MBR, BIOS boot partition)", step_grub_bios},
     {"unmount and flush", step_finish},
 };

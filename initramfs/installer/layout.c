@@ -23,6 +23,7 @@ static void set_partition(struct gpt_partition *p, int number, uint64_t start_by
     p->sectors = bytes / sector_size;
     p->type_guid = type;
     p->name = name;
+    p->uuid[0] = '\0';
 }
 
 int layout_compute(uint64_t disk_bytes, unsigned sector_size, struct gpt_layout *out)
@@ -64,9 +65,10 @@ int layout_sfdisk_script(const struct gpt_layout *l, char *buf, size_t len)
     for (int i = 0; i < PART_COUNT; i++) {
         const struct gpt_partition *p = &l->part[i];
         n = snprintf(buf + used, len - used,
-                     "start=%llu, size=%llu, type=%s, name=\"%s\"\n",
+                     "start=%llu, size=%llu, type=%s, %s%s%sname=\"%s\"\n",
                      (unsigned long long)p->start_lba, (unsigned long long)p->sectors,
-                     p->type_guid, p->name);
+                     p->type_guid, p->uuid[0] ? "uuid=" : "", p->uuid,
+                     p->uuid[0] ? ", " : "", p->name);
         if (n < 0 || (size_t)n >= len - used)
             return -ENOSPC;
         used += (size_t)n;

@@ -35,6 +35,7 @@ struct gpt_partition {
     uint64_t sectors;
     const char *type_guid;
     const char *name;   /* the GPT partition name */
+    char uuid[37];      /* its unique GUID; "" lets sfdisk choose */
 };
 
 struct gpt_layout {

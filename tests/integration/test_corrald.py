@@ -6,9 +6,9 @@ guest.py) running the `vmm-wait` scenario: they print GUEST-WAITING on their
 console and stay up until asked to shut down.  Every command runs with
 --json where it prints, and every JSON output is parsed.
 
-corrald is started here when the appliance did not start it at boot, so
-these tests do not depend on the boot scripts; each test deletes the VMs
-it made.  Malformed and oversized requests are covered end to end by
+The boot starts corrald (rcS); `ensure_corrald` checks that it runs, and
+starts it again for the tests that kill it on purpose.  Each test deletes
+the VMs it made.  Malformed and oversized requests are covered end to end by
 tests/unit/test_corrald.c (the appliance has no tool to send raw bytes to a
 unix socket).
 """
@@ -55,8 +55,6 @@ def ensure_corrald(machine):
 
 @pytest.fixture
 def host(appliance):
-    if appliance.sh("command -v corrald && command -v corral")[0] != 0:
-        pytest.skip("this ISO has no corrald/corral: it was built before they existed")
     ensure_corrald(appliance)
     made = []
     yield appliance, made
@@ -268,8 +266,6 @@ def test_autostart_after_reboot_with_a_data_partition(tmp_path):
     m.start()
     try:
         m.wait_ready()
-        if m.sh("grep -q corrald /etc/init.d/rcS")[0] != 0:
-            pytest.skip("rcS does not start corrald at boot yet")
         assert m.out("cat /run/corral/status/state").startswith("installed:")
         ensure_corrald(m)
         status, vm = corral_json(
@@ -294,3 +290,10 @@ def test_autostart_after_reboot_with_a_data_partition(tmp_path):
         poweroff(m)
     finally:
         m.stop()
+
+
+def test_corrald_is_started_at_boot(appliance):
+    pid = appliance.out("cat /run/corral/corrald.pid").strip().splitlines()[-1]
+    assert appliance.sh("kill -0 %s" % pid)[0] == 0
+    assert appliance.out("ls -l /run/corral/corrald.sock").startswith("srw-------")
+    assert "VMs: corrald started" in appliance.out("logread")

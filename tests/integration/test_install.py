@@ -3,21 +3,31 @@ by BIOS (interactively, from the serial shell) and by UEFI (unattended,
 from an answer file), boot from the disk with no ISO attached, and check
 that the state is kept; the refusals leave their disks unchanged.
 
+The BIOS scenario goes on to an upgrade into boot slot b (booted once, then
+confirmed) and a broken upgrade into slot a that is rolled back; the UEFI
+scenario checks the firmware boot entry and then cuts the power (QEMU
+killed) while corrald saves a VM definition and a guest flushes blocks to
+its disk: after the reboot the data partition mounts, the definition is
+old or new, never torn, and every block the guest had flushed is there.
+
 Boots are expensive under TCG, so each scenario is one test that walks
-through its boots in order (BIOS: live, disk, disk again; UEFI: live with
-the answer file, disk), and the refusal checks share the BIOS live boot.
+through its boots in order (BIOS: live, disk, disk again, upgraded, broken
+slot, rolled back; UEFI: live with the answer file, disk, disk after the
+power loss), and the refusal checks share the BIOS live boot.
 """
 
+import base64
 import hashlib
 import os
 import re
+import shutil
 import subprocess
 import time
 
 import pexpect
 
-from conftest import scratch_disk
-from qemu import OUT, Machine, iso_path
+from conftest import TESTDATA_MOUNT, scratch_disk, wait_for
+from qemu import OUT, OVMF_CODE, OVMF_VARS, Machine, iso_path
 
 ISO_ROOT = os.path.join(OUT, "iso-root")
 STEP_START_RE = re.compile(r"corral-install: \[(\d+)/\d+\] (.+?)\r?$", re.M)
@@ -248,7 +258,55 @@ def answer_disk(tmp_path, text):
     return image
 
 
-def test_uefi_unattended_install_from_an_answer_file(tmp_path, ssh_key):
+def last_flushed(m):
+    out = m.out("grep -o 'FLUSHED [0-9]*' /tmp/power-loss.out | tail -n 1").split()
+    return int(out[1]) if len(out) == 2 else 0
+
+
+def cut_power_while_writing(m):
+    """A VM definition saved over and over by corrald (atomic writes) and a
+    guest writing and flushing numbered blocks to its disk on the data
+    partition; then QEMU is killed: the power goes.  Returns both versions
+    of the definition and how many blocks the guest reported flushed."""
+    m.out("mkdir -p %s && mount -t ext4 -o ro $(findfs LABEL=CORRAL-TEST) %s"
+          % (TESTDATA_MOUNT, TESTDATA_MOUNT))
+    m.out("(corrald >>/tmp/corrald.log 2>&1 &)")
+    assert wait_for(lambda: m.sh("test -S /run/corral/corrald.sock")[0] == 0, timeout=60)
+    m.out("corral vm create cfg --memory 64M --kernel %s/vmlinuz" % TESTDATA_MOUNT)
+    conf = "/var/lib/corral/vms/cfg/vm.conf"
+    m.out("corral vm edit cfg memory=128M")
+    bigger = m.out("cat " + conf)
+    m.out("corral vm edit cfg memory=64M")
+    smaller = m.out("cat " + conf)
+    assert bigger != smaller
+    m.out("(while :; do corral vm edit cfg memory=128M; corral vm edit cfg memory=64M; "
+          "done >/dev/null 2>&1 &)")
+    m.out("mkdir -p /var/lib/corral/vms/pl && truncate -s 64M /var/lib/corral/vms/pl/disk.img")
+    m.out("(corral-vmm --kernel {t}/vmlinuz --initrd {t}/initrd.img --cpus 1 --memory 128 "
+          "--cmdline 'quiet corral.scenario=power-loss-writer' "
+          "--disk /var/lib/corral/vms/pl/disk.img </dev/null >/tmp/power-loss.out 2>&1 &)"
+          .format(t=TESTDATA_MOUNT))
+    assert wait_for(lambda: last_flushed(m) >= 20, timeout=400, interval=3), \
+        m.out("tail -n 20 /tmp/power-loss.out")
+    flushed = last_flushed(m)
+    m.child.terminate(force=True)
+    m.stop()
+    return (bigger, smaller), flushed
+
+
+def check_after_power_loss(m, versions, flushed):
+    assert m.out("cat /run/corral/status/state").startswith("installed:")
+    conf = m.out("cat /var/lib/corral/vms/cfg/vm.conf")
+    assert conf in versions, "vm.conf is torn:\n" + conf
+    bad = m.out("i=1; bad=0; while [ $i -le %d ]; do "
+                "b=$(dd if=/var/lib/corral/vms/pl/disk.img bs=4096 skip=$i count=1 2>/dev/null "
+                "| head -c 14); [ \"$b\" = \"$(printf 'BLOCK-%%08d' $i)\" ] || bad=$((bad+1)); "
+                "i=$((i+1)); done; echo bad=$bad" % flushed)
+    assert "bad=0" in bad, "blocks the guest had flushed are missing: %s" % bad
+    print("power loss: %d flushed guest blocks and vm.conf intact" % flushed)
+
+
+def test_uefi_unattended_install_from_an_answer_file(tmp_path, ssh_key, testdata_image):
     target = scratch_disk(tmp_path, "target.img", "20G")
     password_hash = subprocess.run(["openssl", "passwd", "-6", "-salt", "corralsalt", "Answer-Pass-3"],
                                    capture_output=True, text=True, check=True).stdout.strip()
@@ -263,9 +321,16 @@ def test_uefi_unattended_install_from_an_answer_file(tmp_path, ssh_key):
     # The ISO's kernel booted directly (by OVMF), so that corral.answer= is
     # on the command line without a keystroke at the boot menu; the ISO is
     # attached as the medium the system is copied from.
-    live = Machine("install-uefi-answer", firmware="uefi", media=None, memory_mib=2048,
+    # One copy of OVMF's variables for both machines, so that the boot
+    # entry the install writes is the one the disk boot then uses.
+    # (firmware="bios" only means Machine adds no firmware of its own.)
+    ovmf_vars = str(tmp_path / "OVMF_VARS.fd")
+    shutil.copy(OVMF_VARS, ovmf_vars)
+    ovmf = ["-drive", "if=pflash,format=raw,unit=0,readonly=on,file=%s" % OVMF_CODE,
+            "-drive", "if=pflash,format=raw,unit=1,file=%s" % ovmf_vars]
+    live = Machine("install-uefi-answer", firmware="bios", media=None, memory_mib=2048,
                    disks=[target, answers],
-                   extra_args=["-drive", "file=%s,media=cdrom,readonly=on,if=none,id=cd0" % iso_path(),
+                   extra_args=ovmf + ["-drive", "file=%s,media=cdrom,readonly=on,if=none,id=cd0" % iso_path(),
                                "-device", "ide-cd,drive=cd0",
                                "-kernel", os.path.join(ISO_ROOT, "boot/vmlinuz"),
                                "-initrd", os.path.join(ISO_ROOT, "boot/initrd.img"),
@@ -275,6 +340,9 @@ def test_uefi_unattended_install_from_an_answer_file(tmp_path, ssh_key):
     try:
         live.expect(r"corral-install: unattended install from /run/corral/answer-media/answer.conf",
                     timeout=600, what="the unattended install to start")
+        live.expect(r'UEFI boot entry Boot([0-9A-F]{4}) "Corral" written, first in BootOrder',
+                    timeout=900, what="the UEFI boot entry")
+        entry = int(live.child.match.group(1), 16)
         live.expect(r"installation complete", timeout=900, what="the unattended install to finish")
         steps = install_steps(live.log_text().replace("\r", "") + "\n")
         assert [s[0] for s in steps] == list(range(1, 12))
@@ -287,8 +355,17 @@ def test_uefi_unattended_install_from_an_answer_file(tmp_path, ssh_key):
     check_disk_image(target)
 
     # The answer disk stays attached: an installed system ignores it.
-    m = boot_from_disk("install-uefi-disk", "uefi", target, answers, root_password="Answer-Pass-3")
+    m = Machine("install-uefi-disk", firmware="bios", media=None, extra_args=ovmf,
+                disks=[(target, {"boot": True}), answers, testdata_image],
+                root_password="Answer-Pass-3")
+    m.start()
     try:
+        m.wait_ready(timeout=600)
+        # The firmware started the entry the install wrote.
+        m.out("mount -t efivarfs efivarfs /sys/firmware/efi/efivars 2>/dev/null || true")
+        raw = base64.b64decode(m.out("base64 /sys/firmware/efi/efivars/BootCurrent-%s"
+                                     % "8be4df61-93ca-11d2-aa0d-00e098032b8c"))
+        assert len(raw) == 6 and raw[4] | raw[5] << 8 == entry, (raw, entry)
         print("[install-uefi-disk] boot from disk to ready: %.1f s" % m.boot_seconds)
         assert m.out("cat /run/corral/status/state").startswith("installed:")
         cmdline = m.out("cat /proc/cmdline")
@@ -301,7 +378,45 @@ def test_uefi_unattended_install_from_an_answer_file(tmp_path, ssh_key):
         assert r.returncode == 0 and r.stdout.strip() == "corral-auto", r.stderr
         # Booted from the disk, the answer file is not acted on again.
         assert "unattended install" not in m.log_text()
+        versions, flushed = cut_power_while_writing(m)
+    finally:
+        m.stop()
+
+    m = Machine("install-uefi-after-power-loss", firmware="bios", media=None, extra_args=ovmf,
+                disks=[(target, {"boot": True})], root_password="Answer-Pass-3")
+    m.start()
+    try:
+        m.wait_ready(timeout=600)
+        check_after_power_loss(m, versions, flushed)
         shutdown(m)
+    finally:
+        m.stop()
+    check_disk_image(target)
+
+
+def test_iso_with_a_baked_in_answer_file_installs_without_a_keystroke(tmp_path):
+    """What `./build.sh iso --answer FILE` makes: the answer file at
+    /corral/answer.conf on the ISO (made here the same way, with
+    iso/make-iso.sh on a copy of the ISO tree).  Booted by its normal menu
+    entry, it installs with no keystroke."""
+    root = str(tmp_path / "iso-root")
+    shutil.copytree(ISO_ROOT, root, ignore=shutil.ignore_patterns("corral"))
+    os.makedirs(os.path.join(root, "corral"))
+    with open(os.path.join(root, "corral", "answer.conf"), "w") as f:
+        f.write("disk = vda\nhostname = baked\n")
+    iso = str(tmp_path / "unattended.iso")
+    with open(os.path.join(os.path.dirname(OUT), "VERSION")) as f:
+        version = f.read().strip()
+    subprocess.run([os.path.join(os.path.dirname(OUT), "iso", "make-iso.sh"), root, iso, version],
+                   check=True)
+    target = scratch_disk(tmp_path, "target.img", "20G")
+    m = Machine("install-baked-answer", firmware="bios", media="cd", iso=iso, disks=[target])
+    m.start()
+    try:
+        m.expect(r"corral-install: unattended install from /run/corral/medium/corral/answer.conf",
+                 timeout=600, what="the unattended install to start")
+        m.expect(r"installation complete", timeout=600, what="the install to finish")
+        assert len(install_steps(m.log_text().replace("\r", "") + "\n")) == 11
     finally:
         m.stop()
     check_disk_image(target)

@@ -64,6 +64,10 @@ static void test_sfdisk_script(void)
     CHECK(strstr(buf, "start=4096, size=1048576, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name=\"EFI system\"\n"));
     CHECK(strstr(buf, "start=1052672, size=40888320, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name=\"CORRAL-DATA\"\n"));
     CHECK_EQ_INT(layout_sfdisk_script(&l, buf, 40), -ENOSPC);
+    /* A GUID chosen by the installer (for the UEFI boot entry) is kept. */
+    snprintf(l.part[1].uuid, sizeof(l.part[1].uuid), "0ab1c2d3-1111-4222-8333-444455556666");
+    CHECK_EQ_INT(layout_sfdisk_script(&l, buf, sizeof(buf)), 0);
+    CHECK(strstr(buf, "type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, uuid=0ab1c2d3-1111-4222-8333-444455556666, name=\"EFI system\"\n"));
 }
 
 /* A stand-in core.img as grub-mkimage writes it: n sectors, the blocklist
