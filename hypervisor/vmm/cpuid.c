@@ -6,6 +6,7 @@
 
 #define LEAF1_ECX_HYPERVISOR (1u << 31)
 #define LEAF1_EDX_HTT        (1u << 28)
+#define LEAF1_ECX_TSC_DEADLINE (1u << 24)
 #define CLFLUSH_LINE_QWORDS  8u /* 64-byte lines, in units of 8 bytes */
 #define LEAF_TOPO_LEVEL_SMT  1u
 #define LEAF_TOPO_LEVEL_CORE 2u
@@ -113,6 +114,13 @@ static void cpuid_fix_entry(struct kvm_cpuid_entry2 *e, uint32_t apic_id,
     default:
         break;
     }
+}
+
+void cpuid_set_tsc_deadline(struct kvm_cpuid_entry2 *e, size_t n)
+{
+    struct kvm_cpuid_entry2 *leaf1 = cpuid_find(e, n, 0x1, 0);
+    if (leaf1)
+        leaf1->ecx |= LEAF1_ECX_TSC_DEADLINE;
 }
 
 void cpuid_fixup(struct kvm_cpuid_entry2 *e, size_t *n, size_t cap,

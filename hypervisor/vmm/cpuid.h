@@ -22,6 +22,13 @@ unsigned cpuid_core_bits(uint32_t nvcpus);
 void cpuid_fixup(struct kvm_cpuid_entry2 *e, size_t *n, size_t cap,
                  uint32_t vcpu_index, uint32_t nvcpus);
 
+/* Advertise the LAPIC TSC-deadline timer (CPUID.1:ECX[24]).  KVM emulates
+ * it (KVM_CAP_TSC_DEADLINE_TIMER) but leaves it out of the supported list;
+ * without it Linux calibrates the LAPIC timer against the PIT, which under
+ * nested virtualization fails ("APIC timer disabled due to verification
+ * failure") and costs boot time. */
+void cpuid_set_tsc_deadline(struct kvm_cpuid_entry2 *e, size_t n);
+
 /* The entry for (function, index), or NULL. */
 struct kvm_cpuid_entry2 *cpuid_find(struct kvm_cpuid_entry2 *e, size_t n,
                                     uint32_t function, uint32_t index);

@@ -59,6 +59,8 @@ static int vcpu_set_cpuid(struct vcpu *c, char *err, size_t errlen)
     }
     memcpy(mine->entries, sup->entries, n * sizeof(mine->entries[0]));
     cpuid_fixup(mine->entries, &n, cap, c->index, c->count);
+    if (ioctl(c->vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0)
+        cpuid_set_tsc_deadline(mine->entries, n);
     mine->nent = (uint32_t)n;
     int rc = ioctl(c->fd, KVM_SET_CPUID2, mine) < 0
                  ? vcpu_fail(err, errlen, "KVM_SET_CPUID2", c->index) : 0;

@@ -86,8 +86,10 @@ def shutdown(m, timeout=120):
     m.stop()
 
 
-def boot_from_disk(name, firmware, disk, *more_disks):
-    m = Machine(name, firmware=firmware, media=None, disks=[(disk, {"boot": True})] + list(more_disks))
+def boot_from_disk(name, firmware, disk, *more_disks, root_password=None):
+    # root_password: the one set on the disk, typed when the console UI asks.
+    m = Machine(name, firmware=firmware, media=None, disks=[(disk, {"boot": True})] + list(more_disks),
+                root_password=root_password)
     m.start()
     m.wait_ready(timeout=600)
     return m
@@ -168,7 +170,7 @@ def test_bios_install_refusals_persistence_and_upgrade(tmp_path, ssh_key):
     check_disk_image(target)
 
     # First boot from the disk, no ISO: what the live session set is there.
-    m = boot_from_disk("install-bios-disk1", "bios", target)
+    m = boot_from_disk("install-bios-disk1", "bios", target, root_password="Live-Pass-1")
     try:
         print("[install-bios-disk1] boot from disk to ready: %.1f s" % m.boot_seconds)
         assert m.out("cat /run/corral/status/state").startswith("installed: state kept on /dev/vda3")
@@ -191,7 +193,8 @@ def test_bios_install_refusals_persistence_and_upgrade(tmp_path, ssh_key):
 
     # Second boot: the state written on the disk is kept.  The ISO rides
     # along as a read-only disk, the "new version" for the upgrade below.
-    m = boot_from_disk("install-bios-disk2", "bios", target, (iso_path(), {"readonly": True}))
+    m = boot_from_disk("install-bios-disk2", "bios", target, (iso_path(), {"readonly": True}),
+                       root_password="Disk-Pass-2")
     try:
         assert m.out("cat /var/lib/corral/images/marker.txt").strip() == "kept"
         assert "memory = 256M" in m.out("cat /var/lib/corral/vms/web1/vm.conf")
@@ -218,7 +221,7 @@ def upgrade_and_rollback(target):
     """The upgraded slot boots once and, having reached the ready state,
     becomes the default; a slot that never gets there is rolled back."""
     iso = (iso_path(), {"readonly": True})
-    m = boot_from_disk("install-bios-upgraded", "bios", target, iso)
+    m = boot_from_disk("install-bios-upgraded", "bios", target, iso, root_password="Disk-Pass-2")
     try:
         assert "corral.slot=b" in m.out("cat /proc/cmdline")
         assert "boot slot b is the default already" in m.out("corral-install --boot-ok")
@@ -235,7 +238,7 @@ def upgrade_and_rollback(target):
         m.expect(r"Kernel panic - not syncing", timeout=300, what="slot a (emptied initramfs) to fail")
     finally:
         m.stop()  # the power cycle a hung server gets
-    m = boot_from_disk("install-bios-rolled-back", "bios", target)
+    m = boot_from_disk("install-bios-rolled-back", "bios", target, root_password="Disk-Pass-2")
     try:
         assert "corral.slot=b" in m.out("cat /proc/cmdline")
         shutdown(m)
@@ -353,7 +356,8 @@ def test_uefi_unattended_install_from_an_answer_file(tmp_path, ssh_key, testdata
 
     # The answer disk stays attached: an installed system ignores it.
     m = Machine("install-uefi-disk", firmware="bios", media=None, extra_args=ovmf,
-                disks=[(target, {"boot": True}), answers, testdata_image])
+                disks=[(target, {"boot": True}), answers, testdata_image],
+                root_password="Answer-Pass-3")
     m.start()
     try:
         m.wait_ready(timeout=600)
@@ -379,12 +383,40 @@ def test_uefi_unattended_install_from_an_answer_file(tmp_path, ssh_key, testdata
         m.stop()
 
     m = Machine("install-uefi-after-power-loss", firmware="bios", media=None, extra_args=ovmf,
-                disks=[(target, {"boot": True})])
+                disks=[(target, {"boot": True})], root_password="Answer-Pass-3")
     m.start()
     try:
         m.wait_ready(timeout=600)
         check_after_power_loss(m, versions, flushed)
         shutdown(m)
+    finally:
+        m.stop()
+    check_disk_image(target)
+
+
+def test_iso_with_a_baked_in_answer_file_installs_without_a_keystroke(tmp_path):
+    """What `./build.sh iso --answer FILE` makes: the answer file at
+    /corral/answer.conf on the ISO (made here the same way, with
+    iso/make-iso.sh on a copy of the ISO tree).  Booted by its normal menu
+    entry, it installs with no keystroke."""
+    root = str(tmp_path / "iso-root")
+    shutil.copytree(ISO_ROOT, root, ignore=shutil.ignore_patterns("corral"))
+    os.makedirs(os.path.join(root, "corral"))
+    with open(os.path.join(root, "corral", "answer.conf"), "w") as f:
+        f.write("disk = vda\nhostname = baked\n")
+    iso = str(tmp_path / "unattended.iso")
+    with open(os.path.join(os.path.dirname(OUT), "VERSION")) as f:
+        version = f.read().strip()
+    subprocess.run([os.path.join(os.path.dirname(OUT), "iso", "make-iso.sh"), root, iso, version],
+                   check=True)
+    target = scratch_disk(tmp_path, "target.img", "20G")
+    m = Machine("install-baked-answer", firmware="bios", media="cd", iso=iso, disks=[target])
+    m.start()
+    try:
+        m.expect(r"corral-install: unattended install from /run/corral/medium/corral/answer.conf",
+                 timeout=600, what="the unattended install to start")
+        m.expect(r"installation complete", timeout=600, what="the install to finish")
+        assert len(install_steps(m.log_text().replace("\r", "") + "\n")) == 11
     finally:
         m.stop()
     check_disk_image(target)

@@ -84,8 +84,21 @@ static void test_kvm_signature(void)
     CHECK_EQ_INT(n, before);
 }
 
+static void test_tsc_deadline(void)
+{
+    struct kvm_cpuid_entry2 e[CAP];
+    size_t n = fake_supported(e);
+    cpuid_fixup(e, &n, CAP, 0, 2);
+    CHECK_EQ_INT(cpuid_find(e, n, 1, 0)->ecx & (1u << 24), 0);
+    cpuid_set_tsc_deadline(e, n);
+    CHECK(cpuid_find(e, n, 1, 0)->ecx & (1u << 24));
+    CHECK(cpuid_find(e, n, 1, 0)->ecx & (1u << 31)); /* others kept */
+    cpuid_set_tsc_deadline(e, 0); /* no leaf 1: nothing happens */
+}
+
 int main(void)
 {
+    RUN(test_tsc_deadline);
     RUN(test_core_bits);
     RUN(test_topology);
     RUN(test_kvm_signature);
