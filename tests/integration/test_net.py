@@ -18,6 +18,7 @@ PEER_IP = "10.0.2.200"
 PORT = 5000
 B_LOG = "/tmp/vmm-net-b.log"
 RECV = "/tmp/net-recv.bin"
+HOLD_PID = "/tmp/net-listener-stdin.pid"
 
 
 def br0_address(appliance):
@@ -33,9 +34,12 @@ def guest_args(name, scenario, cmdline):
 
 def test_two_guests_dhcp_ping_and_64mib_transfer(appliance):
     host = br0_address(appliance)
-    appliance.out("rm -f %s %s; (nc -l -p %d >%s &) ; "
+    # The listener's stdin stays open and empty (a sleep, killed at the
+    # end): at EOF on it BusyBox nc half-closes, and guest A's nc then ends
+    # at once, its data unsent.
+    appliance.out("rm -f %s %s; ( (sleep 900 & echo $! >%s; wait) | nc -l -p %d >%s & ) ; "
                   "(corral-vmm -v %s </dev/null >%s 2>&1 &)"
-                  % (RECV, B_LOG, PORT, RECV,
+                  % (RECV, B_LOG, HOLD_PID, PORT, RECV,
                      guest_args("guest-b", "net-static-wait",
                                 "corral.ip=%s corral.host=%s" % (PEER_IP, host)), B_LOG))
     out_b = appliance.out("for i in $(seq 180); do grep -q GUEST-WAITING %s && break; sleep 1; done; "
@@ -45,7 +49,8 @@ def test_two_guests_dhcp_ping_and_64mib_transfer(appliance):
             "guest-a", "net-dhcp-send", "corral.host=%s corral.peer=%s" % (host, PEER_IP)),
             timeout=420)
     finally:
-        appliance.out("kill -KILL $(pidof corral-vmm) 2>/dev/null; pkill -x nc; true")
+        appliance.out("kill -KILL $(pidof corral-vmm) 2>/dev/null; pkill -x nc; "
+                      "kill $(cat %s) 2>/dev/null; true" % HOLD_PID)
     booted(out)
     assert "PING-HOST ok" in out_b, out_b[-2000:]
 
