@@ -431,7 +431,8 @@ prepare_kernel() {
 
 build_own_binaries() {
     step "corral binaries (make, static musl)"
-    make -C "$ROOT" -s -j"$JOBS" NCURSES_PREFIX="$NCURSES_DIR" all
+    make -C "$ROOT" -s -j"$JOBS" NCURSES_PREFIX="$NCURSES_DIR" \
+        MUSL_CRYPT_PREFIX="$MUSL_CRYPT_DIR" all
 }
 
 # The answer file of `iso --answer FILE` goes onto the ISO (not into the

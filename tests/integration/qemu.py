@@ -20,11 +20,19 @@ import tempfile
 import time
 
 import pexpect
+import pyte
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, "out")
 LOG_DIR = os.path.join(OUT, "test-logs")
 READY_RE = r"Corral is ready on ttyS0\."
+# The console UI (corral-setup) on ttyS0: its home screen's footer, and the
+# Command shell item of its menu, which gives a root shell while no root
+# password is set.
+UI_HOME_TEXT = "F2 or M: menu"
+UI_MENU_SHELL_TEXT = "C  Command shell"
+UI_SHELL_TEXT = "Type exit to return to the console menu"
+UI_LOCKED_TEXT = "Type the root password to go on"
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 # Printed by the control domain's kernel when it panics.  Nested SVM under
@@ -80,17 +88,41 @@ class ConsoleTimeout(AssertionError):
     pass
 
 
+class _ScreenFeed:
+    """pexpect's logfile_read: everything the serial port prints also goes
+    to a pyte terminal of 80x24, the size the console UI assumes there."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, data):
+        self.stream.feed(data)
+
+    def flush(self):
+        pass
+
+
 class Machine:
     """One appliance in QEMU.
 
     firmware: "bios" (SeaBIOS) or "uefi" (OVMF)
     media:    "cd" (the ISO as a CD-ROM) or "usb" (the ISO as a USB stick,
               as if written with dd), or None (boot from the first disk)
+    shell:    True: once booted, leave the console UI on ttyS0 for a root
+              shell (its menu's Command shell) so that sh() works; False:
+              stay in the console UI (tests of the UI itself)
+    root_password: what to type when the console UI asks for the root
+              password (a machine booted with one set, e.g. from a disk)
     """
 
     def __init__(self, name, firmware="bios", media="cd", memory_mib=2048,
-                 cpus=2, nic=True, disks=(), extra_args=(), iso=None):
+                 cpus=2, nic=True, disks=(), extra_args=(), iso=None, shell=True,
+                 root_password=None):
         self.name = name
+        self.shell = shell
+        self.root_password = root_password
+        self.screen = pyte.Screen(80, 24)
+        self._screen_stream = pyte.ByteStream(self.screen)
         self.firmware = firmware
         self.media = media
         self.memory_mib = memory_mib
@@ -188,14 +220,82 @@ class Machine:
         self._start_time = time.monotonic()
         self.child = pexpect.spawn(cmd[0], cmd[1:], timeout=60, maxread=65536,
                                    searchwindowsize=65536, logfile=self._log)
+        self.child.logfile_read = _ScreenFeed(self._screen_stream)
         return self
 
     def wait_ready(self, timeout=600):
         self.expect(READY_RE, timeout=timeout, what="the ready banner")
         self.boot_seconds = time.monotonic() - self._start_time
         print("\n[%s] QEMU start to ready banner: %.1f s" % (self.name, self.boot_seconds))
-        self._prepare_shell()
+        if self.shell:
+            self.ui_shell()
         return self
+
+    # --- the console UI on ttyS0, seen as an 80x24 screen ----------------
+
+    def screen_text(self):
+        return "\n".join(line.rstrip() for line in self.screen.display)
+
+    def wait_screen(self, text, timeout=60):
+        """Reads the serial port until the screen shows text (a string or a
+        compiled regular expression) and the output has paused (so the
+        whole screen is drawn); returns the screen's text."""
+        deadline = time.monotonic() + timeout
+        while True:
+            shown = self.screen_text()
+            found = text.search(shown) if hasattr(text, "search") else text in shown
+            if found:
+                self._read_until_quiet()
+                return self.screen_text()
+            if time.monotonic() > deadline:
+                raise ConsoleTimeout("%s: timed out after %d s waiting for %r on the screen\n"
+                                     "--- screen ---\n%s" % (self.name, timeout, text, shown))
+            try:
+                self.child.read_nonblocking(65536, timeout=0.2)
+            except pexpect.TIMEOUT:
+                pass
+            except pexpect.EOF:
+                raise ConsoleTimeout("%s: QEMU exited waiting for %r on the screen\n--- screen ---"
+                                     "\n%s" % (self.name, text, shown)) from None
+
+    def _read_until_quiet(self, quiet=0.5, limit=10):
+        end = time.monotonic() + limit
+        while time.monotonic() < end:
+            try:
+                self.child.read_nonblocking(65536, timeout=quiet)
+            except (pexpect.TIMEOUT, pexpect.EOF):
+                return
+
+    def keys(self, keys, settle=0.3):
+        """Types keys on the serial console (one write per key, as a person
+        would, so that the UI reads escape sequences whole)."""
+        for k in keys if isinstance(keys, (list, tuple)) else [keys]:
+            self.child.send(k)
+            time.sleep(settle)
+
+    def ui_shell(self, password=None, timeout=120):
+        """From the console UI's home screen to a root shell through the
+        menu's Command shell, typing the root password if the UI asks."""
+        password = password if password is not None else self.root_password
+        self.wait_screen(UI_HOME_TEXT, timeout=timeout)
+        self.keys("m")
+        self._ui_password_if_asked(UI_MENU_SHELL_TEXT, password, timeout)
+        self.keys("c")
+        self._ui_password_if_asked(UI_SHELL_TEXT, password, timeout)
+        self._prepare_shell()
+
+    def _ui_password_if_asked(self, goal, password, timeout):
+        shown = self.wait_screen(re.compile(re.escape(goal) + "|" + UI_LOCKED_TEXT), timeout=timeout)
+        if goal not in shown:
+            if password is None:
+                raise AssertionError("%s: the console UI asks for the root password" % self.name)
+            self.keys([password, "\r"])
+            self.wait_screen(goal, timeout=timeout)
+
+    def ui_leave_shell(self, timeout=60):
+        """Back from the shell to the console UI's menu."""
+        self.child.sendline("exit")
+        self.wait_screen(UI_MENU_SHELL_TEXT, timeout=timeout)
 
     def _prepare_shell(self):
         # A fixed prompt and no line editing surprises for the driver.

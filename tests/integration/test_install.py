@@ -18,6 +18,7 @@ power loss), and the refusal checks share the BIOS live boot.
 
 import base64
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -86,8 +87,10 @@ def shutdown(m, timeout=120):
     m.stop()
 
 
-def boot_from_disk(name, firmware, disk, *more_disks):
-    m = Machine(name, firmware=firmware, media=None, disks=[(disk, {"boot": True})] + list(more_disks))
+def boot_from_disk(name, firmware, disk, *more_disks, root_password=None):
+    # root_password: the one set on the disk, typed when the console UI asks.
+    m = Machine(name, firmware=firmware, media=None, disks=[(disk, {"boot": True})] + list(more_disks),
+                root_password=root_password)
     m.start()
     m.wait_ready(timeout=600)
     return m
@@ -133,6 +136,10 @@ def test_bios_install_refusals_persistence_and_upgrade(tmp_path, ssh_key):
         assert "it holds the Corral medium the system booted from" in listing
         assert "it is too small (1.0 GiB; Corral needs at least 4.0 GiB)" in listing
         assert "1 partition(s)" in listing
+        disks = {d["name"]: d for d in json.loads(live.out("corral-install --list --json"))["disks"]}
+        assert disks["vda"]["usable"] and disks["vda"]["refusal"] is None
+        assert disks["sda"]["refusal"] == "it holds the Corral medium the system booted from"
+        assert not disks["vdb"]["usable"] and disks["vdc"]["partitions"] == 1
 
         refusal(live, "corral-install --disk sda", "it holds the Corral medium the system booted from")
         refusal(live, "corral-install --disk vdb", "it is too small (1.0 GiB")
@@ -168,7 +175,7 @@ def test_bios_install_refusals_persistence_and_upgrade(tmp_path, ssh_key):
     check_disk_image(target)
 
     # First boot from the disk, no ISO: what the live session set is there.
-    m = boot_from_disk("install-bios-disk1", "bios", target)
+    m = boot_from_disk("install-bios-disk1", "bios", target, root_password="Live-Pass-1")
     try:
         print("[install-bios-disk1] boot from disk to ready: %.1f s" % m.boot_seconds)
         assert m.out("cat /run/corral/status/state").startswith("installed: state kept on /dev/vda3")
@@ -191,7 +198,8 @@ def test_bios_install_refusals_persistence_and_upgrade(tmp_path, ssh_key):
 
     # Second boot: the state written on the disk is kept.  The ISO rides
     # along as a read-only disk, the "new version" for the upgrade below.
-    m = boot_from_disk("install-bios-disk2", "bios", target, (iso_path(), {"readonly": True}))
+    m = boot_from_disk("install-bios-disk2", "bios", target, (iso_path(), {"readonly": True}),
+                       root_password="Disk-Pass-2")
     try:
         assert m.out("cat /var/lib/corral/images/marker.txt").strip() == "kept"
         assert "memory = 256M" in m.out("cat /var/lib/corral/vms/web1/vm.conf")
@@ -218,7 +226,7 @@ def upgrade_and_rollback(target):
     """The upgraded slot boots once and, having reached the ready state,
     becomes the default; a slot that never gets there is rolled back."""
     iso = (iso_path(), {"readonly": True})
-    m = boot_from_disk("install-bios-upgraded", "bios", target, iso)
+    m = boot_from_disk("install-bios-upgraded", "bios", target, iso, root_password="Disk-Pass-2")
     try:
         assert "corral.slot=b" in m.out("cat /proc/cmdline")
         assert "boot slot b is the default already" in m.out("corral-install --boot-ok")
@@ -235,7 +243,7 @@ def upgrade_and_rollback(target):
         m.expect(r"Kernel panic - not syncing", timeout=300, what="slot a (emptied initramfs) to fail")
     finally:
         m.stop()  # the power cycle a hung server gets
-    m = boot_from_disk("install-bios-rolled-back", "bios", target)
+    m = boot_from_disk("install-bios-rolled-back", "bios", target, root_password="Disk-Pass-2")
     try:
         assert "corral.slot=b" in m.out("cat /proc/cmdline")
         shutdown(m)
@@ -353,7 +361,8 @@ def test_uefi_unattended_install_from_an_answer_file(tmp_path, ssh_key, testdata
 
     # The answer disk stays attached: an installed system ignores it.
     m = Machine("install-uefi-disk", firmware="bios", media=None, extra_args=ovmf,
-                disks=[(target, {"boot": True}), answers, testdata_image])
+                disks=[(target, {"boot": True}), answers, testdata_image],
+                root_password="Answer-Pass-3")
     m.start()
     try:
         m.wait_ready(timeout=600)
@@ -379,7 +388,7 @@ def test_uefi_unattended_install_from_an_answer_file(tmp_path, ssh_key, testdata
         m.stop()
 
     m = Machine("install-uefi-after-power-loss", firmware="bios", media=None, extra_args=ovmf,
-                disks=[(target, {"boot": True})])
+                disks=[(target, {"boot": True})], root_password="Answer-Pass-3")
     m.start()
     try:
         m.wait_ready(timeout=600)

@@ -12,6 +12,7 @@ boot a fresh appliance and retry once, and say so on stdout.
 """
 
 import re
+import subprocess
 
 import pytest
 
@@ -46,8 +47,12 @@ def booted(out):
 
 
 def fresh_appliance(testdata_image, name="appliance-retry"):
+    """A second appliance beside the shared one, on its own copy of the
+    test-data disk (QEMU locks an image against a second writer)."""
+    copy = "%s.%s" % (testdata_image, name)
+    subprocess.run(["cp", "--sparse=always", testdata_image, copy], check=True)
     m = Machine(name, firmware="bios", media="cd", memory_mib=3072, cpus=2,
-                disks=[testdata_image])
+                disks=[copy])
     m.start()
     try:
         m.wait_ready()

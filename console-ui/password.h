@@ -1,0 +1,30 @@
+/* password: the rules for the root password set from the console UI.
+ *
+ * The password itself is hashed by BusyBox's chpasswd (SHA-512 crypt), not
+ * here; these are the rules the UI enforces before handing it over. */
+#ifndef CORRAL_SETUP_PASSWORD_H
+#define CORRAL_SETUP_PASSWORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PASSWORD_MIN_LENGTH 8
+#define PASSWORD_MAX_LENGTH 128
+
+/* One entry: length PASSWORD_MIN_LENGTH..PASSWORD_MAX_LENGTH, printable
+ * ASCII or UTF-8 bytes, no control characters (chpasswd reads
+ * "root:PASSWORD" lines, so a newline would cut it).  0 or -EINVAL with
+ * the reason in why. */
+int password_check_rules(const char *password, char *why, size_t len);
+/* Both entries: the rules on the first, then that the second matches. */
+int password_check_pair(const char *first, const char *second, char *why, size_t len);
+
+/* The hash field of root's line in shadow text (e.g. /etc/shadow), copied
+ * into hash (at most len - 1 bytes).  Returns 0, -ENOENT when there is no
+ * root line, -EINVAL when the line is malformed or too long. */
+int shadow_root_hash(const char *shadow_text, char *hash, size_t len);
+/* Whether a shadow hash field is a usable password (not empty, '*' or a
+ * locked '!...'). */
+bool shadow_hash_is_password(const char *hash);
+
+#endif

@@ -1,0 +1,234 @@
+/* ui_system: the command shell, reboot and shut down, logs, the console
+ * lock, and running commands for the other screens. */
+#include <crypt.h>
+#include <curses.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "password.h"
+#include "runcmd.h"
+#include "screens.h"
+#include "sysconf.h"
+#include "sysinfo.h"
+#include "ui.h"
+
+#define OUTPUT_MAX (512 * 1024)
+
+static bool unlocked_by_password;
+
+bool program_exists(const char *name)
+{
+    const char *path = getenv("PATH");
+    char dir_buf[4096];
+
+    if (strchr(name, '/'))
+        return access(name, X_OK) == 0;
+    snprintf(dir_buf, sizeof(dir_buf), "%s", path ? path : "/usr/sbin:/usr/bin:/sbin:/bin");
+    for (char *save = NULL, *dir = strtok_r(dir_buf, ":", &save); dir;
+         dir = strtok_r(NULL, ":", &save)) {
+        char full[4200];
+        snprintf(full, sizeof(full), "%s/%s", dir, name);
+        if (access(full, X_OK) == 0)
+            return true;
+    }
+    return false;
+}
+
+int show_command(const char *title, const char *const *argv, int timeout_ms)
+{
+    char *out = malloc(OUTPUT_MAX);
+    int status;
+
+    if (!out) {
+        ui_message(title, "Not enough memory to run this.");
+        return -ENOMEM;
+    }
+    ui_progress(title, "Running...");
+    status = run_command(argv, NULL, out, OUTPUT_MAX, timeout_ms);
+    if (status == -ETIMEDOUT)
+        snprintf(out, OUTPUT_MAX, "%s did not finish in %d s and was stopped.", argv[0],
+                 timeout_ms / 1000);
+    else if (status < 0)
+        snprintf(out, OUTPUT_MAX, "%s could not run: %s", argv[0], strerror(-status));
+    else if (!out[0])
+        snprintf(out, OUTPUT_MAX, status == 0 ? "Done." : "Failed (exit status %d).", status);
+    ui_view_text(title, out, false);
+    free(out);
+    return status;
+}
+
+/* --- root password and the console lock ----------------------------------- */
+
+static bool read_root_hash(char *hash, size_t len)
+{
+    char path[512], text[16384];
+
+    if (read_small_file(root_path("/etc/shadow", path, sizeof(path)), text, sizeof(text)) < 0)
+        return false;
+    return shadow_root_hash(text, hash, len) == 0;
+}
+
+bool root_password_is_set(void)
+{
+    char hash[256];
+
+    return read_root_hash(hash, sizeof(hash)) && shadow_hash_is_password(hash);
+}
+
+bool root_password_matches(const char *typed)
+{
+    char hash[256];
+    const char *computed;
+
+    if (!read_root_hash(hash, sizeof(hash)) || !shadow_hash_is_password(hash))
+        return false;
+    computed = crypt(typed, hash);
+    return computed && strcmp(computed, hash) == 0;
+}
+
+static int check_root_password(const struct ui_form *f, size_t index, char *why, size_t len)
+{
+    if (root_password_matches(ui_field_value(f, index)))
+        return 0;
+    snprintf(why, len, "wrong password");
+    return -EACCES;
+}
+
+/* Asks for root's password until it is typed (true) or the person goes
+ * back (false). */
+static bool prompt_root_password(const char *title)
+{
+    struct ui_field field;
+    struct ui_form form = {title, "Type the root password to go on.", &field, 1, NULL};
+    bool ok;
+
+    ui_field_text(&field, "Root password", "", PASSWORD_MAX_LENGTH);
+    field.kind = UI_FIELD_SECRET;
+    field.check = check_root_password;
+    ok = ui_form_run(&form);
+    explicit_bzero(field.edit.text, sizeof(field.edit.text));
+    if (ok)
+        unlocked_by_password = true;
+    return ok;
+}
+
+bool console_unlock(const char *why)
+{
+    char path[512];
+
+    if (unlocked_by_password || !root_password_is_set())
+        return true;
+    if (!sysconf_get_bool(root_path(SYSTEM_CONF, path, sizeof(path)), "console_lock", true))
+        return true;
+    return prompt_root_password(why);
+}
+
+void console_relock(void)
+{
+    unlocked_by_password = false;
+}
+
+/* --- shell ---------------------------------------------------------------------- */
+
+/* The terminal back to our process group after the shell (a job-control
+ * shell makes its own group the foreground one). */
+static void reclaim_terminal(void)
+{
+    tcsetpgrp(STDIN_FILENO, getpgrp());
+}
+
+void shell_run(void)
+{
+    pid_t pid;
+
+    if (root_password_is_set() && !unlocked_by_password && !prompt_root_password("Command shell"))
+        return;
+    ui_suspend();
+    printf("Corral command shell. Type exit to return to the console menu.\n");
+    fflush(stdout);
+    pid = fork();
+    if (pid == 0) {
+        signal(SIGINT, SIG_DFL);
+        signal(SIGQUIT, SIG_DFL);
+        signal(SIGTSTP, SIG_DFL);
+        signal(SIGTTOU, SIG_DFL);
+        signal(SIGTTIN, SIG_DFL);
+        signal(SIGPIPE, SIG_DFL);
+        execl("/bin/sh", "-sh", (char *)NULL);
+        perror("corral-setup: /bin/sh");
+        _exit(127);
+    }
+    if (pid > 0)
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+    reclaim_terminal();
+    ui_resume();
+    if (pid < 0)
+        ui_message("Command shell", "Could not start a shell (fork failed).");
+}
+
+/* --- reboot and shut down -------------------------------------------------------- */
+
+void power_action(bool reboot)
+{
+    const char *what = reboot ? "Reboot" : "Shut down";
+    const char *argv[] = {reboot ? "reboot" : "poweroff", NULL};
+    char out[1024], text[1200];
+    int status;
+
+    if (!ui_confirm(what, reboot ? "Reboot this machine now? Running VMs are shut down first."
+                                 : "Power this machine off now? Running VMs are shut down first."))
+        return;
+    ui_progress(what, reboot ? "Rebooting: stopping VMs and services cleanly..."
+                             : "Shutting down: stopping VMs and services cleanly...");
+    status = run_command(argv, NULL, out, sizeof(out), 30000);
+    if (status == 0) {
+        /* init takes over from here and ends this program too. */
+        for (int i = 0; i < 120; i++)
+            sleep(1);
+        snprintf(text, sizeof(text), "%s was requested but the machine is still up after two "
+                                     "minutes. See Logs.", what);
+    } else {
+        snprintf(text, sizeof(text), "%s failed: %s", what, out[0] ? out : strerror(-status));
+    }
+    ui_message(what, text);
+}
+
+/* --- logs ----------------------------------------------------------------------- */
+
+void logs_menu(void)
+{
+    struct menu_item items[] = {
+        {'S', "System log", "Messages from Corral's services and the boot (logread: the last "
+                            "256 KiB, kept in memory).", true},
+        {'K', "Kernel messages", "The kernel's ring buffer (dmesg): drivers, disks, network "
+                                 "links, KVM.", true},
+    };
+    struct menu m;
+
+    menu_init(&m, items, 2);
+    for (;;) {
+        int chosen = ui_menu_run("Logs", &m, NULL);
+        const char *logread[] = {"logread", NULL}, *dmesg[] = {"dmesg", NULL};
+        char *out;
+        int status;
+        if (chosen < 0)
+            return;
+        out = malloc(OUTPUT_MAX);
+        if (!out) {
+            ui_message("Logs", "Not enough memory to show the log.");
+            continue;
+        }
+        status = run_command(chosen == 0 ? logread : dmesg, NULL, out, OUTPUT_MAX, 10000);
+        if (status < 0)
+            snprintf(out, OUTPUT_MAX, "The log could not be read: %s", strerror(-status));
+        ui_view_text(items[chosen].label, out, true);
+        free(out);
+    }
+}

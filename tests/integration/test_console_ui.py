@@ -1,0 +1,365 @@
+"""Issue 8: the console UI (corral-setup) driven as a person would, over
+the serial console (ttyS0), each screen read as an 80x24 terminal (pyte).
+tty1 runs the same UI; its text is read from the VT's buffer (/dev/vcs1)
+and its picture through QEMU's `screendump`.
+
+One machine for the whole module, booted from the ISO with no shell: the
+tests run in file order and each starts from the home screen."""
+
+import re
+
+import pexpect
+import pytest
+
+from qemu import UI_HOME_TEXT, UI_MENU_SHELL_TEXT, ConsoleTimeout, Machine
+
+DOWN, UP, LEFT, RIGHT = "\x1b[B", "\x1b[A", "\x1b[D", "\x1b[C"
+ESC, ENTER, TAB, F10 = "\x1b", "\r", "\t", "\x1b[21~"
+PASSWORD = "corral-secret-1"
+
+
+@pytest.fixture(scope="module")
+def ui(testdata_image):
+    m = Machine("console-ui", memory_mib=2048, shell=False, disks=[testdata_image])
+    m.start()
+    try:
+        m.wait_ready()
+        m.wait_screen(UI_HOME_TEXT, timeout=120)
+        yield m
+    finally:
+        m.stop()
+
+
+def home(m):
+    """Back to the home screen from wherever the UI is (Esc goes back)."""
+    for _ in range(6):
+        try:
+            return m.wait_screen(UI_HOME_TEXT, timeout=1.5)
+        except ConsoleTimeout:
+            m.keys(ESC, settle=0.5)
+    return m.wait_screen(UI_HOME_TEXT)
+
+
+def menu(m, *letters):
+    """From home: the main menu (typing the root password once one is set:
+    the console lock), then the items picked by letters."""
+    home(m)
+    m.keys("m")
+    m._ui_password_if_asked(UI_MENU_SHELL_TEXT, getattr(m, "root_password", None), 60)
+    for letter in letters:
+        m.keys(letter)
+
+
+def row(screen, label):
+    """The line of a screen that contains label (stripped of box edges)."""
+    for line in screen.splitlines():
+        if label in line:
+            return line.strip(" |#")
+    return None
+
+
+def in_shell(m, commands):
+    """Runs shell commands through the menu's Command shell and comes back
+    to the UI; returns their outputs."""
+    home(m)
+    m.ui_shell(password=getattr(m, "root_password", None))
+    outputs = [m.out(c) for c in commands]
+    m.ui_leave_shell()
+    return outputs
+
+
+# --- home screen -------------------------------------------------------------
+
+def test_home_screen_on_the_serial_console(ui):
+    screen = ui.wait_screen(re.compile(r"Manage:\s+ssh root@10\.0\.2\.15"), timeout=120)
+    print("\n" + screen)
+    assert re.search(r"Corral \d+\.\d+\.\d+ - server virtualization", screen)
+    assert re.search(r"Hostname:\s+corral", screen)
+    assert re.search(r"Network:\s+10\.0\.2\.15/24 on br0 \(dhcp\)", screen)
+    assert re.search(r"KVM:\s+available \(AMD-V, /dev/kvm\)", screen)
+    assert re.search(r"CPU:\s+\d+ x ", screen)
+    assert re.search(r"Memory:\s+\d+ MiB total, \d+ MiB in use", screen)
+    assert re.search(r"VMs:\s+\S", screen)
+    assert re.search(r"State:\s+live: running from RAM", screen)
+    assert "F2 or M: menu" in screen and "F12 or P: shut down / restart" in screen
+    assert screen.splitlines()[1].startswith("+-"), "ASCII line drawing on the serial console"
+
+
+def test_home_screen_refreshes_by_itself(ui):
+    home(ui)
+    ui.wait_screen(re.compile(r"CPU:.*% in use"), timeout=30)  # needs a second sample
+
+
+def test_bad_input_and_redraw_do_not_break_the_ui(ui):
+    home(ui)
+    ui.keys(["\x1b[99~", "\x1b[Zq", "\x00\x01\x7f", "zz", "\x1bOx", "\x0c"], settle=0.5)
+    screen = ui.wait_screen(UI_HOME_TEXT)
+    assert "Hostname:" in screen
+    ui.keys("m")
+    ui.wait_screen(UI_MENU_SHELL_TEXT)
+    ui.keys(["\x1b[99~", UP, "~~", "\x1bOx", "\x1b"], settle=0.5)
+    home(ui)
+
+
+# --- network -----------------------------------------------------------------
+
+def address_form(m):
+    menu(m, "n")
+    m.wait_screen("Management address")
+    m.keys("a")
+    return m.wait_screen("Address/prefix")
+
+
+def test_address_300_1_1_1_is_refused_with_its_reason(ui):
+    address_form(ui)
+    ui.keys([RIGHT, DOWN, "300.1.1.1", TAB])
+    screen = ui.wait_screen("! 300 is over 255")
+    assert row(screen, "! 300 is over 255")
+    ui.keys([F10])  # saving is refused while a field is wrong
+    assert "! 300 is over 255" in ui.wait_screen("Address/prefix")
+    ui.keys(ESC)
+
+
+def test_gateway_outside_the_subnet_is_refused(ui):
+    address_form(ui)
+    ui.keys([RIGHT, DOWN, "\x15", "192.168.7.10/24", TAB, "10.0.2.2", TAB])
+    ui.wait_screen("! not in the address's subnet (/24)")
+    ui.keys(ESC)
+
+
+def test_static_address_then_back_to_dhcp(ui):
+    address_form(ui)
+    ui.keys([RIGHT, DOWN, "\x15", "10.0.2.99/24", TAB, "\x15", "10.0.2.2", TAB, "\x15",
+             "10.0.2.3", TAB])
+    ui.keys(ENTER)  # on Save
+    screen = ui.wait_screen("Network restarted", timeout=120)
+    assert "10.0.2.99/24 on br0 (static) via eth0" in screen
+    ui.keys(ENTER)
+    conf, route = in_shell(ui, ["cat /var/lib/corral/system.conf", "ip route; ip -4 addr show dev br0"])
+    assert "net_mode = static" in conf and "net_address = 10.0.2.99/24" in conf
+    assert "default via 10.0.2.2" in route and "10.0.2.99/24" in route
+
+    # Test network: QEMU's DHCP here gives no gateway, the static one does.
+    menu(ui, "n", "t")
+    screen = ui.wait_screen(re.compile(r"== resolve debian\.org: (OK|FAILED)"), timeout=120)
+    print("\n" + screen)
+    assert re.search(r"== ping gateway 10\.0\.2\.2: (OK|FAILED)", screen)
+    assert "Network: 10.0.2.99/24 on br0 (static)" in screen
+    ui.keys("q")
+
+    address_form(ui)
+    ui.keys([LEFT, F10])
+    screen = ui.wait_screen("Network restarted", timeout=120)
+    assert "10.0.2.15/24 on br0 (dhcp) via eth0" in screen
+    ui.keys(ENTER)
+    home(ui)
+    ui.wait_screen(re.compile(r"Manage:\s+ssh root@10\.0\.2\.15"), timeout=30)
+
+
+def test_hostname(ui):
+    menu(ui, "n", "h")
+    ui.wait_screen("The name of this machine")
+    ui.keys(["\x15", "bad name", TAB])
+    ui.wait_screen("! ' ' not allowed")
+    ui.keys([UP, "\x15", "rack7-host", F10])  # Tab went on to Save: back up
+    screen = home(ui)
+    assert "rack7-host" in screen.splitlines()[0]
+    (conf,) = in_shell(ui, ["grep hostname /var/lib/corral/system.conf; hostname"])
+    assert "hostname = rack7-host" in conf and conf.strip().endswith("rack7-host")
+
+
+def test_vlan_tag_moves_the_management_address(ui):
+    menu(ui, "n", "v")
+    ui.wait_screen("1-4094, empty for none")
+    ui.keys(["5000", TAB])
+    ui.wait_screen("! must be 1-4094")
+    ui.keys([UP, "\x15", "42", F10])
+    screen = ui.wait_screen(re.compile("Network restarted|network restart failed"), timeout=120)
+    assert "br0.42" in screen
+    ui.keys(ENTER)
+    (vlans,) = in_shell(ui, ["cat /proc/net/vlan/config"])
+    assert re.search(r"^br0\.42\s*\|\s*42\s*\|\s*br0", vlans, re.M), vlans
+    menu(ui, "n", "v")
+    ui.wait_screen("1-4094, empty for none")
+    ui.keys(["\x15", F10])
+    screen = ui.wait_screen("Network restarted", timeout=120)
+    assert "on br0 (dhcp)" in screen
+    ui.keys(ENTER)
+
+
+# --- security ----------------------------------------------------------------
+
+def password_form(m):
+    menu(m, "s")
+    m.wait_screen("Console lock")
+    m.keys("p")
+    return m.wait_screen("New password")
+
+
+def test_password_too_short_and_mismatched(ui):
+    password_form(ui)
+    ui.keys(["short", TAB])
+    ui.wait_screen("! at least 8 characters (5 typed)")
+    ui.keys([UP, "\x15", "secret123", TAB, "secret124", TAB])
+    screen = ui.wait_screen("! the two passwords differ")
+    assert "secret12" not in screen  # typed passwords are never shown
+    ui.keys(ESC)
+    (shadow,) = in_shell(ui, ["grep '^root:' /etc/shadow"])
+    assert shadow.startswith("root:*:"), "a refused password changed nothing"
+
+
+def test_ssh_key_add_then_remove(ui, ssh_key):
+    with open(ssh_key + ".pub") as f:
+        pub = f.read().strip()
+    menu(ui, "s", "a")
+    ui.wait_screen("Paste a public key")
+    ui.keys(["ssh-ed25519 AAAAbroken", TAB])
+    ui.wait_screen("! the key data after the type is missing or cut short")
+    ui.keys([UP, "\x15"])
+    ui.child.send(pub)
+    ui.keys(F10)
+    ui.wait_screen("Key added")
+    ui.keys(ENTER)
+    r = ui.ssh(ssh_key, "hostname")
+    assert r.returncode == 0, r.stderr
+
+    ui.keys("k")
+    ui.wait_screen("Remove which key?")
+    ui.keys([ENTER, "y"])
+    ui.wait_screen("Key removed")
+    ui.keys(ENTER)
+    assert ui.ssh(ssh_key, "true").returncode != 0
+
+
+def test_set_root_password_then_the_console_asks_for_it(ui):
+    password_form(ui)
+    ui.keys([PASSWORD, TAB, PASSWORD, TAB, ENTER])
+    ui.wait_screen("The root password is set.")
+    ui.keys(ENTER)
+    ui.root_password = PASSWORD
+    home(ui)
+    ui.keys("m")  # the console lock is on by default
+    ui.wait_screen("Type the root password to go on")
+    ui.keys(["wrong-password", ENTER])
+    ui.wait_screen("! wrong password")
+    ui.keys(["\x15", PASSWORD, ENTER])
+    ui.wait_screen(UI_MENU_SHELL_TEXT)
+    shadow, kept = in_shell(ui, ["grep '^root:' /etc/shadow",
+                                 "grep '^root:' /var/lib/corral/shadow; readlink /etc/shadow"])
+    hash_ = shadow.split(":")[1]
+    assert hash_.startswith("$6$"), shadow
+    assert kept.startswith("root:" + hash_ + ":"), "kept with the state"
+    assert kept.strip().endswith("/var/lib/corral/shadow"), "still a link after chpasswd"
+
+
+def test_ssh_password_login_switch(ui):
+    menu(ui, "s")
+    screen = ui.wait_screen("SSH passwords: on")
+    ui.keys(["w", "y"])
+    ui.wait_screen("SSH: dropbear listening on port 22 (key login only", timeout=60)
+    ui.keys("q")
+    ui.wait_screen("SSH passwords: off")
+    conf, ps = in_shell(ui, ["cat /var/lib/corral/system.conf", "ps | grep '[d]ropbear'"])
+    assert "ssh_password_login = no" in conf and " -s" in ps
+    menu(ui, "s", "w", "y")
+    ui.wait_screen("dropbear listening on port 22 (key login;", timeout=60)
+    ui.keys("q")
+
+
+# --- virtual machines ------------------------------------------------------------
+
+def vm_action(m, keys, then=None, timeout=60):
+    """In the VM list (the first VM selected below Create): open the VM,
+    type keys; with then, read corral's output, leave it and wait for then
+    (a regular expression) in the list."""
+    m.keys([DOWN, ENTER])
+    m.wait_screen("Console log")
+    m.keys(keys)
+    if then:
+        m.wait_screen(re.compile(r"lines \d+-\d+ of \d+"), timeout=timeout)
+        m.keys("q")
+        m.wait_screen(re.compile(then), timeout=60)
+
+
+def test_vm_create_start_console_stop_delete(ui):
+    # The test guest (conftest's test-data disk) as images; corrald runs
+    # since boot.
+    in_shell(ui, ["mkdir -p /mnt/test && mount -t ext4 $(findfs LABEL=CORRAL-TEST) /mnt/test",
+                  "cp /mnt/test/vmlinuz /mnt/test/initrd.img /var/lib/corral/images/",
+                  "corral host info"])
+    menu(ui, "v")
+    ui.wait_screen("Create a VM")
+    ui.keys("n")
+    ui.wait_screen("Images in /var/lib/corral/images: initrd.img,vmlinuz")
+    ui.keys(["my vm", TAB])
+    ui.wait_screen("! no spaces: letters, digits and '-' only")
+    ui.keys([UP, "\x15", "guest1", TAB, "\x15", "0", TAB])
+    screen = ui.wait_screen(re.compile(r"Memory .*\n.*! "))
+    print("\n" + screen)
+    ui.keys([UP, "\x15", "256M", TAB, TAB, TAB, TAB, "vmlinuz", TAB, "initrd.img", TAB,
+             "\x15", "quiet corral.scenario=vmm-wait", F10])
+    screen = ui.wait_screen(re.compile(r"lines \d+-\d+ of \d+"), timeout=60)
+    print("\n" + screen)
+    assert "guest1" in screen
+    ui.keys("q")
+    ui.wait_screen(re.compile(r"guest1\s+stopped"))
+
+    vm_action(ui, "s", r"guest1\s+running", timeout=60)  # start
+    vm_action(ui, "c")  # console
+    ui.wait_screen("Ctrl-] returns to the menu")
+    ui.wait_screen("GUEST-WAITING", timeout=300)
+    ui.keys("\x1d")  # Ctrl-]: detach, the VM keeps running
+    ui.wait_screen("Press Enter to return")
+    ui.keys(ENTER)
+    ui.wait_screen(re.compile(r"guest1\s+running"))
+    vm_action(ui, "t", r"guest1\s+stopped", timeout=200)  # stop: clean, then forced
+    vm_action(ui, ["d", "y", "y"])  # delete, and its disks
+    screen = ui.wait_screen(re.compile(r"lines \d+-\d+ of \d+"), timeout=60)
+    print("\n" + screen)
+    ui.keys("q")
+    home(ui)
+    ui.wait_screen(re.compile(r"VMs:\s+0 running, 0 defined"), timeout=30)
+
+
+# --- logs, tty1, shut down -----------------------------------------------------
+
+def test_system_log_is_scrollable(ui):
+    menu(ui, "l", "s")
+    screen = ui.wait_screen(re.compile(r"lines \d+-\d+ of \d+"))
+    assert "corral" in screen
+    total = int(re.search(r"lines \d+-\d+ of (\d+)", screen).group(1))
+    ui.keys("t")
+    assert re.search(r"lines 1-\d+ of %d" % total, ui.wait_screen("lines 1-"))
+    ui.keys("q")
+
+
+def test_tty1_shows_the_same_home_screen(ui, tmp_path):
+    screen = home(ui)
+    size, text = in_shell(ui, ["stty -F /dev/tty1 size", "tr -c ' -~' '#' < /dev/vcs1; echo"])
+    rows, cols = (int(x) for x in size.split())
+    flat = text.replace("\n", "")
+    tty1 = "\n".join(flat[i:i + cols] for i in range(0, rows * cols, cols))
+    print("\n--- tty1 ---\n" + tty1)
+    for label in ("server virtualization", "Hostname:", "KVM:", "State:", "F2 or M: menu"):
+        serial_line = row(screen, label)
+        tty1_line = row(tty1, label)
+        assert serial_line and tty1_line, label
+        assert serial_line.split()[:4] == tty1_line.split()[:4], label
+
+    dump = tmp_path / "tty1.ppm"
+    ui.monitor("screendump %s" % dump)
+    data = dump.read_bytes()
+    assert data.startswith(b"P6")
+    pixels = data.split(b"\n", 3)[3]
+    assert len(set(pixels[i:i + 3] for i in range(0, len(pixels), 3))) > 1, "tty1 is blank"
+
+
+def test_shut_down_asks_first_then_powers_off(ui):
+    menu(ui, "d")
+    ui.wait_screen("Power this machine off now?")
+    ui.keys("n")
+    ui.wait_screen(UI_MENU_SHELL_TEXT)
+    ui.keys(["d", "y"])
+    ui.wait_screen("Shutting down")
+    ui.child.expect(pexpect.EOF, timeout=180)  # QEMU ends when the machine powers off
+    assert "reboot: Power down" in ui.log_text()
