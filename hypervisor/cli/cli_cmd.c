@@ -272,9 +272,13 @@ static int cli_create_option(struct cli_create *c, const char *opt,
         c->disk_size = value;
         return 0;
     }
-    if (!strcmp(opt, "--iso"))
-        return cli_usage_error("--iso: the VMM has no CD-ROM device yet; attach an "
-                               "installed disk image with --attach");
+    if (!strcmp(opt, "--iso")) { /* installer ISO: firmware boot, after the disk */
+        char iso[PATH_MAX + 4], abs[PATH_MAX];
+        cli_absolute(value, abs, sizeof(abs));
+        snprintf(iso, sizeof(iso), "%s,ro", abs);
+        return cli_create_add(c, "boot", "firmware", false) ||
+               cli_create_add(c, "disk", iso, false);
+    }
     if (!strcmp(opt, "--nic") || !strcmp(opt, "--set")) {
         char spec[256];
         cli_nic_spec(value, spec, sizeof(spec));

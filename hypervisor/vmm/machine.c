@@ -16,6 +16,9 @@
 
 #include "boot_linux.h"
 #include "console.h"
+#include "debugcon.h"
+#include "firmware.h"
+#include "fw_cfg.h"
 #include "i8042.h"
 #include "mptable.h"
 #include "pci.h"
@@ -42,6 +45,12 @@ struct machine {
     struct virtio_blk *disks[VMDEF_MAX_DISKS];
     size_t ndisks;
     int signal_fd;
+    /* boot = firmware */
+    struct fw_cfg fw_cfg;
+    bool fw_cfg_created;
+    struct debugcon debugcon;
+    void *rom;          /* the BIOS image behind the read-only slot */
+    size_t rom_size;
 };
 
 /* PIRQ A..D: the GSIs QEMU's PIIX uses too; the MP table routes them. */
@@ -53,6 +62,9 @@ struct mapped_file {
 };
 
 static int machine_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int machine_register(struct machine *m, enum bus_space space,
+                            uint64_t base, uint64_t len, bus_handler_fn fn,
+                            void *dev, const char *name);
 static int machine_error(const char *fmt, ...)
 {
     va_list ap;
@@ -158,6 +170,77 @@ static int machine_load_linux(struct machine *m, const struct vmdef *def,
     if (vcpu_setup_boot(&m->vcpus[0], &lb->plan, err, sizeof(err)))
         return machine_error("%s", err);
     return 0;
+}
+
+/* The BIOS image, checked before any KVM object exists; it is copied
+ * into an anonymous mapping that backs the read-only ROM slot. */
+static int machine_prepare_firmware(struct machine *m, const struct vmdef *def)
+{
+    struct mapped_file f = { 0 };
+    char err[ERRLEN];
+    if (map_file(def->firmware, "firmware", &f)) {
+        fprintf(stderr, "corral-vmm: boot = firmware needs a BIOS image: "
+                "Debian's seabios package (bios-256k.bin), shipped as %s\n",
+                VMDEF_DEFAULT_FIRMWARE);
+        return VM_EXIT_ERROR;
+    }
+    if (firmware_check_size(f.len, err, sizeof(err))) {
+        unmap_file(&f);
+        return machine_error("firmware %s: %s", def->firmware, err);
+    }
+    m->rom = mmap(NULL, f.len, PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m->rom == MAP_FAILED) {
+        m->rom = NULL;
+        unmap_file(&f);
+        return machine_error("firmware: mmap: %s", strerror(errno));
+    }
+    memcpy(m->rom, f.data, f.len);
+    m->rom_size = f.len;
+    unmap_file(&f);
+    return 0;
+}
+
+/* SeaBIOS's log: shown with -v; "No bootable device." ends the VM. */
+static void firmware_log_line(void *ctx, const char *line)
+{
+    struct machine *m = ctx;
+    vm_log(&m->vm, "firmware: %s", line);
+    if (strncmp(line, "No bootable device", 18) == 0) {
+        fprintf(stderr, "corral-vmm: the firmware found no bootable device "
+                "(it tried every disk, in the definition's order)\n");
+        vm_request_stop(&m->vm, VM_EXIT_NO_BOOT);
+    }
+}
+
+static int machine_load_firmware(struct machine *m, const struct vmdef *def)
+{
+    char err[ERRLEN];
+    unsigned slots[VMDEF_MAX_DISKS];
+    for (size_t i = 0; i < m->ndisks; i++)
+        slots[i] = m->disks[i]->vdev.pci.slot;
+    if (vm_map_rom(&m->vm, firmware_rom_base(m->rom_size), m->rom_size, m->rom,
+                   err, sizeof(err)))
+        return machine_error("firmware %s: %s", def->firmware, err);
+    if (firmware_load_low(&m->vm.mem, m->rom, m->rom_size))
+        return machine_error("firmware %s: guest RAM below 1 MiB is too small",
+                             def->firmware);
+    int rc = fw_cfg_init(&m->fw_cfg, &m->vm.mem);
+    m->fw_cfg_created = true;
+    if (!rc)
+        rc = firmware_fill_fw_cfg(&m->fw_cfg, &m->vm.mem, m->nvcpus, slots,
+                                  m->ndisks);
+    if (rc)
+        return machine_error("fw_cfg: %s", strerror(-rc));
+    rtc_cmos_set(&m->rtc, FIRMWARE_CMOS_BOOT_FLAG2, FIRMWARE_CMOS_BOOT_HDD);
+    debugcon_init(&m->debugcon, firmware_log_line, m);
+    vm_log(&m->vm, "firmware %s: %zu KiB at 0x%llx, vCPU 0 at the reset vector",
+           def->firmware, m->rom_size >> 10,
+           (unsigned long long)firmware_rom_base(m->rom_size));
+    return machine_register(m, BUS_PIO, FW_CFG_PORT_SELECTOR, FW_CFG_PORTS,
+                            fw_cfg_io, &m->fw_cfg, "fw_cfg") ||
+           machine_register(m, BUS_PIO, DEBUGCON_PORT, 1, debugcon_io,
+                            &m->debugcon, "firmware log");
 }
 
 /* Every PCI slot in use gets its INTA# routed, as the PCI bus wires it. */
@@ -402,6 +485,10 @@ static void machine_teardown(struct machine *m)
         virtio_blk_destroy(m->disks[i]);
     console_close(&m->console);
     vm_destroy(&m->vm);
+    if (m->fw_cfg_created)
+        fw_cfg_destroy(&m->fw_cfg);
+    if (m->rom)
+        munmap(m->rom, m->rom_size);
 }
 
 static int machine_start(struct machine *m, const struct vmdef *def, bool verbose)
@@ -410,13 +497,20 @@ static int machine_start(struct machine *m, const struct vmdef *def, bool verbos
     struct linux_boot lb;
     int rc;
 
+    bool firmware = def->boot == VMDEF_BOOT_FIRMWARE;
+
     memset(&lb, 0, sizeof(lb));
-    if (machine_setup_signals(m) || machine_prepare_linux(def, &lb)) {
+    if (machine_setup_signals(m) ||
+        (firmware ? machine_prepare_firmware(m, def)
+                  : machine_prepare_linux(def, &lb))) {
         linux_boot_release(&lb);
         return VM_EXIT_ERROR;
     }
     if (vm_create(&m->vm, def->memory_mib << 20, verbose, err, sizeof(err)))
         rc = machine_error("%s", err);
+    else if (firmware) /* the vCPUs stay in their reset state */
+        rc = machine_create_vcpus(m) || machine_add_devices(m, def) ||
+             machine_load_firmware(m, def);
     else
         rc = machine_create_vcpus(m) || machine_add_devices(m, def) ||
              machine_load_linux(m, def, &lb) || machine_write_mptable(m);

@@ -47,7 +47,9 @@ static const char usage[] =
 "  0  the guest powered off (or halted every CPU)\n"
 "  1  the guest rebooted by itself (the VMM exits; the caller restarts it)\n"
 "  2  the guest crashed: triple fault, KVM internal or emulation error\n"
-"  3  the VMM failed: bad arguments, missing files, no KVM (reason on stderr)\n";
+"  3  the VMM failed: bad arguments, missing files, no KVM (reason on stderr)\n"
+"  4  boot = firmware: no disk was bootable (the firmware's message is on\n"
+"     the console)\n";
 
 enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEMORY, OPT_CPUS,
        OPT_DISK, OPT_CONFIG, OPT_SERIAL, OPT_NAME, OPT_HELP, OPT_VERSION };
@@ -154,7 +156,5 @@ int main(int argc, char **argv)
         return VM_EXIT_ERROR;
     if (vmdef_check(&def, why, sizeof(why)))
         return fail_usage("%s%s", why, "");
-    if (def.boot != VMDEF_BOOT_KERNEL)
-        return fail_usage("boot = firmware is not supported yet%s%s", "", "");
     return machine_run(&def, verbose);
 }

@@ -339,7 +339,11 @@ static void *vcpu_thread(void *arg)
             break;
         }
         c->run->immediate_exit = 0;
-        if (__atomic_load_n(&c->check_halt, __ATOMIC_SEQ_CST))
+        /* Only between exits: after an I/O or MMIO exit the instruction
+         * completes in the next KVM_RUN, and reading the registers before
+         * that (KVM_GET_REGS) corrupts an emulated string instruction -
+         * firmware doing "rep insb" or real-mode MMIO hung that way. */
+        if (rc < 0 && __atomic_load_n(&c->check_halt, __ATOMIC_SEQ_CST))
             vcpu_answer_halt_check(c);
         if (rc == 0 && !vcpu_handle_exit(c))
             break;

@@ -104,11 +104,14 @@ static int vm_get_supported_cpuid(struct vm *vm, char *err, size_t errlen)
     return 0;
 }
 
-static int vm_set_slot(struct vm *vm, uint32_t slot, uint64_t gpa,
-                       uint64_t size, void *host, char *err, size_t errlen)
+#define VM_ROM_SLOT 2 /* 0: RAM below 4 GiB, 1: RAM above */
+
+static int vm_set_slot_flags(struct vm *vm, uint32_t slot, uint32_t flags,
+                             uint64_t gpa, uint64_t size, void *host,
+                             char *err, size_t errlen)
 {
     struct kvm_userspace_memory_region r = {
-        .slot = slot, .guest_phys_addr = gpa, .memory_size = size,
+        .slot = slot, .flags = flags, .guest_phys_addr = gpa, .memory_size = size,
         .userspace_addr = (uint64_t)(uintptr_t)host,
     };
     if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
@@ -117,6 +120,21 @@ static int vm_set_slot(struct vm *vm, uint32_t slot, uint64_t gpa,
                        (unsigned long long)(size >> 20),
                        (unsigned long long)gpa, strerror(errno));
     return 0;
+}
+
+static int vm_set_slot(struct vm *vm, uint32_t slot, uint64_t gpa,
+                       uint64_t size, void *host, char *err, size_t errlen)
+{
+    return vm_set_slot_flags(vm, slot, 0, gpa, size, host, err, errlen);
+}
+
+int vm_map_rom(struct vm *vm, uint64_t gpa, uint64_t size, void *host,
+               char *err, size_t errlen)
+{
+    if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM) <= 0)
+        return vm_fail(err, errlen, -ENOTSUP, "KVM lacks KVM_CAP_READONLY_MEM");
+    return vm_set_slot_flags(vm, VM_ROM_SLOT, KVM_MEM_READONLY, gpa, size,
+                             host, err, errlen);
 }
 
 /* One anonymous mapping for all of RAM; MAP_NORESERVE and no MAP_POPULATE:

@@ -19,6 +19,7 @@ enum vm_exit_status {
     VM_EXIT_REBOOT = 1,
     VM_EXIT_CRASH = 2,
     VM_EXIT_ERROR = 3,
+    VM_EXIT_NO_BOOT = 4, /* firmware boot: no disk was bootable */
     VM_RUNNING = -1,
 };
 
@@ -39,6 +40,12 @@ struct vm {
 int vm_create(struct vm *vm, uint64_t mem_bytes, bool verbose, char *err,
               size_t errlen);
 void vm_destroy(struct vm *vm);
+
+/* Map size bytes at host as read-only guest memory at gpa (a BIOS ROM):
+ * guest writes there become MMIO exits nothing claims, so they are
+ * dropped.  The mapping must outlive the VM. */
+int vm_map_rom(struct vm *vm, uint64_t gpa, uint64_t size, void *host,
+               char *err, size_t errlen);
 
 int vm_irq_line(struct vm *vm, uint32_t gsi, int level);
 int vm_signal_msi(struct vm *vm, uint64_t addr, uint32_t data);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
+
 /* Copies the value of NAME="..." found in line into out ("" if absent). */
 static void blkid_field(const char *line, const char *name, char *out, size_t len)
 {
@@ -203,6 +205,42 @@ int disk_pick(const struct disk *disks, size_t n, const char *rule, char *why,
     if (strcmp(rule, "smallest") == 0)
         return pick_by_size(disks, n, 0, why, why_len);
     return pick_by_name(disks, n, rule, why, why_len);
+}
+
+static void disk_json(const struct disk *d, struct json_writer *w)
+{
+    char size[32], reason[256];
+    const char *refused = disk_refusal(d, reason, sizeof(reason));
+    format_size(d->size_bytes, size, sizeof(size));
+    json_begin_object(w);
+    json_kv_string(w, "name", d->name);
+    json_kv_int(w, "size_bytes", (int64_t)d->size_bytes);
+    json_kv_string(w, "size", size);
+    json_kv_string(w, "transport", d->transport);
+    json_kv_string(w, "model", d->model);
+    json_kv_string(w, "serial", d->serial);
+    json_kv_bool(w, "removable", d->removable);
+    json_kv_int(w, "partitions", (int64_t)d->partition_count);
+    json_kv_string(w, "labels", d->labels);
+    json_kv_bool(w, "usable", refused == NULL);
+    json_key(w, "refusal");
+    if (refused)
+        json_string(w, refused);
+    else
+        json_null(w);
+    json_end_object(w);
+}
+
+void disk_list_json(const struct disk *disks, size_t n, struct json_writer *w)
+{
+    json_begin_object(w);
+    json_kv_int(w, "min_bytes", (int64_t)DISK_MIN_BYTES);
+    json_key(w, "disks");
+    json_begin_array(w);
+    for (size_t i = 0; i < n; i++)
+        disk_json(&disks[i], w);
+    json_end_array(w);
+    json_end_object(w);
 }
 
 void partition_name(const char *disk, int number, char *out, size_t len)

@@ -86,6 +86,13 @@ int disk_pick(const struct disk *disks, size_t n, const char *rule, char *why,
  * nvme0n1 -> nvme0n1p3 (a name ending in a digit takes a "p"). */
 void partition_name(const char *disk, int number, char *out, size_t len);
 
+struct json_writer;
+/* The disk list as JSON for the console UI (`corral-install --list --json`):
+ * {"min_bytes":N,"disks":[{"name","size_bytes","size","transport","model",
+ * "serial","removable","partitions","labels","usable","refusal"}...]};
+ * refusal is null for a disk that may be used. */
+void disk_list_json(const struct disk *disks, size_t n, struct json_writer *w);
+
 /* "20.0 GiB", "512 MiB". */
 void format_size(uint64_t bytes, char *out, size_t len);
 

@@ -13,6 +13,7 @@
 #include "conf.h"
 #include "disk.h"
 #include "install.h"
+#include "json.h"
 #include "progress.h"
 
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_REFUSED = 2 };
@@ -21,7 +22,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: corral-install                 interactive install to a local disk\n"
-            "       corral-install --list          the disks and whether Corral can use them\n"
+            "       corral-install --list [--json] the disks and whether Corral can use them\n"
             "       corral-install --disk NAME [--confirm NAME] [--answer FILE]\n"
             "                                      install to NAME; a disk with partitions\n"
             "                                      needs --confirm with its name again\n"
@@ -33,13 +34,14 @@ static void usage(FILE *out)
 
 struct options {
     const char *disk, *confirm, *answer, *upgrade;
-    int list, automatic, boot_ok;
+    int list, json, automatic, boot_ok;
 };
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
     static const struct option longopts[] = {
-        {"list", no_argument, NULL, 'l'},         {"disk", required_argument, NULL, 'd'},
+        {"list", no_argument, NULL, 'l'},         {"json", no_argument, NULL, 'j'},
+        {"disk", required_argument, NULL, 'd'},
         {"confirm", required_argument, NULL, 'c'}, {"answer", required_argument, NULL, 'a'},
         {"auto", no_argument, NULL, 'A'},          {"upgrade", required_argument, NULL, 'u'},
         {"boot-ok", no_argument, NULL, 'b'},       {"help", no_argument, NULL, 'h'},
@@ -49,6 +51,7 @@ static int parse_options(int argc, char **argv, struct options *o)
     for (int c; (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1;) {
         switch (c) {
         case 'l': o->list = 1; break;
+        case 'j': o->json = 1; break;
         case 'd': o->disk = optarg; break;
         case 'c': o->confirm = optarg; break;
         case 'a': o->answer = optarg; break;
@@ -91,6 +94,24 @@ static int load_disks(struct disk *disks, size_t *n)
         return -1;
     }
     return 0;
+}
+
+static int cmd_list_json(void)
+{
+    static struct disk disks[DISK_MAX];
+    struct json_writer w;
+    size_t n;
+    if (load_disks(disks, &n))
+        return EXIT_FAILED;
+    json_writer_init(&w, 1 << 20);
+    disk_list_json(disks, n, &w);
+    const char *text = json_writer_text(&w);
+    if (text)
+        printf("%s\n", text);
+    else
+        fprintf(stderr, "corral-install: cannot format the disk list as JSON\n");
+    json_writer_free(&w);
+    return text ? EXIT_OK : EXIT_FAILED;
 }
 
 static int cmd_list(void)
@@ -288,7 +309,7 @@ int main(int argc, char **argv)
     if (parse_options(argc, argv, &o))
         return EXIT_REFUSED;
     if (o.list)
-        return cmd_list();
+        return o.json ? cmd_list_json() : cmd_list();
     if (o.boot_ok)
         return cmd_boot_ok();
     if (o.upgrade)

@@ -18,7 +18,7 @@ import time
 import pytest
 
 import guest
-from qemu import OUT, Machine
+from qemu import OUT, ConsoleTimeout, Machine
 
 TESTDATA_MOUNT = "/mnt/test"
 
@@ -36,18 +36,64 @@ def testdata_image(tmp_path_factory):
     return str(image)
 
 
+class AppliancePool:
+    """The shared appliance, booted on first use.  Nested KVM under TCG can
+    wedge the appliance's own kernel (both its CPUs busy, no panic, no
+    output); when it stops answering, the test that was using it fails as it
+    should, and the next test gets a freshly booted appliance instead of
+    failing in its turn."""
+
+    def __init__(self, testdata_image):
+        self.testdata_image = testdata_image
+        self.machine = None
+        self.boots = 0
+
+    def _boot(self):
+        self.boots += 1
+        name = "appliance" if self.boots == 1 else "appliance-%d" % self.boots
+        m = Machine(name, firmware="bios", media="cd", memory_mib=3072, cpus=2,
+                    disks=[self.testdata_image])
+        m.start()
+        try:
+            m.wait_ready()
+            m.out("mkdir -p %s && mount -t ext4 $(findfs LABEL=CORRAL-TEST) %s"
+                  % (TESTDATA_MOUNT, TESTDATA_MOUNT))
+        except BaseException:
+            m.stop()
+            raise
+        self.machine = m
+
+    def _answers(self):
+        try:
+            return self.machine.sh("true", timeout=90)[0] == 0
+        except ConsoleTimeout:
+            return False
+
+    def get(self):
+        if self.machine is not None and not self._answers():
+            print("\n[appliance] stopped answering on its console (log: %s); "
+                  "booting a fresh one for the next tests" % self.machine.log_path)
+            self.machine.stop()
+            self.machine = None
+        if self.machine is None:
+            self._boot()
+        return self.machine
+
+    def stop(self):
+        if self.machine is not None:
+            self.machine.stop()
+
+
 @pytest.fixture(scope="session")
-def appliance(testdata_image):
-    m = Machine("appliance", firmware="bios", media="cd", memory_mib=3072, cpus=2,
-                disks=[testdata_image])
-    m.start()
-    try:
-        m.wait_ready()
-        m.out("mkdir -p %s && mount -t ext4 $(findfs LABEL=CORRAL-TEST) %s"
-              % (TESTDATA_MOUNT, TESTDATA_MOUNT))
-        yield m
-    finally:
-        m.stop()
+def appliance_pool(testdata_image):
+    pool = AppliancePool(testdata_image)
+    yield pool
+    pool.stop()
+
+
+@pytest.fixture
+def appliance(appliance_pool):
+    return appliance_pool.get()
 
 
 @pytest.fixture(scope="session")

@@ -12,9 +12,11 @@ and prints `GUEST-DONE status=N`.  What it does then is up to the scenario
 import glob
 import os
 import shutil
+import struct
 import subprocess
+import tempfile
 
-from qemu import OUT
+from qemu import OUT, iso_path
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOTFS = os.path.join(OUT, "rootfs")
@@ -101,6 +103,69 @@ def make_initramfs(dest, staging):
         f.write(cpio)
 
 
+GRUB_I386_PC = "/usr/lib/grub/i386-pc"  # Debian's grub-pc-bin
+SECTOR = 512
+PART_START = 2048  # sectors: 1 MiB, GRUB's core.img lives in the gap before
+GRUB_MODULES = ["biosdisk", "part_msdos", "ext2", "linux", "serial", "terminal",
+                "echo", "boot"]
+
+
+def _mbr(boot_img, part_sectors):
+    """GRUB's boot.img (it loads core.img from sector 1, its default) with
+    one bootable Linux partition from PART_START."""
+    entry = struct.pack("<B3sB3sII", 0x80, b"\xfe\xff\xff", 0x83, b"\xfe\xff\xff",
+                        PART_START, part_sectors)
+    return boot_img[:446] + entry + bytes(48) + b"\x55\xaa"
+
+
+def make_grub_disk(dest, kernel, initrd, cmdline, size_mib=64):
+    """A raw disk image a BIOS boots like any installed Linux: GRUB's boot.img
+    in the MBR, core.img behind it (with an embedded config that prints
+    GRUB-MENU on the serial console and boots the kernel), and an ext2
+    partition holding the kernel and initramfs.  No root or loop devices:
+    mke2fs -d fills the filesystem, the MBR is written here."""
+    work = tempfile.mkdtemp(prefix="grubdisk-")
+    try:
+        files = os.path.join(work, "files")
+        os.makedirs(files)
+        shutil.copy(kernel, os.path.join(files, "vmlinuz"))
+        shutil.copy(initrd, os.path.join(files, "initrd.img"))
+        cfg = os.path.join(work, "early.cfg")
+        with open(cfg, "w") as f:
+            f.write("serial --unit=0 --speed=115200\nterminal_output serial\n"
+                    "echo GRUB-MENU\n"
+                    "linux (hd0,msdos1)/vmlinuz %s\ninitrd (hd0,msdos1)/initrd.img\nboot\n"
+                    % cmdline)
+        core = os.path.join(work, "core.img")
+        subprocess.run(["grub-mkimage", "-O", "i386-pc", "-d", GRUB_I386_PC, "-c", cfg,
+                        "-p", "(hd0,msdos1)/boot/grub", "-o", core] + GRUB_MODULES,
+                       check=True)
+        part = os.path.join(work, "part.img")
+        part_sectors = size_mib * 2048 - PART_START
+        subprocess.run(["mke2fs", "-q", "-t", "ext2", "-d", files, part,
+                        "%dk" % (part_sectors // 2)], check=True)
+        with open(os.path.join(GRUB_I386_PC, "boot.img"), "rb") as f:
+            boot_img = f.read()
+        with open(core, "rb") as f:
+            core_img = f.read()
+        if len(core_img) > (PART_START - 1) * SECTOR:
+            raise RuntimeError("core.img does not fit before the partition")
+        with open(dest, "wb") as out, open(part, "rb") as p:
+            out.write(_mbr(boot_img, part_sectors))
+            out.write(core_img)
+            out.seek(PART_START * SECTOR)
+            shutil.copyfileobj(p, out)
+            out.truncate(size_mib << 20)
+    finally:
+        shutil.rmtree(work)
+
+
+def make_blank_disk(dest, size_mib=16):
+    """A disk with no boot loader: all zeros, as a freshly made VM disk."""
+    with open(dest, "wb") as f:
+        f.truncate(size_mib << 20)
+
+
 def populate(content_dir):
     """Fill the test-data disk: guest kernel, guest initramfs, scenarios."""
     shutil.copy(os.path.join(OUT, "iso-root", "boot", "vmlinuz"),
@@ -109,3 +174,10 @@ def populate(content_dir):
                    os.path.join(content_dir + ".staging"))
     with open(os.path.join(content_dir, "not-a-kernel.bin"), "wb") as f:
         f.write(b"this is not a bzImage\n" * 512)
+    # firmware boot (test_firmware.py): a GRUB disk, a disk without a boot
+    # loader, and Corral's own ISO to boot inside Corral.
+    make_grub_disk(os.path.join(content_dir, "grub.img"),
+                   os.path.join(content_dir, "vmlinuz"),
+                   os.path.join(content_dir, "initrd.img"), "console=ttyS0 quiet")
+    make_blank_disk(os.path.join(content_dir, "blank.img"))
+    shutil.copy(iso_path(), os.path.join(content_dir, "corral.iso"))

@@ -18,6 +18,7 @@ power loss), and the refusal checks share the BIOS live boot.
 
 import base64
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -135,6 +136,10 @@ def test_bios_install_refusals_persistence_and_upgrade(tmp_path, ssh_key):
         assert "it holds the Corral medium the system booted from" in listing
         assert "it is too small (1.0 GiB; Corral needs at least 4.0 GiB)" in listing
         assert "1 partition(s)" in listing
+        disks = {d["name"]: d for d in json.loads(live.out("corral-install --list --json"))["disks"]}
+        assert disks["vda"]["usable"] and disks["vda"]["refusal"] is None
+        assert disks["sda"]["refusal"] == "it holds the Corral medium the system booted from"
+        assert not disks["vdb"]["usable"] and disks["vdc"]["partitions"] == 1
 
         refusal(live, "corral-install --disk sda", "it holds the Corral medium the system booted from")
         refusal(live, "corral-install --disk vdb", "it is too small (1.0 GiB")

@@ -39,8 +39,9 @@ static void write_text(const char *path, const char *text, mode_t mode)
  * guest ignores the shutdown request. */
 static const char fake_vmm[] =
     "#!/bin/sh\n"
-    "if [ -e fake-error ]; then echo 'fake-vmm: /dev/kvm: missing' >&2; exit 3; fi\n"
     "if [ -e fake-stubborn ]; then trap '' TERM; else trap 'exit 0' TERM; fi\n"
+    "if [ -e fake-error ]; then echo 'fake-vmm: /dev/kvm: missing' >&2; exit 3; fi\n"
+    "echo $$ > fake-trap-ready\n"
     "while :; do sleep 0.05; done\n";
 
 static pid_t start_daemon(void)
@@ -385,9 +386,30 @@ static void test_adopt_after_restart(void)
     CHECK_EQ_STR(show("broken").end, "vmm-error");
 }
 
+/* A SIGTERM that reaches the fake VMM before its trap is installed ends it
+ * by the signal, not the way the test means: wait until the trap is set. */
+static void wait_fake_trap(const char *name, long long pid)
+{
+    char ready[200];
+    snprintf(ready, sizeof(ready), "%s/state/vms/%s/fake-trap-ready", dir, name);
+    long long written = -1;
+    for (int i = 0; i < 200 && written != pid; i++) {
+        FILE *f = fopen(ready, "r");
+        if (f) {
+            if (fscanf(f, "%lld", &written) != 1)
+                written = -1;
+            fclose(f);
+        }
+        if (written != pid)
+            usleep(50 * 1000);
+    }
+    CHECK(written == pid);
+}
+
 static void test_stop(void)
 {
     struct proto_reply rep;
+    wait_fake_trap("web1", wait_state("web1", "running").pid);
     CHECK_EQ_INT(call("vm.stop", "web1", NULL, &rep), 0);
     CHECK(rep.ok);
     proto_reply_free(&rep);
@@ -403,11 +425,15 @@ static void test_stop_timeout_forces_off(void)
     struct proto_reply rep;
     start_flagged_vm("stubborn", "stop_timeout=1", "fake-stubborn");
     struct vm_view running = wait_state("stubborn", "running");
-    usleep(200 * 1000); /* let the script install its trap */
+    wait_fake_trap("stubborn", running.pid);
     CHECK_EQ_INT(call("vm.stop", "stubborn", NULL, &rep), 0);
     proto_reply_free(&rep);
     CHECK_EQ_STR(show("stubborn").state, "stopping");
     wait_state("stubborn", "stopped");
+    /* The killed VMM may stay a zombie for a moment until its monitor
+     * reaps it; kill(pid, 0) succeeds on a zombie. */
+    for (int i = 0; i < 100 && kill((pid_t)running.pid, 0) == 0; i++)
+        usleep(50 * 1000);
     CHECK(kill((pid_t)running.pid, 0) < 0);
     CHECK_EQ_INT(call("vm.show", "stubborn", NULL, &rep), 0);
     const char *reason = json_get_string(
@@ -420,6 +446,7 @@ static void test_shutdown_stops_every_vm(void)
 {
     int status = -1;
     struct vm_view running = wait_state("auto1", "running");
+    wait_fake_trap("auto1", running.pid);
     CHECK_EQ_INT(kill(daemon_pid, SIGTERM), 0);
     CHECK_EQ_INT(waitpid(daemon_pid, &status, 0), daemon_pid);
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);

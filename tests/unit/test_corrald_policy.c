@@ -20,6 +20,7 @@ static void test_exit_from_status(void)
     CHECK_EQ_INT(corrald_exit_from_status(1 << 8).end, CORRALD_END_REBOOT);
     CHECK_EQ_INT(corrald_exit_from_status(2 << 8).end, CORRALD_END_CRASH);
     CHECK_EQ_INT(corrald_exit_from_status(3 << 8).end, CORRALD_END_VMM_ERROR);
+    CHECK_EQ_INT(corrald_exit_from_status(4 << 8).end, CORRALD_END_NO_BOOT);
     struct corrald_exit ex = corrald_exit_from_status(127 << 8);
     CHECK_EQ_INT(ex.end, CORRALD_END_VMM_ERROR);
     CHECK_EQ_INT(ex.code, 127);

@@ -3,6 +3,7 @@
  * partition names, sizes. */
 #include "check.h"
 #include "../../initramfs/installer/disk.h"
+#include "json.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -182,8 +183,44 @@ static void test_sizes(void)
     CHECK_EQ_STR(s, "100 B");
 }
 
+static void test_list_json(void)
+{
+    struct disk d[2] = {make_disk("vda", 20 * GIB), make_disk("sdb", 16 * GIB)};
+    d[1].holds_medium = 1;
+    d[1].removable = 1;
+    snprintf(d[1].model, sizeof(d[1].model), "Cruzer \"Blade\"");
+    add_partition(&d[1], "sdb1");
+    struct json_writer w;
+    struct json_doc doc;
+    char why[128];
+    json_writer_init(&w, 1 << 16);
+    disk_list_json(d, 2, &w);
+    const char *text = json_writer_text(&w);
+    CHECK(text != NULL);
+    CHECK_EQ_INT(json_parse(text, strlen(text), &doc, why, sizeof(why)), 0);
+    const struct json_node *root = json_root(&doc);
+    int64_t min = 0, size = 0, parts = -1;
+    bool usable = false;
+    CHECK(json_get_int(&doc, root, "min_bytes", &min) && min == (int64_t)DISK_MIN_BYTES);
+    const struct json_node *list = json_get(&doc, root, "disks");
+    CHECK(list && list->count == 2);
+    const struct json_node *vda = json_first(&doc, list), *sdb = json_next(&doc, vda);
+    CHECK_EQ_STR(json_get_string(&doc, vda, "name"), "vda");
+    CHECK(json_get_int(&doc, vda, "size_bytes", &size) && size == (int64_t)(20 * GIB));
+    CHECK_EQ_STR(json_get_string(&doc, vda, "size"), "20.0 GiB");
+    CHECK(json_get_bool(&doc, vda, "usable", &usable) && usable);
+    CHECK(json_get(&doc, vda, "refusal")->type == JSON_NULL);
+    CHECK_EQ_STR(json_get_string(&doc, sdb, "model"), "Cruzer \"Blade\"");
+    CHECK(json_get_bool(&doc, sdb, "usable", &usable) && !usable);
+    CHECK(json_get_int(&doc, sdb, "partitions", &parts) && parts == 1);
+    CHECK_EQ_STR(json_get_string(&doc, sdb, "refusal"), "it holds the Corral medium the system booted from");
+    json_doc_free(&doc);
+    json_writer_free(&w);
+}
+
 int main(void)
 {
+    RUN(test_list_json);
     RUN(test_blkid_lines);
     RUN(test_candidate_names);
     RUN(test_transport);

@@ -1,0 +1,65 @@
+/* firmware: what booting a BIOS image (SeaBIOS) takes, as pure logic so it
+ * is unit-testable: checking the image, where its two copies go, and the
+ * fw_cfg items that describe the machine to it (e820 RAM map, boot order,
+ * serial console, CPU counts).  machine.c maps the image and wires the
+ * devices; the vCPUs start in their reset state (CS:IP f000:fff0, linear
+ * 0xfffffff0), which is inside the copy at the top of 4 GiB.
+ *
+ * Memory: the whole image is a read-only memory slot ending at 4 GiB, as
+ * on a PC.  It is also copied into guest RAM so that it ends at 1 MiB
+ * (0xc0000-0xfffff for 256 KiB).  On QEMU only the last 128 KiB are
+ * aliased there and SeaBIOS, after unlocking the chipset's PAM registers
+ * (i440FX/Q35 only), copies its 32-bit init code from the 4 GiB copy to
+ * the same offset below 1 MiB.  Our host bridge is neither chipset, so we
+ * make that shadow ourselves: the window is plain RAM holding the whole
+ * image when the vCPU starts, SeaBIOS finds it writable (it logs "Unable
+ * to unlock ram - bridge not found") and runs as it would after its copy. */
+#ifndef CORRAL_FIRMWARE_H
+#define CORRAL_FIRMWARE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fw_cfg.h"
+#include "guest_mem.h"
+
+#define FIRMWARE_SIZE_UNIT   0x10000ULL  /* images are multiples of 64 KiB */
+#define FIRMWARE_SIZE_MAX    0x40000ULL  /* 256 KiB: below it KVM's TSS pages */
+#define FIRMWARE_TOP         0x100000000ULL /* the image ends at 4 GiB */
+#define FIRMWARE_LOW_END     0x100000ULL /* the legacy copy ends at 1 MiB */
+#define FIRMWARE_LOW_MAX     FIRMWARE_SIZE_MAX /* 0xc0000-0xfffff */
+/* KVM's real-mode TSS and identity-map pages (vm.c), reserved in e820. */
+#define FIRMWARE_KVM_PAGES_ADDR 0xfffbc000ULL
+#define FIRMWARE_KVM_PAGES_SIZE 0x4000ULL
+
+#define FIRMWARE_E820_ENTRY_SIZE 20 /* le64 address, le64 length, le32 type */
+#define FIRMWARE_E820_MAX 4
+#define FIRMWARE_SERCON_PORT 0x3f8 /* COM1 */
+/* CMOS: the boot device SeaBIOS reads when no bootorder names one. */
+#define FIRMWARE_CMOS_BOOT_FLAG1 0x38
+#define FIRMWARE_CMOS_BOOT_FLAG2 0x3d
+#define FIRMWARE_CMOS_BOOT_HDD   0x02
+
+/* 0, or -EINVAL with a reason when size is no BIOS image we can map. */
+int firmware_check_size(uint64_t size, char *err, size_t errlen);
+/* The guest-physical address the image starts at (it ends at 4 GiB). */
+uint64_t firmware_rom_base(uint64_t size);
+/* Copy the image (checked by firmware_check_size) so that it ends at
+ * 1 MiB in guest RAM.  Returns 0, or -EINVAL when RAM is too small. */
+int firmware_load_low(const struct guest_mem *mem, const uint8_t *img,
+                      size_t size);
+/* etc/e820: RAM below the PCI hole, KVM's pages, RAM above 4 GiB.
+ * Returns the bytes written to out (room for FIRMWARE_E820_MAX entries). */
+size_t firmware_e820(const struct guest_mem *mem,
+                     uint8_t out[FIRMWARE_E820_MAX * FIRMWARE_E820_ENTRY_SIZE]);
+/* bootorder: one OpenFirmware path per disk, in the given (definition)
+ * order, by PCI slot, then HALT so that nothing else is tried.  Returns
+ * the length written (NUL-terminated), or 0 when it does not fit. */
+size_t firmware_bootorder(const unsigned *disk_slots, size_t ndisks,
+                          char *out, size_t outlen);
+/* All of the above into fw (plus CPU counts and the serial console). */
+int firmware_fill_fw_cfg(struct fw_cfg *fw, const struct guest_mem *mem,
+                         unsigned cpus, const unsigned *disk_slots,
+                         size_t ndisks);
+
+#endif

@@ -1,0 +1,74 @@
+"""Issue 5: firmware boot (SeaBIOS) in corral-vmm, inside the control domain
+under nested KVM.
+
+The test-data disk (guest.py) carries grub.img - GRUB's boot.img in the MBR,
+core.img behind it and an ext2 partition with the guest kernel and
+initramfs; GRUB prints GRUB-MENU on the serial console and boots the kernel
+- blank.img (no boot loader) and corral.iso (the appliance's own ISO).
+
+A 1-vCPU guest each time: the nested host's rare panic comes with 2-vCPU
+guests (see test_vmm.py); should it show anyway, the test says so.
+"""
+
+import re
+
+from conftest import TESTDATA_MOUNT
+
+BIOS = "/usr/share/corral/bios.bin"
+LOG = "/tmp/fw-test.log"
+POWEROFF, VMM_ERROR, NO_BOOT = 0, 3, 4
+
+
+def write_def(machine, name, disks, memory=256):
+    lines = ["name = %s" % name, "boot = firmware", "firmware = %s" % BIOS,
+             "memory = %d" % memory] + ["disk = %s" % d for d in disks]
+    machine.out("printf '%s\\n' > /tmp/%s.conf" % ("\\n".join(lines), name))
+    return "/tmp/%s.conf" % name
+
+
+def run_vmm(machine, args, timeout):
+    status, _ = machine.sh("timeout -s KILL %d corral-vmm %s </dev/null >%s 2>&1"
+                           % (timeout, args, LOG), timeout=timeout + 30)
+    out = machine.out("cat %s" % LOG)
+    if machine.host_panicked():
+        print("note: the nested host kernel panicked (known nesting bug)")
+    return status, out
+
+
+def test_grub_disk_boots_through_seabios(appliance):
+    conf = write_def(appliance, "fwgrub", [TESTDATA_MOUNT + "/grub.img,ro"])
+    status, out = run_vmm(appliance, "--config %s -v" % conf, timeout=600)
+    assert "SeaBIOS" in out, out[-3000:]
+    assert "Booting from Hard Disk" in out, out[-3000:]
+    assert "GRUB-MENU" in out, out[-3000:]
+    assert re.search(r"GUEST-BOOTED cpus=1 mem_kb=\d+", out), out[-3000:]
+    assert status == POWEROFF, out[-2000:]
+
+
+def test_disk_without_boot_loader_gives_no_boot_status(appliance):
+    conf = write_def(appliance, "fwblank", [TESTDATA_MOUNT + "/blank.img,ro"])
+    status, out = run_vmm(appliance, "--config %s" % conf, timeout=300)
+    assert status == NO_BOOT, out[-2000:]
+    assert "No bootable device" in out  # the firmware's own words, on the console
+    assert "the firmware found no bootable device" in out
+
+
+def test_missing_firmware_is_a_clear_error(appliance):
+    appliance.out("printf 'name = fwmiss\\nboot = firmware\\nfirmware = /nonexistent/bios.bin\\n'"
+                  " > /tmp/fwmiss.conf")
+    status, out = run_vmm(appliance, "--config /tmp/fwmiss.conf", timeout=60)
+    assert status == VMM_ERROR
+    assert "/nonexistent/bios.bin" in out
+
+
+def test_corral_iso_boots_inside_corral(appliance):
+    """Corral's ISO as a read-only disk: GRUB from its hybrid MBR, then the
+    appliance's own kernel, to its ready banner."""
+    conf = write_def(appliance, "fwiso", [TESTDATA_MOUNT + "/corral.iso,ro"], memory=1024)
+    appliance.out("rm -f %s; ( (timeout -s KILL 900 corral-vmm --config %s </dev/null >%s 2>&1) & )"
+                  % (LOG, conf, LOG))
+    out = appliance.out("for i in $(seq 840); do grep -q 'Corral is ready on ttyS0' %s && break; "
+                        "sleep 1; done; cat %s" % (LOG, LOG), timeout=900)
+    appliance.out("kill -KILL $(pidof corral-vmm) 2>/dev/null; true")
+    assert "SeaBIOS" in out, out[-3000:]
+    assert "Corral is ready on ttyS0" in out, out[-3000:]
