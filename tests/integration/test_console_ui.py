@@ -11,6 +11,7 @@ import re
 import pexpect
 import pytest
 
+from conftest import testdata_copy
 from qemu import UI_HOME_TEXT, UI_MENU_SHELL_TEXT, ConsoleTimeout, Machine
 
 DOWN, UP, LEFT, RIGHT = "\x1b[B", "\x1b[A", "\x1b[D", "\x1b[C"
@@ -20,7 +21,8 @@ PASSWORD = "corral-secret-1"
 
 @pytest.fixture(scope="module")
 def ui(testdata_image):
-    m = Machine("console-ui", memory_mib=2048, shell=False, disks=[testdata_image])
+    m = Machine("console-ui", memory_mib=2048, shell=False,
+                disks=[testdata_copy(testdata_image, "console-ui")])
     m.start()
     try:
         m.wait_ready()
