@@ -114,7 +114,7 @@ def wait_for(predicate, timeout, interval=1.0):
         time.sleep(interval)
 
 
-def testdata_copy(testdata_image, name):
+def copy_of_testdata(testdata_image, name):
     """A private copy of the test-data disk, for a machine that runs beside
     the shared appliance: QEMU locks an image against a second writer."""
     copy = "%s.%s" % (testdata_image, name)
@@ -128,4 +128,4 @@ def scratch_disk(tmp_path, name="disk.img", size="20G"):
     return path
 
 
-__all__ = ["OUT", "Machine", "TESTDATA_MOUNT", "wait_for", "scratch_disk", "testdata_copy"]
+__all__ = ["OUT", "Machine", "TESTDATA_MOUNT", "wait_for", "scratch_disk", "copy_of_testdata"]

@@ -11,7 +11,7 @@ import re
 import pexpect
 import pytest
 
-from conftest import testdata_copy
+from conftest import copy_of_testdata
 from qemu import UI_HOME_TEXT, UI_MENU_SHELL_TEXT, ConsoleTimeout, Machine
 
 DOWN, UP, LEFT, RIGHT = "\x1b[B", "\x1b[A", "\x1b[D", "\x1b[C"
@@ -22,7 +22,7 @@ PASSWORD = "corral-secret-1"
 @pytest.fixture(scope="module")
 def ui(testdata_image):
     m = Machine("console-ui", memory_mib=2048, shell=False,
-                disks=[testdata_copy(testdata_image, "console-ui")])
+                disks=[copy_of_testdata(testdata_image, "console-ui")])
     m.start()
     try:
         m.wait_ready()

@@ -15,7 +15,7 @@ import re
 
 import pytest
 
-from conftest import TESTDATA_MOUNT, testdata_copy
+from conftest import TESTDATA_MOUNT, copy_of_testdata
 from qemu import Machine
 
 KERNEL = TESTDATA_MOUNT + "/vmlinuz"
@@ -48,7 +48,7 @@ def booted(out):
 def fresh_appliance(testdata_image, name="appliance-retry"):
     """A second appliance beside the shared one, on its own copy of the
     test-data disk (QEMU locks an image against a second writer)."""
-    copy = testdata_copy(testdata_image, name)
+    copy = copy_of_testdata(testdata_image, name)
     m = Machine(name, firmware="bios", media="cd", memory_mib=3072, cpus=2,
                 disks=[copy])
     m.start()
