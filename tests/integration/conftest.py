@@ -114,10 +114,18 @@ def wait_for(predicate, timeout, interval=1.0):
         time.sleep(interval)
 
 
+def copy_of_testdata(testdata_image, name):
+    """A private copy of the test-data disk, for a machine that runs beside
+    the shared appliance: QEMU locks an image against a second writer."""
+    copy = "%s.%s" % (testdata_image, name)
+    subprocess.run(["cp", "--sparse=always", testdata_image, copy], check=True)
+    return copy
+
+
 def scratch_disk(tmp_path, name="disk.img", size="20G"):
     path = os.path.join(str(tmp_path), name)
     subprocess.run(["truncate", "-s", size, path], check=True)
     return path
 
 
-__all__ = ["OUT", "Machine", "TESTDATA_MOUNT", "wait_for", "scratch_disk"]
+__all__ = ["OUT", "Machine", "TESTDATA_MOUNT", "wait_for", "scratch_disk", "copy_of_testdata"]

@@ -11,7 +11,7 @@ import re
 import pexpect
 import pytest
 
-from conftest import scratch_disk
+from conftest import copy_of_testdata, scratch_disk
 from qemu import UI_HOME_TEXT, UI_MENU_SHELL_TEXT, ConsoleTimeout, Machine
 
 DOWN, UP, LEFT, RIGHT = "\x1b[B", "\x1b[A", "\x1b[D", "\x1b[C"
@@ -21,7 +21,8 @@ PASSWORD = "corral-secret-1"
 
 @pytest.fixture(scope="module")
 def ui(testdata_image):
-    m = Machine("console-ui", memory_mib=2048, shell=False, disks=[testdata_image])
+    m = Machine("console-ui", memory_mib=2048, shell=False,
+                disks=[copy_of_testdata(testdata_image, "console-ui")])
     m.start()
     try:
         m.wait_ready()

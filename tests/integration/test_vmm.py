@@ -12,11 +12,10 @@ boot a fresh appliance and retry once, and say so on stdout.
 """
 
 import re
-import subprocess
 
 import pytest
 
-from conftest import TESTDATA_MOUNT
+from conftest import TESTDATA_MOUNT, copy_of_testdata
 from qemu import Machine
 
 KERNEL = TESTDATA_MOUNT + "/vmlinuz"
@@ -49,8 +48,7 @@ def booted(out):
 def fresh_appliance(testdata_image, name="appliance-retry"):
     """A second appliance beside the shared one, on its own copy of the
     test-data disk (QEMU locks an image against a second writer)."""
-    copy = "%s.%s" % (testdata_image, name)
-    subprocess.run(["cp", "--sparse=always", testdata_image, copy], check=True)
+    copy = copy_of_testdata(testdata_image, name)
     m = Machine(name, firmware="bios", media="cd", memory_mib=3072, cpus=2,
                 disks=[copy])
     m.start()
