@@ -36,6 +36,21 @@ def testdata_image(tmp_path_factory):
     return str(image)
 
 
+def boot_appliance(name, testdata_image):
+    """An appliance booted to its shell with the test-data disk mounted."""
+    m = Machine(name, firmware="bios", media="cd", memory_mib=3072, cpus=2,
+                disks=[testdata_image])
+    m.start()
+    try:
+        m.wait_ready()
+        m.out("mkdir -p %s && mount -t ext4 $(findfs LABEL=CORRAL-TEST) %s"
+              % (TESTDATA_MOUNT, TESTDATA_MOUNT))
+    except BaseException:
+        m.stop()
+        raise
+    return m
+
+
 class AppliancePool:
     """The shared appliance, booted on first use.  Nested KVM under TCG can
     wedge the appliance's own kernel (both its CPUs busy, no panic, no
@@ -51,17 +66,7 @@ class AppliancePool:
     def _boot(self):
         self.boots += 1
         name = "appliance" if self.boots == 1 else "appliance-%d" % self.boots
-        m = Machine(name, firmware="bios", media="cd", memory_mib=3072, cpus=2,
-                    disks=[self.testdata_image])
-        m.start()
-        try:
-            m.wait_ready()
-            m.out("mkdir -p %s && mount -t ext4 $(findfs LABEL=CORRAL-TEST) %s"
-                  % (TESTDATA_MOUNT, TESTDATA_MOUNT))
-        except BaseException:
-            m.stop()
-            raise
-        self.machine = m
+        self.machine = boot_appliance(name, self.testdata_image)
 
     def _answers(self):
         try:
