@@ -168,9 +168,10 @@ enum main_item { MAIN_INSTALL, MAIN_NETWORK, MAIN_SECURITY, MAIN_VMS, MAIN_LOGS,
 static void main_menu(void)
 {
     struct menu_item items[MAIN_COUNT] = {
-        [MAIN_INSTALL] = {'I', "Install to disk",
+        [MAIN_INSTALL] = {'I', "Install",
                           "Install Corral on a local disk so that settings, VMs and their "
-                          "disks are kept, then boot from it without the ISO.", false},
+                          "disks are kept, then boot from it without the ISO; or upgrade an "
+                          "installed Corral from a newer ISO.", false},
         [MAIN_NETWORK] = {'N', "Network",
                           "Management address (DHCP or static), host name, the network "
                           "adapters VMs share, VLAN tag, and a network test.", true},

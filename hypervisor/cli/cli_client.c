@@ -68,6 +68,8 @@ int cli_exchange(int fd, struct json_writer *w, struct proto_reply *rep,
 int cli_call(const struct cli *cli, struct json_writer *w, struct proto_reply *rep,
              char *why, size_t why_len)
 {
+    /* Callers free the reply on every path, also when no reply came. */
+    memset(rep, 0, sizeof(*rep));
     int fd = cli_connect(cli, why, why_len);
     if (fd < 0)
         return fd;

@@ -201,8 +201,16 @@ static void corrald_write_last_stop(struct json_writer *w,
         json_null(w);
         return;
     }
-    static const char *const ends[] = { "poweroff", "reboot", "crash",
-                                        "vmm-error", "signal", "unknown" };
+    /* Indexed by enum corrald_end: named entries, so that a new end in the
+     * enum can never shift the names (a missing one is caught below). */
+    static const char *const ends[] = {
+        [CORRALD_END_POWEROFF] = "poweroff", [CORRALD_END_REBOOT] = "reboot",
+        [CORRALD_END_CRASH] = "crash",       [CORRALD_END_VMM_ERROR] = "vmm-error",
+        [CORRALD_END_NO_BOOT] = "no-boot",   [CORRALD_END_SIGNAL] = "signal",
+        [CORRALD_END_UNKNOWN] = "unknown",
+    };
+    _Static_assert(sizeof(ends) / sizeof(ends[0]) == CORRALD_END_UNKNOWN + 1,
+                   "every corrald_end needs a name");
     json_begin_object(w);
     json_kv_string(w, "reason", vm->last_stop);
     json_kv_string(w, "end", ends[vm->last_exit.end]);

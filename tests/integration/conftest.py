@@ -36,6 +36,21 @@ def testdata_image(tmp_path_factory):
     return str(image)
 
 
+def boot_appliance(name, testdata_image):
+    """An appliance booted to its shell with the test-data disk mounted."""
+    m = Machine(name, firmware="bios", media="cd", memory_mib=3072, cpus=2,
+                disks=[testdata_image])
+    m.start()
+    try:
+        m.wait_ready()
+        m.out("mkdir -p %s && mount -t ext4 $(findfs LABEL=CORRAL-TEST) %s"
+              % (TESTDATA_MOUNT, TESTDATA_MOUNT))
+    except BaseException:
+        m.stop()
+        raise
+    return m
+
+
 class AppliancePool:
     """The shared appliance, booted on first use.  Nested KVM under TCG can
     wedge the appliance's own kernel (both its CPUs busy, no panic, no
@@ -51,17 +66,7 @@ class AppliancePool:
     def _boot(self):
         self.boots += 1
         name = "appliance" if self.boots == 1 else "appliance-%d" % self.boots
-        m = Machine(name, firmware="bios", media="cd", memory_mib=3072, cpus=2,
-                    disks=[self.testdata_image])
-        m.start()
-        try:
-            m.wait_ready()
-            m.out("mkdir -p %s && mount -t ext4 $(findfs LABEL=CORRAL-TEST) %s"
-                  % (TESTDATA_MOUNT, TESTDATA_MOUNT))
-        except BaseException:
-            m.stop()
-            raise
-        self.machine = m
+        self.machine = boot_appliance(name, self.testdata_image)
 
     def _answers(self):
         try:
@@ -114,10 +119,18 @@ def wait_for(predicate, timeout, interval=1.0):
         time.sleep(interval)
 
 
+def copy_of_testdata(testdata_image, name):
+    """A private copy of the test-data disk, for a machine that runs beside
+    the shared appliance: QEMU locks an image against a second writer."""
+    copy = "%s.%s" % (testdata_image, name)
+    subprocess.run(["cp", "--sparse=always", testdata_image, copy], check=True)
+    return copy
+
+
 def scratch_disk(tmp_path, name="disk.img", size="20G"):
     path = os.path.join(str(tmp_path), name)
     subprocess.run(["truncate", "-s", size, path], check=True)
     return path
 
 
-__all__ = ["OUT", "Machine", "TESTDATA_MOUNT", "wait_for", "scratch_disk"]
+__all__ = ["OUT", "Machine", "TESTDATA_MOUNT", "wait_for", "scratch_disk", "copy_of_testdata"]

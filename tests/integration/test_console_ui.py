@@ -11,6 +11,7 @@ import re
 import pexpect
 import pytest
 
+from conftest import copy_of_testdata, scratch_disk
 from qemu import UI_HOME_TEXT, UI_MENU_SHELL_TEXT, ConsoleTimeout, Machine
 
 DOWN, UP, LEFT, RIGHT = "\x1b[B", "\x1b[A", "\x1b[D", "\x1b[C"
@@ -20,7 +21,8 @@ PASSWORD = "corral-secret-1"
 
 @pytest.fixture(scope="module")
 def ui(testdata_image):
-    m = Machine("console-ui", memory_mib=2048, shell=False, disks=[testdata_image])
+    m = Machine("console-ui", memory_mib=2048, shell=False,
+                disks=[copy_of_testdata(testdata_image, "console-ui")])
     m.start()
     try:
         m.wait_ready()
@@ -363,3 +365,31 @@ def test_shut_down_asks_first_then_powers_off(ui):
     ui.wait_screen("Shutting down")
     ui.child.expect(pexpect.EOF, timeout=180)  # QEMU ends when the machine powers off
     assert "reboot: Power down" in ui.log_text()
+
+
+# --- install (its own machines) ----------------------------------------------------
+
+def test_install_to_disk_through_the_menu_then_boot_from_it(tmp_path):
+    target = scratch_disk(tmp_path, "target.img", "20G")
+    with Machine("console-ui-install", memory_mib=2048, shell=False, disks=[target]) as m:
+        m.wait_ready()
+        m.wait_screen(UI_HOME_TEXT)
+        menu(m, "i")
+        m.wait_screen("Upgrade from an ISO")
+        m.keys("i")  # corral-install on the console, interactively
+        m.wait_screen("Install Corral to which disk?", timeout=120)
+        m.keys(["vda", ENTER])
+        m.wait_screen("Type yes to install", timeout=60)
+        m.keys(["yes", ENTER])
+        screen = m.wait_screen("Press Enter to return to the console menu", timeout=1200)
+        print("\n" + screen)
+        assert "installation complete" in m.log_text()
+        m.keys(ENTER)
+        m.wait_screen("Upgrade from an ISO")
+        m.keys([ESC, "d", "y"])  # Shut down, so that the disk is clean
+        m.child.expect(pexpect.EOF, timeout=180)
+    with Machine("console-ui-from-disk", media=None, disks=[(target, {"boot": True})],
+                 memory_mib=1536, shell=False) as m:
+        m.wait_ready(timeout=600)
+        screen = m.wait_screen(re.compile(r"State:\s+installed: state kept on /dev/vda3"))
+        print("\n" + screen)

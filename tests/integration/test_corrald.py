@@ -297,3 +297,11 @@ def test_corrald_is_started_at_boot(appliance):
     assert appliance.sh("kill -0 %s" % pid)[0] == 0
     assert appliance.out("ls -l /run/corral/corrald.sock").startswith("srw-------")
     assert "VMs: corrald started" in appliance.out("logread")
+
+
+def test_cli_without_corrald_says_so(appliance):
+    # Once crashed (exit 139): the reply was freed uninitialised.
+    status, out = appliance.sh("CORRAL_SOCKET=/nonexistent corral vm list 2>&1")
+    assert status == 1 and "cannot reach corrald at /nonexistent" in out, out
+    status, out = appliance.sh("CORRAL_SOCKET=/nonexistent corral --json vm list")
+    assert status == 1 and '"code":"io-error"' in out, out

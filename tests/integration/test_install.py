@@ -27,7 +27,7 @@ import time
 
 import pexpect
 
-from conftest import TESTDATA_MOUNT, scratch_disk, wait_for
+from conftest import TESTDATA_MOUNT, scratch_disk, copy_of_testdata, wait_for
 from qemu import OUT, OVMF_CODE, OVMF_VARS, Machine, iso_path
 
 ISO_ROOT = os.path.join(OUT, "iso-root")
@@ -361,7 +361,8 @@ def test_uefi_unattended_install_from_an_answer_file(tmp_path, ssh_key, testdata
 
     # The answer disk stays attached: an installed system ignores it.
     m = Machine("install-uefi-disk", firmware="bios", media=None, extra_args=ovmf,
-                disks=[(target, {"boot": True}), answers, testdata_image],
+                disks=[(target, {"boot": True}), answers,
+                       copy_of_testdata(testdata_image, "install-uefi")],
                 root_password="Answer-Pass-3")
     m.start()
     try:

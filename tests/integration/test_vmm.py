@@ -12,12 +12,10 @@ boot a fresh appliance and retry once, and say so on stdout.
 """
 
 import re
-import subprocess
 
 import pytest
 
-from conftest import TESTDATA_MOUNT
-from qemu import Machine
+from conftest import TESTDATA_MOUNT, boot_appliance, copy_of_testdata
 
 KERNEL = TESTDATA_MOUNT + "/vmlinuz"
 INITRD = TESTDATA_MOUNT + "/initrd.img"
@@ -49,19 +47,7 @@ def booted(out):
 def fresh_appliance(testdata_image, name="appliance-retry"):
     """A second appliance beside the shared one, on its own copy of the
     test-data disk (QEMU locks an image against a second writer)."""
-    copy = "%s.%s" % (testdata_image, name)
-    subprocess.run(["cp", "--sparse=always", testdata_image, copy], check=True)
-    m = Machine(name, firmware="bios", media="cd", memory_mib=3072, cpus=2,
-                disks=[copy])
-    m.start()
-    try:
-        m.wait_ready()
-        m.out("mkdir -p %s && mount -t ext4 $(findfs LABEL=CORRAL-TEST) %s"
-              % (TESTDATA_MOUNT, TESTDATA_MOUNT))
-    except BaseException:
-        m.stop()
-        raise
-    return m
+    return boot_appliance(name, copy_of_testdata(testdata_image, name))
 
 
 @pytest.mark.parametrize("cpus", [1, 2, 4])
