@@ -136,15 +136,36 @@ def test_create_start_console_stop_delete(host):
     assert "detached from life1" in out
     assert show(machine, "life1")["state"] == "running"
 
-    status, vm = corral_json(machine, "vm stop life1 --timeout 20 --wait", timeout=120)
+    # A clean stop: the ACPI power button, which the guest answers by
+    # powering off (vmm-wait waits for it, as acpid would).
+    status, vm = corral_json(machine, "vm stop life1 --timeout 60 --wait", timeout=120)
     assert status == 0 and vm["state"] == "stopped", vm
-    assert vm["last_stop"]["reason"].startswith("stopped by request"), vm["last_stop"]
+    assert vm["last_stop"]["reason"] == "stopped by request: guest powered off", vm["last_stop"]
+    status, log = corral_json(machine, "vm log life1")
+    assert "GUEST-POWER-BUTTON" in log["log"], log["log"][-2000:]
 
     status, deleted = corral_json(machine, "vm delete life1 --yes --delete-disks")
     assert status == 0 and deleted["name"] == "life1"
     made.remove("life1")
     status, err = corral_json(machine, "vm show life1")
     assert status == 1 and err["error"]["code"] == "not-found"
+
+
+def test_stop_forces_a_guest_that_ignores_the_power_button(host):
+    machine, made = host
+    status, vm = corral_json(
+        machine, "vm create deaf1 --memory 256M --kernel %s --initrd %s "
+        "--cmdline 'quiet corral.scenario=ignore-power-button'" % (KERNEL, INITRD))
+    assert status == 0, vm
+    made.append("deaf1")
+    assert corral_json(machine, "vm start deaf1")[0] == 0
+    wait_guest_up(machine, "deaf1")
+    started = time.monotonic()
+    status, vm = corral_json(machine, "vm stop deaf1 --timeout 5 --wait", timeout=120)
+    assert status == 0 and vm["state"] == "stopped", vm
+    assert time.monotonic() - started >= 5
+    assert vm["last_stop"]["reason"] == ("stopped by request: forced off after the "
+                                         "stop timeout"), vm["last_stop"]
 
 
 def test_console_shows_the_guest_and_detaches(host):
