@@ -205,14 +205,25 @@ busybox_config() {
     done
 }
 
+# apply_patches DIR SRC: our fixes to a third-party source, in name order
+# (configs/patches/NAME/*.patch, -p1); their hash is part of the cache key.
+apply_patches() {
+    local p
+    for p in "$1"/*.patch; do
+        [ -e "$p" ] || continue
+        patch -s -p1 -d "$2" <"$p" || die "$(basename "$p") does not apply to $2"
+    done
+}
+
 build_busybox() {
-    local key dest src inc
-    key=${BUSYBOX_VERSION#*:}-$(config_hash "$ROOT/configs/busybox.fragment")
+    local key dest src inc patches=$ROOT/configs/patches/busybox
+    key=${BUSYBOX_VERSION#*:}-$(config_hash "$ROOT/configs/busybox.fragment" "$patches"/*.patch)
     dest=$CACHE/built/busybox-$key
     if [ ! -x "$dest/busybox" ]; then
         step "busybox $BUSYBOX_VERSION: build (static, musl)"
         src=$OUT/build/busybox
         unpack_source "$BUSYBOX_SRC" "$BUSYBOX_VERSION" "$src"
+        apply_patches "$patches" "$src"
         inc=$(musl_includes)
         (
             cd "$src"

@@ -13,7 +13,9 @@ tests/unit/test_corrald.c (the appliance has no tool to send raw bytes to a
 unix socket).
 """
 
+import hashlib
 import json
+import os
 import re
 import subprocess
 import time
@@ -22,6 +24,7 @@ import pexpect
 import pytest
 
 import guest
+import qemu
 from conftest import TESTDATA_MOUNT
 from qemu import Machine
 
@@ -326,3 +329,71 @@ def test_cli_without_corrald_says_so(appliance):
     assert status == 1 and "cannot reach corrald at /nonexistent" in out, out
     status, out = appliance.sh("CORRAL_SOCKET=/nonexistent corral --json vm list")
     assert status == 1 and '"code":"io-error"' in out, out
+
+
+def import_json(machine, args):
+    return corral_json(machine, "image import %s" % args, timeout=300)
+
+
+def images_named(machine, name):
+    return machine.out("ls /var/lib/corral/images/ | grep -c '^%s' || true" % name).strip()
+
+
+def test_image_import_file_and_http_with_checksums(host):
+    machine, _ = host
+    machine.out("rm -f /var/lib/corral/images/imp-*; "
+                "dd if=/dev/urandom of=/tmp/imp-src.img bs=1M count=3 2>/dev/null")
+    good = machine.out("sha256sum /tmp/imp-src.img").split()[0]
+    bad = "0" * 64
+
+    status, img = import_json(machine, "/tmp/imp-src.img --name imp-file.img --sha256 " + good)
+    assert status == 0 and img["sha256"] == good and img["size_bytes"] == 3 << 20, img
+    status, err = import_json(machine, "/tmp/imp-src.img --name imp-file.img")
+    assert status == 1 and "exists already" in err["error"]["message"], err
+    status, err = import_json(machine, "/tmp/imp-src.img --name imp-bad.img --sha256 " + bad)
+    assert status == 1 and "SHA-256 mismatch" in err["error"]["message"], err
+    assert good in err["error"]["message"]
+    assert images_named(machine, "imp-bad") == "0"  # nothing kept, no .part left
+
+    # http://: a one-shot server on the appliance's loopback.
+    machine.out("( { printf 'HTTP/1.0 200 OK\\r\\nContent-Length: %d\\r\\n\\r\\n'; "
+                "cat /tmp/imp-src.img; } | nc -l -p 8089 >/dev/null & ); sleep 1" % (3 << 20))
+    status, img = import_json(machine, "http://127.0.0.1:8089/imp-http.img --sha256 " + good)
+    assert status == 0 and img["name"] == "imp-http.img" and img["sha256"] == good, img
+    status, err = import_json(machine, "http://127.0.0.1:8090/nothing-listens.img")
+    assert status == 1 and "8090" in err["error"]["message"], err
+    machine.out("rm -f /var/lib/corral/images/imp-* /tmp/imp-src.img")
+
+
+def test_image_import_https_needs_and_checks_sha256(host, tmp_path):
+    """https:// through BusyBox wget, from the HTTPS server QEMU runs per
+    connection at 10.0.2.100 (tls_stdio_server.py, self-signed)."""
+    machine, _ = host
+    files = os.path.join(qemu.HTTPS_DIR, "files")
+    os.makedirs(files, exist_ok=True)
+    if not os.path.exists(os.path.join(qemu.HTTPS_DIR, "key.pem")):
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                        "-subj", "/CN=corral-test", "-keyout",
+                        os.path.join(qemu.HTTPS_DIR, "key.pem"), "-out",
+                        os.path.join(qemu.HTTPS_DIR, "cert.pem")],
+                       check=True, capture_output=True)
+    blob = os.urandom(2 << 20)
+    with open(os.path.join(files, "imp-tls.img"), "wb") as f:
+        f.write(blob)
+    good = hashlib.sha256(blob).hexdigest()
+    url = "https://%s/imp-tls.img" % qemu.HTTPS_GUEST_ADDR
+    machine.out("rm -f /var/lib/corral/images/imp-*")
+
+    status, err = import_json(machine, url)
+    assert status == 1 and err["error"]["code"] == "invalid", err
+    assert "needs --sha256" in err["error"]["message"], err
+    status, err = import_json(machine, "%s --sha256 %s" % (url, "f" * 64))
+    assert status == 1 and "SHA-256 mismatch" in err["error"]["message"], err
+    assert good in err["error"]["message"], err
+    status, img = import_json(machine, "%s --sha256 %s" % (url, good))
+    assert status == 0 and img["sha256"] == good and img["size_bytes"] == len(blob), img
+    status, err = import_json(machine, "https://%s/missing.img --sha256 %s"
+                              % (qemu.HTTPS_GUEST_ADDR, good))
+    assert status == 1 and "https download failed" in err["error"]["message"], err
+    assert images_named(machine, "imp-") == "1"  # only the good one, no .part files
+    machine.out("rm -f /var/lib/corral/images/imp-*")
