@@ -171,6 +171,44 @@ def test_stop_forces_a_guest_that_ignores_the_power_button(host):
                                          "stop timeout"), vm["last_stop"]
 
 
+def test_install_from_iso_vm_boots_the_installer_and_stops_cleanly(host):
+    """`vm create --iso`: a blank disk first, the installer ISO read-only
+    after it, firmware boot.  SeaBIOS finds no boot loader on the blank disk
+    and boots the ISO - Corral's own, to its ready banner inside Corral.
+    `vm stop` presses the ACPI power button (the tables reach SeaBIOS
+    through fw_cfg) and the nested Corral's power-button watcher powers it
+    off: a clean stop, not a forced one."""
+    machine, made = host
+    iso = TESTDATA_MOUNT + "/corral.iso"
+    status, vm = corral_json(machine, "vm create inst1 --memory 1G --disk 2G --iso " + iso)
+    assert status == 0, vm
+    made.append("inst1")
+    vm = show(machine, "inst1")
+    assert vm["definition"]["boot"] == "firmware", vm
+    disks = vm["definition"]["disks"]
+    assert len(disks) == 2 and disks[1]["path"] == iso and disks[1]["readonly"], disks
+    assert disks[0]["path"].endswith(".img") and not disks[0]["readonly"], disks
+
+    assert corral_json(machine, "vm start inst1")[0] == 0
+
+    def ready():
+        status, log = corral_json(machine, "vm log inst1")
+        return status == 0 and "Corral is ready on ttyS0" in log["log"]
+    try:
+        wait_for("the ISO to boot inside inst1", ready, timeout=900, interval=5)
+    except AssertionError:
+        print(machine.out("corral vm log inst1 | tail -40"))
+        raise
+    log = corral_json(machine, "vm log inst1")[1]["log"]
+    assert "SeaBIOS" in log and "Booting from Hard Disk" in log, log[-3000:]
+
+    status, vm = corral_json(machine, "vm stop inst1 --timeout 240 --wait", timeout=300)
+    assert status == 0 and vm["state"] == "stopped", vm
+    assert vm["last_stop"]["reason"] == "stopped by request: guest powered off", vm["last_stop"]
+    log = corral_json(machine, "vm log inst1")[1]["log"]
+    assert "power button pressed: shutting down" in log, log[-3000:]
+
+
 def test_console_shows_the_guest_and_detaches(host):
     machine, made = host
     create_guest(machine, made, "cons1")
@@ -311,7 +349,12 @@ def test_autostart_after_reboot_with_a_data_partition(tmp_path):
         vm = wait_state(m, "auto1", "running")
         assert vm["restarts"] == 0
         wait_guest_up(m, "auto1")
-        poweroff(m)
+        # The machine's ACPI power button (QEMU's system_powerdown) shuts
+        # Corral down cleanly, its VMs first.
+        m.monitor("system_powerdown")
+        m.expect(pexpect.EOF, timeout=180, what="QEMU to exit after the power button")
+        assert "power button pressed: shutting down" in m.log_text()
+        assert "shutting down" in m.log_text()
     finally:
         m.stop()
 
