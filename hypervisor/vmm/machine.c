@@ -229,7 +229,7 @@ static void firmware_log_line(void *ctx, const char *line)
     vm_log(&m->vm, "firmware: %s", line);
     if (strncmp(line, "No bootable device", 18) == 0) {
         fprintf(stderr, "corral-vmm: the firmware found no bootable device "
-                "(it tried every disk, in the definition's order)\n");
+                "(no disk has a boot sector, or the first one's failed to boot)\n");
         vm_request_stop(&m->vm, VM_EXIT_NO_BOOT);
     }
 }
@@ -295,12 +295,29 @@ static int machine_write_acpi(struct machine *m)
     return 0;
 }
 
+/* The disks' PCI slots in the order SeaBIOS should try them (see
+ * firmware_boot_first: a disk with a boot sector before a blank one). */
+static void machine_boot_order(struct machine *m, unsigned *slots)
+{
+    unsigned defined[VMDEF_MAX_DISKS];
+    bool bootable[VMDEF_MAX_DISKS];
+    uint8_t sector[512];
+    for (size_t i = 0; i < m->ndisks; i++) {
+        defined[i] = m->disks[i]->vdev.pci.slot;
+        bootable[i] = pread(m->disks[i]->fd, sector, sizeof(sector), 0) == sizeof(sector) &&
+                      firmware_sector_bootable(sector);
+    }
+    size_t leading = firmware_boot_first(defined, bootable, m->ndisks, slots);
+    if (m->ndisks > 1 && leading && leading < m->ndisks && !bootable[0])
+        vm_log(&m->vm, "firmware: disk 0 has no boot sector: SeaBIOS tries the "
+               "disks that have one first");
+}
+
 static int machine_load_firmware(struct machine *m, const struct vmdef *def)
 {
     char err[ERRLEN];
     unsigned slots[VMDEF_MAX_DISKS];
-    for (size_t i = 0; i < m->ndisks; i++)
-        slots[i] = m->disks[i]->vdev.pci.slot;
+    machine_boot_order(m, slots);
     if (vm_map_rom(&m->vm, firmware_rom_base(m->rom_size), m->rom_size, m->rom,
                    err, sizeof(err)))
         return machine_error("firmware %s: %s", def->firmware, err);

@@ -60,8 +60,23 @@ def test_grub_disk_boots_through_seabios_with_acpi(appliance):
     assert "VMM-STATUS=%d" % POWEROFF in out, out[-2000:]
 
 
+def test_blank_first_disk_does_not_hide_a_bootable_one(appliance):
+    """SeaBIOS tries only the first hard disk of its order: a blank disk
+    first in the definition (the install-from-ISO layout) must not hide the
+    bootable disk behind it."""
+    conf = write_def(appliance, "fwblankfirst", [TESTDATA_MOUNT + "/blank.img,ro",
+                                                 TESTDATA_MOUNT + "/grub.img,ro"])
+    appliance.out("rm -f %s; ( (timeout -s KILL 600 corral-vmm --config %s -v </dev/null >%s 2>&1;"
+                  " echo VMM-STATUS=$? >>%s) & )" % (LOG, conf, LOG, LOG))
+    out = appliance.out("for i in $(seq 540); do grep -q -e GUEST-WAITING -e VMM-STATUS %s && break;"
+                        " sleep 1; done; kill -KILL $(pidof corral-vmm) 2>/dev/null; cat %s"
+                        % (LOG, LOG), timeout=600)
+    assert "disk 0 has no boot sector" in out, out[-3000:]
+    assert "GRUB-MENU" in out and "GUEST-WAITING" in out, out[-3000:]
+
+
 def test_disk_without_boot_loader_gives_no_boot_status(appliance):
-    conf = write_def(appliance, "fwblank", [TESTDATA_MOUNT + "/blank.img,ro"])
+    conf = write_def(appliance, "fwblank", [TESTDATA_MOUNT + "/blank.img,ro"] * 2)
     status, out = run_vmm(appliance, "--config %s" % conf, timeout=300)
     assert status == NO_BOOT, out[-2000:]
     assert "No bootable device" in out  # the firmware's own words, on the console
