@@ -142,6 +142,13 @@ const char *corrald_state_name(enum corrald_vm_state s)
     return names[s];
 }
 
+const char *corrald_vm_state_name(const struct corrald_vm *vm)
+{
+    if (vm->state == CORRALD_VM_RUNNING && vm->paused)
+        return "paused";
+    return corrald_state_name(vm->state);
+}
+
 /* Kept in RUN so that a restarted corrald still knows (until reboot). */
 static void corrald_save_last_stop(const struct corrald_vm *vm)
 {
@@ -281,7 +288,7 @@ void corrald_write_vm_json(struct json_writer *w, const struct corrald_vm *vm,
     bool alive = vm->state == CORRALD_VM_RUNNING || vm->state == CORRALD_VM_STOPPING;
     json_begin_object(w);
     json_kv_string(w, "name", vm->name);
-    json_kv_string(w, "state", corrald_state_name(vm->state));
+    json_kv_string(w, "state", corrald_vm_state_name(vm));
     json_kv_int(w, "memory_mib", (int64_t)vm->def.memory_mib);
     json_kv_int(w, "cpus", vm->def.cpus);
     json_kv_bool(w, "autostart", vm->def.autostart);

@@ -13,7 +13,8 @@
  * corral-vmm --control-send), and the VMM needs no JSON parser for them.
  *
  * This module is the pure part - framing and parsing - so that it can be
- * unit-tested and fuzzed; control.c serves the socket. */
+ * unit-tested and fuzzed; hypervisor/vmm/control.c serves the socket,
+ * control_conn.c is the client side (corrald, corral-vmm --control-send). */
 #ifndef CORRAL_CONTROL_PROTO_H
 #define CORRAL_CONTROL_PROTO_H
 
