@@ -37,7 +37,7 @@ static const char usage[] =
 "  --serial TARGET   where the guest's console (COM1) goes: stdio (default;\n"
 "                    a terminal is put in raw mode and restored at exit), pty\n"
 "                    (path printed on stderr), unix:PATH (a listening socket,\n"
-"                    one client at a time), file:PATH (output only)\n"
+"                    up to 8 clients sharing it), file:PATH (output only)\n"
 "  --name NAME       the VM's name (default \"vm\")\n"
 "  --control PATH    serve a control socket (mode 0600) at PATH: one request\n"
 "                    a line - status, pause, resume, shutdown (ACPI power\n"
