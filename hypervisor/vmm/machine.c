@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -20,6 +21,7 @@
 #include "acpi_pm.h"
 #include "boot_linux.h"
 #include "console.h"
+#include "control.h"
 #include "debugcon.h"
 #include "firmware.h"
 #include "fw_cfg.h"
@@ -64,6 +66,14 @@ struct machine {
     struct queue_ioeventfds kicks;
     bool fast_io; /* ioeventfd + irqfd; off with CORRAL_VMM_SLOW_IO=1 */
     int signal_fd;
+    /* the control socket */
+    struct control control;
+    struct vcpu_gate gate;
+    bool paused;
+    struct kvm_clock_data clock; /* kvmclock when paused */
+    long long started_ms;
+    const struct vmdef *def;
+    const char *control_path;
     /* boot = firmware */
     struct fw_cfg fw_cfg;
     bool fw_cfg_created;
@@ -355,6 +365,12 @@ static void com1_tx(void *ctx, uint8_t byte)
     console_tx(&m->console, byte);
 }
 
+static bool com1_tx_ready(void *ctx)
+{
+    struct machine *m = ctx;
+    return console_tx_ready(&m->console);
+}
+
 static void com1_irq(void *ctx, int level)
 {
     struct machine *m = ctx;
@@ -567,6 +583,7 @@ static int machine_add_devices(struct machine *m, const struct vmdef *def)
         return machine_error("%s", err);
     serial_8250_init(&m->com1, com1_tx, com1_irq, m);
     m->console.uart = &m->com1;
+    serial_8250_set_tx_ready(&m->com1, com1_tx_ready);
     i8042_init(&m->kbd, kbd_irq, kbd_reset, m);
     rtc_cmos_init(&m->rtc, NULL);
     rtc_cmos_set_memory(&m->rtc, m->vm.mem.low_size, m->vm.mem.high_size, m->nvcpus);
@@ -617,20 +634,139 @@ static int machine_setup_signals(struct machine *m)
     return m->signal_fd < 0 ? machine_error("signalfd: %s", strerror(errno)) : 0;
 }
 
+static void machine_resume(struct machine *m);
+
+/* SIGTERM and "shutdown": returns false when the guest got Ctrl-Alt-Del. */
+static bool machine_shutdown(struct machine *m)
+{
+    vm_request_shutdown(&m->vm);
+    if (m->paused) /* a paused guest could not act on the button */
+        machine_resume(m);
+    /* A guest that never enabled the power button event (booted with
+     * acpi=off) gets Ctrl-Alt-Del on its keyboard instead. */
+    if (acpi_pm_press_power_button(&m->pm))
+        return true;
+    vm_log(&m->vm, "power button not enabled by the guest: Ctrl-Alt-Del");
+    i8042_ctrl_alt_del(&m->kbd);
+    return false;
+}
+
 static void machine_handle_signal(struct machine *m)
 {
     struct signalfd_siginfo si;
     while (read(m->signal_fd, &si, sizeof(si)) == sizeof(si)) {
         vm_log(&m->vm, "signal %u: pressing the ACPI power button",
                si.ssi_signo);
-        vm_request_shutdown(&m->vm);
-        /* A guest that never enabled the power button event (booted
-         * with acpi=off) gets Ctrl-Alt-Del on its keyboard instead. */
-        if (!acpi_pm_press_power_button(&m->pm)) {
-            vm_log(&m->vm, "power button not enabled by the guest: Ctrl-Alt-Del");
-            i8042_ctrl_alt_del(&m->kbd);
-        }
+        machine_shutdown(m);
     }
+}
+
+/* ---- the control socket's requests ---------------------------------------- */
+
+/* The vCPUs park out of KVM_RUN; kvmclock is saved so that on resume the
+ * guest's clock goes on from where it stopped (as QEMU does): its timers
+ * see no jump, so its work resumes where it was. */
+static int machine_pause(struct machine *m)
+{
+    if (vcpu_gate_pause(&m->gate, m->vcpus, m->nvcpus, 2000) < 0) {
+        vcpu_gate_resume(&m->gate);
+        return -ETIMEDOUT;
+    }
+    m->clock = (struct kvm_clock_data){ 0 };
+    if (ioctl(m->vm.vm_fd, KVM_GET_CLOCK, &m->clock) < 0)
+        vm_log(&m->vm, "KVM_GET_CLOCK: %s; the guest's clock runs on while "
+               "paused", strerror(errno));
+    m->paused = true;
+    vm_log(&m->vm, "paused");
+    return 0;
+}
+
+static void machine_resume(struct machine *m)
+{
+    struct kvm_clock_data clock = { .clock = m->clock.clock };
+    if (clock.clock && ioctl(m->vm.vm_fd, KVM_SET_CLOCK, &clock) < 0)
+        vm_log(&m->vm, "KVM_SET_CLOCK: %s", strerror(errno));
+    m->paused = false;
+    vcpu_gate_resume(&m->gate);
+    vm_log(&m->vm, "resumed");
+}
+
+static const char *machine_state(const struct machine *m)
+{
+    if (m->paused)
+        return "paused";
+    return __atomic_load_n(&m->vm.shutdown_requested, __ATOMIC_SEQ_CST)
+               ? "shutting-down" : "running";
+}
+
+static long long monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void machine_status(struct machine *m, char *reply, size_t len)
+{
+    snprintf(reply, len, "ok {\"protocol\":%d,\"name\":\"%s\",\"state\":\"%s\","
+             "\"vcpus\":%u,\"memory_mib\":%llu,\"uptime_s\":%lld}",
+             CONTROL_PROTO_VERSION, m->def->name, machine_state(m), m->nvcpus,
+             (unsigned long long)m->def->memory_mib,
+             (monotonic_ms() - m->started_ms) / 1000);
+}
+
+static void machine_control_request(void *ctx, enum control_cmd cmd,
+                                    char *reply, size_t len)
+{
+    struct machine *m = ctx;
+    const char *bad_state = NULL;
+    switch (cmd) {
+    case CONTROL_PAUSE:
+        if (m->paused)
+            bad_state = "already paused";
+        else if (machine_pause(m) < 0)
+            bad_state = "the vCPUs did not stop within 2 s";
+        break;
+    case CONTROL_RESUME:
+        if (!m->paused)
+            bad_state = "not paused";
+        else
+            machine_resume(m);
+        break;
+    case CONTROL_SHUTDOWN:
+        vm_log(&m->vm, "control: shutdown: pressing the ACPI power button");
+        snprintf(reply, len, machine_shutdown(m) ? "ok shutting-down"
+                 : "ok shutting-down (no ACPI power button: Ctrl-Alt-Del)");
+        return;
+    case CONTROL_STOP:
+        vm_log(&m->vm, "control: stop: stopping the VM at once");
+        vm_request_stop(&m->vm, VM_EXIT_STOPPED);
+        snprintf(reply, len, "ok stopping");
+        return;
+    default:
+        break;
+    }
+    if (bad_state)
+        snprintf(reply, len, "error %s: %s", CONTROL_E_STATE, bad_state);
+    else if (cmd == CONTROL_STATUS || cmd == CONTROL_PAUSE || cmd == CONTROL_RESUME)
+        machine_status(m, reply, len);
+}
+
+static int machine_control_console(void *ctx, int fd)
+{
+    struct machine *m = ctx;
+    return console_attach(&m->console, fd);
+}
+
+static int machine_open_control(struct machine *m, const char *path)
+{
+    char err[ERRLEN];
+    struct control_ops ops = { .ctx = m, .request = machine_control_request,
+                               .console = machine_control_console };
+    if (control_open(&m->control, path, &ops, err, sizeof(err)) < 0)
+        return machine_error("%s", err);
+    vm_log(&m->vm, "control socket on %s", path);
+    return 0;
 }
 
 /* Linux without ACPI "powers off" by halting every CPU with interrupts
@@ -657,35 +793,32 @@ static void machine_check_halt(struct machine *m)
     }
 }
 
-static long long monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void machine_loop(struct machine *m)
 {
     long long next_check = monotonic_ms() + HALT_CHECK_MS;
     while (!vm_stopping(&m->vm)) {
-        struct pollfd fds[4];
+        struct pollfd fds[2 + CONSOLE_POLLFDS + CONTROL_POLLFDS];
         int n = 0;
         fds[n++] = (struct pollfd){ .fd = m->vm.stop_fd[0], .events = POLLIN };
         fds[n++] = (struct pollfd){ .fd = m->signal_fd, .events = POLLIN };
-        int ncons = console_pollfds(&m->console, fds + n);
+        int ncons = console_pollfds(&m->console, fds + n, CONSOLE_POLLFDS);
+        int nctl = control_pollfds(&m->control, fds + n + ncons, CONTROL_POLLFDS);
         long long wait = next_check - monotonic_ms();
         /* A full UART FIFO: look again soon rather than at the next check. */
-        if (m->console.in_fd >= 0 && ncons == 0 && wait > 10)
+        if (m->console.input_held && wait > 10)
             wait = 10;
-        int rc = poll(fds, (nfds_t)(n + ncons), wait < 0 ? 0 : (int)wait);
+        int rc = poll(fds, (nfds_t)(n + ncons + nctl), wait < 0 ? 0 : (int)wait);
         if (rc < 0 && errno != EINTR)
             break;
         if (rc > 0 && fds[1].revents)
             machine_handle_signal(m);
+        /* also without events: a stuck console reader is timed out */
+        console_service(&m->console, fds + n, rc > 0 ? ncons : 0);
         if (rc > 0)
-            console_service(&m->console, fds + n, ncons);
+            control_service(&m->control, fds + n + ncons, nctl);
         if (monotonic_ms() >= next_check) {
-            machine_check_halt(m);
+            if (!m->paused) /* parked vCPUs do not answer */
+                machine_check_halt(m);
             next_check = monotonic_ms() + HALT_CHECK_MS;
         }
     }
@@ -693,6 +826,8 @@ static void machine_loop(struct machine *m)
 
 static void machine_teardown(struct machine *m)
 {
+    vcpu_gate_resume(&m->gate); /* parked vCPUs see the VM stopping */
+    control_close(&m->control);
     for (unsigned i = 0; i < m->nvcpus; i++)
         vcpu_kick(&m->vcpus[i]);
     for (unsigned i = 0; i < m->nvcpus; i++) {
@@ -748,9 +883,14 @@ static int machine_start(struct machine *m, const struct vmdef *def, bool verbos
     linux_boot_release(&lb); /* copied into guest RAM: the files can go */
     if (rc)
         return VM_EXIT_ERROR;
+    if (m->control_path && machine_open_control(m, m->control_path))
+        return VM_EXIT_ERROR;
     machine_attach_all_kicks(m);
     if (iothread_start(&m->io))
         return machine_error("cannot start the I/O thread");
+    m->started_ms = monotonic_ms();
+    for (unsigned i = 0; i < m->nvcpus; i++)
+        m->vcpus[i].gate = &m->gate;
     for (unsigned i = 0; i < m->nvcpus; i++)
         if (vcpu_start(&m->vcpus[i]))
             return machine_error("cannot start the thread of vCPU %u", i);
@@ -758,10 +898,15 @@ static int machine_start(struct machine *m, const struct vmdef *def, bool verbos
     return 0;
 }
 
-int machine_run(const struct vmdef *def, bool verbose)
+int machine_run(const struct vmdef *def, const char *control_path, bool verbose)
 {
     static struct machine m; /* large; one per process */
     memset(&m, 0, sizeof(m));
+    m.def = def;
+    m.control.listen_fd = -1;
+    for (unsigned i = 0; i < CONTROL_MAX_CLIENTS; i++)
+        m.control.clients[i].fd = -1;
+    vcpu_gate_init(&m.gate);
     m.nvcpus = def->cpus ? def->cpus : 1;
     m.signal_fd = -1;
     m.vm.vm_fd = m.vm.kvm_fd = -1;
@@ -769,6 +914,7 @@ int machine_run(const struct vmdef *def, bool verbose)
     m.vm.exit_status = VM_RUNNING;
     for (unsigned i = 0; i < VMDEF_MAX_CPUS; i++)
         m.vcpus[i].fd = -1;
+    m.control_path = control_path;
     int status = machine_start(&m, def, verbose);
     if (status == 0) {
         machine_loop(&m);

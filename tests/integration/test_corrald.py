@@ -66,10 +66,11 @@ def host(appliance):
                      "corral vm delete %s --yes --delete-disks >/dev/null 2>&1" % (name, name))
 
 
-def create_guest(machine, made, name, memory="256M", extra=""):
+def create_guest(machine, made, name, memory="256M", extra="", scenario="vmm-wait"):
     status, vm = corral_json(
         machine, "vm create %s --memory %s --kernel %s --initrd %s "
-        "--cmdline 'quiet corral.scenario=vmm-wait' %s" % (name, memory, KERNEL, INITRD, extra))
+        "--cmdline 'quiet corral.scenario=%s' %s"
+        % (name, memory, KERNEL, INITRD, scenario, extra))
     assert status == 0, vm
     made.append(name)
     assert vm["name"] == name and vm["state"] == "stopped"
@@ -207,6 +208,54 @@ def test_install_from_iso_vm_boots_the_installer_and_stops_cleanly(host):
     assert vm["last_stop"]["reason"] == "stopped by request: guest powered off", vm["last_stop"]
     log = corral_json(machine, "vm log inst1")[1]["log"]
     assert "reboot: Power down" in log, log[-3000:]  # the guest kernel's own poweroff
+
+
+def corrald_log_text(machine):
+    """What corrald logged: syslog (started at boot) or the tests' own log."""
+    return machine.out("(logread 2>/dev/null; cat %s 2>/dev/null) | grep corrald || true"
+                       % CORRALD_LOG)
+
+
+def test_pause_resume_and_stop_through_the_control_socket(host):
+    machine, made = host
+    # a guest that powers off when its ACPI power button is pressed
+    create_guest(machine, made, "pause1", scenario="acpi-power-button")
+    status, vm = corral_json(machine, "vm start pause1")
+    assert status == 0, vm
+    wait_guest_up(machine, "pause1")
+    sock = "/run/corral/vms/pause1/control.sock"
+    assert machine.out("stat -c %%a %s" % sock).strip() == "600"
+
+    status, vm = corral_json(machine, "vm pause pause1")
+    assert status == 0 and vm["state"] == "paused", vm
+    assert show(machine, "pause1")["state"] == "paused"
+    status, listed = corral_json(machine, "vm list")
+    assert [v["state"] for v in listed["vms"] if v["name"] == "pause1"] == ["paused"]
+    # the VMM agrees
+    assert '"state":"paused"' in machine.out("corral-vmm --control-send %s status" % sock)
+    status, err = corral_json(machine, "vm pause pause1")
+    assert status == 1 and err["error"]["code"] == "wrong-state", err
+    assert re.search(r"^pause1\s+paused\s", machine.out("corral vm list"), re.M)
+
+    status, vm = corral_json(machine, "vm resume pause1")
+    assert status == 0 and vm["state"] == "running", vm
+    status, err = corral_json(machine, "vm resume pause1")
+    assert status == 1 and err["error"]["code"] == "wrong-state", err
+
+    # stop a paused VM: "shutdown" on the socket resumes it and presses the
+    # power button; the guest powers off by itself
+    assert corral_json(machine, "vm pause pause1")[0] == 0
+    status, vm = corral_json(machine, "vm stop pause1 --timeout 60 --wait", timeout=150)
+    assert status == 0 and vm["state"] == "stopped", vm
+    assert vm["last_stop"]["reason"] == "stopped by request: guest powered off", vm
+    log = corrald_log_text(machine)
+    assert "pause1: stopping by the control socket" in log, log[-2000:]
+    assert machine.sh("test -e %s" % sock)[0] != 0
+
+    status, err = corral_json(machine, "vm pause pause1")
+    assert status == 1 and err["error"]["code"] == "wrong-state", err
+
+
 
 
 def test_console_shows_the_guest_and_detaches(host):
