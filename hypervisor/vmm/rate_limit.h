@@ -26,7 +26,7 @@ struct rate_limit {
     struct token_bucket bytes, ops;
     rate_limit_clock_fn now_ns;
     int timer_fd;        /* -1 when unlimited */
-    uint64_t throttled;  /* requests that had to wait (for tests, -v) */
+    uint64_t throttled;  /* times a request was held back (tests, -v) */
 };
 
 /* 0 = unlimited for either.  Returns 0 or -errno (timerfd_create). */
