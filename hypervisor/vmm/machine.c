@@ -428,6 +428,16 @@ static void nic_tap_ready(void *ctx, uint32_t events)
     virtio_net_tap_readable(ctx);
 }
 
+static void nic_tx_limit_expired(void *ctx, uint32_t events)
+{
+    virtio_net_tx_limit_expired(ctx);
+}
+
+static void nic_rx_limit_expired(void *ctx, uint32_t events)
+{
+    virtio_net_rx_limit_expired(ctx);
+}
+
 /* The tap: inherited (fd=N, from corrald) or created here; then on its
  * bridge and up.  Returns the fd or VM_EXIT_ERROR's negative twin. */
 static int machine_nic_tap(struct machine *m, const struct vmdef_nic *nic,
@@ -463,6 +473,7 @@ static int machine_add_nic(struct machine *m, const struct vmdef *def, size_t i)
     struct virtio_net_options o = {
         .tap_fd = fd, .tap_offloads = offloads > 0,
         .rx_poll = nic_rx_poll, .ctx = m, .name = "virtio-net",
+        .bps = nic->bps, .pps = nic->pps,
     };
     if (nic->has_mac)
         memcpy(o.mac, nic->mac, 6);
@@ -478,10 +489,15 @@ static int machine_add_nic(struct machine *m, const struct vmdef *def, size_t i)
     if (rc < 0)
         return machine_error("nic %zu: I/O thread: %s", i, strerror(-rc));
     vmdef_format_mac(o.mac, mac);
-    vm_log(&m->vm, "nic %zu: virtio-net %s on tap %s%s%s%s", i, mac, name,
+    vm_log(&m->vm, "nic %zu: virtio-net %s on tap %s%s%s%s, limits %llu bytes/s "
+           "%llu packets/s each way (0: none)", i, mac, name,
            nic->bridge[0] ? " in bridge " : "", nic->bridge,
-           offloads > 0 ? ", offloads" : "");
-    return 0;
+           offloads > 0 ? ", offloads" : "", (unsigned long long)nic->bps,
+           (unsigned long long)nic->pps);
+    return machine_watch_limit(m, &m->nics[i]->tx_limit, nic_tx_limit_expired,
+                               m->nics[i]) ||
+           machine_watch_limit(m, &m->nics[i]->rx_limit, nic_rx_limit_expired,
+                               m->nics[i]);
 }
 
 static int machine_add_nics(struct machine *m, const struct vmdef *def)
