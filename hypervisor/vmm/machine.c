@@ -434,18 +434,40 @@ static int machine_add_pci(struct machine *m)
     return 0;
 }
 
+static void disk_limit_expired(void *ctx, uint32_t events)
+{
+    virtio_blk_limit_expired(ctx);
+}
+
+/* A rate limit's timer, watched by the I/O thread (none when unlimited). */
+static int machine_watch_limit(struct machine *m, const struct rate_limit *rl,
+                               iothread_fn fn, void *dev)
+{
+    int fd = rate_limit_fd(rl);
+    int rc = fd < 0 ? 0 : iothread_add(&m->io, fd, EPOLLIN, fn, dev);
+    if (rc < 0)
+        return machine_error("rate limit timer: I/O thread: %s", strerror(-rc));
+    return 0;
+}
+
 /* One virtio-blk per disk, in definition order: /dev/vda, /dev/vdb... */
 static int machine_add_disks(struct machine *m, const struct vmdef *def)
 {
     for (size_t i = 0; i < def->disk_count; i++) {
         const struct vmdef_disk *d = &def->disks[i];
-        struct virtio_blk_options o = { .path = d->path, .readonly = d->readonly };
+        struct virtio_blk_options o = { .path = d->path, .readonly = d->readonly,
+                                        .bps = d->bps, .iops = d->iops };
         int rc = virtio_blk_create(&m->disks[i], &m->pci, &o);
         if (rc < 0)
             return machine_error("disk %s: %s", d->path,
                                  rc == -EBUSY ? "in use by another VM" : strerror(-rc));
         m->ndisks = i + 1;
-        vm_log(&m->vm, "disk %s: virtio-blk%s", d->path, d->readonly ? ", read-only" : "");
+        vm_log(&m->vm, "disk %s: virtio-blk%s, limits %llu bytes/s %llu ops/s "
+               "(0: none)", d->path, d->readonly ? ", read-only" : "",
+               (unsigned long long)d->bps, (unsigned long long)d->iops);
+        if (machine_watch_limit(m, &m->disks[i]->limit, disk_limit_expired,
+                                m->disks[i]))
+            return VM_EXIT_ERROR;
     }
     return 0;
 }
@@ -459,6 +481,16 @@ static void nic_rx_poll(void *ctx, int tap_fd, bool enable)
 static void nic_tap_ready(void *ctx, uint32_t events)
 {
     virtio_net_tap_readable(ctx);
+}
+
+static void nic_tx_limit_expired(void *ctx, uint32_t events)
+{
+    virtio_net_tx_limit_expired(ctx);
+}
+
+static void nic_rx_limit_expired(void *ctx, uint32_t events)
+{
+    virtio_net_rx_limit_expired(ctx);
 }
 
 /* The tap: inherited (fd=N, from corrald) or created here; then on its
@@ -496,6 +528,7 @@ static int machine_add_nic(struct machine *m, const struct vmdef *def, size_t i)
     struct virtio_net_options o = {
         .tap_fd = fd, .tap_offloads = offloads > 0,
         .rx_poll = nic_rx_poll, .ctx = m, .name = "virtio-net",
+        .bps = nic->bps, .pps = nic->pps,
     };
     if (nic->has_mac)
         memcpy(o.mac, nic->mac, 6);
@@ -511,10 +544,15 @@ static int machine_add_nic(struct machine *m, const struct vmdef *def, size_t i)
     if (rc < 0)
         return machine_error("nic %zu: I/O thread: %s", i, strerror(-rc));
     vmdef_format_mac(o.mac, mac);
-    vm_log(&m->vm, "nic %zu: virtio-net %s on tap %s%s%s%s", i, mac, name,
+    vm_log(&m->vm, "nic %zu: virtio-net %s on tap %s%s%s%s, limits %llu bytes/s "
+           "%llu packets/s each way (0: none)", i, mac, name,
            nic->bridge[0] ? " in bridge " : "", nic->bridge,
-           offloads > 0 ? ", offloads" : "");
-    return 0;
+           offloads > 0 ? ", offloads" : "", (unsigned long long)nic->bps,
+           (unsigned long long)nic->pps);
+    return machine_watch_limit(m, &m->nics[i]->tx_limit, nic_tx_limit_expired,
+                               m->nics[i]) ||
+           machine_watch_limit(m, &m->nics[i]->rx_limit, nic_rx_limit_expired,
+                               m->nics[i]);
 }
 
 static int machine_add_nics(struct machine *m, const struct vmdef *def)
