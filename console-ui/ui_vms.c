@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "duration.h"
 #include "runcmd.h"
 #include "screens.h"
 #include "ui.h"
@@ -227,7 +228,7 @@ static void describe_vm(const struct vm_summary *vm, char *out, size_t len)
 {
     char uptime[32];
 
-    format_uptime(vm->uptime_s, uptime, sizeof(uptime));
+    duration_format((long long)vm->uptime_s, uptime, sizeof(uptime));
     snprintf(out, len, "State: %s\nMemory: %llu MiB   vCPUs: %u\nUptime: %s\nStarts at boot: %s%s%s",
              vm->state, (unsigned long long)vm->memory_mib, vm->cpus,
              vm->uptime_s ? uptime : "-", vm->autostart ? "yes" : "no",

@@ -76,18 +76,6 @@ int vmlist_parse(const char *json, struct vm_list *out, char *why, size_t len)
     return r;
 }
 
-void format_uptime(uint64_t seconds, char *out, size_t len)
-{
-    uint64_t days = seconds / 86400, rest = seconds % 86400;
-
-    if (days)
-        snprintf(out, len, "%llud %02u:%02u:%02u", (unsigned long long)days,
-                 (unsigned)(rest / 3600), (unsigned)(rest / 60 % 60), (unsigned)(rest % 60));
-    else
-        snprintf(out, len, "%02u:%02u:%02u", (unsigned)(rest / 3600), (unsigned)(rest / 60 % 60),
-                 (unsigned)(rest % 60));
-}
-
 int validate_vm_name(const char *text, char *why, size_t len)
 {
     if (!text || !*text) {

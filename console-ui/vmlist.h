@@ -31,8 +31,6 @@ struct vm_list {
 /* Parses the --json output of `corral vm list`.  Returns 0, or -EINVAL
  * with the reason in why (an error reply's message when it is one). */
 int vmlist_parse(const char *json, struct vm_list *out, char *why, size_t len);
-/* "1d 02:03:04" or "02:03:04" into out. */
-void format_uptime(uint64_t seconds, char *out, size_t len);
 
 /* The wizard's fields: 0 or -EINVAL with the reason in why. */
 int validate_vm_name(const char *text, char *why, size_t len);

@@ -46,15 +46,6 @@ static void test_empty_list_errors_and_junk(void)
     CHECK_EQ_INT(l.count, 1); /* entries without a name are left out */
 }
 
-static void test_uptime(void)
-{
-    char out[32];
-    format_uptime(93784, out, sizeof(out));
-    CHECK_EQ_STR(out, "1d 02:03:04");
-    format_uptime(59, out, sizeof(out));
-    CHECK_EQ_STR(out, "00:00:59");
-}
-
 static void test_vm_name_with_a_space_is_refused(void)
 {
     CHECK_EQ_INT(validate_vm_name("web1", why, sizeof(why)), 0);
@@ -94,7 +85,6 @@ int main(void)
 {
     RUN(test_parses_the_documented_list);
     RUN(test_empty_list_errors_and_junk);
-    RUN(test_uptime);
     RUN(test_vm_name_with_a_space_is_refused);
     RUN(test_memory_uses_corralds_rules);
     RUN(test_disk_size);
