@@ -105,7 +105,7 @@ static int check_root_password(const struct ui_form *f, size_t index, char *why,
 static bool prompt_root_password(const char *title)
 {
     struct ui_field field;
-    struct ui_form form = {title, "Type the root password to go on.", &field, 1, NULL};
+    struct ui_form form = {title, "Type the root password to go on.", &field, 1, NULL, false, 0};
     bool ok;
 
     ui_field_text(&field, "Root password", "", PASSWORD_MAX_LENGTH);
