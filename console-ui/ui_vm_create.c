@@ -82,7 +82,7 @@ static int check_image(const struct ui_form *f, size_t i, char *why, size_t len,
     if (!*text) {
         if (!required)
             return 0;
-        snprintf(why, len, "required: a file in %s, or a path", VMFORM_IMAGES_DIR);
+        snprintf(why, len, "required: an image name or a path");
         return -EINVAL;
     }
     vmform_image_path(VMFORM_IMAGES_DIR, text, path, sizeof(path));

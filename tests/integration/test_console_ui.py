@@ -466,7 +466,8 @@ def test_upgrade_lists_isos_and_refuses_what_is_not_one(ui):
     ui.keys(["\x15", "/dev/sr0", F10])
     screen = ui.wait_screen("Press Enter to return to the console menu", timeout=120)
     print("\n" + screen)
-    assert "corral-install finished with an error" in screen
+    assert "[1/5] ok" in screen  # mount the new ISO: it is one
+    assert "FAILED at step 2/5" in screen and "corral-install finished with an error" in screen
     ui.keys(ENTER)
     ui.wait_screen("Upgrade from an ISO")
 
