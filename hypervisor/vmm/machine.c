@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "acpi.h"
+#include "acpi_loader.h"
 #include "acpi_pm.h"
 #include "boot_linux.h"
 #include "console.h"
@@ -233,36 +234,6 @@ static void firmware_log_line(void *ctx, const char *line)
     }
 }
 
-static int machine_load_firmware(struct machine *m, const struct vmdef *def)
-{
-    char err[ERRLEN];
-    unsigned slots[VMDEF_MAX_DISKS];
-    for (size_t i = 0; i < m->ndisks; i++)
-        slots[i] = m->disks[i]->vdev.pci.slot;
-    if (vm_map_rom(&m->vm, firmware_rom_base(m->rom_size), m->rom_size, m->rom,
-                   err, sizeof(err)))
-        return machine_error("firmware %s: %s", def->firmware, err);
-    if (firmware_load_low(&m->vm.mem, m->rom, m->rom_size))
-        return machine_error("firmware %s: guest RAM below 1 MiB is too small",
-                             def->firmware);
-    int rc = fw_cfg_init(&m->fw_cfg, &m->vm.mem);
-    m->fw_cfg_created = true;
-    if (!rc)
-        rc = firmware_fill_fw_cfg(&m->fw_cfg, &m->vm.mem, m->nvcpus, slots,
-                                  m->ndisks);
-    if (rc)
-        return machine_error("fw_cfg: %s", strerror(-rc));
-    rtc_cmos_set(&m->rtc, FIRMWARE_CMOS_BOOT_FLAG2, FIRMWARE_CMOS_BOOT_HDD);
-    debugcon_init(&m->debugcon, firmware_log_line, m);
-    vm_log(&m->vm, "firmware %s: %zu KiB at 0x%llx, vCPU 0 at the reset vector",
-           def->firmware, m->rom_size >> 10,
-           (unsigned long long)firmware_rom_base(m->rom_size));
-    return machine_register(m, BUS_PIO, FW_CFG_PORT_SELECTOR, FW_CFG_PORTS,
-                            fw_cfg_io, &m->fw_cfg, "fw_cfg") ||
-           machine_register(m, BUS_PIO, DEBUGCON_PORT, 1, debugcon_io,
-                            &m->debugcon, "firmware log");
-}
-
 /* Every PCI slot in use gets its INTA# routed, as the PCI bus wires it. */
 static size_t machine_pci_irqs(const struct machine *m,
                                struct mptable_pci_irq *out)
@@ -289,20 +260,71 @@ static int machine_write_mptable(struct machine *m)
 }
 
 /* The ACPI tables describe the same CPUs, IOAPIC and PCI routing as the
- * MP table, which stays for guests booted with acpi=off. */
-static int machine_write_acpi(struct machine *m)
+ * MP table, which stays for guests booted with acpi=off.  irqs: room for
+ * PCI_MAX_SLOTS, which cfg points into. */
+static void machine_acpi_config(const struct machine *m, struct acpi_config *cfg,
+                                struct mptable_pci_irq *irqs)
 {
-    struct mptable_pci_irq irqs[PCI_MAX_SLOTS];
-    struct acpi_config cfg = {
+    *cfg = (struct acpi_config){
         .nvcpus = m->nvcpus, .pci = irqs,
         .n_pci = machine_pci_irqs(m, irqs),
         .pci_mmio_base = PCI_MMIO_WINDOW_BASE, .pci_mmio_end = PCI_MMIO_WINDOW_END,
         .pci_pio_base = PCI_PIO_WINDOW_BASE, .pci_pio_end = PCI_PIO_WINDOW_END,
     };
+}
+
+/* Under firmware the tables go through fw_cfg for SeaBIOS to place. */
+static int machine_acpi_to_fw_cfg(struct machine *m)
+{
+    static struct acpi_loader loader; /* 18 KiB; one machine per process */
+    struct mptable_pci_irq irqs[PCI_MAX_SLOTS];
+    struct acpi_config cfg;
+    machine_acpi_config(m, &cfg, irqs);
+    int rc = acpi_loader_build(&loader, &cfg);
+    return rc ? rc : acpi_loader_add_files(&m->fw_cfg, &loader);
+}
+
+static int machine_write_acpi(struct machine *m)
+{
+    struct mptable_pci_irq irqs[PCI_MAX_SLOTS];
+    struct acpi_config cfg;
+    machine_acpi_config(m, &cfg, irqs);
     uint8_t *region = guest_mem_ptr(&m->vm.mem, ACPI_REGION_GPA, ACPI_REGION_SIZE);
-    if (!region || !acpi_build(region, ACPI_REGION_SIZE, ACPI_REGION_GPA, &cfg))
+    if (!region || !acpi_build(region, ACPI_REGION_SIZE, ACPI_REGION_GPA, &cfg, NULL))
         return machine_error("cannot build the ACPI tables for %u vCPUs", m->nvcpus);
     return 0;
+}
+
+static int machine_load_firmware(struct machine *m, const struct vmdef *def)
+{
+    char err[ERRLEN];
+    unsigned slots[VMDEF_MAX_DISKS];
+    for (size_t i = 0; i < m->ndisks; i++)
+        slots[i] = m->disks[i]->vdev.pci.slot;
+    if (vm_map_rom(&m->vm, firmware_rom_base(m->rom_size), m->rom_size, m->rom,
+                   err, sizeof(err)))
+        return machine_error("firmware %s: %s", def->firmware, err);
+    if (firmware_load_low(&m->vm.mem, m->rom, m->rom_size))
+        return machine_error("firmware %s: guest RAM below 1 MiB is too small",
+                             def->firmware);
+    int rc = fw_cfg_init(&m->fw_cfg, &m->vm.mem);
+    m->fw_cfg_created = true;
+    if (!rc)
+        rc = firmware_fill_fw_cfg(&m->fw_cfg, &m->vm.mem, m->nvcpus, slots,
+                                  m->ndisks);
+    if (!rc)
+        rc = machine_acpi_to_fw_cfg(m);
+    if (rc)
+        return machine_error("fw_cfg: %s", strerror(-rc));
+    rtc_cmos_set(&m->rtc, FIRMWARE_CMOS_BOOT_FLAG2, FIRMWARE_CMOS_BOOT_HDD);
+    debugcon_init(&m->debugcon, firmware_log_line, m);
+    vm_log(&m->vm, "firmware %s: %zu KiB at 0x%llx, vCPU 0 at the reset vector",
+           def->firmware, m->rom_size >> 10,
+           (unsigned long long)firmware_rom_base(m->rom_size));
+    return machine_register(m, BUS_PIO, FW_CFG_PORT_SELECTOR, FW_CFG_PORTS,
+                            fw_cfg_io, &m->fw_cfg, "fw_cfg") ||
+           machine_register(m, BUS_PIO, DEBUGCON_PORT, 1, debugcon_io,
+                            &m->debugcon, "firmware log");
 }
 
 /* Device callbacks: ctx is the machine. */

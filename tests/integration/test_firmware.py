@@ -35,14 +35,29 @@ def run_vmm(machine, args, timeout):
     return status, out
 
 
-def test_grub_disk_boots_through_seabios(appliance):
+def test_grub_disk_boots_through_seabios_with_acpi(appliance):
+    """SeaBIOS, GRUB, the kernel; the guest waits for its ACPI power button
+    (acpi-power-button scenario).  The ACPI tables went through fw_cfg
+    (acpi_loader.c): SIGTERM presses the button and the guest's poweroff
+    goes through ACPI S5."""
     conf = write_def(appliance, "fwgrub", [TESTDATA_MOUNT + "/grub.img,ro"])
-    status, out = run_vmm(appliance, "--config %s -v" % conf, timeout=600)
+    appliance.out("rm -f %s; ( (timeout -s KILL 600 corral-vmm --config %s -v </dev/null >%s 2>&1;"
+                  " echo VMM-STATUS=$? >>%s) & )" % (LOG, conf, LOG, LOG))
+    out = appliance.out("for i in $(seq 540); do grep -q -e GUEST-WAITING -e VMM-STATUS %s && break;"
+                        " sleep 1; done; cat %s" % (LOG, LOG), timeout=600)
     assert "SeaBIOS" in out, out[-3000:]
     assert "Booting from Hard Disk" in out, out[-3000:]
     assert "GRUB-MENU" in out, out[-3000:]
     assert re.search(r"GUEST-BOOTED cpus=1 mem_kb=\d+", out), out[-3000:]
-    assert status == POWEROFF, out[-2000:]
+    assert "GUEST-WAITING button=/dev/input/event" in out, out[-3000:]
+    appliance.out("kill -TERM $(pidof corral-vmm)")
+    out = appliance.out("for i in $(seq 90); do grep -q VMM-STATUS %s && break; sleep 1; done; "
+                        "cat %s" % (LOG, LOG), timeout=120)
+    if appliance.host_panicked():
+        print("note: the nested host kernel panicked (known nesting bug)")
+    assert "GUEST-POWER-BUTTON" in out, out[-3000:]
+    assert "guest entered ACPI S5" in out, out[-3000:]
+    assert "VMM-STATUS=%d" % POWEROFF in out, out[-2000:]
 
 
 def test_disk_without_boot_loader_gives_no_boot_status(appliance):
