@@ -1,5 +1,6 @@
 /* cli_cmd: corral's commands: parse the arguments, ask corrald, print. */
 #include "cli.h"
+#include "duration.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -91,7 +92,7 @@ static void cli_print_vm_row(const struct proto_reply *rep, const struct json_no
     json_get_bool(&rep->doc, vm, "autostart", &autostart);
     cli_format_mib(cli_int(rep, vm, "memory_mib"), mem, sizeof(mem));
     if (cli_is_up(cli_str(rep, vm, "state")))
-        cli_format_duration(cli_int(rep, vm, "uptime_s"), up, sizeof(up));
+        duration_format(cli_int(rep, vm, "uptime_s"), up, sizeof(up));
     printf("%-20s %-10s %6s %4lld %-9s %-12s %s\n", cli_str(rep, vm, "name"),
            cli_str(rep, vm, "state"), mem, cli_int(rep, vm, "cpus"),
            autostart ? "yes" : "no", up,
@@ -136,7 +137,7 @@ static void cli_human_show(const struct proto_reply *rep)
     const struct json_node *last = json_get(&rep->doc, vm, "last_stop");
     char mem[16], up[32];
     cli_format_mib(cli_int(rep, vm, "memory_mib"), mem, sizeof(mem));
-    cli_format_duration(cli_int(rep, vm, "uptime_s"), up, sizeof(up));
+    duration_format(cli_int(rep, vm, "uptime_s"), up, sizeof(up));
     printf("%-12s %s\n%-12s %s\n", "name", cli_str(rep, vm, "name"), "state",
            cli_str(rep, vm, "state"));
     if (cli_is_up(cli_str(rep, vm, "state")))
