@@ -32,6 +32,8 @@ mount -t devtmpfs devtmpfs /dev
 for m in %(modules)s; do modprobe "$m" 2>/dev/null; done
 mem_kb=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)
 echo "GUEST-BOOTED cpus=$(grep -c ^processor /proc/cpuinfo) mem_kb=$mem_kb"
+# The power button powers off, as with acpid (scenarios/wait-power-button.sh).
+( . /scenarios/wait-power-button.sh; power_button_default ) &
 scenario=$(sed -n 's/.*corral\.scenario=\([^ ]*\).*/\1/p' /proc/cmdline)
 status=0
 if [ -n "$scenario" ]; then

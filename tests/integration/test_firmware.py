@@ -13,6 +13,7 @@ guests (see test_vmm.py); should it show anyway, the test says so.
 import re
 
 from conftest import TESTDATA_MOUNT
+from test_vmm import stop_vmms
 
 BIOS = "/usr/share/corral/bios.bin"
 LOG = "/tmp/fw-test.log"
@@ -69,8 +70,8 @@ def test_blank_first_disk_does_not_hide_a_bootable_one(appliance):
     appliance.out("rm -f %s; ( (timeout -s KILL 600 corral-vmm --config %s -v </dev/null >%s 2>&1;"
                   " echo VMM-STATUS=$? >>%s) & )" % (LOG, conf, LOG, LOG))
     out = appliance.out("for i in $(seq 540); do grep -q -e GUEST-WAITING -e VMM-STATUS %s && break;"
-                        " sleep 1; done; kill -KILL $(pidof corral-vmm) 2>/dev/null; cat %s"
-                        % (LOG, LOG), timeout=600)
+                        " sleep 1; done; cat %s" % (LOG, LOG), timeout=600)
+    stop_vmms(appliance)
     assert "disk 0 has no boot sector" in out, out[-3000:]
     assert "GRUB-MENU" in out and "GUEST-WAITING" in out, out[-3000:]
 
@@ -99,6 +100,6 @@ def test_corral_iso_boots_inside_corral(appliance):
                   % (LOG, conf, LOG))
     out = appliance.out("for i in $(seq 840); do grep -q 'Corral is ready on ttyS0' %s && break; "
                         "sleep 1; done; cat %s" % (LOG, LOG), timeout=900)
-    appliance.out("kill -KILL $(pidof corral-vmm) 2>/dev/null; true")
+    stop_vmms(appliance, grace=120)  # the nested Corral powers off by its button
     assert "SeaBIOS" in out, out[-3000:]
     assert "Corral is ready on ttyS0" in out, out[-3000:]
