@@ -20,6 +20,7 @@
 #include "boot_linux.h"
 #include "console.h"
 #include "debugcon.h"
+#include "exit_stats.h"
 #include "firmware.h"
 #include "fw_cfg.h"
 #include "i8042.h"
@@ -553,15 +554,17 @@ static int machine_create_vcpus(struct machine *m)
     char err[ERRLEN];
     for (unsigned i = 0; i < m->nvcpus; i++) {
         m->vcpus[i].fd = -1;
+        m->vcpus[i].kstats.fd = -1;
         if (vcpu_create(&m->vcpus[i], &m->vm, i, m->nvcpus, err, sizeof(err)))
             return machine_error("%s", err);
     }
     return 0;
 }
 
-/* SIGTERM/SIGINT/SIGHUP arrive through a signalfd; every thread blocks
- * them (the vCPU threads inherit the mask), and SIGPIPE is ignored so that
- * a console client going away is only a failed write. */
+/* SIGTERM/SIGINT/SIGHUP (and SIGUSR2, the exit counters) arrive through a
+ * signalfd; every thread blocks them (the vCPU threads inherit the mask),
+ * and SIGPIPE is ignored so that a console client going away is only a
+ * failed write. */
 static int machine_setup_signals(struct machine *m)
 {
     sigset_t set;
@@ -569,6 +572,7 @@ static int machine_setup_signals(struct machine *m)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGUSR2);
     sigaddset(&set, VCPU_KICK_SIGNAL);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     sigdelset(&set, VCPU_KICK_SIGNAL);
@@ -578,10 +582,27 @@ static int machine_setup_signals(struct machine *m)
     return m->signal_fd < 0 ? machine_error("signalfd: %s", strerror(errno)) : 0;
 }
 
+/* One line on stderr with every vCPU's exit counts summed (SIGUSR2, and
+ * at the end with -v): two of them a known time apart give exits/s. */
+static void machine_print_exits(struct machine *m)
+{
+    struct exit_totals t;
+    char line[400];
+    memset(&t, 0, sizeof(t));
+    for (unsigned i = 0; i < m->nvcpus; i++)
+        exit_totals_add(&t, &m->vcpus[i].exits, &m->vcpus[i].kstats);
+    exit_totals_format(&t, vm_uptime_s(), line, sizeof(line));
+    fprintf(stderr, "corral-vmm: %s\n", line);
+}
+
 static void machine_handle_signal(struct machine *m)
 {
     struct signalfd_siginfo si;
     while (read(m->signal_fd, &si, sizeof(si)) == sizeof(si)) {
+        if (si.ssi_signo == SIGUSR2) {
+            machine_print_exits(m);
+            continue;
+        }
         vm_log(&m->vm, "signal %u: pressing the ACPI power button",
                si.ssi_signo);
         vm_request_shutdown(&m->vm);
@@ -656,10 +677,12 @@ static void machine_teardown(struct machine *m)
 {
     for (unsigned i = 0; i < m->nvcpus; i++)
         vcpu_kick(&m->vcpus[i]);
-    for (unsigned i = 0; i < m->nvcpus; i++) {
+    for (unsigned i = 0; i < m->nvcpus; i++)
         vcpu_join(&m->vcpus[i]);
+    if (m->vm.verbose && m->vm.exit_status != VM_EXIT_ERROR)
+        machine_print_exits(m);
+    for (unsigned i = 0; i < m->nvcpus; i++)
         vcpu_destroy(&m->vcpus[i]);
-    }
     if (m->io_created) {
         iothread_stop(&m->io);
         queue_ioeventfds_destroy(&m->kicks);
@@ -729,7 +752,7 @@ int machine_run(const struct vmdef *def, bool verbose)
     m.vm.stop_fd[0] = m.vm.stop_fd[1] = -1;
     m.vm.exit_status = VM_RUNNING;
     for (unsigned i = 0; i < VMDEF_MAX_CPUS; i++)
-        m.vcpus[i].fd = -1;
+        m.vcpus[i].fd = -1, m.vcpus[i].kstats.fd = -1;
     int status = machine_start(&m, def, verbose);
     if (status == 0) {
         machine_loop(&m);
