@@ -14,8 +14,8 @@
 
 enum kvm_stat {
     KVM_STAT_EXITS,   /* every exit */
-    KVM_STAT_IO,      /* port I/O */
-    KVM_STAT_MMIO,    /* MMIO (emulated, or an ioeventfd hit) */
+    KVM_STAT_IO,      /* port I/O passed on to the VMM */
+    KVM_STAT_MMIO,    /* MMIO passed on to the VMM (an ioeventfd hit is not) */
     KVM_STAT_HALT,    /* HLT */
     KVM_STAT_IRQ,     /* an external (host) interrupt */
     KVM_STAT_COUNT,

@@ -23,14 +23,20 @@ MARKERS = {"SeaBIOS": "SEABIOS", "GRUB-MENU": "GRUB", "GUEST-BOOTED": "INIT"}
 STAMPED = r"""s=$(cut -d' ' -f1 /proc/uptime); timeout -s KILL 600 %s 2>&1 </dev/null | awk -v s=$s '
   function stamp(name) { getline u < "/proc/uptime"; close("/proc/uptime"); split(u, a, " ");
                          printf "STAMP-%%s %%d\n", name, (a[1] - s) * 1000 }
-  %s'"""
+  %s
+  { print > "%s" }'"""
+CONSOLE = "/tmp/bench-boot-console.log"
 
 
 def stamped(m, command):
     rules = " ".join('/%s/ && !seen["%s"]++ { stamp("%s") }' % (marker, tag, tag)
                      for marker, tag in MARKERS.items())
-    out = m.out(STAMPED % (command, rules), timeout=660)
-    return {k: float(v) for k, v in re.findall(r"STAMP-(\w+) (\d+)", out)}
+    out = m.out(STAMPED % (command, rules, CONSOLE), timeout=660)
+    stamps = {k: float(v) for k, v in re.findall(r"STAMP-(\w+) (\d+)", out)}
+    if "INIT" not in stamps:
+        print("bench boot: `%s` did not reach the guest's init; its console ends:\n%s"
+              % (command, m.out("tail -c 2500 %s" % CONSOLE)))
+    return stamps
 
 
 def median(values, fmt):
@@ -56,8 +62,6 @@ def bench(args, testdata_image, table):
             for tag, key in (("INIT", "firmware"), ("GRUB", "grub"), ("SEABIOS", "seabios")):
                 if tag in f:
                     times[key].append(f[tag])
-            if "INIT" not in d or "INIT" not in f:
-                print("bench boot: a guest did not reach its init (direct %s, firmware %s)" % (d, f))
     rows = [("direct kernel boot: exec to guest init", median(times["direct"], "%.1f s"), ""),
             ("firmware boot: exec to guest init", median(times["firmware"], "%.1f s"), ""),
             ("  of which exec to SeaBIOS banner", median(times["seabios"], "%.1f s"), ""),

@@ -59,12 +59,16 @@ def snapshots(out):
     return snaps
 
 
-def rates(a, b):
-    """Exits per second by counter between two snapshots."""
+def rates(a, b, mib):
+    """Exits per second by counter between two snapshots, and all exits
+    (KVM's count) per MiB moved in that phase."""
     dt = b[0] - a[0]
     if dt <= 0:
         return None
-    return {k: (b[1][k] - a[1][k]) / dt for k in SNAP_FIELDS if b[1][k] is not None}
+    r = {k: (b[1][k] - a[1][k]) / dt for k in SNAP_FIELDS if b[1][k] is not None}
+    if mib and b[1]["kvm"] is not None:
+        r["per_mib"] = (b[1]["kvm"] - a[1]["kvm"]) / mib
+    return r
 
 
 def run_guest(m, host, slow):
@@ -80,9 +84,11 @@ def run_guest(m, host, slow):
     if lat:
         result["median"], result["p99"] = float(lat.group(1)), float(lat.group(2))
     snaps = snapshots(out)
+    sent = re.search(r"throughput: ([\d.]+) MiB", out)
+    disk = re.search(r"BENCH-DISK-MIB (\d+)", out)
     if len(snaps) >= 4:
-        result["net_exits"] = rates(snaps[0], snaps[1])
-        result["disk_exits"] = rates(snaps[2], snaps[3])
+        result["net_exits"] = rates(snaps[0], snaps[1], float(sent.group(1)) if sent else 0)
+        result["disk_exits"] = rates(snaps[2], snaps[3], int(disk.group(1)) if disk else 0)
     if not t or not lat or len(snaps) < 4:
         print("bench net: a guest run fell short (%s); its last output:\n%s"
               % ("slow" if slow else "fast", out[-2500:]))
@@ -101,9 +107,9 @@ def med(runs, key, fmt):
     return fmt % statistics.median(vals) if vals else "-"
 
 
-def med_rate(runs, phase, key):
+def med_rate(runs, phase, key, unit="/s"):
     vals = [r[phase][key] for r in runs if r.get(phase) and key in r[phase]]
-    return "%.0f/s" % statistics.median(vals) if vals else "-"
+    return "%.0f%s" % (statistics.median(vals), unit) if vals else "-"
 
 
 def bench(args, testdata_image, table):
@@ -131,15 +137,13 @@ def bench(args, testdata_image, table):
     for phase, what in (("net_exits", "TCP send"), ("disk_exits", "disk write")):
         for mode in ("fast", "slow"):
             r = runs[mode]
-            rows.append(("VM exits during %s, %s: all (KVM)" % (what, names[mode]),
-                         med_rate(r, phase, "kvm"), ""))
-            rows.append(("  of which MMIO / port I/O (KVM)",
-                         med_rate(r, phase, "kvm_mmio") + " / " + med_rate(r, phase, "kvm_io"), ""))
-            rows.append(("  of which HLT / host interrupts (KVM)",
+            rows.append(("VM exits during %s, %s: all (KVM's count)" % (what, names[mode]),
+                         med_rate(r, phase, "kvm") + ", " + med_rate(r, phase, "per_mib", "/MiB"),
+                         ""))
+            rows.append(("  of which HLT / host interrupts",
                          med_rate(r, phase, "kvm_hlt") + " / " + med_rate(r, phase, "kvm_irq"), ""))
-            rows.append(("  that reached corral-vmm (MMIO / port I/O)",
-                         med_rate(r, phase, "vmm") + " (" + med_rate(r, phase, "vmm_mmio") + " / "
-                         + med_rate(r, phase, "vmm_io") + ")", ""))
+            rows.append(("  of which passed to corral-vmm: MMIO / port I/O",
+                         med_rate(r, phase, "vmm_mmio") + " / " + med_rate(r, phase, "vmm_io"), ""))
     table("corral-vmm networking and VM exits (inside the nested test host)", rows,
           note="median of %d rounds; guest 256 MiB, 1 vCPU, virtio-net on a tap in br0, "
                "corral-nettest %d s of TCP and %d round trips of 64 bytes; disk: 1 MiB "

@@ -19,8 +19,11 @@ corral-nettest latency "$host" --count "$count" || exit 1
 # Sequential 1 MiB O_DIRECT writes over the first 64 MiB of /dev/vda, again
 # and again for secs seconds.
 end=$(($(cut -d. -f1 /proc/uptime) + secs))
+mib=0
 echo "EXITS-DISK-START"
 while [ "$(cut -d. -f1 /proc/uptime)" -lt $end ]; do
     dd if=/dev/zero of=/dev/vda bs=1M count=64 oflag=direct 2>/dev/null || exit 1
+    mib=$((mib + 64))
 done
 echo "EXITS-DISK-END"
+echo "BENCH-DISK-MIB $mib"
