@@ -1,6 +1,7 @@
 /* nettest_args: corral-nettest's command line (see nettest_args.h). */
 #include "nettest_args.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +74,9 @@ static int parse_option(struct nettest_opts *o, const char *name, const char *va
             return parse_error(err, errlen, "--port: not a port number (1-65535): %s", value);
         o->port = (uint16_t)port;
     } else if (!strcmp(name, "--bind") && !client) {
+        struct in6_addr a;
+        if (inet_pton(AF_INET, value, &a) != 1 && inet_pton(AF_INET6, value, &a) != 1)
+            return parse_error(err, errlen, "--bind: not an IPv4 or IPv6 address: %s", value);
         o->host = value;
     } else if (!strcmp(name, "--mib") && o->mode == NETTEST_THROUGHPUT) {
         if (parse_u32(value, 1, NETTEST_MAX_MIB, &o->mib))

@@ -112,39 +112,60 @@ static void set_socket_options(int fd)
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
+/* The address to bind: bind_addr (IPv4 or IPv6), or every address, IPv6
+ * and IPv4 on one socket.  0, or -1 when bind_addr is not an address. */
+static int listen_address(const char *bind_addr, uint16_t port,
+                          struct sockaddr_storage *ss, socklen_t *len)
+{
+    struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+    memset(ss, 0, sizeof(*ss));
+    if (bind_addr && inet_pton(AF_INET, bind_addr, &a4->sin_addr) == 1) {
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons(port);
+        *len = sizeof(*a4);
+        return 0;
+    }
+    a6->sin6_family = AF_INET6;
+    a6->sin6_port = htons(port);
+    a6->sin6_addr = in6addr_any;
+    *len = sizeof(*a6);
+    return bind_addr && inet_pton(AF_INET6, bind_addr, &a6->sin6_addr) != 1 ? -1 : 0;
+}
+
+/* A kernel without IPv6 (Debian builds it as a module) gets an IPv4 socket
+ * on every address instead of the dual-stack one. */
+static int listen_socket(const char *bind_addr, uint16_t port,
+                         struct sockaddr_storage *ss, socklen_t *len)
+{
+    int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd >= 0 || ss->ss_family != AF_INET6 || bind_addr)
+        return fd;
+    struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+    memset(ss, 0, sizeof(*ss));
+    a4->sin_family = AF_INET;
+    a4->sin_port = htons(port);
+    a4->sin_addr.s_addr = htonl(INADDR_ANY);
+    *len = sizeof(*a4);
+    return socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+}
+
 int nettest_listen(const char *bind_addr, uint16_t port, char *err, size_t errlen)
 {
-    struct sockaddr_in6 a;
-    memset(&a, 0, sizeof(a));
-    a.sin6_family = AF_INET6;
-    a.sin6_port = htons(port);
-    a.sin6_addr = in6addr_any;
-    int family = AF_INET6;
-    struct sockaddr_in a4;
-    memset(&a4, 0, sizeof(a4));
-    a4.sin_family = AF_INET;
-    a4.sin_port = htons(port);
-    if (bind_addr && inet_pton(AF_INET, bind_addr, &a4.sin_addr) == 1) {
-        family = AF_INET;
-    } else if (bind_addr && inet_pton(AF_INET6, bind_addr, &a.sin6_addr) != 1) {
+    struct sockaddr_storage ss;
+    socklen_t len;
+    if (listen_address(bind_addr, port, &ss, &len)) {
         snprintf(err, errlen, "--bind %s: not an IPv4 or IPv6 address", bind_addr);
         return -1;
     }
-    int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 && family == AF_INET6 && !bind_addr) { /* a kernel without IPv6 */
-        family = AF_INET;
-        a4.sin_addr.s_addr = htonl(INADDR_ANY);
-        fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    }
+    int fd = listen_socket(bind_addr, port, &ss, &len);
     if (fd < 0)
         return net_fail(err, errlen, "socket", errno);
     int one = 1, zero = 0;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (family == AF_INET6) /* IPv4 clients too */
+    if (ss.ss_family == AF_INET6) /* IPv4 clients too */
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-    int rc = family == AF_INET6 ? bind(fd, (struct sockaddr *)&a, sizeof(a))
-                                : bind(fd, (struct sockaddr *)&a4, sizeof(a4));
-    if (rc < 0 || listen(fd, 4) < 0) {
+    if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 4) < 0) {
         int e = errno;
         close(fd);
         snprintf(err, errlen, "cannot listen on port %u: %s", port, strerror(e));

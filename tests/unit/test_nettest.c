@@ -68,6 +68,10 @@ static void test_args_refusals(void)
     CHECK_EQ_STR(err, "unknown option for this mode: --mib");
     CHECK_EQ_INT(parse(&o, err, "latency", "h", "--mib", "8", NULL), -1);
     CHECK_EQ_INT(parse(&o, err, "throughput", "h", "--bind", "1.2.3.4", NULL), -1);
+    CHECK_EQ_INT(parse(&o, err, "server", "--bind", "1.2.3", NULL, NULL), -1);
+    CHECK_EQ_STR(err, "--bind: not an IPv4 or IPv6 address: 1.2.3");
+    CHECK_EQ_INT(parse(&o, err, "server", "--bind", "::1", NULL, NULL), 0);
+    CHECK_EQ_STR(o.host, "::1");
     CHECK_EQ_INT(parse(&o, err, "throughput", "h", "i", NULL, NULL), -1);
     CHECK_EQ_STR(err, "unexpected argument: i");
     CHECK_EQ_INT(parse(&o, err, "throughput", "h", "--mib", "1", "--seconds"), -1);
