@@ -8,6 +8,7 @@
 #   ./build.sh run     boot the ISO in QEMU (20 GiB scratch disk, serial here)
 #   ./build.sh test    the whole test suite (what .ci/run calls)
 #   ./build.sh bench   benchmarks, printed as tables
+#   ./build.sh docs    rewrite the usage sections of docs/ from --help
 #   ./build.sh clean   remove out/ (the download cache is kept)
 #
 # Downloads and built third-party sources are cached outside the clone in
@@ -205,14 +206,25 @@ busybox_config() {
     done
 }
 
+# apply_patches DIR SRC: our fixes to a third-party source, in name order
+# (configs/patches/NAME/*.patch, -p1); their hash is part of the cache key.
+apply_patches() {
+    local p
+    for p in "$1"/*.patch; do
+        [ -e "$p" ] || continue
+        patch -s -p1 -d "$2" <"$p" || die "$(basename "$p") does not apply to $2"
+    done
+}
+
 build_busybox() {
-    local key dest src inc
-    key=${BUSYBOX_VERSION#*:}-$(config_hash "$ROOT/configs/busybox.fragment")
+    local key dest src inc patches=$ROOT/configs/patches/busybox
+    key=${BUSYBOX_VERSION#*:}-$(config_hash "$ROOT/configs/busybox.fragment" "$patches"/*.patch)
     dest=$CACHE/built/busybox-$key
     if [ ! -x "$dest/busybox" ]; then
         step "busybox $BUSYBOX_VERSION: build (static, musl)"
         src=$OUT/build/busybox
         unpack_source "$BUSYBOX_SRC" "$BUSYBOX_VERSION" "$src"
+        apply_patches "$patches" "$src"
         inc=$(musl_includes)
         (
             cd "$src"
@@ -567,6 +579,8 @@ cmd_test() {
     # Always rebuild (incrementally: third-party builds come from the
     # cache), so the tests never run an ISO older than the source.
     cmd_iso
+    step "docs: usage sections match the programs' --help"
+    /usr/bin/python3 "$ROOT/tools/help_docs.py" --check || status=1
     step "unit tests (make check, ASan/UBSan)"
     make -C "$ROOT" -s check || status=1
     step "fuzz targets (bounded time each)"
@@ -578,6 +592,12 @@ cmd_test() {
     echo "    integration tests took $(($(date +%s) - t0)) s"
     step_done
     return $status
+}
+
+# The usage sections of docs/*.md come from the programs' --help.
+cmd_docs() {
+    make -C "$ROOT" -s
+    /usr/bin/python3 "$ROOT/tools/help_docs.py"
 }
 
 cmd_clean() {
@@ -603,8 +623,9 @@ main() {
     run) cmd_run "$@" ;;
     test) cmd_test "$@" ;;
     bench) cmd_bench "$@" ;;
+    docs) cmd_docs ;;
     clean) cmd_clean "$@" ;;
-    -h | --help | help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' ;;
+    -h | --help | help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' ;;
     *) die "unknown command '$cmd' (try ./build.sh --help)" ;;
     esac
 }

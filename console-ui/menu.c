@@ -34,16 +34,22 @@ int menu_find_key(const struct menu *m, int ch)
     return -1;
 }
 
-void menu_scroll(struct menu *m, size_t rows)
+size_t menu_scroll_top(size_t top, size_t selected, size_t count, size_t rows)
 {
     if (rows == 0)
-        return;
-    if (m->selected < m->top)
-        m->top = m->selected;
-    if (m->selected >= m->top + rows)
-        m->top = m->selected - rows + 1;
-    if (m->count > rows && m->top > m->count - rows)
-        m->top = m->count - rows;
-    if (m->count <= rows)
-        m->top = 0;
+        return top;
+    if (selected < top)
+        top = selected;
+    if (selected >= top + rows)
+        top = selected - rows + 1;
+    if (count > rows && top > count - rows)
+        top = count - rows;
+    if (count <= rows)
+        top = 0;
+    return top;
+}
+
+void menu_scroll(struct menu *m, size_t rows)
+{
+    m->top = menu_scroll_top(m->top, m->selected, m->count, rows);
 }

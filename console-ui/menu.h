@@ -26,6 +26,9 @@ void menu_init(struct menu *m, struct menu_item *items, size_t count);
 void menu_move(struct menu *m, int delta);
 /* Index of the item whose key is ch (case-insensitive), or -1. */
 int menu_find_key(const struct menu *m, int ch);
+/* The first row to show of count rows, rows at a time, so that selected
+ * is shown, moving as little as possible from top. */
+size_t menu_scroll_top(size_t top, size_t selected, size_t count, size_t rows);
 /* Adjusts top so that the selection is one of the rows rows shown. */
 void menu_scroll(struct menu *m, size_t rows);
 

@@ -14,6 +14,8 @@ void network_menu(void);
 void security_menu(void);
 void logs_menu(void);
 void vms_menu(void);
+/* Virtual machines > Create a VM (ui_vm_create.c). */
+void vm_create_screen(void);
 void install_menu(void);
 void shell_run(void);
 /* Reboot (reboot = true) or power off, after a confirmation. */

@@ -106,6 +106,10 @@ struct ui_form {
     struct ui_field *fields;
     size_t count;
     void *data;                       /* for the callbacks */
+    bool hide_inactive;               /* leave out fields not in use */
+    size_t top;                       /* first field shown (the form
+                                       * scrolls when it is taller than
+                                       * the screen); ui_form_run sets it */
 };
 
 void ui_field_text(struct ui_field *fl, const char *label, const char *value, size_t max);

@@ -2,6 +2,8 @@
  * the reason shown right under it (see ui.h). */
 #include "ui.h"
 
+#include "menu.h"
+
 #include <curses.h>
 #include <stdio.h>
 #include <string.h>
@@ -60,7 +62,8 @@ static void draw_field_value(const struct ui_field *fl, int y, bool focused, boo
     }
     if (fl->kind == UI_FIELD_CHOICE) {
         char line[96];
-        snprintf(line, sizeof(line), "< %s >", fl->choices[fl->choice]);
+        snprintf(line, sizeof(line), "< %s >",
+                 fl->choice_count ? fl->choices[fl->choice] : "none");
         if (focused)
             attron(A_REVERSE);
         mvaddnstr(y, INPUT_X, line, w + 2);
@@ -85,49 +88,119 @@ static void draw_field_value(const struct ui_field *fl, int y, bool focused, boo
     mvaddch(y, INPUT_X + 1 + w, ']');
 }
 
+static bool field_shown(const struct ui_form *f, size_t i)
+{
+    return !f->hide_inactive || field_active(f, i);
+}
+
+/* The first row of the fields (under the introduction). */
+static int fields_y(const struct ui_form *f)
+{
+    return f->intro ? 2 + ui_wrap(2, 2, COLS - 4, 3, f->intro) + 1 : 2;
+}
+
+/* How many fields fit above the buttons. */
+static size_t fields_fit(const struct ui_form *f)
+{
+    int rows = LINES - 3 - fields_y(f);
+
+    return rows > 0 ? (size_t)rows / FIELD_ROWS : 0;
+}
+
+/* Position of field i among the shown ones, and how many are shown. */
+static size_t shown_position(const struct ui_form *f, size_t i, size_t *shown)
+{
+    size_t pos = 0;
+
+    *shown = 0;
+    for (size_t j = 0; j < f->count; j++) {
+        if (!field_shown(f, j))
+            continue;
+        if (j < i)
+            pos++;
+        (*shown)++;
+    }
+    return pos;
+}
+
+/* Scrolls so that the focused field is on the screen. */
+static void scroll_to(struct ui_form *f, size_t focus)
+{
+    size_t shown, pos;
+
+    if (focus >= f->count)
+        focus = f->count ? f->count - 1 : 0;
+    pos = shown_position(f, focus, &shown);
+    f->top = menu_scroll_top(f->top, pos, shown, fields_fit(f));
+}
+
+/* The screen row of field i, or -1 when it is scrolled away or hidden. */
+static int field_row(const struct ui_form *f, size_t i)
+{
+    size_t shown, pos = shown_position(f, i, &shown);
+
+    if (!field_shown(f, i) || pos < f->top || pos >= f->top + fields_fit(f))
+        return -1;
+    return fields_y(f) + (int)(pos - f->top) * FIELD_ROWS;
+}
+
+static void draw_one_field(const struct ui_form *f, size_t i, int y, size_t focus)
+{
+    const struct ui_field *fl = &f->fields[i];
+    bool active = field_active(f, i);
+    char label[40];
+
+    snprintf(label, sizeof(label), "%c %s", focus == i ? '>' : ' ', fl->label);
+    ui_text(y, LABEL_X - 1, INPUT_X - LABEL_X, label, focus == i);
+    draw_field_value(fl, y, focus == i, active);
+    if (fl->why[0]) {
+        char why[160];
+        snprintf(why, sizeof(why), "! %s", fl->why);
+        ui_text(y + 1, INPUT_X, COLS - INPUT_X - 2, why, true);
+    } else if (active && fl->hint && (focus == i || !fl->edit.len)) {
+        ui_text(y + 1, INPUT_X + 1, COLS - INPUT_X - 3, fl->hint, false);
+    }
+}
+
 static void draw_form(const struct ui_form *f, size_t focus)
 {
-    int y = 2, w = COLS - 4;
-    int buttons_y;
+    int y = fields_y(f), last = y - FIELD_ROWS, buttons_y;
+    size_t shown;
 
     ui_frame("Up/Down/Tab: field   Enter: next, save   F10 or [Save]: save   Esc: cancel");
     ui_box(1, 0, LINES - 2, COLS, f->title);
     if (f->intro)
-        y += ui_wrap(y, 2, w, 3, f->intro) + 1;
-    for (size_t i = 0; i < f->count; i++, y += FIELD_ROWS) {
-        const struct ui_field *fl = &f->fields[i];
-        bool active = field_active(f, i);
-        char label[40];
-        snprintf(label, sizeof(label), "%c %s", focus == i ? '>' : ' ', fl->label);
-        ui_text(y, LABEL_X - 1, INPUT_X - LABEL_X, label, focus == i);
-        draw_field_value(fl, y, focus == i, active);
-        if (fl->why[0]) {
-            char why[160];
-            snprintf(why, sizeof(why), "! %s", fl->why);
-            ui_text(y + 1, INPUT_X, COLS - INPUT_X - 2, why, true);
-        } else if (active && fl->hint && (focus == i || !fl->edit.len)) {
-            ui_text(y + 1, INPUT_X + 1, COLS - INPUT_X - 3, fl->hint, false);
-        }
+        ui_wrap(2, 2, COLS - 4, 3, f->intro);
+    for (size_t i = 0; i < f->count; i++) {
+        int row = field_row(f, i);
+        if (row < 0)
+            continue;
+        draw_one_field(f, i, row, focus);
+        last = row;
     }
-    buttons_y = y + 1 < LINES - 3 ? y + 1 : LINES - 3;
+    buttons_y = last + FIELD_ROWS + 1 < LINES - 3 ? last + FIELD_ROWS + 1 : LINES - 3;
     ui_text(buttons_y, INPUT_X, 12, focus == f->count ? "[> Save <]" : "[  Save  ]", focus == f->count);
     ui_text(buttons_y, INPUT_X + 14, 12, focus == f->count + 1 ? "[> Cancel <]" : "[  Cancel  ]",
             focus == f->count + 1);
+    shown_position(f, f->count, &shown);
+    if (shown > fields_fit(f)) /* say that there is more, and where */
+        ui_text(buttons_y, INPUT_X + 30, COLS - INPUT_X - 32,
+                f->top == 0                           ? "(more below)"
+                : f->top + fields_fit(f) >= shown     ? "(more above)"
+                                                      : "(more above and below)",
+                false);
     refresh();
 }
 
 /* Puts the terminal cursor in the focused text field. */
 static void place_cursor(const struct ui_form *f, size_t focus)
 {
-    int y = 2, w = input_width();
+    int y = focus < f->count ? field_row(f, focus) : -1, w = input_width();
 
-    if (focus >= f->count || f->fields[focus].kind == UI_FIELD_CHOICE) {
+    if (y < 0 || f->fields[focus].kind == UI_FIELD_CHOICE) {
         curs_set(0);
         return;
     }
-    if (f->intro)
-        y += ui_wrap(y, 2, COLS - 4, 3, f->intro) + 1; /* same rows as draw_form */
-    y += (int)focus * FIELD_ROWS;
     {
         const struct lineedit *e = &f->fields[focus].edit;
         size_t start = lineedit_view_start(e, (size_t)w);
@@ -218,6 +291,7 @@ bool ui_form_run(struct ui_form *f)
     size_t focus = next_focus(f, f->count + 1, 1);
     bool saved = false;
 
+    f->top = 0;
     for (;;) {
         int key;
         if (ui_too_small()) {
@@ -225,6 +299,7 @@ bool ui_form_run(struct ui_form *f)
                 break;
             continue;
         }
+        scroll_to(f, focus);
         draw_form(f, focus);
         place_cursor(f, focus);
         key = ui_read_key(-1);

@@ -8,8 +8,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "isofile.h"
 #include "screens.h"
 #include "ui.h"
+#include "vmform.h"
 
 int run_in_terminal(const char *const *argv, const char *banner)
 {
@@ -46,36 +48,56 @@ int run_in_terminal(const char *const *argv, const char *banner)
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* The ISO the field names: a file name in the images directory, or a
+ * path; it must be an ISO 9660 image. */
 static int check_iso(const struct ui_form *f, size_t i, char *why, size_t len)
 {
-    const char *path = ui_field_value(f, i);
+    char path[VMFORM_PATH_MAX];
 
-    if (!*path) {
-        snprintf(why, len, "required: the path of the new Corral ISO");
-        return -EINVAL;
+    if (!*ui_field_value(f, i))
+        return isofile_check("", why, len);
+    vmform_image_path(VMFORM_IMAGES_DIR, ui_field_value(f, i), path, sizeof(path));
+    return isofile_check(path, why, len);
+}
+
+/* "Candidates in DIR: a.iso, b.iso" (or how to get one there); the first
+ * candidate's name into first ("" when none). */
+static void list_candidates(char *out, size_t len, char *first, size_t first_len)
+{
+    char names[VMFORM_LIST_MAX][VMFORM_NAME_MAX];
+    int n = vmform_list_images(VMFORM_IMAGES_DIR, true, names, VMFORM_LIST_MAX);
+    size_t used = (size_t)snprintf(out, len, "ISOs in %s: ", VMFORM_IMAGES_DIR);
+
+    first[0] = '\0';
+    if (n <= 0) {
+        snprintf(out + used, len - used, "none yet: copy the new ISO there (scp, or corral "
+                                         "image import), or type its path.");
+        return;
     }
-    if (access(path, R_OK) != 0) {
-        snprintf(why, len, "%.200s", strerror(errno));
-        return -errno;
-    }
-    return 0;
+    snprintf(first, first_len, "%s", names[0]);
+    for (int i = 0; i < n && used < len; i++)
+        used += (size_t)snprintf(out + used, len - used, "%s%s", i ? ", " : "", names[i]);
 }
 
 /* corral-install --upgrade ISO: the new system into the other boot slot. */
 static void upgrade_screen(void)
 {
+    static char intro[VMFORM_LIST_MAX * (VMFORM_NAME_MAX + 2) + 400], path[VMFORM_PATH_MAX];
+    char first[VMFORM_NAME_MAX], candidates[sizeof(intro) - 300];
     struct ui_field field;
-    struct ui_form form = {"Upgrade from an ISO",
-                           "The new ISO's system goes into the other boot slot and is tried at "
-                           "the next boot; if it does not come up, the current one boots again.",
-                           &field, 1, NULL};
-    const char *argv[] = {"corral-install", "--upgrade", field.edit.text, NULL};
+    struct ui_form form = {"Upgrade from an ISO", intro, &field, 1, NULL, false, 0};
+    const char *argv[] = {"corral-install", "--upgrade", path, NULL};
 
-    ui_field_text(&field, "ISO file", "/var/lib/corral/images/", 512);
+    list_candidates(candidates, sizeof(candidates), first, sizeof(first));
+    snprintf(intro, sizeof(intro), "%s\nThe new system goes into the other boot slot and is "
+             "tried at the next boot; if it does not come up, this one boots again.", candidates);
+    ui_field_text(&field, "ISO file", first, 512);
     field.check = check_iso;
-    field.hint = "copy it there first (corral image import URL, or scp)";
-    if (ui_form_run(&form))
-        run_in_terminal(argv, NULL);
+    field.hint = "a name from the list, or a path";
+    if (!ui_form_run(&form))
+        return;
+    vmform_image_path(VMFORM_IMAGES_DIR, field.edit.text, path, sizeof(path));
+    run_in_terminal(argv, NULL);
 }
 
 void install_menu(void)

@@ -91,7 +91,7 @@ static void address_screen(void)
     struct ui_form form = {"Management address",
                            "How this machine gets its address on br0. DHCP: from the LAN's "
                            "DHCP server. Static: type the address with its prefix length.",
-                           fields, ADDR_COUNT, NULL};
+                           fields, ADDR_COUNT, NULL, false, 0};
     char mode[16], address[64], gateway[64], dns[128];
     const char *keys[] = {"net_mode", "net_address", "net_gateway", "net_dns"};
 
@@ -137,7 +137,8 @@ static void hostname_screen(void)
 {
     struct ui_field field;
     struct ui_form form = {"Host name", "The name of this machine (shown here, in the shell "
-                                        "prompt and sent to the DHCP server).", &field, 1, NULL};
+                                        "prompt and sent to the DHCP server).",
+                           &field, 1, NULL, false, 0};
     const char *keys[] = {"hostname"};
 
     ui_field_text(&field, "Host name", ui_ctx.hostname, HOSTNAME_MAX);
@@ -171,7 +172,7 @@ struct one_setting {
 static void one_setting_screen(const struct one_setting *s)
 {
     struct ui_field field;
-    struct ui_form form = {s->title, s->intro, &field, 1, s->data};
+    struct ui_form form = {s->title, s->intro, &field, 1, s->data, false, 0};
     char current[128];
     const char *keys[] = {s->key}, *values[] = {field.edit.text};
 

@@ -47,7 +47,7 @@ static void password_screen(void)
 {
     struct ui_field fields[PW_COUNT];
     char intro[200];
-    struct ui_form form = {"Root password", intro, fields, PW_COUNT, NULL};
+    struct ui_form form = {"Root password", intro, fields, PW_COUNT, NULL, false, 0};
     char input[PASSWORD_MAX_LENGTH + 8], out[1024];
     const char *argv[] = {"chpasswd", NULL};
     int status;
@@ -106,7 +106,7 @@ static void add_key_screen(void)
     struct ui_field field;
     struct ui_form form = {"Add SSH key", "Paste a public key (one line, e.g. the contents of "
                                           "~/.ssh/id_ed25519.pub). It allows root login over SSH.",
-                           &field, 1, NULL};
+                           &field, 1, NULL, false, 0};
     static char text[KEYS_MAX_BYTES + LINEEDIT_MAX + 2];
     char why[512];
     size_t used;

@@ -1,5 +1,5 @@
-/* ui_system: the command shell, reboot and shut down, logs, the console
- * lock, and running commands for the other screens. */
+/* ui_system: the command shell, the console lock, and running commands
+ * for the other screens. */
 #include <crypt.h>
 #include <curses.h>
 #include <errno.h>
@@ -105,7 +105,7 @@ static int check_root_password(const struct ui_form *f, size_t index, char *why,
 static bool prompt_root_password(const char *title)
 {
     struct ui_field field;
-    struct ui_form form = {title, "Type the root password to go on.", &field, 1, NULL};
+    struct ui_form form = {title, "Type the root password to go on.", &field, 1, NULL, false, 0};
     bool ok;
 
     ui_field_text(&field, "Root password", "", PASSWORD_MAX_LENGTH);
@@ -171,64 +171,4 @@ void shell_run(void)
     ui_resume();
     if (pid < 0)
         ui_message("Command shell", "Could not start a shell (fork failed).");
-}
-
-/* --- reboot and shut down -------------------------------------------------------- */
-
-void power_action(bool reboot)
-{
-    const char *what = reboot ? "Reboot" : "Shut down";
-    const char *argv[] = {reboot ? "reboot" : "poweroff", NULL};
-    char out[1024], text[1200];
-    int status;
-
-    if (!ui_confirm(what, reboot ? "Reboot this machine now? Running VMs are shut down first."
-                                 : "Power this machine off now? Running VMs are shut down first."))
-        return;
-    ui_progress(what, reboot ? "Rebooting: stopping VMs and services cleanly..."
-                             : "Shutting down: stopping VMs and services cleanly...");
-    status = run_command(argv, NULL, out, sizeof(out), 30000);
-    if (status == 0) {
-        /* init takes over from here and ends this program too. */
-        for (int i = 0; i < 120; i++)
-            sleep(1);
-        snprintf(text, sizeof(text), "%s was requested but the machine is still up after two "
-                                     "minutes. See Logs.", what);
-    } else {
-        snprintf(text, sizeof(text), "%s failed: %s", what, out[0] ? out : strerror(-status));
-    }
-    ui_message(what, text);
-}
-
-/* --- logs ----------------------------------------------------------------------- */
-
-void logs_menu(void)
-{
-    struct menu_item items[] = {
-        {'S', "System log", "Messages from Corral's services and the boot (logread: the last "
-                            "256 KiB, kept in memory).", true},
-        {'K', "Kernel messages", "The kernel's ring buffer (dmesg): drivers, disks, network "
-                                 "links, KVM.", true},
-    };
-    struct menu m;
-
-    menu_init(&m, items, 2);
-    for (;;) {
-        int chosen = ui_menu_run("Logs", &m, NULL);
-        const char *logread[] = {"logread", NULL}, *dmesg[] = {"dmesg", NULL};
-        char *out;
-        int status;
-        if (chosen < 0)
-            return;
-        out = malloc(OUTPUT_MAX);
-        if (!out) {
-            ui_message("Logs", "Not enough memory to show the log.");
-            continue;
-        }
-        status = run_command(chosen == 0 ? logread : dmesg, NULL, out, OUTPUT_MAX, 10000);
-        if (status < 0)
-            snprintf(out, OUTPUT_MAX, "The log could not be read: %s", strerror(-status));
-        ui_view_text(items[chosen].label, out, true);
-        free(out);
-    }
 }

@@ -1,21 +1,22 @@
 /* ui_vms: Virtual machines.  Everything goes through the corral command
  * (and so through corrald), exactly as on the command line: the list,
- * create, start, stop, restart, force off, delete, console and log. */
+ * start, stop, restart, force off, edit, delete, console and log (the
+ * create wizard is ui_vm_create.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "duration.h"
 #include "runcmd.h"
 #include "screens.h"
 #include "ui.h"
+#include "vmform.h"
 #include "vmlist.h"
 
 #define CORRAL_TIMEOUT_MS 20000
 #define STOP_TIMEOUT_MS 150000
-#define IMAGES_DIR "/var/lib/corral/images"
-#define INTRO_MAX 76
 
 int vms_fetch(struct vm_list *list, char *why, size_t len)
 {
@@ -45,31 +46,11 @@ int vms_fetch(struct vm_list *list, char *why, size_t len)
     return r;
 }
 
-/* --- create ------------------------------------------------------------------------ */
+/* --- edit ------------------------------------------------------------------------ */
 
-enum { NEW_NAME, NEW_MEMORY, NEW_CPUS, NEW_DISK, NEW_BOOT, NEW_KERNEL, NEW_INITRD, NEW_CMDLINE,
-       NEW_AUTOSTART, NEW_COUNT };
-static const char *const boot_choices[] = {"kernel", "firmware"};
+enum { EDIT_MEMORY, EDIT_CPUS, EDIT_AUTOSTART, EDIT_RESTART, EDIT_COUNT };
 static const char *const yes_no[] = {"no", "yes"};
-
-static bool kernel_boot(const struct ui_form *f)
-{
-    return strcmp(ui_field_value(f, NEW_BOOT), "kernel") == 0;
-}
-
-/* An image named in the form: a path, or a file name in IMAGES_DIR. */
-static void image_path(const char *text, char *out, size_t len)
-{
-    if (strchr(text, '/'))
-        snprintf(out, len, "%s", text);
-    else
-        snprintf(out, len, "%s/%s", IMAGES_DIR, text);
-}
-
-static int check_name(const struct ui_form *f, size_t i, char *why, size_t len)
-{
-    return validate_vm_name(ui_field_value(f, i), why, len);
-}
+static const char *const restart_choices[] = {"no", "on-failure", "always"};
 
 static int check_memory(const struct ui_form *f, size_t i, char *why, size_t len)
 {
@@ -81,144 +62,53 @@ static int check_cpus(const struct ui_form *f, size_t i, char *why, size_t len)
     return validate_vm_cpus(ui_field_value(f, i), why, len);
 }
 
-static int check_disk(const struct ui_form *f, size_t i, char *why, size_t len)
-{
-    return validate_vm_disk_size(ui_field_value(f, i), why, len);
-}
-
-static int check_image(const struct ui_form *f, size_t i, char *why, size_t len, bool required)
-{
-    const char *text = ui_field_value(f, i);
-    char path[1024];
-
-    if (!*text) {
-        if (!required)
-            return 0;
-        snprintf(why, len, "required: a file in %s, or a path", IMAGES_DIR);
-        return -EINVAL;
-    }
-    image_path(text, path, sizeof(path));
-    if (access(path, R_OK) != 0) {
-        snprintf(why, len, "%.200s: %s", path, strerror(errno));
-        return -ENOENT;
-    }
-    return 0;
-}
-
-static int check_kernel(const struct ui_form *f, size_t i, char *why, size_t len)
-{
-    return check_image(f, i, why, len, true);
-}
-
-static int check_initrd(const struct ui_form *f, size_t i, char *why, size_t len)
-{
-    return check_image(f, i, why, len, false);
-}
-
 static void choice_field(struct ui_field *fl, const char *label, const char *const *choices,
-                         size_t count)
+                         size_t count, const char *value)
 {
     ui_field_text(fl, label, "", 0);
     fl->kind = UI_FIELD_CHOICE;
     fl->choices = choices;
     fl->choice_count = count;
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(choices[i], value) == 0)
+            fl->choice = i;
 }
 
-/* "Images: a, b, c" for the wizard's introduction. */
-static void list_images(char *out, size_t len)
+/* Memory, vCPUs, autostart and restart policy through `corral vm edit`
+ * (only what changed); corrald applies them at the VM's next start. */
+static void edit_screen(const struct vm_summary *vm)
 {
-    const char *argv[] = {"ls", IMAGES_DIR, NULL};
-    char names[1024];
-    size_t used;
+    struct ui_field fields[EDIT_COUNT];
+    char intro[160], memory[32], cpus[16], settings[4][80];
+    struct ui_form form = {"Edit VM", intro, fields, EDIT_COUNT, NULL, false, 0};
+    const char *argv[16];
+    struct vmform_edit now, typed;
 
-    used = (size_t)snprintf(out, len, "Images in %s: ", IMAGES_DIR);
-    if (run_command(argv, NULL, names, sizeof(names), 5000) != 0 || !names[0]) {
-        snprintf(out + used, len - used, "none yet (corral image import)");
-        return;
-    }
-    for (char *p = names; *p; p++)
-        if (*p == '\n')
-            *p = p[1] ? ',' : '\0';
-    snprintf(out + used, len - used, "%s", names);
-    /* One line: the form's nine fields fill the rest of a 24-row screen. */
-    if (len > INTRO_MAX + 1 && strlen(out) > INTRO_MAX)
-        memcpy(out + INTRO_MAX - 3, "...", 4);
-}
-
-/* argv for `corral vm create` from the form (strings point into it). */
-static size_t create_argv(const struct ui_form *f, const char **argv, char *kernel, char *initrd,
-                          size_t path_len)
-{
-    size_t n = 0;
-
-    argv[n++] = "corral";
-    argv[n++] = "vm";
-    argv[n++] = "create";
-    argv[n++] = ui_field_value(f, NEW_NAME);
-    argv[n++] = "--memory";
-    argv[n++] = ui_field_value(f, NEW_MEMORY);
-    argv[n++] = "--cpus";
-    argv[n++] = ui_field_value(f, NEW_CPUS);
-    argv[n++] = "--nic";
-    argv[n++] = "br0";
-    if (*ui_field_value(f, NEW_DISK)) {
-        argv[n++] = "--disk";
-        argv[n++] = ui_field_value(f, NEW_DISK);
-    }
-    if (kernel_boot(f)) {
-        image_path(ui_field_value(f, NEW_KERNEL), kernel, path_len);
-        argv[n++] = "--kernel";
-        argv[n++] = kernel;
-        if (*ui_field_value(f, NEW_INITRD)) {
-            image_path(ui_field_value(f, NEW_INITRD), initrd, path_len);
-            argv[n++] = "--initrd";
-            argv[n++] = initrd;
-        }
-        argv[n++] = "--cmdline";
-        argv[n++] = ui_field_value(f, NEW_CMDLINE);
-    } else {
-        argv[n++] = "--firmware";
-    }
-    if (strcmp(ui_field_value(f, NEW_AUTOSTART), "yes") == 0)
-        argv[n++] = "--autostart";
-    argv[n] = NULL;
-    return n;
-}
-
-static void create_screen(void)
-{
-    struct ui_field fields[NEW_COUNT];
-    char intro[1200], kernel[1024], initrd[1024];
-    struct ui_form form = {"Create a VM", intro, fields, NEW_COUNT, NULL};
-    const char *argv[32];
-
-    list_images(intro, sizeof(intro));
-    ui_field_text(&fields[NEW_NAME], "Name", "", VMDEF_NAME_MAX + 8);
-    fields[NEW_NAME].hint = "letters, digits, '-'";
-    fields[NEW_NAME].check = check_name;
-    ui_field_text(&fields[NEW_MEMORY], "Memory", "256M", 16);
-    fields[NEW_MEMORY].check = check_memory;
-    ui_field_text(&fields[NEW_CPUS], "vCPUs", "1", 4);
-    fields[NEW_CPUS].check = check_cpus;
-    ui_field_text(&fields[NEW_DISK], "New disk size", "", 16);
-    fields[NEW_DISK].hint = "e.g. 20G; empty: no disk";
-    fields[NEW_DISK].check = check_disk;
-    choice_field(&fields[NEW_BOOT], "Boot from", boot_choices, 2);
-    ui_field_text(&fields[NEW_KERNEL], "Kernel", "", 512);
-    fields[NEW_KERNEL].check = check_kernel;
-    fields[NEW_KERNEL].active = kernel_boot;
-    fields[NEW_KERNEL].hint = "an image name or a path";
-    ui_field_text(&fields[NEW_INITRD], "Initrd", "", 512);
-    fields[NEW_INITRD].check = check_initrd;
-    fields[NEW_INITRD].active = kernel_boot;
-    fields[NEW_INITRD].hint = "optional";
-    ui_field_text(&fields[NEW_CMDLINE], "Kernel command line", "console=ttyS0", 512);
-    fields[NEW_CMDLINE].active = kernel_boot;
-    choice_field(&fields[NEW_AUTOSTART], "Start at boot", yes_no, 2);
+    snprintf(intro, sizeof(intro), "%s: changes apply at its next start%s.", vm->name,
+             vmlist_is_up(vm) ? " (it is running now: stop and start it)" : "");
+    snprintf(memory, sizeof(memory), "%lluM", (unsigned long long)vm->memory_mib);
+    snprintf(cpus, sizeof(cpus), "%u", vm->cpus);
+    ui_field_text(&fields[EDIT_MEMORY], "Memory", memory, 16);
+    fields[EDIT_MEMORY].check = check_memory;
+    fields[EDIT_MEMORY].hint = "e.g. 512M, 2G";
+    ui_field_text(&fields[EDIT_CPUS], "vCPUs", cpus, 4);
+    fields[EDIT_CPUS].check = check_cpus;
+    choice_field(&fields[EDIT_AUTOSTART], "Start at boot", yes_no, 2, vm->autostart ? "yes" : "no");
+    choice_field(&fields[EDIT_RESTART], "Restart", restart_choices, 3,
+                 vm->restart[0] ? vm->restart : "on-failure");
+    fields[EDIT_RESTART].hint = "when it stops by itself";
+    now = (struct vmform_edit){memory, cpus, ui_field_value(&form, EDIT_AUTOSTART),
+                               ui_field_value(&form, EDIT_RESTART)};
     if (!ui_form_run(&form))
         return;
-    create_argv(&form, argv, kernel, initrd, sizeof(kernel));
-    show_command("Create a VM", argv, CORRAL_TIMEOUT_MS);
+    typed = (struct vmform_edit){ui_field_value(&form, EDIT_MEMORY),
+                                 ui_field_value(&form, EDIT_CPUS),
+                                 ui_field_value(&form, EDIT_AUTOSTART),
+                                 ui_field_value(&form, EDIT_RESTART)};
+    if (vmform_edit_argv(vm->name, &now, &typed, settings, argv) == 0)
+        ui_message("Edit VM", "Nothing was changed.");
+    else
+        show_command("Edit VM", argv, CORRAL_TIMEOUT_MS);
 }
 
 /* --- one VM ------------------------------------------------------------------------- */
@@ -227,10 +117,12 @@ static void describe_vm(const struct vm_summary *vm, char *out, size_t len)
 {
     char uptime[32];
 
-    format_uptime(vm->uptime_s, uptime, sizeof(uptime));
-    snprintf(out, len, "State: %s\nMemory: %llu MiB   vCPUs: %u\nUptime: %s\nStarts at boot: %s%s%s",
+    duration_format((long long)vm->uptime_s, uptime, sizeof(uptime));
+    snprintf(out, len, "State: %s\nMemory: %llu MiB   vCPUs: %u\nUptime: %s\nStarts at boot: %s"
+             "\nRestart: %s%s%s",
              vm->state, (unsigned long long)vm->memory_mib, vm->cpus,
              vm->uptime_s ? uptime : "-", vm->autostart ? "yes" : "no",
+             vm->restart[0] ? vm->restart : "-",
              vm->last_stop[0] ? "\nLast stop: " : "", vm->last_stop);
 }
 
@@ -268,6 +160,7 @@ static void vm_menu(const struct vm_summary *vm)
         {'K', "Force off", details, true},
         {'C', "Console", details, true},
         {'L', "Console log", details, true},
+        {'E', "Edit", details, true},
         {'D', "Delete", details, true},
     };
     const char *console[] = {"corral", "console", vm->name, NULL};
@@ -305,6 +198,9 @@ static void vm_menu(const struct vm_summary *vm)
         show_command("Console log", log, CORRAL_TIMEOUT_MS);
         break;
     case 6:
+        edit_screen(vm);
+        break;
+    case 7:
         delete_vm(vm->name);
         break;
     }
@@ -332,7 +228,8 @@ void vms_menu(void)
             return;
         }
         items[0] = (struct menu_item){'N', "Create a VM", "Name, memory, vCPUs, a new disk, "
-                                      "boot from a kernel or the disk (BIOS), start at boot.", true};
+                                      "boot from a kernel, a disk image or an installer ISO, "
+                                      "a NIC on a bridge, start at boot.", true};
         for (size_t i = 0; i < list.count; i++) {
             snprintf(labels[i], sizeof(labels[i]), "%-12.12s %s", list.vms[i].name,
                      list.vms[i].state);
@@ -344,7 +241,7 @@ void vms_menu(void)
         if (chosen < 0)
             return;
         if (chosen == 0)
-            create_screen();
+            vm_create_screen();
         else
             vm_menu(&list.vms[chosen - 1]);
     }

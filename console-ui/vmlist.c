@@ -25,6 +25,7 @@ static void parse_one(const struct json_doc *doc, const struct json_node *vm,
     memset(out, 0, sizeof(*out));
     copy_string(doc, vm, "name", out->name, sizeof(out->name));
     copy_string(doc, vm, "state", out->state, sizeof(out->state));
+    copy_string(doc, vm, "restart", out->restart, sizeof(out->restart));
     if (json_get_int(doc, vm, "memory_mib", &v) && v > 0)
         out->memory_mib = (uint64_t)v;
     if (json_get_int(doc, vm, "cpus", &v) && v > 0)
@@ -68,7 +69,7 @@ int vmlist_parse(const char *json, struct vm_list *out, char *why, size_t len)
             if (!s->name[0])
                 continue;
             out->count++;
-            if (strcmp(s->state, "running") == 0 || strcmp(s->state, "stopping") == 0)
+            if (vmlist_is_up(s))
                 out->running++;
         }
     }
@@ -76,16 +77,18 @@ int vmlist_parse(const char *json, struct vm_list *out, char *why, size_t len)
     return r;
 }
 
-void format_uptime(uint64_t seconds, char *out, size_t len)
+bool vmlist_is_up(const struct vm_summary *vm)
 {
-    uint64_t days = seconds / 86400, rest = seconds % 86400;
+    return strcmp(vm->state, "running") == 0 || strcmp(vm->state, "stopping") == 0;
+}
 
-    if (days)
-        snprintf(out, len, "%llud %02u:%02u:%02u", (unsigned long long)days,
-                 (unsigned)(rest / 3600), (unsigned)(rest / 60 % 60), (unsigned)(rest % 60));
-    else
-        snprintf(out, len, "%02u:%02u:%02u", (unsigned)(rest / 3600), (unsigned)(rest / 60 % 60),
-                 (unsigned)(rest % 60));
+void vmlist_stop_line(const struct vm_summary *vm, char *out, size_t len)
+{
+    const char *how = vmlist_is_up(vm)                   ? "stopping..."
+                      : strstr(vm->last_stop, "forced")  ? "forced off"
+                                                         : "stopped";
+
+    snprintf(out, len, "%s: %s", vm->name, how);
 }
 
 int validate_vm_name(const char *text, char *why, size_t len)

@@ -18,6 +18,7 @@ struct vm_summary {
     uint64_t memory_mib;
     unsigned cpus;
     bool autostart;
+    char restart[16];    /* no, on-failure, always */
     uint64_t uptime_s;
     char last_stop[128]; /* why it last stopped, "" when unknown */
 };
@@ -31,8 +32,13 @@ struct vm_list {
 /* Parses the --json output of `corral vm list`.  Returns 0, or -EINVAL
  * with the reason in why (an error reply's message when it is one). */
 int vmlist_parse(const char *json, struct vm_list *out, char *why, size_t len);
-/* "1d 02:03:04" or "02:03:04" into out. */
-void format_uptime(uint64_t seconds, char *out, size_t len);
+
+/* Shut-down progress for a VM that was running when the host's shutdown
+ * began: "web1: stopping..." while it runs, then "web1: stopped" or, when
+ * corrald had to force it off after its stop timeout, "web1: forced off". */
+void vmlist_stop_line(const struct vm_summary *vm, char *out, size_t len);
+/* True while a VM still runs (running or stopping). */
+bool vmlist_is_up(const struct vm_summary *vm);
 
 /* The wizard's fields: 0 or -EINVAL with the reason in why. */
 int validate_vm_name(const char *text, char *why, size_t len);

@@ -49,8 +49,6 @@ int cli_image_import(const struct cli *cli, const char *from, const char *sha256
 int cli_console(const struct cli *cli, const char *name);
 
 /* cli_format.c: human-readable helpers (pure, unit-tested). */
-/* "1d 02:03:04", "02:03:04". */
-void cli_format_duration(long long seconds, char *buf, size_t len);
 /* "512M", "1.5G", "2T" from MiB. */
 void cli_format_mib(long long mib, char *buf, size_t len);
 /* Turns a --nic value into a nic spec: "br0" -> "bridge=br0". */

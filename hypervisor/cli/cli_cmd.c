@@ -1,5 +1,6 @@
 /* cli_cmd: corral's commands: parse the arguments, ask corrald, print. */
 #include "cli.h"
+#include "duration.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +27,8 @@ const char cli_usage[] =
     "  vm stop NAME [--timeout SEC] [--wait]   ACPI shutdown, forced after SEC\n"
     "  vm kill NAME [--wait]             force off now\n"
     "  vm restart NAME [--timeout SEC]\n"
+    "  vm pause NAME                     hold the VM's vCPUs (its clock stops)\n"
+    "  vm resume NAME                    let a paused VM run on\n"
     "  vm delete NAME [--yes] [--delete-disks]\n"
     "  vm log NAME [--bytes N]           the console log (last N bytes, 64K)\n"
     "  disk create VM DISK SIZE [--no-attach]  sparse VMDIR/DISK.img, added as\n"
@@ -33,7 +36,8 @@ const char cli_usage[] =
     "  disk resize VM DISK SIZE          grow VMDIR/DISK.img (VM stopped)\n"
     "  disk list [VM]                    disks with size and space used\n"
     "  image import PATH|URL [--sha256 SUM] [--name NAME]\n"
-    "                                    copy (http:// fetch) into STATE/images\n"
+    "                                    copy or fetch (http://, https:// with\n"
+    "                                    --sha256) into STATE/images\n"
     "  console NAME                      attach to the serial console; Ctrl-]\n"
     "                                    detaches, the VM keeps running\n"
     "\n"
@@ -74,6 +78,12 @@ static const char *cli_str(const struct proto_reply *rep, const struct json_node
     return s ? s : "";
 }
 
+/* A VMM runs: it has a pid and an uptime. */
+static bool cli_is_up(const char *state)
+{
+    return !strcmp(state, "running") || !strcmp(state, "paused");
+}
+
 static void cli_print_vm_row(const struct proto_reply *rep, const struct json_node *vm)
 {
     char mem[16], up[32] = "-";
@@ -81,8 +91,8 @@ static void cli_print_vm_row(const struct proto_reply *rep, const struct json_no
     bool autostart = false;
     json_get_bool(&rep->doc, vm, "autostart", &autostart);
     cli_format_mib(cli_int(rep, vm, "memory_mib"), mem, sizeof(mem));
-    if (!strcmp(cli_str(rep, vm, "state"), "running"))
-        cli_format_duration(cli_int(rep, vm, "uptime_s"), up, sizeof(up));
+    if (cli_is_up(cli_str(rep, vm, "state")))
+        duration_format(cli_int(rep, vm, "uptime_s"), up, sizeof(up));
     printf("%-20s %-10s %6s %4lld %-9s %-12s %s\n", cli_str(rep, vm, "name"),
            cli_str(rep, vm, "state"), mem, cli_int(rep, vm, "cpus"),
            autostart ? "yes" : "no", up,
@@ -127,10 +137,10 @@ static void cli_human_show(const struct proto_reply *rep)
     const struct json_node *last = json_get(&rep->doc, vm, "last_stop");
     char mem[16], up[32];
     cli_format_mib(cli_int(rep, vm, "memory_mib"), mem, sizeof(mem));
-    cli_format_duration(cli_int(rep, vm, "uptime_s"), up, sizeof(up));
+    duration_format(cli_int(rep, vm, "uptime_s"), up, sizeof(up));
     printf("%-12s %s\n%-12s %s\n", "name", cli_str(rep, vm, "name"), "state",
            cli_str(rep, vm, "state"));
-    if (!strcmp(cli_str(rep, vm, "state"), "running"))
+    if (cli_is_up(cli_str(rep, vm, "state")))
         printf("%-12s %lld\n%-12s %s\n", "pid", cli_int(rep, vm, "pid"), "uptime", up);
     printf("%-12s %s\n%-12s %lld\n%-12s %s\n", "memory", mem, "cpus",
            cli_int(rep, vm, "cpus"), "boot", cli_str(rep, def, "boot"));
@@ -563,6 +573,9 @@ static int cli_vm(struct cli *cli, struct cli_args *a)
         return cli_simple(cli, "vm.show", name, cli_human_show);
     if (!strcmp(sub, "start"))
         return cli_simple(cli, "vm.start", name, cli_human_state);
+    if (!strcmp(sub, "pause") || !strcmp(sub, "resume"))
+        return cli_simple(cli, !strcmp(sub, "pause") ? "vm.pause" : "vm.resume",
+                          name, cli_human_state);
     if (!strcmp(sub, "create"))
         return cli_vm_create(cli, name, a);
     if (!strcmp(sub, "edit"))

@@ -4,19 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-void cli_format_duration(long long seconds, char *buf, size_t len)
-{
-    if (seconds < 0)
-        seconds = 0;
-    long long days = seconds / 86400, rest = seconds % 86400;
-    if (days)
-        snprintf(buf, len, "%lldd %02lld:%02lld:%02lld", days, rest / 3600,
-                 rest / 60 % 60, rest % 60);
-    else
-        snprintf(buf, len, "%02lld:%02lld:%02lld", rest / 3600, rest / 60 % 60,
-                 rest % 60);
-}
-
 void cli_format_mib(long long mib, char *buf, size_t len)
 {
     static const char units[] = "MGT";

@@ -36,6 +36,7 @@
 #define CORRALD_DIR_MAX 256  /* state, run directories: paths below fit */
 #define CORRALD_PATH_MAX 512
 #define CORRALD_MONITOR_NAME "corral-monitor"
+#define CORRALD_CONTROL_SOCKET "control.sock" /* in RUN/vms/NAME */
 
 struct corrald_config {
     char state_dir[CORRALD_DIR_MAX]; /* /var/lib/corral */
@@ -67,6 +68,7 @@ struct corrald_vm {
     int64_t started_ms;    /* monotonic, for run length */
     uint64_t committed_mib;
     bool stop_requested, kill_requested, restart_after_stop, forced;
+    bool paused;               /* running, its vCPUs held (vm pause) */
     int64_t stop_deadline_ms;  /* 0 = none */
     int64_t restart_at_ms;     /* for CORRALD_VM_RESTARTING */
     struct corrald_restart_state restart_state;
@@ -119,6 +121,8 @@ int corrald_load_def(struct corrald *d, struct corrald_vm *vm, char *why,
 void corrald_scan_vms(struct corrald *d);
 uint64_t corrald_committed_mib(const struct corrald *d);
 const char *corrald_state_name(enum corrald_vm_state s);
+/* The state people see: "paused" for a running VM that is paused. */
+const char *corrald_vm_state_name(const struct corrald_vm *vm);
 void corrald_write_vm_json(struct json_writer *w, const struct corrald_vm *vm,
                            bool with_definition);
 /* Records (and keeps in RUN/vms/NAME/last-stop.conf) why the VM stopped. */
@@ -138,6 +142,16 @@ void corrald_vm_ended(struct corrald *d, struct corrald_vm *vm);
 /* At startup: take over a VM whose monitor still runs. */
 void corrald_adopt_vm(struct corrald *d, struct corrald_vm *vm);
 void corrald_run_timers(struct corrald *d);
+
+/* corrald_control.c: requests on the VMM's control socket. */
+/* Sends cmd; 0 ("ok"), 1 (an error reply) or -errno (no answer), with
+ * the reply or the reason in reply. */
+int corrald_vmm_control(const struct corrald *d, const struct corrald_vm *vm,
+                        const char *cmd, char *reply, size_t len);
+/* vm.pause / vm.resume: 0, or -errno with the reply code and reason. */
+int corrald_pause_vm(struct corrald *d, struct corrald_vm *vm, bool pause,
+                     const char **code, char *why, size_t why_len);
+void corrald_query_paused(struct corrald *d, struct corrald_vm *vm);
 
 /* corrald_monitor.c: the process between corrald and each VMM. */
 void corrald_exec_monitor(const struct corrald *d, const struct corrald_vm *vm)

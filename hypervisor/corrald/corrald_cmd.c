@@ -354,7 +354,7 @@ static bool corrald_require_alive(struct corrald_request *r, struct corrald_vm *
     if (vm->state == CORRALD_VM_RUNNING || vm->state == CORRALD_VM_STOPPING ||
         vm->state == CORRALD_VM_RESTARTING)
         return true;
-    snprintf(msg, sizeof(msg), "%s is %s", vm->name, corrald_state_name(vm->state));
+    snprintf(msg, sizeof(msg), "%s is %s", vm->name, corrald_vm_state_name(vm));
     corrald_fail(r, PROTO_E_STATE, msg);
     return false;
 }
@@ -377,6 +377,30 @@ static void corrald_cmd_vm_kill(struct corrald_request *r)
         return;
     corrald_kill_vm(vm);
     corrald_reply_vm(r, vm);
+}
+
+/* vm.pause / vm.resume: through the VMM's control socket. */
+static void corrald_pause_cmd(struct corrald_request *r, bool pause)
+{
+    struct corrald_vm *vm = corrald_arg_vm(r);
+    const char *code;
+    char why[384];
+    if (!vm)
+        return;
+    if (corrald_pause_vm(r->d, vm, pause, &code, why, sizeof(why)) < 0)
+        corrald_fail(r, code, why);
+    else
+        corrald_reply_vm(r, vm);
+}
+
+static void corrald_cmd_vm_pause(struct corrald_request *r)
+{
+    corrald_pause_cmd(r, true);
+}
+
+static void corrald_cmd_vm_resume(struct corrald_request *r)
+{
+    corrald_pause_cmd(r, false);
 }
 
 static void corrald_cmd_vm_restart(struct corrald_request *r)
@@ -478,6 +502,7 @@ static const struct {
     { "vm.stop", corrald_cmd_vm_stop },     { "vm.kill", corrald_cmd_vm_kill },
     { "vm.restart", corrald_cmd_vm_restart }, { "vm.delete", corrald_cmd_vm_delete },
     { "vm.console", corrald_cmd_vm_console },
+    { "vm.pause", corrald_cmd_vm_pause },   { "vm.resume", corrald_cmd_vm_resume },
     { "disk.create", corrald_cmd_disk_create },
     { "disk.resize", corrald_cmd_disk_resize },
     { "disk.list", corrald_cmd_disk_list },

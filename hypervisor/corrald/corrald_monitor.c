@@ -5,7 +5,8 @@
  *
  * (argv[0] is what `pidof corrald` and adoption tell it apart by).  The
  * monitor is its own session and process group and ignores SIGTERM, so a
- * group SIGTERM reaches only the VMM; it forks the VMM (stdin /dev/null,
+ * group SIGTERM reaches only the VMM; it forks the VMM (`VMM --config CONF
+ * --control RUN_DIR/control.sock`, stdin /dev/null,
  * stdout and stderr into RUN_DIR/vmm.log, working directory VM_DIR), writes
  * RUN_DIR/vmm.pid, waits, and writes the VMM's wait status to RUN_DIR/exit.
  * The VMM dies with its monitor (PR_SET_PDEATHSIG), so no VMM ever runs
@@ -48,8 +49,11 @@ void corrald_exec_monitor(const struct corrald *d, const struct corrald_vm *vm)
 }
 
 static void corrald_monitor_exec_vmm(const char *vmm, const char *conf_path,
-                                     const char *vm_dir, int log_fd, pid_t monitor)
+                                     const char *vm_dir, const char *run_dir,
+                                     int log_fd, pid_t monitor)
 {
+    char control[CORRALD_PATH_MAX + 16];
+    snprintf(control, sizeof(control), "%s/%s", run_dir, CORRALD_CONTROL_SOCKET);
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     if (getppid() != monitor)
         _exit(127); /* the monitor died before the line above */
@@ -60,7 +64,7 @@ static void corrald_monitor_exec_vmm(const char *vmm, const char *conf_path,
     dup2(log_fd, 2);
     if (chdir(vm_dir) < 0)
         fprintf(stderr, "corral-monitor: %s: %s\n", vm_dir, strerror(errno));
-    execlp(vmm, vmm, "--config", conf_path, (char *)NULL);
+    execlp(vmm, vmm, "--config", conf_path, "--control", control, (char *)NULL);
     fprintf(stderr, "corral-monitor: cannot run %s: %s\n", vmm, strerror(errno));
     _exit(127);
 }
@@ -88,7 +92,7 @@ int corrald_monitor_main(int argc, char **argv)
     int log_fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
     pid_t self = getpid(), child = fork();
     if (child == 0)
-        corrald_monitor_exec_vmm(vmm, conf, vm_dir, log_fd, self);
+        corrald_monitor_exec_vmm(vmm, conf, vm_dir, run_dir, log_fd, self);
     if (child < 0)
         return 1;
     corrald_monitor_write(run_dir, "vmm.pid", "vmm_pid", child);

@@ -14,10 +14,11 @@ struct corrald_exit corrald_exit_from_status(int wait_status)
     } else if (WIFEXITED(wait_status)) {
         static const enum corrald_end by_code[] = {
             CORRALD_END_POWEROFF, CORRALD_END_REBOOT, CORRALD_END_CRASH,
-            CORRALD_END_VMM_ERROR, CORRALD_END_NO_BOOT,
+            CORRALD_END_VMM_ERROR, CORRALD_END_NO_BOOT, CORRALD_END_FORCED,
         };
         ex.code = WEXITSTATUS(wait_status);
-        ex.end = ex.code < 5 ? by_code[ex.code] : CORRALD_END_VMM_ERROR;
+        ex.end = ex.code < (int)(sizeof(by_code) / sizeof(by_code[0]))
+                     ? by_code[ex.code] : CORRALD_END_VMM_ERROR;
     }
     return ex;
 }
@@ -41,6 +42,8 @@ static bool corrald_policy_wants_restart(enum vmdef_restart policy,
         return policy == VMDEF_RESTART_ALWAYS;
     if (end == CORRALD_END_NO_BOOT)
         return false; /* the same disks would not boot the next time either */
+    if (end == CORRALD_END_FORCED)
+        return false; /* someone pulled its plug on purpose */
     return policy != VMDEF_RESTART_NO;
 }
 
@@ -79,6 +82,9 @@ void corrald_describe_exit(struct corrald_exit ex, char *buf, size_t len)
     case CORRALD_END_NO_BOOT:
         snprintf(buf, len, "no bootable disk (the firmware's message is in the "
                  "console log)");
+        return;
+    case CORRALD_END_FORCED:
+        snprintf(buf, len, "forced off through its control socket");
         return;
     case CORRALD_END_VMM_ERROR:
         snprintf(buf, len, "VMM failed (exit status %d)", ex.code);

@@ -30,6 +30,7 @@ enum corrald_end {
     CORRALD_END_CRASH,     /* exit 2: triple fault, KVM internal error */
     CORRALD_END_VMM_ERROR, /* exit 3 or another code: failed to run */
     CORRALD_END_NO_BOOT,   /* exit 4: boot = firmware found no bootable disk */
+    CORRALD_END_FORCED,    /* exit 5: forced off ("stop" on its control socket) */
     CORRALD_END_SIGNAL,    /* the VMM was killed by a signal */
     CORRALD_END_UNKNOWN,   /* its monitor died too: no status */
 };

@@ -1,6 +1,7 @@
 /* corrald_run: starting, stopping, supervising and adopting VM processes
  * (the monitor + VMM pair described in corrald.h). */
 #include "corrald.h"
+#include "control_proto.h"
 
 #include "corrald_host.h"
 #include "fdio.h"
@@ -51,7 +52,8 @@ static int corrald_check_memory(struct corrald *d, struct corrald_vm *vm,
 
 static void corrald_clear_run_files(struct corrald *d, const char *name)
 {
-    static const char *const files[] = { "exit", "vmm.pid", "run.conf" };
+    static const char *const files[] = { "exit", "vmm.pid", "run.conf",
+                                         CORRALD_CONTROL_SOCKET };
     char path[CORRALD_PATH_MAX];
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         corrald_run_path(d, name, files[i], path, sizeof(path));
@@ -156,13 +158,20 @@ void corrald_stop_vm(struct corrald *d, struct corrald_vm *vm, unsigned timeout_
     }
     if (vm->state != CORRALD_VM_RUNNING && vm->state != CORRALD_VM_STOPPING)
         return;
+    char reply[CONTROL_REPLY_MAX];
     vm->stop_requested = true;
     vm->state = CORRALD_VM_STOPPING;
     int64_t deadline = corrald_now_ms() + (int64_t)timeout_s * 1000;
     if (!vm->stop_deadline_ms || deadline < vm->stop_deadline_ms)
         vm->stop_deadline_ms = deadline;
-    kill(-vm->monitor_pid, SIGTERM);
-    corrald_log("%s: stopping (forced off after %u s)", vm->name, timeout_s);
+    /* "shutdown" on the control socket (it resumes a paused guest first);
+     * SIGTERM, which does the same, when the socket does not answer. */
+    bool by_socket = corrald_vmm_control(d, vm, "shutdown", reply, sizeof(reply)) == 0;
+    if (!by_socket)
+        kill(-vm->monitor_pid, SIGTERM);
+    vm->paused = false;
+    corrald_log("%s: stopping by %s (forced off after %u s)", vm->name,
+                by_socket ? "the control socket" : "SIGTERM", timeout_s);
 }
 
 void corrald_kill_vm(struct corrald_vm *vm)
@@ -255,6 +264,7 @@ static void corrald_release_run(struct corrald *d, struct corrald_vm *vm)
     waitpid(vm->monitor_pid, NULL, WNOHANG); /* ECHILD for adopted ones */
     vm->monitor_pid = vm->vmm_pid = 0;
     vm->stop_deadline_ms = 0;
+    vm->paused = false;
     corrald_console_close(vm);
     corrald_clear_run_files(d, vm->name);
 }
@@ -326,6 +336,7 @@ void corrald_adopt_vm(struct corrald *d, struct corrald_vm *vm)
     corrald_run_path(d, vm->name, "vmm.pid", path, sizeof(path));
     if (corrald_read_number(path, "vmm_pid", &vmm_pid))
         vm->vmm_pid = (pid_t)vmm_pid;
+    corrald_query_paused(d, vm);
     corrald_log("%s: adopted running VM (monitor pid %lld)", vm->name, pid);
 }
 

@@ -126,28 +126,12 @@ static void corrald_client_readable(struct corrald *d, struct corrald_client *c)
 
 static int corrald_listen(struct corrald *d, char *why, size_t why_len)
 {
-    struct sockaddr_un addr = { .sun_family = AF_UNIX };
     const char *path = d->cfg.socket_path;
-    if (strlen(path) >= sizeof(addr.sun_path)) {
-        snprintf(why, why_len, "%s: socket path too long", path);
-        return -ENAMETOOLONG;
-    }
-    strcpy(addr.sun_path, path);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    unlink(path);
-    mode_t old = umask(0177); /* the socket is born 0600: root only */
-    int rc = fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
-                     listen(fd, 16) < 0
-                 ? -errno
-                 : 0;
-    umask(old);
-    if (rc == 0 && chmod(path, 0600) < 0)
-        rc = -errno;
-    if (rc < 0) {
-        snprintf(why, why_len, "%s: %s", path, strerror(-rc));
-        if (fd >= 0)
-            close(fd);
-        return rc;
+    int fd = fdio_unix_listen(path, 16); /* root only */
+    if (fd < 0) {
+        snprintf(why, why_len, "%s: %s", path, fd == -ENAMETOOLONG
+                 ? "socket path too long" : strerror(-fd));
+        return fd;
     }
     d->listen_fd = fd;
     return 0;

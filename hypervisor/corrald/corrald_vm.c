@@ -142,6 +142,13 @@ const char *corrald_state_name(enum corrald_vm_state s)
     return names[s];
 }
 
+const char *corrald_vm_state_name(const struct corrald_vm *vm)
+{
+    if (vm->state == CORRALD_VM_RUNNING && vm->paused)
+        return "paused";
+    return corrald_state_name(vm->state);
+}
+
 /* Kept in RUN so that a restarted corrald still knows (until reboot). */
 static void corrald_save_last_stop(const struct corrald_vm *vm)
 {
@@ -207,7 +214,7 @@ static void corrald_write_last_stop(struct json_writer *w,
         [CORRALD_END_POWEROFF] = "poweroff", [CORRALD_END_REBOOT] = "reboot",
         [CORRALD_END_CRASH] = "crash",       [CORRALD_END_VMM_ERROR] = "vmm-error",
         [CORRALD_END_NO_BOOT] = "no-boot",   [CORRALD_END_SIGNAL] = "signal",
-        [CORRALD_END_UNKNOWN] = "unknown",
+        [CORRALD_END_FORCED] = "forced",     [CORRALD_END_UNKNOWN] = "unknown",
     };
     _Static_assert(sizeof(ends) / sizeof(ends[0]) == CORRALD_END_UNKNOWN + 1,
                    "every corrald_end needs a name");
@@ -281,7 +288,7 @@ void corrald_write_vm_json(struct json_writer *w, const struct corrald_vm *vm,
     bool alive = vm->state == CORRALD_VM_RUNNING || vm->state == CORRALD_VM_STOPPING;
     json_begin_object(w);
     json_kv_string(w, "name", vm->name);
-    json_kv_string(w, "state", corrald_state_name(vm->state));
+    json_kv_string(w, "state", corrald_vm_state_name(vm));
     json_kv_int(w, "memory_mib", (int64_t)vm->def.memory_mib);
     json_kv_int(w, "cpus", vm->def.cpus);
     json_kv_bool(w, "autostart", vm->def.autostart);

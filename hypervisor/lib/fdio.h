@@ -1,4 +1,5 @@
-/* fdio: small file helpers every program needs: the write loop, mkdir -p. */
+/* fdio: small file helpers every program needs: the write loop, mkdir -p,
+ * an owner-only listening unix socket. */
 #ifndef CORRAL_FDIO_H
 #define CORRAL_FDIO_H
 
@@ -12,5 +13,10 @@ int fdio_write_all(int fd, const void *data, size_t len);
 
 /* Creates path and its missing parents with mode; 0 or -errno. */
 int fdio_mkdir_p(const char *path, mode_t mode);
+
+/* A listening unix socket at path (a stale one there is removed), born
+ * mode 0600 (umask, then chmod), close-on-exec and non-blocking.  Returns
+ * the fd or -errno (-ENAMETOOLONG for a path that does not fit). */
+int fdio_unix_listen(const char *path, int backlog);
 
 #endif

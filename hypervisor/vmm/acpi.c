@@ -5,18 +5,13 @@
 
 #include "aml.h"
 
-#define ACPI_HEADER_LEN 36
-#define ACPI_RSDP_LEN 36
 #define ACPI_FACS_LEN 64
-#define ACPI_FADT_LEN 276
 #define ACPI_FADT_REVISION 6
 #define ACPI_DSDT_MAX 4096
 #define ACPI_OEM_ID "CORRAL"
 #define ACPI_OEM_TABLE_ID "CORRALVM"
 
 /* FADT fields (ACPI 6.0, 5.2.9). */
-#define FADT_FIRMWARE_CTRL 36
-#define FADT_DSDT 40
 #define FADT_PM_PROFILE 45
 #define FADT_SCI_INT 46
 #define FADT_PM1A_EVT_BLK 56
@@ -29,7 +24,6 @@
 #define FADT_IAPC_BOOT_ARCH 109
 #define FADT_FLAGS 112
 #define FADT_MINOR_VERSION 131
-#define FADT_X_DSDT 140
 
 #define FADT_BOOT_LEGACY_DEVICES 0x0001
 #define FADT_BOOT_8042 0x0002
@@ -200,9 +194,9 @@ static uint32_t acpi_write_fadt(struct acpi_writer *w, uint32_t facs,
     if (!t)
         return 0;
     acpi_header(t, "FACP", ACPI_FADT_LEN, ACPI_FADT_REVISION);
-    put32(t + FADT_FIRMWARE_CTRL, facs);
-    put32(t + FADT_DSDT, dsdt);
-    put64(t + FADT_X_DSDT, dsdt);
+    put32(t + ACPI_FADT_FIRMWARE_CTRL, facs);
+    put32(t + ACPI_FADT_DSDT, dsdt);
+    put64(t + ACPI_FADT_X_DSDT, dsdt);
     t[FADT_PM_PROFILE] = FADT_PM_PROFILE_SERVER;
     put16(t + FADT_SCI_INT, ACPI_SCI_IRQ);
     put32(t + FADT_PM1A_EVT_BLK, ACPI_PM1_EVT_PORT);
@@ -216,7 +210,7 @@ static uint32_t acpi_write_fadt(struct acpi_writer *w, uint32_t facs,
     /* PWR_BUTTON clear: the power button is the fixed-feature one. */
     put32(t + FADT_FLAGS, FADT_F_WBINVD | FADT_F_PROC_C1 | FADT_F_SLP_BUTTON);
     t[FADT_MINOR_VERSION] = 0;
-    acpi_checksum(t, ACPI_FADT_LEN, 9);
+    acpi_checksum(t, ACPI_FADT_LEN, ACPI_HEADER_CHECKSUM);
     return gpa;
 }
 
@@ -291,9 +285,9 @@ static void acpi_write_rsdp(uint8_t *p, uint32_t xsdt)
     memcpy(p + 9, ACPI_OEM_ID, 6);
     p[15] = 2; /* revision: ACPI 2.0+, XSDT */
     put32(p + 20, ACPI_RSDP_LEN);
-    put64(p + 24, xsdt);
-    p[8] = (uint8_t)(0x100 - acpi_sum(p, 20));
-    p[32] = (uint8_t)(0x100 - acpi_sum(p, ACPI_RSDP_LEN));
+    put64(p + ACPI_RSDP_XSDT, xsdt);
+    p[ACPI_RSDP_CHECKSUM] = (uint8_t)(0x100 - acpi_sum(p, ACPI_RSDP_V1_LEN));
+    p[ACPI_RSDP_EXT_CHECKSUM] = (uint8_t)(0x100 - acpi_sum(p, ACPI_RSDP_LEN));
 }
 
 /* Linux takes a _PRT GSI as level-triggered, active-low.  On a pin an ISA
@@ -316,7 +310,7 @@ static bool acpi_config_ok(const struct acpi_config *c)
 }
 
 size_t acpi_build(uint8_t *region, size_t region_size, uint32_t region_gpa,
-                  const struct acpi_config *cfg)
+                  const struct acpi_config *cfg, struct acpi_layout *layout)
 {
     struct acpi_writer w = { region, region_size, 0, region_gpa };
     uint32_t rsdp_gpa, tables[2];
@@ -331,5 +325,10 @@ size_t acpi_build(uint8_t *region, size_t region_size, uint32_t region_gpa,
     if (!xsdt)
         return 0;
     acpi_write_rsdp(rsdp, xsdt);
+    if (layout)
+        *layout = (struct acpi_layout){
+            .rsdp = rsdp_gpa - region_gpa, .xsdt = xsdt - region_gpa,
+            .xsdt_entries = 2, .fadt = tables[0] - region_gpa,
+        };
     return w.used;
 }

@@ -47,10 +47,32 @@ struct acpi_config {
     uint32_t pci_pio_base, pci_pio_end;
 };
 
+/* Where acpi_build put the tables that hold pointers, as offsets from the
+ * start of the region: what a firmware relocating them must patch
+ * (acpi_loader.c). */
+struct acpi_layout {
+    uint32_t rsdp, xsdt, xsdt_entries, fadt;
+};
+
+/* Offsets inside the tables of the pointers and checksums (ACPI 6.0). */
+#define ACPI_HEADER_LEN 36
+#define ACPI_HEADER_CHECKSUM 9
+#define ACPI_HEADER_LENGTH 4
+#define ACPI_RSDP_LEN 36
+#define ACPI_RSDP_V1_LEN 20
+#define ACPI_RSDP_CHECKSUM 8
+#define ACPI_RSDP_EXT_CHECKSUM 32
+#define ACPI_RSDP_XSDT 24
+#define ACPI_FADT_LEN 276
+#define ACPI_FADT_FIRMWARE_CTRL 36
+#define ACPI_FADT_DSDT 40
+#define ACPI_FADT_X_DSDT 140
+
 /* Returns the bytes used from the start of region, or 0 when the tables
- * do not fit or the configuration is invalid. */
+ * do not fit or the configuration is invalid.  layout (may be NULL) gets
+ * where the tables went. */
 size_t acpi_build(uint8_t *region, size_t region_size, uint32_t region_gpa,
-                  const struct acpi_config *cfg);
+                  const struct acpi_config *cfg, struct acpi_layout *layout);
 
 /* Byte sum mod 256: zero for a table with a correct checksum. */
 uint8_t acpi_sum(const uint8_t *p, size_t len);

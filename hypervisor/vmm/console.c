@@ -10,7 +10,10 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "fdio.h"
 
 static int console_fail(char *err, size_t errlen, const char *what,
                         const char *path)
@@ -64,21 +67,12 @@ static int console_open_pty(struct console *c, char *err, size_t errlen)
 static int console_open_unix(struct console *c, const char *path, char *err,
                              size_t errlen)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    if (strlen(path) >= sizeof(sa.sun_path)) {
-        errno = ENAMETOOLONG;
+    c->listen_fd = fdio_unix_listen(path, CONSOLE_MAX_READERS);
+    if (c->listen_fd < 0) {
+        errno = -c->listen_fd;
+        c->listen_fd = -1;
         return console_fail(err, errlen, "socket", path);
     }
-    strcpy(sa.sun_path, path);
-    c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (c->listen_fd < 0)
-        return console_fail(err, errlen, "socket", path);
-    unlink(path); /* a stale socket from an earlier run */
-    mode_t old = umask(077);
-    int rc = bind(c->listen_fd, (struct sockaddr *)&sa, sizeof(sa));
-    umask(old);
-    if (rc < 0 || listen(c->listen_fd, 1) < 0)
-        return console_fail(err, errlen, "socket", path);
     snprintf(c->path, sizeof(c->path), "%s", path);
     c->out_nonblocking = true;
     return 0;
@@ -101,6 +95,8 @@ int console_open(struct console *c, enum vmdef_serial kind, const char *path,
     pthread_mutex_init(&c->lock, NULL);
     c->kind = kind;
     c->in_fd = c->out_fd = c->listen_fd = c->pty_slave_fd = -1;
+    if (console_fanout_init(&c->fan) < 0)
+        return console_fail(err, errlen, "eventfd", NULL);
     switch (kind) {
     case VMDEF_SERIAL_PTY:  return console_open_pty(c, err, errlen);
     case VMDEF_SERIAL_UNIX: return console_open_unix(c, path, err, errlen);
@@ -114,6 +110,7 @@ void console_close(struct console *c)
     if (c->tty_raw)
         tcsetattr(STDIN_FILENO, TCSANOW, &c->saved_tty);
     c->tty_raw = false;
+    console_fanout_destroy(&c->fan);
     if (c->kind == VMDEF_SERIAL_STDIO)
         return;
     if (c->in_fd >= 0 && c->in_fd != c->out_fd)
@@ -129,6 +126,13 @@ void console_close(struct console *c)
     c->in_fd = c->out_fd = c->listen_fd = c->pty_slave_fd = -1;
 }
 
+static long long console_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 void console_tx(void *ctx, uint8_t byte)
 {
     struct console *c = ctx;
@@ -138,30 +142,41 @@ void console_tx(void *ctx, uint8_t byte)
         do
             n = write(c->out_fd, &byte, 1);
         while (n < 0 && errno == EINTR);
-        /* EAGAIN on a pty/socket nobody reads: the byte is dropped */
+        /* EAGAIN on a pty nobody reads: the byte is dropped */
     }
     pthread_mutex_unlock(&c->lock);
+    console_fanout_push(&c->fan, &byte, 1, console_now_ms());
 }
 
-int console_pollfds(struct console *c, struct pollfd *fds)
+bool console_tx_ready(struct console *c)
 {
-    int n = 0;
+    return console_fanout_has_room(&c->fan);
+}
+
+int console_attach(struct console *c, int fd)
+{
+    return console_fanout_add(&c->fan, fd);
+}
+
+int console_pollfds(struct console *c, struct pollfd *fds, int max)
+{
+    int readers[CONSOLE_MAX_READERS], n = 0;
+    bool pending[CONSOLE_MAX_READERS];
     /* Read input only when the UART can take it: the rest waits in the
      * kernel's buffer rather than being dropped. */
-    if (c->in_fd >= 0 && c->uart && serial_8250_rx_space(c->uart) > 0)
+    bool room = c->uart && serial_8250_rx_space(c->uart) > 0;
+    int nr = console_fanout_fds(&c->fan, readers, pending, CONSOLE_MAX_READERS);
+    c->input_held = !room && (c->in_fd >= 0 || nr > 0);
+    if (c->in_fd >= 0 && room && n < max)
         fds[n++] = (struct pollfd){ .fd = c->in_fd, .events = POLLIN };
-    if (c->listen_fd >= 0)
+    if (c->listen_fd >= 0 && n < max)
         fds[n++] = (struct pollfd){ .fd = c->listen_fd, .events = POLLIN };
+    if (n < max)
+        fds[n++] = (struct pollfd){ .fd = c->fan.wake_fd, .events = POLLIN };
+    for (int i = 0; i < nr && n < max; i++)
+        fds[n++] = (struct pollfd){ .fd = readers[i],
+            .events = (short)((room ? POLLIN : 0) | (pending[i] ? POLLOUT : 0)) };
     return n;
-}
-
-static void console_set_client(struct console *c, int fd)
-{
-    pthread_mutex_lock(&c->lock);
-    if (c->out_fd >= 0)
-        close(c->out_fd);
-    c->in_fd = c->out_fd = fd;
-    pthread_mutex_unlock(&c->lock);
 }
 
 size_t console_filter_input(struct console *c, const uint8_t *in, size_t n,
@@ -198,38 +213,74 @@ static void console_quit(struct console *c)
     raise(SIGKILL);
 }
 
-static void console_read_input(struct console *c)
+/* Returns false at EOF or on an error: the source is gone. */
+static bool console_read_input(struct console *c, int fd)
 {
     uint8_t buf[SERIAL_RX_FIFO - 1], out[SERIAL_RX_FIFO];
     size_t space = serial_8250_rx_space(c->uart);
+    if (space == 0)
+        return true; /* another source filled the FIFO first */
     /* one byte of room for a held-back Ctrl-A */
     size_t want = space > 1 ? space - 1 : 1;
-    ssize_t n = read(c->in_fd, buf, want < sizeof(buf) ? want : sizeof(buf));
+    ssize_t n = read(fd, buf, want < sizeof(buf) ? want : sizeof(buf));
     if (n > 0) {
         bool quit;
         size_t m = console_filter_input(c, buf, (size_t)n, out, &quit);
         serial_8250_receive(c->uart, out, m);
         if (quit)
             console_quit(c);
-    } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-        if (c->kind == VMDEF_SERIAL_UNIX)
-            console_set_client(c, -1); /* client left; wait for the next */
-        else
-            c->in_fd = -1; /* stdin at EOF: the guest keeps running */
+        return true;
     }
+    return n < 0 && (errno == EAGAIN || errno == EINTR);
+}
+
+static void console_accept(struct console *c)
+{
+    static const char full[] = "corral-vmm: too many console readers\r\n";
+    int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd < 0)
+        return;
+    if (console_attach(c, fd) < 0) {
+        if (write(fd, full, sizeof(full) - 1) < 0) {
+            /* it is being turned away anyway */
+        }
+        close(fd);
+    }
+}
+
+static void console_service_reader(struct console *c, const struct pollfd *p)
+{
+    bool alive = true;
+    if (p->revents & POLLOUT)
+        alive = console_fanout_flush(&c->fan, p->fd, console_now_ms()) == 0;
+    if (alive && (p->revents & POLLIN))
+        alive = console_read_input(c, p->fd);
+    else if (p->revents & (POLLHUP | POLLERR | POLLNVAL))
+        alive = false;
+    if (!alive)
+        console_fanout_remove(&c->fan, p->fd);
 }
 
 void console_service(struct console *c, const struct pollfd *fds, int n)
 {
     for (int i = 0; i < n; i++) {
+        uint64_t count;
         if (!fds[i].revents)
             continue;
         if (fds[i].fd == c->listen_fd) {
-            int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-            if (fd >= 0)
-                console_set_client(c, fd); /* a new client replaces the old */
+            console_accept(c);
+        } else if (fds[i].fd == c->fan.wake_fd) {
+            if (read(c->fan.wake_fd, &count, sizeof(count)) < 0) {
+                /* EAGAIN: someone else drained it */
+            }
         } else if (fds[i].fd == c->in_fd) {
-            console_read_input(c);
+            if (!console_read_input(c, c->in_fd))
+                c->in_fd = -1; /* stdin at EOF: the guest keeps running */
+        } else {
+            console_service_reader(c, &fds[i]);
         }
     }
+    console_fanout_drop_stuck(&c->fan, console_now_ms());
+    if (c->uart)
+        serial_8250_tx_resume(c->uart); /* a reader drained or left */
 }

@@ -1,7 +1,11 @@
 /* console: where the guest's serial console goes - the VMM's stdin/stdout
  * (a terminal is put in raw mode and restored on exit), a pty (its path is
- * printed on stderr), a unix socket (one client at a time; output is dropped
- * while none is connected) or an append-only file (no input). */
+ * printed on stderr), a unix socket (up to CONSOLE_MAX_READERS clients at
+ * once, all seeing the same output; output is dropped while none is
+ * connected) or an append-only file (no input).  Whatever the backend,
+ * the control socket's "console" attaches more readers (console_attach);
+ * socket readers share the output through console_fanout.c, and input
+ * from any of them goes to the guest. */
 #ifndef CORRAL_CONSOLE_H
 #define CORRAL_CONSOLE_H
 
@@ -11,6 +15,7 @@
 #include <stdint.h>
 #include <termios.h>
 
+#include "console_fanout.h"
 #include "serial_8250.h"
 #include "vmdef.h"
 
@@ -24,6 +29,8 @@ struct console {
     struct termios saved_tty;
     char path[VMDEF_PATH_MAX];
     struct serial_8250 *uart;
+    struct console_fanout fan; /* socket readers */
+    bool input_held;        /* input waits for room in the UART's FIFO */
 };
 
 int console_open(struct console *c, enum vmdef_serial kind, const char *path,
@@ -39,8 +46,16 @@ void console_tx(void *ctx, uint8_t byte);
 #define CONSOLE_ESCAPE 0x01
 size_t console_filter_input(struct console *c, const uint8_t *in, size_t n,
                             uint8_t *out, bool *quit);
-/* Fill up to 2 pollfds; returns how many. */
-int console_pollfds(struct console *c, struct pollfd *fds);
+/* The UART's tx_ready: false while a socket reader is behind. */
+bool console_tx_ready(struct console *c);
+/* Another reader (a control socket client); 0 or -EBUSY / -ENOMEM (the
+ * caller keeps fd then). */
+int console_attach(struct console *c, int fd);
+/* Fill up to max pollfds (CONSOLE_POLLFDS is enough); returns how many.
+ * Sets c->input_held when input waits for the UART's FIFO to drain (the
+ * caller polls again soon). */
+#define CONSOLE_POLLFDS (4 + CONSOLE_MAX_READERS)
+int console_pollfds(struct console *c, struct pollfd *fds, int max);
 /* Handle what poll() reported on those fds. */
 void console_service(struct console *c, const struct pollfd *fds, int n);
 

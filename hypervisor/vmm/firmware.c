@@ -80,6 +80,25 @@ size_t firmware_bootorder(const unsigned *disk_slots, size_t ndisks,
     return used;
 }
 
+bool firmware_sector_bootable(const uint8_t sector[512])
+{
+    return sector[510] == 0x55 && sector[511] == 0xAA;
+}
+
+size_t firmware_boot_first(const unsigned *slots, const bool *bootable, size_t n,
+                           unsigned *out)
+{
+    size_t used = 0;
+    for (size_t i = 0; i < n; i++)
+        if (bootable[i])
+            out[used++] = slots[i];
+    size_t leading = used;
+    for (size_t i = 0; i < n; i++)
+        if (!bootable[i])
+            out[used++] = slots[i];
+    return leading;
+}
+
 int firmware_fill_fw_cfg(struct fw_cfg *fw, const struct guest_mem *mem,
                          unsigned cpus, const unsigned *disk_slots,
                          size_t ndisks)

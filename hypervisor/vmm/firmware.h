@@ -57,6 +57,17 @@ size_t firmware_e820(const struct guest_mem *mem,
  * the length written (NUL-terminated), or 0 when it does not fit. */
 size_t firmware_bootorder(const unsigned *disk_slots, size_t ndisks,
                           char *out, size_t outlen);
+/* SeaBIOS boots only the first hard disk of its boot order: it maps that
+ * one to BIOS drive 0x80 and, when it fails, tries no other hard disk.
+ * So that a blank disk does not hide the installer ISO behind it, the
+ * disks whose first sector ends in the boot signature 0x55AA (an MBR, a
+ * GPT's protective MBR, a hybrid ISO) go first, each group in definition
+ * order.  Writes the ordered slots to out; returns how many lead (0: no
+ * disk looks bootable). */
+size_t firmware_boot_first(const unsigned *slots, const bool *bootable, size_t n,
+                           unsigned *out);
+/* Whether a first sector (512 bytes) carries the boot signature. */
+bool firmware_sector_bootable(const uint8_t sector[512]);
 /* All of the above into fw (plus CPU counts and the serial console). */
 int firmware_fill_fw_cfg(struct fw_cfg *fw, const struct guest_mem *mem,
                          unsigned cpus, const unsigned *disk_slots,

@@ -10,15 +10,18 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "acpi.h"
+#include "acpi_loader.h"
 #include "acpi_pm.h"
 #include "boot_linux.h"
 #include "console.h"
+#include "control.h"
 #include "debugcon.h"
 #include "exit_stats.h"
 #include "firmware.h"
@@ -64,6 +67,14 @@ struct machine {
     struct queue_ioeventfds kicks;
     bool fast_io; /* ioeventfd + irqfd; off with CORRAL_VMM_SLOW_IO=1 */
     int signal_fd;
+    /* the control socket */
+    struct control control;
+    struct vcpu_gate gate;
+    bool paused;
+    struct kvm_clock_data clock; /* kvmclock when paused */
+    long long started_ms;
+    const struct vmdef *def;
+    const char *control_path;
     /* boot = firmware */
     struct fw_cfg fw_cfg;
     bool fw_cfg_created;
@@ -229,39 +240,9 @@ static void firmware_log_line(void *ctx, const char *line)
     vm_log(&m->vm, "firmware: %s", line);
     if (strncmp(line, "No bootable device", 18) == 0) {
         fprintf(stderr, "corral-vmm: the firmware found no bootable device "
-                "(it tried every disk, in the definition's order)\n");
+                "(no disk has a boot sector, or the first one's failed to boot)\n");
         vm_request_stop(&m->vm, VM_EXIT_NO_BOOT);
     }
-}
-
-static int machine_load_firmware(struct machine *m, const struct vmdef *def)
-{
-    char err[ERRLEN];
-    unsigned slots[VMDEF_MAX_DISKS];
-    for (size_t i = 0; i < m->ndisks; i++)
-        slots[i] = m->disks[i]->vdev.pci.slot;
-    if (vm_map_rom(&m->vm, firmware_rom_base(m->rom_size), m->rom_size, m->rom,
-                   err, sizeof(err)))
-        return machine_error("firmware %s: %s", def->firmware, err);
-    if (firmware_load_low(&m->vm.mem, m->rom, m->rom_size))
-        return machine_error("firmware %s: guest RAM below 1 MiB is too small",
-                             def->firmware);
-    int rc = fw_cfg_init(&m->fw_cfg, &m->vm.mem);
-    m->fw_cfg_created = true;
-    if (!rc)
-        rc = firmware_fill_fw_cfg(&m->fw_cfg, &m->vm.mem, m->nvcpus, slots,
-                                  m->ndisks);
-    if (rc)
-        return machine_error("fw_cfg: %s", strerror(-rc));
-    rtc_cmos_set(&m->rtc, FIRMWARE_CMOS_BOOT_FLAG2, FIRMWARE_CMOS_BOOT_HDD);
-    debugcon_init(&m->debugcon, firmware_log_line, m);
-    vm_log(&m->vm, "firmware %s: %zu KiB at 0x%llx, vCPU 0 at the reset vector",
-           def->firmware, m->rom_size >> 10,
-           (unsigned long long)firmware_rom_base(m->rom_size));
-    return machine_register(m, BUS_PIO, FW_CFG_PORT_SELECTOR, FW_CFG_PORTS,
-                            fw_cfg_io, &m->fw_cfg, "fw_cfg") ||
-           machine_register(m, BUS_PIO, DEBUGCON_PORT, 1, debugcon_io,
-                            &m->debugcon, "firmware log");
 }
 
 /* Every PCI slot in use gets its INTA# routed, as the PCI bus wires it. */
@@ -290,20 +271,88 @@ static int machine_write_mptable(struct machine *m)
 }
 
 /* The ACPI tables describe the same CPUs, IOAPIC and PCI routing as the
- * MP table, which stays for guests booted with acpi=off. */
-static int machine_write_acpi(struct machine *m)
+ * MP table, which stays for guests booted with acpi=off.  irqs: room for
+ * PCI_MAX_SLOTS, which cfg points into. */
+static void machine_acpi_config(const struct machine *m, struct acpi_config *cfg,
+                                struct mptable_pci_irq *irqs)
 {
-    struct mptable_pci_irq irqs[PCI_MAX_SLOTS];
-    struct acpi_config cfg = {
+    *cfg = (struct acpi_config){
         .nvcpus = m->nvcpus, .pci = irqs,
         .n_pci = machine_pci_irqs(m, irqs),
         .pci_mmio_base = PCI_MMIO_WINDOW_BASE, .pci_mmio_end = PCI_MMIO_WINDOW_END,
         .pci_pio_base = PCI_PIO_WINDOW_BASE, .pci_pio_end = PCI_PIO_WINDOW_END,
     };
+}
+
+/* Under firmware the tables go through fw_cfg for SeaBIOS to place. */
+static int machine_acpi_to_fw_cfg(struct machine *m)
+{
+    static struct acpi_loader loader; /* 18 KiB; one machine per process */
+    struct mptable_pci_irq irqs[PCI_MAX_SLOTS];
+    struct acpi_config cfg;
+    machine_acpi_config(m, &cfg, irqs);
+    int rc = acpi_loader_build(&loader, &cfg);
+    return rc ? rc : acpi_loader_add_files(&m->fw_cfg, &loader);
+}
+
+static int machine_write_acpi(struct machine *m)
+{
+    struct mptable_pci_irq irqs[PCI_MAX_SLOTS];
+    struct acpi_config cfg;
+    machine_acpi_config(m, &cfg, irqs);
     uint8_t *region = guest_mem_ptr(&m->vm.mem, ACPI_REGION_GPA, ACPI_REGION_SIZE);
-    if (!region || !acpi_build(region, ACPI_REGION_SIZE, ACPI_REGION_GPA, &cfg))
+    if (!region || !acpi_build(region, ACPI_REGION_SIZE, ACPI_REGION_GPA, &cfg, NULL))
         return machine_error("cannot build the ACPI tables for %u vCPUs", m->nvcpus);
     return 0;
+}
+
+/* The disks' PCI slots in the order SeaBIOS should try them (see
+ * firmware_boot_first: a disk with a boot sector before a blank one). */
+static void machine_boot_order(struct machine *m, unsigned *slots)
+{
+    unsigned defined[VMDEF_MAX_DISKS];
+    bool bootable[VMDEF_MAX_DISKS];
+    uint8_t sector[512];
+    for (size_t i = 0; i < m->ndisks; i++) {
+        defined[i] = m->disks[i]->vdev.pci.slot;
+        bootable[i] = pread(m->disks[i]->fd, sector, sizeof(sector), 0) == sizeof(sector) &&
+                      firmware_sector_bootable(sector);
+    }
+    size_t leading = firmware_boot_first(defined, bootable, m->ndisks, slots);
+    if (m->ndisks > 1 && leading && leading < m->ndisks && !bootable[0])
+        vm_log(&m->vm, "firmware: disk 0 has no boot sector: SeaBIOS tries the "
+               "disks that have one first");
+}
+
+static int machine_load_firmware(struct machine *m, const struct vmdef *def)
+{
+    char err[ERRLEN];
+    unsigned slots[VMDEF_MAX_DISKS];
+    machine_boot_order(m, slots);
+    if (vm_map_rom(&m->vm, firmware_rom_base(m->rom_size), m->rom_size, m->rom,
+                   err, sizeof(err)))
+        return machine_error("firmware %s: %s", def->firmware, err);
+    if (firmware_load_low(&m->vm.mem, m->rom, m->rom_size))
+        return machine_error("firmware %s: guest RAM below 1 MiB is too small",
+                             def->firmware);
+    int rc = fw_cfg_init(&m->fw_cfg, &m->vm.mem);
+    m->fw_cfg_created = true;
+    if (!rc)
+        rc = firmware_fill_fw_cfg(&m->fw_cfg, &m->vm.mem, m->nvcpus, slots,
+                                  m->ndisks);
+    if (!rc)
+        rc = machine_acpi_to_fw_cfg(m);
+    if (rc)
+        return machine_error("fw_cfg: %s", strerror(-rc));
+    rtc_cmos_set(&m->rtc, FIRMWARE_CMOS_BOOT_FLAG2, FIRMWARE_CMOS_BOOT_HDD);
+    debugcon_init(&m->debugcon, firmware_log_line, m);
+    vm_log(&m->vm, "firmware %s: %zu KiB at 0x%llx, vCPU 0 at the reset vector",
+           def->firmware, m->rom_size >> 10,
+           (unsigned long long)firmware_rom_base(m->rom_size));
+    return machine_register(m, BUS_PIO, FW_CFG_PORT_SELECTOR, FW_CFG_PORTS,
+                            fw_cfg_io, &m->fw_cfg, "fw_cfg") ||
+           machine_register(m, BUS_PIO, DEBUGCON_PORT, 1, debugcon_io,
+                            &m->debugcon, "firmware log");
 }
 
 /* Device callbacks: ctx is the machine. */
@@ -315,6 +364,12 @@ static void com1_tx(void *ctx, uint8_t byte)
         vm_log(&m->vm, "guest: first byte on the serial console");
     }
     console_tx(&m->console, byte);
+}
+
+static bool com1_tx_ready(void *ctx)
+{
+    struct machine *m = ctx;
+    return console_tx_ready(&m->console);
 }
 
 static void com1_irq(void *ctx, int level)
@@ -380,18 +435,40 @@ static int machine_add_pci(struct machine *m)
     return 0;
 }
 
+static void disk_limit_expired(void *ctx, uint32_t events)
+{
+    virtio_blk_limit_expired(ctx);
+}
+
+/* A rate limit's timer, watched by the I/O thread (none when unlimited). */
+static int machine_watch_limit(struct machine *m, const struct rate_limit *rl,
+                               iothread_fn fn, void *dev)
+{
+    int fd = rate_limit_fd(rl);
+    int rc = fd < 0 ? 0 : iothread_add(&m->io, fd, EPOLLIN, fn, dev);
+    if (rc < 0)
+        return machine_error("rate limit timer: I/O thread: %s", strerror(-rc));
+    return 0;
+}
+
 /* One virtio-blk per disk, in definition order: /dev/vda, /dev/vdb... */
 static int machine_add_disks(struct machine *m, const struct vmdef *def)
 {
     for (size_t i = 0; i < def->disk_count; i++) {
         const struct vmdef_disk *d = &def->disks[i];
-        struct virtio_blk_options o = { .path = d->path, .readonly = d->readonly };
+        struct virtio_blk_options o = { .path = d->path, .readonly = d->readonly,
+                                        .bps = d->bps, .iops = d->iops };
         int rc = virtio_blk_create(&m->disks[i], &m->pci, &o);
         if (rc < 0)
             return machine_error("disk %s: %s", d->path,
                                  rc == -EBUSY ? "in use by another VM" : strerror(-rc));
         m->ndisks = i + 1;
-        vm_log(&m->vm, "disk %s: virtio-blk%s", d->path, d->readonly ? ", read-only" : "");
+        vm_log(&m->vm, "disk %s: virtio-blk%s, limits %llu bytes/s %llu ops/s "
+               "(0: none)", d->path, d->readonly ? ", read-only" : "",
+               (unsigned long long)d->bps, (unsigned long long)d->iops);
+        if (machine_watch_limit(m, &m->disks[i]->limit, disk_limit_expired,
+                                m->disks[i]))
+            return VM_EXIT_ERROR;
     }
     return 0;
 }
@@ -405,6 +482,16 @@ static void nic_rx_poll(void *ctx, int tap_fd, bool enable)
 static void nic_tap_ready(void *ctx, uint32_t events)
 {
     virtio_net_tap_readable(ctx);
+}
+
+static void nic_tx_limit_expired(void *ctx, uint32_t events)
+{
+    virtio_net_tx_limit_expired(ctx);
+}
+
+static void nic_rx_limit_expired(void *ctx, uint32_t events)
+{
+    virtio_net_rx_limit_expired(ctx);
 }
 
 /* The tap: inherited (fd=N, from corrald) or created here; then on its
@@ -442,6 +529,7 @@ static int machine_add_nic(struct machine *m, const struct vmdef *def, size_t i)
     struct virtio_net_options o = {
         .tap_fd = fd, .tap_offloads = offloads > 0,
         .rx_poll = nic_rx_poll, .ctx = m, .name = "virtio-net",
+        .bps = nic->bps, .pps = nic->pps,
     };
     if (nic->has_mac)
         memcpy(o.mac, nic->mac, 6);
@@ -457,10 +545,15 @@ static int machine_add_nic(struct machine *m, const struct vmdef *def, size_t i)
     if (rc < 0)
         return machine_error("nic %zu: I/O thread: %s", i, strerror(-rc));
     vmdef_format_mac(o.mac, mac);
-    vm_log(&m->vm, "nic %zu: virtio-net %s on tap %s%s%s%s", i, mac, name,
+    vm_log(&m->vm, "nic %zu: virtio-net %s on tap %s%s%s%s, limits %llu bytes/s "
+           "%llu packets/s each way (0: none)", i, mac, name,
            nic->bridge[0] ? " in bridge " : "", nic->bridge,
-           offloads > 0 ? ", offloads" : "");
-    return 0;
+           offloads > 0 ? ", offloads" : "", (unsigned long long)nic->bps,
+           (unsigned long long)nic->pps);
+    return machine_watch_limit(m, &m->nics[i]->tx_limit, nic_tx_limit_expired,
+                               m->nics[i]) ||
+           machine_watch_limit(m, &m->nics[i]->rx_limit, nic_rx_limit_expired,
+                               m->nics[i]);
 }
 
 static int machine_add_nics(struct machine *m, const struct vmdef *def)
@@ -529,6 +622,7 @@ static int machine_add_devices(struct machine *m, const struct vmdef *def)
         return machine_error("%s", err);
     serial_8250_init(&m->com1, com1_tx, com1_irq, m);
     m->console.uart = &m->com1;
+    serial_8250_set_tx_ready(&m->com1, com1_tx_ready);
     i8042_init(&m->kbd, kbd_irq, kbd_reset, m);
     rtc_cmos_init(&m->rtc, NULL);
     rtc_cmos_set_memory(&m->rtc, m->vm.mem.low_size, m->vm.mem.high_size, m->nvcpus);
@@ -595,6 +689,23 @@ static void machine_print_exits(struct machine *m)
     fprintf(stderr, "corral-vmm: %s\n", line);
 }
 
+static void machine_resume(struct machine *m);
+
+/* SIGTERM and "shutdown": returns false when the guest got Ctrl-Alt-Del. */
+static bool machine_shutdown(struct machine *m)
+{
+    vm_request_shutdown(&m->vm);
+    if (m->paused) /* a paused guest could not act on the button */
+        machine_resume(m);
+    /* A guest that never enabled the power button event (booted with
+     * acpi=off) gets Ctrl-Alt-Del on its keyboard instead. */
+    if (acpi_pm_press_power_button(&m->pm))
+        return true;
+    vm_log(&m->vm, "power button not enabled by the guest: Ctrl-Alt-Del");
+    i8042_ctrl_alt_del(&m->kbd);
+    return false;
+}
+
 static void machine_handle_signal(struct machine *m)
 {
     struct signalfd_siginfo si;
@@ -605,14 +716,116 @@ static void machine_handle_signal(struct machine *m)
         }
         vm_log(&m->vm, "signal %u: pressing the ACPI power button",
                si.ssi_signo);
-        vm_request_shutdown(&m->vm);
-        /* A guest that never enabled the power button event (booted
-         * with acpi=off) gets Ctrl-Alt-Del on its keyboard instead. */
-        if (!acpi_pm_press_power_button(&m->pm)) {
-            vm_log(&m->vm, "power button not enabled by the guest: Ctrl-Alt-Del");
-            i8042_ctrl_alt_del(&m->kbd);
-        }
+        machine_shutdown(m);
     }
+}
+
+/* ---- the control socket's requests ---------------------------------------- */
+
+/* The vCPUs park out of KVM_RUN; kvmclock is saved so that on resume the
+ * guest's clock goes on from where it stopped (as QEMU does): its timers
+ * see no jump, so its work resumes where it was. */
+static int machine_pause(struct machine *m)
+{
+    if (vcpu_gate_pause(&m->gate, m->vcpus, m->nvcpus, 2000) < 0) {
+        vcpu_gate_resume(&m->gate);
+        return -ETIMEDOUT;
+    }
+    m->clock = (struct kvm_clock_data){ 0 };
+    if (ioctl(m->vm.vm_fd, KVM_GET_CLOCK, &m->clock) < 0)
+        vm_log(&m->vm, "KVM_GET_CLOCK: %s; the guest's clock runs on while "
+               "paused", strerror(errno));
+    m->paused = true;
+    vm_log(&m->vm, "paused");
+    return 0;
+}
+
+static void machine_resume(struct machine *m)
+{
+    struct kvm_clock_data clock = { .clock = m->clock.clock };
+    if (clock.clock && ioctl(m->vm.vm_fd, KVM_SET_CLOCK, &clock) < 0)
+        vm_log(&m->vm, "KVM_SET_CLOCK: %s", strerror(errno));
+    m->paused = false;
+    vcpu_gate_resume(&m->gate);
+    vm_log(&m->vm, "resumed");
+}
+
+static const char *machine_state(const struct machine *m)
+{
+    if (m->paused)
+        return "paused";
+    return __atomic_load_n(&m->vm.shutdown_requested, __ATOMIC_SEQ_CST)
+               ? "shutting-down" : "running";
+}
+
+static long long monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void machine_status(struct machine *m, char *reply, size_t len)
+{
+    snprintf(reply, len, "ok {\"protocol\":%d,\"name\":\"%s\",\"state\":\"%s\","
+             "\"vcpus\":%u,\"memory_mib\":%llu,\"uptime_s\":%lld}",
+             CONTROL_PROTO_VERSION, m->def->name, machine_state(m), m->nvcpus,
+             (unsigned long long)m->def->memory_mib,
+             (monotonic_ms() - m->started_ms) / 1000);
+}
+
+static void machine_control_request(void *ctx, enum control_cmd cmd,
+                                    char *reply, size_t len)
+{
+    struct machine *m = ctx;
+    const char *bad_state = NULL;
+    switch (cmd) {
+    case CONTROL_PAUSE:
+        if (m->paused)
+            bad_state = "already paused";
+        else if (machine_pause(m) < 0)
+            bad_state = "the vCPUs did not stop within 2 s";
+        break;
+    case CONTROL_RESUME:
+        if (!m->paused)
+            bad_state = "not paused";
+        else
+            machine_resume(m);
+        break;
+    case CONTROL_SHUTDOWN:
+        vm_log(&m->vm, "control: shutdown: pressing the ACPI power button");
+        snprintf(reply, len, machine_shutdown(m) ? "ok shutting-down"
+                 : "ok shutting-down (no ACPI power button: Ctrl-Alt-Del)");
+        return;
+    case CONTROL_STOP:
+        vm_log(&m->vm, "control: stop: stopping the VM at once");
+        vm_request_stop(&m->vm, VM_EXIT_STOPPED);
+        snprintf(reply, len, "ok stopping");
+        return;
+    default:
+        break;
+    }
+    if (bad_state)
+        snprintf(reply, len, "error %s: %s", CONTROL_E_STATE, bad_state);
+    else if (cmd == CONTROL_STATUS || cmd == CONTROL_PAUSE || cmd == CONTROL_RESUME)
+        machine_status(m, reply, len);
+}
+
+static int machine_control_console(void *ctx, int fd)
+{
+    struct machine *m = ctx;
+    return console_attach(&m->console, fd);
+}
+
+static int machine_open_control(struct machine *m, const char *path)
+{
+    char err[ERRLEN];
+    struct control_ops ops = { .ctx = m, .request = machine_control_request,
+                               .console = machine_control_console };
+    if (control_open(&m->control, path, &ops, err, sizeof(err)) < 0)
+        return machine_error("%s", err);
+    vm_log(&m->vm, "control socket on %s", path);
+    return 0;
 }
 
 /* Linux without ACPI "powers off" by halting every CPU with interrupts
@@ -639,35 +852,32 @@ static void machine_check_halt(struct machine *m)
     }
 }
 
-static long long monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void machine_loop(struct machine *m)
 {
     long long next_check = monotonic_ms() + HALT_CHECK_MS;
     while (!vm_stopping(&m->vm)) {
-        struct pollfd fds[4];
+        struct pollfd fds[2 + CONSOLE_POLLFDS + CONTROL_POLLFDS];
         int n = 0;
         fds[n++] = (struct pollfd){ .fd = m->vm.stop_fd[0], .events = POLLIN };
         fds[n++] = (struct pollfd){ .fd = m->signal_fd, .events = POLLIN };
-        int ncons = console_pollfds(&m->console, fds + n);
+        int ncons = console_pollfds(&m->console, fds + n, CONSOLE_POLLFDS);
+        int nctl = control_pollfds(&m->control, fds + n + ncons, CONTROL_POLLFDS);
         long long wait = next_check - monotonic_ms();
         /* A full UART FIFO: look again soon rather than at the next check. */
-        if (m->console.in_fd >= 0 && ncons == 0 && wait > 10)
+        if (m->console.input_held && wait > 10)
             wait = 10;
-        int rc = poll(fds, (nfds_t)(n + ncons), wait < 0 ? 0 : (int)wait);
+        int rc = poll(fds, (nfds_t)(n + ncons + nctl), wait < 0 ? 0 : (int)wait);
         if (rc < 0 && errno != EINTR)
             break;
         if (rc > 0 && fds[1].revents)
             machine_handle_signal(m);
+        /* also without events: a stuck console reader is timed out */
+        console_service(&m->console, fds + n, rc > 0 ? ncons : 0);
         if (rc > 0)
-            console_service(&m->console, fds + n, ncons);
+            control_service(&m->control, fds + n + ncons, nctl);
         if (monotonic_ms() >= next_check) {
-            machine_check_halt(m);
+            if (!m->paused) /* parked vCPUs do not answer */
+                machine_check_halt(m);
             next_check = monotonic_ms() + HALT_CHECK_MS;
         }
     }
@@ -675,6 +885,8 @@ static void machine_loop(struct machine *m)
 
 static void machine_teardown(struct machine *m)
 {
+    vcpu_gate_resume(&m->gate); /* parked vCPUs see the VM stopping */
+    control_close(&m->control);
     for (unsigned i = 0; i < m->nvcpus; i++)
         vcpu_kick(&m->vcpus[i]);
     for (unsigned i = 0; i < m->nvcpus; i++)
@@ -732,9 +944,14 @@ static int machine_start(struct machine *m, const struct vmdef *def, bool verbos
     linux_boot_release(&lb); /* copied into guest RAM: the files can go */
     if (rc)
         return VM_EXIT_ERROR;
+    if (m->control_path && machine_open_control(m, m->control_path))
+        return VM_EXIT_ERROR;
     machine_attach_all_kicks(m);
     if (iothread_start(&m->io))
         return machine_error("cannot start the I/O thread");
+    m->started_ms = monotonic_ms();
+    for (unsigned i = 0; i < m->nvcpus; i++)
+        m->vcpus[i].gate = &m->gate;
     for (unsigned i = 0; i < m->nvcpus; i++)
         if (vcpu_start(&m->vcpus[i]))
             return machine_error("cannot start the thread of vCPU %u", i);
@@ -742,10 +959,15 @@ static int machine_start(struct machine *m, const struct vmdef *def, bool verbos
     return 0;
 }
 
-int machine_run(const struct vmdef *def, bool verbose)
+int machine_run(const struct vmdef *def, const char *control_path, bool verbose)
 {
     static struct machine m; /* large; one per process */
     memset(&m, 0, sizeof(m));
+    m.def = def;
+    m.control.listen_fd = -1;
+    for (unsigned i = 0; i < CONTROL_MAX_CLIENTS; i++)
+        m.control.clients[i].fd = -1;
+    vcpu_gate_init(&m.gate);
     m.nvcpus = def->cpus ? def->cpus : 1;
     m.signal_fd = -1;
     m.vm.vm_fd = m.vm.kvm_fd = -1;
@@ -753,6 +975,7 @@ int machine_run(const struct vmdef *def, bool verbose)
     m.vm.exit_status = VM_RUNNING;
     for (unsigned i = 0; i < VMDEF_MAX_CPUS; i++)
         m.vcpus[i].fd = -1, m.vcpus[i].kstats.fd = -1;
+    m.control_path = control_path;
     int status = machine_start(&m, def, verbose);
     if (status == 0) {
         machine_loop(&m);

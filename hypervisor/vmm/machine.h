@@ -13,7 +13,8 @@
 /* What the VMM itself puts before the user's kernel command line. */
 #define MACHINE_CMDLINE_PREFIX "console=ttyS0 reboot=k"
 
-/* Runs the VM to the end; returns the exit status (enum vm_exit_status). */
-int machine_run(const struct vmdef *def, bool verbose);
+/* Runs the VM to the end; returns the exit status (enum vm_exit_status).
+ * control_path: where to serve the control socket (NULL: none). */
+int machine_run(const struct vmdef *def, const char *control_path, bool verbose);
 
 #endif

@@ -6,16 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control_client.h"
 #include "machine.h"
 #include "vm.h"
 #include "vmdef.h"
 
 static const char usage[] =
 "usage: corral-vmm --kernel PATH [--initrd PATH] [--cmdline STRING]\n"
-"                  [--memory MIB] [--cpus N] [--disk PATH[,ro]]...\n"
+"                  [--memory MIB] [--cpus N] [--disk PATH[,OPTIONS]]...\n"
 "                  [--nic [bridge=IF][,mac=MAC][,tap=IF][,fd=N]...]...\n"
 "                  [--config FILE] [--serial stdio|pty|unix:PATH|file:PATH]\n"
-"                  [--name NAME] [-v] [--help] [--version]\n"
+"                  [--name NAME] [--control PATH] [-v] [--help] [--version]\n"
+"       corral-vmm --control-send PATH COMMAND...\n"
 "\n"
 "Runs one virtual machine on /dev/kvm until the guest stops.\n"
 "\n"
@@ -25,19 +27,34 @@ static const char usage[] =
 "                    \"" MACHINE_CMDLINE_PREFIX "\"\n"
 "  --memory MIB      guest RAM in MiB, or with a K/M/G/T suffix (default 256)\n"
 "  --cpus N          vCPUs, 1..64 (default 1)\n"
-"  --disk PATH[,ro]  a raw disk image as a virtio-blk device; repeatable\n"
+"  --disk PATH[,ro][,iops=N][,bps=SIZE]\n"
+"                    a raw disk image as a virtio-blk device, read-only\n"
+"                    with ro, limited to N requests/s and SIZE bytes/s\n"
+"                    (e.g. 4M) read and written; repeatable\n"
 "  --nic OPTIONS     a virtio-net NIC on a tap (created, or fd=N inherited),\n"
 "                    put on bridge=IF (default br0; bridge= for none), MAC\n"
-"                    from mac= or derived from the VM name; bps=/pps= rate\n"
-"                    limits; repeatable (\"\" for all defaults)\n"
+"                    from mac= or derived from the VM name; bps=SIZE and\n"
+"                    pps=N limit frame bytes/s and frames/s each way;\n"
+"                    repeatable (\"\" for all defaults)\n"
 "  --config FILE     a VM definition (key = value; see docs/corral-vmm.md);\n"
 "                    flags given as well override it (disks add to it)\n"
 "  --serial TARGET   where the guest's console (COM1) goes: stdio (default;\n"
 "                    a terminal is put in raw mode and restored at exit), pty\n"
 "                    (path printed on stderr), unix:PATH (a listening socket,\n"
-"                    one client at a time), file:PATH (output only)\n"
+"                    up to 8 clients sharing it), file:PATH (output only)\n"
 "  --name NAME       the VM's name (default \"vm\")\n"
+"  --control PATH    serve a control socket (mode 0600) at PATH: one request\n"
+"                    a line - status, pause, resume, shutdown (ACPI power\n"
+"                    button), stop (at once: status 5), console (the\n"
+"                    connection becomes one more console reader)\n"
+"  --control-send PATH COMMAND...\n"
+"                    send the commands to a running VMM's control socket and\n"
+"                    print the replies (after console: relay it); exit 0 if\n"
+"                    all were ok, 1 on an error reply, 2 if unreachable\n"
 "  -v, --verbose     log what the VMM does on stderr\n"
+"\n"
+"Rate limits are token buckets holding one second's worth (the burst);\n"
+"requests over the limit wait, in order, and are never dropped.\n"
 "\n"
 "Only the guest's console is printed unless -v is given; errors name the\n"
 "file, device or address at fault.\n"
@@ -57,10 +74,12 @@ static const char usage[] =
 "  2  the guest crashed: triple fault, KVM internal or emulation error\n"
 "  3  the VMM failed: bad arguments, missing files, no KVM (reason on stderr)\n"
 "  4  boot = firmware: no disk was bootable (the firmware's message is on\n"
-"     the console)\n";
+"     the console)\n"
+"  5  stopped by force: \"stop\" on the control socket\n";
 
 enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEMORY, OPT_CPUS,
-       OPT_DISK, OPT_NIC, OPT_CONFIG, OPT_SERIAL, OPT_NAME, OPT_HELP, OPT_VERSION };
+       OPT_DISK, OPT_NIC, OPT_CONFIG, OPT_SERIAL, OPT_NAME, OPT_HELP, OPT_VERSION,
+       OPT_CONTROL, OPT_CONTROL_SEND };
 
 static const struct option long_opts[] = {
     { "kernel", required_argument, NULL, OPT_KERNEL },
@@ -73,6 +92,8 @@ static const struct option long_opts[] = {
     { "config", required_argument, NULL, OPT_CONFIG },
     { "serial", required_argument, NULL, OPT_SERIAL },
     { "name", required_argument, NULL, OPT_NAME },
+    { "control", required_argument, NULL, OPT_CONTROL },
+    { "control-send", required_argument, NULL, OPT_CONTROL_SEND },
     { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, OPT_HELP },
     { "version", no_argument, NULL, OPT_VERSION },
@@ -104,21 +125,31 @@ static int fail_usage(const char *fmt, const char *a, const char *b)
     return VM_EXIT_ERROR;
 }
 
-/* First pass: --config, -v, --help, --version; the definition file is
- * loaded before the other flags so that they override it. */
-static int first_pass(int argc, char **argv, struct vmdef *def, bool *verbose,
-                      bool *done)
+struct run_opts {
+    bool verbose, done;
+    const char *control, *control_send;
+};
+
+/* First pass: --config, -v, --help, --version, --control(-send); the
+ * definition file is loaded before the other flags so that they override
+ * it. */
+static int first_pass(int argc, char **argv, struct vmdef *def,
+                      struct run_opts *ro)
 {
     int opt;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "v", long_opts, NULL)) != -1) {
+        if (opt == OPT_CONTROL)
+            ro->control = optarg;
+        if (opt == OPT_CONTROL_SEND)
+            ro->control_send = optarg;
         if (opt == OPT_HELP || opt == OPT_VERSION) {
             fputs(opt == OPT_HELP ? usage : "corral-vmm " CORRAL_VERSION "\n", stdout);
-            *done = true;
+            ro->done = true;
             return 0;
         }
         if (opt == 'v')
-            *verbose = true;
+            ro->verbose = true;
         if (opt == '?')
             return fail_usage("unknown option or missing value: %s%s",
                               argv[optind - 1], "");
@@ -131,6 +162,9 @@ static int first_pass(int argc, char **argv, struct vmdef *def, bool *verbose,
             }
         }
     }
+    if (ro->control_send)
+        return optind < argc ? 0 : fail_usage("--control-send %s: which "
+                                              "command?%s", ro->control_send, "");
     if (optind < argc)
         return fail_usage("unexpected argument: %s%s", argv[optind], "");
     return 0;
@@ -152,19 +186,21 @@ static int apply_flags(int argc, char **argv, struct vmdef *def)
 int main(int argc, char **argv)
 {
     static struct vmdef def;
-    bool verbose = false, done = false;
+    struct run_opts ro = { 0 };
     char why[256];
 
     vm_log_start_clock();
     vmdef_init(&def);
     snprintf(def.name, sizeof(def.name), "vm");
-    if (first_pass(argc, argv, &def, &verbose, &done))
+    if (first_pass(argc, argv, &def, &ro))
         return VM_EXIT_ERROR;
-    if (done)
+    if (ro.done)
         return 0;
+    if (ro.control_send)
+        return control_client_run(ro.control_send, argv + optind, argc - optind);
     if (apply_flags(argc, argv, &def))
         return VM_EXIT_ERROR;
     if (vmdef_check(&def, why, sizeof(why)))
         return fail_usage("%s%s", why, "");
-    return machine_run(&def, verbose);
+    return machine_run(&def, ro.control, ro.verbose);
 }

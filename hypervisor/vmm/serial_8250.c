@@ -86,12 +86,29 @@ static uint8_t serial_pop_rx(struct serial_8250 *s)
     return byte;
 }
 
+/* Caller holds the lock. */
+static void serial_unblock_tx(struct serial_8250 *s)
+{
+    if (!s->tx_blocked || (s->tx_ready && !s->tx_ready(s->ctx)))
+        return;
+    s->tx_blocked = false;
+    s->lsr |= LSR_THRE | LSR_TEMT;
+    s->thre_pending = true;
+}
+
 static void serial_transmit(struct serial_8250 *s, uint8_t byte)
 {
     if (s->mcr & MCR_LOOP)
         serial_push_rx(s, byte);
     else if (s->tx)
         s->tx(s->ctx, byte);
+    if (!(s->mcr & MCR_LOOP) && s->tx_ready && !s->tx_ready(s->ctx)) {
+        /* the backend is full: THR "still busy" until it drains */
+        s->tx_blocked = true;
+        s->lsr &= (uint8_t)~(LSR_THRE | LSR_TEMT);
+        s->thre_pending = false;
+        return;
+    }
     s->thre_pending = true;
 }
 
@@ -109,7 +126,7 @@ static uint8_t serial_read_reg(struct serial_8250 *s, uint64_t reg)
     }
     case UART_LCR:     return s->lcr;
     case UART_MCR:     return s->mcr;
-    case UART_LSR:     return s->lsr;
+    case UART_LSR:     serial_unblock_tx(s); return s->lsr;
     case UART_MSR:     return serial_msr(s);
     default:           return s->scr;
     }
@@ -130,7 +147,7 @@ static void serial_write_reg(struct serial_8250 *s, uint64_t reg, uint8_t v)
             s->dlm = v;
         } else {
             /* enabling THRI while THR is empty raises the interrupt */
-            if ((v & IER_THRI) && !(s->ier & IER_THRI))
+            if ((v & IER_THRI) && !(s->ier & IER_THRI) && (s->lsr & LSR_THRE))
                 s->thre_pending = true;
             s->ier = v & 0x0f;
         }
@@ -182,4 +199,19 @@ size_t serial_8250_rx_space(struct serial_8250 *s)
     size_t space = SERIAL_RX_FIFO - s->rx_count;
     pthread_mutex_unlock(&s->lock);
     return space;
+}
+
+void serial_8250_set_tx_ready(struct serial_8250 *s, bool (*tx_ready)(void *))
+{
+    pthread_mutex_lock(&s->lock);
+    s->tx_ready = tx_ready;
+    pthread_mutex_unlock(&s->lock);
+}
+
+void serial_8250_tx_resume(struct serial_8250 *s)
+{
+    pthread_mutex_lock(&s->lock);
+    serial_unblock_tx(s);
+    serial_update_irq(s);
+    pthread_mutex_unlock(&s->lock);
 }

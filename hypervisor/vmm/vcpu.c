@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cpuid.h"
@@ -323,6 +324,61 @@ static bool vcpu_handle_exit(struct vcpu *c)
     }
 }
 
+/* Between exits, when the gate is closed: wait until it opens (or the VM
+ * stops; vm_request_stop's caller opens it then). */
+static void vcpu_park(struct vcpu *c)
+{
+    struct vcpu_gate *g = c->gate;
+    pthread_mutex_lock(&g->lock);
+    g->parked++;
+    pthread_cond_broadcast(&g->changed);
+    while (g->closed && !vm_stopping(c->vm))
+        pthread_cond_wait(&g->changed, &g->lock);
+    g->parked--;
+    pthread_mutex_unlock(&g->lock);
+}
+
+void vcpu_gate_init(struct vcpu_gate *g)
+{
+    pthread_mutex_init(&g->lock, NULL);
+    pthread_cond_init(&g->changed, NULL);
+    g->closed = 0;
+    g->parked = 0;
+}
+
+int vcpu_gate_pause(struct vcpu_gate *g, struct vcpu *vcpus, unsigned n,
+                    int timeout_ms)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += timeout_ms / 1000;
+    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&g->lock);
+    __atomic_store_n(&g->closed, 1, __ATOMIC_SEQ_CST);
+    pthread_mutex_unlock(&g->lock);
+    for (unsigned i = 0; i < n; i++)
+        vcpu_kick(&vcpus[i]);
+    int rc = 0;
+    pthread_mutex_lock(&g->lock);
+    while (g->parked < n && rc == 0)
+        rc = pthread_cond_timedwait(&g->changed, &g->lock, &deadline);
+    rc = g->parked < n ? -ETIMEDOUT : 0;
+    pthread_mutex_unlock(&g->lock);
+    return rc;
+}
+
+void vcpu_gate_resume(struct vcpu_gate *g)
+{
+    pthread_mutex_lock(&g->lock);
+    __atomic_store_n(&g->closed, 0, __ATOMIC_SEQ_CST);
+    pthread_cond_broadcast(&g->changed);
+    pthread_mutex_unlock(&g->lock);
+}
+
 static void *vcpu_thread(void *arg)
 {
     struct vcpu *c = arg;
@@ -353,6 +409,8 @@ static void *vcpu_thread(void *arg)
             vcpu_answer_halt_check(c);
         if (rc == 0 && !vcpu_handle_exit(c))
             break;
+        if (c->gate && __atomic_load_n(&c->gate->closed, __ATOMIC_SEQ_CST))
+            vcpu_park(c);
     }
     return NULL;
 }

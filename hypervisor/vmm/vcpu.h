@@ -21,8 +21,18 @@
 /* The signal that kicks a vCPU thread out of KVM_RUN. */
 #define VCPU_KICK_SIGNAL SIGUSR1
 
+/* Pausing: the main thread closes the gate and kicks every vCPU; each
+ * parks between two exits (out of KVM_RUN) until the gate opens again. */
+struct vcpu_gate {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    int closed;       /* read without the lock by the vCPU threads */
+    unsigned parked;  /* vCPU threads waiting at the gate */
+};
+
 struct vcpu {
     struct vm *vm;
+    struct vcpu_gate *gate; /* NULL: never paused */
     unsigned index, count;
     int fd;
     struct kvm_run *run;
@@ -46,6 +56,15 @@ int vcpu_start(struct vcpu *c);
 /* Make KVM_RUN return now (immediate_exit + signal). */
 void vcpu_kick(struct vcpu *c);
 void vcpu_join(struct vcpu *c);
+
+void vcpu_gate_init(struct vcpu_gate *g);
+/* Closes the gate and waits (up to timeout_ms) until the n vCPU threads
+ * still running are parked; 0, or -ETIMEDOUT (the gate stays closed: the
+ * late ones park when they come out of KVM_RUN). */
+int vcpu_gate_pause(struct vcpu_gate *g, struct vcpu *vcpus, unsigned n,
+                    int timeout_ms);
+/* Opens the gate: the vCPUs run on. */
+void vcpu_gate_resume(struct vcpu_gate *g);
 void vcpu_destroy(struct vcpu *c);
 
 #endif

@@ -268,15 +268,49 @@ int virtio_blk_handle_request(struct virtio_blk *blk,
 
 /* --- transport hooks ------------------------------------------------------ */
 
+/* What a request costs against the rate limit: one operation, and the
+ * bytes it moves for reads and writes (a chain too short for a header
+ * costs no bytes; it fails anyway). */
+static uint64_t virtio_blk_request_bytes(const struct virtq_chain *c)
+{
+    struct virtio_blk_header h = { .type = UINT32_MAX };
+    if (c->readable_len >= VIRTIO_BLK_HEADER_BYTES)
+        virtq_iov_read(c->seg, c->n_readable, 0, &h, sizeof(h));
+    if (h.type == VIRTIO_BLK_T_OUT)
+        return c->readable_len - VIRTIO_BLK_HEADER_BYTES;
+    if (h.type == VIRTIO_BLK_T_IN && c->writable_len > 0)
+        return c->writable_len - 1u;
+    return 0;
+}
+
+/* The next request to serve: the one the rate limit held back, else a
+ * new one.  Returns 1 when it may be served now, 0 when there is none or
+ * it must wait (it is then held, the limit's timer armed), <0 broken. */
+static int virtio_blk_next(struct virtio_blk *blk, struct virtq *vq)
+{
+    if (!blk->held) {
+        int rc = virtq_pop(vq, &blk->chain);
+        if (rc <= 0)
+            return rc;
+        blk->held = true;
+    }
+    if (!rate_limit_admit(&blk->limit, 1, virtio_blk_request_bytes(&blk->chain)))
+        return 0;
+    blk->held = false;
+    return 1;
+}
+
 /* Drain the queue, re-checking after telling the driver where we stopped
- * so that a request made meanwhile is not left waiting. */
+ * so that a request made meanwhile is not left waiting.  A request the
+ * rate limit holds back stops the draining until its timer fires (kicks
+ * meanwhile change nothing: order is kept). */
 static int virtio_blk_queue_notify(struct virtio_pci_dev *vdev, uint16_t q)
 {
     struct virtio_blk *blk = virtio_blk_of(vdev);
     struct virtq *vq = virtio_pci_queue_ring(vdev, q);
     int rc;
     do {
-        while ((rc = virtq_pop(vq, &blk->chain)) > 0) {
+        while ((rc = virtio_blk_next(blk, vq)) > 0) {
             uint32_t written;
             if (virtio_blk_handle_request(blk, &blk->chain, &written) < 0)
                 return -EPROTO;
@@ -284,9 +318,23 @@ static int virtio_blk_queue_notify(struct virtio_pci_dev *vdev, uint16_t q)
         }
         if (rc < 0)
             return rc;
-    } while (virtq_enable_notify(vq));
+    } while (!blk->held && virtq_enable_notify(vq));
     virtio_pci_queue_interrupt(vdev, q);
     return 0;
+}
+
+/* A reset takes back every request, the held one too. */
+static void virtio_blk_reset(struct virtio_pci_dev *vdev)
+{
+    struct virtio_blk *blk = virtio_blk_of(vdev);
+    blk->held = false;
+    rate_limit_cancel(&blk->limit);
+}
+
+void virtio_blk_limit_expired(struct virtio_blk *blk)
+{
+    rate_limit_timer_ack(&blk->limit);
+    virtio_pci_notify_queue(&blk->vdev, 0);
 }
 
 static void virtio_blk_config_read(struct virtio_pci_dev *vdev, uint32_t offset,
@@ -311,6 +359,7 @@ static void virtio_blk_config_read(struct virtio_pci_dev *vdev, uint32_t offset,
 static const struct virtio_device_ops virtio_blk_ops = {
     .queue_notify = virtio_blk_queue_notify,
     .config_read = virtio_blk_config_read,
+    .reset = virtio_blk_reset,
 };
 
 /* --- setup ------------------------------------------------------------- */
@@ -375,7 +424,10 @@ int virtio_blk_create(struct virtio_blk **out, struct pci_bus *pci,
     if (!blk)
         return -ENOMEM;
     blk->readonly = opts->readonly;
-    int rc = virtio_blk_open(blk, opts);
+    blk->fd = -1;
+    int rc = rate_limit_init(&blk->limit, opts->bps, opts->iops, opts->clock_ns);
+    if (rc == 0)
+        rc = virtio_blk_open(blk, opts);
     virtio_blk_set_serial(blk, opts);
     const struct virtio_pci_config cfg = {
         .device_id = VIRTIO_BLK_DEVICE_ID,
@@ -393,6 +445,7 @@ int virtio_blk_create(struct virtio_blk **out, struct pci_bus *pci,
     if (rc < 0) {
         if (blk->fd >= 0)
             close(blk->fd);
+        rate_limit_destroy(&blk->limit);
         free(blk);
         return rc;
     }
@@ -406,5 +459,6 @@ void virtio_blk_destroy(struct virtio_blk *blk)
         return;
     virtio_pci_destroy(&blk->vdev);
     close(blk->fd);
+    rate_limit_destroy(&blk->limit);
     free(blk);
 }

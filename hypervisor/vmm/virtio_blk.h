@@ -13,6 +13,15 @@
  * (or UNSUPP for unknown types), a chain without header or status byte is
  * a protocol error and the device then needs a reset.
  *
+ * Rate limits (bps, iops; rate_limit.h): every request is one operation,
+ * and reads and writes cost their data bytes (flush, discard and
+ * write-zeroes move no data and cost only the operation).  A request over
+ * the limit is kept, in order, and the queue is not read further until
+ * the limit's timer fires on the I/O thread; the guest sees its requests
+ * complete later, never fail.  With kicks handled on vCPU threads
+ * (CORRAL_VMM_SLOW_IO=1) the kick only arms the timer; the I/O thread
+ * resumes the queue either way.
+ *
  * The image is locked (flock: exclusive, or shared when read-only) so two
  * VMs cannot write one disk by mistake.
  *
@@ -34,6 +43,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "rate_limit.h"
 #include "virtio_pci.h"
 
 #define VIRTIO_BLK_DEVICE_ID 2
@@ -75,6 +85,9 @@ struct virtio_blk_options {
     const char *path;
     bool readonly;
     const char *serial; /* GET_ID answer; NULL: the file's base name */
+    uint64_t bps;       /* bytes read or written per second; 0: unlimited */
+    uint64_t iops;      /* requests per second; 0: unlimited */
+    rate_limit_clock_fn clock_ns; /* NULL: CLOCK_MONOTONIC (tests set it) */
 };
 
 struct virtio_blk {
@@ -83,6 +96,8 @@ struct virtio_blk {
     bool readonly;
     uint64_t capacity; /* in 512-byte sectors */
     char serial[VIRTIO_BLK_ID_BYTES];
+    struct rate_limit limit;
+    bool held;               /* chain was popped, the rate limit holds it */
     struct virtq_chain chain;               /* scratch, under the lock */
     struct iovec data[VIRTQ_MAX_SIZE];      /* scratch, under the lock */
 };
@@ -93,6 +108,10 @@ struct virtio_blk {
 int virtio_blk_create(struct virtio_blk **out, struct pci_bus *pci,
                       const struct virtio_blk_options *opts);
 void virtio_blk_destroy(struct virtio_blk *blk);
+
+/* The rate limit's timer (rate_limit_fd(&blk->limit), -1 when the disk
+ * is unlimited) fired: serve what was held back.  For the I/O thread. */
+void virtio_blk_limit_expired(struct virtio_blk *blk);
 
 /* Serve one request.  Returns 0 with the status byte written and *written
  * set to the bytes written into the chain, or -EPROTO when the chain has

@@ -52,17 +52,44 @@ int virtio_net_transmit(struct virtio_net *net, const struct virtq_chain *c)
     return 0;
 }
 
+/* What a transmitted frame costs: one packet and its bytes without the
+ * header (a malformed chain, dropped anyway, costs the packet only). */
+static uint64_t virtio_net_tx_bytes(const struct virtq_chain *c)
+{
+    if (c->readable_len < VIRTIO_NET_HDR_LEN ||
+        c->readable_len > VIRTIO_NET_HDR_LEN + VIRTIO_NET_MAX_FRAME)
+        return 0;
+    return c->readable_len - VIRTIO_NET_HDR_LEN;
+}
+
+/* The next frame to send: the one the rate limit held back, else a new
+ * one.  1: send it now; 0: none, or it must wait (held, timer armed);
+ * <0: broken ring. */
+static int virtio_net_tx_next(struct virtio_net *net, struct virtq *vq)
+{
+    if (!net->tx_held) {
+        int rc = virtq_pop(vq, &net->tx_chain);
+        if (rc <= 0)
+            return rc;
+        net->tx_held = true;
+    }
+    if (!rate_limit_admit(&net->tx_limit, 1, virtio_net_tx_bytes(&net->tx_chain)))
+        return 0;
+    net->tx_held = false;
+    return 1;
+}
+
 static int virtio_net_tx_notify(struct virtio_net *net, struct virtq *vq)
 {
     int rc;
     do {
-        while ((rc = virtq_pop(vq, &net->tx_chain)) > 0) {
+        while ((rc = virtio_net_tx_next(net, vq)) > 0) {
             virtio_net_transmit(net, &net->tx_chain);
             virtq_push(vq, net->tx_chain.head, 0);
         }
         if (rc < 0)
             return rc;
-    } while (virtq_enable_notify(vq));
+    } while (!net->tx_held && virtq_enable_notify(vq));
     virtio_pci_queue_interrupt(&net->vdev, VIRTIO_NET_TXQ);
     return 0;
 }
@@ -171,13 +198,24 @@ static bool virtio_net_rx_read(struct virtio_net *net)
         if (n < VIRTIO_NET_HDR_LEN)
             continue; /* not a frame the tap should give: skip it */
         net->rx_len = (size_t)n;
+        net->rx_admitted = false;
         return true;
     }
 }
 
+/* The waiting frame against the receive limit, once per frame. */
+static bool virtio_net_rx_admit(struct virtio_net *net)
+{
+    if (!net->rx_admitted)
+        net->rx_admitted = rate_limit_admit(&net->rx_limit, 1,
+                                            net->rx_len - VIRTIO_NET_HDR_LEN);
+    return net->rx_admitted;
+}
+
 /* Lock held.  Moves frames from the tap to the guest until the tap is
  * empty (poll it), the driver runs out of buffers (stop polling until it
- * adds some), or the budget is spent (the poll fires again). */
+ * adds some), the rate limit holds the next frame back (stop polling
+ * until its timer fires), or the budget is spent (the poll fires again). */
 static int virtio_net_rx_process(struct virtio_net *net)
 {
     struct virtq *vq = virtio_pci_queue_ring(&net->vdev, VIRTIO_NET_RXQ);
@@ -188,21 +226,25 @@ static int virtio_net_rx_process(struct virtio_net *net)
     virtio_net_apply_offloads(net);
     int rc = 0;
     unsigned budget = VIRTIO_NET_RX_BUDGET;
-    bool out_of_buffers = false;
+    bool wait = false; /* for buffers or for the rate limit */
     while (budget-- > 0) {
         if (net->rx_len == 0 && !virtio_net_rx_read(net))
             break;
+        if (!virtio_net_rx_admit(net)) {
+            wait = true;
+            break;
+        }
         rc = virtio_net_rx_deliver(net, vq);
         if (rc < 0)
             break;
         if (rc == 0 && !virtq_enable_notify(vq)) {
-            out_of_buffers = true;
+            wait = true;
             rc = 0;
             break;
         }
     }
     virtio_pci_queue_interrupt(&net->vdev, VIRTIO_NET_RXQ);
-    virtio_net_set_polling(net, !out_of_buffers && rc >= 0);
+    virtio_net_set_polling(net, !wait && rc >= 0);
     return rc < 0 ? rc : 0;
 }
 
@@ -245,6 +287,20 @@ static void virtio_net_reset(struct virtio_pci_dev *vdev)
     net->rx_held_bytes = 0;
     net->rx_len = 0;
     net->offloads_applied = UINT64_MAX;
+    net->tx_held = false;
+    rate_limit_cancel(&net->tx_limit);
+}
+
+void virtio_net_tx_limit_expired(struct virtio_net *net)
+{
+    rate_limit_timer_ack(&net->tx_limit);
+    virtio_pci_notify_queue(&net->vdev, VIRTIO_NET_TXQ);
+}
+
+void virtio_net_rx_limit_expired(struct virtio_net *net)
+{
+    rate_limit_timer_ack(&net->rx_limit);
+    virtio_net_tap_readable(net);
 }
 
 static const struct virtio_device_ops virtio_net_ops = {
@@ -270,9 +326,20 @@ static uint64_t virtio_net_features(bool tap_offloads)
 
 static void virtio_net_free(struct virtio_net *net)
 {
+    rate_limit_destroy(&net->tx_limit);
+    rate_limit_destroy(&net->rx_limit);
     free(net->rx_frame);
     free(net->rx_chains);
     free(net);
+}
+
+/* Each way has its own buckets, both at the NIC's bps and pps. */
+static int virtio_net_init_limits(struct virtio_net *net,
+                                  const struct virtio_net_options *opts)
+{
+    int rc = rate_limit_init(&net->tx_limit, opts->bps, opts->pps, opts->clock_ns);
+    return rc < 0 ? rc
+                  : rate_limit_init(&net->rx_limit, opts->bps, opts->pps, opts->clock_ns);
 }
 
 int virtio_net_create(struct virtio_net **out, struct pci_bus *pci,
@@ -281,6 +348,7 @@ int virtio_net_create(struct virtio_net **out, struct pci_bus *pci,
     struct virtio_net *net = calloc(1, sizeof(*net));
     if (!net)
         return -ENOMEM;
+    net->tx_limit.timer_fd = net->rx_limit.timer_fd = -1; /* for the error path */
     net->opts = *opts;
     net->tap_fd = opts->tap_fd;
     net->offloads_applied = UINT64_MAX;
@@ -298,8 +366,11 @@ int virtio_net_create(struct virtio_net **out, struct pci_bus *pci,
         .opaque = net,
         .name = opts->name ? opts->name : "virtio-net",
     };
-    int rc = net->rx_frame && net->rx_chains ? virtio_pci_init(&net->vdev, pci, &cfg)
-                                             : -ENOMEM;
+    int rc = net->rx_frame && net->rx_chains ? 0 : -ENOMEM;
+    if (rc == 0)
+        rc = virtio_net_init_limits(net, opts);
+    if (rc == 0)
+        rc = virtio_pci_init(&net->vdev, pci, &cfg);
     if (rc < 0) {
         virtio_net_free(net);
         return rc;

@@ -21,6 +21,15 @@
  * too few buffers, the frame waits and the tap is not polled (rx_poll
  * callback), so the host's socket buffers, not our memory, absorb bursts.
  *
+ * Rate limits (bps, pps; rate_limit.h) apply each way with their own
+ * buckets: a frame costs one packet and its bytes without the 12-byte
+ * header.  Transmit: a frame over the limit is held (taken off the ring,
+ * order kept) and the ring is not read further until the limit's timer
+ * fires.  Receive: the frame read from the tap waits in the bounce buffer
+ * and the tap is not polled until the timer fires; meanwhile frames queue
+ * in the tap (and the host drops what overflows it, as a switch port
+ * would).  Nothing is dropped by the limit itself.
+ *
  * Every guest value is hostile: a transmit chain shorter than the header
  * or longer than a header plus 64 KiB is dropped (counted in tx_dropped);
  * the header's fields are the host kernel's to validate (it checks GSO
@@ -33,6 +42,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rate_limit.h"
 #include "virtio_pci.h"
 
 #define VIRTIO_NET_DEVICE_ID 1
@@ -71,6 +81,9 @@ struct virtio_net_options {
     void (*rx_poll)(void *ctx, int tap_fd, bool enable);
     void *ctx;
     const char *name;       /* "net0" */
+    uint64_t bps;           /* frame bytes per second, each way; 0: unlimited */
+    uint64_t pps;           /* frames per second, each way; 0: unlimited */
+    rate_limit_clock_fn clock_ns; /* NULL: CLOCK_MONOTONIC (tests set it) */
 };
 
 struct virtio_net {
@@ -85,7 +98,11 @@ struct virtio_net {
     unsigned rx_held;
     uint32_t rx_held_bytes;
     bool rx_polling;
+    bool rx_admitted;       /* the waiting frame passed the rate limit */
+    struct rate_limit rx_limit;
     /* Transmit. */
+    struct rate_limit tx_limit;
+    bool tx_held;           /* tx_chain popped, the rate limit holds it */
     struct virtq_chain tx_chain;
     struct iovec tx_iov[VIRTQ_MAX_SIZE];
     /* Counters (for -v and tests). */
@@ -98,6 +115,12 @@ void virtio_net_destroy(struct virtio_net *net);
 
 /* I/O thread: the tap is readable. */
 void virtio_net_tap_readable(struct virtio_net *net);
+
+/* I/O thread: a rate limit's timer fired (rate_limit_fd(&net->tx_limit)
+ * or rx_limit's; -1 when the NIC is unlimited): go on sending, or
+ * receiving. */
+void virtio_net_tx_limit_expired(struct virtio_net *net);
+void virtio_net_rx_limit_expired(struct virtio_net *net);
 
 /* Transmit one chain (lock held); returns 0, or -EINVAL when the chain
  * was dropped as malformed. */

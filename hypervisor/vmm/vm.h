@@ -20,6 +20,7 @@ enum vm_exit_status {
     VM_EXIT_CRASH = 2,
     VM_EXIT_ERROR = 3,
     VM_EXIT_NO_BOOT = 4, /* firmware boot: no disk was bootable */
+    VM_EXIT_STOPPED = 5, /* stopped by force: "stop" on the control socket */
     VM_RUNNING = -1,
 };
 

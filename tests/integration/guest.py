@@ -187,6 +187,7 @@ def populate(content_dir):
     # loader, and Corral's own ISO to boot inside Corral.
     make_grub_disk(os.path.join(content_dir, "grub.img"),
                    os.path.join(content_dir, "vmlinuz"),
-                   os.path.join(content_dir, "initrd.img"), "console=ttyS0 quiet")
+                   os.path.join(content_dir, "initrd.img"),
+                   "console=ttyS0 quiet corral.scenario=acpi-power-button")
     make_blank_disk(os.path.join(content_dir, "blank.img"))
     shutil.copy(iso_path(), os.path.join(content_dir, "corral.iso"))

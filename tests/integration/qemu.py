@@ -16,6 +16,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -38,6 +39,12 @@ OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 # Printed by the control domain's kernel when it panics.  Nested SVM under
 # TCG rarely panics the control domain itself; tests may retry once then.
 HOST_PANIC_RE = r"Kernel panic - not syncing"
+# The HTTPS server the appliances reach at 10.0.2.100:443 (see _net_args):
+# it serves HTTPS_DIR/files/ with HTTPS_DIR/{cert,key}.pem, one directory
+# per test run.
+HTTPS_GUEST_ADDR = "10.0.2.100"
+HTTPS_DIR = os.path.join(tempfile.gettempdir(), "corral-https-%d" % os.getpid())
+TLS_SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tls_stdio_server.py")
 
 
 def iso_path():
@@ -176,8 +183,12 @@ class Machine:
     def _net_args(self):
         if not self.nic:
             return ["-nic", "none"]
-        return ["-netdev", "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:%d-:22" % self.ssh_port,
-                "-device", "virtio-net-pci,netdev=n0"]
+        # 10.0.2.100:443 is an HTTPS server run per connection on stdio
+        # (tls_stdio_server.py): restrict=on keeps explicit forwards.
+        https = "guestfwd=tcp:%s:443-cmd:%s %s %s" % (
+            HTTPS_GUEST_ADDR, sys.executable, TLS_SERVER, HTTPS_DIR)
+        return ["-netdev", "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:%d-:22,%s"
+                % (self.ssh_port, https), "-device", "virtio-net-pci,netdev=n0"]
 
     def _accel_args(self):
         if self.cpu_model:

@@ -60,12 +60,12 @@ def row(screen, label):
     return None
 
 
-def in_shell(m, commands):
+def in_shell(m, commands, timeout=120):
     """Runs shell commands through the menu's Command shell and comes back
     to the UI; returns their outputs."""
     home(m)
     m.ui_shell(password=getattr(m, "root_password", None))
-    outputs = [m.out(c) for c in commands]
+    outputs = [m.out(c, timeout=timeout) for c in commands]
     m.ui_leave_shell()
     return outputs
 
@@ -323,7 +323,99 @@ def test_vm_create_start_console_stop_delete(ui):
     ui.wait_screen(re.compile(r"VMs:\s+0 running, 0 defined"), timeout=30)
 
 
-# --- logs, tty1, shut down -----------------------------------------------------
+TEST_DATA = ("grep -q ' /mnt/test ' /proc/mounts || { mkdir -p /mnt/test && "
+             "mount -t ext4 $(findfs LABEL=CORRAL-TEST) /mnt/test; }")
+IMAGES = "/var/lib/corral/images"
+
+
+def running_guest(m, name):
+    """A VM running the test guest (waiting, stop timeout 5 s), made and
+    started from the shell unless it runs already; returns once its
+    console log shows the guest's marker."""
+    in_shell(m, [TEST_DATA, "cp /mnt/test/vmlinuz /mnt/test/initrd.img %s/" % IMAGES,
+                 "corral vm show %s >/dev/null 2>&1 || corral vm create %s --memory 128M "
+                 "--kernel %s/vmlinuz --initrd %s/initrd.img --cmdline 'quiet "
+                 "corral.scenario=vmm-wait' --set stop_timeout=5" % (name, name, IMAGES, IMAGES),
+                 "corral vm show %s | grep -q 'state  *running' || corral vm start %s"
+                 % (name, name),
+                 "for i in $(seq 150); do corral vm log %s | grep -q GUEST-WAITING && break; "
+                 "sleep 2; done; corral vm log %s | grep -c GUEST-WAITING" % (name, name)],
+             timeout=400)
+
+
+def test_vm_wizard_installer_iso_nic_and_disk_check(ui):
+    # An "ISO" to choose (the wizard only lists it; corrald does not read it
+    # until the VM starts) and a second bridge, so the NIC list is the
+    # bridges that exist, not a fixed br0.
+    in_shell(ui, ["truncate -s 1M %s/installer.iso" % IMAGES,
+                  "ip link show br1 >/dev/null 2>&1 || ip link add br1 type bridge"])
+    menu(ui, "v")
+    ui.wait_screen("Create a VM")
+    ui.keys("n")
+    ui.wait_screen("Images in /var/lib/corral/images:")
+    ui.keys(["guest2", TAB, TAB, TAB, TAB, RIGHT, RIGHT])
+    screen = ui.wait_screen(re.compile(r"Boot from\s+< installer ISO >"))
+    print("\n" + screen)
+    assert "Kernel command line" not in screen  # not used with an ISO: hidden
+    assert re.search(r"Installer ISO\s+< installer\.iso >", screen)
+    assert re.search(r"Network \(NIC\)\s+< br0 >", screen)  # br0 first
+    ui.keys([TAB, TAB, RIGHT])
+    ui.wait_screen(re.compile(r"Network \(NIC\)\s+< br1 >"))
+    ui.keys(F10)  # no disk to install onto
+    screen = ui.wait_screen("! required with an ISO: the disk it installs onto")
+    print("\n" + screen)
+    ui.keys(["2G", F10])
+    screen = ui.wait_screen(re.compile(r"lines \d+-\d+ of \d+"), timeout=60)
+    assert "guest2" in screen
+    ui.keys("q")
+    ui.wait_screen(re.compile(r"guest2\s+stopped"))
+    show, = in_shell(ui, ["corral vm show guest2"])
+    print(show)
+    assert re.search(r"boot\s+firmware", show)
+    assert show.index("guest2/root.img") < show.index("installer.iso")  # the blank disk boots first
+    assert re.search(r"installer\.iso.*readonly", show), show
+    assert "bridge=br1" in show
+
+
+def test_vm_edit_memory_with_field_checks(ui):
+    menu(ui, "v")
+    ui.wait_screen(re.compile(r"guest2\s+stopped"))
+    vm_action(ui, "e")  # guest2: the first VM below Create
+    ui.wait_screen(re.compile(r"Memory\s+\[256M"))
+    ui.keys(["\x15", "0", TAB])
+    screen = ui.wait_screen(re.compile(r"Memory .*\n.*! "))
+    print("\n" + screen)
+    ui.keys([UP, "\x15", "384M", TAB, "\x15", "0", TAB])
+    ui.wait_screen(re.compile(r"vCPUs .*\n.*! "))
+    ui.keys([UP, "\x15", "2", TAB, RIGHT, F10])  # and start at boot: yes
+    screen = ui.wait_screen(re.compile(r"lines \d+-\d+ of \d+"), timeout=60)
+    print("\n" + screen)
+    ui.keys("q")
+    show, = in_shell(ui, ["corral vm show guest2"])
+    print(show)
+    assert re.search(r"memory\s+384M", show)
+    assert re.search(r"cpus\s+2", show)
+    assert re.search(r"autostart\s+yes", show)
+    in_shell(ui, ["corral vm delete guest2 --yes --delete-disks"])
+
+
+def test_log_list_shows_a_vms_console_log(ui):
+    running_guest(ui, "guest3")
+    menu(ui, "l")
+    ui.wait_screen("VM guest3")
+    for _ in range(8):  # down the list to guest3's log
+        if re.search(r">\s+VM guest3", ui.screen_text()):
+            break
+        ui.keys(DOWN)
+    ui.keys(ENTER)
+    screen = ui.wait_screen("Console log of guest3", timeout=60)
+    screen = ui.wait_screen("GUEST-WAITING")
+    print("\n" + screen)
+    assert re.search(r"lines \d+-\d+ of \d+", screen)
+    ui.keys("q")
+
+
+# --- logs, tty1, upgrade, shut down -------------------------------------------
 
 def test_system_log_is_scrollable(ui):
     menu(ui, "l", "s")
@@ -356,13 +448,42 @@ def test_tty1_shows_the_same_home_screen(ui, tmp_path):
     assert len(set(pixels[i:i + 3] for i in range(0, len(pixels), 3))) > 1, "tty1 is blank"
 
 
+def test_upgrade_lists_isos_and_refuses_what_is_not_one(ui):
+    in_shell(ui, ["truncate -s 1M %s/installer.iso" % IMAGES])  # no ISO 9660 inside
+    menu(ui, "i")
+    ui.wait_screen("Upgrade from an ISO")
+    ui.keys("u")
+    screen = ui.wait_screen("ISOs in /var/lib/corral/images: installer.iso")
+    print("\n" + screen)
+    assert re.search(r"ISO file\s+\[installer\.iso_", screen)
+    ui.keys(F10)
+    ui.wait_screen("! not an ISO image (no ISO 9660 signature)")
+    ui.keys(["\x15", "/var/lib/corral/images/newer.iso", F10])
+    ui.wait_screen("! No such file or directory")
+    # The Corral ISO this machine booted from is a real one: the form lets
+    # it through to corral-install --upgrade, which refuses on a live
+    # system (nothing installed to upgrade), and the UI shows that.
+    ui.keys(["\x15", "/dev/sr0", F10])
+    screen = ui.wait_screen("Press Enter to return to the console menu", timeout=120)
+    print("\n" + screen)
+    assert "[1/5] ok" in screen  # mount the new ISO: it is one
+    assert "FAILED at step 2/5" in screen and "corral-install finished with an error" in screen
+    ui.keys(ENTER)
+    ui.wait_screen("Upgrade from an ISO")
+
+
 def test_shut_down_asks_first_then_powers_off(ui):
+    running_guest(ui, "guest3")
     menu(ui, "d")
     ui.wait_screen("Power this machine off now?")
     ui.keys("n")
     ui.wait_screen(UI_MENU_SHELL_TEXT)
     ui.keys(["d", "y"])
-    ui.wait_screen("Shutting down")
+    screen = ui.wait_screen("Shutting down the running VMs", timeout=60)
+    print("\n" + screen)
+    screen = ui.wait_screen(re.compile(r"guest3: (stopped|forced off)"), timeout=120)
+    print("\n" + screen)
+    ui.wait_screen("Shutting down: stopping services")
     ui.child.expect(pexpect.EOF, timeout=180)  # QEMU ends when the machine powers off
     assert "reboot: Power down" in ui.log_text()
 

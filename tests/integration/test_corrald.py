@@ -13,7 +13,9 @@ tests/unit/test_corrald.c (the appliance has no tool to send raw bytes to a
 unix socket).
 """
 
+import hashlib
 import json
+import os
 import re
 import subprocess
 import time
@@ -22,6 +24,7 @@ import pexpect
 import pytest
 
 import guest
+import qemu
 from conftest import TESTDATA_MOUNT
 from qemu import Machine
 
@@ -63,10 +66,11 @@ def host(appliance):
                      "corral vm delete %s --yes --delete-disks >/dev/null 2>&1" % (name, name))
 
 
-def create_guest(machine, made, name, memory="256M", extra=""):
+def create_guest(machine, made, name, memory="256M", extra="", scenario="vmm-wait"):
     status, vm = corral_json(
         machine, "vm create %s --memory %s --kernel %s --initrd %s "
-        "--cmdline 'quiet corral.scenario=vmm-wait' %s" % (name, memory, KERNEL, INITRD, extra))
+        "--cmdline 'quiet corral.scenario=%s' %s"
+        % (name, memory, KERNEL, INITRD, scenario, extra))
     assert status == 0, vm
     made.append(name)
     assert vm["name"] == name and vm["state"] == "stopped"
@@ -136,15 +140,122 @@ def test_create_start_console_stop_delete(host):
     assert "detached from life1" in out
     assert show(machine, "life1")["state"] == "running"
 
-    status, vm = corral_json(machine, "vm stop life1 --timeout 20 --wait", timeout=120)
+    # A clean stop: the ACPI power button, which the guest answers by
+    # powering off (vmm-wait waits for it, as acpid would).
+    status, vm = corral_json(machine, "vm stop life1 --timeout 60 --wait", timeout=120)
     assert status == 0 and vm["state"] == "stopped", vm
-    assert vm["last_stop"]["reason"].startswith("stopped by request"), vm["last_stop"]
+    assert vm["last_stop"]["reason"] == "stopped by request: guest powered off", vm["last_stop"]
+    status, log = corral_json(machine, "vm log life1")
+    assert "GUEST-POWER-BUTTON" in log["log"], log["log"][-2000:]
 
     status, deleted = corral_json(machine, "vm delete life1 --yes --delete-disks")
     assert status == 0 and deleted["name"] == "life1"
     made.remove("life1")
     status, err = corral_json(machine, "vm show life1")
     assert status == 1 and err["error"]["code"] == "not-found"
+
+
+def test_stop_forces_a_guest_that_ignores_the_power_button(host):
+    machine, made = host
+    status, vm = corral_json(
+        machine, "vm create deaf1 --memory 256M --kernel %s --initrd %s "
+        "--cmdline 'quiet corral.scenario=ignore-power-button'" % (KERNEL, INITRD))
+    assert status == 0, vm
+    made.append("deaf1")
+    assert corral_json(machine, "vm start deaf1")[0] == 0
+    wait_guest_up(machine, "deaf1")
+    started = time.monotonic()
+    status, vm = corral_json(machine, "vm stop deaf1 --timeout 5 --wait", timeout=120)
+    assert status == 0 and vm["state"] == "stopped", vm
+    assert time.monotonic() - started >= 5
+    assert vm["last_stop"]["reason"] == ("stopped by request: forced off after the "
+                                         "stop timeout"), vm["last_stop"]
+
+
+def test_install_from_iso_vm_boots_the_installer_and_stops_cleanly(host):
+    """`vm create --iso`: a blank disk first, the installer ISO read-only
+    after it, firmware boot.  SeaBIOS finds no boot loader on the blank disk
+    and boots the ISO - Corral's own, to its ready banner inside Corral.
+    `vm stop` presses the ACPI power button (the tables reach SeaBIOS
+    through fw_cfg) and the nested Corral's power-button watcher powers it
+    off: a clean stop, not a forced one."""
+    machine, made = host
+    iso = TESTDATA_MOUNT + "/corral.iso"
+    status, vm = corral_json(machine, "vm create inst1 --memory 1G --disk 2G --iso " + iso)
+    assert status == 0, vm
+    made.append("inst1")
+    vm = show(machine, "inst1")
+    assert vm["definition"]["boot"] == "firmware", vm
+    disks = vm["definition"]["disks"]
+    assert len(disks) == 2 and disks[1]["path"] == iso and disks[1]["readonly"], disks
+    assert disks[0]["path"].endswith(".img") and not disks[0]["readonly"], disks
+
+    assert corral_json(machine, "vm start inst1")[0] == 0
+
+    def ready():
+        status, log = corral_json(machine, "vm log inst1")
+        return status == 0 and "Corral is ready on ttyS0" in log["log"]
+    try:
+        wait_for("the ISO to boot inside inst1", ready, timeout=900, interval=5)
+    except AssertionError:
+        print(machine.out("corral vm log inst1 | tail -40"))
+        raise
+    log = corral_json(machine, "vm log inst1")[1]["log"]
+    assert "SeaBIOS" in log and "Booting from Hard Disk" in log, log[-3000:]
+
+    status, vm = corral_json(machine, "vm stop inst1 --timeout 240 --wait", timeout=300)
+    assert status == 0 and vm["state"] == "stopped", vm
+    assert vm["last_stop"]["reason"] == "stopped by request: guest powered off", vm["last_stop"]
+    log = corral_json(machine, "vm log inst1")[1]["log"]
+    assert "reboot: Power down" in log, log[-3000:]  # the guest kernel's own poweroff
+
+
+def corrald_log_text(machine):
+    """What corrald logged: syslog (started at boot) or the tests' own log."""
+    return machine.out("(logread 2>/dev/null; cat %s 2>/dev/null) | grep corrald || true"
+                       % CORRALD_LOG)
+
+
+def test_pause_resume_and_stop_through_the_control_socket(host):
+    machine, made = host
+    # a guest that powers off when its ACPI power button is pressed
+    create_guest(machine, made, "pause1", scenario="acpi-power-button")
+    status, vm = corral_json(machine, "vm start pause1")
+    assert status == 0, vm
+    wait_guest_up(machine, "pause1")
+    sock = "/run/corral/vms/pause1/control.sock"
+    assert machine.out("stat -c %%a %s" % sock).strip() == "600"
+
+    status, vm = corral_json(machine, "vm pause pause1")
+    assert status == 0 and vm["state"] == "paused", vm
+    assert show(machine, "pause1")["state"] == "paused"
+    status, listed = corral_json(machine, "vm list")
+    assert [v["state"] for v in listed["vms"] if v["name"] == "pause1"] == ["paused"]
+    # the VMM agrees
+    assert '"state":"paused"' in machine.out("corral-vmm --control-send %s status" % sock)
+    status, err = corral_json(machine, "vm pause pause1")
+    assert status == 1 and err["error"]["code"] == "wrong-state", err
+    assert re.search(r"^pause1\s+paused\s", machine.out("corral vm list"), re.M)
+
+    status, vm = corral_json(machine, "vm resume pause1")
+    assert status == 0 and vm["state"] == "running", vm
+    status, err = corral_json(machine, "vm resume pause1")
+    assert status == 1 and err["error"]["code"] == "wrong-state", err
+
+    # stop a paused VM: "shutdown" on the socket resumes it and presses the
+    # power button; the guest powers off by itself
+    assert corral_json(machine, "vm pause pause1")[0] == 0
+    status, vm = corral_json(machine, "vm stop pause1 --timeout 60 --wait", timeout=150)
+    assert status == 0 and vm["state"] == "stopped", vm
+    assert vm["last_stop"]["reason"] == "stopped by request: guest powered off", vm
+    log = corrald_log_text(machine)
+    assert "pause1: stopping by the control socket" in log, log[-2000:]
+    assert machine.sh("test -e %s" % sock)[0] != 0
+
+    status, err = corral_json(machine, "vm pause pause1")
+    assert status == 1 and err["error"]["code"] == "wrong-state", err
+
+
 
 
 def test_console_shows_the_guest_and_detaches(host):
@@ -287,7 +398,12 @@ def test_autostart_after_reboot_with_a_data_partition(tmp_path):
         vm = wait_state(m, "auto1", "running")
         assert vm["restarts"] == 0
         wait_guest_up(m, "auto1")
-        poweroff(m)
+        # The machine's ACPI power button (QEMU's system_powerdown) shuts
+        # Corral down cleanly, its VMs first.
+        m.monitor("system_powerdown")
+        m.expect(pexpect.EOF, timeout=180, what="QEMU to exit after the power button")
+        assert "power button pressed: shutting down" in m.log_text()
+        assert "reboot: Power down" in m.log_text()
     finally:
         m.stop()
 
@@ -305,3 +421,71 @@ def test_cli_without_corrald_says_so(appliance):
     assert status == 1 and "cannot reach corrald at /nonexistent" in out, out
     status, out = appliance.sh("CORRAL_SOCKET=/nonexistent corral --json vm list")
     assert status == 1 and '"code":"io-error"' in out, out
+
+
+def import_json(machine, args):
+    return corral_json(machine, "image import %s" % args, timeout=300)
+
+
+def images_named(machine, name):
+    return machine.out("ls /var/lib/corral/images/ | grep -c '^%s' || true" % name).strip()
+
+
+def test_image_import_file_and_http_with_checksums(host):
+    machine, _ = host
+    machine.out("rm -f /var/lib/corral/images/imp-*; "
+                "dd if=/dev/urandom of=/tmp/imp-src.img bs=1M count=3 2>/dev/null")
+    good = machine.out("sha256sum /tmp/imp-src.img").split()[0]
+    bad = "0" * 64
+
+    status, img = import_json(machine, "/tmp/imp-src.img --name imp-file.img --sha256 " + good)
+    assert status == 0 and img["sha256"] == good and img["size_bytes"] == 3 << 20, img
+    status, err = import_json(machine, "/tmp/imp-src.img --name imp-file.img")
+    assert status == 1 and "exists already" in err["error"]["message"], err
+    status, err = import_json(machine, "/tmp/imp-src.img --name imp-bad.img --sha256 " + bad)
+    assert status == 1 and "SHA-256 mismatch" in err["error"]["message"], err
+    assert good in err["error"]["message"]
+    assert images_named(machine, "imp-bad") == "0"  # nothing kept, no .part left
+
+    # http://: a one-shot server on the appliance's loopback.
+    machine.out("( { printf 'HTTP/1.0 200 OK\\r\\nContent-Length: %d\\r\\n\\r\\n'; "
+                "cat /tmp/imp-src.img; } | nc -l -p 8089 >/dev/null & ); sleep 1" % (3 << 20))
+    status, img = import_json(machine, "http://127.0.0.1:8089/imp-http.img --sha256 " + good)
+    assert status == 0 and img["name"] == "imp-http.img" and img["sha256"] == good, img
+    status, err = import_json(machine, "http://127.0.0.1:8090/nothing-listens.img")
+    assert status == 1 and "8090" in err["error"]["message"], err
+    machine.out("rm -f /var/lib/corral/images/imp-* /tmp/imp-src.img")
+
+
+def test_image_import_https_needs_and_checks_sha256(host, tmp_path):
+    """https:// through BusyBox wget, from the HTTPS server QEMU runs per
+    connection at 10.0.2.100 (tls_stdio_server.py, self-signed)."""
+    machine, _ = host
+    files = os.path.join(qemu.HTTPS_DIR, "files")
+    os.makedirs(files, exist_ok=True)
+    if not os.path.exists(os.path.join(qemu.HTTPS_DIR, "key.pem")):
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                        "-subj", "/CN=corral-test", "-keyout",
+                        os.path.join(qemu.HTTPS_DIR, "key.pem"), "-out",
+                        os.path.join(qemu.HTTPS_DIR, "cert.pem")],
+                       check=True, capture_output=True)
+    blob = os.urandom(2 << 20)
+    with open(os.path.join(files, "imp-tls.img"), "wb") as f:
+        f.write(blob)
+    good = hashlib.sha256(blob).hexdigest()
+    url = "https://%s/imp-tls.img" % qemu.HTTPS_GUEST_ADDR
+    machine.out("rm -f /var/lib/corral/images/imp-*")
+
+    status, err = import_json(machine, url)
+    assert status == 1 and err["error"]["code"] == "invalid", err
+    assert "needs --sha256" in err["error"]["message"], err
+    status, err = import_json(machine, "%s --sha256 %s" % (url, "f" * 64))
+    assert status == 1 and "SHA-256 mismatch" in err["error"]["message"], err
+    assert good in err["error"]["message"], err
+    status, img = import_json(machine, "%s --sha256 %s" % (url, good))
+    assert status == 0 and img["sha256"] == good and img["size_bytes"] == len(blob), img
+    status, err = import_json(machine, "https://%s/missing.img --sha256 %s"
+                              % (qemu.HTTPS_GUEST_ADDR, good))
+    assert status == 1 and "https download failed" in err["error"]["message"], err
+    assert images_named(machine, "imp-") == "1"  # only the good one, no .part files
+    machine.out("rm -f /var/lib/corral/images/imp-*")

@@ -35,18 +35,48 @@ def run_vmm(machine, args, timeout):
     return status, out
 
 
-def test_grub_disk_boots_through_seabios(appliance):
+def test_grub_disk_boots_through_seabios_with_acpi(appliance):
+    """SeaBIOS, GRUB, the kernel; the guest waits for its ACPI power button
+    (acpi-power-button scenario).  The ACPI tables went through fw_cfg
+    (acpi_loader.c): SIGTERM presses the button and the guest's poweroff
+    goes through ACPI S5."""
     conf = write_def(appliance, "fwgrub", [TESTDATA_MOUNT + "/grub.img,ro"])
-    status, out = run_vmm(appliance, "--config %s -v" % conf, timeout=600)
+    appliance.out("rm -f %s; ( (timeout -s KILL 600 corral-vmm --config %s -v </dev/null >%s 2>&1;"
+                  " echo VMM-STATUS=$? >>%s) & )" % (LOG, conf, LOG, LOG))
+    out = appliance.out("for i in $(seq 540); do grep -q -e GUEST-WAITING -e VMM-STATUS %s && break;"
+                        " sleep 1; done; cat %s" % (LOG, LOG), timeout=600)
     assert "SeaBIOS" in out, out[-3000:]
     assert "Booting from Hard Disk" in out, out[-3000:]
     assert "GRUB-MENU" in out, out[-3000:]
     assert re.search(r"GUEST-BOOTED cpus=1 mem_kb=\d+", out), out[-3000:]
-    assert status == POWEROFF, out[-2000:]
+    assert "GUEST-WAITING button=/dev/input/event" in out, out[-3000:]
+    appliance.out("kill -TERM $(pidof corral-vmm)")
+    out = appliance.out("for i in $(seq 90); do grep -q VMM-STATUS %s && break; sleep 1; done; "
+                        "cat %s" % (LOG, LOG), timeout=120)
+    if appliance.host_panicked():
+        print("note: the nested host kernel panicked (known nesting bug)")
+    assert "GUEST-POWER-BUTTON" in out, out[-3000:]
+    assert "guest entered ACPI S5" in out, out[-3000:]
+    assert "VMM-STATUS=%d" % POWEROFF in out, out[-2000:]
+
+
+def test_blank_first_disk_does_not_hide_a_bootable_one(appliance):
+    """SeaBIOS tries only the first hard disk of its order: a blank disk
+    first in the definition (the install-from-ISO layout) must not hide the
+    bootable disk behind it."""
+    conf = write_def(appliance, "fwblankfirst", [TESTDATA_MOUNT + "/blank.img,ro",
+                                                 TESTDATA_MOUNT + "/grub.img,ro"])
+    appliance.out("rm -f %s; ( (timeout -s KILL 600 corral-vmm --config %s -v </dev/null >%s 2>&1;"
+                  " echo VMM-STATUS=$? >>%s) & )" % (LOG, conf, LOG, LOG))
+    out = appliance.out("for i in $(seq 540); do grep -q -e GUEST-WAITING -e VMM-STATUS %s && break;"
+                        " sleep 1; done; kill -KILL $(pidof corral-vmm) 2>/dev/null; cat %s"
+                        % (LOG, LOG), timeout=600)
+    assert "disk 0 has no boot sector" in out, out[-3000:]
+    assert "GRUB-MENU" in out and "GUEST-WAITING" in out, out[-3000:]
 
 
 def test_disk_without_boot_loader_gives_no_boot_status(appliance):
-    conf = write_def(appliance, "fwblank", [TESTDATA_MOUNT + "/blank.img,ro"])
+    conf = write_def(appliance, "fwblank", [TESTDATA_MOUNT + "/blank.img,ro"] * 2)
     status, out = run_vmm(appliance, "--config %s" % conf, timeout=300)
     assert status == NO_BOOT, out[-2000:]
     assert "No bootable device" in out  # the firmware's own words, on the console

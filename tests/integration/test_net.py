@@ -7,7 +7,8 @@ DHCP through br0 from QEMU's user network (10.0.2.0/24, restrict=on: no
 traffic leaves the test machine), pings the control domain and guest B,
 and sends 64 MiB of random data to the control domain, where the checksum
 must match what A sent.  The MAC each NIC gets is derived from the VM name
-(locally administered) and is what the guest sees.
+(locally administered) and is what the guest sees.  A NIC with bps=1M sends
+at 1 MiB/s, within 10%, measured on its tap.
 """
 
 import re
@@ -88,3 +89,39 @@ def test_nettest_in_the_control_domain(appliance):
     assert status == 1 and "cannot connect to 127.0.0.1 port 5398" in out, (status, out)
     status, out = appliance.sh("corral-nettest latency 127.0.0.1 --size 0")
     assert status == 2 and "--size: not a size in bytes" in out, (status, out)
+
+
+RATE_LOG = "/tmp/vmm-net-rate.log"
+RATE_PORT = 5001
+NIC_BPS = 1 << 20
+
+
+def test_rate_limited_nic_stays_within_10_percent(appliance):
+    """A guest sends 20 MiB over TCP through a NIC limited to bps=1M; the
+    control domain samples the tap's byte counter (what corral-vmm wrote to
+    it, frame bytes) over 6 s, after the first second's burst."""
+    host = br0_address(appliance)
+    args = ("--name guest-rate --nic bridge=br0,bps=1M --kernel %s --initrd %s "
+            "--memory 256 --cmdline 'quiet corral.scenario=net-send-rate corral.ip=10.0.2.201 "
+            "corral.host=%s corral.mib=20'" % (KERNEL, INITRD, host))
+    appliance.out("( (sleep 600 & echo $! >%s; wait) | nc -l -p %d >/dev/null & ) ; "
+                  "(corral-vmm -v %s </dev/null >%s 2>&1 &)"
+                  % (HOLD_PID, RATE_PORT, args, RATE_LOG))
+    try:
+        out = appliance.out("for i in $(seq 180); do grep -q SENDING %s && break; sleep 1; done; "
+                            "cat %s" % (RATE_LOG, RATE_LOG), timeout=210)
+        tap = re.search(r"nic 0: virtio-net \S+ on tap (\S+) in bridge br0", out)
+        assert tap and "SENDING" in out, out[-3000:]
+        counter = "/sys/class/net/%s/statistics/rx_bytes" % tap.group(1)
+        sample = appliance.out(
+            "f=%s; for i in $(seq 60); do [ $(cat $f) -gt %d ] && break; sleep 0.5; done; "
+            "a=$(cat $f); s=$(cut -d' ' -f1 /proc/uptime); sleep 6; "
+            "b=$(cat $f); e=$(cut -d' ' -f1 /proc/uptime); echo RATE $a $b $s $e"
+            % (counter, 2 * NIC_BPS), timeout=90)
+    finally:
+        appliance.out("kill -KILL $(pidof corral-vmm) 2>/dev/null; pkill -x nc; "
+                      "kill $(cat %s) 2>/dev/null; true" % HOLD_PID)
+    a, b, s, e = re.search(r"RATE (\d+) (\d+) ([0-9.]+) ([0-9.]+)", sample).groups()
+    rate = (int(b) - int(a)) / (float(e) - float(s))
+    print("nic bps=1M: %.3f MiB/s on the tap" % (rate / 2**20))
+    assert abs(rate - NIC_BPS) <= 0.10 * NIC_BPS, (rate, NIC_BPS)

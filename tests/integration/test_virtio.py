@@ -52,3 +52,40 @@ def test_virtio_blk_devices_and_interrupts(appliance, msi):
     n = 64 * 65536
     assert (appliance.out("cmp -n %d /tmp/va.img /tmp/vb.img && echo same" % n).strip()
             .endswith("same"))
+
+
+LIMIT_BPS = 4 << 20
+LIMIT_IOPS = 50
+
+
+def disk_rates(appliance, limits, env=""):
+    """Run the vmm-disk-rate scenario on a fresh 64 MiB disk with the given
+    --disk options; returns {phase: rate} in bytes/s (write, read) and
+    ops/s (ops), as the guest measured them."""
+    appliance.out("rm -f /tmp/rate.img && truncate -s 64M /tmp/rate.img")
+    status, out = run_vmm(appliance, boot_args("vmm-disk-rate",
+                                               extra="--disk /tmp/rate.img" + limits),
+                          env=env)
+    booted(out)
+    assert "GUEST-DONE status=0" in out, out[-3000:]
+    assert status == POWEROFF, out[-2000:]
+    rates = {}
+    for phase, amount, seconds in re.findall(
+            r"RATE-(\w+) (?:bytes|ops)=(\d+) seconds=([0-9.]+)", out):
+        rates[phase.lower()] = int(amount) / max(float(seconds), 0.01)
+    assert set(rates) == {"write", "read", "ops"}, out[-3000:]
+    print("disk%s: write %.2f MiB/s, read %.2f MiB/s, %.0f 4 KiB writes/s"
+          % (limits or " unlimited", rates["write"] / 2**20, rates["read"] / 2**20,
+             rates["ops"]))
+    return rates
+
+
+@pytest.mark.parametrize("env", ["", "CORRAL_VMM_SLOW_IO=1"], ids=["fast-io", "slow-io"])
+def test_rate_limited_disk_stays_within_10_percent(appliance, env):
+    # Unlimited first: the limits below must be what slows the guest down.
+    free = disk_rates(appliance, "", env)
+    assert free["write"] > 2 * LIMIT_BPS and free["read"] > 2 * LIMIT_BPS, free
+    assert free["ops"] > 2 * LIMIT_IOPS, free
+    limited = disk_rates(appliance, ",bps=4M,iops=%d" % LIMIT_IOPS, env)
+    for phase, limit in (("write", LIMIT_BPS), ("read", LIMIT_BPS), ("ops", LIMIT_IOPS)):
+        assert abs(limited[phase] - limit) <= 0.10 * limit, (phase, limited[phase], limit)

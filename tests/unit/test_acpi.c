@@ -67,7 +67,7 @@ static void test_rsdp_xsdt_checksums(void)
 {
     struct acpi_config c = config(4);
     memset(region, 0xCC, sizeof(region));
-    size_t used = acpi_build(region, sizeof(region), GPA, &c);
+    size_t used = acpi_build(region, sizeof(region), GPA, &c, NULL);
     CHECK(used > 0 && used < 8192);
     CHECK(memcmp(region, "RSD PTR ", 8) == 0);
     CHECK_EQ_INT(acpi_sum(region, 20), 0);
@@ -82,7 +82,7 @@ static void test_rsdp_xsdt_checksums(void)
 static void test_fadt_points_at_dsdt_facs_and_pm1(void)
 {
     struct acpi_config c = config(1);
-    CHECK(acpi_build(region, sizeof(region), GPA, &c) > 0);
+    CHECK(acpi_build(region, sizeof(region), GPA, &c, NULL) > 0);
     const uint8_t *fadt = xsdt_find(table(get64(region + 24), "XSDT"), "FACP");
     CHECK(fadt && get32(fadt + 4) == 276);
     if (!fadt)
@@ -106,7 +106,7 @@ static void test_madt_cpus_ioapic_overrides(void)
 {
     for (uint32_t cpus = 1; cpus <= 64; cpus++) {
         struct acpi_config c = config(cpus);
-        CHECK(acpi_build(region, sizeof(region), GPA, &c) > 0);
+        CHECK(acpi_build(region, sizeof(region), GPA, &c, NULL) > 0);
         const uint8_t *madt = xsdt_find(table(get64(region + 24), "XSDT"), "APIC");
         CHECK(madt != NULL);
         if (!madt)
@@ -142,7 +142,7 @@ static void test_madt_cpus_ioapic_overrides(void)
 static void test_dsdt_content(void)
 {
     struct acpi_config c = config(2);
-    CHECK(acpi_build(region, sizeof(region), GPA, &c) > 0);
+    CHECK(acpi_build(region, sizeof(region), GPA, &c, NULL) > 0);
     const uint8_t *fadt = xsdt_find(table(get64(region + 24), "XSDT"), "FACP");
     if (!fadt)
         return;
@@ -166,12 +166,12 @@ static void test_dsdt_content(void)
 static void test_build_refuses_bad_config_and_small_region(void)
 {
     struct acpi_config c = config(0);
-    CHECK_EQ_INT(acpi_build(region, sizeof(region), GPA, &c), 0);
+    CHECK_EQ_INT(acpi_build(region, sizeof(region), GPA, &c, NULL), 0);
     c = config(2);
-    CHECK_EQ_INT(acpi_build(region, 200, GPA, &c), 0);
-    CHECK_EQ_INT(acpi_build(region, sizeof(region), GPA + 4, &c), 0);
+    CHECK_EQ_INT(acpi_build(region, 200, GPA, &c, NULL), 0);
+    CHECK_EQ_INT(acpi_build(region, sizeof(region), GPA + 4, &c, NULL), 0);
     c.pci_pio_end = 0x20000;
-    CHECK_EQ_INT(acpi_build(region, sizeof(region), GPA, &c), 0);
+    CHECK_EQ_INT(acpi_build(region, sizeof(region), GPA, &c, NULL), 0);
 }
 
 /* A PCI INTx on the SCI's pin (or any ISA pin) made Linux fail the device
@@ -182,15 +182,15 @@ static void test_build_refuses_pci_gsi_on_isa_pins(void)
     struct acpi_config c = config(1);
     c.pci = &irq;
     c.n_pci = 1;
-    CHECK_EQ_INT(acpi_build(region, sizeof(region), GPA, &c), 0);
+    CHECK_EQ_INT(acpi_build(region, sizeof(region), GPA, &c, NULL), 0);
     irq.gsi = 15;
-    CHECK_EQ_INT(acpi_build(region, sizeof(region), GPA, &c), 0);
+    CHECK_EQ_INT(acpi_build(region, sizeof(region), GPA, &c, NULL), 0);
     irq.gsi = 24;
-    CHECK_EQ_INT(acpi_build(region, sizeof(region), GPA, &c), 0);
+    CHECK_EQ_INT(acpi_build(region, sizeof(region), GPA, &c, NULL), 0);
     irq.gsi = 16;
-    CHECK(acpi_build(region, sizeof(region), GPA, &c) > 0);
+    CHECK(acpi_build(region, sizeof(region), GPA, &c, NULL) > 0);
     irq.gsi = 23;
-    CHECK(acpi_build(region, sizeof(region), GPA, &c) > 0);
+    CHECK(acpi_build(region, sizeof(region), GPA, &c, NULL) > 0);
 }
 
 static void test_aml_encodings(void)

@@ -2,19 +2,6 @@
 #include "check.h"
 #include "../../hypervisor/cli/cli.h"
 
-static void test_duration(void)
-{
-    char buf[32];
-    cli_format_duration(0, buf, sizeof(buf));
-    CHECK_EQ_STR(buf, "00:00:00");
-    cli_format_duration(3723, buf, sizeof(buf));
-    CHECK_EQ_STR(buf, "01:02:03");
-    cli_format_duration(86400 * 2 + 59, buf, sizeof(buf));
-    CHECK_EQ_STR(buf, "2d 00:00:59");
-    cli_format_duration(-5, buf, sizeof(buf));
-    CHECK_EQ_STR(buf, "00:00:00");
-}
-
 static void test_mib(void)
 {
     char buf[16];
@@ -43,7 +30,6 @@ static void test_nic_spec(void)
 
 int main(void)
 {
-    RUN(test_duration);
     RUN(test_mib);
     RUN(test_nic_spec);
     return check_summary("cli_format");

@@ -21,6 +21,8 @@ static void test_exit_from_status(void)
     CHECK_EQ_INT(corrald_exit_from_status(2 << 8).end, CORRALD_END_CRASH);
     CHECK_EQ_INT(corrald_exit_from_status(3 << 8).end, CORRALD_END_VMM_ERROR);
     CHECK_EQ_INT(corrald_exit_from_status(4 << 8).end, CORRALD_END_NO_BOOT);
+    CHECK_EQ_INT(corrald_exit_from_status(5 << 8).end, CORRALD_END_FORCED);
+    CHECK_EQ_INT(corrald_exit_from_status(6 << 8).end, CORRALD_END_VMM_ERROR);
     struct corrald_exit ex = corrald_exit_from_status(127 << 8);
     CHECK_EQ_INT(ex.end, CORRALD_END_VMM_ERROR);
     CHECK_EQ_INT(ex.code, 127);
@@ -55,6 +57,12 @@ static void test_policy_table(void)
     CHECK_EQ_INT(decide(VMDEF_RESTART_ALWAYS, CORRALD_END_REBOOT, true, 100),
                  CORRALD_STAY_STOPPED);
     CHECK_EQ_INT(decide(VMDEF_RESTART_ALWAYS, CORRALD_END_CRASH, true, 100),
+                 CORRALD_STAY_STOPPED);
+    /* Forced off through the VMM's own control socket: on purpose, never
+     * restarted (whatever the policy). */
+    CHECK_EQ_INT(decide(VMDEF_RESTART_ALWAYS, CORRALD_END_FORCED, false, 100),
+                 CORRALD_STAY_STOPPED);
+    CHECK_EQ_INT(decide(VMDEF_RESTART_ON_FAILURE, CORRALD_END_FORCED, false, 100),
                  CORRALD_STAY_STOPPED);
     /* Power-off: only always. */
     CHECK_EQ_INT(decide(VMDEF_RESTART_NO, CORRALD_END_POWEROFF, false, 100),

@@ -229,6 +229,32 @@ static void test_bootorder(void)
     CHECK_EQ_INT(firmware_bootorder(slots, 3, buf, 40), 0); /* too small */
 }
 
+/* A blank first disk must not hide a bootable one (SeaBIOS tries only the
+ * first hard disk of its order); otherwise the definition order holds. */
+static void test_bootable_disks_first(void)
+{
+    uint8_t sector[512] = { 0 };
+    CHECK(!firmware_sector_bootable(sector));
+    sector[510] = 0x55;
+    sector[511] = 0xAA;
+    CHECK(firmware_sector_bootable(sector));
+    sector[511] = 0xAB;
+    CHECK(!firmware_sector_bootable(sector));
+
+    const unsigned slots[] = { 3, 4, 5, 6 };
+    unsigned out[4];
+    const bool blank_then_iso[] = { false, true, false, true };
+    CHECK_EQ_INT(firmware_boot_first(slots, blank_then_iso, 4, out), 2);
+    CHECK(out[0] == 4 && out[1] == 6 && out[2] == 3 && out[3] == 5);
+    const bool all[] = { true, true, true, true };
+    CHECK_EQ_INT(firmware_boot_first(slots, all, 4, out), 4);
+    CHECK(out[0] == 3 && out[1] == 4 && out[2] == 5 && out[3] == 6);
+    const bool none[] = { false, false, false, false };
+    CHECK_EQ_INT(firmware_boot_first(slots, none, 4, out), 0);
+    CHECK(out[0] == 3 && out[3] == 6);
+    CHECK_EQ_INT(firmware_boot_first(slots, none, 0, out), 0);
+}
+
 static void test_image_placement(void)
 {
     char err[200];
@@ -294,6 +320,7 @@ int main(void)
     RUN(test_dma);
     RUN(test_e820);
     RUN(test_bootorder);
+    RUN(test_bootable_disks_first);
     RUN(test_image_placement);
     RUN(test_fill);
     RUN(test_cmos_as_seabios_reads_it);

@@ -62,6 +62,12 @@ static void test_scroll_keeps_the_selection_visible(void)
     CHECK_EQ_INT(m.top, 0);
     menu_scroll(&m, 0);
     CHECK_EQ_INT(m.top, 0);
+    /* The same rule for a form's fields (ui_form.c): 12 fields, 8 shown. */
+    CHECK_EQ_INT(menu_scroll_top(0, 7, 12, 8), 0);
+    CHECK_EQ_INT(menu_scroll_top(0, 8, 12, 8), 1);
+    CHECK_EQ_INT(menu_scroll_top(4, 11, 12, 8), 4);
+    CHECK_EQ_INT(menu_scroll_top(4, 2, 12, 8), 2);
+    CHECK_EQ_INT(menu_scroll_top(9, 11, 12, 8), 4); /* never past the end */
 }
 
 static void test_lineedit_insert_delete_and_move(void)

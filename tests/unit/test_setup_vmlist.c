@@ -46,13 +46,29 @@ static void test_empty_list_errors_and_junk(void)
     CHECK_EQ_INT(l.count, 1); /* entries without a name are left out */
 }
 
-static void test_uptime(void)
+static void test_restart_and_stop_progress(void)
 {
-    char out[32];
-    format_uptime(93784, out, sizeof(out));
-    CHECK_EQ_STR(out, "1d 02:03:04");
-    format_uptime(59, out, sizeof(out));
-    CHECK_EQ_STR(out, "00:00:59");
+    static struct vm_list l;
+    char line[128];
+    const char *json =
+        "{\"vms\":[{\"name\":\"a\",\"state\":\"stopping\",\"restart\":\"always\"},"
+        "{\"name\":\"b\",\"state\":\"stopped\",\"last_stop\":{\"reason\":\"stopped by "
+        "request: forced off after the stop timeout\"}},"
+        "{\"name\":\"c\",\"state\":\"stopped\",\"last_stop\":{\"reason\":\"stopped by "
+        "request: guest powered off\"}},{\"name\":\"d\",\"state\":\"running\"}]}";
+    CHECK_EQ_INT(vmlist_parse(json, &l, why, sizeof(why)), 0);
+    CHECK_EQ_INT(l.count, 4);
+    CHECK_EQ_INT(l.running, 2);
+    CHECK_EQ_STR(l.vms[0].restart, "always");
+    CHECK_EQ_STR(l.vms[1].restart, "");
+    vmlist_stop_line(&l.vms[0], line, sizeof(line));
+    CHECK_EQ_STR(line, "a: stopping...");
+    vmlist_stop_line(&l.vms[1], line, sizeof(line));
+    CHECK_EQ_STR(line, "b: forced off");
+    vmlist_stop_line(&l.vms[2], line, sizeof(line));
+    CHECK_EQ_STR(line, "c: stopped");
+    vmlist_stop_line(&l.vms[3], line, sizeof(line));
+    CHECK_EQ_STR(line, "d: stopping...");
 }
 
 static void test_vm_name_with_a_space_is_refused(void)
@@ -94,7 +110,7 @@ int main(void)
 {
     RUN(test_parses_the_documented_list);
     RUN(test_empty_list_errors_and_junk);
-    RUN(test_uptime);
+    RUN(test_restart_and_stop_progress);
     RUN(test_vm_name_with_a_space_is_refused);
     RUN(test_memory_uses_corralds_rules);
     RUN(test_disk_size);

@@ -41,7 +41,11 @@ static void make_image(void)
     close(fd);
 }
 
-static int open_disk(bool readonly, const char *serial)
+static uint64_t fake_now = 7000000000ULL;
+static uint64_t fake_clock(void) { return fake_now; }
+
+static int open_disk_limited(bool readonly, const char *serial, uint64_t bps,
+                             uint64_t iops)
 {
     static const struct pci_platform platform = {
         .mem = &mem, .irq_line = record_irq, .intx_gsi = { 5, 9, 10, 11 },
@@ -50,8 +54,14 @@ static int open_disk(bool readonly, const char *serial)
     guest_mem_layout(&mem, ram, RAM_SIZE);
     bus_init(&bus);
     pci_bus_create(&pci, &bus, &platform);
-    struct virtio_blk_options o = { .path = image, .readonly = readonly, .serial = serial };
+    struct virtio_blk_options o = { .path = image, .readonly = readonly, .serial = serial,
+                                    .bps = bps, .iops = iops, .clock_ns = fake_clock };
     return virtio_blk_create(&blk, &pci, &o);
+}
+
+static int open_disk(bool readonly, const char *serial)
+{
+    return open_disk_limited(readonly, serial, 0, 0);
 }
 
 static void close_disk(void)
@@ -344,10 +354,10 @@ static void common_write(uint64_t bar, uint32_t reg, uint64_t v, uint32_t len)
     bus_dispatch(&bus, BUS_MMIO, bar + reg, (uint8_t *)&v, len, true);
 }
 
-/* A read request through the ring: descriptors, avail, notify, used. */
-static void test_request_through_ring(void)
+/* Feature negotiation and one 16-entry queue: descriptors at 0x1000,
+ * avail at 0x2000, used at 0x3000.  Returns BAR 0's address. */
+static uint64_t start_queue(void)
 {
-    CHECK_EQ_INT(open_disk(false, NULL), 0);
     uint64_t bar = blk->vdev.pci.bars[0].mapped_base;
     common_write(bar, VIRTIO_PCI_COMMON_GFSELECT, 1, 4);
     common_write(bar, VIRTIO_PCI_COMMON_GF, 1, 4); /* VERSION_1 */
@@ -358,28 +368,110 @@ static void test_request_through_ring(void)
     common_write(bar, VIRTIO_PCI_COMMON_Q_DEVICE, 0x3000, 8);
     common_write(bar, VIRTIO_PCI_COMMON_Q_ENABLE, 1, 2);
     common_write(bar, VIRTIO_PCI_COMMON_STATUS, 1 | 2 | 8 | 4, 1);
+    return bar;
+}
 
-    uint32_t hdr[4] = { VIRTIO_BLK_T_IN, 0, 7, 0 }; /* sector 7 */
-    put(0x8000, hdr, 16);
+/* Request i (0..4) reads data_len bytes of sector into 0x9000 + i * 0x1000,
+ * its status byte at 0x8800 + i; it is made available as avail entry i. */
+static void queue_read(unsigned i, uint64_t sector, uint32_t data_len)
+{
+    uint32_t hdr[4] = { VIRTIO_BLK_T_IN, 0, (uint32_t)sector, 0 };
+    put(0x8000 + i * 16, hdr, 16);
+    uint16_t d0 = (uint16_t)(3 * i);
     struct { uint64_t addr; uint32_t len; uint16_t flags, next; } d[3] = {
-        { 0x8000, 16, VIRTQ_DESC_F_NEXT, 1 },
-        { 0x9000, 512, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2 },
-        { 0x9200, 1, VIRTQ_DESC_F_WRITE, 0 },
+        { 0x8000 + i * 16, 16, VIRTQ_DESC_F_NEXT, (uint16_t)(d0 + 1) },
+        { 0x9000 + i * 0x1000, data_len, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE,
+          (uint16_t)(d0 + 2) },
+        { 0x8800 + i, 1, VIRTQ_DESC_F_WRITE, 0 },
     };
-    put(0x1000, d, sizeof(d));
-    uint16_t avail[3] = { 0, 1, 0 }; /* flags, idx, ring[0] = head 0 */
-    put(0x2000, avail, sizeof(avail));
-    ram[0x9200] = 0xEE;
+    put(0x1000 + d0 * 16, d, sizeof(d));
+    ram[0x8800 + i] = 0xEE;
+    put(0x2004 + i * 2, &d0, 2);
+    uint16_t idx = (uint16_t)(i + 1);
+    put(0x2002, &idx, 2);
+}
+
+static uint16_t used_idx(void)
+{
+    uint16_t idx;
+    memcpy(&idx, ram + 0x3002, 2);
+    return idx;
+}
+
+/* A read request through the ring: descriptors, avail, notify, used. */
+static void test_request_through_ring(void)
+{
+    CHECK_EQ_INT(open_disk(false, NULL), 0);
+    uint64_t bar = start_queue();
+    queue_read(0, 7, 512);
     common_write(bar, VIRTIO_PCI_NOTIFY_OFFSET, 0, 2);
     CHECK_EQ_INT(ram[0x9000], 7);
-    CHECK_EQ_INT(ram[0x9200], VIRTIO_BLK_S_OK);
-    uint16_t used_idx;
+    CHECK_EQ_INT(ram[0x8800], VIRTIO_BLK_S_OK);
     uint32_t used_len;
-    memcpy(&used_idx, ram + 0x3002, 2);
     memcpy(&used_len, ram + 0x3008, 4);
-    CHECK_EQ_INT(used_idx, 1);
+    CHECK_EQ_INT(used_idx(), 1);
     CHECK_EQ_INT(used_len, 513);
     CHECK_EQ_INT(irq_level, 1);
+    CHECK_EQ_INT(rate_limit_fd(&blk->limit), -1); /* unlimited: no timer */
+    close_disk();
+}
+
+/* iops = 2: two requests go at once, the third waits for its token and
+ * the timer, kicks meanwhile do not let it (or the fourth) pass. */
+static void test_iops_limit_holds_requests(void)
+{
+    CHECK_EQ_INT(open_disk_limited(false, NULL, 0, 2), 0);
+    CHECK(rate_limit_fd(&blk->limit) >= 0);
+    uint64_t bar = start_queue();
+    for (unsigned i = 0; i < 4; i++)
+        queue_read(i, 10 + i, 512);
+    common_write(bar, VIRTIO_PCI_NOTIFY_OFFSET, 0, 2);
+    CHECK_EQ_INT(used_idx(), 2);
+    CHECK_EQ_INT(ram[0x9000 + 0x1000], 11);
+    CHECK_EQ_INT(ram[0x8802], 0xEE); /* not served, not failed */
+    CHECK(blk->held);
+    fake_now += 400000000; /* 0.4 s: not yet a token */
+    common_write(bar, VIRTIO_PCI_NOTIFY_OFFSET, 0, 2);
+    CHECK_EQ_INT(used_idx(), 2);
+    fake_now += 100000000; /* 0.5 s: one token */
+    virtio_blk_limit_expired(blk);
+    CHECK_EQ_INT(used_idx(), 3);
+    CHECK_EQ_INT(ram[0x8802], VIRTIO_BLK_S_OK);
+    CHECK_EQ_INT(ram[0x9000 + 0x2000], 12);
+    uint32_t head;
+    memcpy(&head, ram + 0x3004 + 2 * 8, 4);
+    CHECK_EQ_INT(head, 6); /* in order: the third chain */
+    fake_now += 500000000;
+    virtio_blk_limit_expired(blk);
+    CHECK_EQ_INT(used_idx(), 4);
+    CHECK(!blk->held);
+    close_disk();
+}
+
+/* bps = 1024: a 2048-byte read passes on the full bucket and leaves a
+ * second of debt; the next waits for it.  A reset drops the held one. */
+static void test_bps_limit_and_reset(void)
+{
+    CHECK_EQ_INT(open_disk_limited(false, NULL, 1024, 0), 0);
+    uint64_t bar = start_queue();
+    queue_read(0, 1, 2048);
+    queue_read(1, 2, 512);
+    common_write(bar, VIRTIO_PCI_NOTIFY_OFFSET, 0, 2);
+    CHECK_EQ_INT(used_idx(), 1);
+    fake_now += 1000000000;
+    virtio_blk_limit_expired(blk);
+    CHECK_EQ_INT(used_idx(), 1); /* the debt is paid, 512 more needed */
+    fake_now += 500000000;
+    virtio_blk_limit_expired(blk);
+    CHECK_EQ_INT(used_idx(), 2);
+    queue_read(2, 3, 2048);
+    common_write(bar, VIRTIO_PCI_NOTIFY_OFFSET, 0, 2);
+    CHECK(blk->held);
+    common_write(bar, VIRTIO_PCI_COMMON_STATUS, 0, 1); /* reset */
+    CHECK(!blk->held);
+    fake_now += 10000000000ULL;
+    virtio_blk_limit_expired(blk); /* after a reset: nothing to do */
+    CHECK_EQ_INT(ram[0x8802], 0xEE);
     close_disk();
 }
 
@@ -397,6 +489,8 @@ int main(void)
     RUN(test_bad_discard_requests);
     RUN(test_open_errors_and_lock);
     RUN(test_request_through_ring);
+    RUN(test_iops_limit_holds_requests);
+    RUN(test_bps_limit_and_reset);
     unlink(image);
     free(ram);
     return check_summary("virtio_blk");

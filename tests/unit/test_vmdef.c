@@ -345,6 +345,9 @@ static void test_set_key_and_check(void)
     CHECK(memcmp(&d, &e, sizeof(d)) == 0);
 }
 
+/* FNV-1a of "web1" and index 0, worked out apart from the code. */
+static const char pinned_web1_mac[] = "02:2c:0b:09:2e:89";
+
 static void test_nic_mac(void)
 {
     uint8_t a[6], b[6], c[6];
@@ -354,7 +357,26 @@ static void test_nic_mac(void)
     CHECK(memcmp(a, b, 6) == 0);
     CHECK(memcmp(a, c, 6) != 0);
     CHECK_EQ_INT(a[0], 0x02); /* locally administered, unicast */
+    /* Pinned: a MAC must not change across versions (DHCP leases,
+     * firewall rules and the guest's own config follow it). */
     char text[18];
+    vmdef_format_mac(a, text);
+    CHECK_EQ_STR(text, pinned_web1_mac);
+    /* Other names differ (among many similar names, no two alike), and
+     * every one is unicast (bit 0 clear) and locally administered (bit 1). */
+    static uint8_t seen[512][6];
+    for (unsigned i = 0; i < 512; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "vm%u", i);
+        vmdef_nic_mac(name, 0, seen[i]);
+        CHECK_EQ_INT(seen[i][0] & 3, 2);
+        for (unsigned j = 0; j < i; j++)
+            CHECK(memcmp(seen[i], seen[j], 6) != 0);
+    }
+    vmdef_nic_mac("web2", 0, b);
+    CHECK(memcmp(a, b, 6) != 0);
+    vmdef_nic_mac("", 0, b); /* an empty name still gives a valid MAC */
+    CHECK_EQ_INT(b[0] & 3, 2);
     vmdef_format_mac((const uint8_t[6]){ 0x52, 0x54, 0, 0xab, 0xcd, 1 }, text);
     CHECK_EQ_STR(text, "52:54:00:ab:cd:01");
 }

@@ -5,13 +5,6 @@
 # Linux picks virtio-rng as the hardware RNG and reads from it.
 echo "RNG current=$(cat /sys/class/misc/hw_random/rng_current 2>/dev/null)" \
      "bytes=$(dd if=/dev/hwrng bs=64 count=4 2>/dev/null | wc -c)"
-dev=
-for d in /sys/class/input/event*; do
-    [ "$(cat "$d/device/name" 2>/dev/null)" = "Power Button" ] && dev=/dev/input/${d##*/}
-done
 dmesg | grep -i -E "acpi.*(error|warn|S5|sleep|power)|button" | sed 's/^/DMESG /' | head -20
-echo "GUEST-WAITING button=${dev:-none}"
-[ -n "$dev" ] || exit 1
-# One struct input_event (24 bytes on x86-64): the key press.
-dd if="$dev" of=/dev/null bs=24 count=1 2>/dev/null
-echo "GUEST-POWER-BUTTON"
+. /scenarios/wait-power-button.sh
+wait_power_button

@@ -1,3 +1,4 @@
-# corral-vmm test: stay up until the VMM asks the guest to shut down.
-echo "GUEST-WAITING"
-sleep 600
+# corral-vmm/corrald test: stay up until the VMM asks the guest to shut
+# down (its ACPI power button), then return so that /init powers off.
+. /scenarios/wait-power-button.sh
+wait_power_button

@@ -1,0 +1,127 @@
+/* control_proto: request parsing and line framing of the control socket. */
+#include "check.h"
+#include "../../hypervisor/lib/control_proto.h"
+
+static int parse(const char *line, enum control_cmd *cmd, const char **code)
+{
+    char why[160];
+    return control_parse(line, strlen(line), cmd, code, why, sizeof(why));
+}
+
+static void test_commands(void)
+{
+    static const char *const names[] = { "status", "pause", "resume",
+                                         "shutdown", "stop", "console" };
+    for (unsigned i = 0; i < 6; i++) {
+        enum control_cmd cmd = CONTROL_STOP;
+        const char *code = NULL;
+        CHECK_EQ_INT(parse(names[i], &cmd, &code), 0);
+        CHECK_EQ_INT(cmd, i);
+        CHECK_EQ_STR(control_cmd_name(cmd), names[i]);
+    }
+    enum control_cmd cmd;
+    const char *code;
+    CHECK_EQ_INT(parse("  status \r", &cmd, &code), 0); /* blanks, CRLF */
+    CHECK_EQ_INT(cmd, CONTROL_STATUS);
+}
+
+static void test_bad_requests(void)
+{
+    enum control_cmd cmd;
+    const char *code = NULL;
+    char why[160];
+    CHECK_EQ_INT(parse("", &cmd, &code), -1);
+    CHECK_EQ_STR(code, CONTROL_E_BAD_REQUEST);
+    CHECK_EQ_INT(parse("reboot", &cmd, &code), -1);
+    CHECK_EQ_STR(code, CONTROL_E_UNKNOWN);
+    CHECK_EQ_INT(parse("STATUS", &cmd, &code), -1); /* words are lower case */
+    CHECK_EQ_STR(code, CONTROL_E_UNKNOWN);
+    CHECK_EQ_INT(parse("statusx", &cmd, &code), -1);
+    CHECK_EQ_STR(code, CONTROL_E_UNKNOWN);
+    CHECK_EQ_INT(parse("pause now", &cmd, &code), -1);
+    CHECK_EQ_STR(code, CONTROL_E_BAD_REQUEST);
+    CHECK_EQ_INT(parse("stop\x01", &cmd, &code), -1);
+    CHECK_EQ_STR(code, CONTROL_E_BAD_REQUEST);
+    CHECK_EQ_INT(control_parse("st\0op", 5, &cmd, &code, why, sizeof(why)), -1);
+    CHECK_EQ_STR(code, CONTROL_E_BAD_REQUEST);
+    char big[300];
+    memset(big, 'a', sizeof(big));
+    CHECK_EQ_INT(control_parse(big, sizeof(big), &cmd, &code, why, sizeof(why)), -1);
+    CHECK_EQ_STR(code, CONTROL_E_TOO_LONG);
+    /* the reason names the word, but not more than 32 bytes of it */
+    CHECK_EQ_INT(control_parse(big, 100, &cmd, &code, why, sizeof(why)), -1);
+    CHECK(strlen(why) < 120);
+}
+
+struct lines { char got[8][CONTROL_LINE_MAX + 2]; int n, too_long; bool stop_after_first; bool stop; };
+
+static void on_line(void *ctx, const char *line, size_t len, bool too_long)
+{
+    struct lines *l = ctx;
+    if (too_long) {
+        l->too_long++;
+        snprintf(l->got[l->n++ % 8], sizeof(l->got[0]), "<too-long>");
+    } else {
+        snprintf(l->got[l->n++ % 8], sizeof(l->got[0]), "%.*s", (int)len, line);
+    }
+    if (l->stop_after_first)
+        l->stop = true;
+}
+
+static void test_linebuf_framing(void)
+{
+    struct control_linebuf lb = { 0 };
+    struct lines l = { 0 };
+    /* a request split over reads, two in one read */
+    control_linebuf_feed(&lb, "sta", 3, on_line, &l, NULL);
+    CHECK_EQ_INT(l.n, 0);
+    control_linebuf_feed(&lb, "tus\npause\nres", 13, on_line, &l, NULL);
+    CHECK_EQ_INT(l.n, 2);
+    CHECK_EQ_STR(l.got[0], "status");
+    CHECK_EQ_STR(l.got[1], "pause");
+    control_linebuf_feed(&lb, "ume\n", 4, on_line, &l, NULL);
+    CHECK_EQ_STR(l.got[2], "resume");
+}
+
+static void test_linebuf_too_long_then_carries_on(void)
+{
+    struct control_linebuf lb = { 0 };
+    struct lines l = { 0 };
+    char junk[1000];
+    memset(junk, 'x', sizeof(junk));
+    control_linebuf_feed(&lb, junk, sizeof(junk), on_line, &l, NULL);
+    control_linebuf_feed(&lb, junk, sizeof(junk), on_line, &l, NULL);
+    CHECK_EQ_INT(l.too_long, 1); /* reported once */
+    control_linebuf_feed(&lb, "x\nstatus\n", 9, on_line, &l, NULL);
+    CHECK_EQ_INT(l.n, 2);
+    CHECK_EQ_STR(l.got[1], "status");
+    /* exactly the limit (plus its '\r') is not too long */
+    struct lines m = { 0 };
+    char edge[CONTROL_LINE_MAX + 2];
+    memset(edge, 'y', sizeof(edge));
+    edge[CONTROL_LINE_MAX] = '\r';
+    edge[CONTROL_LINE_MAX + 1] = '\n';
+    control_linebuf_feed(&lb, edge, sizeof(edge), on_line, &m, NULL);
+    CHECK_EQ_INT(m.too_long, 0);
+    CHECK_EQ_INT(strlen(m.got[0]), CONTROL_LINE_MAX + 1);
+}
+
+static void test_linebuf_stops_for_console(void)
+{
+    struct control_linebuf lb = { 0 };
+    struct lines l = { .stop_after_first = true };
+    const char *in = "console\nguest input";
+    size_t used = control_linebuf_feed(&lb, in, strlen(in), on_line, &l, &l.stop);
+    CHECK_EQ_INT(used, 8);
+    CHECK_EQ_INT(l.n, 1);
+}
+
+int main(void)
+{
+    RUN(test_commands);
+    RUN(test_bad_requests);
+    RUN(test_linebuf_framing);
+    RUN(test_linebuf_too_long_then_carries_on);
+    RUN(test_linebuf_stops_for_console);
+    return check_summary("control_proto");
+}
