@@ -24,6 +24,7 @@ DOCS = [  # (document, program)
     ("docs/corral-vmm.md", "corral-vmm"),
     ("docs/cli.md", "corrald"),
     ("docs/install.md", "corral-install"),
+    ("docs/corral-nettest.md", "corral-nettest"),
 ]
 BEGIN = "<!-- generated from `%s --help`: ./build.sh docs -->"
 END = "<!-- end of generated text -->"

@@ -23,6 +23,7 @@
 #include "console.h"
 #include "control.h"
 #include "debugcon.h"
+#include "exit_stats.h"
 #include "firmware.h"
 #include "fw_cfg.h"
 #include "i8042.h"
@@ -647,15 +648,17 @@ static int machine_create_vcpus(struct machine *m)
     char err[ERRLEN];
     for (unsigned i = 0; i < m->nvcpus; i++) {
         m->vcpus[i].fd = -1;
+        m->vcpus[i].kstats.fd = -1;
         if (vcpu_create(&m->vcpus[i], &m->vm, i, m->nvcpus, err, sizeof(err)))
             return machine_error("%s", err);
     }
     return 0;
 }
 
-/* SIGTERM/SIGINT/SIGHUP arrive through a signalfd; every thread blocks
- * them (the vCPU threads inherit the mask), and SIGPIPE is ignored so that
- * a console client going away is only a failed write. */
+/* SIGTERM/SIGINT/SIGHUP (and SIGUSR2, the exit counters) arrive through a
+ * signalfd; every thread blocks them (the vCPU threads inherit the mask),
+ * and SIGPIPE is ignored so that a console client going away is only a
+ * failed write. */
 static int machine_setup_signals(struct machine *m)
 {
     sigset_t set;
@@ -663,6 +666,7 @@ static int machine_setup_signals(struct machine *m)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGUSR2);
     sigaddset(&set, VCPU_KICK_SIGNAL);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     sigdelset(&set, VCPU_KICK_SIGNAL);
@@ -670,6 +674,19 @@ static int machine_setup_signals(struct machine *m)
     vcpu_install_kick_handler();
     m->signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
     return m->signal_fd < 0 ? machine_error("signalfd: %s", strerror(errno)) : 0;
+}
+
+/* One line on stderr with every vCPU's exit counts summed (SIGUSR2, and
+ * at the end with -v): two of them a known time apart give exits/s. */
+static void machine_print_exits(struct machine *m)
+{
+    struct exit_totals t;
+    char line[400];
+    memset(&t, 0, sizeof(t));
+    for (unsigned i = 0; i < m->nvcpus; i++)
+        exit_totals_add(&t, &m->vcpus[i].exits, &m->vcpus[i].kstats);
+    exit_totals_format(&t, vm_uptime_s(), line, sizeof(line));
+    fprintf(stderr, "corral-vmm: %s\n", line);
 }
 
 static void machine_resume(struct machine *m);
@@ -693,6 +710,10 @@ static void machine_handle_signal(struct machine *m)
 {
     struct signalfd_siginfo si;
     while (read(m->signal_fd, &si, sizeof(si)) == sizeof(si)) {
+        if (si.ssi_signo == SIGUSR2) {
+            machine_print_exits(m);
+            continue;
+        }
         vm_log(&m->vm, "signal %u: pressing the ACPI power button",
                si.ssi_signo);
         machine_shutdown(m);
@@ -868,10 +889,12 @@ static void machine_teardown(struct machine *m)
     control_close(&m->control);
     for (unsigned i = 0; i < m->nvcpus; i++)
         vcpu_kick(&m->vcpus[i]);
-    for (unsigned i = 0; i < m->nvcpus; i++) {
+    for (unsigned i = 0; i < m->nvcpus; i++)
         vcpu_join(&m->vcpus[i]);
+    if (m->vm.verbose && m->vm.exit_status != VM_EXIT_ERROR)
+        machine_print_exits(m);
+    for (unsigned i = 0; i < m->nvcpus; i++)
         vcpu_destroy(&m->vcpus[i]);
-    }
     if (m->io_created) {
         iothread_stop(&m->io);
         queue_ioeventfds_destroy(&m->kicks);
@@ -951,7 +974,7 @@ int machine_run(const struct vmdef *def, const char *control_path, bool verbose)
     m.vm.stop_fd[0] = m.vm.stop_fd[1] = -1;
     m.vm.exit_status = VM_RUNNING;
     for (unsigned i = 0; i < VMDEF_MAX_CPUS; i++)
-        m.vcpus[i].fd = -1;
+        m.vcpus[i].fd = -1, m.vcpus[i].kstats.fd = -1;
     m.control_path = control_path;
     int status = machine_start(&m, def, verbose);
     if (status == 0) {

@@ -137,9 +137,11 @@ int vcpu_create(struct vcpu *c, struct vm *vm, unsigned index, unsigned count,
     c->vm = vm;
     c->index = index;
     c->count = count;
+    c->kstats.fd = -1;
     c->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)index);
     if (c->fd < 0)
         return vcpu_fail(err, errlen, "KVM_CREATE_VCPU", index);
+    kvm_stats_open(&c->kstats, c->fd);
     c->run = mmap(NULL, (size_t)vm->vcpu_mmap_size, PROT_READ | PROT_WRITE,
                   MAP_SHARED, c->fd, 0);
     if (c->run == MAP_FAILED) {
@@ -395,6 +397,10 @@ static void *vcpu_thread(void *arg)
             break;
         }
         c->run->immediate_exit = 0;
+        if (rc == 0)
+            exit_counters_bump(&c->exits, exit_kind_of(c->run->exit_reason));
+        else
+            exit_counters_bump(&c->exits, EXIT_KIND_INTR);
         /* Only between exits: after an I/O or MMIO exit the instruction
          * completes in the next KVM_RUN, and reading the registers before
          * that (KVM_GET_REGS) corrupts an emulated string instruction -
@@ -437,6 +443,7 @@ void vcpu_destroy(struct vcpu *c)
         munmap(c->run, (size_t)c->vm->vcpu_mmap_size);
     if (c->fd >= 0)
         close(c->fd);
+    kvm_stats_close(&c->kstats);
     c->run = NULL;
     c->fd = -1;
 }

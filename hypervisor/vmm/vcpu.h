@@ -14,6 +14,8 @@
 #include <linux/kvm.h>
 
 #include "boot_linux.h"
+#include "exit_stats.h"
+#include "kvm_stats.h"
 #include "vm.h"
 
 /* The signal that kicks a vCPU thread out of KVM_RUN. */
@@ -39,6 +41,8 @@ struct vcpu {
     /* Set by the main thread before a kick; answered in halted_off. */
     int check_halt;
     int halted_off;   /* halted with interrupts off (or never started) */
+    struct exit_counters exits; /* returns from KVM_RUN, by reason */
+    struct kvm_stats kstats;    /* what KVM counted, exits in the kernel too */
 };
 
 int vcpu_create(struct vcpu *c, struct vm *vm, unsigned index, unsigned count,

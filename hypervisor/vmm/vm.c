@@ -47,6 +47,11 @@ static double vm_log_elapsed_ms(void)
            (double)(now.tv_nsec - vm_log_epoch.tv_nsec) / 1e6;
 }
 
+double vm_uptime_s(void)
+{
+    return vm_log_elapsed_ms() / 1e3;
+}
+
 void vm_log(const struct vm *vm, const char *fmt, ...)
 {
     if (!vm->verbose)

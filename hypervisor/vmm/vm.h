@@ -61,6 +61,8 @@ void vm_request_shutdown(struct vm *vm);
 
 /* Start the clock -v timestamps count from (call first thing in main). */
 void vm_log_start_clock(void);
+/* Seconds since vm_log_start_clock(). */
+double vm_uptime_s(void);
 /* printf to stderr only with -v, with milliseconds since the start. */
 void vm_log(const struct vm *vm, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -4,6 +4,7 @@ on this machine, and printed as a table with how it was measured.
 
     ./build.sh bench                 all benchmarks
     ./build.sh bench appliance       only the appliance figures
+    ./build.sh bench net boot        guest networking and VM exits; firmware boot
     ./build.sh bench --rounds 5      more rounds (the median is shown)
     ./build.sh bench --clean-build   also time a clean build with an empty cache
 
@@ -74,9 +75,9 @@ def bench_appliance(args):
     ], note="median of %d boots, SeaBIOS, CD, 2 vCPUs, 2 GiB; QEMU %s" % (args.rounds, accel))
 
 
-@benchmark("vmm")
-def bench_vmm_against_qemu(args):
-    import bench_vmm
+def with_testdata(run):
+    """Run run(image) with the integration tests' test-data disk (guest
+    kernel, guest initramfs, grub.img: see tests/integration/guest.py)."""
     import guest
     with tempfile.TemporaryDirectory(prefix="corral-testdata-") as work:
         content = os.path.join(work, "content")
@@ -85,7 +86,25 @@ def bench_vmm_against_qemu(args):
         image = os.path.join(work, "testdata.img")
         subprocess.run(["mke2fs", "-q", "-t", "ext4", "-L", "CORRAL-TEST", "-d", content,
                         image, "512M"], check=True)
-        bench_vmm.bench(args, image, table)
+        run(image)
+
+
+@benchmark("vmm")
+def bench_vmm_against_qemu(args):
+    import bench_vmm
+    with_testdata(lambda image: bench_vmm.bench(args, image, table))
+
+
+@benchmark("net")
+def bench_net(args):
+    import bench_net
+    with_testdata(lambda image: bench_net.bench(args, image, table))
+
+
+@benchmark("boot")
+def bench_firmware_boot(args):
+    import bench_boot
+    with_testdata(lambda image: bench_boot.bench(args, image, table))
 
 
 @benchmark("clean-build")

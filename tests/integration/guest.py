@@ -2,7 +2,8 @@
 ISO's own BusyBox and kernel modules (out/rootfs), and the guest kernel the
 ISO ships (out/iso-root/boot/vmlinuz).
 
-The guest's /init loads the virtio drivers, prints
+Besides BusyBox the guest has corral-nettest (static, from the ISO's
+rootfs).  The guest's /init loads the virtio drivers, prints
 `GUEST-BOOTED cpus=N mem_kb=N`, runs the scenario named on the kernel
 command line (`corral.scenario=NAME`, a script from guest/scenarios/NAME.sh)
 and prints `GUEST-DONE status=N`.  What it does then is up to the scenario
@@ -84,6 +85,10 @@ def make_initramfs(dest, staging):
     for d in ("bin", "proc", "sys", "dev", "tmp", "mnt", "scenarios"):
         os.makedirs(os.path.join(staging, d))
     shutil.copy(os.path.join(ROOTFS, "bin", "busybox"), os.path.join(staging, "bin", "busybox"))
+    # Corral's network measuring tool, the same static binary the ISO ships:
+    # the guest end of the network benchmark (tests/bench/bench_net.py).
+    shutil.copy(os.path.join(ROOTFS, "usr", "bin", "corral-nettest"),
+                os.path.join(staging, "bin", "corral-nettest"))
     for rel in module_closure(krel, GUEST_MODULES):
         src = os.path.join(ROOTFS, "lib", "modules", krel, rel)
         dst = os.path.join(staging, "lib", "modules", krel, rel)

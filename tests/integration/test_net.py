@@ -75,6 +75,23 @@ def test_two_guests_dhcp_ping_and_64mib_transfer(appliance):
     assert status == POWEROFF, out[-2000:]
 
 
+def test_nettest_in_the_control_domain(appliance):
+    """corral-nettest ships in the ISO: a server and both client modes over
+    the control domain's loopback, and its refusals."""
+    out = appliance.out("(corral-nettest server --once --port 5399 >/tmp/nettest-srv.log 2>&1 &); "
+                        "sleep 1; corral-nettest throughput 127.0.0.1 --port 5399 --mib 16; "
+                        "sleep 1; cat /tmp/nettest-srv.log")
+    assert re.search(r"throughput: 16\.0 MiB in [\d.]+ s: [\d.]+ MiB/s", out), out
+    assert re.search(r"server: 127\.0\.0\.1: received 16\.0 MiB", out), out
+    out = appliance.out("(corral-nettest server --once --port 5399 >/dev/null 2>&1 &); "
+                        "sleep 1; corral-nettest latency localhost --port 5399 --count 100 --size 512")
+    assert re.search(r"latency: 100 round trips of 512 bytes: median [\d.]+ us, p99 [\d.]+ us", out), out
+    status, out = appliance.sh("corral-nettest throughput 127.0.0.1 --port 5398")
+    assert status == 1 and "cannot connect to 127.0.0.1 port 5398" in out, (status, out)
+    status, out = appliance.sh("corral-nettest latency 127.0.0.1 --size 0")
+    assert status == 2 and "--size: not a size in bytes" in out, (status, out)
+
+
 RATE_LOG = "/tmp/vmm-net-rate.log"
 RATE_PORT = 5001
 NIC_BPS = 1 << 20

@@ -1,0 +1,58 @@
+/* exit_stats: per-vCPU exit counters and their report (see exit_stats.h). */
+#include "exit_stats.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <linux/kvm.h>
+
+enum exit_kind exit_kind_of(uint32_t exit_reason)
+{
+    switch (exit_reason) {
+    case KVM_EXIT_IO:   return EXIT_KIND_IO;
+    case KVM_EXIT_MMIO: return EXIT_KIND_MMIO;
+    case KVM_EXIT_HLT:  return EXIT_KIND_HLT;
+    case KVM_EXIT_INTR: return EXIT_KIND_INTR;
+    default:            return EXIT_KIND_OTHER;
+    }
+}
+
+void exit_totals_add(struct exit_totals *t, const struct exit_counters *c,
+                     const struct kvm_stats *ks)
+{
+    for (int k = 0; k < EXIT_KINDS; k++)
+        t->vmm[k] += __atomic_load_n(&c->n[k], __ATOMIC_RELAXED);
+    if (!ks || ks->fd < 0)
+        return;
+    uint64_t v[KVM_STAT_COUNT];
+    kvm_stats_read(ks, v);
+    for (int k = 0; k < KVM_STAT_COUNT; k++)
+        t->kvm[k] += v[k];
+    t->have_kvm = 1;
+}
+
+void exit_totals_format(const struct exit_totals *t, double seconds, char *buf,
+                        size_t len)
+{
+    uint64_t total = 0;
+    for (int k = 0; k < EXIT_KINDS; k++)
+        total += t->vmm[k];
+    int n = snprintf(buf, len,
+                     "exits at %.3f s: vmm total=%llu io=%llu mmio=%llu hlt=%llu "
+                     "intr=%llu other=%llu; ", seconds, (unsigned long long)total,
+                     (unsigned long long)t->vmm[EXIT_KIND_IO],
+                     (unsigned long long)t->vmm[EXIT_KIND_MMIO],
+                     (unsigned long long)t->vmm[EXIT_KIND_HLT],
+                     (unsigned long long)t->vmm[EXIT_KIND_INTR],
+                     (unsigned long long)t->vmm[EXIT_KIND_OTHER]);
+    if (n < 0 || (size_t)n >= len)
+        return;
+    if (!t->have_kvm)
+        snprintf(buf + n, len - (size_t)n, "kvm unavailable");
+    else
+        snprintf(buf + n, len - (size_t)n, "kvm total=%llu io=%llu mmio=%llu hlt=%llu irq=%llu",
+                 (unsigned long long)t->kvm[KVM_STAT_EXITS],
+                 (unsigned long long)t->kvm[KVM_STAT_IO],
+                 (unsigned long long)t->kvm[KVM_STAT_MMIO],
+                 (unsigned long long)t->kvm[KVM_STAT_HALT],
+                 (unsigned long long)t->kvm[KVM_STAT_IRQ]);
+}

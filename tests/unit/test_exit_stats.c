@@ -1,0 +1,101 @@
+/* exit_stats and kvm_stats: exit kinds, the report line, and finding KVM's
+ * counters in a descriptor block (including hostile ones). */
+#include <linux/kvm.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "../../hypervisor/vmm/exit_stats.h"
+#include "../../hypervisor/vmm/kvm_stats.h"
+
+#define NAME_SIZE 48
+#define STEP (16 + NAME_SIZE)
+
+static void put_desc(uint8_t *block, unsigned i, const char *name, uint32_t offset)
+{
+    uint8_t *d = block + i * STEP;
+    memset(d, 0, STEP);
+    uint16_t size = 1;
+    memcpy(d + 6, &size, 2);
+    memcpy(d + 8, &offset, 4);
+    strncpy((char *)d + 16, name, NAME_SIZE);
+}
+
+static void test_locate_finds_counters(void)
+{
+    uint8_t block[6 * STEP];
+    put_desc(block, 0, "pf_taken", 0);
+    put_desc(block, 1, "exits", 72);
+    put_desc(block, 2, "io_exits", 80);
+    put_desc(block, 3, "mmio_exits", 88);
+    put_desc(block, 4, "halt_exits", 136);
+    put_desc(block, 5, "irq_exits", 152);
+    int64_t pos[KVM_STAT_COUNT];
+    CHECK_EQ_INT(kvm_stats_locate(block, sizeof(block), 6, NAME_SIZE, 1000, pos), 5);
+    CHECK_EQ_INT(pos[KVM_STAT_EXITS], 1072);
+    CHECK_EQ_INT(pos[KVM_STAT_IO], 1080);
+    CHECK_EQ_INT(pos[KVM_STAT_MMIO], 1088);
+    CHECK_EQ_INT(pos[KVM_STAT_HALT], 1136);
+    CHECK_EQ_INT(pos[KVM_STAT_IRQ], 1152);
+}
+
+static void test_locate_distrusts_bad_blocks(void)
+{
+    uint8_t block[3 * STEP];
+    put_desc(block, 0, "exits", 8);
+    put_desc(block, 1, "io_exits", 16);
+    put_desc(block, 2, "halt_exits", 24);
+    int64_t pos[KVM_STAT_COUNT];
+    /* more descriptors claimed than the block holds: only whole ones count */
+    CHECK_EQ_INT(kvm_stats_locate(block, 2 * STEP + 10, 1000, NAME_SIZE, 0, pos), 2);
+    CHECK_EQ_INT(pos[KVM_STAT_HALT], -1);
+    CHECK_EQ_INT(kvm_stats_locate(block, sizeof(block), 3, 0, 0, pos), 0);
+    /* a name without its NUL is skipped */
+    memset(block + 16, 'x', NAME_SIZE);
+    CHECK_EQ_INT(kvm_stats_locate(block, sizeof(block), 3, NAME_SIZE, 0, pos), 2);
+    CHECK_EQ_INT(pos[KVM_STAT_EXITS], -1);
+    CHECK_EQ_INT(pos[KVM_STAT_MMIO], -1);
+    CHECK_EQ_INT(kvm_stats_locate(block, 0, 3, NAME_SIZE, 0, pos), 0);
+}
+
+static void test_exit_kinds_and_counters(void)
+{
+    CHECK_EQ_INT(exit_kind_of(KVM_EXIT_IO), EXIT_KIND_IO);
+    CHECK_EQ_INT(exit_kind_of(KVM_EXIT_MMIO), EXIT_KIND_MMIO);
+    CHECK_EQ_INT(exit_kind_of(KVM_EXIT_HLT), EXIT_KIND_HLT);
+    CHECK_EQ_INT(exit_kind_of(KVM_EXIT_INTR), EXIT_KIND_INTR);
+    CHECK_EQ_INT(exit_kind_of(KVM_EXIT_SYSTEM_EVENT), EXIT_KIND_OTHER);
+    CHECK_EQ_INT(exit_kind_of(0xdead), EXIT_KIND_OTHER);
+    struct exit_counters a = { { 0 } }, b = { { 0 } };
+    for (int i = 0; i < 5; i++)
+        exit_counters_bump(&a, EXIT_KIND_IO);
+    exit_counters_bump(&a, EXIT_KIND_MMIO);
+    exit_counters_bump(&b, EXIT_KIND_IO);
+    exit_counters_bump(&b, EXIT_KIND_INTR);
+    struct exit_totals t;
+    memset(&t, 0, sizeof(t));
+    exit_totals_add(&t, &a, NULL);
+    exit_totals_add(&t, &b, NULL);
+    CHECK_EQ_INT(t.vmm[EXIT_KIND_IO], 6);
+    CHECK_EQ_INT(t.vmm[EXIT_KIND_MMIO], 1);
+    CHECK_EQ_INT(t.vmm[EXIT_KIND_INTR], 1);
+    char line[400];
+    exit_totals_format(&t, 1.5, line, sizeof(line));
+    CHECK_EQ_STR(line, "exits at 1.500 s: vmm total=8 io=6 mmio=1 hlt=0 intr=1 other=0; "
+                       "kvm unavailable");
+    t.have_kvm = 1;
+    t.kvm[KVM_STAT_EXITS] = 900;
+    t.kvm[KVM_STAT_HALT] = 40;
+    exit_totals_format(&t, 2, line, sizeof(line));
+    CHECK(strstr(line, "; kvm total=900 io=0 mmio=0 hlt=40 irq=0"));
+    char small[20];
+    exit_totals_format(&t, 2, small, sizeof(small)); /* truncated, terminated */
+    CHECK_EQ_INT(strlen(small), sizeof(small) - 1);
+}
+
+int main(void)
+{
+    RUN(test_locate_finds_counters);
+    RUN(test_locate_distrusts_bad_blocks);
+    RUN(test_exit_kinds_and_counters);
+    return check_summary("exit_stats");
+}
