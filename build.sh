@@ -216,212 +216,178 @@ apply_patches() {
     done
 }
 
-build_busybox() {
-    local key dest src inc patches=$ROOT/configs/patches/busybox
-    key=${BUSYBOX_VERSION#*:}-$(config_hash "$ROOT/configs/busybox.fragment" "$patches"/*.patch)
-    dest=$CACHE/built/busybox-$key
-    if [ ! -x "$dest/busybox" ]; then
-        step "busybox $BUSYBOX_VERSION: build (static, musl)"
-        src=$OUT/build/busybox
-        unpack_source "$BUSYBOX_SRC" "$BUSYBOX_VERSION" "$src"
-        apply_patches "$patches" "$src"
-        inc=$(musl_includes)
-        (
-            cd "$src"
-            busybox_config "$ROOT/configs/busybox.fragment"
-            make -s -j"$JOBS" CC=musl-gcc HOSTCC=gcc \
-                EXTRA_CFLAGS="-isystem $inc" busybox >build.log 2>&1 ||
-                { tail -30 build.log; exit 1; }
-            ./busybox --list >applets.txt
-        ) || die "busybox did not build (log: $src/build.log)"
-        mkdir -p "$dest.tmp"
-        cp "$src/busybox" "$src/applets.txt" "$src/.config" "$dest.tmp/"
-        rm -rf "$dest" && mv "$dest.tmp" "$dest"
-    else
-        echo "    busybox: cached ($dest)"
+# Runs a build command with its output in build.log; on failure shows the
+# end of the log and leaves the (sub)shell: the recipes run under `|| die`,
+# where set -e does not apply, so every step of a recipe goes through this.
+logged() {
+    "$@" >>build.log 2>&1 || { tail -30 build.log; exit 1; }
+}
+
+# cached_build NAME KEY PRODUCT WHAT SOURCE VERSION RECIPE: a third-party
+# build kept in $CACHE/built/NAME-KEY.  When PRODUCT is not there yet, Debian's
+# SOURCE at VERSION is unpacked into out/build/NAME and `RECIPE DIR` runs in
+# it (a subshell) and fills DIR; the entry appears only once the recipe has
+# completed, so an interrupted build is never taken for a cached one.  Sets
+# CACHED_DIR to the entry.
+cached_build() {
+    local name=$1 dest=$CACHE/built/$1-$2 product=$3 what=$4 src=$OUT/build/$1
+    CACHED_DIR=$dest
+    if [ -e "$dest/$product" ]; then
+        echo "    $name: cached ($dest)"
+        return 0
     fi
-    BUSYBOX_DIR=$dest
+    step "$what"
+    unpack_source "$5" "$6" "$src"
+    rm -rf "$dest.tmp" && mkdir -p "$dest.tmp"
+    (cd "$src" && "$7" "$dest.tmp") || die "$name did not build (log: $src/build.log)"
+    rm -rf "$dest" && mv "$dest.tmp" "$dest"
+}
+
+recipe_busybox() {
+    apply_patches "$ROOT/configs/patches/busybox" .
+    busybox_config "$ROOT/configs/busybox.fragment" || exit 1
+    logged make -s -j"$JOBS" CC=musl-gcc HOSTCC=gcc \
+        EXTRA_CFLAGS="-isystem $(musl_includes)" busybox
+    ./busybox --list >applets.txt || exit 1
+    logged cp busybox applets.txt .config "$1/"
+}
+
+build_busybox() {
+    local key patches=$ROOT/configs/patches/busybox
+    key=${BUSYBOX_VERSION#*:}-$(config_hash "$ROOT/configs/busybox.fragment" "$patches"/*.patch)
+    cached_build busybox "$key" busybox "busybox $BUSYBOX_VERSION: build (static, musl)" \
+        "$BUSYBOX_SRC" "$BUSYBOX_VERSION" recipe_busybox
+    BUSYBOX_DIR=$CACHED_DIR
 }
 
 # Debian's musl-dev ships no crypt(); compile musl's own src/crypt (same
 # version as the toolchain) into a libcrypt.a for dropbear.
+recipe_musl_crypt() {
+    local f
+    mkdir -p "$1/lib" "$1/include" crypt-obj || exit 1
+    for f in src/crypt/*.c; do
+        logged musl-gcc -Os -std=c99 -D_XOPEN_SOURCE=700 -Isrc/include -Isrc/internal \
+            -Iarch/x86_64 -Iarch/generic -Iinclude -c "$f" -o "crypt-obj/$(basename "$f" .c).o"
+    done
+    logged ar rcs "$1/lib/libcrypt.a" crypt-obj/*.o
+    logged cp include/crypt.h "$1/include/"
+}
+
 build_musl_crypt() {
-    local dest src f
-    dest=$CACHE/built/musl-crypt-${MUSL_VERSION#*:}
-    if [ ! -f "$dest/lib/libcrypt.a" ]; then
-        step "musl $MUSL_VERSION: crypt() for dropbear"
-        src=$OUT/build/musl
-        unpack_source "$MUSL_SRC" "$MUSL_VERSION" "$src"
-        rm -rf "$dest.tmp" && mkdir -p "$dest.tmp/lib" "$dest.tmp/include" "$src/crypt-obj"
-        for f in "$src"/src/crypt/*.c; do
-            musl-gcc -Os -std=c99 -D_XOPEN_SOURCE=700 -I"$src/src/include" \
-                -I"$src/src/internal" -I"$src/arch/x86_64" -I"$src/arch/generic" \
-                -I"$src/include" -c "$f" -o "$src/crypt-obj/$(basename "$f" .c).o"
-        done
-        ar rcs "$dest.tmp/lib/libcrypt.a" "$src"/crypt-obj/*.o
-        cp "$src/include/crypt.h" "$dest.tmp/include/"
-        rm -rf "$dest" && mv "$dest.tmp" "$dest"
-    fi
-    MUSL_CRYPT_DIR=$dest
+    cached_build musl-crypt "${MUSL_VERSION#*:}" lib/libcrypt.a \
+        "musl $MUSL_VERSION: crypt() for dropbear" "$MUSL_SRC" "$MUSL_VERSION" recipe_musl_crypt
+    MUSL_CRYPT_DIR=$CACHED_DIR
+}
+
+recipe_dropbear() {
+    logged cp "$ROOT/configs/dropbear-localoptions.h" localoptions.h
+    logged env CC=musl-gcc CFLAGS="-Os -I$MUSL_CRYPT_DIR/include" LDFLAGS="-L$MUSL_CRYPT_DIR/lib" \
+        ./configure --enable-static --disable-zlib --disable-lastlog \
+        --disable-utmp --disable-utmpx --disable-wtmp --disable-wtmpx \
+        --disable-pututline --disable-pututxline --disable-harden
+    logged make -j"$JOBS" PROGRAMS="dropbear dbclient dropbearkey scp" MULTI=1 STATIC=1
+    logged strip dropbearmulti
+    logged cp dropbearmulti "$1/"
 }
 
 build_dropbear() {
-    local key dest src
+    local key
     key=${DROPBEAR_VERSION#*:}-$(config_hash "$ROOT/configs/dropbear-localoptions.h")-musl${MUSL_VERSION#*:}
-    dest=$CACHE/built/dropbear-$key
-    if [ ! -x "$dest/dropbearmulti" ]; then
-        step "dropbear $DROPBEAR_VERSION: build (static, musl)"
-        src=$OUT/build/dropbear
-        unpack_source "$DROPBEAR_SRC" "$DROPBEAR_VERSION" "$src"
-        cp "$ROOT/configs/dropbear-localoptions.h" "$src/localoptions.h"
-        (
-            cd "$src"
-            CC=musl-gcc CFLAGS="-Os -I$MUSL_CRYPT_DIR/include" \
-                LDFLAGS="-L$MUSL_CRYPT_DIR/lib" ./configure --enable-static --disable-zlib --disable-lastlog \
-                --disable-utmp --disable-utmpx --disable-wtmp --disable-wtmpx \
-                --disable-pututline --disable-pututxline --disable-harden \
-                >build.log 2>&1 || { tail -30 build.log; exit 1; }
-            make -j"$JOBS" PROGRAMS="dropbear dbclient dropbearkey scp" MULTI=1 STATIC=1 \
-                >>build.log 2>&1 || { tail -30 build.log; exit 1; }
-            strip dropbearmulti
-        ) || die "dropbear did not build (log: $src/build.log)"
-        mkdir -p "$dest.tmp"
-        cp "$src/dropbearmulti" "$dest.tmp/"
-        rm -rf "$dest" && mv "$dest.tmp" "$dest"
-    else
-        echo "    dropbear: cached ($dest)"
-    fi
-    DROPBEAR_DIR=$dest
+    cached_build dropbear "$key" dropbearmulti "dropbear $DROPBEAR_VERSION: build (static, musl)" \
+        "$DROPBEAR_SRC" "$DROPBEAR_VERSION" recipe_dropbear
+    DROPBEAR_DIR=$CACHED_DIR
+}
+
+NCURSES_FALLBACKS=linux,vt100,vt220,xterm,xterm-256color,screen
+
+recipe_ncurses() {
+    logged env CC=musl-gcc ./configure --prefix="$1" --enable-widec \
+        --with-normal --without-shared --without-debug --without-profile \
+        --without-cxx --without-cxx-binding --without-ada --without-progs \
+        --without-tests --without-manpages --disable-db-install \
+        --with-fallbacks="$NCURSES_FALLBACKS" --with-terminfo-dirs=/usr/share/terminfo \
+        --disable-home-terminfo
+    logged make -j"$JOBS"
+    logged make install
 }
 
 build_ncurses() {
-    local key dest src fallbacks
-    fallbacks=linux,vt100,vt220,xterm,xterm-256color,screen
-    key=${NCURSES_VERSION#*:}-$(echo "$fallbacks" | sha256sum | cut -c1-8)
-    dest=$CACHE/built/ncurses-$key
-    if [ ! -f "$dest/lib/libncursesw.a" ]; then
-        step "ncurses $NCURSES_VERSION: build (static, musl, wide-char)"
-        src=$OUT/build/ncurses
-        unpack_source "$NCURSES_SRC" "$NCURSES_VERSION" "$src"
-        (
-            cd "$src"
-            CC=musl-gcc ./configure --prefix="$dest.tmp" --enable-widec \
-                --with-normal --without-shared --without-debug --without-profile \
-                --without-cxx --without-cxx-binding --without-ada --without-progs \
-                --without-tests --without-manpages --disable-db-install \
-                --with-fallbacks="$fallbacks" --with-terminfo-dirs=/usr/share/terminfo \
-                --disable-home-terminfo >build.log 2>&1 || { tail -30 build.log; exit 1; }
-            make -j"$JOBS" >>build.log 2>&1 || { tail -30 build.log; exit 1; }
-            rm -rf "$dest.tmp"
-            make install >>build.log 2>&1 || { tail -30 build.log; exit 1; }
-        ) || die "ncurses did not build (log: $src/build.log)"
-        rm -rf "$dest" && mv "$dest.tmp" "$dest"
-    else
-        echo "    ncurses: cached ($dest)"
-    fi
-    NCURSES_DIR=$dest
-}
-
-# Runs a build command with its output in build.log; on failure shows the
-# end of the log and leaves the (sub)shell: the build subshells run under
-# `|| die`, where set -e does not apply.
-logged() {
-    "$@" >>build.log 2>&1 || { tail -30 build.log; exit 1; }
+    local key
+    key=${NCURSES_VERSION#*:}-$(echo "$NCURSES_FALLBACKS" | sha256sum | cut -c1-8)
+    cached_build ncurses "$key" lib/libncursesw.a \
+        "ncurses $NCURSES_VERSION: build (static, musl, wide-char)" \
+        "$NCURSES_SRC" "$NCURSES_VERSION" recipe_ncurses
+    NCURSES_DIR=$CACHED_DIR
 }
 
 # Disk tools for corral-install, from Debian's source packages: util-linux's
 # sfdisk (partitioning), e2fsprogs' mke2fs/e2fsck/tune2fs (ext4) and
 # dosfstools' mkfs.fat (the ESP), each static against musl.  Only those
 # programs are built; their libraries stay private to them.
+recipe_util_linux() {
+    # Debian's patches touch configure.ac and Makemodule.am files (tty,
+    # lsfd, tests: nothing sfdisk uses); keep the shipped configure and
+    # Makefile.in instead of needing autotools.
+    touch aclocal.m4 && touch configure config.h.in && touch Makefile.in || exit 1
+    # "check": sfdisk and fdisk are built, cfdisk (needs ncurses) is left out.
+    logged env PKG_CONFIG_LIBDIR=/nonexistent CC=musl-gcc CFLAGS="-Os -isystem $(musl_includes)" \
+        ./configure --disable-all-programs --enable-fdisks=check --enable-libfdisk \
+        --enable-libuuid --enable-libblkid --enable-libsmartcols \
+        --enable-static-programs=sfdisk --disable-shared --enable-static \
+        --without-ncurses --without-ncursesw --without-tinfo --without-readline \
+        --without-udev --without-systemd --without-python --without-libmagic \
+        --without-cap-ng --without-btrfs --without-econf --disable-nls \
+        --disable-bash-completion --disable-asciidoc --disable-poman
+    logged make -j"$JOBS" sfdisk.static
+    logged strip sfdisk.static
+    logged cp sfdisk.static "$1/sfdisk"
+}
+
 build_util_linux() {
-    local dest src
-    dest=$CACHE/built/util-linux-${UTIL_LINUX_VERSION#*:}
-    if [ ! -x "$dest/sfdisk" ]; then
-        step "util-linux $UTIL_LINUX_VERSION: sfdisk (static, musl)"
-        src=$OUT/build/util-linux
-        unpack_source "$UTIL_LINUX_SRC" "$UTIL_LINUX_VERSION" "$src"
-        (
-            cd "$src"
-            # Debian's patches touch configure.ac and Makemodule.am files
-            # (tty, lsfd, tests: nothing sfdisk uses); keep the shipped
-            # configure and Makefile.in instead of needing autotools.
-            touch aclocal.m4 && touch configure config.h.in && touch Makefile.in
-            # "check": sfdisk and fdisk are built, cfdisk (needs ncurses) is left out.
-            logged env PKG_CONFIG_LIBDIR=/nonexistent CC=musl-gcc CFLAGS="-Os -isystem $(musl_includes)" \
-                ./configure --disable-all-programs --enable-fdisks=check --enable-libfdisk \
-                --enable-libuuid --enable-libblkid --enable-libsmartcols \
-                --enable-static-programs=sfdisk --disable-shared --enable-static \
-                --without-ncurses --without-ncursesw --without-tinfo --without-readline \
-                --without-udev --without-systemd --without-python --without-libmagic \
-                --without-cap-ng --without-btrfs --without-econf --disable-nls \
-                --disable-bash-completion --disable-asciidoc --disable-poman \
-            logged make -j"$JOBS" sfdisk.static
-            strip sfdisk.static
-        ) || die "sfdisk did not build (log: $src/build.log)"
-        mkdir -p "$dest.tmp"
-        cp "$src/sfdisk.static" "$dest.tmp/sfdisk"
-        rm -rf "$dest" && mv "$dest.tmp" "$dest"
-    else
-        echo "    util-linux: cached ($dest)"
-    fi
-    UTIL_LINUX_DIR=$dest
+    cached_build util-linux "${UTIL_LINUX_VERSION#*:}" sfdisk \
+        "util-linux $UTIL_LINUX_VERSION: sfdisk (static, musl)" \
+        "$UTIL_LINUX_SRC" "$UTIL_LINUX_VERSION" recipe_util_linux
+    UTIL_LINUX_DIR=$CACHED_DIR
+}
+
+recipe_e2fsprogs() {
+    # PKG_CONFIG_LIBDIR: never pick up the host's (glibc) libuuid/libblkid.
+    logged env PKG_CONFIG_LIBDIR=/nonexistent CC=musl-gcc CFLAGS="-Os -isystem $(musl_includes)" \
+        LDFLAGS=-static ./configure --enable-libuuid --enable-libblkid \
+        --disable-elf-shlibs --disable-nls --disable-fuse2fs --disable-uuidd \
+        --disable-debugfs --disable-imager --disable-resizer --disable-defrag \
+        --disable-tdb --disable-backtrace --disable-e2initrd-helper \
+        --without-libarchive --with-crond-dir=no --with-systemd-unit-dir=no \
+        --with-udev-rules-dir=no
+    logged make -j"$JOBS" libs
+    logged make -j"$JOBS" -C misc mke2fs tune2fs
+    logged make -j"$JOBS" -C e2fsck e2fsck
+    logged strip misc/mke2fs misc/tune2fs e2fsck/e2fsck
+    # mke2fs.conf decides the ext4 feature set; ship the one of this version.
+    logged cp misc/mke2fs misc/tune2fs e2fsck/e2fsck misc/mke2fs.conf "$1/"
 }
 
 build_e2fsprogs() {
-    local dest src
-    dest=$CACHE/built/e2fsprogs-${E2FSPROGS_VERSION#*:}
-    if [ ! -x "$dest/mke2fs" ]; then
-        step "e2fsprogs $E2FSPROGS_VERSION: mke2fs, e2fsck, tune2fs (static, musl)"
-        src=$OUT/build/e2fsprogs
-        unpack_source "$E2FSPROGS_SRC" "$E2FSPROGS_VERSION" "$src"
-        (
-            cd "$src"
-            # PKG_CONFIG_LIBDIR: never pick up the host's (glibc) libuuid/libblkid.
-            logged env PKG_CONFIG_LIBDIR=/nonexistent CC=musl-gcc CFLAGS="-Os -isystem $(musl_includes)" \
-                LDFLAGS=-static ./configure --enable-libuuid --enable-libblkid \
-                --disable-elf-shlibs --disable-nls --disable-fuse2fs --disable-uuidd \
-                --disable-debugfs --disable-imager --disable-resizer --disable-defrag \
-                --disable-tdb --disable-backtrace --disable-e2initrd-helper \
-                --without-libarchive --with-crond-dir=no --with-systemd-unit-dir=no \
-                --with-udev-rules-dir=no
-            logged make -j"$JOBS" libs
-            logged make -j"$JOBS" -C misc mke2fs tune2fs
-            logged make -j"$JOBS" -C e2fsck e2fsck
-            strip misc/mke2fs misc/tune2fs e2fsck/e2fsck
-        ) || die "e2fsprogs did not build (log: $src/build.log)"
-        mkdir -p "$dest.tmp"
-        cp "$src/misc/mke2fs" "$src/misc/tune2fs" "$src/e2fsck/e2fsck" "$dest.tmp/"
-        # mke2fs.conf decides the ext4 feature set; ship the one of this version.
-        cp "$src/misc/mke2fs.conf" "$dest.tmp/"
-        rm -rf "$dest" && mv "$dest.tmp" "$dest"
-    else
-        echo "    e2fsprogs: cached ($dest)"
-    fi
-    E2FSPROGS_DIR=$dest
+    cached_build e2fsprogs "${E2FSPROGS_VERSION#*:}" mke2fs \
+        "e2fsprogs $E2FSPROGS_VERSION: mke2fs, e2fsck, tune2fs (static, musl)" \
+        "$E2FSPROGS_SRC" "$E2FSPROGS_VERSION" recipe_e2fsprogs
+    E2FSPROGS_DIR=$CACHED_DIR
+}
+
+recipe_dosfstools() {
+    [ -x configure ] || logged ./autogen.sh
+    logged env CC=musl-gcc CFLAGS="-Os -isystem $(musl_includes)" LDFLAGS=-static \
+        ./configure --without-udev
+    logged make -j"$JOBS" -C src mkfs.fat
+    logged strip src/mkfs.fat
+    logged cp src/mkfs.fat "$1/"
 }
 
 build_dosfstools() {
-    local dest src
-    dest=$CACHE/built/dosfstools-${DOSFSTOOLS_VERSION#*:}
-    if [ ! -x "$dest/mkfs.fat" ]; then
-        step "dosfstools $DOSFSTOOLS_VERSION: mkfs.fat (static, musl)"
-        src=$OUT/build/dosfstools
-        unpack_source "$DOSFSTOOLS_SRC" "$DOSFSTOOLS_VERSION" "$src"
-        (
-            cd "$src"
-            [ -x configure ] || logged ./autogen.sh
-            logged env CC=musl-gcc CFLAGS="-Os -isystem $(musl_includes)" LDFLAGS=-static \
-                ./configure --without-udev
-            logged make -j"$JOBS" -C src mkfs.fat
-            strip src/mkfs.fat
-        ) || die "mkfs.fat did not build (log: $src/build.log)"
-        mkdir -p "$dest.tmp"
-        cp "$src/src/mkfs.fat" "$dest.tmp/"
-        rm -rf "$dest" && mv "$dest.tmp" "$dest"
-    else
-        echo "    dosfstools: cached ($dest)"
-    fi
-    DOSFSTOOLS_DIR=$dest
+    cached_build dosfstools "${DOSFSTOOLS_VERSION#*:}" mkfs.fat \
+        "dosfstools $DOSFSTOOLS_VERSION: mkfs.fat (static, musl)" \
+        "$DOSFSTOOLS_SRC" "$DOSFSTOOLS_VERSION" recipe_dosfstools
+    DOSFSTOOLS_DIR=$CACHED_DIR
 }
 
 # The kernel and the curated module set, from Debian's signed kernel image.
