@@ -98,34 +98,29 @@ NIC_BPS = 1 << 20
 
 
 def test_rate_limited_nic_stays_within_10_percent(appliance):
-    """A guest sends 20 MiB over TCP through a NIC limited to bps=1M; the
-    control domain samples the tap's byte counter (what corral-vmm wrote to
-    it, frame bytes) over 8 s, after the first second's burst."""
+    """A guest sends 12 MiB over TCP through a NIC limited to bps=1M and
+    times it.  The limit is a token bucket that starts full with one
+    second's worth (docs/vm-definition.md), so the first MiB goes at once
+    and the other 11 at the limit: 11 MiB over the time taken must be
+    within 10% of 1 MiB/s.  (Sampling the tap for a few seconds instead
+    measured up to 12% over: a stall before the window lets the bucket
+    refill, and its burst then lands inside the window.)"""
     host = br0_address(appliance)
+    mib = 12
     args = ("--name guest-rate --nic bridge=br0,bps=1M --kernel %s --initrd %s "
             "--memory 256 --cmdline 'quiet corral.scenario=net-send-rate corral.ip=10.0.2.201 "
-            "corral.host=%s corral.mib=20'" % (KERNEL, INITRD, host))
+            "corral.host=%s corral.mib=%d'" % (KERNEL, INITRD, host, mib))
     appliance.out("( (sleep 600 & echo $! >%s; wait) | nc -l -p %d >/dev/null & ) ; "
                   "(corral-vmm -v %s </dev/null >%s 2>&1 &)"
                   % (HOLD_PID, RATE_PORT, args, RATE_LOG))
     try:
-        out = appliance.out("for i in $(seq 180); do grep -q SENDING %s && break; sleep 1; done; "
-                            "cat %s" % (RATE_LOG, RATE_LOG), timeout=210)
-        tap = re.search(r"nic 0: virtio-net \S+ on tap (\S+) in bridge br0", out)
-        assert tap and "SENDING" in out, out[-3000:]
-        counter = "/sys/class/net/%s/statistics/rx_bytes" % tap.group(1)
-        sample = appliance.out(
-            # Counter and clock read by one process each time: on a loaded
-            # machine two commands can be far apart, skewing the rate.
-            "f=%s; for i in $(seq 60); do [ $(cat $f) -gt %d ] && break; sleep 0.5; done; "
-            "set -- $(cat /proc/uptime $f); s=$1 a=$3; sleep 8; "
-            "set -- $(cat /proc/uptime $f); e=$1 b=$3; echo RATE $a $b $s $e"
-            % (counter, 2 * NIC_BPS), timeout=90)
+        out = appliance.out("for i in $(seq 240); do grep -q 'SENT seconds' %s && break; sleep 1; "
+                            "done; cat %s" % (RATE_LOG, RATE_LOG), timeout=270)
     finally:
         stop_vmms(appliance)
-        appliance.out("pkill -x nc; "
-                      "kill $(cat %s) 2>/dev/null; true" % HOLD_PID)
-    a, b, s, e = re.search(r"RATE (\d+) (\d+) ([0-9.]+) ([0-9.]+)", sample).groups()
-    rate = (int(b) - int(a)) / (float(e) - float(s))
-    print("nic bps=1M: %.3f MiB/s on the tap" % (rate / 2**20))
-    assert abs(rate - NIC_BPS) <= 0.10 * NIC_BPS, (rate, NIC_BPS)
+        appliance.out("pkill -x nc; kill $(cat %s) 2>/dev/null; true" % HOLD_PID)
+    assert "NC-STATUS=0" in out, out[-3000:]
+    seconds = float(re.search(r"SENT seconds=([0-9.]+)", out).group(1))
+    rate = (mib - 1) * NIC_BPS / seconds
+    print("nic bps=1M: %d MiB in %.2f s: %.3f MiB/s after the burst" % (mib, seconds, rate / 2**20))
+    assert abs(rate - NIC_BPS) <= 0.10 * NIC_BPS, (rate, NIC_BPS, out[-2000:])
