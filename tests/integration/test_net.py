@@ -13,7 +13,7 @@ at 1 MiB/s, within 10%, measured on its tap.
 
 import re
 
-from test_vmm import KERNEL, INITRD, POWEROFF, booted, run_vmm, stop_vmms
+from test_vmm import KERNEL, INITRD, POWEROFF, booted, retry_on_host_panic, run_vmm, stop_vmms
 
 PEER_IP = "10.0.2.200"
 PORT = 5000
@@ -33,7 +33,11 @@ def guest_args(name, scenario, cmdline):
             "--cmdline 'quiet corral.scenario=%s %s'" % (name, KERNEL, INITRD, scenario, cmdline))
 
 
-def test_two_guests_dhcp_ping_and_64mib_transfer(appliance):
+def test_two_guests_dhcp_ping_and_64mib_transfer(appliance, testdata_image):
+    retry_on_host_panic(appliance, testdata_image, _two_guests_dhcp_ping_and_64mib_transfer)
+
+
+def _two_guests_dhcp_ping_and_64mib_transfer(appliance):
     host = br0_address(appliance)
     # The listener's stdin stays open and empty (a sleep, killed at the
     # end): at EOF on it BusyBox nc half-closes, and guest A's nc then ends
@@ -97,7 +101,11 @@ RATE_PORT = 5001
 NIC_BPS = 1 << 20
 
 
-def test_rate_limited_nic_stays_within_10_percent(appliance):
+def test_rate_limited_nic_stays_within_10_percent(appliance, testdata_image):
+    retry_on_host_panic(appliance, testdata_image, _rate_limited_nic_stays_within_10_percent)
+
+
+def _rate_limited_nic_stays_within_10_percent(appliance):
     """A guest sends 12 MiB over TCP through a NIC limited to bps=1M and
     times it.  The limit is a token bucket that starts full with one
     second's worth (docs/vm-definition.md), so the first MiB goes at once
