@@ -1,8 +1,9 @@
 """Shared fixtures for the integration tests.
 
-`appliance` is one booted Corral (the ISO as a CD, SeaBIOS, 2 vCPUs, 3 GiB,
-a NIC on QEMU's restricted user network with SSH forwarded to loopback, and
-a test-data disk labelled CORRAL-TEST mounted at /mnt/test).  It is shared
+`appliance` is one booted Corral (the ISO as a CD, SeaBIOS, 3 GiB, 2 vCPUs
+on KVM and 1 under TCG (see qemu.default_cpus), a NIC on QEMU's restricted
+user network with SSH forwarded to loopback, and a test-data disk labelled
+CORRAL-TEST mounted at /mnt/test).  It is shared
 by every test that does not change the appliance's state; tests that
 install, reboot or break things boot their own `Machine`.
 
@@ -38,7 +39,7 @@ def testdata_image(tmp_path_factory):
 
 def boot_appliance(name, testdata_image):
     """An appliance booted to its shell with the test-data disk mounted."""
-    m = Machine(name, firmware="bios", media="cd", memory_mib=3072, cpus=2,
+    m = Machine(name, firmware="bios", media="cd", memory_mib=3072,
                 disks=[testdata_image])
     m.start()
     try:

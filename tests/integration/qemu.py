@@ -7,6 +7,8 @@ file under out/test-logs/, and a failed wait prints the last lines of it.
 These machines have no /dev/kvm: QEMU runs under TCG with `-cpu
 EPYC,+svm,+npt`, which exposes AMD-V to the appliance so that KVM works
 inside it (nested).  Where /dev/kvm exists, `-enable-kvm -cpu host` is used.
+Under TCG an appliance gets one vCPU unless a test asks for more: see
+default_cpus().
 Networking is only ever QEMU's user network with restrict=on: nothing a
 guest sends leaves this machine; a loopback host forward reaches SSH.
 """
@@ -68,11 +70,30 @@ def host_kvm_nests():
         return re.search(r"^flags\s*:.*\b(svm|vmx)\b", f.read(), re.M) is not None
 
 
-def accel_args():
+def uses_kvm():
     override = os.environ.get("CORRAL_QEMU_ACCEL")
-    if override == "kvm" or (override is None and host_kvm_nests()):
+    return override == "kvm" or (override is None and host_kvm_nests())
+
+
+def accel_args():
+    if uses_kvm():
         return ["-enable-kvm", "-cpu", "host"]
     return ["-accel", "tcg,thread=multi", "-cpu", "EPYC,+svm,+npt"]
+
+
+def default_cpus():
+    """vCPUs of an appliance: 2 on KVM, 1 under TCG.
+
+    QEMU 7.2's TCG emulation of nested SVM is not reliable on a multi-vCPU
+    (multi-threaded TCG) appliance: in 66 back-to-back nested guest runs on
+    a 2-vCPU appliance it broke the appliance's own kernel three times (a
+    panic after a stack overflow of page faults on a bad GS base right
+    after #VMEXIT; both vCPUs wedged with interrupts off, nothing printed;
+    a nested guest that crashed), and the full suite lost one or two tests
+    a run to it.  With one vCPU: none in 62 runs (docs/design-notes.md).
+    The appliance's kernel is still SMP, and corral-vmm's threads still
+    interleave; only the host's true parallelism is lost under TCG."""
+    return 2 if uses_kvm() else 1
 
 
 def free_port():
@@ -123,7 +144,7 @@ class Machine:
     """
 
     def __init__(self, name, firmware="bios", media="cd", memory_mib=2048,
-                 cpus=2, nic=True, disks=(), extra_args=(), iso=None, shell=True,
+                 cpus=None, nic=True, disks=(), extra_args=(), iso=None, shell=True,
                  root_password=None):
         self.name = name
         self.shell = shell
@@ -133,7 +154,7 @@ class Machine:
         self.firmware = firmware
         self.media = media
         self.memory_mib = memory_mib
-        self.cpus = cpus
+        self.cpus = cpus or default_cpus()
         self.nic = nic
         self.disks = list(disks)
         self.extra_args = list(extra_args)
@@ -336,9 +357,22 @@ class Machine:
             return self.child.expect(pattern, timeout=timeout)
         except (pexpect.TIMEOUT, pexpect.EOF) as e:
             kind = "timed out after %d s" % timeout if isinstance(e, pexpect.TIMEOUT) else "QEMU exited"
-            raise ConsoleTimeout("%s: %s waiting for %s\n--- last lines of %s ---\n%s"
+            raise ConsoleTimeout("%s: %s waiting for %s\n--- last lines of %s ---\n%s%s"
                                  % (self.name, kind, what or repr(pattern),
-                                    self.log_path, tail(self.log_path))) from None
+                                    self.log_path, tail(self.log_path),
+                                    self.vcpu_state())) from None
+
+    def vcpu_state(self):
+        """Where the appliance's vCPUs are, from QEMU's monitor: for a
+        console that stopped answering, tells a busy kernel (RIP moving,
+        RFL's IF set) from a wedged one (RIP fixed, interrupts off)."""
+        try:
+            samples = [self.monitor("info registers -a", timeout=5) for _ in range(2)]
+        except OSError as e:
+            return "\n--- vCPU state: monitor unavailable (%s) ---" % e
+        keep = ("CPU#", "RIP=")
+        lines = [l for s in samples for l in s.splitlines() if l.startswith(keep)]
+        return "\n--- vCPU state, two samples (QEMU monitor) ---\n" + "\n".join(lines)
 
     def sh(self, command, timeout=120, check=False):
         """Run a shell command on the serial console; returns (status, output)."""

@@ -372,7 +372,7 @@ def poweroff(machine, timeout=180):
 def test_autostart_after_reboot_with_a_data_partition(tmp_path):
     data = data_partition(tmp_path)
     images = "/var/lib/corral/images"
-    m = Machine("corrald-autostart-1", firmware="bios", media="cd", memory_mib=2048, cpus=2,
+    m = Machine("corrald-autostart-1", firmware="bios", media="cd", memory_mib=2048,
                 disks=[data])
     m.start()
     try:
@@ -387,7 +387,7 @@ def test_autostart_after_reboot_with_a_data_partition(tmp_path):
     finally:
         m.stop()
 
-    m = Machine("corrald-autostart-2", firmware="bios", media="cd", memory_mib=2048, cpus=2,
+    m = Machine("corrald-autostart-2", firmware="bios", media="cd", memory_mib=2048,
                 disks=[data])
     m.start()
     try:

@@ -5,10 +5,12 @@ and initramfs from the test-data disk (/mnt/test, see guest.py); the guest
 prints `GUEST-BOOTED cpus=N mem_kb=N`, runs the scenario named by
 `corral.scenario=` (guest/scenarios/vmm-*.sh) and powers off.
 
-Rarely (about 1 run in 10) the nested host kernel - the appliance's own
-kernel, running kvm-amd under QEMU's TCG - panics while a 2-vCPU guest
-boots.  That is a bug of the nesting, not of corral-vmm: the SMP tests then
-boot a fresh appliance and retry once, and say so on stdout.
+Under QEMU's TCG the nested host - the appliance's own kernel, running
+kvm-amd on emulated SVM - can panic while a guest runs when the appliance
+has two vCPUs (a bug of the emulation, not of corral-vmm; see
+qemu.default_cpus, which gives TCG appliances one vCPU for that reason).
+Tests that run guests keep retry_on_host_panic: when the log shows that
+panic they boot a fresh appliance, retry once, and say so on stdout.
 """
 
 import re
