@@ -7,8 +7,8 @@ DHCP through br0 from QEMU's user network (10.0.2.0/24, restrict=on: no
 traffic leaves the test machine), pings the control domain and guest B,
 and sends 64 MiB of random data to the control domain, where the checksum
 must match what A sent.  The MAC each NIC gets is derived from the VM name
-(locally administered) and is what the guest sees.  A NIC with bps=1M sends
-at 1 MiB/s, within 10%, measured on its tap.
+(locally administered) and is what the guest sees.  A NIC with bps=256K
+sends at 256 KiB/s, within 10%, timed by the guest.
 """
 
 import re
@@ -98,7 +98,7 @@ def test_nettest_in_the_control_domain(appliance):
 
 RATE_LOG = "/tmp/vmm-net-rate.log"
 RATE_PORT = 5001
-NIC_BPS = 1 << 20
+NIC_BPS = 256 << 10
 
 
 def test_rate_limited_nic_stays_within_10_percent(appliance, testdata_image):
@@ -106,16 +106,19 @@ def test_rate_limited_nic_stays_within_10_percent(appliance, testdata_image):
 
 
 def _rate_limited_nic_stays_within_10_percent(appliance):
-    """A guest sends 12 MiB over TCP through a NIC limited to bps=1M and
+    """A guest sends 4 MiB over TCP through a NIC limited to bps=256K and
     times it.  The limit is a token bucket that starts full with one
-    second's worth (docs/vm-definition.md), so the first MiB goes at once
-    and the other 11 at the limit: 11 MiB over the time taken must be
-    within 10% of 1 MiB/s.  (Sampling the tap for a few seconds instead
-    measured up to 12% over: a stall before the window lets the bucket
-    refill, and its burst then lands inside the window.)"""
+    second's worth (docs/vm-definition.md), so the first 256 KiB go at once
+    and the rest at the limit: what follows the burst, over the time taken,
+    must be within 10% of 256 KiB/s.  (Sampling the tap for a few seconds
+    instead measured up to 12% over: a stall before the window lets the
+    bucket refill, and its burst then lands inside the window.)  The limit
+    sits well below what the test machine can carry: a guest on a 1-vCPU
+    appliance under TCG sends only about 0.93 MiB/s unlimited (12 MiB in
+    12.9 s), so a 1M limit would measure the emulation, not the bucket."""
     host = br0_address(appliance)
-    mib = 12
-    args = ("--name guest-rate --nic bridge=br0,bps=1M --kernel %s --initrd %s "
+    mib = 4
+    args = ("--name guest-rate --nic bridge=br0,bps=256K --kernel %s --initrd %s "
             "--memory 256 --cmdline 'quiet corral.scenario=net-send-rate corral.ip=10.0.2.201 "
             "corral.host=%s corral.mib=%d'" % (KERNEL, INITRD, host, mib))
     appliance.out("( (sleep 600 & echo $! >%s; wait) | nc -l -p %d >/dev/null & ) ; "
@@ -129,6 +132,6 @@ def _rate_limited_nic_stays_within_10_percent(appliance):
         appliance.out("pkill -x nc; kill $(cat %s) 2>/dev/null; true" % HOLD_PID)
     assert "NC-STATUS=0" in out, out[-3000:]
     seconds = float(re.search(r"SENT seconds=([0-9.]+)", out).group(1))
-    rate = (mib - 1) * NIC_BPS / seconds
-    print("nic bps=1M: %d MiB in %.2f s: %.3f MiB/s after the burst" % (mib, seconds, rate / 2**20))
+    rate = (mib * 2**20 - NIC_BPS) / seconds
+    print("nic bps=256K: %d MiB in %.2f s: %.1f KiB/s after the burst" % (mib, seconds, rate / 1024))
     assert abs(rate - NIC_BPS) <= 0.10 * NIC_BPS, (rate, NIC_BPS, out[-2000:])
