@@ -75,6 +75,9 @@ static int console_open_unix(struct console *c, const char *path, char *err,
     }
     snprintf(c->path, sizeof(c->path), "%s", path);
     c->out_nonblocking = true;
+    /* Nobody is connected yet: keep the boot output for who comes first. */
+    if (console_fanout_keep_early(&c->fan) < 0)
+        return console_fail(err, errlen, "buffer", NULL);
     return 0;
 }
 

@@ -14,6 +14,9 @@
 int console_fanout_init(struct console_fanout *f)
 {
     pthread_mutex_init(&f->lock, NULL);
+    f->early = NULL;
+    f->early_head = f->early_len = 0;
+    f->early_lost = 0;
     for (unsigned i = 0; i < CONSOLE_MAX_READERS; i++)
         f->r[i] = (struct console_reader){ .fd = -1 };
     f->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -27,8 +30,46 @@ static void console_reader_free(struct console_reader *r)
     *r = (struct console_reader){ .fd = -1 };
 }
 
+int console_fanout_keep_early(struct console_fanout *f)
+{
+    f->early = malloc(CONSOLE_READER_BUF);
+    return f->early ? 0 : -ENOMEM;
+}
+
+/* Caller holds the lock.  The ring keeps the newest bytes. */
+static void console_early_append(struct console_fanout *f, const uint8_t *p,
+                                 size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (f->early_len == CONSOLE_READER_BUF) {
+            f->early_head = (f->early_head + 1) % CONSOLE_READER_BUF;
+            f->early_len--;
+            f->early_lost++;
+        }
+        f->early[(f->early_head + f->early_len++) % CONSOLE_READER_BUF] = p[i];
+    }
+}
+
+/* Caller holds the lock.  The early output becomes r's pending output. */
+static void console_early_hand_over(struct console_fanout *f,
+                                    struct console_reader *r)
+{
+    for (size_t i = 0; i < f->early_len; i++)
+        r->buf[i] = f->early[(f->early_head + i) % CONSOLE_READER_BUF];
+    r->len = f->early_len;
+    if (f->early_lost)
+        fprintf(stderr, "corral-vmm: %llu bytes of console output from before "
+                "the first reader did not fit in %d KiB and were dropped\n",
+                f->early_lost, CONSOLE_READER_BUF / 1024);
+    free(f->early);
+    f->early = NULL;
+    f->early_len = 0;
+}
+
 void console_fanout_destroy(struct console_fanout *f)
 {
+    free(f->early);
+    f->early = NULL;
     for (unsigned i = 0; i < CONSOLE_MAX_READERS; i++)
         if (f->r[i].fd >= 0)
             console_reader_free(&f->r[i]);
@@ -49,6 +90,8 @@ int console_fanout_add(struct console_fanout *f, int fd)
         if (buf) {
             fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
             f->r[i] = (struct console_reader){ .fd = fd, .buf = buf };
+            if (f->early)
+                console_early_hand_over(f, &f->r[i]);
         }
         break;
     }
@@ -111,6 +154,8 @@ void console_fanout_push(struct console_fanout *f, const uint8_t *p, size_t n,
 {
     bool wake = false;
     pthread_mutex_lock(&f->lock);
+    if (f->early) /* no reader has attached yet */
+        console_early_append(f, p, n);
     for (unsigned i = 0; i < CONSOLE_MAX_READERS; i++) {
         struct console_reader *r = &f->r[i];
         if (r->fd < 0)

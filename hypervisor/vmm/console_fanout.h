@@ -15,6 +15,12 @@
  * reader cannot stall the guest for long.  Bytes beyond the buffer are
  * counted as lost for that reader only.
  *
+ * With console_fanout_keep_early(), what the guest writes before any
+ * reader has attached is kept too (the last CONSOLE_READER_BUF bytes) and
+ * becomes the first reader's pending output: corrald connects to a VMM's
+ * console socket only once the VMM has made it, and by then SeaBIOS may
+ * have printed its banner.
+ *
  * Called from vCPU threads (push, has_room) and the main loop (the rest);
  * one mutex.  Times are CLOCK_MONOTONIC milliseconds passed in, so that
  * tests can play with time. */
@@ -43,9 +49,18 @@ struct console_fanout {
     pthread_mutex_t lock;
     struct console_reader r[CONSOLE_MAX_READERS];
     int wake_fd; /* eventfd: output became pending */
+    /* Output from before the first reader (keep_early): a ring of
+     * CONSOLE_READER_BUF bytes, NULL once a reader took it or when not
+     * kept. */
+    uint8_t *early;
+    size_t early_head, early_len;
+    unsigned long long early_lost;
 };
 
 int console_fanout_init(struct console_fanout *f);
+/* Keep the output written before the first reader attaches, for it;
+ * -ENOMEM. */
+int console_fanout_keep_early(struct console_fanout *f);
 /* Closes every reader. */
 void console_fanout_destroy(struct console_fanout *f);
 /* Takes over fd (made non-blocking); -EBUSY when CONSOLE_MAX_READERS

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -142,11 +143,80 @@ static void test_reader_limit_and_remove(void)
         close(s[i][1]);
 }
 
+/* Output from before the first reader goes to that reader, then the live
+ * output after it, in order; a second reader gets only what follows. */
+static void test_early_output_kept_for_the_first_reader(void)
+{
+    struct console_fanout f;
+    int a[2], b[2];
+    uint8_t got[64];
+    CHECK_EQ_INT(console_fanout_init(&f), 0);
+    CHECK_EQ_INT(console_fanout_keep_early(&f), 0);
+    pair(a);
+    pair(b);
+    console_fanout_push(&f, (const uint8_t *)"SeaBIOS ", 8, 1);
+    CHECK_EQ_INT(console_fanout_add(&f, a[0]), 0);
+    console_fanout_push(&f, (const uint8_t *)"GRUB ", 5, 2); /* queued behind */
+    CHECK_EQ_INT(console_fanout_flush(&f, a[0], 3), 0);
+    CHECK_EQ_INT(console_fanout_add(&f, b[0]), 0);
+    console_fanout_push(&f, (const uint8_t *)"Linux", 5, 4);
+    size_t n = drain(a[1], got, 0, sizeof(got));
+    CHECK_EQ_INT(n, 18);
+    CHECK(memcmp(got, "SeaBIOS GRUB Linux", 18) == 0);
+    n = drain(b[1], got, 0, sizeof(got));
+    CHECK_EQ_INT(n, 5);
+    CHECK(memcmp(got, "Linux", 5) == 0);
+    console_fanout_destroy(&f);
+    close(a[1]);
+    close(b[1]);
+}
+
+/* More early output than the buffer: the newest CONSOLE_READER_BUF bytes
+ * are kept, oldest dropped; without keep_early nothing is kept. */
+static void test_early_output_keeps_the_newest(void)
+{
+    struct console_fanout f;
+    int a[2];
+    static uint8_t got[CONSOLE_READER_BUF + 16];
+    CHECK_EQ_INT(console_fanout_init(&f), 0);
+    CHECK_EQ_INT(console_fanout_keep_early(&f), 0);
+    for (unsigned i = 0; i < CONSOLE_READER_BUF + 10; i++) {
+        uint8_t byte = (uint8_t)(i % 251);
+        console_fanout_push(&f, &byte, 1, 1);
+    }
+    pair(a);
+    CHECK_EQ_INT(console_fanout_add(&f, a[0]), 0);
+    size_t n = 0;
+    while (n < CONSOLE_READER_BUF) {
+        CHECK_EQ_INT(console_fanout_flush(&f, a[0], 2), 0);
+        size_t before = n;
+        n = drain(a[1], got, n, sizeof(got));
+        if (n == before)
+            break;
+    }
+    CHECK_EQ_INT(n, CONSOLE_READER_BUF);
+    CHECK_EQ_INT(got[0], 10 % 251);
+    CHECK_EQ_INT(got[n - 1], (CONSOLE_READER_BUF + 9) % 251);
+    console_fanout_destroy(&f);
+    close(a[1]);
+
+    CHECK_EQ_INT(console_fanout_init(&f), 0);
+    console_fanout_push(&f, (const uint8_t *)"lost", 4, 1);
+    pair(a);
+    CHECK_EQ_INT(console_fanout_add(&f, a[0]), 0);
+    CHECK_EQ_INT(console_fanout_flush(&f, a[0], 2), 0);
+    CHECK_EQ_INT(drain(a[1], got, 0, sizeof(got)), 0);
+    console_fanout_destroy(&f);
+    close(a[1]);
+}
+
 int main(void)
 {
     RUN(test_two_readers_same_output);
     RUN(test_slow_reader_loses_nothing);
     RUN(test_stuck_reader_dropped);
     RUN(test_reader_limit_and_remove);
+    RUN(test_early_output_kept_for_the_first_reader);
+    RUN(test_early_output_keeps_the_newest);
     return check_summary("console_fanout");
 }
