@@ -657,8 +657,12 @@ static void vmdef_format_nic(const struct vmdef_nic *nic, char *buf, size_t len)
         n += snprintf(buf + n, len - (size_t)n, ",bps=%llu",
                       (unsigned long long)nic->bps);
     if (nic->pps)
-        snprintf(buf + n, len - (size_t)n, ",pps=%llu",
-                 (unsigned long long)nic->pps);
+        n += snprintf(buf + n, len - (size_t)n, ",pps=%llu",
+                      (unsigned long long)nic->pps);
+    /* An inherited tap (corrald's): written back too, so that a definition
+     * round-trips whole (fuzz_vmdef found it dropped). */
+    if (nic->has_fd)
+        snprintf(buf + n, len - (size_t)n, ",fd=%d", nic->fd);
 }
 
 static void vmdef_format_serial(const struct vmdef *d, char *buf, size_t len)

@@ -319,6 +319,8 @@ static void test_round_trip(void)
                      "stop_timeout = 0\n");
     check_round_trip("name = fw\nboot = firmware\nfirmware = /bios.bin\n"
                      "serial = pty\n");
+    /* fuzz_vmdef's find: an inherited tap fd was not written back */
+    check_round_trip("name = we000ernel\nkernel = /vmls=.00M\nnic =\nnic = fd=120\n");
 }
 
 static void test_set_key_and_check(void)
