@@ -67,6 +67,10 @@ static int console_open_pty(struct console *c, char *err, size_t errlen)
 static int console_open_unix(struct console *c, const char *path, char *err,
                              size_t errlen)
 {
+    /* Nobody is connected yet: keep the boot output for who comes first
+     * (allocated before the socket, so that a failure leaves nothing open). */
+    if (console_fanout_keep_early(&c->fan) < 0)
+        return console_fail(err, errlen, "buffer", NULL);
     c->listen_fd = fdio_unix_listen(path, CONSOLE_MAX_READERS);
     if (c->listen_fd < 0) {
         errno = -c->listen_fd;
@@ -75,9 +79,6 @@ static int console_open_unix(struct console *c, const char *path, char *err,
     }
     snprintf(c->path, sizeof(c->path), "%s", path);
     c->out_nonblocking = true;
-    /* Nobody is connected yet: keep the boot output for who comes first. */
-    if (console_fanout_keep_early(&c->fan) < 0)
-        return console_fail(err, errlen, "buffer", NULL);
     return 0;
 }
 

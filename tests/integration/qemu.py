@@ -169,7 +169,6 @@ class Machine:
         self.log_path = os.path.join(LOG_DIR, "%s.serial.log" % name)
         self.child = None
         self.boot_seconds = None
-        self.lost_interrupt_wakes = 0
         self._seq = 0
 
     # --- QEMU command line ---------------------------------------------
@@ -414,7 +413,6 @@ class Machine:
         time.sleep(1)
         if self.lost_interrupt() is None:
             return
-        self.lost_interrupt_wakes += 1
         note = ("[%s] QEMU lost an interrupt (%s): waking the appliance with a key press "
                 "(a TCG emulation bug, see docs/design-notes.md)" % (self.name, first))
         print("\n" + note)
