@@ -7,7 +7,7 @@
 #
 # Layout rule: every program lives in one directory; its main() is in main.c
 # of that directory, so everything else in it can be linked into unit tests
-# and fuzz targets.  Code shared by several programs lives in hypervisor/lib.
+# and fuzz targets.  Code shared by several programs lives in lib.
 
 VERSION := $(shell cat VERSION)
 OUT     ?= out
@@ -17,7 +17,7 @@ MUSL_CC ?= musl-gcc
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-unused-parameter
 DEFS    := -D_GNU_SOURCE -DCORRAL_VERSION='"$(VERSION)"'
-INCS    := -Ihypervisor/lib
+INCS    := -Ilib
 # musl ships no Linux UAPI headers; point at the host's (linux/kvm.h etc).
 MUSL_INC := $(OUT)/musl-include
 PROD_CFLAGS  := $(WARN) $(DEFS) $(INCS) -isystem $(MUSL_INC) -Os -g0 \
@@ -49,7 +49,7 @@ ifneq ($(words $(wildcard $(NCURSES_PREFIX)/lib/libncursesw.a $(MUSL_CRYPT_PREFI
 PROGRAMS := $(filter-out corral-setup,$(PROGRAMS))
 endif
 
-LIB_SRCS := $(wildcard hypervisor/lib/*.c)
+LIB_SRCS := $(wildcard lib/*.c)
 srcs_of   = $(wildcard $(DIR_$(1))/*.c)
 # Sources without main(): what unit tests and fuzz targets may link.
 TESTABLE_SRCS := $(LIB_SRCS) $(foreach p,$(ALL_PROGRAMS),\

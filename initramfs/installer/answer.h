@@ -1,7 +1,7 @@
 /* answer: what an install is told, from an answer file (unattended) or
  * from the command line and prompts (interactive).
  *
- * An answer file is Corral's `key = value` format (hypervisor/lib/conf.h);
+ * An answer file is Corral's `key = value` format (lib/conf.h);
  * the keys are documented in docs/install.md:
  *
  *   disk = vda | /dev/vda | largest | smallest     (required)

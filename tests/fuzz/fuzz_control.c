@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../hypervisor/lib/control_proto.h"
+#include "../../lib/control_proto.h"
 
 static void on_line(void *ctx, const char *line, size_t len, bool too_long)
 {

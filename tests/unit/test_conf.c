@@ -1,4 +1,4 @@
-/* Unit tests for hypervisor/lib/conf.c: parsing (good and hostile input),
+/* Unit tests for lib/conf.c: parsing (good and hostile input),
  * editing, formatting round trips, atomic writes and the value parsers. */
 #include "check.h"
 #include "conf.h"

@@ -1,6 +1,6 @@
 /* control_proto: request parsing and line framing of the control socket. */
 #include "check.h"
-#include "../../hypervisor/lib/control_proto.h"
+#include "../../lib/control_proto.h"
 
 static int parse(const char *line, enum control_cmd *cmd, const char **code)
 {

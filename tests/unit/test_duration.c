@@ -1,5 +1,5 @@
 /* Unit tests: durations as the CLI and the console UI show them
- * (hypervisor/lib/duration.c). */
+ * (lib/duration.c). */
 #include "check.h"
 #include "duration.h"
 

@@ -1,4 +1,4 @@
-/* Unit tests for hypervisor/lib/json.c and proto.c: the control protocol's
+/* Unit tests for lib/json.c and proto.c: the control protocol's
  * JSON reader/writer, request/reply codec and line framing. */
 #include "check.h"
 #include "proto.h"

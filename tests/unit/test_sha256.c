@@ -1,4 +1,4 @@
-/* Unit tests for hypervisor/lib/sha256.c against FIPS 180-4 test vectors. */
+/* Unit tests for lib/sha256.c against FIPS 180-4 test vectors. */
 #include "check.h"
 #include "sha256.h"
 

@@ -1,4 +1,4 @@
-/* Unit tests for hypervisor/lib/vmdef.c: the VM definition, with good and
+/* Unit tests for lib/vmdef.c: the VM definition, with good and
  * bad input, the round trip through conf, and the file checks. */
 #include "check.h"
 #include "vmdef.h"
