@@ -47,11 +47,19 @@ die() {
     exit 1
 }
 
+# A command that fails anywhere (in a function too: set -E passes the trap
+# on; without it bash runs an ERR trap only at the top level) names the
+# step, the command and where it is.  Subshells inherit the trap: they only
+# pass the status up, and the main shell reports once.
+MAIN_PID=$$
 on_error() {
-    local rc=$?
-    echo "build.sh: step \"${STEP:-?}\" failed (exit status $rc); see the output above" >&2
+    local rc=$? cmd=$BASH_COMMAND where="line ${BASH_LINENO[0]}" i
+    [ "$BASHPID" = "$MAIN_PID" ] || exit "$rc"
+    for ((i = 1; i < ${#FUNCNAME[@]} - 1; i++)); do where+=" in ${FUNCNAME[i]}"; done
+    echo "build.sh: step \"${STEP:-?}\" failed: '$cmd' exited with status $rc ($where); see the output above" >&2
     exit "$rc"
 }
+set -E
 trap on_error ERR
 
 as_root() {
@@ -109,7 +117,7 @@ install_packages() {
         echo "    installing:" $missing
         apt_update_once
         # shellcheck disable=SC2086
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 \
             --no-install-recommends $missing >/dev/null
     else
         echo "    all present"
@@ -180,6 +188,40 @@ config_hash() {
 }
 
 # --- third-party builds (static, musl) ---------------------------------------
+
+# The third-party sources built for the control domain, in build order: the
+# one list.  Each NAME has NAME_SRC and NAME_VERSION in configs/versions.conf
+# (upper case, '-' as '_'), a build_NAME function below that leaves its
+# cache entry in NAME_DIR, and its version in the release file and manifest.
+THIRD_PARTY="busybox musl dropbear ncurses util-linux e2fsprogs dosfstools"
+
+# pin_var NAME FIELD: the name of NAME's variable FIELD (SRC, VERSION, DIR)
+pin_var() {
+    local p=${1//-/_}
+    echo "${p^^}_$2"
+}
+
+# Two builds at once (two clones, or a build beside a test run) share the
+# cache: one fetches and builds an entry while the other waits for it,
+# rather than both filling the same .tmp directory.
+cache_lock() {
+    mkdir -p "$CACHE"
+    exec 8>"$CACHE/.lock"
+    flock -n 8 || { echo "    waiting for another build.sh that is filling $CACHE"; flock 8; }
+}
+
+cache_unlock() {
+    flock -u 8
+    exec 8>&-
+}
+
+build_third_party() {
+    local p
+    for p in $THIRD_PARTY; do
+        "build_${p//-/_}"
+        export "$(pin_var "$p" DIR)"
+    done
+}
 
 musl_includes() {
     local inc=$OUT/musl-include
@@ -273,15 +315,15 @@ recipe_musl_crypt() {
     logged cp include/crypt.h "$1/include/"
 }
 
-build_musl_crypt() {
+build_musl() {
     cached_build musl-crypt "${MUSL_VERSION#*:}" lib/libcrypt.a \
         "musl $MUSL_VERSION: crypt() for dropbear" "$MUSL_SRC" "$MUSL_VERSION" recipe_musl_crypt
-    MUSL_CRYPT_DIR=$CACHED_DIR
+    MUSL_DIR=$CACHED_DIR
 }
 
 recipe_dropbear() {
     logged cp "$ROOT/configs/dropbear-localoptions.h" localoptions.h
-    logged env CC=musl-gcc CFLAGS="-Os -I$MUSL_CRYPT_DIR/include" LDFLAGS="-L$MUSL_CRYPT_DIR/lib" \
+    logged env CC=musl-gcc CFLAGS="-Os -I$MUSL_DIR/include" LDFLAGS="-L$MUSL_DIR/lib" \
         ./configure --enable-static --disable-zlib --disable-lastlog \
         --disable-utmp --disable-utmpx --disable-wtmp --disable-wtmpx \
         --disable-pututline --disable-pututxline --disable-harden
@@ -410,7 +452,7 @@ prepare_kernel() {
 build_own_binaries() {
     step "corral binaries (make, static musl)"
     make -C "$ROOT" -s -j"$JOBS" NCURSES_PREFIX="$NCURSES_DIR" \
-        MUSL_CRYPT_PREFIX="$MUSL_CRYPT_DIR" all
+        MUSL_CRYPT_PREFIX="$MUSL_DIR" all
 }
 
 # The answer file of `iso --answer FILE` goes onto the ISO (not into the
@@ -434,22 +476,15 @@ cmd_iso() {
     done
     cmd_deps build-only
     step "fetch and build third-party sources"
-    build_busybox
-    build_musl_crypt
-    build_dropbear
-    build_ncurses
-    build_util_linux
-    build_e2fsprogs
-    build_dosfstools
+    cache_lock
+    build_third_party
     prepare_kernel
-    build_own_binaries
-    step "seabios $SEABIOS_VERSION: unpack"
+    step "seabios $SEABIOS_VERSION: fetch"
     SEABIOS_DEB=$(fetch_deb "$SEABIOS_PKG" "$SEABIOS_VERSION")
+    cache_unlock
+    build_own_binaries
     step "control domain: assemble rootfs"
-    BUSYBOX_DIR=$BUSYBOX_DIR DROPBEAR_DIR=$DROPBEAR_DIR CORRAL_BIN=$OUT/bin \
-        SEABIOS_DEB=$SEABIOS_DEB UTIL_LINUX_DIR=$UTIL_LINUX_DIR \
-        E2FSPROGS_DIR=$E2FSPROGS_DIR DOSFSTOOLS_DIR=$DOSFSTOOLS_DIR \
-        "$ROOT/initramfs/make-rootfs.sh" "$OUT/rootfs"
+    CORRAL_BIN=$OUT/bin SEABIOS_DEB=$SEABIOS_DEB "$ROOT/initramfs/make-rootfs.sh" "$OUT/rootfs"
     step "control domain: GRUB images for installed disks (grub-mkimage)"
     "$ROOT/iso/make-grub-images.sh" "$OUT/rootfs/usr/share/corral/grub"
     step "control domain: kernel modules"
@@ -459,9 +494,7 @@ cmd_iso() {
     write_release "$OUT/rootfs/etc/corral-release"
     step "control domain: initramfs (cpio, xz)"
     mkdir -p "$OUT/iso-root/boot"
-    (cd "$OUT/rootfs" && find . -print0 | LC_ALL=C sort -z |
-        cpio --null -o -H newc --owner=0:0 --quiet) |
-        xz -9 --check=crc32 -T"$JOBS" >"$OUT/iso-root/boot/initrd.img"
+    "$ROOT/initramfs/pack-initramfs.sh" "$OUT/rootfs" "$OUT/iso-root/boot/initrd.img"
     cp "$KERNEL_TREE/boot/vmlinuz-$KERNEL_RELEASE" "$OUT/iso-root/boot/vmlinuz"
     place_answer_file "$answer"
     step "ISO: GRUB (BIOS + UEFI) with xorriso"
@@ -473,34 +506,28 @@ cmd_iso() {
 
 # Everything fetched, with its pinned version and sha256.
 input_lines() {
-    local f
+    local p src ver dsc
     echo "kernel $KERNEL_PKG $KERNEL_VERSION $(sha256sum "$KERNEL_DEB" | cut -d' ' -f1)"
     echo "seabios $SEABIOS_PKG $SEABIOS_VERSION $(sha256sum "$SEABIOS_DEB" | cut -d' ' -f1)"
-    for f in busybox:$BUSYBOX_SRC:$BUSYBOX_VERSION dropbear:$DROPBEAR_SRC:$DROPBEAR_VERSION \
-        ncurses:$NCURSES_SRC:$NCURSES_VERSION musl:$MUSL_SRC:$MUSL_VERSION \
-        util-linux:$UTIL_LINUX_SRC:$UTIL_LINUX_VERSION e2fsprogs:$E2FSPROGS_SRC:$E2FSPROGS_VERSION \
-        dosfstools:$DOSFSTOOLS_SRC:$DOSFSTOOLS_VERSION; do
-        IFS=: read -r what src ver <<<"$f"
-        local dsc
-        dsc=$(ls "$(fetch_source "$src" "$ver")"/*.dsc)
-        echo "$what $src $ver $(sha256sum "$dsc" | cut -d' ' -f1)"
+    for p in $THIRD_PARTY; do
+        src=$(pin_var "$p" SRC) ver=$(pin_var "$p" VERSION)
+        dsc=$(ls "$(fetch_source "${!src}" "${!ver}")"/*.dsc)
+        echo "$p ${!src} ${!ver} $(sha256sum "$dsc" | cut -d' ' -f1)"
     done
 }
 
 write_release() {
+    local p ver
     {
         echo "CORRAL_VERSION=$VERSION"
         echo "BUILD_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
         echo "GIT_COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
         echo "KERNEL=$KERNEL_RELEASE ($KERNEL_PKG $KERNEL_VERSION)"
-        echo "BUSYBOX=$BUSYBOX_VERSION"
-        echo "DROPBEAR=$DROPBEAR_VERSION"
-        echo "NCURSES=$NCURSES_VERSION"
-        echo "MUSL=$MUSL_VERSION"
         echo "SEABIOS=$SEABIOS_VERSION"
-        echo "UTIL_LINUX=$UTIL_LINUX_VERSION"
-        echo "E2FSPROGS=$E2FSPROGS_VERSION"
-        echo "DOSFSTOOLS=$DOSFSTOOLS_VERSION"
+        for p in $THIRD_PARTY; do
+            ver=$(pin_var "$p" VERSION)
+            echo "${ver%_VERSION}=${!ver}"
+        done
         echo "GRUB=$(dpkg-query -W -f='${Version}' grub-pc-bin 2>/dev/null || echo unknown)"
     } >"$1"
 }
@@ -545,6 +572,8 @@ cmd_test() {
     # Always rebuild (incrementally: third-party builds come from the
     # cache), so the tests never run an ISO older than the source.
     cmd_iso
+    step "build scripts: nothing outside the tree is touched, failures are named"
+    /usr/bin/python3 -m pytest -p no:cacheprovider -q "$ROOT/tests/build" || status=1
     step "docs: usage sections match the programs' --help"
     /usr/bin/python3 "$ROOT/tools/help_docs.py" --check || status=1
     step "unit tests (make check, ASan/UBSan)"

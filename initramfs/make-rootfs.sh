@@ -5,6 +5,13 @@
 # (our static binaries), SEABIOS_DEB, and the disk tools corral-install
 # runs: UTIL_LINUX_DIR (sfdisk), E2FSPROGS_DIR (mke2fs, e2fsck, tune2fs),
 # DOSFSTOOLS_DIR (mkfs.fat).
+#
+# Nothing outside DEST is read or changed through the links made here: they
+# point at paths of the control domain (/bin/busybox), which on the build
+# machine may be missing or be the build machine's own files.  So links are
+# tested with -L, never followed, and modes are set on regular files only
+# (tests/build/test_build_scripts.py runs this with the rest of the machine
+# read-only).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 DEST=$1
@@ -29,7 +36,7 @@ while read -r applet; do
         swapon | swapoff | chroot | setserial) dir=sbin ;;
     *) dir=bin ;;
     esac
-    [ -e "$dir/$applet" ] || ln -s /bin/busybox "$dir/$applet"
+    [ -e "$dir/$applet" ] || [ -L "$dir/$applet" ] || ln -s /bin/busybox "$dir/$applet"
 done <"$BUSYBOX_DIR/applets.txt"
 ln -sf /bin/busybox init
 
@@ -53,10 +60,12 @@ for b in "$CORRAL_BIN"/*; do
 done
 
 # SeaBIOS for firmware-booted guests (corral-vmm's boot = firmware).
-tmp=$(mktemp -d)
+tmp=$DEST.seabios
+rm -rf "$tmp"
 dpkg-deb -x "$SEABIOS_DEB" "$tmp"
 install -m 0644 "$tmp/usr/share/seabios/bios-256k.bin" usr/share/corral/bios.bin
 rm -rf "$tmp"
 
-chmod 0755 init etc/init.d/* usr/libexec/corral/* usr/share/udhcpc/default.script
+# Scripts of the overlay: regular files only (chmod would follow a link).
+find etc/init.d usr/libexec/corral usr/share/udhcpc/default.script -type f -exec chmod 0755 {} +
 chmod 0600 etc/shadow

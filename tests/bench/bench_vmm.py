@@ -93,7 +93,8 @@ def runs(disk, scenario):
 TIMED = r"""s=$(cut -d' ' -f1 /proc/uptime); %s 2>&1 </dev/null | awk -v s=$s '
   /GUEST-BOOTED/ && !b { getline u < "/proc/uptime"; close("/proc/uptime"); split(u, a, " ");
                          printf "INIT-MS %%d\n", (a[1] - s) * 1000; b = 1 }
-  /first KVM_RUN/ { match($0, /\[ *[0-9.]+ ms\]/); printf "FIRST-RUN-MS %%s\n", substr($0, RSTART + 1, RLENGTH - 5) }
+  /first KVM_RUN/ { match($0, /\[ *[0-9.]+ ms\]/); t = substr($0, RSTART, RLENGTH); gsub(/[^0-9.]/, "", t);
+                    printf "FIRST-RUN-MS %%s\n", t }
   /^BENCH-/ { print }
   { print > "/tmp/bench-console.log" }'"""
 
