@@ -58,5 +58,5 @@ dpkg-deb -x "$SEABIOS_DEB" "$tmp"
 install -m 0644 "$tmp/usr/share/seabios/bios-256k.bin" usr/share/corral/bios.bin
 rm -rf "$tmp"
 
-chmod 0755 init etc/init.d/* usr/libexec/corral/* usr/share/udhcpc/default.script
+chmod 0755 etc/init.d/* usr/libexec/corral/* usr/share/udhcpc/default.script
 chmod 0600 etc/shadow
