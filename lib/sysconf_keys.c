@@ -119,8 +119,10 @@ static int check_static_network(const struct conf *c, const char *path, struct c
 
     if (!mode || strcmp(mode, "static") != 0)
         return 0;
-    if (!address || !address[0])
-        return key_error(c, path, SYSCONF_NET_MODE, err, "static needs net_address");
+    if (!address || !address[0]) {
+        snprintf(why, sizeof(why), "static needs %s", keys[SYSCONF_NET_ADDRESS].name);
+        return key_error(c, path, SYSCONF_NET_MODE, err, why);
+    }
     if (validate_gateway(gateway, address, why, sizeof(why)) != 0)
         return key_error(c, path, SYSCONF_NET_GATEWAY, err, why);
     return 0;
@@ -169,8 +171,8 @@ static void append_doc_row(const struct sysconf_key_info *k, char *out, size_t l
         snprintf(dflt, sizeof(dflt), "`%s`", k->default_value);
     else
         dflt[0] = '\0';
-    *used += (size_t)snprintf(out + *used, len - *used, "| `%s` | %s |%s%s%s| %s |\n", k->name,
-                              k->values, dflt[0] ? " " : "", dflt, dflt[0] ? " " : "", k->doc);
+    *used += (size_t)snprintf(out + *used, len - *used, "| `%s` | %s | %s | %s |\n", k->name,
+                              k->values, dflt, k->doc);
 }
 
 char *sysconf_doc_table(void)
