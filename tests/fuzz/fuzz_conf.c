@@ -10,25 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void fuzz_system_conf(const struct conf *c)
-{
-    struct conf_error err;
-    char value[SYSCONF_VALUE_MAX], why[256];
-
-    sysconf_check_conf(c, "system.conf", &err);
-    for (int k = 0; k < SYSCONF_KEY_COUNT; k++) {
-        const char *dflt = sysconf_key_info((enum sysconf_key)k)->default_value;
-        int bad = sysconf_effective_value(c, (enum sysconf_key)k, value, sizeof(value), why,
-                                          sizeof(why));
-        if (value[0] && sysconf_check_value((enum sysconf_key)k, value, why, sizeof(why)) != 0 &&
-            strcmp(value, dflt) != 0)
-            abort();
-        if (bad && sysconf_key_info((enum sysconf_key)k)->type == SYSCONF_TEXT &&
-            strcmp(value, dflt) != 0)
-            abort();
-    }
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void fuzz_conf_values(const struct conf *c)
