@@ -64,11 +64,11 @@ static void apply_network(const char *title)
 /* --- management address -------------------------------------------------------- */
 
 enum { ADDR_MODE, ADDR_ADDRESS, ADDR_GATEWAY, ADDR_DNS, ADDR_COUNT };
-static const char *const address_modes[] = {"dhcp", "static"};
+enum { MODE_DHCP, MODE_STATIC }; /* net_mode's choices, in the table's order */
 
 static bool static_mode(const struct ui_form *f)
 {
-    return strcmp(ui_field_value(f, ADDR_MODE), "static") == 0;
+    return f->fields[ADDR_MODE].choice == MODE_STATIC;
 }
 
 static int check_address(const struct ui_form *f, size_t i, char *why, size_t len)
@@ -105,9 +105,10 @@ static void address_screen(void)
     conf_value(SYSCONF_NET_DNS, dns, sizeof(dns));
     ui_field_text(&fields[ADDR_MODE], "Mode", "", 0);
     fields[ADDR_MODE].kind = UI_FIELD_CHOICE;
-    fields[ADDR_MODE].choices = address_modes;
-    fields[ADDR_MODE].choice_count = 2;
-    fields[ADDR_MODE].choice = strcmp(mode, "static") == 0;
+    fields[ADDR_MODE].choices = sysconf_key_info(SYSCONF_NET_MODE)->choices;
+    fields[ADDR_MODE].choice_count = sysconf_choice_count(SYSCONF_NET_MODE);
+    fields[ADDR_MODE].choice = sysconf_choice_index(SYSCONF_NET_MODE, mode) == MODE_STATIC
+                                   ? MODE_STATIC : MODE_DHCP;
     ui_field_text(&fields[ADDR_ADDRESS], "Address/prefix", address, 18);
     fields[ADDR_ADDRESS].hint = "e.g. 192.168.1.10/24";
     fields[ADDR_ADDRESS].check = check_address;

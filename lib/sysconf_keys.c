@@ -8,15 +8,9 @@
 
 #include "validate.h"
 
-/* Adapters from the validators' own signatures to the table's. */
+static const char *const net_modes[] = {"dhcp", "static", NULL};
 
-static int check_net_mode(const char *value, char *why, size_t len)
-{
-    if (strcmp(value, "dhcp") == 0 || strcmp(value, "static") == 0)
-        return 0;
-    snprintf(why, len, "dhcp or static");
-    return -EINVAL;
-}
+/* Adapters from the validators' own signatures to the table's. */
 
 static int check_address(const char *value, char *why, size_t len)
 {
@@ -35,9 +29,9 @@ static const struct sysconf_key_info keys[SYSCONF_KEY_COUNT] = {
                           "letters, digits, `-` and `.`, at most 63 characters",
                           "from DHCP, else `corral`",
                           "this machine's name (banner, shell prompt, DHCP requests)"},
-    [SYSCONF_NET_MODE] = {"net_mode", SYSCONF_TEXT, check_net_mode, "dhcp",
+    [SYSCONF_NET_MODE] = {"net_mode", SYSCONF_CHOICE, NULL, "dhcp",
                           "`dhcp` or `static`", NULL,
-                          "how the management address on `br0` is set"},
+                          "how the management address on `br0` is set", net_modes},
     [SYSCONF_NET_ADDRESS] = {"net_address", SYSCONF_TEXT, check_address, "",
                              "address/prefix, e.g. `192.168.1.10/24`: a host address, not the "
                              "subnet's network or broadcast address",
@@ -83,6 +77,35 @@ int sysconf_key_lookup(const char *name)
     return -1;
 }
 
+size_t sysconf_choice_count(enum sysconf_key key)
+{
+    size_t n = 0;
+
+    while (keys[key].choices && keys[key].choices[n])
+        n++;
+    return n;
+}
+
+int sysconf_choice_index(enum sysconf_key key, const char *value)
+{
+    for (size_t i = 0; i < sysconf_choice_count(key); i++)
+        if (strcmp(keys[key].choices[i], value) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* "dhcp or static", "a, b or c" */
+static int refuse_choice(enum sysconf_key key, char *why, size_t len)
+{
+    size_t n = sysconf_choice_count(key), used = 0;
+
+    why[0] = '\0';
+    for (size_t i = 0; i < n && used < len; i++)
+        used += (size_t)snprintf(why + used, len - used, "%s%s",
+                                 i == 0 ? "" : i + 1 == n ? " or " : ", ", keys[key].choices[i]);
+    return -EINVAL;
+}
+
 int sysconf_check_value(enum sysconf_key key, const char *value, char *why, size_t len)
 {
     char ignored[8];
@@ -97,6 +120,8 @@ int sysconf_check_value(enum sysconf_key key, const char *value, char *why, size
         snprintf(why, len, "longer than %d characters", SYSCONF_VALUE_MAX - 1);
         return -E2BIG;
     }
+    if (keys[key].type == SYSCONF_CHOICE)
+        return sysconf_choice_index(key, value) >= 0 ? 0 : refuse_choice(key, why, len);
     return keys[key].validate(value, why, len);
 }
 
@@ -113,14 +138,15 @@ static int key_error(const struct conf *c, const char *path, enum sysconf_key ke
 static int check_static_network(const struct conf *c, const char *path, struct conf_error *err)
 {
     const char *mode = conf_get(c, keys[SYSCONF_NET_MODE].name);
+    const char *static_mode = keys[SYSCONF_NET_MODE].choices[1];
     const char *address = conf_get(c, keys[SYSCONF_NET_ADDRESS].name);
     const char *gateway = conf_get(c, keys[SYSCONF_NET_GATEWAY].name);
     char why[VALIDATE_WHY_MAX];
 
-    if (!mode || strcmp(mode, "static") != 0)
+    if (!mode || strcmp(mode, static_mode) != 0)
         return 0;
     if (!address || !address[0]) {
-        snprintf(why, sizeof(why), "static needs %s", keys[SYSCONF_NET_ADDRESS].name);
+        snprintf(why, sizeof(why), "%s needs %s", static_mode, keys[SYSCONF_NET_ADDRESS].name);
         return key_error(c, path, SYSCONF_NET_MODE, err, why);
     }
     if (validate_gateway(gateway, address, why, sizeof(why)) != 0)

@@ -35,8 +35,9 @@ enum sysconf_key {
 };
 
 enum sysconf_type {
-    SYSCONF_TEXT, /* read as written */
-    SYSCONF_BOOL, /* any spelling conf_parse_bool reads; readers get yes or no */
+    SYSCONF_TEXT,   /* read as written; validate checks it */
+    SYSCONF_CHOICE, /* one of choices[] */
+    SYSCONF_BOOL,   /* any spelling conf_parse_bool reads; readers get yes or no */
 };
 
 /* Longest value any key takes (the longest is a NIC list). */
@@ -45,19 +46,26 @@ enum sysconf_type {
 struct sysconf_key_info {
     const char *name;
     enum sysconf_type type;
-    /* 0 when value is acceptable, else -errno with a reason in why (no key
-     * name in it: callers put the key or the field's label in front). */
+    /* TEXT and BOOL: 0 when value is acceptable, else -errno with a reason
+     * in why (no key name in it: callers put the key or the field's label
+     * in front). */
     int (*validate)(const char *value, char *why, size_t len);
     const char *default_value; /* what an absent key means ("" for nothing) */
     const char *values;        /* docs: the values it takes */
     const char *default_doc;   /* docs: the default, when more than default_value */
     const char *doc;           /* docs: one line on what it does */
+    const char *const *choices; /* CHOICE: the values, NULL-terminated */
 };
 
 const struct sysconf_key_info *sysconf_key_info(enum sysconf_key key);
 const char *sysconf_key_name(enum sysconf_key key);
 /* The key called name, or -1 when system.conf has no such key. */
 int sysconf_key_lookup(const char *name);
+
+/* How many choices a SYSCONF_CHOICE key has (0 for other keys), and the
+ * index of value among them (-1 when it is not one). */
+size_t sysconf_choice_count(enum sysconf_key key);
+int sysconf_choice_index(enum sysconf_key key, const char *value);
 
 /* The verdict on one value for key, as the console UI and the answer file
  * both give it: 0, or -errno with a reason in why. */

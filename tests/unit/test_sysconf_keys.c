@@ -186,7 +186,9 @@ static void test_every_row_is_complete_and_its_default_passes(void)
     for (int k = 0; k < SYSCONF_KEY_COUNT; k++) {
         const struct sysconf_key_info *info = sysconf_key_info((enum sysconf_key)k);
         char why[VALIDATE_WHY_MAX];
-        CHECK(info->name && info->validate && info->default_value && info->values && info->doc);
+        CHECK(info->name && info->default_value && info->values && info->doc);
+        CHECK((info->type == SYSCONF_CHOICE) == (info->validate == NULL));
+        CHECK((info->type == SYSCONF_CHOICE) == (sysconf_choice_count((enum sysconf_key)k) > 0));
         CHECK_EQ_INT(sysconf_key_lookup(info->name), k);
         CHECK(strchr(info->values, '|') == NULL && strchr(info->doc, '|') == NULL);
         if (info->default_value[0])
@@ -196,6 +198,17 @@ static void test_every_row_is_complete_and_its_default_passes(void)
     CHECK_EQ_INT(sysconf_key_lookup("net_dns"), SYSCONF_NET_DNS);
     CHECK_EQ_INT(sysconf_key_lookup("colour"), -1);
     CHECK_EQ_INT(sysconf_key_lookup(""), -1);
+    CHECK_EQ_INT(sysconf_choice_index(SYSCONF_NET_MODE, "static"), 1);
+    CHECK_EQ_INT(sysconf_choice_index(SYSCONF_NET_MODE, "auto"), -1);
+    CHECK_EQ_INT(sysconf_choice_index(SYSCONF_HOSTNAME, "x"), -1);
+}
+
+static void test_a_choice_names_its_values_when_refused(void)
+{
+    char why[VALIDATE_WHY_MAX];
+
+    CHECK_EQ_INT(sysconf_check_value(SYSCONF_NET_MODE, "auto", why, sizeof(why)), -EINVAL);
+    CHECK_EQ_STR(why, "dhcp or static");
 }
 
 static void test_readers_get_the_value_or_the_default(void)
@@ -263,6 +276,7 @@ int main(void)
     RUN(test_address_and_gateway_together);
     RUN(test_every_row_is_complete_and_its_default_passes);
     RUN(test_readers_get_the_value_or_the_default);
+    RUN(test_a_choice_names_its_values_when_refused);
     RUN(test_a_value_too_long_is_refused);
     RUN(test_the_docs_table_has_a_row_per_key);
     return check_summary("sysconf_keys");
