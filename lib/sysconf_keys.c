@@ -25,38 +25,50 @@ static int check_gateway_alone(const char *value, char *why, size_t len)
 }
 
 static const struct sysconf_key_info keys[SYSCONF_KEY_COUNT] = {
-    [SYSCONF_HOSTNAME] = {"hostname", SYSCONF_TEXT, validate_hostname, "",
-                          "letters, digits, `-` and `.`, at most 63 characters",
-                          "from DHCP, else `corral`",
-                          "this machine's name (banner, shell prompt, DHCP requests)"},
-    [SYSCONF_NET_MODE] = {"net_mode", SYSCONF_CHOICE, NULL, "dhcp",
-                          "`dhcp` or `static`", NULL,
-                          "how the management address on `br0` is set", net_modes},
-    [SYSCONF_NET_ADDRESS] = {"net_address", SYSCONF_TEXT, check_address, "",
-                             "address/prefix, e.g. `192.168.1.10/24`: a host address, not the "
-                             "subnet's network or broadcast address",
-                             NULL, "the management address when `net_mode = static`"},
-    [SYSCONF_NET_GATEWAY] = {"net_gateway", SYSCONF_TEXT, check_gateway_alone, "",
-                             "an address in `net_address`'s subnet, e.g. `192.168.1.1`", "none",
-                             "the default route (static only)"},
-    [SYSCONF_NET_DNS] = {"net_dns", SYSCONF_TEXT, validate_dns_list, "",
-                         "up to 3 addresses, separated by commas or blanks", "none",
-                         "DNS servers (static only)"},
-    [SYSCONF_NET_NICS] = {"net_nics", SYSCONF_TEXT, validate_nic_names, "auto",
-                          "`auto`, or NIC names separated by commas or blanks", NULL,
-                          "the NICs bridged into `br0` (`auto`: the first with a link)"},
-    [SYSCONF_NET_VLAN] = {"net_vlan", SYSCONF_TEXT, validate_vlan, "",
-                          "a VLAN tag 1-4094", "none (untagged)",
-                          "tags the management address: it moves to `br0.TAG`; VMs stay "
-                          "untagged"},
-    [SYSCONF_SSH_PASSWORD_LOGIN] = {"ssh_password_login", SYSCONF_BOOL, validate_yes_no, "yes",
-                                    "`yes` or `no`", NULL,
-                                    "root may log in over SSH with its password, once one is "
-                                    "set (applied by `/usr/libexec/corral/ssh restart`)"},
-    [SYSCONF_CONSOLE_LOCK] = {"console_lock", SYSCONF_BOOL, validate_yes_no, "yes",
-                              "`yes` or `no`", NULL,
-                              "the console UI asks for the root password, once one is set, "
-                              "before changes"},
+    [SYSCONF_HOSTNAME] = {
+        .name = "hostname", .type = SYSCONF_TEXT, .validate = validate_hostname,
+        .default_value = "", .default_doc = "from DHCP, else `corral`",
+        .values = "letters, digits, `-` and `.`, at most 63 characters",
+        .doc = "this machine's name (banner, shell prompt, DHCP requests)"},
+    [SYSCONF_NET_MODE] = {
+        .name = "net_mode", .type = SYSCONF_CHOICE, .choices = net_modes,
+        .default_value = "dhcp", .values = "`dhcp` or `static`",
+        .doc = "how the management address on `br0` is set"},
+    [SYSCONF_NET_ADDRESS] = {
+        .name = "net_address", .type = SYSCONF_TEXT, .validate = check_address,
+        .default_value = "",
+        .values = "address/prefix, e.g. `192.168.1.10/24`: a host address, not the subnet's "
+                  "network or broadcast address",
+        .doc = "the management address when `net_mode = static`"},
+    [SYSCONF_NET_GATEWAY] = {
+        .name = "net_gateway", .type = SYSCONF_TEXT, .validate = check_gateway_alone,
+        .default_value = "", .default_doc = "none",
+        .values = "an address in `net_address`'s subnet, e.g. `192.168.1.1`",
+        .doc = "the default route (static only)"},
+    [SYSCONF_NET_DNS] = {
+        .name = "net_dns", .type = SYSCONF_TEXT, .validate = validate_dns_list,
+        .default_value = "", .default_doc = "none",
+        .values = "up to 3 addresses, separated by commas or blanks",
+        .doc = "DNS servers (static only)"},
+    [SYSCONF_NET_NICS] = {
+        .name = "net_nics", .type = SYSCONF_TEXT, .validate = validate_nic_names,
+        .default_value = "auto",
+        .values = "`auto`, or NIC names separated by commas or blanks",
+        .doc = "the NICs bridged into `br0` (`auto`: the first with a link)"},
+    [SYSCONF_NET_VLAN] = {
+        .name = "net_vlan", .type = SYSCONF_TEXT, .validate = validate_vlan,
+        .default_value = "", .default_doc = "none (untagged)",
+        .values = "a VLAN tag 1-4094",
+        .doc = "tags the management address: it moves to `br0.TAG`; VMs stay untagged"},
+    [SYSCONF_SSH_PASSWORD_LOGIN] = {
+        .name = "ssh_password_login", .type = SYSCONF_BOOL, .validate = validate_yes_no,
+        .default_value = "yes", .values = "`yes` or `no`",
+        .doc = "root may log in over SSH with its password, once one is set (applied by "
+               "`/usr/libexec/corral/ssh restart`)"},
+    [SYSCONF_CONSOLE_LOCK] = {
+        .name = "console_lock", .type = SYSCONF_BOOL, .validate = validate_yes_no,
+        .default_value = "yes", .values = "`yes` or `no`",
+        .doc = "the console UI asks for the root password, once one is set, before changes"},
 };
 
 const struct sysconf_key_info *sysconf_key_info(enum sysconf_key key)
