@@ -8,6 +8,10 @@
 
 #include "validate.h"
 
+/* The docs say the limits validate.h sets, not copies of them. */
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+
 static const char *const net_modes[] = {"dhcp", "static", NULL};
 
 /* Adapters from the validators' own signatures to the table's. */
@@ -28,7 +32,7 @@ static const struct sysconf_key_info keys[SYSCONF_KEY_COUNT] = {
     [SYSCONF_HOSTNAME] = {
         .name = "hostname", .type = SYSCONF_TEXT, .validate = validate_hostname,
         .default_value = "", .default_doc = "from DHCP, else `corral`",
-        .values = "letters, digits, `-` and `.`, at most 63 characters",
+        .values = "letters, digits, `-` and `.`, at most " STRINGIFY(HOSTNAME_MAX) " characters",
         .doc = "this machine's name (banner, shell prompt, DHCP requests)"},
     [SYSCONF_NET_MODE] = {
         .name = "net_mode", .type = SYSCONF_CHOICE, .choices = net_modes,
@@ -48,7 +52,7 @@ static const struct sysconf_key_info keys[SYSCONF_KEY_COUNT] = {
     [SYSCONF_NET_DNS] = {
         .name = "net_dns", .type = SYSCONF_TEXT, .validate = validate_dns_list,
         .default_value = "", .default_doc = "none",
-        .values = "up to 3 addresses, separated by commas or blanks",
+        .values = "up to " STRINGIFY(DNS_MAX_SERVERS) " addresses, separated by commas or blanks",
         .doc = "DNS servers (static only)"},
     [SYSCONF_NET_NICS] = {
         .name = "net_nics", .type = SYSCONF_TEXT, .validate = validate_nic_names,
@@ -58,7 +62,7 @@ static const struct sysconf_key_info keys[SYSCONF_KEY_COUNT] = {
     [SYSCONF_NET_VLAN] = {
         .name = "net_vlan", .type = SYSCONF_TEXT, .validate = validate_vlan,
         .default_value = "", .default_doc = "none (untagged)",
-        .values = "a VLAN tag 1-4094",
+        .values = "a VLAN tag " STRINGIFY(VLAN_MIN) "-" STRINGIFY(VLAN_MAX),
         .doc = "tags the management address: it moves to `br0.TAG`; VMs stay untagged"},
     [SYSCONF_SSH_PASSWORD_LOGIN] = {
         .name = "ssh_password_login", .type = SYSCONF_BOOL, .validate = validate_yes_no,
