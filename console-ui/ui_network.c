@@ -64,11 +64,10 @@ static void apply_network(const char *title)
 /* --- management address -------------------------------------------------------- */
 
 enum { ADDR_MODE, ADDR_ADDRESS, ADDR_GATEWAY, ADDR_DNS, ADDR_COUNT };
-enum { MODE_DHCP, MODE_STATIC }; /* net_mode's choices, in the table's order */
 
 static bool static_mode(const struct ui_form *f)
 {
-    return f->fields[ADDR_MODE].choice == MODE_STATIC;
+    return f->fields[ADDR_MODE].choice == SYSCONF_NET_MODE_STATIC;
 }
 
 static int check_address(const struct ui_form *f, size_t i, char *why, size_t len)
@@ -107,8 +106,10 @@ static void address_screen(void)
     fields[ADDR_MODE].kind = UI_FIELD_CHOICE;
     fields[ADDR_MODE].choices = sysconf_key_info(SYSCONF_NET_MODE)->choices;
     fields[ADDR_MODE].choice_count = sysconf_choice_count(SYSCONF_NET_MODE);
-    fields[ADDR_MODE].choice = sysconf_choice_index(SYSCONF_NET_MODE, mode) == MODE_STATIC
-                                   ? MODE_STATIC : MODE_DHCP;
+    fields[ADDR_MODE].choice = sysconf_choice_index(SYSCONF_NET_MODE, mode) ==
+                                       SYSCONF_NET_MODE_STATIC
+                                   ? SYSCONF_NET_MODE_STATIC
+                                   : SYSCONF_NET_MODE_DHCP;
     ui_field_text(&fields[ADDR_ADDRESS], "Address/prefix", address, 18);
     fields[ADDR_ADDRESS].hint = "e.g. 192.168.1.10/24";
     fields[ADDR_ADDRESS].check = check_address;

@@ -12,7 +12,8 @@
 #define STRINGIFY_(x) #x
 #define STRINGIFY(x) STRINGIFY_(x)
 
-static const char *const net_modes[] = {"dhcp", "static", NULL};
+static const char *const net_modes[] = {
+    [SYSCONF_NET_MODE_DHCP] = "dhcp", [SYSCONF_NET_MODE_STATIC] = "static", NULL};
 
 /* Adapters from the validators' own signatures to the table's. */
 
@@ -154,7 +155,7 @@ static int key_error(const struct conf *c, const char *path, enum sysconf_key ke
 static int check_static_network(const struct conf *c, const char *path, struct conf_error *err)
 {
     const char *mode = conf_get(c, keys[SYSCONF_NET_MODE].name);
-    const char *static_mode = keys[SYSCONF_NET_MODE].choices[1];
+    const char *static_mode = net_modes[SYSCONF_NET_MODE_STATIC];
     const char *address = conf_get(c, keys[SYSCONF_NET_ADDRESS].name);
     const char *gateway = conf_get(c, keys[SYSCONF_NET_GATEWAY].name);
     char why[VALIDATE_WHY_MAX];

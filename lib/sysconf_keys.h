@@ -34,6 +34,9 @@ enum sysconf_key {
     SYSCONF_KEY_COUNT
 };
 
+/* net_mode's choices, as indexes into its choices[]. */
+enum sysconf_net_mode { SYSCONF_NET_MODE_DHCP, SYSCONF_NET_MODE_STATIC };
+
 enum sysconf_type {
     SYSCONF_TEXT,   /* read as written; validate checks it */
     SYSCONF_CHOICE, /* one of choices[] */

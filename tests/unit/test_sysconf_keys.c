@@ -198,7 +198,8 @@ static void test_every_row_is_complete_and_its_default_passes(void)
     CHECK_EQ_INT(sysconf_key_lookup("net_dns"), SYSCONF_NET_DNS);
     CHECK_EQ_INT(sysconf_key_lookup("colour"), -1);
     CHECK_EQ_INT(sysconf_key_lookup(""), -1);
-    CHECK_EQ_INT(sysconf_choice_index(SYSCONF_NET_MODE, "static"), 1);
+    CHECK_EQ_INT(sysconf_choice_index(SYSCONF_NET_MODE, "static"), SYSCONF_NET_MODE_STATIC);
+    CHECK_EQ_INT(sysconf_choice_index(SYSCONF_NET_MODE, "dhcp"), SYSCONF_NET_MODE_DHCP);
     CHECK_EQ_INT(sysconf_choice_index(SYSCONF_NET_MODE, "auto"), -1);
     CHECK_EQ_INT(sysconf_choice_index(SYSCONF_HOSTNAME, "x"), -1);
 }
