@@ -37,11 +37,13 @@ DIR_corral         := hypervisor/cli
 DIR_corral-setup   := console-ui
 DIR_corral-install := initramfs/installer
 DIR_corral-nettest := hypervisor/nettest
+DIR_corral-sysconf := initramfs/sysconf
 LIBS_corral-setup  := -L$(NCURSES_PREFIX)/lib -lncursesw -L$(MUSL_CRYPT_PREFIX)/lib -lcrypt
 CFLAGS_corral-setup := -I$(NCURSES_PREFIX)/include -I$(NCURSES_PREFIX)/include/ncursesw \
                        -I$(MUSL_CRYPT_PREFIX)/include
 
-ALL_PROGRAMS := corral-vmm corrald corral corral-setup corral-install corral-nettest
+ALL_PROGRAMS := corral-vmm corrald corral corral-setup corral-install corral-nettest \
+                corral-sysconf
 # Only programs that exist yet; corral-setup only when ncurses and crypt
 # are built.
 PROGRAMS := $(foreach p,$(ALL_PROGRAMS),$(if $(wildcard $(DIR_$(p))/main.c),$(p)))

@@ -108,7 +108,7 @@ static void ssh_line(char *out, size_t len)
 {
     char path[512];
     bool password_login = sysconf_get_bool(root_path(SYSTEM_CONF, path, sizeof(path)),
-                                           "ssh_password_login", true);
+                                           SYSCONF_SSH_PASSWORD_LOGIN);
 
     if (!root_password_is_set())
         snprintf(out, len, "key login only: no root password set (Security)");

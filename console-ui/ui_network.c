@@ -25,14 +25,15 @@ static const char *conf_path(void)
     return root_path(SYSTEM_CONF, path, sizeof(path));
 }
 
-static void conf_value(const char *key, char *out, size_t len, const char *fallback)
+static void conf_value(enum sysconf_key key, char *out, size_t len)
 {
     char why[256];
-    sysconf_get(conf_path(), key, out, len, fallback, why, sizeof(why));
+    sysconf_get(conf_path(), key, out, len, why, sizeof(why));
 }
 
 /* Stores keys; false (after saying why) when system.conf cannot be written. */
-static bool store(const char *title, const char *const *keys, const char *const *values, size_t n)
+static bool store(const char *title, const enum sysconf_key *keys, const char *const *values,
+                  size_t n)
 {
     char why[512];
 
@@ -63,18 +64,19 @@ static void apply_network(const char *title)
 /* --- management address -------------------------------------------------------- */
 
 enum { ADDR_MODE, ADDR_ADDRESS, ADDR_GATEWAY, ADDR_DNS, ADDR_COUNT };
-static const char *const address_modes[] = {"dhcp", "static"};
 
 static bool static_mode(const struct ui_form *f)
 {
-    return strcmp(ui_field_value(f, ADDR_MODE), "static") == 0;
+    return f->fields[ADDR_MODE].choice == SYSCONF_NET_MODE_STATIC;
 }
 
 static int check_address(const struct ui_form *f, size_t i, char *why, size_t len)
 {
-    return validate_ipv4_cidr(ui_field_value(f, i), NULL, NULL, why, len);
+    return sysconf_check_value(SYSCONF_NET_ADDRESS, ui_field_value(f, i), why, len);
 }
 
+/* The gateway is checked with the address it belongs to, as
+ * sysconf_check_conf does for a whole file. */
 static int check_gateway(const struct ui_form *f, size_t i, char *why, size_t len)
 {
     return validate_gateway(ui_field_value(f, i), ui_field_value(f, ADDR_ADDRESS), why, len);
@@ -82,7 +84,7 @@ static int check_gateway(const struct ui_form *f, size_t i, char *why, size_t le
 
 static int check_dns(const struct ui_form *f, size_t i, char *why, size_t len)
 {
-    return validate_dns_list(ui_field_value(f, i), why, len);
+    return sysconf_check_value(SYSCONF_NET_DNS, ui_field_value(f, i), why, len);
 }
 
 static void address_screen(void)
@@ -93,17 +95,21 @@ static void address_screen(void)
                            "DHCP server. Static: type the address with its prefix length.",
                            fields, ADDR_COUNT, NULL, false, 0};
     char mode[16], address[64], gateway[64], dns[128];
-    const char *keys[] = {"net_mode", "net_address", "net_gateway", "net_dns"};
+    const enum sysconf_key keys[] = {SYSCONF_NET_MODE, SYSCONF_NET_ADDRESS, SYSCONF_NET_GATEWAY,
+                                     SYSCONF_NET_DNS};
 
-    conf_value("net_mode", mode, sizeof(mode), "dhcp");
-    conf_value("net_address", address, sizeof(address), "");
-    conf_value("net_gateway", gateway, sizeof(gateway), "");
-    conf_value("net_dns", dns, sizeof(dns), "");
+    conf_value(SYSCONF_NET_MODE, mode, sizeof(mode));
+    conf_value(SYSCONF_NET_ADDRESS, address, sizeof(address));
+    conf_value(SYSCONF_NET_GATEWAY, gateway, sizeof(gateway));
+    conf_value(SYSCONF_NET_DNS, dns, sizeof(dns));
     ui_field_text(&fields[ADDR_MODE], "Mode", "", 0);
     fields[ADDR_MODE].kind = UI_FIELD_CHOICE;
-    fields[ADDR_MODE].choices = address_modes;
-    fields[ADDR_MODE].choice_count = 2;
-    fields[ADDR_MODE].choice = strcmp(mode, "static") == 0;
+    fields[ADDR_MODE].choices = sysconf_key_info(SYSCONF_NET_MODE)->choices;
+    fields[ADDR_MODE].choice_count = sysconf_choice_count(SYSCONF_NET_MODE);
+    fields[ADDR_MODE].choice = sysconf_choice_index(SYSCONF_NET_MODE, mode) ==
+                                       SYSCONF_NET_MODE_STATIC
+                                   ? SYSCONF_NET_MODE_STATIC
+                                   : SYSCONF_NET_MODE_DHCP;
     ui_field_text(&fields[ADDR_ADDRESS], "Address/prefix", address, 18);
     fields[ADDR_ADDRESS].hint = "e.g. 192.168.1.10/24";
     fields[ADDR_ADDRESS].check = check_address;
@@ -130,7 +136,7 @@ static void address_screen(void)
 
 static int check_hostname(const struct ui_form *f, size_t i, char *why, size_t len)
 {
-    return validate_hostname(ui_field_value(f, i), why, len);
+    return sysconf_check_value(SYSCONF_HOSTNAME, ui_field_value(f, i), why, len);
 }
 
 static void hostname_screen(void)
@@ -139,7 +145,7 @@ static void hostname_screen(void)
     struct ui_form form = {"Host name", "The name of this machine (shown here, in the shell "
                                         "prompt and sent to the DHCP server).",
                            &field, 1, NULL, false, 0};
-    const char *keys[] = {"hostname"};
+    const enum sysconf_key keys[] = {SYSCONF_HOSTNAME};
 
     ui_field_text(&field, "Host name", ui_ctx.hostname, HOSTNAME_MAX);
     field.check = check_hostname;
@@ -163,7 +169,9 @@ static void hostname_screen(void)
 /* A form of one field for one system.conf key; saved, then applied by a
  * network restart. */
 struct one_setting {
-    const char *title, *intro, *label, *key, *fallback, *hint;
+    const char *title, *intro, *label;
+    enum sysconf_key key;
+    const char *hint;
     size_t max;
     int (*check)(const struct ui_form *f, size_t index, char *why, size_t len);
     void *data;
@@ -174,9 +182,10 @@ static void one_setting_screen(const struct one_setting *s)
     struct ui_field field;
     struct ui_form form = {s->title, s->intro, &field, 1, s->data, false, 0};
     char current[128];
-    const char *keys[] = {s->key}, *values[] = {field.edit.text};
+    const enum sysconf_key keys[] = {s->key};
+    const char *values[] = {field.edit.text};
 
-    conf_value(s->key, current, sizeof(current), s->fallback);
+    conf_value(s->key, current, sizeof(current));
     ui_field_text(&field, s->label, current, s->max);
     field.hint = s->hint;
     field.check = s->check;
@@ -250,7 +259,7 @@ static void nics_screen(void)
 {
     struct nic_list nics;
     char intro[1024];
-    struct one_setting setting = {"Network adapters", intro, "Bridge br0 uses", "net_nics", "auto",
+    struct one_setting setting = {"Network adapters", intro, "Bridge br0 uses", SYSCONF_NET_NICS,
                                   "auto (first with a link) or names: eth0, eth1", 100,
                                   check_nics, &nics};
 
@@ -263,7 +272,7 @@ static void nics_screen(void)
 
 static int check_vlan(const struct ui_form *f, size_t i, char *why, size_t len)
 {
-    return validate_vlan(ui_field_value(f, i), why, len);
+    return sysconf_check_value(SYSCONF_NET_VLAN, ui_field_value(f, i), why, len);
 }
 
 static void vlan_screen(void)
@@ -271,7 +280,7 @@ static void vlan_screen(void)
     struct one_setting setting = {"VLAN tag", "A VLAN tag for the management address only (it "
                                               "moves to br0.TAG); VMs stay untagged on br0. "
                                               "Empty: untagged.",
-                                  "VLAN tag", "net_vlan", "", "1-4094, empty for none", 4,
+                                  "VLAN tag", SYSCONF_NET_VLAN, "1-4094, empty for none", 4,
                                   check_vlan, NULL};
     one_setting_screen(&setting);
 }

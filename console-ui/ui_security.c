@@ -188,9 +188,10 @@ static void remove_key_screen(void)
 
 /* --- switches: SSH password login, console lock ------------------------------------- */
 
-static bool set_switch(const char *title, const char *key, bool on)
+static bool set_switch(const char *title, enum sysconf_key key, bool on)
 {
-    const char *keys[] = {key}, *values[] = {on ? "yes" : "no"};
+    const enum sysconf_key keys[] = {key};
+    const char *values[] = {on ? "yes" : "no"};
     char why[512];
 
     if (sysconf_update(conf_path(), keys, values, 1, why, sizeof(why)) == 0)
@@ -202,13 +203,13 @@ static bool set_switch(const char *title, const char *key, bool on)
 static void ssh_password_switch(void)
 {
     const char *title = "SSH password login";
-    bool on = sysconf_get_bool(conf_path(), "ssh_password_login", true);
+    bool on = sysconf_get_bool(conf_path(), SYSCONF_SSH_PASSWORD_LOGIN);
     char question[200], script[512];
     const char *restart[] = {root_path(SSH_SCRIPT, script, sizeof(script)), "restart", NULL};
 
     snprintf(question, sizeof(question), "SSH password login is %s. Turn it %s? (Open SSH "
                                          "sessions stay.)", on ? "on" : "off", on ? "off" : "on");
-    if (!ui_confirm(title, question) || !set_switch(title, "ssh_password_login", !on))
+    if (!ui_confirm(title, question) || !set_switch(title, SYSCONF_SSH_PASSWORD_LOGIN, !on))
         return;
     show_command(title, restart, 20000);
 }
@@ -216,7 +217,7 @@ static void ssh_password_switch(void)
 static void console_lock_switch(void)
 {
     const char *title = "Console lock";
-    bool on = sysconf_get_bool(conf_path(), "console_lock", true);
+    bool on = sysconf_get_bool(conf_path(), SYSCONF_CONSOLE_LOCK);
     char question[300];
 
     snprintf(question, sizeof(question),
@@ -225,7 +226,7 @@ static void console_lock_switch(void)
              on ? "on" : "off", on ? "off" : "on",
              root_password_is_set() ? "" : "\n\nNo root password is set yet: the lock has "
                                           "no effect until one is.");
-    if (ui_confirm(title, question) && set_switch(title, "console_lock", !on))
+    if (ui_confirm(title, question) && set_switch(title, SYSCONF_CONSOLE_LOCK, !on))
         ui_message(title, on ? "The console lock is off." : "The console lock is on.");
 }
 
@@ -233,8 +234,8 @@ void security_menu(void)
 {
     for (;;) {
         char ssh_label[48], lock_label[48];
-        bool pw_login = sysconf_get_bool(conf_path(), "ssh_password_login", true);
-        bool lock = sysconf_get_bool(conf_path(), "console_lock", true);
+        bool pw_login = sysconf_get_bool(conf_path(), SYSCONF_SSH_PASSWORD_LOGIN);
+        bool lock = sysconf_get_bool(conf_path(), SYSCONF_CONSOLE_LOCK);
         struct menu_item items[] = {
             {'P', "Root password", "Set root's password (twice). Until one is set, root "
                                    "logs in over SSH with a key only.", true},

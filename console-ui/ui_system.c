@@ -124,7 +124,7 @@ bool console_unlock(const char *why)
 
     if (unlocked_by_password || !root_password_is_set())
         return true;
-    if (!sysconf_get_bool(root_path(SYSTEM_CONF, path, sizeof(path)), "console_lock", true))
+    if (!sysconf_get_bool(root_path(SYSTEM_CONF, path, sizeof(path)), SYSCONF_CONSOLE_LOCK))
         return true;
     return prompt_root_password(why);
 }

@@ -6,57 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "validate.h"
+
 void answer_init(struct answer *a)
 {
     memset(a, 0, sizeof(*a));
     a->console = BOOT_CONSOLE_SCREEN;
-}
-
-int valid_hostname(const char *s)
-{
-    size_t n = strlen(s), label = 0;
-    if (n == 0 || n > 63)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-        if (c == '.') {
-            if (label == 0 || s[i - 1] == '-')
-                return 0;
-            label = 0;
-            continue;
-        }
-        if (!alnum && c != '-')
-            return 0;
-        if (c == '-' && label == 0)
-            return 0;
-        label++;
-    }
-    return label > 0 && s[n - 1] != '-';
-}
-
-int valid_ipv4(const char *s)
-{
-    unsigned a[4];
-    char tail;
-    if (sscanf(s, "%3u.%3u.%3u.%3u%c", &a[0], &a[1], &a[2], &a[3], &tail) != 4)
-        return 0;
-    for (int i = 0; i < 4; i++)
-        if (a[i] > 255)
-            return 0;
-    return strspn(s, "0123456789.") == strlen(s);
-}
-
-int valid_ipv4_cidr(const char *s)
-{
-    char addr[32];
-    const char *slash = strchr(s, '/');
-    if (!slash || (size_t)(slash - s) >= sizeof(addr))
-        return 0;
-    memcpy(addr, s, (size_t)(slash - s));
-    addr[slash - s] = '\0';
-    uint64_t prefix;
-    return valid_ipv4(addr) && conf_parse_uint(slash + 1, 1, 32, &prefix) == 0;
 }
 
 int valid_password_hash(const char *s)
@@ -71,18 +26,6 @@ int valid_password_hash(const char *s)
     size_t n = strlen(s);
     return known && n >= 20 && n < 256 &&
            strspn(s, "$./0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ=") == n;
-}
-
-int valid_ssh_key(const char *s)
-{
-    static const char *const types[] = {"ssh-ed25519 ", "ssh-rsa ", "ecdsa-sha2-nistp256 ",
-                                        "ecdsa-sha2-nistp384 ", "ecdsa-sha2-nistp521 "};
-    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
-        size_t t = strlen(types[i]);
-        if (strncmp(s, types[i], t) == 0)
-            return strlen(s) > t + 16 && strchr(s, '\n') == NULL;
-    }
-    return 0;
 }
 
 static int answer_bad(const struct conf *c, const char *path, const char *key,
@@ -109,44 +52,39 @@ static int valid_disk_rule(const char *s)
     return s[0] != '\0' && strchr(s, ' ') == NULL;
 }
 
-static int valid_net_mode(const char *s)
-{
-    return strcmp(s, "dhcp") == 0 || strcmp(s, "static") == 0;
-}
-
-static int valid_dns_list(const char *s)
-{
-    char buf[128];
-    snprintf(buf, sizeof(buf), "%s", s);
-    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-        if (!valid_ipv4(tok))
-            return 0;
-    return s[0] != '\0';
-}
-
-static int valid_nic_list(const char *s)
-{
-    return s[0] != '\0' &&
-           strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789,.-_") == strlen(s);
-}
-
+/* The installer's own keys; every system.conf key is accepted too. */
 static const char *const answer_keys[] = {
-    "disk", "wipe", "root_password_hash", "ssh_key", "hostname", "net_mode",
-    "net_address", "net_gateway", "net_dns", "net_nics", "console", "reboot",
+    "disk", "wipe", "root_password_hash", "ssh_key", "console", "reboot",
 };
+
+static int is_answer_key(const char *key)
+{
+    for (size_t k = 0; k < sizeof(answer_keys) / sizeof(answer_keys[0]); k++)
+        if (strcmp(key, answer_keys[k]) == 0)
+            return 1;
+    return sysconf_key_lookup(key) >= 0;
+}
 
 static int check_known_keys(const struct conf *c, const char *path, struct conf_error *err)
 {
-    for (size_t i = 0; i < c->count; i++) {
-        int known = 0;
-        for (size_t k = 0; k < sizeof(answer_keys) / sizeof(answer_keys[0]); k++)
-            if (strcmp(c->entries[i].key, answer_keys[k]) == 0)
-                known = 1;
-        if (!known)
+    for (size_t i = 0; i < c->count; i++)
+        if (!is_answer_key(c->entries[i].key))
             return conf_error_set(err, path, c->entries[i].line, "%s: unknown key",
                                   c->entries[i].key);
-    }
     return 0;
+}
+
+/* system.conf's keys: checked by its table, then kept for the install. */
+static int read_system_keys(const struct conf *c, const char *path, struct answer *a,
+                            struct conf_error *err)
+{
+    int rc = sysconf_check_conf(c, path, err);
+    for (int k = 0; rc == 0 && k < SYSCONF_KEY_COUNT; k++) {
+        const char *v = conf_get(c, sysconf_key_name((enum sysconf_key)k));
+        if (v)
+            snprintf(a->system[k], sizeof(a->system[k]), "%s", v);
+    }
+    return rc;
 }
 
 static int read_bool(const struct conf *c, const char *path, const char *key, int *out,
@@ -166,9 +104,9 @@ static int read_ssh_keys(const struct conf *c, const char *path, struct answer *
     if (n > ANSWER_MAX_KEYS)
         return answer_bad(c, path, "ssh_key", err, "too many keys (at most 16)");
     for (size_t i = 0; i < n; i++) {
-        if (!valid_ssh_key(keys[i]))
-            return answer_bad(c, path, "ssh_key", err,
-                              "not an OpenSSH public key (ssh-ed25519/ssh-rsa/ecdsa-sha2-...)");
+        char why[VALIDATE_WHY_MAX];
+        if (validate_ssh_public_key(keys[i], why, sizeof(why)) != 0)
+            return answer_bad(c, path, "ssh_key", err, why);
         snprintf(a->ssh_keys[i], sizeof(a->ssh_keys[i]), "%s", keys[i]);
     }
     a->ssh_key_count = n;
@@ -190,14 +128,6 @@ static int read_console(const struct conf *c, const char *path, struct answer *a
     return 0;
 }
 
-static int check_network(const struct conf *c, const char *path, const struct answer *a,
-                         struct conf_error *err)
-{
-    if (strcmp(a->net_mode, "static") == 0 && a->net_address[0] == '\0')
-        return answer_bad(c, path, "net_mode", err, "static needs net_address");
-    return 0;
-}
-
 int answer_from_conf(const struct conf *c, const char *path, struct answer *a,
                      struct conf_error *err)
 {
@@ -212,37 +142,20 @@ int answer_from_conf(const struct conf *c, const char *path, struct answer *a,
         (rc = copy_checked(c, path, "root_password_hash", a->root_password_hash,
                            sizeof(a->root_password_hash), valid_password_hash,
                            "not a crypt(3) hash ($6$..., $5$..., $1$... or $2b$...)", err)) ||
-        (rc = copy_checked(c, path, "hostname", a->hostname, sizeof(a->hostname),
-                           valid_hostname, "not a host name", err)) ||
-        (rc = copy_checked(c, path, "net_mode", a->net_mode, sizeof(a->net_mode),
-                           valid_net_mode, "not dhcp or static", err)) ||
-        (rc = copy_checked(c, path, "net_address", a->net_address, sizeof(a->net_address),
-                           valid_ipv4_cidr, "not an IPv4 address/prefix", err)) ||
-        (rc = copy_checked(c, path, "net_gateway", a->net_gateway, sizeof(a->net_gateway),
-                           valid_ipv4, "not an IPv4 address", err)) ||
-        (rc = copy_checked(c, path, "net_dns", a->net_dns, sizeof(a->net_dns),
-                           valid_dns_list, "not a comma-separated list of IPv4 addresses", err)) ||
-        (rc = copy_checked(c, path, "net_nics", a->net_nics, sizeof(a->net_nics),
-                           valid_nic_list, "not auto or a comma-separated list of NICs", err)) ||
         (rc = read_bool(c, path, "wipe", &a->wipe, err)) ||
         (rc = read_bool(c, path, "reboot", &a->reboot, err)) ||
         (rc = read_ssh_keys(c, path, a, err)) || (rc = read_console(c, path, a, err)) ||
-        (rc = check_network(c, path, a, err)))
+        (rc = read_system_keys(c, path, a, err)))
         return rc;
     return 0;
 }
 
 int answer_apply_system_conf(const struct answer *a, struct conf *system)
 {
-    const struct { const char *key, *value; } settings[] = {
-        {"hostname", a->hostname},       {"net_mode", a->net_mode},
-        {"net_address", a->net_address}, {"net_gateway", a->net_gateway},
-        {"net_dns", a->net_dns},         {"net_nics", a->net_nics},
-    };
-    for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
-        if (settings[i].value[0] == '\0')
+    for (int k = 0; k < SYSCONF_KEY_COUNT; k++) {
+        if (a->system[k][0] == '\0')
             continue;
-        int rc = conf_set(system, settings[i].key, settings[i].value);
+        int rc = conf_set(system, sysconf_key_name((enum sysconf_key)k), a->system[k]);
         if (rc)
             return rc;
     }

@@ -8,11 +8,12 @@
  *   wipe = yes             a disk that has partitions may be overwritten
  *   root_password_hash = $6$...                    (crypt(3) hash)
  *   ssh_key = ssh-ed25519 AAAA... (may repeat)
- *   hostname = name
- *   net_mode = dhcp | static, net_address = 192.168.1.10/24,
- *   net_gateway = 192.168.1.1, net_dns = 1.1.1.1,9.9.9.9, net_nics = auto|eth0,...
  *   console = screen | serial   the boot menu's default entry
  *   reboot = yes           reboot when the install is done
+ *
+ * and every key of system.conf (lib/sysconf_keys.h: hostname, net_mode,
+ * ...), checked by that table as the console UI checks it, and written
+ * into the installed system's system.conf.
  *
  * Unknown keys and bad values are errors with the file's path and line. */
 #ifndef CORRAL_INSTALLER_ANSWER_H
@@ -22,6 +23,7 @@
 
 #include "bootcfg.h"
 #include "conf.h"
+#include "sysconf_keys.h"
 
 #define ANSWER_MAX_KEYS 16
 
@@ -31,12 +33,8 @@ struct answer {
     char root_password_hash[256];
     char ssh_keys[ANSWER_MAX_KEYS][CONF_MAX_LINE];
     size_t ssh_key_count;
-    char hostname[64];
-    char net_mode[16];
-    char net_address[32];
-    char net_gateway[32];
-    char net_dns[128];
-    char net_nics[128];
+    /* system.conf's keys, indexed by enum sysconf_key; "" when not given */
+    char system[SYSCONF_KEY_COUNT][SYSCONF_VALUE_MAX];
     enum boot_console console;
     int reboot;
 };
@@ -48,15 +46,11 @@ void answer_init(struct answer *a);
 int answer_from_conf(const struct conf *c, const char *path, struct answer *a,
                      struct conf_error *err);
 
-/* Value checks shared with the interactive path; each returns 1 if ok. */
-int valid_hostname(const char *s);
-int valid_ipv4(const char *s);
-int valid_ipv4_cidr(const char *s);
+/* 1 when s is a crypt(3) hash root's password may be set to. */
 int valid_password_hash(const char *s);
-int valid_ssh_key(const char *s);
 
-/* Puts the answer's settings (hostname, network) into system.conf's
- * entries; keys the answer leaves empty are kept as they are. */
+/* Puts the answer's system.conf settings into system's entries; keys the
+ * answer leaves out are kept as they are. */
 int answer_apply_system_conf(const struct answer *a, struct conf *system);
 
 /* A copy of the shadow file text with root's password field replaced by

@@ -6,6 +6,7 @@
 #include "../../initramfs/installer/answer.h"
 #include "../../initramfs/installer/bootcfg.h"
 #include "../../initramfs/installer/disk.h"
+#include "validate.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,11 +22,14 @@ static void fuzz_answer(const char *text, size_t size)
     conf_init(&c);
     if (conf_parse(text, size, "answer.conf", &c, &err) == 0 &&
         answer_from_conf(&c, "answer.conf", &a, &err) == 0) {
-        if (a.disk[0] == '\0' || (a.hostname[0] && !valid_hostname(a.hostname)) ||
+        if (a.disk[0] == '\0' ||
             (a.root_password_hash[0] && !valid_password_hash(a.root_password_hash)))
             abort();
         for (size_t i = 0; i < a.ssh_key_count; i++)
-            if (!valid_ssh_key(a.ssh_keys[i]))
+            if (validate_ssh_public_key(a.ssh_keys[i], NULL, 0) != 0)
+                abort();
+        for (int k = 0; k < SYSCONF_KEY_COUNT; k++)
+            if (a.system[k][0] && sysconf_check_value((enum sysconf_key)k, a.system[k], NULL, 0))
                 abort();
         answer_apply_system_conf(&a, &c);
     }

@@ -320,6 +320,8 @@ def test_uefi_unattended_install_from_an_answer_file(tmp_path, ssh_key, testdata
                           "root_password_hash = %s\n"
                           "ssh_key = %s\n"
                           "hostname = corral-auto\n"
+                          # any system.conf key; "off" is read as no
+                          "ssh_password_login = off\n"
                           "console = serial\n"
                           "reboot = yes\n" % (password_hash, public_key(ssh_key)))
     answers_before = sha256(answers)
@@ -380,6 +382,11 @@ def test_uefi_unattended_install_from_an_answer_file(tmp_path, ssh_key, testdata
         assert "corral.answer" not in cmdline
         assert m.out("grep '^root:' /etc/shadow").split(":")[1] == password_hash
         assert m.out("hostname").strip() == "corral-auto"
+        # The answer's system.conf key reached the installed system, and the
+        # ssh script read it through corral-sysconf.
+        assert "ssh_password_login = off" in m.out("cat /var/lib/corral/system.conf")
+        assert m.out("corral-sysconf get ssh_password_login").strip() == "no"
+        assert " -s" in m.out("ps | grep '[d]ropbear'")
         r = wait_for_ssh(m, ssh_key)
         assert r.returncode == 0 and r.stdout.strip() == "corral-auto", r.stderr
         # Booted from the disk, the answer file is not acted on again.

@@ -1,11 +1,12 @@
 /* Unit tests: /proc parsers, system.conf updates and running commands
- * (console-ui/sysinfo.c, sysconf.c, runcmd.c). */
+ * (console-ui/sysinfo.c, runcmd.c) and the system.conf file I/O it uses
+ * (lib/sysconf.c). */
 #include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "../../console-ui/runcmd.h"
-#include "../../console-ui/sysconf.h"
+#include "sysconf.h"
 #include "../../console-ui/sysinfo.h"
 #include "check.h"
 
@@ -64,12 +65,12 @@ static char dir[] = "/tmp/corral-setup-test-XXXXXX";
 static void test_sysconf_update_keeps_other_keys_and_removes_empty_ones(void)
 {
     char path[256], value[64], why[256], text[1024];
-    const char *keys[] = {"net_mode", "net_address", "net_gateway"};
+    const enum sysconf_key keys[] = {SYSCONF_NET_MODE, SYSCONF_NET_ADDRESS, SYSCONF_NET_GATEWAY};
     const char *values[] = {"static", "10.0.0.5/24", ""};
 
     snprintf(path, sizeof(path), "%s/system.conf", dir);
-    CHECK_EQ_INT(sysconf_get(path, "net_mode", value, sizeof(value), "dhcp", why, sizeof(why)), 0);
-    CHECK_EQ_STR(value, "dhcp"); /* no file yet */
+    CHECK_EQ_INT(sysconf_get(path, SYSCONF_NET_MODE, value, sizeof(value), why, sizeof(why)), 0);
+    CHECK_EQ_STR(value, "dhcp"); /* no file yet: the table's default */
     {
         FILE *f = fopen(path, "w");
         fputs("# settings\nhostname = h1\nnet_gateway = 10.0.0.1\n", f);
@@ -81,32 +82,34 @@ static void test_sysconf_update_keeps_other_keys_and_removes_empty_ones(void)
     CHECK(strstr(text, "net_mode = static") != NULL);
     CHECK(strstr(text, "net_address = 10.0.0.5/24") != NULL);
     CHECK(strstr(text, "net_gateway") == NULL);
-    CHECK(sysconf_get_bool(path, "console_lock", true));
+    CHECK(sysconf_get_bool(path, SYSCONF_CONSOLE_LOCK));
     {
-        const char *k[] = {"console_lock"}, *v[] = {"no"};
+        const enum sysconf_key k[] = {SYSCONF_CONSOLE_LOCK};
+        const char *v[] = {"off"};
         CHECK_EQ_INT(sysconf_update(path, k, v, 1, why, sizeof(why)), 0);
     }
-    CHECK(!sysconf_get_bool(path, "console_lock", true));
+    CHECK(!sysconf_get_bool(path, SYSCONF_CONSOLE_LOCK));
     CHECK_EQ_INT(access(path, R_OK), 0);
 }
 
 static void test_sysconf_reports_a_broken_file_and_leaves_it(void)
 {
     char path[256], value[64], why[256], text[256];
-    const char *keys[] = {"hostname"}, *values[] = {"x"};
+    const enum sysconf_key keys[] = {SYSCONF_HOSTNAME};
+    const char *values[] = {"x"};
     FILE *f;
 
     snprintf(path, sizeof(path), "%s/broken.conf", dir);
     f = fopen(path, "w");
     fputs("hostname = a\nthis line is not key value\n", f);
     fclose(f);
-    CHECK(sysconf_get(path, "hostname", value, sizeof(value), "fallback", why, sizeof(why)) != 0);
-    CHECK_EQ_STR(value, "fallback");
+    CHECK(sysconf_get(path, SYSCONF_NET_NICS, value, sizeof(value), why, sizeof(why)) != 0);
+    CHECK_EQ_STR(value, "auto");
     CHECK(strstr(why, "broken.conf:2") != NULL);
     CHECK(sysconf_update(path, keys, values, 1, why, sizeof(why)) != 0);
     read_small_file(path, text, sizeof(text));
     CHECK_EQ_STR(text, "hostname = a\nthis line is not key value");
-    CHECK(!sysconf_get_bool(path, "hostname", false));
+    CHECK(sysconf_get_bool(path, SYSCONF_CONSOLE_LOCK)); /* the default, yes */
 }
 
 static void test_run_command_collects_output_and_status(void)

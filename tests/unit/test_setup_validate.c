@@ -1,8 +1,10 @@
-/* Unit tests: the console UI's field validators (console-ui/validate.c). */
+/* Unit tests: the value checks of system.conf and SSH keys (lib/validate.c);
+ * tests/unit/test_sysconf_keys.c checks them through the table and both
+ * routes (console UI, answer file). */
 #include <errno.h>
 #include <stdint.h>
 
-#include "../../console-ui/validate.h"
+#include "validate.h"
 #include "check.h"
 
 static char why[VALIDATE_WHY_MAX];
@@ -131,6 +133,31 @@ static void test_nic_list(void)
     CHECK(validate_nic_list("eth", nics, 3, why, sizeof(why)) != 0);
     CHECK(validate_nic_list("", nics, 3, why, sizeof(why)) != 0);
     CHECK(validate_nic_list(" , ", nics, 3, why, sizeof(why)) != 0);
+    CHECK(validate_nic_list("eth0", NULL, 0, why, sizeof(why)) != 0);
+}
+
+static void test_nic_names_checks_the_form_only(void)
+{
+    CHECK_EQ_INT(validate_nic_names("auto", why, sizeof(why)), 0);
+    CHECK_EQ_INT(validate_nic_names("eth0", why, sizeof(why)), 0);
+    CHECK_EQ_INT(validate_nic_names("eth0,enp3s0 eno1.10", why, sizeof(why)), 0);
+    CHECK_EQ_INT(validate_nic_names("abcdefghijklmno", why, sizeof(why)), 0);
+    CHECK(validate_nic_names("abcdefghijklmnop", why, sizeof(why)) != 0);
+    CHECK(validate_nic_names("eth0/1", why, sizeof(why)) != 0);
+    CHECK_EQ_STR(why, "eth0/1: not a NIC name (letters, digits, . - _)");
+    CHECK(validate_nic_names("", why, sizeof(why)) != 0);
+    CHECK(validate_nic_names(",", why, sizeof(why)) != 0);
+    CHECK(validate_nic_names("auto,eth0", why, sizeof(why)) != 0);
+    CHECK_EQ_STR(why, "\"auto\" stands alone, not in a list of NICs");
+}
+
+static void test_yes_no(void)
+{
+    CHECK_EQ_INT(validate_yes_no("yes", why, sizeof(why)), 0);
+    CHECK_EQ_INT(validate_yes_no("off", why, sizeof(why)), 0);
+    CHECK(validate_yes_no("maybe", why, sizeof(why)) != 0);
+    CHECK_EQ_STR(why, "yes or no");
+    CHECK(validate_yes_no("", why, sizeof(why)) != 0);
 }
 
 static void test_ssh_public_keys(void)
@@ -158,6 +185,8 @@ static void test_ssh_public_keys(void)
 int main(void)
 {
     RUN(test_ipv4_accepts_dotted_quads);
+    RUN(test_nic_names_checks_the_form_only);
+    RUN(test_yes_no);
     RUN(test_ipv4_refuses_an_octet_over_255_and_says_which);
     RUN(test_ipv4_refuses_malformed_text);
     RUN(test_cidr_needs_a_prefix_of_1_to_32);

@@ -7,7 +7,14 @@ warn() { echo "corral: WARNING: $*" >&2; logger -t corral -p user.warn "$*" 2>/d
 status_set() { mkdir -p /run/corral/status; echo "$2" >"/run/corral/status/$1"; }
 status_get() { cat "/run/corral/status/$1" 2>/dev/null; }
 
-# conf_value FILE KEY: the last `KEY = value` of a Corral config file.
+# sysconf KEY: KEY's value in /var/lib/corral/system.conf, or its default.
+# The keys, their checks and defaults are one table (lib/sysconf_keys.h);
+# corral-sysconf reads the file by it, refuses a key it does not know, and
+# reports a bad value on stderr and gives the default instead.
+sysconf() { /usr/bin/corral-sysconf get "$1"; }
+
+# conf_value FILE KEY: the last `KEY = value` of a simple config file
+# (/etc/corral-release; system.conf is read with sysconf).
 conf_value() {
     [ -f "$1" ] || return 0
     sed -n "s/^[[:space:]]*$2[[:space:]]*=[[:space:]]*//p" "$1" | tail -n 1 |

@@ -1,12 +1,16 @@
-/* validate: checks of what a person types into the console UI's fields.
+/* validate: the rules for the values of system.conf's keys and for SSH
+ * public keys, wherever they are typed: the console UI's fields and the
+ * installer's answer file both come here (through sysconf_keys.h for the
+ * keys), so that the two never give different verdicts.
  *
  * Each validator returns 0 when the text is acceptable, else -EINVAL (or
  * -ERANGE for a number out of range) with a short reason in why, written
  * to be shown next to the field ("300 is over 255").  The reasons never
- * repeat the field's name: the screen shows it already.  Nothing here
- * touches the terminal, so every rule is unit-tested. */
-#ifndef CORRAL_SETUP_VALIDATE_H
-#define CORRAL_SETUP_VALIDATE_H
+ * repeat the field's name: the screen shows it already, and the answer
+ * file's errors put it in front.  Nothing here does I/O, so every rule is
+ * unit-tested. */
+#ifndef CORRAL_VALIDATE_H
+#define CORRAL_VALIDATE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -37,13 +41,26 @@ int validate_dns_list(const char *text, char *why, size_t len);
 int validate_hostname(const char *text, char *why, size_t len);
 /* VLAN tag VLAN_MIN..VLAN_MAX; empty means untagged and is valid. */
 int validate_vlan(const char *text, char *why, size_t len);
-/* NIC list for the bridge: "auto", or interface names separated by commas
- * and/or blanks, each one of names[] (the NICs present; count of them). */
+/* NIC list for the bridge: "auto", or interface names (at most
+ * NIC_NAME_MAX characters of letters, digits, '.', '-' and '_') separated
+ * by commas and/or blanks.  Only the form: which NICs exist is known where
+ * the list is used, not where it is written down. */
+#define NIC_NAME_MAX 15 /* IFNAMSIZ less its NUL */
+int validate_nic_names(const char *text, char *why, size_t len);
+/* The same, and each name one of names[] (the NICs present; count of
+ * them): the console UI's check, made on the machine the list is for. */
 int validate_nic_list(const char *text, const char *const *names, size_t count,
                       char *why, size_t len);
+/* yes/no (or true/false, on/off, 1/0, as conf_parse_bool reads them). */
+int validate_yes_no(const char *text, char *why, size_t len);
 /* An SSH public key line: TYPE BASE64 [comment], TYPE one of the key types
- * dropbear accepts; BASE64 must decode to a blob that starts with TYPE (a
- * truncated or mangled paste fails here, not at the next login). */
+ * Corral's dropbear accepts in authorized_keys (ssh-ed25519, ssh-rsa,
+ * ecdsa-sha2-nistp256/384/521, and the security-key types
+ * sk-ssh-ed25519@openssh.com and sk-ecdsa-sha2-nistp256@openssh.com, which
+ * dropbear has read since 2020.79 with DROPBEAR_SK_KEYS on by default;
+ * ssh-dss is off in configs/dropbear-localoptions.h); BASE64 must decode
+ * to a blob that starts with TYPE (a truncated or mangled paste, or a key
+ * of another type under this name, fails here, not at the next login). */
 int validate_ssh_public_key(const char *text, char *why, size_t len);
 
 #endif

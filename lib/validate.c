@@ -1,4 +1,4 @@
-/* validate: field checks for the console UI (see validate.h). */
+/* validate: value checks for system.conf and SSH keys (see validate.h). */
 #include "validate.h"
 
 #include <ctype.h>
@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "conf.h"
 
 static int refuse(char *why, size_t len, int err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -245,8 +247,24 @@ static bool name_in(const char *name, size_t n, const char *const *names, size_t
     return false;
 }
 
-int validate_nic_list(const char *text, const char *const *names, size_t count,
-                      char *why, size_t len)
+static int check_nic_name(const char *name, size_t n, char *why, size_t len)
+{
+    int shown = (int)(n > 16 ? 16 : n);
+
+    if (n > NIC_NAME_MAX)
+        return refuse(why, len, -EINVAL, "%.*s...: a NIC name has at most %d characters",
+                      shown, name, NIC_NAME_MAX);
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)name[i]) && !strchr("._-", name[i]))
+            return refuse(why, len, -EINVAL, "%.*s: not a NIC name (letters, digits, . - _)",
+                          shown, name);
+    return 0;
+}
+
+/* Checks the form of a NIC list and, when names is not NULL, that each
+ * NIC is one of names[]. */
+static int check_nic_list(const char *text, const char *const *names, size_t count,
+                          char *why, size_t len)
 {
     const char *p = text ? text : "";
     bool any = false;
@@ -255,19 +273,46 @@ int validate_nic_list(const char *text, const char *const *names, size_t count,
         return 0;
     for (;;) {
         size_t n = 0;
+        int r;
         while (is_list_separator(*p))
             p++;
         if (!*p)
             break;
         while (p[n] && !is_list_separator(p[n]))
             n++;
-        if (!name_in(p, n, names, count))
-            return refuse(why, len, -ENOENT, "no NIC named %.*s", (int)(n > 16 ? 16 : n), p);
+        r = check_nic_name(p, n, why, len);
+        if (r)
+            return r;
+        if (n == 4 && strncmp(p, "auto", 4) == 0)
+            return refuse(why, len, -EINVAL, "\"auto\" stands alone, not in a list of NICs");
+        if (names && !name_in(p, n, names, count))
+            return refuse(why, len, -ENOENT, "no NIC named %.*s", (int)n, p);
         any = true;
         p += n;
     }
     if (!any)
         return refuse(why, len, -EINVAL, "\"auto\" or NIC names, e.g. eth0");
+    return 0;
+}
+
+int validate_nic_names(const char *text, char *why, size_t len)
+{
+    return check_nic_list(text, NULL, 0, why, len);
+}
+
+int validate_nic_list(const char *text, const char *const *names, size_t count,
+                      char *why, size_t len)
+{
+    static const char *const none[] = {NULL};
+    return check_nic_list(text, names ? names : none, names ? count : 0, why, len);
+}
+
+int validate_yes_no(const char *text, char *why, size_t len)
+{
+    int b;
+
+    if (!text || conf_parse_bool(text, &b) != 0)
+        return refuse(why, len, -EINVAL, "yes or no");
     return 0;
 }
 
