@@ -58,4 +58,8 @@ void rtc_cmos_write(struct rtc_cmos *rtc, uint8_t index, uint8_t value);
 void rtc_cmos_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
                  bool is_write);
 
+/* The RTC on the board, for the device table (devices.h). */
+struct device_desc;
+extern const struct device_desc rtc_cmos_device;
+
 #endif

@@ -120,4 +120,8 @@ int virtio_blk_handle_request(struct virtio_blk *blk,
                               const struct virtq_chain *chain,
                               uint32_t *written);
 
+/* One virtio-blk per disk of the definition, for the device table (devices.h). */
+struct device_desc;
+extern const struct device_desc virtio_blk_device;
+
 #endif
