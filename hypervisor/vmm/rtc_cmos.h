@@ -5,7 +5,7 @@
  * ignored: the guest cannot move the host's clock, and a guest that sets
  * the RTC reads back host time.  Bit 7 of the index port (NMI disable) is
  * ignored.  The other 114 bytes are plain CMOS RAM the VMM may fill
- * (rtc_cmos_set) - SeaBIOS reads the memory size from there (issue 5).
+ * (rtc_cmos_set) - SeaBIOS reads the memory size and the boot flag there.
  * No periodic/alarm interrupts (IRQ 8) yet. */
 #ifndef CORRAL_RTC_CMOS_H
 #define CORRAL_RTC_CMOS_H
