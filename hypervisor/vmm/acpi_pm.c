@@ -126,10 +126,9 @@ static void pm_sleep(void *ctx, unsigned slp_typ)
 static int pm_add(struct board *b, const struct vmdef *def, size_t index,
                   void **dev)
 {
-    struct acpi_pm *pm = calloc(1, sizeof(*pm));
+    struct acpi_pm *pm = board_alloc_device(dev, sizeof(*pm), "ACPI PM");
     if (!pm)
-        return vm_error("ACPI PM: out of memory");
-    *dev = pm;
+        return VM_EXIT_ERROR;
     acpi_pm_init(pm, pm_sci, pm_sleep, b);
     b->pm = pm; /* for the power button */
     return 0;

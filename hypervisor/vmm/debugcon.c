@@ -73,10 +73,9 @@ static void firmware_log_line(void *ctx, const char *line)
 static int debugcon_add(struct board *b, const struct vmdef *def, size_t index,
                         void **dev)
 {
-    struct debugcon *d = calloc(1, sizeof(*d));
+    struct debugcon *d = board_alloc_device(dev, sizeof(*d), "firmware log");
     if (!d)
-        return vm_error("firmware log: out of memory");
-    *dev = d;
+        return VM_EXIT_ERROR;
     debugcon_init(d, firmware_log_line, b);
     return 0;
 }

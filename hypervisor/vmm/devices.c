@@ -2,6 +2,7 @@
 #include "devices.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 
@@ -68,11 +69,16 @@ int board_add_devices(struct board *b, const struct vmdef *def)
     return 0;
 }
 
-void board_start_devices(struct board *b)
+void board_attach_kicks(struct board *b)
 {
-    for (size_t i = 0; i < b->ndevices; i++)
-        if (b->devices[i].desc->start)
-            b->devices[i].desc->start(b, b->devices[i].dev);
+    for (size_t i = 0; b->fast_io && i < b->n_virtio; i++) {
+        int rc = queue_ioeventfds_attach(&b->kicks, b->virtio[i]);
+        if (rc < 0)
+            vm_log(&b->vm, "%s: ioeventfd: %s; queue kicks by exit",
+                   b->virtio[i]->cfg.name, strerror(-rc));
+    }
+    vm_log(&b->vm, "virtio: %s", b->fast_io ? "ioeventfd kicks, irqfd interrupts"
+                                            : "kicks by exit, interrupts by ioctl");
 }
 
 void board_destroy_devices(struct board *b)
@@ -94,12 +100,18 @@ int board_watch_limit(struct board *b, const struct rate_limit *rl,
     return 0;
 }
 
-void board_attach_kicks(struct board *b, struct virtio_pci_dev *vdev)
+void *board_alloc_device(void **dev, size_t size, const char *name)
 {
-    int rc = b->fast_io ? queue_ioeventfds_attach(&b->kicks, vdev) : 0;
-    if (rc < 0)
-        vm_log(&b->vm, "%s: ioeventfd: %s; queue kicks by exit", vdev->cfg.name,
-               strerror(-rc));
+    *dev = calloc(1, size);
+    if (!*dev)
+        vm_error("%s: out of memory", name);
+    return *dev;
+}
+
+void board_add_virtio(struct board *b, struct virtio_pci_dev *vdev)
+{
+    if (b->n_virtio < BOARD_MAX_DEVICES)
+        b->virtio[b->n_virtio++] = vdev;
 }
 
 void board_add_boot_disk(struct board *b, unsigned slot, int fd)

@@ -9,11 +9,11 @@
  *    one COM1, fw_cfg only when booting firmware...);
  *  - how to create instance i: set up its state, wire its interrupts and
  *    callbacks to the board, put its PCI function on the bus (the bus then
- *    places its BARs), add its fds to the I/O thread;
+ *    places its BARs), add its fds to the I/O thread, and name its virtio
+ *    function for queue kicks by ioeventfd (board_add_virtio);
  *  - its fixed port-I/O and MMIO ranges, which the walker registers with
  *    the instance as the handler's opaque (legacy devices: COM1 at 0x3f8,
  *    a VGA window at 0xa0000...; a PCI function's BARs are the bus's);
- *  - what to do just before the vCPUs run (attach queue-kick ioeventfds);
  *  - how to release an instance after the VM stopped.
  *
  * There is no reset hook: a guest reset ends corral-vmm with status
@@ -68,8 +68,6 @@ struct device_desc {
     int (*add)(struct board *b, const struct vmdef *def, size_t index,
                void **dev);
     struct device_range ranges[DEVICE_MAX_RANGES];
-    /* Everything is in place and the vCPUs are about to run.  May be NULL. */
-    void (*start)(struct board *b, void *dev);
     /* The vCPUs and the I/O thread stopped and the PCI bus is gone.  May
      * be NULL (nothing to release). */
     void (*destroy)(void *dev);
@@ -106,6 +104,8 @@ struct board {
     struct fw_cfg *fw_cfg;
     struct board_disk boot_disks[VMDEF_MAX_DISKS];
     size_t n_boot_disks;
+    struct virtio_pci_dev *virtio[BOARD_MAX_DEVICES]; /* for queue kicks */
+    size_t n_virtio;
     struct device_instance devices[BOARD_MAX_DEVICES];
     size_t ndevices;
 };
@@ -117,18 +117,22 @@ extern const size_t device_table_len;
 /* Create every instance the table and def ask for, registering their
  * fixed ranges.  Returns 0 or VM_EXIT_ERROR (reported). */
 int board_add_devices(struct board *b, const struct vmdef *def);
-/* Each instance's start hook, in table order. */
-void board_start_devices(struct board *b);
+/* Just before the vCPUs run: every virtio function's queue kicks by
+ * ioeventfd on the I/O thread when fast I/O is on; else (or where KVM
+ * refuses) the kicks stay vCPU exits, which work as well. */
+void board_attach_kicks(struct board *b);
 /* Each instance's destroy hook, last created first. */
 void board_destroy_devices(struct board *b);
 
-/* Helpers for device wiring. */
+/* Helpers for the add hooks. */
+/* A zeroed instance of size bytes, already in *dev for release; NULL
+ * after saying so on stderr. */
+void *board_alloc_device(void **dev, size_t size, const char *name);
 /* A rate limit's timer goes to the I/O thread (nothing when unlimited). */
 int board_watch_limit(struct board *b, const struct rate_limit *rl,
                       iothread_fn fn, void *dev);
-/* Queue kicks by ioeventfd on the I/O thread when fast I/O is on; else
- * (or when KVM refuses) the kicks stay vCPU exits, which work as well. */
-void board_attach_kicks(struct board *b, struct virtio_pci_dev *vdev);
+/* A virtio function whose queue kicks board_attach_kicks() attaches. */
+void board_add_virtio(struct board *b, struct virtio_pci_dev *vdev);
 void board_add_boot_disk(struct board *b, unsigned slot, int fd);
 
 #endif

@@ -242,10 +242,9 @@ static size_t fw_cfg_count(const struct vmdef *def)
 static int fw_cfg_add(struct board *b, const struct vmdef *def, size_t index,
                       void **dev)
 {
-    struct fw_cfg *fw = calloc(1, sizeof(*fw));
+    struct fw_cfg *fw = board_alloc_device(dev, sizeof(*fw), "fw_cfg");
     if (!fw)
-        return vm_error("fw_cfg: out of memory");
-    *dev = fw;
+        return VM_EXIT_ERROR;
     int rc = fw_cfg_init(fw, &b->vm.mem);
     b->fw_cfg = fw;
     return rc ? vm_error("fw_cfg: %s", strerror(-rc)) : 0;

@@ -204,10 +204,9 @@ static void kbd_reset(void *ctx)
 static int kbd_add(struct board *b, const struct vmdef *def, size_t index,
                    void **dev)
 {
-    struct i8042 *k = calloc(1, sizeof(*k));
+    struct i8042 *k = board_alloc_device(dev, sizeof(*k), "i8042");
     if (!k)
-        return vm_error("i8042: out of memory");
-    *dev = k;
+        return VM_EXIT_ERROR;
     i8042_init(k, kbd_irq, kbd_reset, b);
     b->kbd = k; /* for Ctrl-Alt-Del */
     return 0;

@@ -639,9 +639,7 @@ static int machine_start(struct machine *m, const struct vmdef *def, bool verbos
         return VM_EXIT_ERROR;
     if (m->control_path && machine_open_control(m, m->control_path))
         return VM_EXIT_ERROR;
-    board_start_devices(&m->board);
-    vm_log(&m->board.vm, "virtio: %s", m->board.fast_io
-           ? "ioeventfd kicks, irqfd interrupts" : "kicks by exit, interrupts by ioctl");
+    board_attach_kicks(&m->board);
     if (iothread_start(&m->board.io))
         return vm_error("cannot start the I/O thread");
     m->started_ms = monotonic_ms();

@@ -144,10 +144,9 @@ void rtc_cmos_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
 static int rtc_add(struct board *b, const struct vmdef *def, size_t index,
                    void **dev)
 {
-    struct rtc_cmos *rtc = calloc(1, sizeof(*rtc));
+    struct rtc_cmos *rtc = board_alloc_device(dev, sizeof(*rtc), "CMOS RTC");
     if (!rtc)
-        return vm_error("CMOS RTC: out of memory");
-    *dev = rtc;
+        return VM_EXIT_ERROR;
     rtc_cmos_init(rtc, NULL);
     rtc_cmos_set_memory(rtc, b->vm.mem.low_size, b->vm.mem.high_size, b->nvcpus);
     b->rtc = rtc; /* for the firmware's boot flag */

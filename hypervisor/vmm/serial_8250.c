@@ -248,10 +248,9 @@ static void com1_irq(void *ctx, int level)
 static int com1_add(struct board *b, const struct vmdef *def, size_t index,
                     void **dev)
 {
-    struct serial_8250 *s = calloc(1, sizeof(*s));
+    struct serial_8250 *s = board_alloc_device(dev, sizeof(*s), "COM1");
     if (!s)
-        return vm_error("COM1: out of memory");
-    *dev = s;
+        return VM_EXIT_ERROR;
     serial_8250_init(s, com1_tx, com1_irq, b);
     serial_8250_set_tx_ready(s, com1_tx_ready);
     b->console.uart = s;

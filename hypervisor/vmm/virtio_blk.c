@@ -492,17 +492,12 @@ static int blk_add(struct board *b, const struct vmdef *def, size_t index,
         return vm_error("disk %s: %s", d->path,
                         rc == -EBUSY ? "in use by another VM" : strerror(-rc));
     *dev = blk;
+    board_add_virtio(b, &blk->vdev);
     board_add_boot_disk(b, blk->vdev.pci.slot, blk->fd);
     vm_log(&b->vm, "disk %s: virtio-blk%s, limits %llu bytes/s %llu ops/s "
            "(0: none)", d->path, d->readonly ? ", read-only" : "",
            (unsigned long long)d->bps, (unsigned long long)d->iops);
     return board_watch_limit(b, &blk->limit, blk_limit_expired, blk);
-}
-
-static void blk_start(struct board *b, void *dev)
-{
-    struct virtio_blk *blk = dev;
-    board_attach_kicks(b, &blk->vdev);
 }
 
 static void blk_destroy(void *dev)
@@ -514,6 +509,5 @@ const struct device_desc virtio_blk_device = {
     .name = "virtio-blk",
     .count = blk_count,
     .add = blk_add,
-    .start = blk_start,
     .destroy = blk_destroy,
 };

@@ -481,18 +481,13 @@ static int nic_add(struct board *b, const struct vmdef *def, size_t index,
         return vm_error("nic %zu (tap %s): %s", index, name, strerror(-rc));
     }
     *dev = net;
+    board_add_virtio(b, &net->vdev);
     rc = iothread_add(&b->io, fd, EPOLLIN, nic_tap_ready, net);
     if (rc < 0)
         return vm_error("nic %zu: I/O thread: %s", index, strerror(-rc));
     nic_log(b, nic, index, o.mac, name, offloads > 0);
     return board_watch_limit(b, &net->tx_limit, nic_tx_limit_expired, net) ||
            board_watch_limit(b, &net->rx_limit, nic_rx_limit_expired, net);
-}
-
-static void nic_start(struct board *b, void *dev)
-{
-    struct virtio_net *net = dev;
-    board_attach_kicks(b, &net->vdev);
 }
 
 static void nic_destroy(void *dev)
@@ -504,6 +499,5 @@ const struct device_desc virtio_net_device = {
     .name = "virtio-net",
     .count = nic_count,
     .add = nic_add,
-    .start = nic_start,
     .destroy = nic_destroy,
 };

@@ -102,14 +102,9 @@ static int rng_add(struct board *b, const struct vmdef *def, size_t index,
     if (rc < 0)
         return vm_error("virtio-rng: %s", strerror(-rc));
     *dev = rng;
+    board_add_virtio(b, &rng->vdev);
     vm_log(&b->vm, "virtio-rng on getrandom()");
     return 0;
-}
-
-static void rng_start(struct board *b, void *dev)
-{
-    struct virtio_rng *rng = dev;
-    board_attach_kicks(b, &rng->vdev);
 }
 
 static void rng_destroy(void *dev)
@@ -120,6 +115,5 @@ static void rng_destroy(void *dev)
 const struct device_desc virtio_rng_device = {
     .name = "virtio-rng",
     .add = rng_add,
-    .start = rng_start,
     .destroy = rng_destroy,
 };

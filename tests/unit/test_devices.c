@@ -113,6 +113,7 @@ static void test_firmware_machine(void)
     CHECK_EQ_INT(board.boot_disks[1].slot, 2);
     CHECK(board.pci.slots[3] != NULL);
     CHECK(board.pci.slots[4] == NULL);
+    CHECK_EQ_INT(board.n_virtio, 3); /* each one's kicks, by ioeventfd */
     teardown(2);
 }
 
