@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <linux/if_tun.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
