@@ -1,7 +1,11 @@
 /* acpi_pm: PM1a event and control registers (see acpi_pm.h). */
 #include "acpi_pm.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "acpi.h"
+#include "devices.h"
 
 #define ACPI_PM1_STS_WRITABLE ACPI_PM1_STS_PWRBTN
 /* Every fixed event's enable bit keeps what the guest writes (timer,
@@ -98,3 +102,52 @@ bool acpi_pm_press_power_button(struct acpi_pm *pm)
     pthread_mutex_unlock(&pm->lock);
     return listening;
 }
+
+/* ---- on the board (devices.h) ---------------------------------------------- */
+
+static void pm_sci(void *ctx, int level)
+{
+    struct board *b = ctx;
+    vm_irq_line(&b->vm, ACPI_SCI_IRQ, level);
+}
+
+static void pm_sleep(void *ctx, unsigned slp_typ)
+{
+    struct board *b = ctx;
+    if (slp_typ != ACPI_S5_SLP_TYP) {
+        vm_log(&b->vm, "guest asked for ACPI sleep type %u: not offered, ignored",
+               slp_typ);
+        return;
+    }
+    vm_log(&b->vm, "guest entered ACPI S5: powered off");
+    vm_request_stop(&b->vm, VM_EXIT_POWEROFF);
+}
+
+static int pm_add(struct board *b, const struct vmdef *def, size_t index,
+                  void **dev)
+{
+    struct acpi_pm *pm = board_alloc_device(dev, sizeof(*pm), "ACPI PM");
+    if (!pm)
+        return VM_EXIT_ERROR;
+    acpi_pm_init(pm, pm_sci, pm_sleep, b);
+    b->pm = pm; /* for the power button */
+    return 0;
+}
+
+static void pm_destroy(void *dev)
+{
+    acpi_pm_destroy(dev);
+    free(dev);
+}
+
+const struct device_desc acpi_pm_device = {
+    .name = "ACPI PM",
+    .add = pm_add,
+    .ranges = {
+        { BUS_PIO, ACPI_PM1_EVT_PORT, ACPI_PM1_EVT_LEN, acpi_pm_event_io,
+          "ACPI PM1 event" },
+        { BUS_PIO, ACPI_PM1_CNT_PORT, ACPI_PM1_CNT_LEN, acpi_pm_control_io,
+          "ACPI PM1 control" },
+    },
+    .destroy = pm_destroy,
+};

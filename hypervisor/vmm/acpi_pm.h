@@ -48,4 +48,8 @@ void acpi_pm_control_io(void *opaque, uint64_t offset, uint8_t *data,
  * whether the guest had enabled the event (an ACPI guest listening). */
 bool acpi_pm_press_power_button(struct acpi_pm *pm);
 
+/* The PM1 registers on the board, for the device table (devices.h). */
+struct device_desc;
+extern const struct device_desc acpi_pm_device;
+
 #endif

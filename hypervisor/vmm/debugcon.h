@@ -33,4 +33,9 @@ void debugcon_init(struct debugcon *d, debugcon_line_fn on_line, void *ctx);
 void debugcon_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
                  bool is_write);
 
+/* The firmware log on the board (firmware boot only), for the device table
+ * (devices.h). */
+struct device_desc;
+extern const struct device_desc debugcon_device;
+
 #endif

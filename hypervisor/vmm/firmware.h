@@ -1,8 +1,9 @@
 /* firmware: what booting a BIOS image (SeaBIOS) takes, as pure logic so it
  * is unit-testable: checking the image, where its two copies go, and the
  * fw_cfg items that describe the machine to it (e820 RAM map, boot order,
- * serial console, CPU counts).  machine.c maps the image and wires the
- * devices; the vCPUs start in their reset state (CS:IP f000:fff0, linear
+ * serial console, CPU counts).  machine.c maps the image and fills fw_cfg
+ * (the device table, devices.h, puts fw_cfg and the firmware log on the
+ * board for boot = firmware); the vCPUs start in their reset state (CS:IP f000:fff0, linear
  * 0xfffffff0), which is inside the copy at the top of 4 GiB.
  *
  * Memory: the whole image is a read-only memory slot ending at 4 GiB, as

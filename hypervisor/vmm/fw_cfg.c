@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devices.h"
+
 #define FW_CFG_DMA_SIGNATURE 0x51454d5520434647ULL /* "QEMU CFG", big endian */
 #define FW_CFG_OFF_SELECTOR 0
 #define FW_CFG_OFF_DATA     1
@@ -227,3 +229,37 @@ void fw_cfg_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
     }
     pthread_mutex_unlock(&fw->lock);
 }
+
+/* ---- on the board (devices.h) ---------------------------------------------- */
+
+static size_t fw_cfg_count(const struct vmdef *def)
+{
+    return def->boot == VMDEF_BOOT_FIRMWARE;
+}
+
+/* Empty but for the signature: the machine fills it (firmware.h) once
+ * every device is in place, since the boot order names their slots. */
+static int fw_cfg_add(struct board *b, const struct vmdef *def, size_t index,
+                      void **dev)
+{
+    struct fw_cfg *fw = board_alloc_device(dev, sizeof(*fw), "fw_cfg");
+    if (!fw)
+        return VM_EXIT_ERROR;
+    int rc = fw_cfg_init(fw, &b->vm.mem);
+    b->fw_cfg = fw;
+    return rc ? vm_error("fw_cfg: %s", strerror(-rc)) : 0;
+}
+
+static void fw_cfg_release(void *dev)
+{
+    fw_cfg_destroy(dev);
+    free(dev);
+}
+
+const struct device_desc fw_cfg_device = {
+    .name = "fw_cfg",
+    .count = fw_cfg_count,
+    .add = fw_cfg_add,
+    .ranges = { { BUS_PIO, FW_CFG_PORT_SELECTOR, FW_CFG_PORTS, fw_cfg_io, "fw_cfg" } },
+    .destroy = fw_cfg_release,
+};

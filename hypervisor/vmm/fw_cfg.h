@@ -94,4 +94,8 @@ const struct fw_cfg_item *fw_cfg_item(const struct fw_cfg *fw, uint16_t key);
 void fw_cfg_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
                bool is_write);
 
+/* fw_cfg on the board (firmware boot only), for the device table (devices.h). */
+struct device_desc;
+extern const struct device_desc fw_cfg_device;
+
 #endif

@@ -1,7 +1,10 @@
 /* i8042: keyboard controller reset line and a minimal keyboard. */
 #include "i8042.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "devices.h"
 
 #define STR_OBF        0x01 /* output buffer full */
 #define STR_SYS        0x04 /* self test passed */
@@ -182,3 +185,39 @@ void i8042_ctrl_alt_del(struct i8042 *k)
     i8042_update_irq(k);
     pthread_mutex_unlock(&k->lock);
 }
+
+/* ---- on the board (devices.h) ---------------------------------------------- */
+
+static void kbd_irq(void *ctx, int level)
+{
+    struct board *b = ctx;
+    vm_irq_line(&b->vm, I8042_KBD_IRQ, level);
+}
+
+static void kbd_reset(void *ctx)
+{
+    struct board *b = ctx;
+    vm_log(&b->vm, "guest reset the CPU through the i8042");
+    vm_request_stop(&b->vm, VM_EXIT_REBOOT);
+}
+
+static int kbd_add(struct board *b, const struct vmdef *def, size_t index,
+                   void **dev)
+{
+    struct i8042 *k = board_alloc_device(dev, sizeof(*k), "i8042");
+    if (!k)
+        return VM_EXIT_ERROR;
+    i8042_init(k, kbd_irq, kbd_reset, b);
+    b->kbd = k; /* for Ctrl-Alt-Del */
+    return 0;
+}
+
+const struct device_desc i8042_device = {
+    .name = "i8042",
+    .add = kbd_add,
+    .ranges = {
+        { BUS_PIO, I8042_DATA_PORT, 1, i8042_data_io, "i8042 data" },
+        { BUS_PIO, I8042_COMMAND_PORT, 1, i8042_command_io, "i8042 command" },
+    },
+    .destroy = free,
+};

@@ -43,4 +43,8 @@ void i8042_ctrl_alt_del(struct i8042 *k);
 /* The status register as the guest reads it (for tests). */
 uint8_t i8042_status(struct i8042 *k);
 
+/* The i8042 wired to the board, for the device table (devices.h). */
+struct device_desc;
+extern const struct device_desc i8042_device;
+
 #endif

@@ -4,11 +4,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
@@ -22,7 +20,7 @@
 #include "boot_linux.h"
 #include "console.h"
 #include "control.h"
-#include "debugcon.h"
+#include "devices.h"
 #include "exit_stats.h"
 #include "firmware.h"
 #include "fw_cfg.h"
@@ -33,39 +31,15 @@
 #include "pci.h"
 #include "queue_ioeventfd.h"
 #include "rtc_cmos.h"
-#include "serial_8250.h"
-#include "tap.h"
 #include "vcpu.h"
-#include "virtio_blk.h"
-#include "virtio_net.h"
-#include "virtio_rng.h"
 #include "vm.h"
 
 #define HALT_CHECK_MS 500
 #define ERRLEN 512
 
 struct machine {
-    struct vm vm;
+    struct board board; /* the VM and its devices (devices.h) */
     struct vcpu vcpus[VMDEF_MAX_CPUS];
-    unsigned nvcpus;
-    struct serial_8250 com1;
-    struct i8042 kbd;
-    struct rtc_cmos rtc;
-    struct acpi_pm pm;
-    struct console console;
-    bool console_started;
-    struct pci_bus pci;
-    bool pci_created;
-    struct virtio_blk *disks[VMDEF_MAX_DISKS];
-    size_t ndisks;
-    struct virtio_rng *rng;
-    struct virtio_net *nics[VMDEF_MAX_NICS];
-    size_t nnics;
-    struct iothread io;
-    bool io_created;
-    struct msi_irqfds msi;
-    struct queue_ioeventfds kicks;
-    bool fast_io; /* ioeventfd + irqfd; off with CORRAL_VMM_SLOW_IO=1 */
     int signal_fd;
     /* the control socket */
     struct control control;
@@ -76,9 +50,6 @@ struct machine {
     const struct vmdef *def;
     const char *control_path;
     /* boot = firmware */
-    struct fw_cfg fw_cfg;
-    bool fw_cfg_created;
-    struct debugcon debugcon;
     void *rom;          /* the BIOS image behind the read-only slot */
     size_t rom_size;
 };
@@ -93,21 +64,6 @@ struct mapped_file {
     size_t len;
 };
 
-static int machine_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int machine_register(struct machine *m, enum bus_space space,
-                            uint64_t base, uint64_t len, bus_handler_fn fn,
-                            void *dev, const char *name);
-static int machine_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("corral-vmm: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return VM_EXIT_ERROR;
-}
-
 /* Read-only mapping: the bytes are copied into guest RAM once, and the
  * page cache, not our RSS, holds them meanwhile. */
 static int map_file(const char *path, const char *what, struct mapped_file *f)
@@ -118,17 +74,17 @@ static int map_file(const char *path, const char *what, struct mapped_file *f)
         int e = errno;
         if (fd >= 0)
             close(fd);
-        return machine_error("%s %s: %s", what, path, strerror(e));
+        return vm_error("%s %s: %s", what, path, strerror(e));
     }
     if (!S_ISREG(st.st_mode) || st.st_size == 0) {
         close(fd);
-        return machine_error("%s %s: not a regular, non-empty file", what, path);
+        return vm_error("%s %s: not a regular, non-empty file", what, path);
     }
     f->len = (size_t)st.st_size;
     void *p = mmap(NULL, f->len, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
     if (p == MAP_FAILED)
-        return machine_error("%s %s: mmap: %s", what, path, strerror(errno));
+        return vm_error("%s %s: mmap: %s", what, path, strerror(errno));
     f->data = p;
     return 0;
 }
@@ -175,14 +131,14 @@ static int machine_prepare_linux(const struct vmdef *def, struct linux_boot *lb)
     guest_mem_layout(&layout, NULL, def->memory_mib << 20);
     lb->cmdline = machine_cmdline(def);
     if (!lb->cmdline)
-        return machine_error("out of memory");
+        return vm_error("out of memory");
     if (map_file(def->kernel, "kernel", &lb->kernel) ||
         (def->initrd[0] && map_file(def->initrd, "initrd", &lb->initrd)))
         return VM_EXIT_ERROR;
     if (bzimage_parse(lb->kernel.data, lb->kernel.len, &lb->bz, err, sizeof(err)) ||
         boot_plan_make(&lb->bz, &layout, lb->initrd.len, strlen(lb->cmdline),
                        &lb->plan, err, sizeof(err)))
-        return machine_error("kernel %s: %s", def->kernel, err);
+        return vm_error("kernel %s: %s", def->kernel, err);
     return 0;
 }
 
@@ -190,17 +146,17 @@ static int machine_load_linux(struct machine *m, const struct vmdef *def,
                               const struct linux_boot *lb)
 {
     char err[ERRLEN];
-    if (boot_linux_load(&m->vm.mem, &lb->bz, &lb->plan, lb->kernel.data,
+    if (boot_linux_load(&m->board.vm.mem, &lb->bz, &lb->plan, lb->kernel.data,
                         lb->kernel.len, lb->initrd.data, lb->initrd.len,
                         lb->cmdline, err, sizeof(err)))
-        return machine_error("kernel %s: %s", def->kernel, err);
-    vm_log(&m->vm, "kernel: boot protocol %u.%02u, %s entry at 0x%llx; initrd "
+        return vm_error("kernel %s: %s", def->kernel, err);
+    vm_log(&m->board.vm, "kernel: boot protocol %u.%02u, %s entry at 0x%llx; initrd "
            "%zu bytes at 0x%llx; cmdline \"%s\"", lb->bz.version >> 8,
            lb->bz.version & 0xff, lb->plan.long_mode ? "64-bit" : "32-bit",
            (unsigned long long)lb->plan.entry, lb->initrd.len,
            (unsigned long long)lb->plan.initrd_addr, lb->cmdline);
     if (vcpu_setup_boot(&m->vcpus[0], &lb->plan, err, sizeof(err)))
-        return machine_error("%s", err);
+        return vm_error("%s", err);
     return 0;
 }
 
@@ -218,14 +174,14 @@ static int machine_prepare_firmware(struct machine *m, const struct vmdef *def)
     }
     if (firmware_check_size(f.len, err, sizeof(err))) {
         unmap_file(&f);
-        return machine_error("firmware %s: %s", def->firmware, err);
+        return vm_error("firmware %s: %s", def->firmware, err);
     }
     m->rom = mmap(NULL, f.len, PROT_READ | PROT_WRITE,
                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m->rom == MAP_FAILED) {
         m->rom = NULL;
         unmap_file(&f);
-        return machine_error("firmware: mmap: %s", strerror(errno));
+        return vm_error("firmware: mmap: %s", strerror(errno));
     }
     memcpy(m->rom, f.data, f.len);
     m->rom_size = f.len;
@@ -233,28 +189,16 @@ static int machine_prepare_firmware(struct machine *m, const struct vmdef *def)
     return 0;
 }
 
-/* SeaBIOS's log: shown with -v; "No bootable device." ends the VM. */
-static void firmware_log_line(void *ctx, const char *line)
-{
-    struct machine *m = ctx;
-    vm_log(&m->vm, "firmware: %s", line);
-    if (strncmp(line, "No bootable device", 18) == 0) {
-        fprintf(stderr, "corral-vmm: the firmware found no bootable device "
-                "(no disk has a boot sector, or the first one's failed to boot)\n");
-        vm_request_stop(&m->vm, VM_EXIT_NO_BOOT);
-    }
-}
-
 /* Every PCI slot in use gets its INTA# routed, as the PCI bus wires it. */
 static size_t machine_pci_irqs(const struct machine *m,
                                struct mptable_pci_irq *out)
 {
     size_t n = 0;
-    for (unsigned slot = 0; m->pci_created && slot < PCI_MAX_SLOTS; slot++)
-        if (m->pci.slots[slot])
+    for (unsigned slot = 0; m->board.pci_created && slot < PCI_MAX_SLOTS; slot++)
+        if (m->board.pci.slots[slot])
             out[n++] = (struct mptable_pci_irq){
                 .slot = (uint8_t)slot, .pin = 1,
-                .gsi = (uint8_t)pci_bus_slot_gsi(&m->pci, slot),
+                .gsi = (uint8_t)pci_bus_slot_gsi(&m->board.pci, slot),
             };
     return n;
 }
@@ -263,10 +207,10 @@ static int machine_write_mptable(struct machine *m)
 {
     struct mptable_pci_irq irqs[PCI_MAX_SLOTS];
     size_t n_irqs = machine_pci_irqs(m, irqs);
-    uint8_t *ebda = guest_mem_ptr(&m->vm.mem, BOOT_EBDA_ADDR, BOOT_EBDA_SIZE);
+    uint8_t *ebda = guest_mem_ptr(&m->board.vm.mem, BOOT_EBDA_ADDR, BOOT_EBDA_SIZE);
     if (!ebda || !mptable_build(ebda, BOOT_EBDA_SIZE, (uint32_t)BOOT_EBDA_ADDR,
-                                m->nvcpus, irqs, n_irqs))
-        return machine_error("cannot build the MP table for %u vCPUs", m->nvcpus);
+                                m->board.nvcpus, irqs, n_irqs))
+        return vm_error("cannot build the MP table for %u vCPUs", m->board.nvcpus);
     return 0;
 }
 
@@ -277,7 +221,7 @@ static void machine_acpi_config(const struct machine *m, struct acpi_config *cfg
                                 struct mptable_pci_irq *irqs)
 {
     *cfg = (struct acpi_config){
-        .nvcpus = m->nvcpus, .pci = irqs,
+        .nvcpus = m->board.nvcpus, .pci = irqs,
         .n_pci = machine_pci_irqs(m, irqs),
         .pci_mmio_base = PCI_MMIO_WINDOW_BASE, .pci_mmio_end = PCI_MMIO_WINDOW_END,
         .pci_pio_base = PCI_PIO_WINDOW_BASE, .pci_pio_end = PCI_PIO_WINDOW_END,
@@ -292,7 +236,7 @@ static int machine_acpi_to_fw_cfg(struct machine *m)
     struct acpi_config cfg;
     machine_acpi_config(m, &cfg, irqs);
     int rc = acpi_loader_build(&loader, &cfg);
-    return rc ? rc : acpi_loader_add_files(&m->fw_cfg, &loader);
+    return rc ? rc : acpi_loader_add_files(m->board.fw_cfg, &loader);
 }
 
 static int machine_write_acpi(struct machine *m)
@@ -300,9 +244,9 @@ static int machine_write_acpi(struct machine *m)
     struct mptable_pci_irq irqs[PCI_MAX_SLOTS];
     struct acpi_config cfg;
     machine_acpi_config(m, &cfg, irqs);
-    uint8_t *region = guest_mem_ptr(&m->vm.mem, ACPI_REGION_GPA, ACPI_REGION_SIZE);
+    uint8_t *region = guest_mem_ptr(&m->board.vm.mem, ACPI_REGION_GPA, ACPI_REGION_SIZE);
     if (!region || !acpi_build(region, ACPI_REGION_SIZE, ACPI_REGION_GPA, &cfg, NULL))
-        return machine_error("cannot build the ACPI tables for %u vCPUs", m->nvcpus);
+        return vm_error("cannot build the ACPI tables for %u vCPUs", m->board.nvcpus);
     return 0;
 }
 
@@ -310,347 +254,102 @@ static int machine_write_acpi(struct machine *m)
  * firmware_boot_first: a disk with a boot sector before a blank one). */
 static void machine_boot_order(struct machine *m, unsigned *slots)
 {
+    const struct board *b = &m->board;
     unsigned defined[VMDEF_MAX_DISKS];
     bool bootable[VMDEF_MAX_DISKS];
     uint8_t sector[512];
-    for (size_t i = 0; i < m->ndisks; i++) {
-        defined[i] = m->disks[i]->vdev.pci.slot;
-        bootable[i] = pread(m->disks[i]->fd, sector, sizeof(sector), 0) == sizeof(sector) &&
+    for (size_t i = 0; i < b->n_boot_disks; i++) {
+        defined[i] = b->boot_disks[i].slot;
+        bootable[i] = pread(b->boot_disks[i].fd, sector, sizeof(sector), 0) == sizeof(sector) &&
                       firmware_sector_bootable(sector);
     }
-    size_t leading = firmware_boot_first(defined, bootable, m->ndisks, slots);
-    if (m->ndisks > 1 && leading && leading < m->ndisks && !bootable[0])
-        vm_log(&m->vm, "firmware: disk 0 has no boot sector: SeaBIOS tries the "
+    size_t leading = firmware_boot_first(defined, bootable, b->n_boot_disks, slots);
+    if (b->n_boot_disks > 1 && leading && leading < b->n_boot_disks && !bootable[0])
+        vm_log(&b->vm, "firmware: disk 0 has no boot sector: SeaBIOS tries the "
                "disks that have one first");
 }
 
+/* fw_cfg, the firmware log and the RTC are on the board already (the
+ * device table creates them for boot = firmware); here they get what
+ * SeaBIOS reads. */
 static int machine_load_firmware(struct machine *m, const struct vmdef *def)
 {
+    struct board *b = &m->board;
     char err[ERRLEN];
     unsigned slots[VMDEF_MAX_DISKS];
     machine_boot_order(m, slots);
-    if (vm_map_rom(&m->vm, firmware_rom_base(m->rom_size), m->rom_size, m->rom,
+    if (vm_map_rom(&b->vm, firmware_rom_base(m->rom_size), m->rom_size, m->rom,
                    err, sizeof(err)))
-        return machine_error("firmware %s: %s", def->firmware, err);
-    if (firmware_load_low(&m->vm.mem, m->rom, m->rom_size))
-        return machine_error("firmware %s: guest RAM below 1 MiB is too small",
-                             def->firmware);
-    int rc = fw_cfg_init(&m->fw_cfg, &m->vm.mem);
-    m->fw_cfg_created = true;
-    if (!rc)
-        rc = firmware_fill_fw_cfg(&m->fw_cfg, &m->vm.mem, m->nvcpus, slots,
-                                  m->ndisks);
+        return vm_error("firmware %s: %s", def->firmware, err);
+    if (firmware_load_low(&b->vm.mem, m->rom, m->rom_size))
+        return vm_error("firmware %s: guest RAM below 1 MiB is too small",
+                        def->firmware);
+    int rc = firmware_fill_fw_cfg(b->fw_cfg, &b->vm.mem, b->nvcpus, slots,
+                                  b->n_boot_disks);
     if (!rc)
         rc = machine_acpi_to_fw_cfg(m);
     if (rc)
-        return machine_error("fw_cfg: %s", strerror(-rc));
-    rtc_cmos_set(&m->rtc, FIRMWARE_CMOS_BOOT_FLAG2, FIRMWARE_CMOS_BOOT_HDD);
-    debugcon_init(&m->debugcon, firmware_log_line, m);
-    vm_log(&m->vm, "firmware %s: %zu KiB at 0x%llx, vCPU 0 at the reset vector",
+        return vm_error("fw_cfg: %s", strerror(-rc));
+    rtc_cmos_set(b->rtc, FIRMWARE_CMOS_BOOT_FLAG2, FIRMWARE_CMOS_BOOT_HDD);
+    vm_log(&b->vm, "firmware %s: %zu KiB at 0x%llx, vCPU 0 at the reset vector",
            def->firmware, m->rom_size >> 10,
            (unsigned long long)firmware_rom_base(m->rom_size));
-    return machine_register(m, BUS_PIO, FW_CFG_PORT_SELECTOR, FW_CFG_PORTS,
-                            fw_cfg_io, &m->fw_cfg, "fw_cfg") ||
-           machine_register(m, BUS_PIO, DEBUGCON_PORT, 1, debugcon_io,
-                            &m->debugcon, "firmware log");
-}
-
-/* Device callbacks: ctx is the machine. */
-static void com1_tx(void *ctx, uint8_t byte)
-{
-    struct machine *m = ctx;
-    if (!m->console_started) { /* under the UART lock: no race */
-        m->console_started = true;
-        vm_log(&m->vm, "guest: first byte on the serial console");
-    }
-    console_tx(&m->console, byte);
-}
-
-static bool com1_tx_ready(void *ctx)
-{
-    struct machine *m = ctx;
-    return console_tx_ready(&m->console);
-}
-
-static void com1_irq(void *ctx, int level)
-{
-    struct machine *m = ctx;
-    vm_irq_line(&m->vm, SERIAL_COM1_IRQ, level);
-}
-
-static void kbd_irq(void *ctx, int level)
-{
-    struct machine *m = ctx;
-    vm_irq_line(&m->vm, I8042_KBD_IRQ, level);
-}
-
-static void kbd_reset(void *ctx)
-{
-    struct machine *m = ctx;
-    vm_log(&m->vm, "guest reset the CPU through the i8042");
-    vm_request_stop(&m->vm, VM_EXIT_REBOOT);
-}
-
-static void acpi_sci(void *ctx, int level)
-{
-    struct machine *m = ctx;
-    vm_irq_line(&m->vm, ACPI_SCI_IRQ, level);
-}
-
-static void acpi_sleep(void *ctx, unsigned slp_typ)
-{
-    struct machine *m = ctx;
-    if (slp_typ != ACPI_S5_SLP_TYP) {
-        vm_log(&m->vm, "guest asked for ACPI sleep type %u: not offered, ignored",
-               slp_typ);
-        return;
-    }
-    vm_log(&m->vm, "guest entered ACPI S5: powered off");
-    vm_request_stop(&m->vm, VM_EXIT_POWEROFF);
+    return 0;
 }
 
 static void pci_irq_line(void *ctx, uint32_t gsi, int level)
 {
-    struct machine *m = ctx;
-    vm_irq_line(&m->vm, gsi, level);
+    struct board *b = ctx;
+    vm_irq_line(&b->vm, gsi, level);
 }
 
 static void pci_signal_msi(void *ctx, uint64_t addr, uint32_t data)
 {
-    struct machine *m = ctx;
-    msi_irqfds_signal(&m->msi, addr, data);
+    struct board *b = ctx;
+    msi_irqfds_signal(&b->msi, addr, data);
 }
 
-static int machine_add_pci(struct machine *m)
+static int machine_add_pci(struct board *b)
 {
     struct pci_platform plat = {
-        .mem = &m->vm.mem, .ctx = m,
+        .mem = &b->vm.mem, .ctx = b,
         .irq_line = pci_irq_line, .signal_msi = pci_signal_msi,
     };
     memcpy(plat.intx_gsi, machine_intx_gsi, sizeof(plat.intx_gsi));
-    int rc = pci_bus_create(&m->pci, &m->vm.bus, &plat);
+    int rc = pci_bus_create(&b->pci, &b->vm.bus, &plat);
     if (rc < 0)
-        return machine_error("PCI bus: %s", strerror(-rc));
-    m->pci_created = true;
+        return vm_error("PCI bus: %s", strerror(-rc));
+    b->pci_created = true;
     return 0;
 }
 
-static void disk_limit_expired(void *ctx, uint32_t events)
-{
-    virtio_blk_limit_expired(ctx);
-}
-
-/* A rate limit's timer, watched by the I/O thread (none when unlimited). */
-static int machine_watch_limit(struct machine *m, const struct rate_limit *rl,
-                               iothread_fn fn, void *dev)
-{
-    int fd = rate_limit_fd(rl);
-    int rc = fd < 0 ? 0 : iothread_add(&m->io, fd, EPOLLIN, fn, dev);
-    if (rc < 0)
-        return machine_error("rate limit timer: I/O thread: %s", strerror(-rc));
-    return 0;
-}
-
-/* One virtio-blk per disk, in definition order: /dev/vda, /dev/vdb... */
-static int machine_add_disks(struct machine *m, const struct vmdef *def)
-{
-    for (size_t i = 0; i < def->disk_count; i++) {
-        const struct vmdef_disk *d = &def->disks[i];
-        struct virtio_blk_options o = { .path = d->path, .readonly = d->readonly,
-                                        .bps = d->bps, .iops = d->iops };
-        int rc = virtio_blk_create(&m->disks[i], &m->pci, &o);
-        if (rc < 0)
-            return machine_error("disk %s: %s", d->path,
-                                 rc == -EBUSY ? "in use by another VM" : strerror(-rc));
-        m->ndisks = i + 1;
-        vm_log(&m->vm, "disk %s: virtio-blk%s, limits %llu bytes/s %llu ops/s "
-               "(0: none)", d->path, d->readonly ? ", read-only" : "",
-               (unsigned long long)d->bps, (unsigned long long)d->iops);
-        if (machine_watch_limit(m, &m->disks[i]->limit, disk_limit_expired,
-                                m->disks[i]))
-            return VM_EXIT_ERROR;
-    }
-    return 0;
-}
-
-static void nic_rx_poll(void *ctx, int tap_fd, bool enable)
-{
-    struct machine *m = ctx;
-    iothread_modify(&m->io, tap_fd, enable ? EPOLLIN : 0);
-}
-
-static void nic_tap_ready(void *ctx, uint32_t events)
-{
-    virtio_net_tap_readable(ctx);
-}
-
-static void nic_tx_limit_expired(void *ctx, uint32_t events)
-{
-    virtio_net_tx_limit_expired(ctx);
-}
-
-static void nic_rx_limit_expired(void *ctx, uint32_t events)
-{
-    virtio_net_rx_limit_expired(ctx);
-}
-
-/* The tap: inherited (fd=N, from corrald) or created here; then on its
- * bridge and up.  Returns the fd or VM_EXIT_ERROR's negative twin. */
-static int machine_nic_tap(struct machine *m, const struct vmdef_nic *nic,
-                           size_t index, char name[TAP_NAME_MAX])
-{
-    int fd = nic->has_fd ? nic->fd : tap_open(nic->tap, name);
-    int rc = nic->has_fd ? tap_adopt(fd, name) : (fd < 0 ? fd : 0);
-    if (rc < 0) {
-        machine_error("nic %zu: %s%s: %s", index, nic->has_fd ? "fd " : "tap ",
-                      nic->has_fd ? "" : (nic->tap[0] ? nic->tap : "(new)"),
-                      rc == -EINVAL ? "not a tap with IFF_NO_PI and IFF_VNET_HDR"
-                      : rc == -ENOENT ? "no /dev/net/tun (is the tun module loaded?)"
-                                      : strerror(-rc));
-        return -1;
-    }
-    if ((rc = tap_attach(name, nic->bridge)) < 0) {
-        machine_error("nic %zu: tap %s on bridge '%s': %s", index, name,
-                      nic->bridge, strerror(-rc));
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-static int machine_add_nic(struct machine *m, const struct vmdef *def, size_t i)
-{
-    const struct vmdef_nic *nic = &def->nics[i];
-    char name[TAP_NAME_MAX], mac[18];
-    int fd = machine_nic_tap(m, nic, i, name);
-    if (fd < 0)
-        return VM_EXIT_ERROR;
-    int offloads = tap_setup_vnet(fd);
-    struct virtio_net_options o = {
-        .tap_fd = fd, .tap_offloads = offloads > 0,
-        .rx_poll = nic_rx_poll, .ctx = m, .name = "virtio-net",
-        .bps = nic->bps, .pps = nic->pps,
-    };
-    if (nic->has_mac)
-        memcpy(o.mac, nic->mac, 6);
-    else
-        vmdef_nic_mac(def->name, i, o.mac);
-    int rc = offloads < 0 ? offloads : virtio_net_create(&m->nics[i], &m->pci, &o);
-    if (rc < 0) {
-        close(fd);
-        return machine_error("nic %zu (tap %s): %s", i, name, strerror(-rc));
-    }
-    m->nnics = i + 1;
-    rc = iothread_add(&m->io, fd, EPOLLIN, nic_tap_ready, m->nics[i]);
-    if (rc < 0)
-        return machine_error("nic %zu: I/O thread: %s", i, strerror(-rc));
-    vmdef_format_mac(o.mac, mac);
-    vm_log(&m->vm, "nic %zu: virtio-net %s on tap %s%s%s%s, limits %llu bytes/s "
-           "%llu packets/s each way (0: none)", i, mac, name,
-           nic->bridge[0] ? " in bridge " : "", nic->bridge,
-           offloads > 0 ? ", offloads" : "", (unsigned long long)nic->bps,
-           (unsigned long long)nic->pps);
-    return machine_watch_limit(m, &m->nics[i]->tx_limit, nic_tx_limit_expired,
-                               m->nics[i]) ||
-           machine_watch_limit(m, &m->nics[i]->rx_limit, nic_rx_limit_expired,
-                               m->nics[i]);
-}
-
-static int machine_add_nics(struct machine *m, const struct vmdef *def)
-{
-    for (size_t i = 0; i < def->nic_count; i++)
-        if (machine_add_nic(m, def, i))
-            return VM_EXIT_ERROR;
-    return 0;
-}
-
-/* Every guest gets an entropy source: early boot (and anything waiting
- * for the pool) should not stall in a VM with no other randomness. */
-static int machine_add_rng(struct machine *m)
-{
-    int rc = virtio_rng_create(&m->rng, &m->pci);
-    if (rc < 0)
-        return machine_error("virtio-rng: %s", strerror(-rc));
-    vm_log(&m->vm, "virtio-rng on getrandom()");
-    return 0;
-}
-
-/* Queue kicks by ioeventfd, handled on the I/O thread.  KVM without
- * ioeventfds leaves the kicks to the vCPU exits, which work as well. */
-static void machine_attach_kicks(struct machine *m, struct virtio_pci_dev *v)
-{
-    int rc = m->fast_io ? queue_ioeventfds_attach(&m->kicks, v) : 0;
-    if (rc < 0)
-        vm_log(&m->vm, "%s: ioeventfd: %s; queue kicks by exit", v->cfg.name,
-               strerror(-rc));
-}
-
-static void machine_attach_all_kicks(struct machine *m)
-{
-    for (size_t i = 0; i < m->ndisks; i++)
-        machine_attach_kicks(m, &m->disks[i]->vdev);
-    for (size_t i = 0; i < m->nnics; i++)
-        machine_attach_kicks(m, &m->nics[i]->vdev);
-    machine_attach_kicks(m, &m->rng->vdev);
-    vm_log(&m->vm, "virtio: %s", m->fast_io ? "ioeventfd kicks, irqfd interrupts"
-                                            : "kicks by exit, interrupts by ioctl");
-}
-
-static int machine_register(struct machine *m, enum bus_space space,
-                            uint64_t base, uint64_t len, bus_handler_fn fn,
-                            void *dev, const char *name)
-{
-    int rc = bus_register(&m->vm.bus, space, base, len, fn, dev, name);
-    if (rc < 0)
-        return machine_error("cannot register %s at 0x%llx: %s", name,
-                             (unsigned long long)base, strerror(-rc));
-    return 0;
-}
-
+/* What the devices plug into - the I/O thread, interrupt delivery, the
+ * console backend, the PCI bus - then the devices, from the table. */
 static int machine_add_devices(struct machine *m, const struct vmdef *def)
 {
+    struct board *b = &m->board;
     char err[ERRLEN];
-    int rc = iothread_init(&m->io);
-    m->io_created = true;
+    int rc = iothread_init(&b->io);
+    b->io_created = true;
     if (rc < 0)
-        return machine_error("I/O thread: %s", strerror(-rc));
+        return vm_error("I/O thread: %s", strerror(-rc));
     const char *slow = getenv("CORRAL_VMM_SLOW_IO");
-    m->fast_io = !(slow && slow[0] == '1');
-    msi_irqfds_init(&m->msi, &m->vm, !m->fast_io);
-    queue_ioeventfds_init(&m->kicks, &m->vm, &m->io);
-    if (console_open(&m->console, def->serial, def->serial_path, err, sizeof(err)))
-        return machine_error("%s", err);
-    serial_8250_init(&m->com1, com1_tx, com1_irq, m);
-    m->console.uart = &m->com1;
-    serial_8250_set_tx_ready(&m->com1, com1_tx_ready);
-    i8042_init(&m->kbd, kbd_irq, kbd_reset, m);
-    rtc_cmos_init(&m->rtc, NULL);
-    rtc_cmos_set_memory(&m->rtc, m->vm.mem.low_size, m->vm.mem.high_size, m->nvcpus);
-    acpi_pm_init(&m->pm, acpi_sci, acpi_sleep, m);
-    return machine_add_pci(m) || machine_add_disks(m, def) ||
-           machine_add_nics(m, def) || machine_add_rng(m) ||
-           machine_register(m, BUS_PIO, SERIAL_COM1_PORT, SERIAL_PORTS,
-                            serial_8250_io, &m->com1, "COM1") ||
-           machine_register(m, BUS_PIO, I8042_DATA_PORT, 1, i8042_data_io,
-                            &m->kbd, "i8042 data") ||
-           machine_register(m, BUS_PIO, I8042_COMMAND_PORT, 1, i8042_command_io,
-                            &m->kbd, "i8042 command") ||
-           machine_register(m, BUS_PIO, RTC_CMOS_PORT, RTC_CMOS_PORTS,
-                            rtc_cmos_io, &m->rtc, "CMOS RTC") ||
-           machine_register(m, BUS_PIO, ACPI_PM1_EVT_PORT, ACPI_PM1_EVT_LEN,
-                            acpi_pm_event_io, &m->pm, "ACPI PM1 event") ||
-           machine_register(m, BUS_PIO, ACPI_PM1_CNT_PORT, ACPI_PM1_CNT_LEN,
-                            acpi_pm_control_io, &m->pm, "ACPI PM1 control");
+    b->fast_io = !(slow && slow[0] == '1');
+    msi_irqfds_init(&b->msi, &b->vm, !b->fast_io);
+    queue_ioeventfds_init(&b->kicks, &b->vm, &b->io);
+    if (console_open(&b->console, def->serial, def->serial_path, err, sizeof(err)))
+        return vm_error("%s", err);
+    return machine_add_pci(b) || board_add_devices(b, def);
 }
 
 static int machine_create_vcpus(struct machine *m)
 {
     char err[ERRLEN];
-    for (unsigned i = 0; i < m->nvcpus; i++) {
+    for (unsigned i = 0; i < m->board.nvcpus; i++) {
         m->vcpus[i].fd = -1;
         m->vcpus[i].kstats.fd = -1;
-        if (vcpu_create(&m->vcpus[i], &m->vm, i, m->nvcpus, err, sizeof(err)))
-            return machine_error("%s", err);
+        if (vcpu_create(&m->vcpus[i], &m->board.vm, i, m->board.nvcpus, err, sizeof(err)))
+            return vm_error("%s", err);
     }
     return 0;
 }
@@ -673,7 +372,7 @@ static int machine_setup_signals(struct machine *m)
     signal(SIGPIPE, SIG_IGN);
     vcpu_install_kick_handler();
     m->signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-    return m->signal_fd < 0 ? machine_error("signalfd: %s", strerror(errno)) : 0;
+    return m->signal_fd < 0 ? vm_error("signalfd: %s", strerror(errno)) : 0;
 }
 
 /* One line on stderr with every vCPU's exit counts summed (SIGUSR2, and
@@ -683,7 +382,7 @@ static void machine_print_exits(struct machine *m)
     struct exit_totals t;
     char line[400];
     memset(&t, 0, sizeof(t));
-    for (unsigned i = 0; i < m->nvcpus; i++)
+    for (unsigned i = 0; i < m->board.nvcpus; i++)
         exit_totals_add(&t, &m->vcpus[i].exits, &m->vcpus[i].kstats);
     exit_totals_format(&t, vm_uptime_s(), line, sizeof(line));
     fprintf(stderr, "corral-vmm: %s\n", line);
@@ -694,15 +393,15 @@ static void machine_resume(struct machine *m);
 /* SIGTERM and "shutdown": returns false when the guest got Ctrl-Alt-Del. */
 static bool machine_shutdown(struct machine *m)
 {
-    vm_request_shutdown(&m->vm);
+    vm_request_shutdown(&m->board.vm);
     if (m->paused) /* a paused guest could not act on the button */
         machine_resume(m);
     /* A guest that never enabled the power button event (booted with
      * acpi=off) gets Ctrl-Alt-Del on its keyboard instead. */
-    if (acpi_pm_press_power_button(&m->pm))
+    if (acpi_pm_press_power_button(m->board.pm))
         return true;
-    vm_log(&m->vm, "power button not enabled by the guest: Ctrl-Alt-Del");
-    i8042_ctrl_alt_del(&m->kbd);
+    vm_log(&m->board.vm, "power button not enabled by the guest: Ctrl-Alt-Del");
+    i8042_ctrl_alt_del(m->board.kbd);
     return false;
 }
 
@@ -714,7 +413,7 @@ static void machine_handle_signal(struct machine *m)
             machine_print_exits(m);
             continue;
         }
-        vm_log(&m->vm, "signal %u: pressing the ACPI power button",
+        vm_log(&m->board.vm, "signal %u: pressing the ACPI power button",
                si.ssi_signo);
         machine_shutdown(m);
     }
@@ -727,34 +426,34 @@ static void machine_handle_signal(struct machine *m)
  * see no jump, so its work resumes where it was. */
 static int machine_pause(struct machine *m)
 {
-    if (vcpu_gate_pause(&m->gate, m->vcpus, m->nvcpus, 2000) < 0) {
+    if (vcpu_gate_pause(&m->gate, m->vcpus, m->board.nvcpus, 2000) < 0) {
         vcpu_gate_resume(&m->gate);
         return -ETIMEDOUT;
     }
     m->clock = (struct kvm_clock_data){ 0 };
-    if (ioctl(m->vm.vm_fd, KVM_GET_CLOCK, &m->clock) < 0)
-        vm_log(&m->vm, "KVM_GET_CLOCK: %s; the guest's clock runs on while "
+    if (ioctl(m->board.vm.vm_fd, KVM_GET_CLOCK, &m->clock) < 0)
+        vm_log(&m->board.vm, "KVM_GET_CLOCK: %s; the guest's clock runs on while "
                "paused", strerror(errno));
     m->paused = true;
-    vm_log(&m->vm, "paused");
+    vm_log(&m->board.vm, "paused");
     return 0;
 }
 
 static void machine_resume(struct machine *m)
 {
     struct kvm_clock_data clock = { .clock = m->clock.clock };
-    if (clock.clock && ioctl(m->vm.vm_fd, KVM_SET_CLOCK, &clock) < 0)
-        vm_log(&m->vm, "KVM_SET_CLOCK: %s", strerror(errno));
+    if (clock.clock && ioctl(m->board.vm.vm_fd, KVM_SET_CLOCK, &clock) < 0)
+        vm_log(&m->board.vm, "KVM_SET_CLOCK: %s", strerror(errno));
     m->paused = false;
     vcpu_gate_resume(&m->gate);
-    vm_log(&m->vm, "resumed");
+    vm_log(&m->board.vm, "resumed");
 }
 
 static const char *machine_state(const struct machine *m)
 {
     if (m->paused)
         return "paused";
-    return __atomic_load_n(&m->vm.shutdown_requested, __ATOMIC_SEQ_CST)
+    return __atomic_load_n(&m->board.vm.shutdown_requested, __ATOMIC_SEQ_CST)
                ? "shutting-down" : "running";
 }
 
@@ -769,7 +468,7 @@ static void machine_status(struct machine *m, char *reply, size_t len)
 {
     snprintf(reply, len, "ok {\"protocol\":%d,\"name\":\"%s\",\"state\":\"%s\","
              "\"vcpus\":%u,\"memory_mib\":%llu,\"uptime_s\":%lld}",
-             CONTROL_PROTO_VERSION, m->def->name, machine_state(m), m->nvcpus,
+             CONTROL_PROTO_VERSION, m->def->name, machine_state(m), m->board.nvcpus,
              (unsigned long long)m->def->memory_mib,
              (monotonic_ms() - m->started_ms) / 1000);
 }
@@ -793,13 +492,13 @@ static void machine_control_request(void *ctx, enum control_cmd cmd,
             machine_resume(m);
         break;
     case CONTROL_SHUTDOWN:
-        vm_log(&m->vm, "control: shutdown: pressing the ACPI power button");
+        vm_log(&m->board.vm, "control: shutdown: pressing the ACPI power button");
         snprintf(reply, len, machine_shutdown(m) ? "ok shutting-down"
                  : "ok shutting-down (no ACPI power button: Ctrl-Alt-Del)");
         return;
     case CONTROL_STOP:
-        vm_log(&m->vm, "control: stop: stopping the VM at once");
-        vm_request_stop(&m->vm, VM_EXIT_STOPPED);
+        vm_log(&m->board.vm, "control: stop: stopping the VM at once");
+        vm_request_stop(&m->board.vm, VM_EXIT_STOPPED);
         snprintf(reply, len, "ok stopping");
         return;
     default:
@@ -814,7 +513,7 @@ static void machine_control_request(void *ctx, enum control_cmd cmd,
 static int machine_control_console(void *ctx, int fd)
 {
     struct machine *m = ctx;
-    return console_attach(&m->console, fd);
+    return console_attach(&m->board.console, fd);
 }
 
 static int machine_open_control(struct machine *m, const char *path)
@@ -823,8 +522,8 @@ static int machine_open_control(struct machine *m, const char *path)
     struct control_ops ops = { .ctx = m, .request = machine_control_request,
                                .console = machine_control_console };
     if (control_open(&m->control, path, &ops, err, sizeof(err)) < 0)
-        return machine_error("%s", err);
-    vm_log(&m->vm, "control socket on %s", path);
+        return vm_error("%s", err);
+    vm_log(&m->board.vm, "control socket on %s", path);
     return 0;
 }
 
@@ -835,18 +534,18 @@ static int machine_open_control(struct machine *m, const char *path)
 static void machine_check_halt(struct machine *m)
 {
     bool all_off = true;
-    for (unsigned i = 0; i < m->nvcpus; i++) {
+    for (unsigned i = 0; i < m->board.nvcpus; i++) {
         struct vcpu *c = &m->vcpus[i];
         if (__atomic_load_n(&c->check_halt, __ATOMIC_SEQ_CST) ||
             !__atomic_load_n(&c->halted_off, __ATOMIC_SEQ_CST))
             all_off = false;
     }
     if (all_off) {
-        vm_log(&m->vm, "every vCPU halted with interrupts off: powered off");
-        vm_request_stop(&m->vm, VM_EXIT_POWEROFF);
+        vm_log(&m->board.vm, "every vCPU halted with interrupts off: powered off");
+        vm_request_stop(&m->board.vm, VM_EXIT_POWEROFF);
         return;
     }
-    for (unsigned i = 0; i < m->nvcpus; i++) {
+    for (unsigned i = 0; i < m->board.nvcpus; i++) {
         __atomic_store_n(&m->vcpus[i].check_halt, 1, __ATOMIC_SEQ_CST);
         vcpu_kick(&m->vcpus[i]);
     }
@@ -855,16 +554,16 @@ static void machine_check_halt(struct machine *m)
 static void machine_loop(struct machine *m)
 {
     long long next_check = monotonic_ms() + HALT_CHECK_MS;
-    while (!vm_stopping(&m->vm)) {
+    while (!vm_stopping(&m->board.vm)) {
         struct pollfd fds[2 + CONSOLE_POLLFDS + CONTROL_POLLFDS];
         int n = 0;
-        fds[n++] = (struct pollfd){ .fd = m->vm.stop_fd[0], .events = POLLIN };
+        fds[n++] = (struct pollfd){ .fd = m->board.vm.stop_fd[0], .events = POLLIN };
         fds[n++] = (struct pollfd){ .fd = m->signal_fd, .events = POLLIN };
-        int ncons = console_pollfds(&m->console, fds + n, CONSOLE_POLLFDS);
+        int ncons = console_pollfds(&m->board.console, fds + n, CONSOLE_POLLFDS);
         int nctl = control_pollfds(&m->control, fds + n + ncons, CONTROL_POLLFDS);
         long long wait = next_check - monotonic_ms();
         /* A full UART FIFO: look again soon rather than at the next check. */
-        if (m->console.input_held && wait > 10)
+        if (m->board.console.input_held && wait > 10)
             wait = 10;
         int rc = poll(fds, (nfds_t)(n + ncons + nctl), wait < 0 ? 0 : (int)wait);
         if (rc < 0 && errno != EINTR)
@@ -872,7 +571,7 @@ static void machine_loop(struct machine *m)
         if (rc > 0 && fds[1].revents)
             machine_handle_signal(m);
         /* also without events: a stuck console reader is timed out */
-        console_service(&m->console, fds + n, rc > 0 ? ncons : 0);
+        console_service(&m->board.console, fds + n, rc > 0 ? ncons : 0);
         if (rc > 0)
             control_service(&m->control, fds + n + ncons, nctl);
         if (monotonic_ms() >= next_check) {
@@ -887,32 +586,26 @@ static void machine_teardown(struct machine *m)
 {
     vcpu_gate_resume(&m->gate); /* parked vCPUs see the VM stopping */
     control_close(&m->control);
-    for (unsigned i = 0; i < m->nvcpus; i++)
+    for (unsigned i = 0; i < m->board.nvcpus; i++)
         vcpu_kick(&m->vcpus[i]);
-    for (unsigned i = 0; i < m->nvcpus; i++)
+    for (unsigned i = 0; i < m->board.nvcpus; i++)
         vcpu_join(&m->vcpus[i]);
-    if (m->vm.verbose && m->vm.exit_status != VM_EXIT_ERROR)
+    if (m->board.vm.verbose && m->board.vm.exit_status != VM_EXIT_ERROR)
         machine_print_exits(m);
-    for (unsigned i = 0; i < m->nvcpus; i++)
+    for (unsigned i = 0; i < m->board.nvcpus; i++)
         vcpu_destroy(&m->vcpus[i]);
-    if (m->io_created) {
-        iothread_stop(&m->io);
-        queue_ioeventfds_destroy(&m->kicks);
-        msi_irqfds_destroy(&m->msi);
+    if (m->board.io_created) {
+        iothread_stop(&m->board.io);
+        queue_ioeventfds_destroy(&m->board.kicks);
+        msi_irqfds_destroy(&m->board.msi);
     }
-    if (m->pci_created)
-        pci_bus_destroy(&m->pci);
-    for (size_t i = 0; i < m->ndisks; i++)
-        virtio_blk_destroy(m->disks[i]);
-    virtio_rng_destroy(m->rng);
-    for (size_t i = 0; i < m->nnics; i++)
-        virtio_net_destroy(m->nics[i]);
-    if (m->io_created)
-        iothread_destroy(&m->io);
-    console_close(&m->console);
-    vm_destroy(&m->vm);
-    if (m->fw_cfg_created)
-        fw_cfg_destroy(&m->fw_cfg);
+    if (m->board.pci_created)
+        pci_bus_destroy(&m->board.pci);
+    if (m->board.io_created)
+        iothread_destroy(&m->board.io);
+    console_close(&m->board.console);
+    board_destroy_devices(&m->board); /* after the console: it feeds COM1 */
+    vm_destroy(&m->board.vm);
     if (m->rom)
         munmap(m->rom, m->rom_size);
 }
@@ -932,8 +625,8 @@ static int machine_start(struct machine *m, const struct vmdef *def, bool verbos
         linux_boot_release(&lb);
         return VM_EXIT_ERROR;
     }
-    if (vm_create(&m->vm, def->memory_mib << 20, verbose, err, sizeof(err)))
-        rc = machine_error("%s", err);
+    if (vm_create(&m->board.vm, def->memory_mib << 20, verbose, err, sizeof(err)))
+        rc = vm_error("%s", err);
     else if (firmware) /* the vCPUs stay in their reset state */
         rc = machine_create_vcpus(m) || machine_add_devices(m, def) ||
              machine_load_firmware(m, def);
@@ -946,16 +639,16 @@ static int machine_start(struct machine *m, const struct vmdef *def, bool verbos
         return VM_EXIT_ERROR;
     if (m->control_path && machine_open_control(m, m->control_path))
         return VM_EXIT_ERROR;
-    machine_attach_all_kicks(m);
-    if (iothread_start(&m->io))
-        return machine_error("cannot start the I/O thread");
+    board_attach_kicks(&m->board);
+    if (iothread_start(&m->board.io))
+        return vm_error("cannot start the I/O thread");
     m->started_ms = monotonic_ms();
-    for (unsigned i = 0; i < m->nvcpus; i++)
+    for (unsigned i = 0; i < m->board.nvcpus; i++)
         m->vcpus[i].gate = &m->gate;
-    for (unsigned i = 0; i < m->nvcpus; i++)
+    for (unsigned i = 0; i < m->board.nvcpus; i++)
         if (vcpu_start(&m->vcpus[i]))
-            return machine_error("cannot start the thread of vCPU %u", i);
-    vm_log(&m->vm, "%u vCPU(s) running", m->nvcpus);
+            return vm_error("cannot start the thread of vCPU %u", i);
+    vm_log(&m->board.vm, "%u vCPU(s) running", m->board.nvcpus);
     return 0;
 }
 
@@ -968,20 +661,20 @@ int machine_run(const struct vmdef *def, const char *control_path, bool verbose)
     for (unsigned i = 0; i < CONTROL_MAX_CLIENTS; i++)
         m.control.clients[i].fd = -1;
     vcpu_gate_init(&m.gate);
-    m.nvcpus = def->cpus ? def->cpus : 1;
+    m.board.nvcpus = def->cpus ? def->cpus : 1;
     m.signal_fd = -1;
-    m.vm.vm_fd = m.vm.kvm_fd = -1;
-    m.vm.stop_fd[0] = m.vm.stop_fd[1] = -1;
-    m.vm.exit_status = VM_RUNNING;
+    m.board.vm.vm_fd = m.board.vm.kvm_fd = -1;
+    m.board.vm.stop_fd[0] = m.board.vm.stop_fd[1] = -1;
+    m.board.vm.exit_status = VM_RUNNING;
     for (unsigned i = 0; i < VMDEF_MAX_CPUS; i++)
         m.vcpus[i].fd = -1, m.vcpus[i].kstats.fd = -1;
     m.control_path = control_path;
     int status = machine_start(&m, def, verbose);
     if (status == 0) {
         machine_loop(&m);
-        status = m.vm.exit_status;
+        status = m.board.vm.exit_status;
     } else {
-        vm_request_stop(&m.vm, VM_EXIT_ERROR);
+        vm_request_stop(&m.board.vm, VM_EXIT_ERROR);
     }
     machine_teardown(&m);
     return status == VM_RUNNING ? VM_EXIT_ERROR : status;

@@ -1,5 +1,6 @@
-/* machine: the PC corral-vmm builds from a VM definition - RAM, vCPUs,
- * COM1, i8042, CMOS RTC, MP table, the Linux boot - and the main loop that
+/* machine: the PC corral-vmm builds from a VM definition - RAM, vCPUs, the
+ * board and the devices the device table (devices.h) puts on it, the MP
+ * and ACPI tables, the Linux or firmware boot - and the main loop that
  * waits for the guest to stop (signals, console input, the stop pipe, and
  * a periodic check for "every vCPU halted with interrupts off", which is
  * how Linux powers off when it has no ACPI). */

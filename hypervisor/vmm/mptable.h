@@ -5,7 +5,8 @@
  * buffer standing for guest memory at region_gpa.  The configuration table
  * starts the region and the floating pointer takes its last 16 bytes, which
  * Linux finds by scanning 639K..640K when the region is the 4 KiB EBDA at
- * 0x9f000.  Issue 4 adds ACPI (MADT); the MP table stays for old guests. */
+ * 0x9f000.  The ACPI tables (acpi.h) say the same; the MP table stays for
+ * guests booted with acpi=off. */
 #ifndef CORRAL_MPTABLE_H
 #define CORRAL_MPTABLE_H
 

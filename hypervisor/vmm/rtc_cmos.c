@@ -1,7 +1,10 @@
 /* rtc_cmos: MC146818 RTC and CMOS RAM (see rtc_cmos.h). */
 #include "rtc_cmos.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "devices.h"
 
 #define RTC_INDEX_MASK 0x7f /* bit 7 of the index port gates NMIs: ignored */
 #define RTC_A_DEFAULT  0x26 /* 32.768 kHz time base, 1024 Hz rate; UIP clear */
@@ -133,3 +136,26 @@ void rtc_cmos_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
         data[i] = 0xff;
     pthread_mutex_unlock(&rtc->lock);
 }
+
+/* ---- on the board (devices.h) ---------------------------------------------- */
+
+/* The memory bytes are there for firmware that reads them (SeaBIOS does
+ * when fw_cfg does not say). */
+static int rtc_add(struct board *b, const struct vmdef *def, size_t index,
+                   void **dev)
+{
+    struct rtc_cmos *rtc = board_alloc_device(dev, sizeof(*rtc), "CMOS RTC");
+    if (!rtc)
+        return VM_EXIT_ERROR;
+    rtc_cmos_init(rtc, NULL);
+    rtc_cmos_set_memory(rtc, b->vm.mem.low_size, b->vm.mem.high_size, b->nvcpus);
+    b->rtc = rtc; /* for the firmware's boot flag */
+    return 0;
+}
+
+const struct device_desc rtc_cmos_device = {
+    .name = "CMOS RTC",
+    .add = rtc_add,
+    .ranges = { { BUS_PIO, RTC_CMOS_PORT, RTC_CMOS_PORTS, rtc_cmos_io, "CMOS RTC" } },
+    .destroy = free,
+};

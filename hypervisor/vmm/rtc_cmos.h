@@ -5,7 +5,7 @@
  * ignored: the guest cannot move the host's clock, and a guest that sets
  * the RTC reads back host time.  Bit 7 of the index port (NMI disable) is
  * ignored.  The other 114 bytes are plain CMOS RAM the VMM may fill
- * (rtc_cmos_set) - SeaBIOS reads the memory size from there (issue 5).
+ * (rtc_cmos_set) - SeaBIOS reads the memory size and the boot flag there.
  * No periodic/alarm interrupts (IRQ 8) yet. */
 #ifndef CORRAL_RTC_CMOS_H
 #define CORRAL_RTC_CMOS_H
@@ -57,5 +57,9 @@ void rtc_cmos_write(struct rtc_cmos *rtc, uint8_t index, uint8_t value);
 /* bus handler for ports 0x70-0x71 */
 void rtc_cmos_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
                  bool is_write);
+
+/* The RTC on the board, for the device table (devices.h). */
+struct device_desc;
+extern const struct device_desc rtc_cmos_device;
 
 #endif

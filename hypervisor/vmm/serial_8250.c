@@ -1,7 +1,10 @@
 /* serial_8250: 16550A UART registers (see serial_8250.h). */
 #include "serial_8250.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "devices.h"
 
 enum { UART_RBR_THR, UART_IER, UART_IIR_FCR, UART_LCR, UART_MCR, UART_LSR,
        UART_MSR, UART_SCR };
@@ -215,3 +218,48 @@ void serial_8250_tx_resume(struct serial_8250 *s)
     serial_update_irq(s);
     pthread_mutex_unlock(&s->lock);
 }
+
+/* ---- COM1 on the board (devices.h) ----------------------------------------- */
+
+static void com1_tx(void *ctx, uint8_t byte)
+{
+    struct board *b = ctx;
+    if (!b->console_started) { /* under the UART lock: no race */
+        b->console_started = true;
+        vm_log(&b->vm, "guest: first byte on the serial console");
+    }
+    console_tx(&b->console, byte);
+}
+
+static bool com1_tx_ready(void *ctx)
+{
+    struct board *b = ctx;
+    return console_tx_ready(&b->console);
+}
+
+static void com1_irq(void *ctx, int level)
+{
+    struct board *b = ctx;
+    vm_irq_line(&b->vm, SERIAL_COM1_IRQ, level);
+}
+
+/* The console backend is open already: the UART feeds it and it feeds
+ * the UART. */
+static int com1_add(struct board *b, const struct vmdef *def, size_t index,
+                    void **dev)
+{
+    struct serial_8250 *s = board_alloc_device(dev, sizeof(*s), "COM1");
+    if (!s)
+        return VM_EXIT_ERROR;
+    serial_8250_init(s, com1_tx, com1_irq, b);
+    serial_8250_set_tx_ready(s, com1_tx_ready);
+    b->console.uart = s;
+    return 0;
+}
+
+const struct device_desc serial_8250_device = {
+    .name = "COM1",
+    .add = com1_add,
+    .ranges = { { BUS_PIO, SERIAL_COM1_PORT, SERIAL_PORTS, serial_8250_io, "COM1" } },
+    .destroy = free,
+};

@@ -51,4 +51,8 @@ void serial_8250_set_tx_ready(struct serial_8250 *s, bool (*tx_ready)(void *));
 /* The backend has room again: THRE comes back (with its interrupt). */
 void serial_8250_tx_resume(struct serial_8250 *s);
 
+/* COM1 wired to the console, for the device table (devices.h). */
+struct device_desc;
+extern const struct device_desc serial_8250_device;
+
 #endif

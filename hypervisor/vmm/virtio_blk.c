@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "devices.h"
+
 #define VIRTIO_BLK_HEADER_BYTES 16
 #define VIRTIO_BLK_RANGE_BYTES 16
 #define VIRTIO_BLK_CONFIG_BYTES 0x3C
@@ -464,3 +466,48 @@ void virtio_blk_destroy(struct virtio_blk *blk)
     rate_limit_destroy(&blk->limit);
     free(blk);
 }
+
+/* ---- on the board (devices.h) ---------------------------------------------- */
+
+static size_t blk_count(const struct vmdef *def)
+{
+    return def->disk_count;
+}
+
+static void blk_limit_expired(void *ctx, uint32_t events)
+{
+    virtio_blk_limit_expired(ctx);
+}
+
+/* One virtio-blk per disk, in definition order: /dev/vda, /dev/vdb... */
+static int blk_add(struct board *b, const struct vmdef *def, size_t index,
+                   void **dev)
+{
+    const struct vmdef_disk *d = &def->disks[index];
+    struct virtio_blk_options o = { .path = d->path, .readonly = d->readonly,
+                                    .bps = d->bps, .iops = d->iops };
+    struct virtio_blk *blk;
+    int rc = virtio_blk_create(&blk, &b->pci, &o);
+    if (rc < 0)
+        return vm_error("disk %s: %s", d->path,
+                        rc == -EBUSY ? "in use by another VM" : strerror(-rc));
+    *dev = blk;
+    board_add_virtio(b, &blk->vdev);
+    board_add_boot_disk(b, blk->vdev.pci.slot, blk->fd);
+    vm_log(&b->vm, "disk %s: virtio-blk%s, limits %llu bytes/s %llu ops/s "
+           "(0: none)", d->path, d->readonly ? ", read-only" : "",
+           (unsigned long long)d->bps, (unsigned long long)d->iops);
+    return board_watch_limit(b, &blk->limit, blk_limit_expired, blk);
+}
+
+static void blk_destroy(void *dev)
+{
+    virtio_blk_destroy(dev);
+}
+
+const struct device_desc virtio_blk_device = {
+    .name = "virtio-blk",
+    .count = blk_count,
+    .add = blk_add,
+    .destroy = blk_destroy,
+};

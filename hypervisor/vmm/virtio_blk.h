@@ -25,14 +25,10 @@
  * The image is locked (flock: exclusive, or shared when read-only) so two
  * VMs cannot write one disk by mistake.
  *
- * Wiring, from the machine setup, one call per disk after pci_bus_create:
- *
- *     struct virtio_blk *blk;
- *     struct virtio_blk_options o = { .path = p, .readonly = ro };
- *     int rc = virtio_blk_create(&blk, &pci, &o);
- *     if (rc < 0) -> report "disk PATH: strerror(-rc)" and fail to start
- *     ...
- *     after the vCPUs stopped and pci_bus_destroy(): virtio_blk_destroy(blk)
+ * Wiring: virtio_blk_device (the device table, devices.h) creates one per
+ * disk of the definition with virtio_blk_create(), puts its rate limit's
+ * timer on the I/O thread and its queue kicks on an ioeventfd, and
+ * releases it with virtio_blk_destroy() after pci_bus_destroy().
  *
  * The guest needs virtio_pci and virtio_blk (CONFIG_VIRTIO_PCI,
  * CONFIG_VIRTIO_BLK) and sees the disks as /dev/vda, /dev/vdb, ... in the
@@ -119,5 +115,9 @@ void virtio_blk_limit_expired(struct virtio_blk *blk);
 int virtio_blk_handle_request(struct virtio_blk *blk,
                               const struct virtq_chain *chain,
                               uint32_t *written);
+
+/* One virtio-blk per disk of the definition, for the device table (devices.h). */
+struct device_desc;
+extern const struct device_desc virtio_blk_device;
 
 #endif

@@ -1,5 +1,5 @@
 /* virtio_pci: the virtio 1.x "modern" PCI transport, shared by every virtio
- * device (blk now; net and rng later).
+ * device (virtio_blk, virtio_net, virtio_rng).
  *
  * The device is vendor 0x1AF4, device 0x1040 + virtio ID, revision 1.  One
  * 32-bit memory BAR (BAR 0) holds, a page each, the common configuration,
@@ -14,11 +14,12 @@
  * INTx: the ISR records why and reading it lowers the line.
  *
  * Threads: one lock per device guards the transport state, the queues and
- * the device's own request processing.  Today a queue is processed on the
- * vCPU thread that wrote its notify register.  Issue 4's I/O thread needs
- * only virtio_pci_notify_queue() (what an ioeventfd wakes it for) and
- * virtio_pci_notify_gpa() (where to attach the ioeventfd); interrupts
- * already leave through the pci_platform callbacks, where irqfd fits. */
+ * the device's own request processing.  A queue is processed on the I/O
+ * thread when its ioeventfd fires (queue_ioeventfd.h attaches one at
+ * virtio_pci_notify_gpa() and calls virtio_pci_notify_queue()), or on the
+ * vCPU thread that wrote its notify register when there is none
+ * (CORRAL_VMM_SLOW_IO=1, or KVM refused).  Interrupts leave through the
+ * pci_platform callbacks, which the machine sends by irqfd (msi_irqfd.h). */
 #ifndef CORRAL_VIRTIO_PCI_H
 #define CORRAL_VIRTIO_PCI_H
 
@@ -147,8 +148,8 @@ int virtio_pci_init(struct virtio_pci_dev *vdev, struct pci_bus *pci,
 /* After the VM stopped: releases the lock (the bus owns no memory of ours). */
 void virtio_pci_destroy(struct virtio_pci_dev *vdev);
 
-/* The driver's notification for queue q, from the notify register or, in
- * issue 4, an ioeventfd: processes the queue under the device lock. */
+/* The driver's notification for queue q, from the notify register or an
+ * ioeventfd: processes the queue under the device lock. */
 void virtio_pci_notify_queue(struct virtio_pci_dev *vdev, uint16_t q);
 /* Guest-physical address of queue q's notify register in the current BAR
  * placement, or 0 while the BAR is not mapped. */

@@ -3,7 +3,10 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/random.h>
+
+#include "devices.h"
 
 static ssize_t virtio_rng_getrandom(void *buf, size_t len)
 {
@@ -86,3 +89,31 @@ void virtio_rng_destroy(struct virtio_rng *rng)
     virtio_pci_destroy(&rng->vdev);
     free(rng);
 }
+
+/* ---- on the board (devices.h) ---------------------------------------------- */
+
+/* Every guest gets an entropy source: early boot (and anything waiting
+ * for the pool) should not stall in a VM with no other randomness. */
+static int rng_add(struct board *b, const struct vmdef *def, size_t index,
+                   void **dev)
+{
+    struct virtio_rng *rng;
+    int rc = virtio_rng_create(&rng, &b->pci);
+    if (rc < 0)
+        return vm_error("virtio-rng: %s", strerror(-rc));
+    *dev = rng;
+    board_add_virtio(b, &rng->vdev);
+    vm_log(&b->vm, "virtio-rng on getrandom()");
+    return 0;
+}
+
+static void rng_destroy(void *dev)
+{
+    virtio_rng_destroy(dev);
+}
+
+const struct device_desc virtio_rng_device = {
+    .name = "virtio-rng",
+    .add = rng_add,
+    .destroy = rng_destroy,
+};

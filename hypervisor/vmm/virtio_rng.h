@@ -32,4 +32,8 @@ void virtio_rng_destroy(struct virtio_rng *rng);
 uint32_t virtio_rng_fill_chain(struct virtio_rng *rng,
                                const struct virtq_chain *chain);
 
+/* The virtio-rng every VM gets, for the device table (devices.h). */
+struct device_desc;
+extern const struct device_desc virtio_rng_device;
+
 #endif

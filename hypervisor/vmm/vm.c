@@ -67,6 +67,17 @@ void vm_log(const struct vm *vm, const char *fmt, ...)
     va_end(ap);
 }
 
+int vm_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("corral-vmm: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return VM_EXIT_ERROR;
+}
+
 static int vm_open_kvm(struct vm *vm, char *err, size_t errlen)
 {
     const char *dev = getenv("CORRAL_KVM_DEV");

@@ -66,5 +66,8 @@ double vm_uptime_s(void);
 /* printf to stderr only with -v, with milliseconds since the start. */
 void vm_log(const struct vm *vm, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* "corral-vmm: " and the message on stderr, always; returns VM_EXIT_ERROR
+ * so that a setup step can fail with one line: return vm_error(...). */
+int vm_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

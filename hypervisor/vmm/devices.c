@@ -1,0 +1,121 @@
+/* devices: the device table and its walkers (see devices.h). */
+#include "devices.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include "acpi_pm.h"
+#include "debugcon.h"
+#include "fw_cfg.h"
+#include "i8042.h"
+#include "rtc_cmos.h"
+#include "serial_8250.h"
+#include "virtio_blk.h"
+#include "virtio_net.h"
+#include "virtio_rng.h"
+
+/* Creation order.  The PCI functions take slots in this order: the disks
+ * first (the guest's vda, vdb...), then the NICs, then the rng. */
+const struct device_desc *const device_table[] = {
+    &serial_8250_device, /* COM1, the console */
+    &i8042_device,
+    &rtc_cmos_device,
+    &acpi_pm_device,
+    &fw_cfg_device,      /* firmware boot only */
+    &debugcon_device,    /* firmware boot only */
+    &virtio_blk_device,
+    &virtio_net_device,
+    &virtio_rng_device,
+};
+const size_t device_table_len = sizeof(device_table) / sizeof(device_table[0]);
+
+static int board_register_ranges(struct board *b, const struct device_desc *d,
+                                 void *dev)
+{
+    for (size_t i = 0; i < DEVICE_MAX_RANGES && d->ranges[i].len; i++) {
+        const struct device_range *r = &d->ranges[i];
+        int rc = bus_register(&b->vm.bus, r->space, r->base, r->len,
+                              r->handler, dev, r->name);
+        if (rc < 0)
+            return vm_error("cannot register %s at 0x%llx: %s", r->name,
+                            (unsigned long long)r->base, strerror(-rc));
+    }
+    return 0;
+}
+
+static int board_add_instance(struct board *b, const struct device_desc *d,
+                              const struct vmdef *def, size_t index)
+{
+    void *dev = NULL;
+    if (b->ndevices == BOARD_MAX_DEVICES)
+        return vm_error("%s: more devices than the board has room for", d->name);
+    int rc = d->add(b, def, index, &dev);
+    if (dev)
+        b->devices[b->ndevices++] = (struct device_instance){ .desc = d, .dev = dev };
+    return rc ? rc : board_register_ranges(b, d, dev);
+}
+
+int board_add_devices(struct board *b, const struct vmdef *def)
+{
+    for (size_t t = 0; t < device_table_len; t++) {
+        const struct device_desc *d = device_table[t];
+        size_t n = d->count ? d->count(def) : 1;
+        for (size_t i = 0; i < n; i++)
+            if (board_add_instance(b, d, def, i))
+                return VM_EXIT_ERROR;
+    }
+    return 0;
+}
+
+void board_attach_kicks(struct board *b)
+{
+    for (size_t i = 0; b->fast_io && i < b->n_virtio; i++) {
+        int rc = queue_ioeventfds_attach(&b->kicks, b->virtio[i]);
+        if (rc < 0)
+            vm_log(&b->vm, "%s: ioeventfd: %s; queue kicks by exit",
+                   b->virtio[i]->cfg.name, strerror(-rc));
+    }
+    vm_log(&b->vm, "virtio: %s", b->fast_io ? "ioeventfd kicks, irqfd interrupts"
+                                            : "kicks by exit, interrupts by ioctl");
+}
+
+void board_destroy_devices(struct board *b)
+{
+    while (b->ndevices > 0) {
+        struct device_instance *inst = &b->devices[--b->ndevices];
+        if (inst->desc->destroy)
+            inst->desc->destroy(inst->dev);
+    }
+}
+
+int board_watch_limit(struct board *b, const struct rate_limit *rl,
+                      iothread_fn fn, void *dev)
+{
+    int fd = rate_limit_fd(rl);
+    int rc = fd < 0 ? 0 : iothread_add(&b->io, fd, EPOLLIN, fn, dev);
+    if (rc < 0)
+        return vm_error("rate limit timer: I/O thread: %s", strerror(-rc));
+    return 0;
+}
+
+void *board_alloc_device(void **dev, size_t size, const char *name)
+{
+    *dev = calloc(1, size);
+    if (!*dev)
+        vm_error("%s: out of memory", name);
+    return *dev;
+}
+
+void board_add_virtio(struct board *b, struct virtio_pci_dev *vdev)
+{
+    if (b->n_virtio < BOARD_MAX_DEVICES)
+        b->virtio[b->n_virtio++] = vdev;
+}
+
+void board_add_boot_disk(struct board *b, unsigned slot, int fd)
+{
+    if (b->n_boot_disks < VMDEF_MAX_DISKS)
+        b->boot_disks[b->n_boot_disks++] = (struct board_disk){ .slot = slot, .fd = fd };
+}

@@ -1,0 +1,138 @@
+/* devices: the guest's devices as a table, in the spirit of kvmtool's init
+ * lists.  Each device file defines one struct device_desc saying what the
+ * device needs of the machine, and devices.c lists them; the machine
+ * walks that list instead of knowing any device by hand.  Adding a device
+ * is its file (logic plus descriptor) and one line in devices.c.
+ *
+ * A descriptor says:
+ *  - how many instances a VM definition asks for (every disk, every NIC,
+ *    one COM1, fw_cfg only when booting firmware...);
+ *  - how to create instance i: set up its state, wire its interrupts and
+ *    callbacks to the board, put its PCI function on the bus (the bus then
+ *    places its BARs), add its fds to the I/O thread, and name its virtio
+ *    function for queue kicks by ioeventfd (board_add_virtio);
+ *  - its fixed port-I/O and MMIO ranges, which the walker registers with
+ *    the instance as the handler's opaque (legacy devices: COM1 at 0x3f8,
+ *    a VGA window at 0xa0000...; a PCI function's BARs are the bus's);
+ *  - how to release an instance after the VM stopped.
+ *
+ * There is no reset hook: a guest reset ends corral-vmm with status
+ * "rebooted" and corrald starts a fresh process, so no device state
+ * outlives a reset.
+ *
+ * struct board is what device wiring may use of the machine: the VM, the
+ * PCI bus, the I/O thread, the console backend.  A few devices are also
+ * named on the board because the machine itself talks to them (the power
+ * button, Ctrl-Alt-Del, the firmware's CMOS boot flag and fw_cfg). */
+#ifndef CORRAL_DEVICES_H
+#define CORRAL_DEVICES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bus.h"
+#include "console.h"
+#include "iothread.h"
+#include "msi_irqfd.h"
+#include "pci.h"
+#include "queue_ioeventfd.h"
+#include "rate_limit.h"
+#include "virtio_pci.h"
+#include "vm.h"
+#include "vmdef.h"
+
+#define DEVICE_MAX_RANGES 4
+/* Every instance a definition can ask for: the singletons, each disk and
+ * each NIC. */
+#define BOARD_MAX_DEVICES (16 + VMDEF_MAX_DISKS + VMDEF_MAX_NICS)
+
+struct board;
+
+/* One fixed range; len 0 ends the list. */
+struct device_range {
+    enum bus_space space;
+    uint64_t base, len;
+    bus_handler_fn handler; /* called with the instance as opaque */
+    const char *name;       /* for -v and error messages */
+};
+
+struct device_desc {
+    const char *name;
+    /* Instances def asks for; NULL: exactly one, on every machine. */
+    size_t (*count)(const struct vmdef *def);
+    /* Create instance index and wire it to b.  Returns 0, or
+     * VM_EXIT_ERROR after saying why on stderr.  *dev is the instance the
+     * other hooks and the ranges get; set it as soon as there is
+     * something to release, also when failing later. */
+    int (*add)(struct board *b, const struct vmdef *def, size_t index,
+               void **dev);
+    struct device_range ranges[DEVICE_MAX_RANGES];
+    /* The vCPUs and the I/O thread stopped and the PCI bus is gone.  May
+     * be NULL (nothing to release). */
+    void (*destroy)(void *dev);
+};
+
+struct device_instance {
+    const struct device_desc *desc;
+    void *dev;
+};
+
+/* A disk the firmware may boot from: its PCI slot, and its image to look
+ * for a boot sector in. */
+struct board_disk {
+    unsigned slot;
+    int fd;
+};
+
+struct board {
+    struct vm vm;
+    unsigned nvcpus;
+    struct pci_bus pci;
+    bool pci_created;
+    struct iothread io;
+    bool io_created;
+    struct msi_irqfds msi;
+    struct queue_ioeventfds kicks;
+    bool fast_io; /* ioeventfd + irqfd; off with CORRAL_VMM_SLOW_IO=1 */
+    struct console console;
+    bool console_started; /* the guest's first byte on COM1 (for -v) */
+    /* The devices the machine talks to itself; NULL when absent. */
+    struct i8042 *kbd;
+    struct acpi_pm *pm;
+    struct rtc_cmos *rtc;
+    struct fw_cfg *fw_cfg;
+    struct board_disk boot_disks[VMDEF_MAX_DISKS];
+    size_t n_boot_disks;
+    struct virtio_pci_dev *virtio[BOARD_MAX_DEVICES]; /* for queue kicks */
+    size_t n_virtio;
+    struct device_instance devices[BOARD_MAX_DEVICES];
+    size_t ndevices;
+};
+
+/* The table, in creation order (which is also PCI slot order). */
+extern const struct device_desc *const device_table[];
+extern const size_t device_table_len;
+
+/* Create every instance the table and def ask for, registering their
+ * fixed ranges.  Returns 0 or VM_EXIT_ERROR (reported). */
+int board_add_devices(struct board *b, const struct vmdef *def);
+/* Just before the vCPUs run: every virtio function's queue kicks by
+ * ioeventfd on the I/O thread when fast I/O is on; else (or where KVM
+ * refuses) the kicks stay vCPU exits, which work as well. */
+void board_attach_kicks(struct board *b);
+/* Each instance's destroy hook, last created first. */
+void board_destroy_devices(struct board *b);
+
+/* Helpers for the add hooks. */
+/* A zeroed instance of size bytes, already in *dev for release; NULL
+ * after saying so on stderr. */
+void *board_alloc_device(void **dev, size_t size, const char *name);
+/* A rate limit's timer goes to the I/O thread (nothing when unlimited). */
+int board_watch_limit(struct board *b, const struct rate_limit *rl,
+                      iothread_fn fn, void *dev);
+/* A virtio function whose queue kicks board_attach_kicks() attaches. */
+void board_add_virtio(struct board *b, struct virtio_pci_dev *vdev);
+void board_add_boot_disk(struct board *b, unsigned slot, int fd);
+
+#endif
