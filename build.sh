@@ -567,26 +567,26 @@ cmd_run() {
 }
 
 cmd_test() {
-    local t0 status=0
+    local t0 failed=()
     cmd_deps
     # Always rebuild (incrementally: third-party builds come from the
     # cache), so the tests never run an ISO older than the source.
     cmd_iso
     step "build scripts: nothing outside the tree is touched, failures are named"
-    /usr/bin/python3 -m pytest -p no:cacheprovider -q "$ROOT/tests/build" || status=1
+    /usr/bin/python3 -m pytest -p no:cacheprovider -q "$ROOT/tests/build" || failed+=("build scripts")
     step "docs: usage sections match the programs' --help"
-    /usr/bin/python3 "$ROOT/tools/help_docs.py" --check || status=1
+    /usr/bin/python3 "$ROOT/tools/help_docs.py" --check || failed+=("docs")
     step "unit tests (make check, ASan/UBSan)"
-    make -C "$ROOT" -s check || status=1
+    make -C "$ROOT" -s check || failed+=("unit tests")
     step "fuzz targets (bounded time each)"
-    make -C "$ROOT" -s fuzz-run FUZZ_SECONDS="${FUZZ_SECONDS:-15}" || status=1
+    make -C "$ROOT" -s fuzz-run FUZZ_SECONDS="${FUZZ_SECONDS:-15}" || failed+=("fuzz targets")
     step "integration tests (pytest, QEMU)"
     t0=$(date +%s)
     (cd "$ROOT" && CORRAL_ISO="$ISO" /usr/bin/python3 -m pytest -p no:cacheprovider \
-        tests/integration "$@") || status=1
+        tests/integration "$@") || failed+=("integration tests")
     echo "    integration tests took $(($(date +%s) - t0)) s"
     step_done
-    return $status
+    [ ${#failed[@]} -eq 0 ] || die "test stages that failed: $(IFS=,; echo "${failed[*]}" | sed 's/,/, /g') (their output is above)"
 }
 
 # The usage sections of docs/*.md come from the programs' --help.

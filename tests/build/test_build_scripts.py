@@ -21,11 +21,15 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 # bound back read-write, then the command chrooted into it.  A new root is
 # needed because a chroot's own root directory cannot be remounted (it is
 # not a mount point): the same steps work on a host and in fresh-machine.
+# The writable directory becomes a private mount first, so that nothing
+# mounted under it is seen outside the namespace even where unshare could
+# not make every mount private (see run_with_machine_read_only).
 READ_ONLY_RUN = textwrap.dedent(r'''
     set -euo pipefail
     w=$1; shift
+    mount --bind "$w" "$w"
+    mount --make-rprivate "$w"
     new=$(mktemp -d "$w/.root.XXXXXX")
-    mount --make-rprivate / 2>/dev/null || true
     mount --rbind / "$new"
     findmnt -rn -o TARGET -R "$new" | while read -r m; do
         m=$(printf '%b' "$m")
@@ -39,11 +43,20 @@ READ_ONLY_RUN = textwrap.dedent(r'''
 
 
 def run_with_machine_read_only(writable, argv, env=None):
-    unshare = ["unshare", "--mount"]
-    if os.geteuid() != 0:
-        unshare.append("--map-root-user")
-    return subprocess.run(unshare + ["bash", "-c", READ_ONLY_RUN, "ro-run", writable] + argv,
-                          env=env, capture_output=True, text=True, timeout=300)
+    # unshare makes every mount private by default, which needs / to be a
+    # mount point; in a chroot (fresh-machine's) it is not, and unshare
+    # refuses.  There the chroot's mounts keep their propagation (private in
+    # fresh-machine's own namespace) and READ_ONLY_RUN's private bind of the
+    # writable directory keeps its mounts in.
+    for propagation in ("private", "unchanged"):
+        unshare = ["unshare", "--mount", "--propagation", propagation]
+        if os.geteuid() != 0:
+            unshare.append("--map-root-user")
+        r = subprocess.run(unshare + ["bash", "-c", READ_ONLY_RUN, "ro-run", writable] + argv,
+                           env=env, capture_output=True, text=True, timeout=300)
+        if not (r.returncode != 0 and "cannot change root filesystem propagation" in r.stderr):
+            return r
+    return r
 
 
 def write_exe(path, text="#!/bin/sh\nexit 0\n"):
