@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../../console-ui/runcmd.h"
+#include "runcmd.h"
 #include "sysconf.h"
 #include "../../console-ui/sysinfo.h"
 #include "check.h"
