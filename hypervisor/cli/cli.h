@@ -53,7 +53,10 @@ struct cli_command {
     const char *synopsis; /* its arguments; '\n' between lines of usage */
     const char *summary;  /* what it does; '\n' between lines, may be "" */
     const char *request;  /* corrald's command it sends, NULL if none or several */
-    int (*run)(const struct cli *cli, const struct cli_command *cmd,
+    bool takes_vm;        /* its first argument, required, names the VM */
+    /* Runs it; vm is that first argument (NULL unless takes_vm), a holds
+     * the words after it. */
+    int (*run)(const struct cli *cli, const struct cli_command *cmd, const char *vm,
                struct cli_args *a);
     void (*human)(const struct proto_reply *rep); /* prints the reply */
 };

@@ -294,7 +294,8 @@ static void cli_write_config(struct json_writer *w, const char *const *items, in
     json_end_array(w);
 }
 
-static int cli_vm_create(const struct cli *cli, const char *name, struct cli_args *a)
+static int cli_vm_create(const struct cli *cli, const struct cli_command *cmd,
+                         const char *name, struct cli_args *a)
 {
     static struct cli_create c;
     memset(&c, 0, sizeof(c));
@@ -314,7 +315,8 @@ static int cli_vm_create(const struct cli *cli, const char *name, struct cli_arg
     return cli_request(cli, &w, cli_human_state);
 }
 
-static int cli_vm_edit(const struct cli *cli, const char *name, struct cli_args *a)
+static int cli_vm_edit(const struct cli *cli, const struct cli_command *cmd,
+                       const char *name, struct cli_args *a)
 {
     if (a->pos == a->argc)
         return cli_usage_error("vm edit: give KEY=VALUE settings");
@@ -356,8 +358,9 @@ static int cli_wait_stopped(const struct cli *cli, const char *name)
     }
 }
 
-static int cli_vm_stop(const struct cli *cli, const char *cmd, const char *name,
-                       struct cli_args *a)
+/* vm stop, vm kill, vm restart. */
+static int cli_vm_stop(const struct cli *cli, const struct cli_command *cmd,
+                       const char *name, struct cli_args *a)
 {
     long timeout = -1;
     bool wait = false;
@@ -370,7 +373,7 @@ static int cli_vm_stop(const struct cli *cli, const char *cmd, const char *name,
     }
     struct json_writer w;
     json_writer_init(&w, PROTO_MAX_REQUEST);
-    proto_begin_request(&w, cmd);
+    proto_begin_request(&w, cmd->request);
     json_kv_string(&w, "name", name);
     if (timeout >= 0)
         json_kv_int(&w, "timeout", timeout);
@@ -398,7 +401,8 @@ static bool cli_confirm(const char *question)
     return fgets(answer, sizeof(answer), stdin) && (answer[0] == 'y' || answer[0] == 'Y');
 }
 
-static int cli_vm_delete(const struct cli *cli, const char *name, struct cli_args *a)
+static int cli_vm_delete(const struct cli *cli, const struct cli_command *cmd,
+                         const char *name, struct cli_args *a)
 {
     bool yes = false, disks = false;
     for (const char *opt; (opt = cli_next(a));) {
@@ -425,7 +429,8 @@ static int cli_vm_delete(const struct cli *cli, const char *name, struct cli_arg
 }
 
 /* The console log is a file of corrald's; read it directly (root only). */
-static int cli_vm_log(const struct cli *cli, const char *name, struct cli_args *a)
+static int cli_vm_log(const struct cli *cli, const struct cli_command *cmd,
+                      const char *name, struct cli_args *a)
 {
     long bytes = 64 * 1024;
     for (const char *opt; (opt = cli_next(a));) {
@@ -493,60 +498,15 @@ static void cli_human_disk_list(const struct proto_reply *rep)
 
 /* ---- the commands: each reads its own words after "group sub" ------------ */
 
-/* A command with no arguments: vm list, host info. */
-static int cli_cmd_plain(const struct cli *cli, const struct cli_command *cmd,
-                         struct cli_args *a)
+/* A request with at most the VM's name: vm list, vm show, host info... */
+static int cli_cmd_simple(const struct cli *cli, const struct cli_command *cmd,
+                          const char *name, struct cli_args *a)
 {
-    return cli_simple(cli, cmd->request, NULL, cmd->human);
-}
-
-/* A command whose only argument is the VM's name: vm show, vm start... */
-static int cli_cmd_named(const struct cli *cli, const struct cli_command *cmd,
-                         struct cli_args *a)
-{
-    const char *name = cli_next(a);
-    return name ? cli_simple(cli, cmd->request, name, cmd->human)
-                : cli_arguments_missing(cmd);
-}
-
-static int cli_cmd_vm_create(const struct cli *cli, const struct cli_command *cmd,
-                             struct cli_args *a)
-{
-    const char *name = cli_next(a);
-    return name ? cli_vm_create(cli, name, a) : cli_arguments_missing(cmd);
-}
-
-static int cli_cmd_vm_edit(const struct cli *cli, const struct cli_command *cmd,
-                           struct cli_args *a)
-{
-    const char *name = cli_next(a);
-    return name ? cli_vm_edit(cli, name, a) : cli_arguments_missing(cmd);
-}
-
-/* vm stop, vm kill, vm restart. */
-static int cli_cmd_vm_stop(const struct cli *cli, const struct cli_command *cmd,
-                           struct cli_args *a)
-{
-    const char *name = cli_next(a);
-    return name ? cli_vm_stop(cli, cmd->request, name, a) : cli_arguments_missing(cmd);
-}
-
-static int cli_cmd_vm_delete(const struct cli *cli, const struct cli_command *cmd,
-                             struct cli_args *a)
-{
-    const char *name = cli_next(a);
-    return name ? cli_vm_delete(cli, name, a) : cli_arguments_missing(cmd);
-}
-
-static int cli_cmd_vm_log(const struct cli *cli, const struct cli_command *cmd,
-                          struct cli_args *a)
-{
-    const char *name = cli_next(a);
-    return name ? cli_vm_log(cli, name, a) : cli_arguments_missing(cmd);
+    return cli_simple(cli, cmd->request, name, cmd->human);
 }
 
 static int cli_cmd_disk_list(const struct cli *cli, const struct cli_command *cmd,
-                             struct cli_args *a)
+                             const char *unused, struct cli_args *a)
 {
     const char *vm = cli_next(a);
     struct json_writer w;
@@ -560,12 +520,11 @@ static int cli_cmd_disk_list(const struct cli *cli, const struct cli_command *cm
 
 /* disk create and disk resize: VM DISK SIZE; create also --no-attach. */
 static int cli_cmd_disk_size(const struct cli *cli, const struct cli_command *cmd,
-                             struct cli_args *a)
+                             const char *vm, struct cli_args *a)
 {
-    const char *vm = cli_next(a), *disk = cli_next(a), *size = cli_next(a);
-    const char *opt = cli_next(a);
+    const char *disk = cli_next(a), *size = cli_next(a), *opt = cli_next(a);
     bool create = !strcmp(cmd->sub, "create");
-    if (!vm || !disk || !size)
+    if (!disk || !size)
         return cli_arguments_missing(cmd);
     if (opt && (!create || strcmp(opt, "--no-attach")))
         return cli_usage_error(create ? "disk create options: --no-attach"
@@ -583,7 +542,7 @@ static int cli_cmd_disk_size(const struct cli *cli, const struct cli_command *cm
 }
 
 static int cli_cmd_image_import(const struct cli *cli, const struct cli_command *cmd,
-                                struct cli_args *a)
+                                const char *vm, struct cli_args *a)
 {
     const char *from = cli_next(a), *sha = NULL, *name = NULL;
     if (!from)
@@ -601,21 +560,20 @@ static int cli_cmd_image_import(const struct cli *cli, const struct cli_command 
 }
 
 static int cli_cmd_console(const struct cli *cli, const struct cli_command *cmd,
-                           struct cli_args *a)
+                           const char *name, struct cli_args *a)
 {
-    const char *name = cli_next(a);
-    return name ? cli_console(cli, name) : cli_arguments_missing(cmd);
+    return cli_console(cli, name);
 }
 
 /* ---- the table: dispatch and --help -------------------------------------- */
 
 const struct cli_command cli_commands[] = {
     { "host", "info", "", "CPU, memory (free, committed), KVM, version",
-      "host.info", cli_cmd_plain, cli_human_host },
+      "host.info", false, cli_cmd_simple, cli_human_host },
     { "vm", "list", "", "every VM with its state",
-      "vm.list", cli_cmd_plain, cli_human_list },
+      "vm.list", false, cli_cmd_simple, cli_human_list },
     { "vm", "show", "NAME", "one VM, with its definition",
-      "vm.show", cli_cmd_named, cli_human_show },
+      "vm.show", true, cli_cmd_simple, cli_human_show },
     { "vm", "create",
       "NAME [--memory SIZE] [--cpus N] [--disk SIZE]\n"
       "[--kernel PATH [--initrd PATH] [--cmdline TEXT] | --firmware]\n"
@@ -624,37 +582,37 @@ const struct cli_command cli_commands[] = {
       "a new VM; --disk SIZE: its root disk;\n"
       "--iso PATH: an installer ISO, read-only\n"
       "after the disks, booted by firmware",
-      "vm.create", cli_cmd_vm_create, cli_human_state },
+      "vm.create", true, cli_vm_create, cli_human_state },
     { "vm", "edit", "NAME KEY=VALUE...", "change the definition (next start)",
-      "vm.edit", cli_cmd_vm_edit, cli_human_state },
-    { "vm", "start", "NAME", "", "vm.start", cli_cmd_named, cli_human_state },
+      "vm.edit", true, cli_vm_edit, cli_human_state },
+    { "vm", "start", "NAME", "", "vm.start", true, cli_cmd_simple, cli_human_state },
     { "vm", "stop", "NAME [--timeout SEC] [--wait]", "ACPI shutdown, forced after SEC",
-      "vm.stop", cli_cmd_vm_stop, cli_human_state },
+      "vm.stop", true, cli_vm_stop, cli_human_state },
     { "vm", "kill", "NAME [--wait]", "force off now",
-      "vm.kill", cli_cmd_vm_stop, cli_human_state },
+      "vm.kill", true, cli_vm_stop, cli_human_state },
     { "vm", "restart", "NAME [--timeout SEC]", "",
-      "vm.restart", cli_cmd_vm_stop, cli_human_state },
+      "vm.restart", true, cli_vm_stop, cli_human_state },
     { "vm", "pause", "NAME", "hold the VM's vCPUs (its clock stops)",
-      "vm.pause", cli_cmd_named, cli_human_state },
+      "vm.pause", true, cli_cmd_simple, cli_human_state },
     { "vm", "resume", "NAME", "let a paused VM run on",
-      "vm.resume", cli_cmd_named, cli_human_state },
+      "vm.resume", true, cli_cmd_simple, cli_human_state },
     { "vm", "delete", "NAME [--yes] [--delete-disks]", "",
-      "vm.delete", cli_cmd_vm_delete, cli_human_deleted },
+      "vm.delete", true, cli_vm_delete, cli_human_deleted },
     { "vm", "log", "NAME [--bytes N]", "the console log (last N bytes, 64K)",
-      NULL, cli_cmd_vm_log, NULL },
+      NULL, true, cli_vm_log, NULL },
     { "disk", "create", "VM DISK SIZE [--no-attach]",
       "sparse VMDIR/DISK.img, added as\nthe VM's last disk unless --no-attach",
-      "disk.create", cli_cmd_disk_size, cli_human_disk },
+      "disk.create", true, cli_cmd_disk_size, cli_human_disk },
     { "disk", "resize", "VM DISK SIZE", "grow VMDIR/DISK.img (VM stopped)",
-      "disk.resize", cli_cmd_disk_size, cli_human_disk },
+      "disk.resize", true, cli_cmd_disk_size, cli_human_disk },
     { "disk", "list", "[VM]", "disks with size and space used",
-      "disk.list", cli_cmd_disk_list, cli_human_disk_list },
+      "disk.list", false, cli_cmd_disk_list, cli_human_disk_list },
     { "image", "import", "PATH|URL [--sha256 SUM] [--name NAME]",
       "copy or fetch (http://, https:// with\n--sha256) into STATE/images",
-      NULL, cli_cmd_image_import, NULL },
+      NULL, false, cli_cmd_image_import, NULL },
     { "console", NULL, "NAME",
       "attach to the serial console; Ctrl-]\ndetaches, the VM keeps running",
-      NULL, cli_cmd_console, NULL },
+      NULL, true, cli_cmd_console, NULL },
 };
 const size_t cli_command_count = sizeof(cli_commands) / sizeof(cli_commands[0]);
 
@@ -695,5 +653,8 @@ int cli_run(struct cli *cli, int argc, char **argv)
         return cli_usage_error(a.pos < argc ? "unknown subcommand" : "give a subcommand");
     if (cmd->sub)
         a.pos++;
-    return cmd->run(cli, cmd, &a);
+    const char *vm = cmd->takes_vm ? cli_next(&a) : NULL;
+    if (cmd->takes_vm && !vm)
+        return cli_arguments_missing(cmd);
+    return cmd->run(cli, cmd, vm, &a);
 }
