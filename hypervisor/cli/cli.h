@@ -67,7 +67,9 @@ extern const size_t cli_command_count;
 int cli_run(struct cli *cli, int argc, char **argv);
 
 /* cli_usage.c: the usage text and the look-up, from a table (pure). */
-/* Writes the whole --help text into buf (truncated to len - 1). */
+/* Writes the whole --help text into buf (truncated to len - 1);
+ * CLI_USAGE_MAX holds all of it (a unit test checks). */
+#define CLI_USAGE_MAX 4096
 void cli_usage_format(const struct cli_command *cmds, size_t n, char *buf, size_t len);
 /* The command typed as "group sub" (sub ignored for a one-word command),
  * or NULL. */

@@ -14,7 +14,7 @@
 
 static void cli_print_usage(FILE *to)
 {
-    static char text[4096];
+    static char text[CLI_USAGE_MAX];
     cli_usage_format(cli_commands, cli_command_count, text, sizeof(text));
     fputs(text, to);
 }

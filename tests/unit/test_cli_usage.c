@@ -61,6 +61,7 @@ static void test_layout(void)
                         "            [--kernel") != NULL);
     CHECK(strncmp(usage, "usage: corral ", 14) == 0);
     CHECK(strstr(usage, "Exit status:") != NULL);
+    CHECK(strlen(usage) < CLI_USAGE_MAX - 1); /* --help prints it whole */
 }
 
 static void test_truncates_safely(void)
