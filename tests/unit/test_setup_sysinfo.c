@@ -1,5 +1,5 @@
 /* Unit tests: /proc parsers, system.conf updates and running commands
- * (console-ui/sysinfo.c, runcmd.c) and the system.conf file I/O it uses
+ * (console-ui/sysinfo.c, lib/runcmd.c) and the system.conf file I/O it uses
  * (lib/sysconf.c). */
 #include <errno.h>
 #include <stdlib.h>
