@@ -162,75 +162,76 @@ static void draw_home(const struct home_facts *f)
 
 /* --- the main menu --------------------------------------------------------- */
 
-enum main_item { MAIN_INSTALL, MAIN_NETWORK, MAIN_SECURITY, MAIN_VMS, MAIN_LOGS, MAIN_SHELL,
-                 MAIN_REBOOT, MAIN_POWEROFF, MAIN_COUNT };
+/* One row a choice: the menu shows them in this order, the letter picks
+ * one, and its index is what ui_menu_run returns. */
+struct main_choice {
+    char key;
+    const char *label;
+    const char *help;
+    const char *needs;        /* program without which it is unavailable, or NULL */
+    const char *needs_help;   /* the help then: why not */
+    void (*open)(void);
+};
+
+static void reboot_chosen(void)
+{
+    power_action(true);
+}
+
+static void shut_down_chosen(void)
+{
+    power_action(false);
+}
+
+static const struct main_choice main_choices[] = {
+    {'I', "Install",
+     "Install Corral on a local disk so that settings, VMs and their disks are kept, then "
+     "boot from it without the ISO; or upgrade an installed Corral from a newer ISO.",
+     "corral-install",
+     "Not available: the installer (corral-install) is not part of this build yet.",
+     install_menu},
+    {'N', "Network",
+     "Management address (DHCP or static), host name, the network adapters VMs share, "
+     "VLAN tag, and a network test.", NULL, NULL, network_menu},
+    {'S', "Security",
+     "Root password, SSH keys, SSH password login and the console lock.", NULL, NULL,
+     security_menu},
+    {'V', "Virtual machines",
+     "Create, start, stop and delete virtual machines; attach to their consoles.",
+     "corral",
+     "Not available: the VM manager (corrald and the corral command) is not part of this "
+     "build yet.",
+     vms_menu},
+    {'L', "Logs", "The system log and kernel messages, scrollable.", NULL, NULL, logs_menu},
+    {'C', "Command shell",
+     "A root shell on this console (BusyBox sh). Type exit to come back here. Asks for the "
+     "root password once one is set.", NULL, NULL, shell_run},
+    {'R', "Reboot",
+     "Restart the machine after stopping VMs and services cleanly. Asks first.", NULL, NULL,
+     reboot_chosen},
+    {'D', "Shut down",
+     "Power the machine off after stopping VMs and services cleanly. Asks first.", NULL,
+     NULL, shut_down_chosen},
+};
+#define MAIN_COUNT (sizeof(main_choices) / sizeof(main_choices[0]))
 
 static void main_menu(void)
 {
-    struct menu_item items[MAIN_COUNT] = {
-        [MAIN_INSTALL] = {'I', "Install",
-                          "Install Corral on a local disk so that settings, VMs and their "
-                          "disks are kept, then boot from it without the ISO; or upgrade an "
-                          "installed Corral from a newer ISO.", false},
-        [MAIN_NETWORK] = {'N', "Network",
-                          "Management address (DHCP or static), host name, the network "
-                          "adapters VMs share, VLAN tag, and a network test.", true},
-        [MAIN_SECURITY] = {'S', "Security",
-                           "Root password, SSH keys, SSH password login and the console "
-                           "lock.", true},
-        [MAIN_VMS] = {'V', "Virtual machines",
-                      "Create, start, stop and delete virtual machines; attach to their "
-                      "consoles.", false},
-        [MAIN_LOGS] = {'L', "Logs", "The system log and kernel messages, scrollable.", true},
-        [MAIN_SHELL] = {'C', "Command shell",
-                        "A root shell on this console (BusyBox sh). Type exit to come back "
-                        "here. Asks for the root password once one is set.", true},
-        [MAIN_REBOOT] = {'R', "Reboot", "Restart the machine after stopping VMs and services "
-                                        "cleanly. Asks first.", true},
-        [MAIN_POWEROFF] = {'D', "Shut down", "Power the machine off after stopping VMs and "
-                                             "services cleanly. Asks first.", true},
-    };
+    struct menu_item items[MAIN_COUNT];
     struct menu m;
 
-    items[MAIN_INSTALL].available = program_exists("corral-install");
-    if (!items[MAIN_INSTALL].available)
-        items[MAIN_INSTALL].help = "Not available: the installer (corral-install) is not part "
-                                   "of this build yet.";
-    items[MAIN_VMS].available = program_exists("corral");
-    if (!items[MAIN_VMS].available)
-        items[MAIN_VMS].help = "Not available: the VM manager (corrald and the corral command) "
-                               "is not part of this build yet.";
+    for (size_t i = 0; i < MAIN_COUNT; i++) {
+        const struct main_choice *c = &main_choices[i];
+        bool available = !c->needs || program_exists(c->needs);
+        items[i] = (struct menu_item){c->key, c->label,
+                                      available ? c->help : c->needs_help, available};
+    }
     menu_init(&m, items, MAIN_COUNT);
     for (;;) {
         int chosen = ui_menu_run("Menu", &m, NULL);
-        switch (chosen) {
-        case -1:
+        if (chosen < 0)
             return;
-        case MAIN_INSTALL:
-            install_menu();
-            break;
-        case MAIN_NETWORK:
-            network_menu();
-            break;
-        case MAIN_SECURITY:
-            security_menu();
-            break;
-        case MAIN_VMS:
-            vms_menu();
-            break;
-        case MAIN_LOGS:
-            logs_menu();
-            break;
-        case MAIN_SHELL:
-            shell_run();
-            break;
-        case MAIN_REBOOT:
-            power_action(true);
-            break;
-        case MAIN_POWEROFF:
-            power_action(false);
-            break;
-        }
+        main_choices[chosen].open();
     }
 }
 

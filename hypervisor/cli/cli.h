@@ -37,9 +37,46 @@ int cli_fail(const struct cli *cli, const char *code, const char *fmt, ...)
 int cli_print_reply(const struct cli *cli, const struct proto_reply *rep,
                     void (*human)(const struct proto_reply *rep));
 
+/* The position in the command line the handlers read their words from. */
+struct cli_args {
+    int argc;
+    char **argv;
+    int pos;
+};
+
+/* One sub-command: how it is typed, what --help says about it, and what
+ * runs it.  The table of them (cli_cmd.c) is both the dispatcher and the
+ * usage text, so a command cannot exist without being listed. */
+struct cli_command {
+    const char *group;    /* first word: "vm" */
+    const char *sub;      /* second word, NULL when the group is the command */
+    const char *synopsis; /* its arguments; '\n' between lines of usage */
+    const char *summary;  /* what it does; '\n' between lines, may be "" */
+    const char *request;  /* corrald's command it sends, NULL if none or several */
+    bool takes_vm;        /* its first argument, required, names the VM */
+    /* Runs it; vm is that first argument (NULL unless takes_vm), a holds
+     * the words after it. */
+    int (*run)(const struct cli *cli, const struct cli_command *cmd, const char *vm,
+               struct cli_args *a);
+    void (*human)(const struct proto_reply *rep); /* prints the reply */
+};
+
 /* cli_cmd.c */
+extern const struct cli_command cli_commands[];
+extern const size_t cli_command_count;
 int cli_run(struct cli *cli, int argc, char **argv);
-extern const char cli_usage[];
+
+/* cli_usage.c: the usage text and the look-up, from a table (pure). */
+/* Writes the whole --help text into buf (truncated to len - 1);
+ * CLI_USAGE_MAX holds all of it (a unit test checks). */
+#define CLI_USAGE_MAX 4096
+void cli_usage_format(const struct cli_command *cmds, size_t n, char *buf, size_t len);
+/* The command typed as "group sub" (sub ignored for a one-word command),
+ * or NULL. */
+const struct cli_command *cli_command_find(const struct cli_command *cmds, size_t n,
+                                           const char *group, const char *sub);
+/* Whether any command starts with the word group. */
+bool cli_group_known(const struct cli_command *cmds, size_t n, const char *group);
 
 /* cli_image.c: copy (or fetch over http://) into STATE/images. */
 int cli_image_import(const struct cli *cli, const char *from, const char *sha256,

@@ -12,43 +12,12 @@
 #include <time.h>
 #include <unistd.h>
 
-const char cli_usage[] =
-    "usage: corral [--json] [--socket PATH] COMMAND ...\n"
-    "\n"
-    "  host info                         CPU, memory (free, committed), KVM, version\n"
-    "  vm list                           every VM with its state\n"
-    "  vm show NAME                      one VM, with its definition\n"
-    "  vm create NAME [--memory SIZE] [--cpus N] [--disk SIZE]\n"
-    "            [--kernel PATH [--initrd PATH] [--cmdline TEXT] | --firmware]\n"
-    "            [--attach PATH[,ro]]... [--nic BRIDGE|SPEC]... [--autostart]\n"
-    "            [--restart no|on-failure|always] [--set KEY=VALUE]...\n"
-    "  vm edit NAME KEY=VALUE...         change the definition (next start)\n"
-    "  vm start NAME\n"
-    "  vm stop NAME [--timeout SEC] [--wait]   ACPI shutdown, forced after SEC\n"
-    "  vm kill NAME [--wait]             force off now\n"
-    "  vm restart NAME [--timeout SEC]\n"
-    "  vm pause NAME                     hold the VM's vCPUs (its clock stops)\n"
-    "  vm resume NAME                    let a paused VM run on\n"
-    "  vm delete NAME [--yes] [--delete-disks]\n"
-    "  vm log NAME [--bytes N]           the console log (last N bytes, 64K)\n"
-    "  disk create VM DISK SIZE [--no-attach]  sparse VMDIR/DISK.img, added as\n"
-    "                                    the VM's last disk unless --no-attach\n"
-    "  disk resize VM DISK SIZE          grow VMDIR/DISK.img (VM stopped)\n"
-    "  disk list [VM]                    disks with size and space used\n"
-    "  image import PATH|URL [--sha256 SUM] [--name NAME]\n"
-    "                                    copy or fetch (http://, https:// with\n"
-    "                                    --sha256) into STATE/images\n"
-    "  console NAME                      attach to the serial console; Ctrl-]\n"
-    "                                    detaches, the VM keeps running\n"
-    "\n"
-    "--json prints the reply as one line of JSON (docs/cli.md has the schema).\n"
-    "Exit status: 0 done, 1 refused or failed (the message says why), 2 usage.\n";
-
-struct cli_args {
-    int argc;
-    char **argv;
-    int pos;
-};
+static void cli_print_usage(FILE *to)
+{
+    static char text[CLI_USAGE_MAX];
+    cli_usage_format(cli_commands, cli_command_count, text, sizeof(text));
+    fputs(text, to);
+}
 
 static const char *cli_next(struct cli_args *a)
 {
@@ -57,8 +26,18 @@ static const char *cli_next(struct cli_args *a)
 
 static int cli_usage_error(const char *what)
 {
-    fprintf(stderr, "corral: %s\n%s", what, cli_usage);
+    fprintf(stderr, "corral: %s\n", what);
+    cli_print_usage(stderr);
     return 2;
+}
+
+/* A command given too few words: says what it takes. */
+static int cli_arguments_missing(const struct cli_command *cmd)
+{
+    char what[160];
+    snprintf(what, sizeof(what), "%s%s%s takes %.*s", cmd->group, cmd->sub ? " " : "",
+             cmd->sub ? cmd->sub : "", (int)strcspn(cmd->synopsis, "\n"), cmd->synopsis);
+    return cli_usage_error(what);
 }
 
 /* ---- human output --------------------------------------------------------- */
@@ -315,7 +294,8 @@ static void cli_write_config(struct json_writer *w, const char *const *items, in
     json_end_array(w);
 }
 
-static int cli_vm_create(const struct cli *cli, const char *name, struct cli_args *a)
+static int cli_vm_create(const struct cli *cli, const struct cli_command *cmd,
+                         const char *name, struct cli_args *a)
 {
     static struct cli_create c;
     memset(&c, 0, sizeof(c));
@@ -335,7 +315,8 @@ static int cli_vm_create(const struct cli *cli, const char *name, struct cli_arg
     return cli_request(cli, &w, cli_human_state);
 }
 
-static int cli_vm_edit(const struct cli *cli, const char *name, struct cli_args *a)
+static int cli_vm_edit(const struct cli *cli, const struct cli_command *cmd,
+                       const char *name, struct cli_args *a)
 {
     if (a->pos == a->argc)
         return cli_usage_error("vm edit: give KEY=VALUE settings");
@@ -377,8 +358,9 @@ static int cli_wait_stopped(const struct cli *cli, const char *name)
     }
 }
 
-static int cli_vm_stop(const struct cli *cli, const char *cmd, const char *name,
-                       struct cli_args *a)
+/* vm stop, vm kill, vm restart. */
+static int cli_vm_stop(const struct cli *cli, const struct cli_command *cmd,
+                       const char *name, struct cli_args *a)
 {
     long timeout = -1;
     bool wait = false;
@@ -391,7 +373,7 @@ static int cli_vm_stop(const struct cli *cli, const char *cmd, const char *name,
     }
     struct json_writer w;
     json_writer_init(&w, PROTO_MAX_REQUEST);
-    proto_begin_request(&w, cmd);
+    proto_begin_request(&w, cmd->request);
     json_kv_string(&w, "name", name);
     if (timeout >= 0)
         json_kv_int(&w, "timeout", timeout);
@@ -419,7 +401,8 @@ static bool cli_confirm(const char *question)
     return fgets(answer, sizeof(answer), stdin) && (answer[0] == 'y' || answer[0] == 'Y');
 }
 
-static int cli_vm_delete(const struct cli *cli, const char *name, struct cli_args *a)
+static int cli_vm_delete(const struct cli *cli, const struct cli_command *cmd,
+                         const char *name, struct cli_args *a)
 {
     bool yes = false, disks = false;
     for (const char *opt; (opt = cli_next(a));) {
@@ -446,7 +429,8 @@ static int cli_vm_delete(const struct cli *cli, const char *name, struct cli_arg
 }
 
 /* The console log is a file of corrald's; read it directly (root only). */
-static int cli_vm_log(const struct cli *cli, const char *name, struct cli_args *a)
+static int cli_vm_log(const struct cli *cli, const struct cli_command *cmd,
+                      const char *name, struct cli_args *a)
 {
     long bytes = 64 * 1024;
     for (const char *opt; (opt = cli_next(a));) {
@@ -512,41 +496,57 @@ static void cli_human_disk_list(const struct proto_reply *rep)
     }
 }
 
-static int cli_disk(const struct cli *cli, struct cli_args *a)
+/* ---- the commands: each reads its own words after "group sub" ------------ */
+
+/* A request with at most the VM's name: vm list, vm show, host info... */
+static int cli_cmd_simple(const struct cli *cli, const struct cli_command *cmd,
+                          const char *name, struct cli_args *a)
 {
-    const char *sub = cli_next(a), *vm = cli_next(a);
-    if (sub && !strcmp(sub, "list")) {
-        struct json_writer w;
-        json_writer_init(&w, PROTO_MAX_REQUEST);
-        proto_begin_request(&w, "disk.list");
-        if (vm)
-            json_kv_string(&w, "name", vm);
-        proto_end_request(&w);
-        return cli_request(cli, &w, cli_human_disk_list);
-    }
-    const char *disk = cli_next(a), *size = cli_next(a), *opt = cli_next(a);
-    bool create = sub && !strcmp(sub, "create");
-    if (!sub || (!create && strcmp(sub, "resize")) || !vm || !disk || !size ||
-        (opt && (!create || strcmp(opt, "--no-attach"))))
-        return cli_usage_error("disk: create VM DISK SIZE [--no-attach] | "
-                               "resize VM DISK SIZE | list [VM]");
+    return cli_simple(cli, cmd->request, name, cmd->human);
+}
+
+static int cli_cmd_disk_list(const struct cli *cli, const struct cli_command *cmd,
+                             const char *unused, struct cli_args *a)
+{
+    const char *vm = cli_next(a);
     struct json_writer w;
     json_writer_init(&w, PROTO_MAX_REQUEST);
-    proto_begin_request(&w, create ? "disk.create" : "disk.resize");
+    proto_begin_request(&w, cmd->request);
+    if (vm)
+        json_kv_string(&w, "name", vm);
+    proto_end_request(&w);
+    return cli_request(cli, &w, cmd->human);
+}
+
+/* disk create and disk resize: VM DISK SIZE; create also --no-attach. */
+static int cli_cmd_disk_size(const struct cli *cli, const struct cli_command *cmd,
+                             const char *vm, struct cli_args *a)
+{
+    const char *disk = cli_next(a), *size = cli_next(a), *opt = cli_next(a);
+    bool create = !strcmp(cmd->sub, "create");
+    if (!disk || !size)
+        return cli_arguments_missing(cmd);
+    if (opt && (!create || strcmp(opt, "--no-attach")))
+        return cli_usage_error(create ? "disk create options: --no-attach"
+                                      : "disk resize takes no options");
+    struct json_writer w;
+    json_writer_init(&w, PROTO_MAX_REQUEST);
+    proto_begin_request(&w, cmd->request);
     json_kv_string(&w, "name", vm);
     json_kv_string(&w, "disk", disk);
     json_kv_string(&w, "size", size);
     if (create)
         json_kv_bool(&w, "attach", opt == NULL);
     proto_end_request(&w);
-    return cli_request(cli, &w, cli_human_disk);
+    return cli_request(cli, &w, cmd->human);
 }
 
-static int cli_image(const struct cli *cli, struct cli_args *a)
+static int cli_cmd_image_import(const struct cli *cli, const struct cli_command *cmd,
+                                const char *vm, struct cli_args *a)
 {
-    const char *sub = cli_next(a), *from = cli_next(a), *sha = NULL, *name = NULL;
-    if (!sub || strcmp(sub, "import") || !from)
-        return cli_usage_error("image: import PATH|URL [--sha256 SUM] [--name NAME]");
+    const char *from = cli_next(a), *sha = NULL, *name = NULL;
+    if (!from)
+        return cli_arguments_missing(cmd);
     for (const char *opt; (opt = cli_next(a));) {
         const char *v = cli_next(a);
         if (v && !strcmp(opt, "--sha256"))
@@ -559,68 +559,102 @@ static int cli_image(const struct cli *cli, struct cli_args *a)
     return cli_image_import(cli, from, sha, name);
 }
 
-/* ---- dispatch -------------------------------------------------------------- */
-
-static int cli_vm(struct cli *cli, struct cli_args *a)
+static int cli_cmd_console(const struct cli *cli, const struct cli_command *cmd,
+                           const char *name, struct cli_args *a)
 {
-    const char *sub = cli_next(a);
-    if (sub && !strcmp(sub, "list"))
-        return cli_simple(cli, "vm.list", NULL, cli_human_list);
-    const char *name = cli_next(a);
-    if (!sub || !name)
-        return cli_usage_error("vm: give a subcommand and a VM name");
-    if (!strcmp(sub, "show"))
-        return cli_simple(cli, "vm.show", name, cli_human_show);
-    if (!strcmp(sub, "start"))
-        return cli_simple(cli, "vm.start", name, cli_human_state);
-    if (!strcmp(sub, "pause") || !strcmp(sub, "resume"))
-        return cli_simple(cli, !strcmp(sub, "pause") ? "vm.pause" : "vm.resume",
-                          name, cli_human_state);
-    if (!strcmp(sub, "create"))
-        return cli_vm_create(cli, name, a);
-    if (!strcmp(sub, "edit"))
-        return cli_vm_edit(cli, name, a);
-    if (!strcmp(sub, "stop") || !strcmp(sub, "kill") || !strcmp(sub, "restart")) {
-        char cmd[16];
-        snprintf(cmd, sizeof(cmd), "vm.%s", sub);
-        return cli_vm_stop(cli, cmd, name, a);
-    }
-    if (!strcmp(sub, "delete"))
-        return cli_vm_delete(cli, name, a);
-    if (!strcmp(sub, "log"))
-        return cli_vm_log(cli, name, a);
-    return cli_usage_error("vm: unknown subcommand");
+    return cli_console(cli, name);
 }
 
-int cli_run(struct cli *cli, int argc, char **argv)
+/* ---- the table: dispatch and --help -------------------------------------- */
+
+const struct cli_command cli_commands[] = {
+    { "host", "info", "", "CPU, memory (free, committed), KVM, version",
+      "host.info", false, cli_cmd_simple, cli_human_host },
+    { "vm", "list", "", "every VM with its state",
+      "vm.list", false, cli_cmd_simple, cli_human_list },
+    { "vm", "show", "NAME", "one VM, with its definition",
+      "vm.show", true, cli_cmd_simple, cli_human_show },
+    { "vm", "create",
+      "NAME [--memory SIZE] [--cpus N] [--disk SIZE]\n"
+      "[--kernel PATH [--initrd PATH] [--cmdline TEXT] | --firmware]\n"
+      "[--iso PATH] [--attach PATH[,ro]]... [--nic BRIDGE|SPEC]...\n"
+      "[--autostart] [--restart no|on-failure|always] [--set KEY=VALUE]...",
+      "a new VM; --disk SIZE: its root disk;\n"
+      "--iso PATH: an installer ISO, read-only\n"
+      "after the disks, booted by firmware",
+      "vm.create", true, cli_vm_create, cli_human_state },
+    { "vm", "edit", "NAME KEY=VALUE...", "change the definition (next start)",
+      "vm.edit", true, cli_vm_edit, cli_human_state },
+    { "vm", "start", "NAME", "", "vm.start", true, cli_cmd_simple, cli_human_state },
+    { "vm", "stop", "NAME [--timeout SEC] [--wait]", "ACPI shutdown, forced after SEC",
+      "vm.stop", true, cli_vm_stop, cli_human_state },
+    { "vm", "kill", "NAME [--wait]", "force off now",
+      "vm.kill", true, cli_vm_stop, cli_human_state },
+    { "vm", "restart", "NAME [--timeout SEC]", "",
+      "vm.restart", true, cli_vm_stop, cli_human_state },
+    { "vm", "pause", "NAME", "hold the VM's vCPUs (its clock stops)",
+      "vm.pause", true, cli_cmd_simple, cli_human_state },
+    { "vm", "resume", "NAME", "let a paused VM run on",
+      "vm.resume", true, cli_cmd_simple, cli_human_state },
+    { "vm", "delete", "NAME [--yes] [--delete-disks]", "",
+      "vm.delete", true, cli_vm_delete, cli_human_deleted },
+    { "vm", "log", "NAME [--bytes N]", "the console log (last N bytes, 64K)",
+      NULL, true, cli_vm_log, NULL },
+    { "disk", "create", "VM DISK SIZE [--no-attach]",
+      "sparse VMDIR/DISK.img, added as\nthe VM's last disk unless --no-attach",
+      "disk.create", true, cli_cmd_disk_size, cli_human_disk },
+    { "disk", "resize", "VM DISK SIZE", "grow VMDIR/DISK.img (VM stopped)",
+      "disk.resize", true, cli_cmd_disk_size, cli_human_disk },
+    { "disk", "list", "[VM]", "disks with size and space used",
+      "disk.list", false, cli_cmd_disk_list, cli_human_disk_list },
+    { "image", "import", "PATH|URL [--sha256 SUM] [--name NAME]",
+      "copy or fetch (http://, https:// with\n--sha256) into STATE/images",
+      NULL, false, cli_cmd_image_import, NULL },
+    { "console", NULL, "NAME",
+      "attach to the serial console; Ctrl-]\ndetaches, the VM keeps running",
+      NULL, true, cli_cmd_console, NULL },
+};
+const size_t cli_command_count = sizeof(cli_commands) / sizeof(cli_commands[0]);
+
+/* The global options before the command; -1 to go on, else the exit status. */
+static int cli_options(struct cli *cli, struct cli_args *a, const char **word)
 {
-    struct cli_args a = { argc, argv, 1 };
-    const char *word;
-    while ((word = cli_next(&a)) && word[0] == '-') {
-        if (!strcmp(word, "--json"))
+    while ((*word = cli_next(a)) && (*word)[0] == '-') {
+        if (!strcmp(*word, "--json"))
             cli->json = true;
-        else if (!strcmp(word, "--socket") && a.pos < argc)
-            cli->socket_path = cli_next(&a);
-        else if (!strcmp(word, "--help") || !strcmp(word, "-h")) {
-            fputs(cli_usage, stdout);
+        else if (!strcmp(*word, "--socket") && a->pos < a->argc)
+            cli->socket_path = cli_next(a);
+        else if (!strcmp(*word, "--help") || !strcmp(*word, "-h")) {
+            cli_print_usage(stdout);
             return 0;
-        } else if (!strcmp(word, "--version")) {
+        } else if (!strcmp(*word, "--version")) {
             printf("corral %s\n", CORRAL_VERSION);
             return 0;
         } else
             return cli_usage_error("unknown option");
     }
-    if (!word)
+    return -1;
+}
+
+int cli_run(struct cli *cli, int argc, char **argv)
+{
+    struct cli_args a = { argc, argv, 1 };
+    const char *group;
+    int status = cli_options(cli, &a, &group);
+    if (status >= 0)
+        return status;
+    if (!group)
         return cli_usage_error("give a command");
-    if (!strcmp(word, "vm"))
-        return cli_vm(cli, &a);
-    if (!strcmp(word, "disk"))
-        return cli_disk(cli, &a);
-    if (!strcmp(word, "image"))
-        return cli_image(cli, &a);
-    if (!strcmp(word, "host") && (word = cli_next(&a)) && !strcmp(word, "info"))
-        return cli_simple(cli, "host.info", NULL, cli_human_host);
-    if (!strcmp(word, "console") && (word = cli_next(&a)))
-        return cli_console(cli, word);
-    return cli_usage_error("unknown command");
+    if (!cli_group_known(cli_commands, cli_command_count, group))
+        return cli_usage_error("unknown command");
+    const struct cli_command *cmd = cli_command_find(cli_commands, cli_command_count,
+                                                     group, a.pos < argc ? argv[a.pos] : NULL);
+    if (!cmd)
+        return cli_usage_error(a.pos < argc ? "unknown subcommand" : "give a subcommand");
+    if (cmd->sub)
+        a.pos++;
+    const char *vm = cmd->takes_vm ? cli_next(&a) : NULL;
+    if (cmd->takes_vm && !vm)
+        return cli_arguments_missing(cmd);
+    return cmd->run(cli, cmd, vm, &a);
 }

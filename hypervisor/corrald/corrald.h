@@ -105,7 +105,6 @@ struct corrald {
 };
 
 /* corrald_vm.c: the table of VMs and their paths. */
-int64_t corrald_now_ms(void);
 void corrald_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void corrald_vm_path(const struct corrald *d, const char *name, const char *file,
                      char *buf, size_t len);

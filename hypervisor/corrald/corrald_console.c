@@ -4,6 +4,7 @@
  * `corral console` client, if any; what that client types goes to the guest.
  * Output written while corrald is not connected is lost (the VMM drops it). */
 #include "corrald.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +26,7 @@ static int corrald_console_open_log(struct corrald *d, struct corrald_vm *vm)
 
 void corrald_console_connect(struct corrald *d, struct corrald_vm *vm)
 {
-    vm->console_retry_ms = corrald_now_ms() + CORRALD_CONSOLE_RETRY_MS;
+    vm->console_retry_ms = clock_monotonic_ms() + CORRALD_CONSOLE_RETRY_MS;
     if (vm->def.serial != VMDEF_SERIAL_UNIX)
         return;
     struct sockaddr_un addr = { .sun_family = AF_UNIX };
@@ -94,7 +95,7 @@ void corrald_console_from_vm(struct corrald *d, struct corrald_vm *vm)
         /* The VMM went away or dropped us; reconnect while it runs. */
         close(vm->console_fd);
         vm->console_fd = -1;
-        vm->console_retry_ms = corrald_now_ms() + CORRALD_CONSOLE_RETRY_MS;
+        vm->console_retry_ms = clock_monotonic_ms() + CORRALD_CONSOLE_RETRY_MS;
         return;
     }
     if (vm->log_fd >= 0 && write(vm->log_fd, buf, (size_t)n) > 0)

@@ -1,6 +1,7 @@
 /* corrald_run: starting, stopping, supervising and adopting VM processes
  * (the monitor + VMM pair described in corrald.h). */
 #include "corrald.h"
+#include "clock.h"
 #include "control_proto.h"
 
 #include "corrald_host.h"
@@ -81,7 +82,7 @@ static void corrald_mark_running(struct corrald *d, struct corrald_vm *vm)
     vm->stop_requested = vm->kill_requested = vm->forced = false;
     vm->restart_after_stop = false;
     vm->stop_deadline_ms = 0;
-    vm->console_retry_ms = corrald_now_ms();
+    vm->console_retry_ms = clock_monotonic_ms();
     vm->vmm_pid = 0;
 }
 
@@ -108,7 +109,7 @@ static int corrald_spawn(struct corrald *d, struct corrald_vm *vm, char *why,
     vm->monitor_pid = pid;
     vm->pidfd = corrald_pidfd_open(pid);
     vm->started_at = time(NULL);
-    vm->started_ms = corrald_now_ms();
+    vm->started_ms = clock_monotonic_ms();
     vm->committed_mib = vm->def.memory_mib;
     corrald_mark_running(d, vm);
     corrald_write_run_conf(d, vm);
@@ -161,7 +162,7 @@ void corrald_stop_vm(struct corrald *d, struct corrald_vm *vm, unsigned timeout_
     char reply[CONTROL_REPLY_MAX];
     vm->stop_requested = true;
     vm->state = CORRALD_VM_STOPPING;
-    int64_t deadline = corrald_now_ms() + (int64_t)timeout_s * 1000;
+    int64_t deadline = clock_monotonic_ms() + (int64_t)timeout_s * 1000;
     if (!vm->stop_deadline_ms || deadline < vm->stop_deadline_ms)
         vm->stop_deadline_ms = deadline;
     /* "shutdown" on the control socket (it resumes a paused guest first);
@@ -296,7 +297,7 @@ static void corrald_after_end(struct corrald *d, struct corrald_vm *vm, long run
     }
     case CORRALD_RESTART:
         vm->state = CORRALD_VM_RESTARTING;
-        vm->restart_at_ms = corrald_now_ms() + delay_ms;
+        vm->restart_at_ms = clock_monotonic_ms() + delay_ms;
         corrald_log("%s: restarting in %u ms", vm->name, delay_ms);
         return;
     }
@@ -304,7 +305,7 @@ static void corrald_after_end(struct corrald *d, struct corrald_vm *vm, long run
 
 void corrald_vm_ended(struct corrald *d, struct corrald_vm *vm)
 {
-    long run_s = (long)((corrald_now_ms() - vm->started_ms) / 1000);
+    long run_s = (long)((clock_monotonic_ms() - vm->started_ms) / 1000);
     vm->last_exit = corrald_read_exit(d, vm->name);
     corrald_describe_end(d, vm, run_s);
     corrald_release_run(d, vm);
@@ -324,7 +325,7 @@ void corrald_adopt_vm(struct corrald *d, struct corrald_vm *vm)
         return;
     vm->monitor_pid = (pid_t)pid;
     vm->started_at = (time_t)started;
-    vm->started_ms = corrald_now_ms() - (int64_t)(time(NULL) - started) * 1000;
+    vm->started_ms = clock_monotonic_ms() - (int64_t)(time(NULL) - started) * 1000;
     vm->committed_mib = (uint64_t)memory;
     if (!corrald_is_monitor_of(vm->monitor_pid, vm->name) ||
         (vm->pidfd = corrald_pidfd_open(vm->monitor_pid)) < 0) {
@@ -394,7 +395,7 @@ static void corrald_autostart_tick(struct corrald *d, int64_t now)
 
 void corrald_run_timers(struct corrald *d)
 {
-    int64_t now = corrald_now_ms();
+    int64_t now = clock_monotonic_ms();
     for (size_t i = 0; i < d->vm_count; i++)
         corrald_vm_timers(d, d->vms[i], now);
     corrald_autostart_tick(d, now);

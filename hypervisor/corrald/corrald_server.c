@@ -1,5 +1,6 @@
 /* corrald_server: the control socket, its clients and the poll loop. */
 #include "corrald.h"
+#include "clock.h"
 #include "fdio.h"
 
 #include <errno.h>
@@ -171,7 +172,7 @@ static void corrald_queue_autostart(struct corrald *d)
             snprintf(d->autostart_queue[d->autostart_count++],
                      sizeof(d->autostart_queue[0]), "%s", vm->name);
     }
-    d->autostart_next_ms = corrald_now_ms();
+    d->autostart_next_ms = clock_monotonic_ms();
 }
 
 /* One corrald per run directory: a second one would fight over the VMs. */
@@ -280,7 +281,7 @@ static int64_t corrald_min_deadline(int64_t a, int64_t b)
 /* Milliseconds until the nearest timer, capped so pid files are polled. */
 static int corrald_poll_timeout(const struct corrald *d)
 {
-    int64_t next = corrald_now_ms() + 1000;
+    int64_t next = clock_monotonic_ms() + 1000;
     for (size_t i = 0; i < d->vm_count; i++) {
         const struct corrald_vm *vm = d->vms[i];
         if (vm->state == CORRALD_VM_STOPPING)
@@ -292,7 +293,7 @@ static int corrald_poll_timeout(const struct corrald *d)
     }
     if (d->autostart_count)
         next = corrald_min_deadline(next, d->autostart_next_ms);
-    int64_t wait = next - corrald_now_ms();
+    int64_t wait = next - clock_monotonic_ms();
     return wait < 0 ? 0 : (int)wait;
 }
 

@@ -1,5 +1,6 @@
 /* corrald_vm: the table of VMs, their paths and their JSON description. */
 #include "corrald.h"
+#include "clock.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -8,13 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-int64_t corrald_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void corrald_log(const char *fmt, ...)
 {
@@ -299,7 +293,7 @@ void corrald_write_vm_json(struct json_writer *w, const struct corrald_vm *vm,
     else
         json_null(w);
     json_kv_int(w, "started_at", alive ? (int64_t)vm->started_at : 0);
-    json_kv_int(w, "uptime_s", alive ? (corrald_now_ms() - vm->started_ms) / 1000 : 0);
+    json_kv_int(w, "uptime_s", alive ? (clock_monotonic_ms() - vm->started_ms) / 1000 : 0);
     json_kv_int(w, "restarts", vm->restarts);
     corrald_write_last_stop(w, vm);
     if (with_definition)

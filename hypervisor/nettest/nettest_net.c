@@ -13,18 +13,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "fdio.h"
 #include "nettest_args.h"
 
 #define CHUNK (128 * 1024)
 static const uint8_t hello_magic[4] = { 'C', 'N', 'T', '1' };
-
-uint64_t nettest_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static void put_be32(uint8_t *p, uint32_t v)
 {
@@ -248,11 +242,11 @@ int nettest_serve_one(int listen_fd, struct nettest_session *s, char *err, size_
     uint8_t hello[NETTEST_HELLO_LEN];
     int rc = read_exact(fd, hello, sizeof(hello), err, errlen) ||
              nettest_hello_decode(hello, &s->hello, err, errlen) ? -1 : 0;
-    uint64_t t0 = nettest_now_ns();
+    uint64_t t0 = clock_monotonic_ns();
     if (!rc)
         rc = s->hello.kind == NETTEST_KIND_THROUGHPUT ? serve_throughput(fd, s, err, errlen)
                                                       : serve_latency(fd, s, err, errlen);
-    s->ns = nettest_now_ns() - t0;
+    s->ns = clock_monotonic_ns() - t0;
     close(fd);
     return rc;
 }
@@ -305,7 +299,7 @@ static int stream_bytes(int fd, uint64_t bytes, uint64_t deadline, uint64_t *sen
     static uint8_t buf[CHUNK];
     memset(buf, 0xa5, sizeof(buf));
     *sent = 0;
-    while (deadline ? nettest_now_ns() < deadline : *sent < bytes) {
+    while (deadline ? clock_monotonic_ns() < deadline : *sent < bytes) {
         size_t n = sizeof(buf);
         if (!deadline && bytes - *sent < n)
             n = (size_t)(bytes - *sent);
@@ -321,7 +315,7 @@ int nettest_run_throughput(int fd, uint64_t bytes, uint32_t seconds, uint64_t *s
 {
     if (send_hello(fd, NETTEST_KIND_THROUGHPUT, 0, 0, err, errlen))
         return -1;
-    uint64_t t0 = nettest_now_ns();
+    uint64_t t0 = clock_monotonic_ns();
     uint64_t deadline = seconds ? t0 + (uint64_t)seconds * 1000000000u : 0;
     if (stream_bytes(fd, bytes, deadline, sent, err, errlen))
         return -1;
@@ -330,7 +324,7 @@ int nettest_run_throughput(int fd, uint64_t bytes, uint32_t seconds, uint64_t *s
     uint8_t count[8];
     if (read_exact(fd, count, sizeof(count), err, errlen))
         return -1;
-    *ns = nettest_now_ns() - t0;
+    *ns = clock_monotonic_ns() - t0;
     uint64_t got = (uint64_t)get_be32(count) << 32 | get_be32(count + 4);
     if (got != *sent) {
         snprintf(err, errlen, "the server received %llu bytes of %llu sent",
@@ -348,10 +342,10 @@ int nettest_run_latency(int fd, uint32_t count, uint32_t size, uint64_t *rtt_ns,
                        : net_fail(err, errlen, "message buffers", ENOMEM);
     for (uint32_t i = 0; i < count && !rc; i++) {
         memset(out, (int)(i & 0xff), size);
-        uint64_t t0 = nettest_now_ns();
+        uint64_t t0 = clock_monotonic_ns();
         rc = send_exact(fd, out, size, err, errlen) ||
              read_exact(fd, in, size, err, errlen) ? -1 : 0;
-        rtt_ns[i] = nettest_now_ns() - t0;
+        rtt_ns[i] = clock_monotonic_ns() - t0;
         if (!rc && memcmp(in, out, size)) {
             snprintf(err, errlen, "round trip %u: the echo differs from what was sent", i + 1);
             rc = -1;

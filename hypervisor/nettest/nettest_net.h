@@ -57,6 +57,4 @@ int nettest_run_throughput(int fd, uint64_t bytes, uint32_t seconds, uint64_t *s
 int nettest_run_latency(int fd, uint32_t count, uint32_t size, uint64_t *rtt_ns,
                         char *err, size_t errlen);
 
-uint64_t nettest_now_ns(void);
-
 #endif

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "fdio.h"
 
 static int console_fail(char *err, size_t errlen, const char *what,
@@ -130,13 +131,6 @@ void console_close(struct console *c)
     c->in_fd = c->out_fd = c->listen_fd = c->pty_slave_fd = -1;
 }
 
-static long long console_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void console_tx(void *ctx, uint8_t byte)
 {
     struct console *c = ctx;
@@ -149,7 +143,7 @@ void console_tx(void *ctx, uint8_t byte)
         /* EAGAIN on a pty nobody reads: the byte is dropped */
     }
     pthread_mutex_unlock(&c->lock);
-    console_fanout_push(&c->fan, &byte, 1, console_now_ms());
+    console_fanout_push(&c->fan, &byte, 1, clock_monotonic_ms());
 }
 
 bool console_tx_ready(struct console *c)
@@ -256,7 +250,7 @@ static void console_service_reader(struct console *c, const struct pollfd *p)
 {
     bool alive = true;
     if (p->revents & POLLOUT)
-        alive = console_fanout_flush(&c->fan, p->fd, console_now_ms()) == 0;
+        alive = console_fanout_flush(&c->fan, p->fd, clock_monotonic_ms()) == 0;
     if (alive && (p->revents & POLLIN))
         alive = console_read_input(c, p->fd);
     else if (p->revents & (POLLHUP | POLLERR | POLLNVAL))
@@ -284,7 +278,7 @@ void console_service(struct console *c, const struct pollfd *fds, int n)
             console_service_reader(c, &fds[i]);
         }
     }
-    console_fanout_drop_stuck(&c->fan, console_now_ms());
+    console_fanout_drop_stuck(&c->fan, clock_monotonic_ms());
     if (c->uart)
         serial_8250_tx_resume(c->uart); /* a reader drained or left */
 }

@@ -18,6 +18,7 @@
 #include "acpi_loader.h"
 #include "acpi_pm.h"
 #include "boot_linux.h"
+#include "clock.h"
 #include "console.h"
 #include "control.h"
 #include "devices.h"
@@ -457,20 +458,13 @@ static const char *machine_state(const struct machine *m)
                ? "shutting-down" : "running";
 }
 
-static long long monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void machine_status(struct machine *m, char *reply, size_t len)
 {
     snprintf(reply, len, "ok {\"protocol\":%d,\"name\":\"%s\",\"state\":\"%s\","
              "\"vcpus\":%u,\"memory_mib\":%llu,\"uptime_s\":%lld}",
              CONTROL_PROTO_VERSION, m->def->name, machine_state(m), m->board.nvcpus,
              (unsigned long long)m->def->memory_mib,
-             (monotonic_ms() - m->started_ms) / 1000);
+             (clock_monotonic_ms() - m->started_ms) / 1000);
 }
 
 static void machine_control_request(void *ctx, enum control_cmd cmd,
@@ -553,7 +547,7 @@ static void machine_check_halt(struct machine *m)
 
 static void machine_loop(struct machine *m)
 {
-    long long next_check = monotonic_ms() + HALT_CHECK_MS;
+    long long next_check = clock_monotonic_ms() + HALT_CHECK_MS;
     while (!vm_stopping(&m->board.vm)) {
         struct pollfd fds[2 + CONSOLE_POLLFDS + CONTROL_POLLFDS];
         int n = 0;
@@ -561,7 +555,7 @@ static void machine_loop(struct machine *m)
         fds[n++] = (struct pollfd){ .fd = m->signal_fd, .events = POLLIN };
         int ncons = console_pollfds(&m->board.console, fds + n, CONSOLE_POLLFDS);
         int nctl = control_pollfds(&m->control, fds + n + ncons, CONTROL_POLLFDS);
-        long long wait = next_check - monotonic_ms();
+        long long wait = next_check - clock_monotonic_ms();
         /* A full UART FIFO: look again soon rather than at the next check. */
         if (m->board.console.input_held && wait > 10)
             wait = 10;
@@ -574,10 +568,10 @@ static void machine_loop(struct machine *m)
         console_service(&m->board.console, fds + n, rc > 0 ? ncons : 0);
         if (rc > 0)
             control_service(&m->control, fds + n + ncons, nctl);
-        if (monotonic_ms() >= next_check) {
+        if (clock_monotonic_ms() >= next_check) {
             if (!m->paused) /* parked vCPUs do not answer */
                 machine_check_halt(m);
-            next_check = monotonic_ms() + HALT_CHECK_MS;
+            next_check = clock_monotonic_ms() + HALT_CHECK_MS;
         }
     }
 }
@@ -642,7 +636,7 @@ static int machine_start(struct machine *m, const struct vmdef *def, bool verbos
     board_attach_kicks(&m->board);
     if (iothread_start(&m->board.io))
         return vm_error("cannot start the I/O thread");
-    m->started_ms = monotonic_ms();
+    m->started_ms = clock_monotonic_ms();
     for (unsigned i = 0; i < m->board.nvcpus; i++)
         m->vcpus[i].gate = &m->gate;
     for (unsigned i = 0; i < m->board.nvcpus; i++)

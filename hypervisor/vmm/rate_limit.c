@@ -1,22 +1,16 @@
 /* rate_limit: bytes/s and ops/s limits with a wake-up timer (see rate_limit.h). */
 #include "rate_limit.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
-uint64_t rate_limit_monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * TOKEN_BUCKET_NS_PER_S + (uint64_t)ts.tv_nsec;
-}
-
 int rate_limit_init(struct rate_limit *rl, uint64_t bytes_per_s,
                     uint64_t ops_per_s, rate_limit_clock_fn now_ns)
 {
-    rl->now_ns = now_ns ? now_ns : rate_limit_monotonic_ns;
+    rl->now_ns = now_ns ? now_ns : clock_monotonic_ns;
     rl->throttled = 0;
     rl->timer_fd = -1;
     uint64_t now = rl->now_ns();

@@ -47,6 +47,4 @@ void rate_limit_timer_ack(struct rate_limit *rl);
 /* Disarm the timer (the device was reset and holds nothing). */
 void rate_limit_cancel(struct rate_limit *rl);
 
-uint64_t rate_limit_monotonic_ns(void);
-
 #endif

@@ -1,5 +1,6 @@
 /* vm: KVM VM creation, memory slots, irqchip (see vm.h). */
 #include "vm.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,21 +31,18 @@ static int vm_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
     return rc;
 }
 
-static struct timespec vm_log_epoch;
+static uint64_t vm_log_epoch_ns;
 
 void vm_log_start_clock(void)
 {
-    clock_gettime(CLOCK_MONOTONIC, &vm_log_epoch);
+    vm_log_epoch_ns = clock_monotonic_ns();
 }
 
 /* Milliseconds since vm_log_start_clock(): -v output doubles as a boot
  * timeline (exec to first KVM_RUN, to the guest's first console byte). */
 static double vm_log_elapsed_ms(void)
 {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - vm_log_epoch.tv_sec) * 1e3 +
-           (double)(now.tv_nsec - vm_log_epoch.tv_nsec) / 1e6;
+    return (double)(clock_monotonic_ns() - vm_log_epoch_ns) / 1e6;
 }
 
 double vm_uptime_s(void)

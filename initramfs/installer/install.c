@@ -659,7 +659,7 @@ typedef int (*install_step_fn)(struct install_ctx *);
 static const struct {
     const char *name;
     install_step_fn run;
-} install_steps[INSTALL_STEPS] = {
+} install_steps[] = {
     {"check the target disk and the medium", step_check_target},
     {"write the partition table (GPT: BIOS boot, ESP, data)", step_partition},
     {"format the EFI system partition (FAT32, " ESP_LABEL ")", step_format_esp},
@@ -672,6 +672,7 @@ static const struct {
     {"install GRUB for legacy BIOS (MBR, BIOS boot partition)", step_grub_bios},
     {"unmount and flush", step_finish},
 };
+const int install_step_count = sizeof(install_steps) / sizeof(install_steps[0]);
 
 int install_run(const struct disk *target, const struct answer *answer, struct progress *p)
 {
@@ -685,7 +686,7 @@ int install_run(const struct disk *target, const struct answer *answer, struct p
         partition_name(target->name, i, name, sizeof(name));
         fmt(ctx.part[i], sizeof(ctx.part[i]), "/dev/%s", name);
     }
-    for (int i = 0; i < INSTALL_STEPS; i++) {
+    for (int i = 0; i < install_step_count; i++) {
         progress_step(p, install_steps[i].name);
         if (install_steps[i].run(&ctx) != 0) {
             progress_fail(p, ctx.err);
@@ -833,24 +834,26 @@ static int upgrade_finish(struct upgrade_ctx *u)
     return 0;
 }
 
+static const struct {
+    const char *name;
+    int (*run)(struct upgrade_ctx *);
+} upgrade_steps[] = {
+    {"mount the new ISO", upgrade_mount_iso},
+    {"mount the installed ESP and read grubenv", upgrade_mount_esp},
+    {"copy the new kernel and initramfs into the other boot slot", upgrade_copy},
+    {"make the new slot boot once (try_slot in grubenv)", upgrade_arm},
+    {"unmount and flush", upgrade_finish},
+};
+const int upgrade_step_count = sizeof(upgrade_steps) / sizeof(upgrade_steps[0]);
+
 int upgrade_run(const char *iso, struct progress *p)
 {
     static struct upgrade_ctx u;
     memset(&u, 0, sizeof(u));
     u.iso = iso;
-    static const struct {
-        const char *name;
-        int (*run)(struct upgrade_ctx *);
-    } steps[UPGRADE_STEPS] = {
-        {"mount the new ISO", upgrade_mount_iso},
-        {"mount the installed ESP and read grubenv", upgrade_mount_esp},
-        {"copy the new kernel and initramfs into the other boot slot", upgrade_copy},
-        {"make the new slot boot once (try_slot in grubenv)", upgrade_arm},
-        {"unmount and flush", upgrade_finish},
-    };
-    for (int i = 0; i < UPGRADE_STEPS; i++) {
-        progress_step(p, steps[i].name);
-        if (steps[i].run(&u)) {
+    for (int i = 0; i < upgrade_step_count; i++) {
+        progress_step(p, upgrade_steps[i].name);
+        if (upgrade_steps[i].run(&u)) {
             progress_fail(p, u.err);
             upgrade_unmount(&u);
             return -1;

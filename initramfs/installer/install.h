@@ -35,12 +35,12 @@ int answer_locate(char *path, size_t len, char *err, size_t err_len);
  * after progress_fail said which step failed and why. */
 int install_run(const struct disk *target, const struct answer *answer,
                 struct progress *p);
-#define INSTALL_STEPS 11
+extern const int install_step_count; /* for progress_init */
 
 /* Writes the kernel and initramfs of iso into the other boot slot and
  * makes it boot once (see bootcfg.h). */
 int upgrade_run(const char *iso, struct progress *p);
-#define UPGRADE_STEPS 5
+extern const int upgrade_step_count;
 
 /* Called when the system reached the ready state: the slot it booted
  * (corral.slot= on the command line) becomes the slot that boots. */

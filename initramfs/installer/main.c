@@ -168,7 +168,7 @@ static void refuse_unconfirmed(const struct disk *d, int from_answer)
 static int run_install(const struct disk *target, const struct answer *a)
 {
     struct progress p;
-    progress_init(&p, stdout, INSTALL_STEPS);
+    progress_init(&p, stdout, install_step_count);
     printf("corral-install: installing Corral %s to /dev/%s\n", CORRAL_VERSION, target->name);
     int rc = install_run(target, a, &p);
     medium_unmount();
@@ -285,7 +285,7 @@ static int cmd_interactive(void)
 static int cmd_upgrade(const char *iso)
 {
     struct progress p;
-    progress_init(&p, stdout, UPGRADE_STEPS);
+    progress_init(&p, stdout, upgrade_step_count);
     if (upgrade_run(iso, &p))
         return EXIT_FAILED;
     progress_finish(&p);

@@ -21,9 +21,6 @@ struct progress {
     double started;
 };
 
-/* Monotonic seconds. */
-double progress_now(void);
-
 void progress_init(struct progress *p, FILE *out, int total);
 void progress_step(struct progress *p, const char *name);
 /* Prints the step's time; returns it in seconds. */

@@ -5,17 +5,16 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "conf.h"
+#include "fdio.h"
+#include "runcmd.h"
 
 /* The last non-empty line of text, for error messages. */
 static void last_line(const char *text, char *out, size_t len)
@@ -29,100 +28,32 @@ static void last_line(const char *text, char *out, size_t len)
     snprintf(out, len, "%.*s", (int)(n - start), text + start);
 }
 
-static void child_exec(const char *const argv[], int in_fd, int out_fd)
-{
-    dup2(in_fd, STDIN_FILENO);
-    dup2(out_fd, STDOUT_FILENO);
-    dup2(out_fd, STDERR_FILENO);
-    execvp(argv[0], (char *const *)argv);
-    dprintf(out_fd, "cannot run %s: %s\n", argv[0], strerror(errno));
-    _exit(127);
-}
-
-/* Feeds input and collects output without deadlocking on full pipes. */
-static void pump(int in_fd, const char *input, int out_fd, char *buf, size_t cap)
-{
-    size_t in_left = input ? strlen(input) : 0, used = 0;
-    if (in_left == 0 && in_fd >= 0) {
-        close(in_fd);
-        in_fd = -1;
-    }
-    for (;;) {
-        struct pollfd fds[2] = {{out_fd, POLLIN, 0}, {in_fd, POLLOUT, 0}};
-        if (poll(fds, in_fd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
-            break;
-        if (in_fd >= 0 && (fds[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
-            ssize_t w = write(in_fd, input, in_left);
-            if (w > 0) {
-                input += w;
-                in_left -= (size_t)w;
-            }
-            if (w <= 0 || in_left == 0) {
-                close(in_fd);
-                in_fd = -1;
-            }
-        }
-        if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-            char chunk[4096];
-            ssize_t r = read(out_fd, chunk, sizeof(chunk));
-            if (r <= 0)
-                break;
-            /* Keep the tail: that is where tools say what went wrong.
-             * (cap is far larger than one chunk.) */
-            if (used + (size_t)r > cap - 1) {
-                size_t drop = used + (size_t)r - (cap - 1);
-                memmove(buf, buf + drop, used - drop);
-                used -= drop;
-            }
-            memcpy(buf + used, chunk, (size_t)r);
-            used += (size_t)r;
-        }
-    }
-    if (in_fd >= 0)
-        close(in_fd);
-    buf[used] = '\0';
-}
+/* The end of what a program printed is kept: that is where tools say what
+ * went wrong. */
+#define RUN_OUTPUT_MAX 65536
 
 int run_program(const char *const argv[], const char *input, char *out, size_t out_len,
                 char *err, size_t err_len)
 {
-    int in_pipe[2], out_pipe[2];
-    if (pipe2(in_pipe, O_CLOEXEC) || pipe2(out_pipe, O_CLOEXEC)) {
-        snprintf(err, err_len, "%s: pipe: %s", argv[0], strerror(errno));
-        return -1;
-    }
-    pid_t pid = fork();
-    if (pid < 0) {
-        snprintf(err, err_len, "%s: fork: %s", argv[0], strerror(errno));
-        return -1;
-    }
-    if (pid == 0)
-        child_exec(argv, in_pipe[0], out_pipe[1]);
-    close(in_pipe[0]);
-    close(out_pipe[1]);
-    signal(SIGPIPE, SIG_IGN);
-    char *buf = malloc(65536);
+    char *buf = malloc(RUN_OUTPUT_MAX);
     if (!buf)
         abort();
-    pump(in_pipe[1], input, out_pipe[0], buf, 65536);
-    close(out_pipe[0]);
-    int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
+    struct run_request r = {argv, input, buf, RUN_OUTPUT_MAX, -1, true, false, 0};
+    int rc = run_request(&r);
     if (out)
         snprintf(out, out_len, "%s", buf);
-    int ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    if (!ok) {
+    if (rc < 0) {
+        snprintf(err, err_len, "cannot run %s: %s", argv[0], strerror(-rc));
+    } else if (r.killed_by) {
+        snprintf(err, err_len, "%s was killed by signal %d", argv[0], r.killed_by);
+    } else if (rc) {
         char line[300];
         last_line(buf, line, sizeof(line));
-        if (WIFEXITED(status))
-            snprintf(err, err_len, "%s exited with status %d%s%s", argv[0],
-                     WEXITSTATUS(status), line[0] ? ": " : "", line);
-        else
-            snprintf(err, err_len, "%s was killed by signal %d", argv[0], WTERMSIG(status));
+        snprintf(err, err_len, "%s exited with status %d%s%s", argv[0], rc,
+                 line[0] ? ": " : "", line);
     }
     free(buf);
-    return ok ? 0 : -1;
+    return rc ? -1 : 0;
 }
 
 char *read_file(const char *path, size_t max, size_t *len, char *err, size_t err_len)
@@ -167,21 +98,6 @@ void read_attr(const char *path, char *out, size_t len)
     free(text);
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-    while (len > 0) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return -errno;
-        p += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
 int write_file_synced(const char *dst, const void *data, size_t len, mode_t mode,
                       char *err, size_t err_len)
 {
@@ -202,7 +118,7 @@ static int copy_fd(int in, int out)
             return -errno;
         if (r == 0)
             return 0;
-        int rc = write_all(out, buf, (size_t)r);
+        int rc = fdio_write_all(out, buf, (size_t)r);
         if (rc)
             return rc;
     }

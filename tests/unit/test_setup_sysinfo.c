@@ -1,11 +1,11 @@
 /* Unit tests: /proc parsers, system.conf updates and running commands
- * (console-ui/sysinfo.c, runcmd.c) and the system.conf file I/O it uses
+ * (console-ui/sysinfo.c, lib/runcmd.c) and the system.conf file I/O it uses
  * (lib/sysconf.c). */
 #include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../../console-ui/runcmd.h"
+#include "runcmd.h"
 #include "sysconf.h"
 #include "../../console-ui/sysinfo.h"
 #include "check.h"
