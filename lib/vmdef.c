@@ -217,14 +217,21 @@ static int vmdef_apply_memory(struct vmdef *d, const char *value,
     return 0;
 }
 
-static int vmdef_apply_hugepages(struct vmdef *d, const char *value,
-                                 const char *base_dir, char *why, size_t why_len)
+/* yes/no keys: also true/false, on/off, 1/0 (conf_parse_bool). */
+static int vmdef_parse_yes_no(const char *value, bool *out, char *why,
+                              size_t why_len)
 {
     int b;
     if (conf_parse_bool(value, &b) < 0)
         return vmdef_why(why, why_len, "'%.40s' is not yes or no", value);
-    d->hugepages = b;
+    *out = b;
     return 0;
+}
+
+static int vmdef_apply_hugepages(struct vmdef *d, const char *value,
+                                 const char *base_dir, char *why, size_t why_len)
+{
+    return vmdef_parse_yes_no(value, &d->hugepages, why, why_len);
 }
 
 static int vmdef_apply_cpus(struct vmdef *d, const char *value,
@@ -458,11 +465,7 @@ static int vmdef_apply_serial(struct vmdef *d, const char *value,
 static int vmdef_apply_autostart(struct vmdef *d, const char *value,
                                  const char *base_dir, char *why, size_t why_len)
 {
-    int b;
-    if (conf_parse_bool(value, &b) < 0)
-        return vmdef_why(why, why_len, "'%.40s' is not yes or no", value);
-    d->autostart = b;
-    return 0;
+    return vmdef_parse_yes_no(value, &d->autostart, why, why_len);
 }
 
 static int vmdef_apply_restart(struct vmdef *d, const char *value,
