@@ -232,9 +232,9 @@ static int vm_hugepages_short(uint64_t needed, char *err, size_t errlen)
  * pages, taken and faulted in now (MAP_POPULATE), so that the guest never
  * waits for the host to find memory and the pages cannot be taken by
  * another VM later. */
-static void *vm_map_hugetlb(uint64_t map_bytes, char *err, size_t errlen)
+static void *vm_map_hugetlb(uint64_t needed, char *err, size_t errlen)
 {
-    uint64_t needed = map_bytes / GUEST_MEM_HUGE_PAGE;
+    uint64_t map_bytes = needed * GUEST_MEM_HUGE_PAGE;
     if ((uint64_t)vm_available_huge_pages() < needed) {
         vm_hugepages_short(needed, err, errlen);
         return MAP_FAILED;
@@ -256,11 +256,12 @@ static void *vm_map_ram(struct vm *vm, uint64_t bytes, bool hugepages,
 {
     void *host;
     if (hugepages) {
-        vm->ram_map_bytes = guest_mem_align_up(bytes, GUEST_MEM_HUGE_PAGE);
-        host = vm_map_hugetlb(vm->ram_map_bytes, err, errlen);
+        uint64_t pages = guest_mem_huge_pages(bytes);
+        vm->ram_map_bytes = pages * GUEST_MEM_HUGE_PAGE;
+        host = vm_map_hugetlb(pages, err, errlen);
         if (host != MAP_FAILED)
             vm_log(vm, "guest RAM on %llu preallocated 2 MiB hugetlbfs pages",
-                   (unsigned long long)(vm->ram_map_bytes / GUEST_MEM_HUGE_PAGE));
+                   (unsigned long long)pages);
         return host;
     }
     vm->ram_map_bytes = bytes;
