@@ -217,6 +217,23 @@ static int vmdef_apply_memory(struct vmdef *d, const char *value,
     return 0;
 }
 
+/* yes/no keys: also true/false, on/off, 1/0 (conf_parse_bool). */
+static int vmdef_parse_yes_no(const char *value, bool *out, char *why,
+                              size_t why_len)
+{
+    int b;
+    if (conf_parse_bool(value, &b) < 0)
+        return vmdef_why(why, why_len, "'%.40s' is not yes or no", value);
+    *out = b;
+    return 0;
+}
+
+static int vmdef_apply_hugepages(struct vmdef *d, const char *value,
+                                 const char *base_dir, char *why, size_t why_len)
+{
+    return vmdef_parse_yes_no(value, &d->hugepages, why, why_len);
+}
+
 static int vmdef_apply_cpus(struct vmdef *d, const char *value,
                             const char *base_dir, char *why, size_t why_len)
 {
@@ -448,11 +465,7 @@ static int vmdef_apply_serial(struct vmdef *d, const char *value,
 static int vmdef_apply_autostart(struct vmdef *d, const char *value,
                                  const char *base_dir, char *why, size_t why_len)
 {
-    int b;
-    if (conf_parse_bool(value, &b) < 0)
-        return vmdef_why(why, why_len, "'%.40s' is not yes or no", value);
-    d->autostart = b;
-    return 0;
+    return vmdef_parse_yes_no(value, &d->autostart, why, why_len);
 }
 
 static int vmdef_apply_restart(struct vmdef *d, const char *value,
@@ -488,6 +501,7 @@ static const struct vmdef_key vmdef_keys[] = {
     { "name", false, vmdef_apply_name },
     { "uuid", false, vmdef_apply_uuid },
     { "memory", false, vmdef_apply_memory },
+    { "hugepages", false, vmdef_apply_hugepages },
     { "cpus", false, vmdef_apply_cpus },
     { "boot", false, vmdef_apply_boot },
     { "kernel", false, vmdef_apply_kernel },
@@ -713,6 +727,10 @@ int vmdef_to_conf(const struct vmdef *d, struct conf *out)
     if (d->uuid[0])
         vmdef_put(&w, "uuid", d->uuid);
     vmdef_put_number(&w, "memory", d->memory_mib, "M");
+    /* Only when set: the definitions written before the key existed, and
+     * every one that does not use it, stay as they were. */
+    if (d->hugepages)
+        vmdef_put(&w, "hugepages", "yes");
     vmdef_put_number(&w, "cpus", d->cpus, "");
     vmdef_put_boot(&w, d);
     for (size_t i = 0; i < d->disk_count; i++) {

@@ -13,6 +13,8 @@
  *   uuid         8-4-4-4-12 hex digits                     (none)
  *   memory       size; plain number = MiB; K/M/G/T suffix;  256M
  *                whole MiB, 16 MiB .. 4 TiB
+ *   hugepages    yes | no: RAM on the admin's reserved 2 MiB no
+ *                hugetlbfs pages, all taken at start
  *   cpus         1..64                                     1
  *   boot         kernel | firmware                         kernel
  *   kernel       bzImage path (boot = kernel only)         (required for
@@ -90,6 +92,7 @@ struct vmdef {
     char name[VMDEF_NAME_MAX + 1];
     char uuid[37]; /* "" = none */
     uint64_t memory_mib;
+    bool hugepages; /* RAM on preallocated hugetlbfs pages */
     unsigned cpus;
     enum vmdef_boot boot;
     char kernel[VMDEF_PATH_MAX];

@@ -49,10 +49,13 @@ void exit_totals_format(const struct exit_totals *t, double seconds, char *buf,
     if (!t->have_kvm)
         snprintf(buf + n, len - (size_t)n, "kvm unavailable");
     else
-        snprintf(buf + n, len - (size_t)n, "kvm total=%llu io=%llu mmio=%llu hlt=%llu irq=%llu",
+        snprintf(buf + n, len - (size_t)n, "kvm total=%llu io=%llu mmio=%llu hlt=%llu irq=%llu "
+                 "pf_taken=%llu pf_fixed=%llu",
                  (unsigned long long)t->kvm[KVM_STAT_EXITS],
                  (unsigned long long)t->kvm[KVM_STAT_IO],
                  (unsigned long long)t->kvm[KVM_STAT_MMIO],
                  (unsigned long long)t->kvm[KVM_STAT_HALT],
-                 (unsigned long long)t->kvm[KVM_STAT_IRQ]);
+                 (unsigned long long)t->kvm[KVM_STAT_IRQ],
+                 (unsigned long long)t->kvm[KVM_STAT_PF_TAKEN],
+                 (unsigned long long)t->kvm[KVM_STAT_PF_FIXED]);
 }

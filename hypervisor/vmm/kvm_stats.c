@@ -14,7 +14,8 @@
 const char *const kvm_stat_names[KVM_STAT_COUNT] = {
     [KVM_STAT_EXITS] = "exits",       [KVM_STAT_IO] = "io_exits",
     [KVM_STAT_MMIO] = "mmio_exits",   [KVM_STAT_HALT] = "halt_exits",
-    [KVM_STAT_IRQ] = "irq_exits",
+    [KVM_STAT_IRQ] = "irq_exits",     [KVM_STAT_PF_TAKEN] = "pf_taken",
+    [KVM_STAT_PF_FIXED] = "pf_fixed",
 };
 
 static uint32_t get_u32(const uint8_t *p)

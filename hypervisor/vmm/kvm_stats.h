@@ -18,10 +18,13 @@ enum kvm_stat {
     KVM_STAT_MMIO,    /* MMIO passed on to the VMM (an ioeventfd hit is not) */
     KVM_STAT_HALT,    /* HLT */
     KVM_STAT_IRQ,     /* an external (host) interrupt */
+    KVM_STAT_PF_TAKEN, /* guest-physical (nested) page faults KVM handled */
+    KVM_STAT_PF_FIXED, /* of which installed a mapping: one per 4 KiB page
+                        * first touched, one per 2 MiB on huge pages */
     KVM_STAT_COUNT,
 };
 
-/* KVM's names: "exits", "io_exits", ... */
+/* KVM's names: "exits", "io_exits", ..., "pf_taken", "pf_fixed" */
 extern const char *const kvm_stat_names[KVM_STAT_COUNT];
 
 struct kvm_stats {

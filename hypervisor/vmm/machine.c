@@ -619,7 +619,8 @@ static int machine_start(struct machine *m, const struct vmdef *def, bool verbos
         linux_boot_release(&lb);
         return VM_EXIT_ERROR;
     }
-    if (vm_create(&m->board.vm, def->memory_mib << 20, verbose, err, sizeof(err)))
+    if (vm_create(&m->board.vm, def->memory_mib << 20, def->hugepages, verbose,
+                  err, sizeof(err)))
         rc = vm_error("%s", err);
     else if (firmware) /* the vCPUs stay in their reset state */
         rc = machine_create_vcpus(m) || machine_add_devices(m, def) ||

@@ -154,15 +154,130 @@ int vm_map_rom(struct vm *vm, uint64_t gpa, uint64_t size, void *host,
                              host, err, errlen);
 }
 
-/* One anonymous mapping for all of RAM; MAP_NORESERVE and no MAP_POPULATE:
- * a page costs host memory only once the guest touches it. */
-static int vm_map_memory(struct vm *vm, uint64_t bytes, char *err, size_t errlen)
+#ifndef MAP_HUGE_2MB
+#define MAP_HUGE_2MB (21 << 26) /* log2(2 MiB) << MAP_HUGE_SHIFT */
+#endif
+#define VM_HUGEPAGES_SYSFS "/sys/kernel/mm/hugepages/hugepages-2048kB/"
+
+/* One anonymous mapping for all of RAM, 2 MiB-aligned; MAP_NORESERVE and
+ * no MAP_POPULATE: a page costs host memory only once the guest touches
+ * it.  Returns MAP_FAILED with errno set. */
+static void *vm_map_anon_aligned(uint64_t bytes)
 {
-    void *host = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    uint8_t *raw = mmap(NULL, bytes + GUEST_MEM_HUGE_PAGE, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (raw == MAP_FAILED)
+        return MAP_FAILED;
+    struct guest_mem_trim t = guest_mem_trim_for((uint64_t)(uintptr_t)raw);
+    if (t.head)
+        munmap(raw, t.head);
+    munmap(raw + t.head + bytes, t.tail);
+    return raw + t.head;
+}
+
+/* Transparent huge pages: with THP in "madvise" mode (and to be sure in
+ * "always") the host then backs the guest's RAM with 2 MiB pages as it
+ * touches them, and KVM maps each with one nested page-table entry instead
+ * of 512 (the nested page faults per boot: docs/corral-vmm.md, "RAM and
+ * huge pages").  Without THP in the host kernel RAM stays on 4 KiB pages,
+ * which works, only slower. */
+static void vm_advise_huge_pages(struct vm *vm, void *host, uint64_t bytes)
+{
+    if (madvise(host, bytes, MADV_HUGEPAGE) < 0)
+        vm_log(vm, "madvise(MADV_HUGEPAGE) on guest RAM: %s (RAM stays on "
+               "4 KiB pages)", strerror(errno));
+}
+
+/* A number from a file of /sys/kernel/mm/hugepages/hugepages-2048kB/, or
+ * -1.  read() and strtol rather than fscanf, which would add 20 KiB of
+ * scanf to the static binary. */
+static long vm_read_hugepages_count(const char *name)
+{
+    char path[128], text[32];
+    snprintf(path, sizeof(path), "%s%s", VM_HUGEPAGES_SYSFS, name);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, text, sizeof(text) - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    text[n] = '\0';
+    char *end;
+    long count = strtol(text, &end, 10);
+    return end == text ? -1 : count;
+}
+
+/* 2 MiB pages the admin reserved that no mapping has claimed yet. */
+static long vm_available_huge_pages(void)
+{
+    long free_pages = vm_read_hugepages_count("free_hugepages");
+    long claimed = vm_read_hugepages_count("resv_hugepages");
+    if (claimed < 0)
+        claimed = 0;
+    return free_pages > claimed ? free_pages - claimed : 0;
+}
+
+static int vm_hugepages_short(uint64_t needed, char *err, size_t errlen)
+{
+    return vm_fail(err, errlen, -ENOMEM,
+                   "hugepages = yes: only %ld of %llu 2 MiB pages reserved; "
+                   "see /proc/sys/vm/nr_hugepages", vm_available_huge_pages(),
+                   (unsigned long long)needed);
+}
+
+/* hugepages = yes: all of RAM from the admin's pool of 2 MiB hugetlbfs
+ * pages, taken and faulted in now (MAP_POPULATE), so that the guest never
+ * waits for the host to find memory and the pages cannot be taken by
+ * another VM later. */
+static void *vm_map_hugetlb(uint64_t needed, char *err, size_t errlen)
+{
+    uint64_t map_bytes = needed * GUEST_MEM_HUGE_PAGE;
+    if ((uint64_t)vm_available_huge_pages() < needed) {
+        vm_hugepages_short(needed, err, errlen);
+        return MAP_FAILED;
+    }
+    void *host = mmap(NULL, map_bytes, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB |
+                      MAP_POPULATE, -1, 0);
+    if (host == MAP_FAILED && errno == ENOMEM) /* another VM took them first */
+        vm_hugepages_short(needed, err, errlen);
+    else if (host == MAP_FAILED)
+        vm_fail(err, errlen, -errno, "hugepages = yes: cannot map %llu MiB of "
+                "hugetlbfs pages: %s", (unsigned long long)(map_bytes >> 20),
+                strerror(errno));
+    return host;
+}
+
+static void *vm_map_ram(struct vm *vm, uint64_t bytes, bool hugepages,
+                        char *err, size_t errlen)
+{
+    void *host;
+    if (hugepages) {
+        uint64_t pages = guest_mem_huge_pages(bytes);
+        vm->ram_map_bytes = pages * GUEST_MEM_HUGE_PAGE;
+        host = vm_map_hugetlb(pages, err, errlen);
+        if (host != MAP_FAILED)
+            vm_log(vm, "guest RAM on %llu preallocated 2 MiB hugetlbfs pages",
+                   (unsigned long long)pages);
+        return host;
+    }
+    vm->ram_map_bytes = bytes;
+    host = vm_map_anon_aligned(bytes);
     if (host == MAP_FAILED)
-        return vm_fail(err, errlen, -errno, "cannot map %llu MiB of guest RAM: %s",
-                       (unsigned long long)(bytes >> 20), strerror(errno));
+        vm_fail(err, errlen, -errno, "cannot map %llu MiB of guest RAM: %s",
+                (unsigned long long)(bytes >> 20), strerror(errno));
+    else
+        vm_advise_huge_pages(vm, host, bytes);
+    return host;
+}
+
+static int vm_map_memory(struct vm *vm, uint64_t bytes, bool hugepages,
+                         char *err, size_t errlen)
+{
+    void *host = vm_map_ram(vm, bytes, hugepages, err, errlen);
+    if (host == MAP_FAILED)
+        return -ENOMEM;
     guest_mem_layout(&vm->mem, host, bytes);
     int rc = vm_set_slot(vm, 0, 0, vm->mem.low_size, host, err, errlen);
     if (!rc && vm->mem.high_size)
@@ -188,8 +303,8 @@ static int vm_create_irqchip(struct vm *vm, char *err, size_t errlen)
     return 0;
 }
 
-int vm_create(struct vm *vm, uint64_t mem_bytes, bool verbose, char *err,
-              size_t errlen)
+int vm_create(struct vm *vm, uint64_t mem_bytes, bool hugepages, bool verbose,
+              char *err, size_t errlen)
 {
     int rc;
     memset(vm, 0, sizeof(*vm));
@@ -208,7 +323,7 @@ int vm_create(struct vm *vm, uint64_t mem_bytes, bool verbose, char *err,
         return vm_fail(err, errlen, -errno, "KVM_CREATE_VM: %s", strerror(errno));
     if ((rc = vm_get_supported_cpuid(vm, err, errlen)) < 0 ||
         (rc = vm_create_irqchip(vm, err, errlen)) < 0 ||
-        (rc = vm_map_memory(vm, mem_bytes, err, errlen)) < 0)
+        (rc = vm_map_memory(vm, mem_bytes, hugepages, err, errlen)) < 0)
         return rc;
     vm_log(vm, "VM created: %llu MiB RAM (%llu MiB below 4 GiB)",
            (unsigned long long)(mem_bytes >> 20),
@@ -219,7 +334,7 @@ int vm_create(struct vm *vm, uint64_t mem_bytes, bool verbose, char *err,
 void vm_destroy(struct vm *vm)
 {
     if (vm->mem.host)
-        munmap(vm->mem.host, vm->mem.size);
+        munmap(vm->mem.host, vm->ram_map_bytes);
     if (vm->vm_fd >= 0)
         close(vm->vm_fd);
     if (vm->kvm_fd >= 0)

@@ -1,6 +1,6 @@
-/* vm: one KVM virtual machine: /dev/kvm, guest RAM (lazily backed, with the
- * PCI hole below 4 GiB), the in-kernel irqchip (PIC, IOAPIC, LAPICs) and
- * PIT, and the bus every exit dispatches through.  Device code raises
+/* vm: one KVM virtual machine: /dev/kvm, guest RAM (lazily backed, or on
+ * hugetlbfs pages; with the PCI hole below 4 GiB), the in-kernel irqchip
+ * (PIC, IOAPIC, LAPICs) and PIT, and the bus every exit dispatches through.  Device code raises
  * interrupts with vm_irq_line() (ISA/INTx, by GSI) and vm_signal_msi(). */
 #ifndef CORRAL_VM_H
 #define CORRAL_VM_H
@@ -28,6 +28,7 @@ struct vm {
     int kvm_fd, vm_fd;
     int vcpu_mmap_size;
     struct guest_mem mem;
+    uint64_t ram_map_bytes; /* length of the mapping behind mem.host */
     struct bus bus;
     struct kvm_cpuid2 *supported_cpuid; /* from KVM_GET_SUPPORTED_CPUID */
     bool verbose;
@@ -37,9 +38,12 @@ struct vm {
 };
 
 /* Opens /dev/kvm (or the path in $CORRAL_KVM_DEV), creates the VM and its
- * memory.  Returns 0 or -errno with the device or reason in err. */
-int vm_create(struct vm *vm, uint64_t mem_bytes, bool verbose, char *err,
-              size_t errlen);
+ * memory: 2 MiB-aligned anonymous memory with transparent huge pages
+ * advised, or with hugepages the admin's reserved 2 MiB hugetlbfs pages,
+ * all taken at once (an error when too few are free).  Returns 0 or -errno
+ * with the device or reason in err. */
+int vm_create(struct vm *vm, uint64_t mem_bytes, bool hugepages, bool verbose,
+              char *err, size_t errlen);
 void vm_destroy(struct vm *vm);
 
 /* Map size bytes at host as read-only guest memory at gpa (a BIOS ROM):

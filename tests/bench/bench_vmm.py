@@ -95,7 +95,7 @@ TIMED = r"""s=$(cut -d' ' -f1 /proc/uptime); %s 2>&1 </dev/null | awk -v s=$s '
                          printf "INIT-MS %%d\n", (a[1] - s) * 1000; b = 1 }
   /first KVM_RUN/ { match($0, /\[ *[0-9.]+ ms\]/); t = substr($0, RSTART, RLENGTH); gsub(/[^0-9.]/, "", t);
                     printf "FIRST-RUN-MS %%s\n", t }
-  /^BENCH-/ { print }
+  /^BENCH-/ || /exits at .*kvm total=/ { print }
   { print > "/tmp/bench-console.log" }'"""
 
 
@@ -103,6 +103,10 @@ def timed(m, command, timeout=300):
     out = m.out(TIMED % command, timeout=timeout)
     figures = dict(re.findall(r"(INIT-MS|FIRST-RUN-MS) ([\d.]+)", out, re.M))
     bench = dict(re.findall(r"BENCH-(\w+) seconds=([\d.]+)", out, re.M))
+    # corral-vmm -v ends with KVM's counters: its nested page faults
+    faults = re.findall(r"kvm total=.* pf_taken=(\d+) pf_fixed=(\d+)", out)
+    if faults:
+        figures["PF-TAKEN"], figures["PF-FIXED"] = faults[-1]
     return figures, bench
 
 
@@ -156,6 +160,7 @@ def bench(args, testdata_image, table):
             size_kib = int(m.out("wc -c < /usr/bin/corral-vmm").strip().splitlines()[-1]) / 1024
             init = {r.name: [] for r in runs(image, "")}
             first = []
+            faults = {"PF-TAKEN": [], "PF-FIXED": []}
             disk = {r.name: {"WRITE": [], "READ": []} for r in runs(image, "")}
             rss = {r.name: [] for r in runs(image, "")}
             host = {"WRITE": [], "READ": []}
@@ -166,6 +171,9 @@ def bench(args, testdata_image, table):
                         init[run.name].append(float(figures["INIT-MS"]))
                     if "FIRST-RUN-MS" in figures:
                         first.append(float(figures["FIRST-RUN-MS"]))
+                    for k in faults:
+                        if k in figures:
+                            faults[k].append(int(figures[k]))
                     for k in ("WRITE", "READ"):
                         if k in b:
                             disk[run.name][k].append(mbps(b[k]))
@@ -178,6 +186,9 @@ def bench(args, testdata_image, table):
             ("corral-vmm exec to first KVM_RUN", median_or_dash(first, "%.1f ms"), "")]
     for name in init:
         rows.append(("%s: exec to guest init" % name, median_or_dash(init[name], "%.0f ms"), ""))
+    rows.append(("corral-vmm: nested page faults per run, KVM pf_taken / pf_fixed",
+                 "%s / %s" % (median_or_dash(faults["PF-TAKEN"], "%.0f"),
+                              median_or_dash(faults["PF-FIXED"], "%.0f")), ""))
     for name in rss:
         rows.append(("%s: RSS beyond guest RAM" % name,
                      median_or_dash([k / 1024.0 for k in rss[name]], "%.1f MiB"),

@@ -207,3 +207,32 @@ def test_triple_fault_gives_crash_status(testdata_image):
     booted(out)
     assert status == CRASH, out[-2000:]
     assert "guest crashed: triple fault" in out
+
+
+def hugepages_config(appliance, memory_mib):
+    appliance.out("printf 'name = huge\\nmemory = %d\\nhugepages = yes\\nkernel = %s\\n"
+                  "initrd = %s\\ncmdline = quiet\\n' > /tmp/huge.conf" % (memory_mib, KERNEL, INITRD))
+    return "--config /tmp/huge.conf"
+
+
+def test_hugepages_need_reserved_pages(appliance):
+    # 257 MiB: 129 pages, the last one only half used.
+    # None reserved: a clear refusal before the guest starts, naming the knob.
+    appliance.out("echo 0 > /proc/sys/vm/nr_hugepages")
+    status, out = run_vmm(appliance, hugepages_config(appliance, 257))
+    assert status == VMM_ERROR, out[-2000:]
+    assert ("hugepages = yes: only 0 of 129 2 MiB pages reserved; "
+            "see /proc/sys/vm/nr_hugepages") in out, out[-2000:]
+    # Enough reserved: the guest boots on them, and gives them back at exit.
+    try:
+        appliance.out("echo 130 > /proc/sys/vm/nr_hugepages")
+        assert appliance.out("cat /proc/sys/vm/nr_hugepages").split()[-1] == "130"
+        status, out = run_vmm(appliance, "-v " + hugepages_config(appliance, 257))
+        _, mem_kb = booted(out)
+        assert 200 * 1024 < mem_kb <= 257 * 1024, mem_kb
+        assert "guest RAM on 129 preallocated 2 MiB hugetlbfs pages" in out, out[-2000:]
+        assert status == POWEROFF, out[-2000:]
+        free = appliance.out("grep HugePages_Free /proc/meminfo").split()[-1]
+        assert free == "130", free
+    finally:
+        appliance.out("echo 0 > /proc/sys/vm/nr_hugepages")

@@ -22,20 +22,24 @@ static void put_desc(uint8_t *block, unsigned i, const char *name, uint32_t offs
 
 static void test_locate_finds_counters(void)
 {
-    uint8_t block[6 * STEP];
+    uint8_t block[8 * STEP];
     put_desc(block, 0, "pf_taken", 0);
     put_desc(block, 1, "exits", 72);
     put_desc(block, 2, "io_exits", 80);
     put_desc(block, 3, "mmio_exits", 88);
     put_desc(block, 4, "halt_exits", 136);
     put_desc(block, 5, "irq_exits", 152);
+    put_desc(block, 6, "pf_fixed", 16);
+    put_desc(block, 7, "pf_emulate", 24);
     int64_t pos[KVM_STAT_COUNT];
-    CHECK_EQ_INT(kvm_stats_locate(block, sizeof(block), 6, NAME_SIZE, 1000, pos), 5);
+    CHECK_EQ_INT(kvm_stats_locate(block, sizeof(block), 8, NAME_SIZE, 1000, pos), 7);
     CHECK_EQ_INT(pos[KVM_STAT_EXITS], 1072);
     CHECK_EQ_INT(pos[KVM_STAT_IO], 1080);
     CHECK_EQ_INT(pos[KVM_STAT_MMIO], 1088);
     CHECK_EQ_INT(pos[KVM_STAT_HALT], 1136);
     CHECK_EQ_INT(pos[KVM_STAT_IRQ], 1152);
+    CHECK_EQ_INT(pos[KVM_STAT_PF_TAKEN], 1000);
+    CHECK_EQ_INT(pos[KVM_STAT_PF_FIXED], 1016);
 }
 
 static void test_locate_distrusts_bad_blocks(void)
@@ -85,8 +89,9 @@ static void test_exit_kinds_and_counters(void)
     t.have_kvm = 1;
     t.kvm[KVM_STAT_EXITS] = 900;
     t.kvm[KVM_STAT_HALT] = 40;
+    t.kvm[KVM_STAT_PF_FIXED] = 128;
     exit_totals_format(&t, 2, line, sizeof(line));
-    CHECK(strstr(line, "; kvm total=900 io=0 mmio=0 hlt=40 irq=0"));
+    CHECK(strstr(line, "; kvm total=900 io=0 mmio=0 hlt=40 irq=0 pf_taken=0 pf_fixed=128"));
     char small[20];
     exit_totals_format(&t, 2, small, sizeof(small)); /* truncated, terminated */
     CHECK_EQ_INT(strlen(small), sizeof(small) - 1);

@@ -52,6 +52,7 @@ static void test_full_definition(void)
     check_accepted("name = web-1\n"
                    "uuid = 123E4567-e89b-12d3-a456-426614174000\n"
                    "memory = 1.5G\n"
+                   "hugepages = yes\n"
                    "cpus = 4\n"
                    "boot = kernel\n"
                    "kernel = /images/vmlinuz\n"
@@ -69,6 +70,7 @@ static void test_full_definition(void)
     CHECK_EQ_STR(d.name, "web-1");
     CHECK_EQ_STR(d.uuid, "123e4567-e89b-12d3-a456-426614174000");
     CHECK_EQ_INT(d.memory_mib, 1536);
+    CHECK(d.hugepages);
     CHECK_EQ_INT(d.cpus, 4);
     CHECK_EQ_INT(d.boot, VMDEF_BOOT_KERNEL);
     CHECK_EQ_STR(d.kernel, "/images/vmlinuz");
@@ -102,6 +104,7 @@ static void test_defaults(void)
     struct vmdef d;
     check_accepted(KERNEL_VM, &d);
     CHECK_EQ_INT(d.memory_mib, 256);
+    CHECK(!d.hugepages);
     CHECK_EQ_INT(d.cpus, 1);
     CHECK_EQ_STR(d.uuid, "");
     CHECK_EQ_STR(d.firmware, VMDEF_DEFAULT_FIRMWARE);
@@ -141,6 +144,10 @@ static void test_bad_names(void)
 
 static void test_bad_memory_and_cpus(void)
 {
+    check_refused(KERNEL_VM "hugepages = 2M\n",
+                  DEF_PATH ":3: hugepages: '2M' is not yes or no");
+    check_refused(KERNEL_VM "hugepages = no\nhugepages = yes\n",
+                  DEF_PATH ":4: hugepages: given twice (first on line 3)");
     check_refused(KERNEL_VM "memory = 8M\n",
                   DEF_PATH ":3: memory: less than the minimum of 16 MiB");
     check_refused(KERNEL_VM "memory = 15\n",
@@ -316,6 +323,7 @@ static void test_round_trip(void)
                      "disk = a.img,ro,iops=5,bps=1K\ndisk = /b\n"
                      "nic = mac=02:00:00:00:00:01,tap=t0\nnic = bridge=\n"
                      "serial = unix:s.sock\nautostart = on\nrestart = no\n"
+                     "hugepages = on\n"
                      "stop_timeout = 0\n");
     check_round_trip("name = fw\nboot = firmware\nfirmware = /bios.bin\n"
                      "serial = pty\n");
