@@ -462,6 +462,26 @@ static int vmdef_apply_serial(struct vmdef *d, const char *value,
                      "'%.40s' is not stdio, pty, unix:PATH or file:PATH", value);
 }
 
+static const char *const vmdef_display_names[] = { "auto", "std", "none" };
+
+bool vmdef_has_display(const struct vmdef *d)
+{
+    if (d->display == VMDEF_DISPLAY_AUTO)
+        return d->boot == VMDEF_BOOT_FIRMWARE;
+    return d->display == VMDEF_DISPLAY_STD;
+}
+
+/* "auto" is accepted too, so that a written-out default reads back. */
+static int vmdef_apply_display(struct vmdef *d, const char *value,
+                               const char *base_dir, char *why, size_t why_len)
+{
+    int i = vmdef_lookup_word(value, vmdef_display_names, 3);
+    if (i < 0)
+        return vmdef_why(why, why_len, "'%.40s' is not std or none", value);
+    d->display = (enum vmdef_display)i;
+    return 0;
+}
+
 static int vmdef_apply_autostart(struct vmdef *d, const char *value,
                                  const char *base_dir, char *why, size_t why_len)
 {
@@ -511,6 +531,7 @@ static const struct vmdef_key vmdef_keys[] = {
     { "disk", true, vmdef_apply_disk },
     { "nic", true, vmdef_apply_nic },
     { "serial", false, vmdef_apply_serial },
+    { "display", false, vmdef_apply_display },
     { "autostart", false, vmdef_apply_autostart },
     { "restart", false, vmdef_apply_restart },
     { "stop_timeout", false, vmdef_apply_stop_timeout },
@@ -743,6 +764,8 @@ int vmdef_to_conf(const struct vmdef *d, struct conf *out)
     }
     vmdef_format_serial(d, buf, sizeof(buf));
     vmdef_put(&w, "serial", buf);
+    if (d->display != VMDEF_DISPLAY_AUTO)
+        vmdef_put(&w, "display", vmdef_display_names[d->display]);
     vmdef_put(&w, "autostart", d->autostart ? "yes" : "no");
     vmdef_put(&w, "restart", vmdef_restart_name(d->restart));
     vmdef_put_number(&w, "stop_timeout", d->stop_timeout_s, "");

@@ -33,6 +33,10 @@
  *                tap inherited from the caller (corrald),
  *                only at run time, never written back
  *   serial       stdio | pty | unix:PATH | file:PATH       stdio
+ *   display      std | none: a VGA screen (Bochs VBE) with  std with
+ *                keyboard, mouse and tablet, reached by     boot = firmware,
+ *                the remote console                         none with
+ *                                                           boot = kernel
  *   autostart    yes | no (also true/false, on/off, 1/0)   no
  *   restart      no | on-failure | always                  on-failure
  *   stop_timeout seconds between the ACPI shutdown request 60
@@ -67,6 +71,8 @@
 enum vmdef_boot { VMDEF_BOOT_KERNEL, VMDEF_BOOT_FIRMWARE };
 enum vmdef_serial { VMDEF_SERIAL_STDIO, VMDEF_SERIAL_PTY, VMDEF_SERIAL_UNIX,
                     VMDEF_SERIAL_FILE };
+/* AUTO: decided by the boot method (vmdef_has_display). */
+enum vmdef_display { VMDEF_DISPLAY_AUTO, VMDEF_DISPLAY_STD, VMDEF_DISPLAY_NONE };
 enum vmdef_restart { VMDEF_RESTART_NO, VMDEF_RESTART_ON_FAILURE,
                      VMDEF_RESTART_ALWAYS };
 
@@ -105,6 +111,7 @@ struct vmdef {
     size_t nic_count;
     enum vmdef_serial serial;
     char serial_path[VMDEF_PATH_MAX]; /* for unix: and file: */
+    enum vmdef_display display;
     bool autostart;
     enum vmdef_restart restart;
     unsigned stop_timeout_s;
@@ -153,5 +160,9 @@ void vmdef_format_mac(const uint8_t mac[6], char *buf);
 
 const char *vmdef_boot_name(enum vmdef_boot b);
 const char *vmdef_restart_name(enum vmdef_restart r);
+
+/* Whether the VM gets a screen: display = std, or display unset and the
+ * VM boots firmware (a directly booted kernel has the serial console). */
+bool vmdef_has_display(const struct vmdef *d);
 
 #endif

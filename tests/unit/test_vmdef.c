@@ -331,6 +331,23 @@ static void test_round_trip(void)
     check_round_trip("name = we000ernel\nkernel = /vmls=.00M\nnic =\nnic = fd=120\n");
 }
 
+static void test_display(void)
+{
+    struct vmdef d;
+    check_accepted(KERNEL_VM, &d);
+    CHECK(!vmdef_has_display(&d)); /* direct boot: the serial console */
+    check_accepted("name = fw\nboot = firmware\n", &d);
+    CHECK(vmdef_has_display(&d));  /* firmware: a screen by default */
+    check_accepted("name = fw\nboot = firmware\ndisplay = none\n", &d);
+    CHECK(!vmdef_has_display(&d));
+    check_accepted(KERNEL_VM "display = std\n", &d);
+    CHECK(vmdef_has_display(&d));
+    check_refused(KERNEL_VM "display = vga\n",
+                  DEF_PATH ":3: display: 'vga' is not std or none");
+    check_round_trip(KERNEL_VM "display = std\n");
+    check_round_trip("name = fw\nboot = firmware\ndisplay = none\n");
+}
+
 static void test_set_key_and_check(void)
 {
     struct vmdef d;
@@ -450,6 +467,7 @@ int main(void)
     RUN(test_bad_nics);
     RUN(test_serial_restart_uuid);
     RUN(test_round_trip);
+    RUN(test_display);
     RUN(test_set_key_and_check);
     RUN(test_nic_mac);
     RUN(test_check_files);
