@@ -33,6 +33,8 @@
 
 #include "bus.h"
 #include "console.h"
+#include "display.h"
+#include "input.h"
 #include "iothread.h"
 #include "msi_irqfd.h"
 #include "pci.h"
@@ -97,6 +99,12 @@ struct board {
     bool fast_io; /* ioeventfd + irqfd; off with CORRAL_VMM_SLOW_IO=1 */
     struct console console;
     bool console_started; /* the guest's first byte on COM1 (for -v) */
+    /* The screen (when vmdef_has_display) and the input router: the
+     * display and input devices draw and register there, and the remote
+     * console reads and sends there. */
+    struct display display;
+    bool display_created;
+    struct input input;
     /* The devices the machine talks to itself; NULL when absent. */
     struct i8042 *kbd;
     struct acpi_pm *pm;

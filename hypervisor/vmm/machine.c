@@ -340,6 +340,12 @@ static int machine_add_devices(struct machine *m, const struct vmdef *def)
     queue_ioeventfds_init(&b->kicks, &b->vm, &b->io);
     if (console_open(&b->console, def->serial, def->serial_path, err, sizeof(err)))
         return vm_error("%s", err);
+    input_init(&b->input);
+    if (vmdef_has_display(def)) {
+        if (display_init(&b->display) < 0)
+            return vm_error("display: out of memory");
+        b->display_created = true;
+    }
     return machine_add_pci(b) || board_add_devices(b, def);
 }
 
@@ -599,6 +605,9 @@ static void machine_teardown(struct machine *m)
         iothread_destroy(&m->board.io);
     console_close(&m->board.console);
     board_destroy_devices(&m->board); /* after the console: it feeds COM1 */
+    if (m->board.display_created)
+        display_destroy(&m->board.display);
+    input_destroy(&m->board.input);
     vm_destroy(&m->board.vm);
     if (m->rom)
         munmap(m->rom, m->rom_size);
