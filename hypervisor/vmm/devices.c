@@ -13,11 +13,12 @@
 #include "rtc_cmos.h"
 #include "serial_8250.h"
 #include "virtio_blk.h"
+#include "virtio_input.h"
 #include "virtio_net.h"
 #include "virtio_rng.h"
 
 /* Creation order.  The PCI functions take slots in this order: the disks
- * first (the guest's vda, vdb...), then the NICs, then the rng. */
+ * first (the guest's vda, vdb...), then the NICs, then the rng, then the tablet. */
 const struct device_desc *const device_table[] = {
     &serial_8250_device, /* COM1, the console */
     &i8042_device,
@@ -28,6 +29,7 @@ const struct device_desc *const device_table[] = {
     &virtio_blk_device,
     &virtio_net_device,
     &virtio_rng_device,
+    &virtio_input_device, /* VMs with a display */
 };
 const size_t device_table_len = sizeof(device_table) / sizeof(device_table[0]);
 

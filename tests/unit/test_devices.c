@@ -62,6 +62,7 @@ static void setup(struct vmdef *def, enum vmdef_boot boot, size_t disks)
     };
     struct pci_platform plat = platform;
     memset(&board, 0, sizeof(board));
+    input_init(&board.input);
     board.vm.vm_fd = board.vm.kvm_fd = -1; /* interrupts go nowhere */
     board.nvcpus = 1;
     ram = calloc(1, RAM_SIZE);
@@ -84,6 +85,7 @@ static void teardown(size_t disks)
     board_destroy_devices(&board);
     CHECK_EQ_INT(board.ndevices, 0);
     bus_destroy(&board.vm.bus);
+    input_destroy(&board.input);
     free(ram);
     for (size_t i = 0; i < disks; i++)
         unlink(disk_paths[i]);
@@ -100,20 +102,23 @@ static void test_firmware_machine(void)
     uint8_t v = 0;
     setup(&def, VMDEF_BOOT_FIRMWARE, 2);
     CHECK_EQ_INT(board_add_devices(&board, &def), 0);
-    /* COM1, i8042, RTC, PM, fw_cfg, firmware log, two disks, rng */
-    CHECK_EQ_INT(board.ndevices, 9);
+    /* COM1, i8042, RTC, PM, fw_cfg, firmware log, two disks, rng, and
+     * the tablet (firmware boot has a display by default) */
+    CHECK_EQ_INT(board.ndevices, 10);
     CHECK(board.kbd && board.pm && board.rtc && board.fw_cfg);
     CHECK(board.console.uart != NULL);
     CHECK_EQ_INT(port_read(DEBUGCON_PORT, &v), 0);
     CHECK_EQ_INT(v, DEBUGCON_READBACK);
     CHECK_EQ_INT(port_read(SERIAL_COM1_PORT + 5, &v), 0); /* LSR */
-    /* the host bridge is slot 0: the disks follow in order, then the rng */
+    /* the host bridge is slot 0: the disks follow in order, then the rng
+     * and the tablet */
     CHECK_EQ_INT(board.n_boot_disks, 2);
     CHECK_EQ_INT(board.boot_disks[0].slot, 1);
     CHECK_EQ_INT(board.boot_disks[1].slot, 2);
-    CHECK(board.pci.slots[3] != NULL);
-    CHECK(board.pci.slots[4] == NULL);
-    CHECK_EQ_INT(board.n_virtio, 3); /* each one's kicks, by ioeventfd */
+    CHECK(board.pci.slots[4] != NULL);
+    CHECK(board.pci.slots[5] == NULL);
+    CHECK_EQ_INT(board.n_virtio, 4); /* each one's kicks, by ioeventfd */
+    CHECK(board.input.has_kbd && board.input.has_mouse && board.input.has_tablet);
     teardown(2);
 }
 
@@ -124,6 +129,7 @@ static void test_kernel_machine_has_no_firmware_devices(void)
     setup(&def, VMDEF_BOOT_KERNEL, 0);
     CHECK_EQ_INT(board_add_devices(&board, &def), 0);
     CHECK_EQ_INT(board.ndevices, 5); /* COM1, i8042, RTC, PM, rng */
+    CHECK(!board.input.has_tablet); /* no display (serial console): no tablet */
     CHECK(board.fw_cfg == NULL);
     CHECK(port_read(DEBUGCON_PORT, &v) < 0);
     CHECK(board.pci.slots[1] != NULL);
