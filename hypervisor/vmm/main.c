@@ -16,7 +16,8 @@ static const char usage[] =
 "                  [--memory MIB] [--cpus N] [--disk PATH[,OPTIONS]]...\n"
 "                  [--nic [bridge=IF][,mac=MAC][,tap=IF][,fd=N]...]...\n"
 "                  [--config FILE] [--serial stdio|pty|unix:PATH|file:PATH]\n"
-"                  [--name NAME] [--control PATH] [-v] [--help] [--version]\n"
+"                  [--name NAME] [--display std|none] [--control PATH]\n"
+"                  [-v] [--help] [--version]\n"
 "       corral-vmm --control-send PATH COMMAND...\n"
 "\n"
 "Runs one virtual machine on /dev/kvm until the guest stops.\n"
@@ -43,6 +44,9 @@ static const char usage[] =
 "                    (path printed on stderr), unix:PATH (a listening socket,\n"
 "                    up to 8 clients sharing it), file:PATH (output only)\n"
 "  --name NAME       the VM's name (default \"vm\")\n"
+"  --display std|none\n"
+"                    a screen with keyboard, mouse and tablet, or none\n"
+"                    (default: std with firmware boot, none with --kernel)\n"
 "  --control PATH    serve a control socket (mode 0600) at PATH: one request\n"
 "                    a line - status, pause, resume, shutdown (ACPI power\n"
 "                    button), stop (at once: status 5), console (the\n"
@@ -79,7 +83,7 @@ static const char usage[] =
 
 enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEMORY, OPT_CPUS,
        OPT_DISK, OPT_NIC, OPT_CONFIG, OPT_SERIAL, OPT_NAME, OPT_HELP, OPT_VERSION,
-       OPT_CONTROL, OPT_CONTROL_SEND };
+       OPT_CONTROL, OPT_CONTROL_SEND, OPT_DISPLAY };
 
 static const struct option long_opts[] = {
     { "kernel", required_argument, NULL, OPT_KERNEL },
@@ -92,6 +96,7 @@ static const struct option long_opts[] = {
     { "config", required_argument, NULL, OPT_CONFIG },
     { "serial", required_argument, NULL, OPT_SERIAL },
     { "name", required_argument, NULL, OPT_NAME },
+    { "display", required_argument, NULL, OPT_DISPLAY },
     { "control", required_argument, NULL, OPT_CONTROL },
     { "control-send", required_argument, NULL, OPT_CONTROL_SEND },
     { "verbose", no_argument, NULL, 'v' },
@@ -113,6 +118,7 @@ static const char *flag_key(int opt)
     case OPT_NIC:     return "nic";
     case OPT_SERIAL:  return "serial";
     case OPT_NAME:    return "name";
+    case OPT_DISPLAY: return "display";
     default:          return NULL;
     }
 }

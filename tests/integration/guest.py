@@ -22,7 +22,7 @@ from qemu import OUT, iso_path
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOTFS = os.path.join(OUT, "rootfs")
 GUEST_MODULES = ["virtio_pci", "virtio_mmio", "virtio_blk", "virtio_net", "virtio_rng",
-                 "button", "evdev"]
+                 "button", "evdev", "psmouse", "virtio_input"]
 
 GUEST_INIT = r"""#!/bin/busybox sh
 /bin/busybox --install -s /bin
