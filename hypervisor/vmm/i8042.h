@@ -5,11 +5,11 @@
  * The controller has one output buffer, which the guest reads at 0x60;
  * status bit 0 says it is full and bit 5 that the byte is the mouse's.
  * It refills from, in order: the controller's own replies (D3's as the
- * mouse's), the keyboard
- * (unless its clock is disabled, CTR bit 4 or command AD), the mouse
- * (unless AUXDIS, CTR bit 5 or command A7).  With CTR bit 6 (XLATE) the
- * keyboard's set 2 bytes are translated to set 1 on the way, as every
- * PC's controller does; the guest chooses the set with the keyboard's F0.
+ * mouse's), the keyboard (unless its clock is disabled, CTR bit 4 or
+ * command AD), the mouse (unless AUXDIS, CTR bit 5 or command A7).  With
+ * CTR bit 6 (XLATE) the keyboard's set 2 bytes are translated to set 1 on
+ * the way, as every PC's controller does; the guest chooses the set with
+ * the keyboard's F0.
  *
  * It also holds the reset line a guest without ACPI uses (command FE, or
  * output port bit 0 cleared through D1): the VM ends "rebooted".  The
