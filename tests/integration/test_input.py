@@ -38,6 +38,9 @@ def test_display_vm_has_keyboard_mouse_and_tablet(appliance):
     # ABS bitmap: ABS_X and ABS_Y (bits 0 and 1)
     assert re.search(r"abs=3\b", tablet), tablet
     assert "mouse" in tablet or "event" in tablet, tablet
+    irqs = {m.group(1): int(m.group(2)) for m in
+            re.finditer(r"^IRQ (\d+) count=(\d+) name=i8042", out, re.M)}
+    assert irqs.get("1", 0) > 0 and irqs.get("12", 0) > 0, irqs  # both lines work
     serio = [l for l in out.splitlines() if l.startswith("SERIO ")]
     assert any("i8042 AUX" in l and "driver=psmouse" in l for l in serio), serio
     assert any("i8042 KBD" in l and "driver=atkbd" in l for l in serio), serio

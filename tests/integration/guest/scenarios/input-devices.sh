@@ -6,8 +6,7 @@ awk '
 /^I:/ { bus = $2 }
 /^N:/ { sub(/^N: Name=/, ""); gsub(/"/, ""); name = $0 }
 /^H:/ { sub(/^H: Handlers=/, ""); handlers = $0 }
-/^B: ABS=/ { abs = $2 }
-/^B: KEY=/ { key = $0 }
+/^B: ABS=/ { abs = substr($2, 5) }
 /^$/ { if (name != "") printf "INPUT name=[%s] abs=%s handlers=[%s] %s\n", name, abs, handlers, bus;
        name = ""; abs = "-"; handlers = "" }
 ' /proc/bus/input/devices
