@@ -8,6 +8,7 @@
 
 #include "acpi_pm.h"
 #include "debugcon.h"
+#include "e1000.h"
 #include "fw_cfg.h"
 #include "i8042.h"
 #include "rtc_cmos.h"
@@ -17,7 +18,8 @@
 #include "virtio_rng.h"
 
 /* Creation order.  The PCI functions take slots in this order: the disks
- * first (the guest's vda, vdb...), then the NICs, then the rng. */
+ * first (the guest's vda, vdb...), then the NICs (the virtio ones, then
+ * the e1000 ones, each in definition order), then the rng. */
 const struct device_desc *const device_table[] = {
     &serial_8250_device, /* COM1, the console */
     &i8042_device,
@@ -27,6 +29,7 @@ const struct device_desc *const device_table[] = {
     &debugcon_device,    /* firmware boot only */
     &virtio_blk_device,
     &virtio_net_device,
+    &e1000_device,       /* NICs with model=e1000, after the virtio ones */
     &virtio_rng_device,
 };
 const size_t device_table_len = sizeof(device_table) / sizeof(device_table[0]);
