@@ -381,23 +381,6 @@ const char *vmdef_nic_model_name(enum vmdef_nic_model model)
     return vmdef_nic_model_names[model];
 }
 
-size_t vmdef_nic_count_model(const struct vmdef *d, enum vmdef_nic_model model)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < d->nic_count; i++)
-        n += d->nics[i].model == model;
-    return n;
-}
-
-size_t vmdef_nic_index_of_model(const struct vmdef *d, enum vmdef_nic_model model,
-                                size_t n)
-{
-    for (size_t i = 0; i < d->nic_count; i++)
-        if (d->nics[i].model == model && n-- == 0)
-            return i;
-    return d->nic_count;
-}
-
 static int vmdef_parse_nic_model(const char *s, enum vmdef_nic_model *model,
                                  char *why, size_t why_len)
 {

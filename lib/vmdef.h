@@ -166,11 +166,7 @@ void vmdef_format_mac(const uint8_t mac[6], char *buf);
 
 const char *vmdef_boot_name(enum vmdef_boot b);
 const char *vmdef_nic_model_name(enum vmdef_nic_model model);
-/* NICs of the definition with that model (each model is its own device). */
-size_t vmdef_nic_count_model(const struct vmdef *d, enum vmdef_nic_model model);
-/* The definition's index of the nth NIC of that model (n < its count). */
-size_t vmdef_nic_index_of_model(const struct vmdef *d, enum vmdef_nic_model model,
-                                size_t n);
+
 const char *vmdef_restart_name(enum vmdef_restart r);
 
 /* Whether the VM gets a screen: display = std, or display unset and the

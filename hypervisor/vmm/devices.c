@@ -8,18 +8,17 @@
 
 #include "acpi_pm.h"
 #include "debugcon.h"
-#include "e1000.h"
 #include "fw_cfg.h"
 #include "i8042.h"
 #include "rtc_cmos.h"
 #include "serial_8250.h"
 #include "virtio_blk.h"
-#include "virtio_net.h"
+#include "nic_backend.h"
 #include "virtio_rng.h"
 
 /* Creation order.  The PCI functions take slots in this order: the disks
- * first (the guest's vda, vdb...), then the NICs (the virtio ones, then
- * the e1000 ones, each in definition order), then the rng. */
+ * first (the guest's vda, vdb...), then the NICs in definition order
+ * (whatever their models), then the rng. */
 const struct device_desc *const device_table[] = {
     &serial_8250_device, /* COM1, the console */
     &i8042_device,
@@ -28,8 +27,7 @@ const struct device_desc *const device_table[] = {
     &fw_cfg_device,      /* firmware boot only */
     &debugcon_device,    /* firmware boot only */
     &virtio_blk_device,
-    &virtio_net_device,
-    &e1000_device,       /* NICs with model=e1000, after the virtio ones */
+    &nic_device,         /* virtio-net or e1000, per NIC */
     &virtio_rng_device,
 };
 const size_t device_table_len = sizeof(device_table) / sizeof(device_table[0]);

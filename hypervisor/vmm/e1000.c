@@ -805,12 +805,6 @@ void e1000_destroy(struct e1000 *e)
 
 /* ---- on the board (devices.h) ---------------------------------------------- */
 
-/* The NICs with model=e1000, in definition order. */
-static size_t e1000_count(const struct vmdef *def)
-{
-    return vmdef_nic_count_model(def, VMDEF_NIC_E1000);
-}
-
 static void e1000_tap_ready(void *ctx, uint32_t events)
 {
     e1000_tap_readable(ctx);
@@ -831,9 +825,8 @@ static void e1000_itr_fired(void *ctx, uint32_t events)
     e1000_itr_expired(ctx);
 }
 
-static int e1000_add(struct board *b, const struct vmdef *def, size_t n, void **dev)
+static int e1000_add(struct board *b, const struct vmdef *def, size_t index, void **dev)
 {
-    size_t index = vmdef_nic_index_of_model(def, VMDEF_NIC_E1000, n);
     const struct vmdef_nic *nic = &def->nics[index];
     struct nic_backend nb;
     if (nic_backend_open(def, index, &nb))
@@ -866,9 +859,7 @@ static void e1000_destroy_dev(void *dev)
     e1000_destroy(dev);
 }
 
-const struct device_desc e1000_device = {
-    .name = "e1000",
-    .count = e1000_count,
+const struct nic_model e1000_model = {
     .add = e1000_add,
     .destroy = e1000_destroy_dev,
 };

@@ -108,8 +108,8 @@ void e1000_itr_expired(struct e1000 *e);
 /* The EEPROM image for a MAC: MAC words, IDs, checksum word. */
 void e1000_eeprom_fill(uint16_t eeprom[E1000_EEPROM_WORDS], const uint8_t mac[6]);
 
-/* One e1000 per NIC with model=e1000, for the device table (devices.h). */
-struct device_desc;
-extern const struct device_desc e1000_device;
+/* A NIC with model=e1000, on its tap (nic_backend.h's nic_device). */
+struct nic_model;
+extern const struct nic_model e1000_model;
 
 #endif

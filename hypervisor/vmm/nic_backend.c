@@ -3,11 +3,14 @@
 #include "nic_backend.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
 #include "devices.h"
+#include "e1000.h"
+#include "virtio_net.h"
 
 /* The tap: inherited (fd=N, from corrald) or created here; then on its
  * bridge and up.  Returns the fd, or -1 after saying why. */
@@ -83,3 +86,39 @@ int nic_backend_watch(struct board *b, const struct vmdef *def, size_t index,
     return board_watch_limit(b, w->tx_limit, w->tx_limit_expired, dev) ||
            board_watch_limit(b, w->rx_limit, w->rx_limit_expired, dev);
 }
+
+/* ---- the NICs on the board (devices.h) ------------------------------------- */
+
+struct nic_instance {
+    const struct nic_model *model;
+    void *dev;
+};
+
+static size_t nic_count(const struct vmdef *def)
+{
+    return def->nic_count;
+}
+
+static int nic_add(struct board *b, const struct vmdef *def, size_t index, void **dev)
+{
+    struct nic_instance *ni = board_alloc_device(dev, sizeof(*ni), "nic");
+    if (!ni)
+        return VM_EXIT_ERROR;
+    ni->model = def->nics[index].model == VMDEF_NIC_E1000 ? &e1000_model : &virtio_net_model;
+    return ni->model->add(b, def, index, &ni->dev);
+}
+
+static void nic_destroy(void *dev)
+{
+    struct nic_instance *ni = dev;
+    if (ni->dev)
+        ni->model->destroy(ni->dev);
+    free(ni);
+}
+
+const struct device_desc nic_device = {
+    .name = "nic",
+    .count = nic_count,
+    .add = nic_add,
+    .destroy = nic_destroy,
+};

@@ -46,4 +46,17 @@ int nic_backend_watch(struct board *b, const struct vmdef *def, size_t index,
 /* A device's rx_poll callback (ctx: the board): poll the tap or not. */
 void nic_backend_rx_poll(void *ctx, int tap_fd, bool enable);
 
+/* What the guest sees of a NIC: create the device for def->nics[index]
+ * (as a device_desc's add hook does) and release it. */
+struct nic_model {
+    int (*add)(struct board *b, const struct vmdef *def, size_t index, void **dev);
+    void (*destroy)(void *dev);
+};
+
+/* Every NIC of the definition, in its order, each created by its model
+ * (virtio_net_model, e1000_model): one table entry, so that the NICs'
+ * PCI slots follow the definition whatever their models. */
+struct device_desc;
+extern const struct device_desc nic_device;
+
 #endif

@@ -394,12 +394,6 @@ void virtio_net_destroy(struct virtio_net *net)
 
 /* ---- on the board (devices.h) ---------------------------------------------- */
 
-/* The NICs with model=virtio, in definition order. */
-static size_t nic_count(const struct vmdef *def)
-{
-    return vmdef_nic_count_model(def, VMDEF_NIC_VIRTIO);
-}
-
 static void nic_tap_ready(void *ctx, uint32_t events)
 {
     virtio_net_tap_readable(ctx);
@@ -415,10 +409,9 @@ static void nic_rx_limit_expired(void *ctx, uint32_t events)
     virtio_net_rx_limit_expired(ctx);
 }
 
-static int nic_add(struct board *b, const struct vmdef *def, size_t n,
+static int nic_add(struct board *b, const struct vmdef *def, size_t index,
                    void **dev)
 {
-    size_t index = vmdef_nic_index_of_model(def, VMDEF_NIC_VIRTIO, n);
     const struct vmdef_nic *nic = &def->nics[index];
     struct nic_backend nb;
     if (nic_backend_open(def, index, &nb))
@@ -450,9 +443,7 @@ static void nic_destroy(void *dev)
     virtio_net_destroy(dev);
 }
 
-const struct device_desc virtio_net_device = {
-    .name = "virtio-net",
-    .count = nic_count,
+const struct nic_model virtio_net_model = {
     .add = nic_add,
     .destroy = nic_destroy,
 };

@@ -94,11 +94,6 @@ static void test_full_definition(void)
     CHECK_EQ_STR(d.nics[1].tap, "vm1tap");
     CHECK_EQ_INT(d.nics[0].model, VMDEF_NIC_VIRTIO);
     CHECK_EQ_INT(d.nics[1].model, VMDEF_NIC_E1000);
-    CHECK_EQ_INT(vmdef_nic_count_model(&d, VMDEF_NIC_VIRTIO), 1);
-    CHECK_EQ_INT(vmdef_nic_count_model(&d, VMDEF_NIC_E1000), 1);
-    CHECK_EQ_INT(vmdef_nic_index_of_model(&d, VMDEF_NIC_E1000, 0), 1);
-    CHECK_EQ_INT(vmdef_nic_index_of_model(&d, VMDEF_NIC_VIRTIO, 0), 0);
-    CHECK_EQ_INT(vmdef_nic_index_of_model(&d, VMDEF_NIC_VIRTIO, 1), 2);
     CHECK_EQ_INT(d.serial, VMDEF_SERIAL_UNIX);
     CHECK_EQ_STR(d.serial_path, "/defs/web1/console.sock");
     CHECK(d.autostart);
