@@ -3,7 +3,7 @@ ISO's own BusyBox and kernel modules (out/rootfs), and the guest kernel the
 ISO ships (out/iso-root/boot/vmlinuz).
 
 Besides BusyBox the guest has corral-nettest (static, from the ISO's
-rootfs).  The guest's /init loads the virtio drivers, prints
+rootfs).  The guest's /init loads the virtio drivers and e1000, prints
 `GUEST-BOOTED cpus=N mem_kb=N`, runs the scenario named on the kernel
 command line (`corral.scenario=NAME`, a script from guest/scenarios/NAME.sh)
 and prints `GUEST-DONE status=N`.  What it does then is up to the scenario
@@ -22,7 +22,7 @@ from qemu import OUT, iso_path
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOTFS = os.path.join(OUT, "rootfs")
 GUEST_MODULES = ["virtio_pci", "virtio_mmio", "virtio_blk", "virtio_net", "virtio_rng",
-                 "button", "evdev"]
+                 "e1000", "button", "evdev"]
 
 GUEST_INIT = r"""#!/bin/busybox sh
 /bin/busybox --install -s /bin
