@@ -850,6 +850,7 @@ static int e1000_add(struct board *b, const struct vmdef *def, size_t index, voi
         .tap_ready = e1000_tap_ready,
         .tx_limit_expired = e1000_tx_limit_fired, .tx_limit = &e->tx_limit,
         .rx_limit_expired = e1000_rx_limit_fired, .rx_limit = &e->rx_limit,
+        .tap_offloads = false, /* it checksums and segments itself */
     };
     return nic_backend_watch(b, def, index, &nb, "e1000", &w, e);
 }

@@ -64,14 +64,14 @@ void nic_backend_rx_poll(void *ctx, int tap_fd, bool enable)
 
 static void nic_backend_log(struct board *b, const struct vmdef_nic *nic,
                             size_t index, const struct nic_backend *nb,
-                            const char *model)
+                            const char *model, bool offloads)
 {
     char text[18];
     vmdef_format_mac(nb->mac, text);
     vm_log(&b->vm, "nic %zu: %s %s on tap %s%s%s%s, limits %llu bytes/s "
            "%llu packets/s each way (0: none)", index, model, text, nb->tap_name,
            nic->bridge[0] ? " in bridge " : "", nic->bridge,
-           nb->tap_offloads ? ", offloads" : "", (unsigned long long)nic->bps,
+           offloads ? ", offloads" : "", (unsigned long long)nic->bps,
            (unsigned long long)nic->pps);
 }
 
@@ -82,7 +82,7 @@ int nic_backend_watch(struct board *b, const struct vmdef *def, size_t index,
     int rc = iothread_add(&b->io, nb->tap_fd, EPOLLIN, w->tap_ready, dev);
     if (rc < 0)
         return vm_error("nic %zu: I/O thread: %s", index, strerror(-rc));
-    nic_backend_log(b, &def->nics[index], index, nb, model);
+    nic_backend_log(b, &def->nics[index], index, nb, model, w->tap_offloads);
     return board_watch_limit(b, w->tx_limit, w->tx_limit_expired, dev) ||
            board_watch_limit(b, w->rx_limit, w->rx_limit_expired, dev);
 }

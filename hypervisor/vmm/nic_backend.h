@@ -35,6 +35,7 @@ struct nic_backend_watch {
     iothread_fn tx_limit_expired;   /* tx_limit's timer fired */
     iothread_fn rx_limit_expired;
     const struct rate_limit *tx_limit, *rx_limit;
+    bool tap_offloads;              /* the device hands offloads to the tap */
 };
 
 /* Watch the tap (EPOLLIN) and both limits' timers for dev, then log the

@@ -434,6 +434,7 @@ static int nic_add(struct board *b, const struct vmdef *def, size_t index,
         .tap_ready = nic_tap_ready,
         .tx_limit_expired = nic_tx_limit_expired, .tx_limit = &net->tx_limit,
         .rx_limit_expired = nic_rx_limit_expired, .rx_limit = &net->rx_limit,
+        .tap_offloads = nb.tap_offloads,
     };
     return nic_backend_watch(b, def, index, &nb, "virtio-net", &w, net);
 }

@@ -48,9 +48,12 @@ def _e1000_dhcp_ping_and_transfer(appliance):
     sent = re.search(r"SENT md5=([0-9a-f]{32})", out).group(1)
     got = appliance.out("wc -c <%s; md5sum <%s" % (RECV, RECV)).split()
     seconds = re.search(r"SENT seconds=([0-9.]+)", out)
-    irqs = re.search(r"IRQS .*", out)
-    print("e1000: %d MiB in %s s; %s" % (MIB, seconds.group(1) if seconds else "?",
-                                         irqs.group(0) if irqs else "no IRQS line"))
+    irqs = re.search(r"IRQS\s+\d+:\s+(\d+)", out)
+    exits = re.search(r"exits at [\d.]+ s: vmm total=(\d+) io=\d+ mmio=(\d+)", out)
+    print("e1000: %d MiB in %s s; guest interrupts %s; VM exits %s (MMIO %s), %s per MiB" % (
+        MIB, seconds.group(1) if seconds else "?", irqs.group(1) if irqs else "?",
+        exits.group(1) if exits else "?", exits.group(2) if exits else "?",
+        int(exits.group(1)) // MIB if exits else "?"))
     assert int(got[0]) == MIB << 20, got
     assert got[1] == sent, (got, sent)
     assert status == POWEROFF, out[-2000:]
