@@ -711,16 +711,19 @@ static void e1000_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
     }
     if (is_write)
         memcpy(&v, data, 4);
-    if (offset == 0 && is_write) {
+    /* IOADDR is device state like any register: under the lock. */
+    pthread_mutex_lock(&e->lock);
+    if (offset == 0 && is_write)
         e->ioaddr = v & (E1000_MMIO_SIZE - 4);
-    } else if (offset == 0) {
-        memcpy(data, &e->ioaddr, 4);
-    } else if (is_write) {
-        e1000_write(e, e->ioaddr, v);
-    } else {
-        v = e1000_read(e, e->ioaddr);
+    else if (offset == 0)
+        v = e->ioaddr;
+    else if (is_write)
+        e1000_write_locked(e, e->ioaddr, v);
+    else
+        v = e1000_read_locked(e, e->ioaddr);
+    pthread_mutex_unlock(&e->lock);
+    if (!is_write)
         memcpy(data, &v, 4);
-    }
 }
 
 /* --- setup --------------------------------------------------------------------- */

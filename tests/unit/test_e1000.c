@@ -742,6 +742,22 @@ static void test_io_bar(void)
     bus_dispatch(&bus, BUS_PIO, nic->pci.bars[1].mapped_base + 4, d, 4, false);
     memcpy(&v, d, 4);
     CHECK(v & E1000_STATUS_LU);
+    /* A write through IODATA reaches the register IOADDR names. */
+    uint64_t io = nic->pci.bars[1].mapped_base;
+    v = E1000_MTA + 8;
+    memcpy(d, &v, 4);
+    bus_dispatch(&bus, BUS_PIO, io, d, 4, true);
+    v = 0x600DF00D;
+    memcpy(d, &v, 4);
+    bus_dispatch(&bus, BUS_PIO, io + 4, d, 4, true);
+    CHECK_EQ_INT(e1000_read(nic, E1000_MTA + 8), 0x600DF00D);
+    bus_dispatch(&bus, BUS_PIO, io, d, 4, false);
+    memcpy(&v, d, 4);
+    CHECK_EQ_INT(v, E1000_MTA + 8);
+    /* Other widths and offsets of BAR1 read all-ones. */
+    bus_dispatch(&bus, BUS_PIO, io + 8, d, 4, false);
+    memcpy(&v, d, 4);
+    CHECK_EQ_INT(v, 0xFFFFFFFF);
     /* Through BAR0 as a guest does. */
     bus_dispatch(&bus, BUS_MMIO, nic->pci.bars[0].mapped_base + E1000_RA, d, 4, false);
     memcpy(&v, d, 4);
