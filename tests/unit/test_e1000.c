@@ -31,7 +31,14 @@ static uint8_t got[70000];
 static uint64_t fake_clock(void) { return fake_now; }
 static void record_irq(void *ctx, uint32_t gsi, int level) { (void)ctx; (void)gsi; irq_level = level; }
 
+static void open_nic_limited(uint64_t bps, uint64_t pps);
+
 static void open_nic(void)
+{
+    open_nic_limited(0, 0);
+}
+
+static void open_nic_limited(uint64_t bps, uint64_t pps)
 {
     static const struct pci_platform platform = {
         .mem = &mem, .irq_line = record_irq, .intx_gsi = { 5, 9, 10, 11 },
@@ -46,7 +53,8 @@ static void open_nic(void)
     guest_mem_layout(&mem, ram, RAM_SIZE);
     bus_init(&bus);
     pci_bus_create(&pci, &bus, &platform);
-    struct e1000_options o = { .tap_fd = sv[0], .clock_ns = fake_clock };
+    struct e1000_options o = { .tap_fd = sv[0], .clock_ns = fake_clock, .bps = bps,
+                               .pps = pps };
     memcpy(o.mac, our_mac, 6);
     CHECK_EQ_INT(e1000_create(&nic, &pci, &o), 0);
     irq_level = 0;
@@ -434,6 +442,30 @@ static void test_tx_tso(void)
     close_nic();
 }
 
+/* The transmit limit holds a packet on the ring (TDH before it) until
+ * its timer fires; a TSO packet costs its segments. */
+static void test_tx_rate_limit(void)
+{
+    open_nic_limited(0, 2); /* 2 frames per second, a burst of 2 */
+    tx_setup(8);
+    size_t len = build_tcp(ram + BUF, 100, 1);
+    uint8_t eop_rs = E1000_TXD_CMD_EOP | E1000_TXD_CMD_RS;
+    for (unsigned i = 0; i < 3; i++)
+        legacy_desc(i, BUF, (uint16_t)len, eop_rs);
+    e1000_write(nic, E1000_TDT, 3);
+    CHECK_EQ_INT(recv_frame(), (ssize_t)len);
+    CHECK_EQ_INT(recv_frame(), (ssize_t)len);
+    CHECK(recv_frame() < 0);
+    CHECK_EQ_INT(e1000_read(nic, E1000_TDH), 2);
+    CHECK_EQ_INT(txd(2)[12] & E1000_TXD_STAT_DD, 0);
+    fake_now += 500000000ULL; /* one token back */
+    e1000_tx_limit_expired(nic);
+    CHECK_EQ_INT(recv_frame(), (ssize_t)len);
+    CHECK_EQ_INT(e1000_read(nic, E1000_TDH), 3);
+    CHECK(txd(2)[12] & E1000_TXD_STAT_DD);
+    close_nic();
+}
+
 /* --- hostile transmit ------------------------------------------------------------ */
 
 static void test_tx_hostile_rings(void)
@@ -778,6 +810,7 @@ int main(void)
     RUN(test_itr_moderation);
     RUN(test_tx_legacy);
     RUN(test_tx_tso);
+    RUN(test_tx_rate_limit);
     RUN(test_tx_hostile_rings);
     RUN(test_tx_hostile_descriptors);
     RUN(test_rx_basic);
