@@ -4,7 +4,7 @@ ISO's own BusyBox (out/rootfs) and the modules of the kernel the ISO ships
 control domain leaves out), and that kernel (out/iso-root/boot/vmlinuz).
 
 Besides BusyBox the guest has corral-nettest (static, from the ISO's
-rootfs).  The guest's /init loads the virtio drivers, prints
+rootfs).  The guest's /init loads the virtio drivers and e1000, prints
 `GUEST-BOOTED cpus=N mem_kb=N`, runs the scenario named on the kernel
 command line (`corral.scenario=NAME`, a script from guest/scenarios/NAME.sh)
 and prints `GUEST-DONE status=N`.  What it does then is up to the scenario
@@ -25,7 +25,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOTFS = os.path.join(OUT, "rootfs")
 KERNEL_TREE = os.path.join(OUT, "kernel-tree")  # linked by build.sh
 GUEST_MODULES = ["virtio_pci", "virtio_mmio", "virtio_blk", "virtio_net", "virtio_rng",
-                 "button", "evdev", "psmouse", "virtio_input"]
+                 "e1000", "button", "evdev", "psmouse", "virtio_input"]
 # In the initramfs but loaded only by the scenarios that want them (each
 # loads in well under a second, but every guest would pay for all).
 GUEST_ON_DEMAND_MODULES = ["bochs"]
