@@ -1,20 +1,14 @@
 /* png: the PNG writer (see png.h). */
 #include "png.h"
 
+#include "byteorder.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
 static const uint8_t png_signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
 
 /* Appends one chunk (length, type, data, CRC of type and data) at *pos. */
 static void put_chunk(uint8_t *buf, size_t *pos, const char type[4],

@@ -2,15 +2,11 @@
  * and compare every pixel. */
 #include "check.h"
 #include "png.h"
+#include "byteorder.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <zlib.h>
-
-static uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 /* Walks the chunks, checking each CRC; returns the IDAT data. */
 static const uint8_t *find_chunk(const uint8_t *png, size_t len,
@@ -18,11 +14,11 @@ static const uint8_t *find_chunk(const uint8_t *png, size_t len,
 {
     size_t pos = 8;
     while (pos + 12 <= len) {
-        uint32_t n = be32(png + pos);
+        uint32_t n = get_be32(png + pos);
         if (pos + 12 + n > len)
             return NULL;
         uint32_t crc = (uint32_t)crc32(0L, png + pos + 4, n + 4);
-        if (crc != be32(png + pos + 8 + n))
+        if (crc != get_be32(png + pos + 8 + n))
             return NULL;
         if (memcmp(png + pos + 4, type, 4) == 0) {
             *chunk_len = n;
@@ -46,8 +42,8 @@ static void test_round_trip(void)
     uint32_t n;
     const uint8_t *ihdr = find_chunk(png, len, "IHDR", &n);
     CHECK(ihdr && n == 13);
-    CHECK_EQ_INT(be32(ihdr), W);
-    CHECK_EQ_INT(be32(ihdr + 4), H);
+    CHECK_EQ_INT(get_be32(ihdr), W);
+    CHECK_EQ_INT(get_be32(ihdr + 4), H);
     CHECK_EQ_INT(ihdr[8], 8);
     CHECK_EQ_INT(ihdr[9], 2);
     CHECK(find_chunk(png, len, "IEND", &n) && n == 0);
