@@ -466,6 +466,10 @@ prepare_kernel() {
 
 build_own_binaries() {
     step "corral binaries (make, static musl)"
+    # corral-vmm and corral cannot be built without zlib: a plain `make`
+    # after one ./build.sh finds it here (the Makefile's default).
+    mkdir -p "$OUT/third-party"
+    ln -sfn "$ZLIB_DIR" "$OUT/third-party/zlib"
     make -C "$ROOT" -s -j"$JOBS" NCURSES_PREFIX="$NCURSES_DIR" \
         MUSL_CRYPT_PREFIX="$MUSL_DIR" ZLIB_PREFIX="$ZLIB_DIR" all
 }
