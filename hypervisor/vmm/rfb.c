@@ -13,15 +13,20 @@
 #include "fdio.h"
 #include "keymap.h"
 
-static void rfb_drop(struct rfb_client *c, const char *why)
+static void rfb_disconnect(struct rfb_client *c)
 {
-    /* Always said (not only with -v): a client refused is worth a line in
-     * the VM's log. */
-    fprintf(stderr, "corral-vmm: vnc: client dropped: %s\n", why);
     iothread_remove(c->server->io, c->fd);
     close(c->fd);
     rfb_session_destroy(&c->s);
     c->fd = -1;
+}
+
+/* A client that broke the protocol or the limits: always said (not only
+ * with -v), as a line in the VM's log. */
+static void rfb_drop(struct rfb_client *c, const char *why)
+{
+    fprintf(stderr, "corral-vmm: vnc: client dropped: %s\n", why);
+    rfb_disconnect(c);
 }
 
 /* ---- the frame timer: runs only while an update is wanted ---------------- */
@@ -99,6 +104,12 @@ static int rfb_build_update(struct rfb_server *r, struct rfb_client *c)
     uint32_t w = d->width, h = d->height;
     bool resized = d->size_generation > c->sent_size_gen || w != c->width ||
                    h != c->height;
+    if (resized && !c->s.enc_desktop_size) {
+        /* A viewer that cannot be told a new size keeps its old one: it
+         * gets what fits in it, never a rectangle outside. */
+        w = w < c->width ? w : c->width;
+        h = h < c->height ? h : c->height;
+    }
     uint32_t tiles_x = (w + DISPLAY_TILE - 1) / DISPLAY_TILE;
     uint32_t tiles_y = (h + DISPLAY_TILE - 1) / DISPLAY_TILE;
     bool any = rfb_mark_dirty(r, c, tiles_x, tiles_y, c->full_wanted || resized);
@@ -106,13 +117,15 @@ static int rfb_build_update(struct rfb_server *r, struct rfb_client *c)
         return 0; /* nothing new: the request stays pending */
     size_t n = rfb_dirty_rects(r->dirty, tiles_x, tiles_y, DISPLAY_TILE, w, h,
                                r->rects, RFB_MAX_RECTS);
-    int rc = rfb_put_update(&c->s, d->pixels, w, r->rects, n, resized, w, h);
+    int rc = rfb_put_update(&c->s, d->pixels, d->width, r->rects, n, resized, w, h);
     if (rc < 0)
         return rc;
     c->sent_gen = d->generation;
     c->sent_size_gen = d->size_generation;
-    c->width = w;
-    c->height = h;
+    if (c->s.enc_desktop_size) {
+        c->width = w;
+        c->height = h;
+    }
     c->update_wanted = c->full_wanted = false;
     return 0;
 }
@@ -185,7 +198,7 @@ static void rfb_handle(struct rfb_server *r, struct rfb_client *c,
         rfb_server_init(r, c);
         break;
     case RFB_MSG_PIXEL_FORMAT: /* what the client has is in another format */
-        c->full_wanted = c->update_wanted;
+        c->full_wanted = true;
         break;
     case RFB_MSG_UPDATE_REQUEST:
         c->update_wanted = true;
@@ -248,8 +261,13 @@ static void rfb_client_event(void *ctx, uint32_t events)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             break;
-        if (n <= 0) {
-            rfb_drop(c, n == 0 ? "client closed the connection" : strerror(errno));
+        if (n == 0) {
+            vm_log(c->server->vm, "vnc: client disconnected");
+            rfb_disconnect(c);
+            return;
+        }
+        if (n < 0) {
+            rfb_drop(c, strerror(errno));
             return;
         }
         c->in_len += (size_t)n;
