@@ -198,10 +198,19 @@ int cli_screenshot(const struct cli *cli, const char *name, const char *file)
     free(png);
     if (rc < 0)
         return cli_fail(cli, PROTO_E_IO, "%s", why);
-    if (cli->json)
-        printf("{\"name\":\"%s\",\"file\":\"%s\",\"width\":%u,\"height\":%u,"
-               "\"bytes\":%zu}\n", name, file, c.width, c.height, len);
-    else
+    if (cli->json) {
+        struct json_writer w;
+        json_writer_init(&w, PATH_MAX + 256);
+        json_begin_object(&w);
+        json_kv_string(&w, "name", name);
+        json_kv_string(&w, "file", file);
+        json_kv_int(&w, "width", c.width);
+        json_kv_int(&w, "height", c.height);
+        json_kv_int(&w, "bytes", (int64_t)len);
+        json_end_object(&w);
+        puts(json_writer_text(&w));
+        json_writer_free(&w);
+    } else
         printf("%s: %ux%u, %zu bytes\n", file, c.width, c.height, len);
     return 0;
 }
@@ -254,7 +263,7 @@ int cli_sendkey(const struct cli *cli, const char *name, char **combos, int ncom
     if (rc < 0) {
         status = cli_fail(cli, PROTO_E_IO, "the screen of VM %s: %s", name, c.err);
     } else if (cli->json) {
-        printf("{\"name\":\"%s\",\"keys\":%d}\n", name, used);
+        printf("{\"name\":\"%s\",\"keys\":%d}\n", name, used); /* a valid VM name */
     } else {
         printf("%s: sent %d key%s%s\n", name, used, used == 1 ? "" : "s",
                c.ext_key ? "" : " (as keysyms: the server has no raw key events)");
@@ -338,11 +347,13 @@ int cli_vnc(const struct cli *cli, const char *name, const char *listen_arg)
     char path[PATH_MAX];
     cli_vnc_socket_path(name, path, sizeof(path));
     signal(SIGCHLD, SIG_IGN); /* relays end on their own, reaped by the kernel */
+    char host[sizeof(l.host) + 2]; /* ssh -L wants an IPv6 address in [] */
+    snprintf(host, sizeof(host), l.family == AF_INET6 ? "[%s]" : "%s", l.host);
     printf("The screen of VM %s is on %s:%u (no password: loopback only).\n"
            "From your workstation:\n"
            "  ssh -L %u:%s:%u root@THIS-HOST\n"
            "then point a VNC viewer at localhost:%u.  Ctrl-C here ends it.\n",
-           name, l.host, l.port, l.port, l.host, l.port, l.port);
+           name, host, l.port, l.port, host, l.port, l.port);
     fflush(stdout);
     for (;;) {
         int viewer = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
