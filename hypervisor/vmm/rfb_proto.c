@@ -234,9 +234,12 @@ static int parse_set_pixel_format(struct rfb_session *s, const uint8_t *in,
 
 static void note_encoding(struct rfb_session *s, int32_t enc)
 {
-    if (enc == RFB_ENC_ZLIB)
-        s->enc_zlib = true;
-    else if (enc == RFB_ENC_DESKTOP_SIZE)
+    /* The list is in the client's order of preference: the first of Raw
+     * and Zlib wins. */
+    if ((enc == RFB_ENC_ZLIB || enc == RFB_ENC_RAW) && !s->enc_chosen) {
+        s->enc_zlib = enc == RFB_ENC_ZLIB;
+        s->enc_chosen = true;
+    } else if (enc == RFB_ENC_DESKTOP_SIZE)
         s->enc_desktop_size = true;
     else if (enc == RFB_ENC_QEMU_EXT_KEY)
         s->enc_ext_key = true;
@@ -278,7 +281,7 @@ static int parse_set_encodings(struct rfb_session *s, const uint8_t *in,
 {
     if (len < 4)
         return 0;
-    s->enc_zlib = s->enc_desktop_size = s->enc_ext_key = false;
+    s->enc_zlib = s->enc_chosen = s->enc_desktop_size = s->enc_ext_key = false;
     s->encodings_left = get_be16(in + 2);
     if (s->encodings_left == 0)
         msg->type = RFB_MSG_ENCODINGS;

@@ -93,6 +93,7 @@ struct rfb_session {
     struct rfb_pixel_format pf;
     /* the client's encodings, as far as we use them */
     bool enc_zlib, enc_desktop_size, enc_ext_key;
+    bool enc_chosen; /* Raw or Zlib seen in the list */
     /* SetEncodings entries still to come, ClientCutText bytes to skip */
     uint32_t encodings_left;
     uint32_t skip_left;

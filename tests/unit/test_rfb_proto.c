@@ -198,6 +198,10 @@ static void test_set_encodings_announces_ext_key(void)
     CHECK_EQ_INT(feed(&s, "\x02\x00\x00\x01\x00\x00\x00\x00", 8, m, 2, &n, 8), 0);
     CHECK_EQ_INT(s.out.len, 0);
     CHECK(!s.enc_zlib && !s.enc_ext_key);
+    /* Raw before Zlib: the client prefers Raw. */
+    static const uint8_t raw_first[] = {2, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 6};
+    CHECK_EQ_INT(feed(&s, raw_first, sizeof(raw_first), m, 2, &n, 12), 0);
+    CHECK(!s.enc_zlib);
     rfb_session_destroy(&s);
 }
 
