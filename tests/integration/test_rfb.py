@@ -30,7 +30,8 @@ def host(appliance):
     ensure_corrald(appliance)
     made = []
     yield appliance, made
-    appliance.sh("kill $(cat /tmp/vnc-relay.pid 2>/dev/null) 2>/dev/null")
+    appliance.sh("kill $(cat /tmp/vnc-relay.pid 2>/dev/null) 2>/dev/null; "
+                 "rm -f /tmp/vnc-relay.pid")
     for name in made:
         appliance.sh("corral vm kill %s --wait >/dev/null 2>&1; "
                      "corral vm delete %s --yes --delete-disks >/dev/null 2>&1" % (name, name))
@@ -88,8 +89,10 @@ def test_rfb_server_through_corral_vm_vnc_and_ssh(host, ssh_key):
     status, out = machine.sh("corral vm vnc %s --listen 0.0.0.0:5901" % VM)
     assert status == 1 and "not a loopback address" in out, out
 
-    machine.out("corral vm vnc %s --listen 127.0.0.1:%d >/tmp/vnc-relay.log 2>&1 & "
-                "echo $! >/tmp/vnc-relay.pid" % (VM, RELAY_PORT))
+    # In a subshell, as the other tests start daemons: not a job of the
+    # console's interactive shell.
+    machine.out("(corral vm vnc %s --listen 127.0.0.1:%d </dev/null >/tmp/vnc-relay.log 2>&1 & "
+                "echo $! >/tmp/vnc-relay.pid)" % (VM, RELAY_PORT))
     time.sleep(1)
     relay_says = machine.out("cat /tmp/vnc-relay.log")
     assert "ssh -L %d:127.0.0.1:%d" % (RELAY_PORT, RELAY_PORT) in relay_says, relay_says
