@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "devices.h"
+
 #define AHCI_VERSION 0x00010300u /* 1.3 */
 /* CAP: 64-bit addressing, NCQ, command list override, 6 Gb/s, AHCI only,
  * 32 command slots; the port count is added. */
@@ -566,6 +568,8 @@ static int ahci_open_ports(struct ahci *a, const struct ahci_port_options *ports
 {
     for (unsigned i = 0; i < nports; i++) {
         struct ahci_port *p = &a->ports[i];
+        p->hba = a;
+        p->index = i;
         p->disk.fd = p->cd.fd = -1;
         int rc = rate_limit_init(&p->limit, ports[i].bps, ports[i].iops,
                                  ports[i].clock_ns);
@@ -624,3 +628,88 @@ void ahci_destroy(struct ahci *a)
     pthread_mutex_destroy(&a->lock);
     free(a);
 }
+
+/* ---- on the board (devices.h) ---------------------------------------------- */
+
+/* One controller when any disk is on SATA or any CD-ROM drive is defined. */
+static size_t ahci_board_count(const struct vmdef *def)
+{
+    return vmdef_disks_on_bus(def, VMDEF_BUS_SATA) + def->cdrom_count > 0;
+}
+
+/* The ports: the SATA disks in definition order, then the CD-ROM drives
+ * (so a guest's sda, sdb... are the disks whatever the drives). */
+static unsigned ahci_board_ports(const struct vmdef *def,
+                                 struct ahci_port_options *ports)
+{
+    unsigned n = 0;
+    for (size_t i = 0; i < vmdef_disks_on_bus(def, VMDEF_BUS_SATA); i++) {
+        const struct vmdef_disk *d = vmdef_disk_on_bus(def, VMDEF_BUS_SATA, i);
+        ports[n++] = (struct ahci_port_options){
+            .kind = AHCI_PORT_DISK, .path = d->path, .readonly = d->readonly,
+            .bps = d->bps, .iops = d->iops,
+        };
+    }
+    for (size_t i = 0; i < def->cdrom_count; i++)
+        ports[n++] = (struct ahci_port_options){
+            .kind = AHCI_PORT_CDROM,
+            .path = def->cdroms[i].path[0] ? def->cdroms[i].path : NULL,
+        };
+    return n;
+}
+
+static void ahci_board_limit_expired(void *ctx, uint32_t events)
+{
+    struct ahci_port *p = ctx;
+    ahci_limit_expired(p->hba, p->index);
+}
+
+static void ahci_board_log(struct board *b, const struct ahci_port_options *o,
+                           unsigned port)
+{
+    if (o->kind == AHCI_PORT_CDROM)
+        vm_log(&b->vm, "ahci port %u: CD-ROM %s", port, o->path ? o->path : "(empty)");
+    else
+        vm_log(&b->vm, "ahci port %u: disk %s%s, limits %llu bytes/s %llu ops/s "
+               "(0: none)", port, o->path, o->readonly ? ", read-only" : "",
+               (unsigned long long)o->bps, (unsigned long long)o->iops);
+}
+
+static int ahci_board_add(struct board *b, const struct vmdef *def, size_t index,
+                          void **dev)
+{
+    struct ahci_port_options ports[AHCI_MAX_PORTS];
+    unsigned n = ahci_board_ports(def, ports);
+    struct ahci *a;
+    int failed;
+    int rc = ahci_create(&a, &b->pci, ports, n, &failed);
+    if (rc < 0 && failed >= 0)
+        return vm_error("%s %s: %s", ports[failed].kind == AHCI_PORT_CDROM ? "cdrom" : "disk",
+                        ports[failed].path, rc == -EBUSY ? "in use by another VM"
+                                            : rc == -EINVAL ? "not an image (empty?)"
+                                                            : strerror(-rc));
+    if (rc < 0)
+        return vm_error("ahci: %s", strerror(-rc));
+    *dev = a;
+    b->ahci = a;
+    for (unsigned i = 0; i < n; i++) {
+        ahci_board_log(b, &ports[i], i);
+        rc = board_watch_limit(b, &a->ports[i].limit, ahci_board_limit_expired,
+                               &a->ports[i]);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static void ahci_board_destroy(void *dev)
+{
+    ahci_destroy(dev);
+}
+
+const struct device_desc ahci_device = {
+    .name = "ahci",
+    .count = ahci_board_count,
+    .add = ahci_board_add,
+    .destroy = ahci_board_destroy,
+};

@@ -132,7 +132,11 @@ struct ahci_port_options {
     rate_limit_clock_fn clock_ns; /* NULL: CLOCK_MONOTONIC (tests set it) */
 };
 
+struct ahci;
+
 struct ahci_port {
+    struct ahci *hba;      /* for the rate-limit timer's callback */
+    unsigned index;
     enum ahci_port_kind kind;
     struct ata_disk disk;  /* AHCI_PORT_DISK */
     struct atapi_cd cd;    /* AHCI_PORT_CDROM */

@@ -7,6 +7,7 @@
 #include <sys/epoll.h>
 
 #include "acpi_pm.h"
+#include "ahci.h"
 #include "debugcon.h"
 #include "fw_cfg.h"
 #include "i8042.h"
@@ -16,8 +17,9 @@
 #include "virtio_net.h"
 #include "virtio_rng.h"
 
-/* Creation order.  The PCI functions take slots in this order: the disks
- * first (the guest's vda, vdb...), then the NICs, then the rng. */
+/* Creation order.  The PCI functions take slots in this order: the
+ * virtio disks first (the guest's vda, vdb...), then the AHCI controller
+ * (SATA disks and CD-ROM drives), then the NICs, then the rng. */
 const struct device_desc *const device_table[] = {
     &serial_8250_device, /* COM1, the console */
     &i8042_device,
@@ -26,6 +28,7 @@ const struct device_desc *const device_table[] = {
     &fw_cfg_device,      /* firmware boot only */
     &debugcon_device,    /* firmware boot only */
     &virtio_blk_device,
+    &ahci_device,        /* SATA disks and CD-ROM drives only */
     &virtio_net_device,
     &virtio_rng_device,
 };

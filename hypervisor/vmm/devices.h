@@ -110,6 +110,7 @@ struct board {
     struct acpi_pm *pm;
     struct rtc_cmos *rtc;
     struct fw_cfg *fw_cfg;
+    struct ahci *ahci; /* CD-ROM media changes by the control socket */
     struct board_disk boot_disks[VMDEF_MAX_DISKS];
     size_t n_boot_disks;
     struct virtio_pci_dev *virtio[BOARD_MAX_DEVICES]; /* for queue kicks */

@@ -419,7 +419,7 @@ void virtio_blk_destroy(struct virtio_blk *blk)
 
 static size_t blk_count(const struct vmdef *def)
 {
-    return def->disk_count;
+    return vmdef_disks_on_bus(def, VMDEF_BUS_VIRTIO);
 }
 
 static void blk_limit_expired(void *ctx, uint32_t events)
@@ -427,11 +427,12 @@ static void blk_limit_expired(void *ctx, uint32_t events)
     virtio_blk_limit_expired(ctx);
 }
 
-/* One virtio-blk per disk, in definition order: /dev/vda, /dev/vdb... */
+/* One virtio-blk per disk on the virtio bus, in definition order:
+ * /dev/vda, /dev/vdb... */
 static int blk_add(struct board *b, const struct vmdef *def, size_t index,
                    void **dev)
 {
-    const struct vmdef_disk *d = &def->disks[index];
+    const struct vmdef_disk *d = vmdef_disk_on_bus(def, VMDEF_BUS_VIRTIO, index);
     struct virtio_blk_options o = { .path = d->path, .readonly = d->readonly,
                                     .bps = d->bps, .iops = d->iops };
     struct virtio_blk *blk;
