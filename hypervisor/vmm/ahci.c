@@ -492,18 +492,20 @@ void ahci_limit_expired(struct ahci *a, unsigned port)
     pthread_mutex_unlock(&a->lock);
 }
 
-static struct atapi_cd *ahci_cd(struct ahci *a, unsigned port)
+/* CD-ROM drive number drive (counting only drives, in port order). */
+static struct atapi_cd *ahci_cd(struct ahci *a, unsigned drive)
 {
-    if (port >= a->nports || a->ports[port].kind != AHCI_PORT_CDROM)
-        return NULL;
-    return &a->ports[port].cd;
+    for (unsigned i = 0; i < a->nports; i++)
+        if (a->ports[i].kind == AHCI_PORT_CDROM && drive-- == 0)
+            return &a->ports[i].cd;
+    return NULL;
 }
 
-int ahci_cdrom_eject(struct ahci *a, unsigned port)
+int ahci_cdrom_eject(struct ahci *a, unsigned drive)
 {
     pthread_mutex_lock(&a->lock);
-    struct atapi_cd *cd = ahci_cd(a, port);
-    int rc = cd ? atapi_cd_eject(cd) : -EINVAL;
+    struct atapi_cd *cd = ahci_cd(a, drive);
+    int rc = cd ? atapi_cd_eject(cd) : -ENODEV;
     pthread_mutex_unlock(&a->lock);
     return rc;
 }
@@ -521,11 +523,11 @@ static int ahci_open_medium(struct atapi_cd *cd, const char *path)
     return rc;
 }
 
-int ahci_cdrom_insert(struct ahci *a, unsigned port, const char *path)
+int ahci_cdrom_insert(struct ahci *a, unsigned drive, const char *path)
 {
     pthread_mutex_lock(&a->lock);
-    struct atapi_cd *cd = ahci_cd(a, port);
-    int rc = -EINVAL;
+    struct atapi_cd *cd = ahci_cd(a, drive);
+    int rc = -ENODEV;
     if (cd && cd->fd >= 0 && cd->locked)
         rc = -EBUSY;
     else if (cd)

@@ -175,11 +175,13 @@ void ahci_write(struct ahci *a, uint32_t offset, uint32_t value);
 /* The port's rate-limit timer fired: run what it held back. */
 void ahci_limit_expired(struct ahci *a, unsigned port);
 
-/* Media changes on CD-ROM port (the control socket): -EINVAL when port is
- * not a CD-ROM drive, -EBUSY when the guest locked the tray, -ENOENT
- * when ejecting an empty drive, or open's errno. */
-int ahci_cdrom_eject(struct ahci *a, unsigned port);
-int ahci_cdrom_insert(struct ahci *a, unsigned port, const char *path);
+/* Media changes (the control socket) in CD-ROM drive number drive (0:
+ * the first cdrom = of the definition): -ENODEV when there is no such
+ * drive, -EBUSY when the guest locked the tray, -ENOENT when ejecting
+ * an empty drive, -EINVAL for an image smaller than one block, or the
+ * errno of opening the image.  Inserting replaces a medium already in. */
+int ahci_cdrom_eject(struct ahci *a, unsigned drive);
+int ahci_cdrom_insert(struct ahci *a, unsigned drive, const char *path);
 
 /* The controller on the board, for the device table (devices.h). */
 struct device_desc;

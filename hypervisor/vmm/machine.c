@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "acpi.h"
+#include "ahci.h"
 #include "acpi_loader.h"
 #include "acpi_pm.h"
 #include "boot_linux.h"
@@ -473,12 +474,43 @@ static void machine_status(struct machine *m, char *reply, size_t len)
              (clock_monotonic_ms() - m->started_ms) / 1000);
 }
 
+/* cdrom-eject, cdrom-insert: the media of the AHCI CD-ROM drives. */
+static void machine_control_cdrom(struct machine *m, enum control_cmd cmd,
+                                  const struct control_args *args, char *reply,
+                                  size_t len)
+{
+    struct ahci *a = m->board.ahci;
+    bool eject = cmd == CONTROL_CDROM_EJECT;
+    int rc = !a ? -ENODEV : eject ? ahci_cdrom_eject(a, args->drive)
+                                  : ahci_cdrom_insert(a, args->drive, args->path);
+    if (rc == 0) {
+        vm_log(&m->board.vm, "control: CD-ROM drive %u: %s%s", args->drive,
+               eject ? "medium ejected" : "inserted ", eject ? "" : args->path);
+        snprintf(reply, len, "ok %s", eject ? "ejected" : "inserted");
+    } else if (rc == -ENODEV) {
+        snprintf(reply, len, "error %s: no CD-ROM drive %u", CONTROL_E_NO_DEVICE,
+                 args->drive);
+    } else if (rc == -EBUSY) {
+        snprintf(reply, len, "error %s: the guest locked the tray", CONTROL_E_BUSY);
+    } else if (eject) {
+        snprintf(reply, len, "error %s: the drive is empty", CONTROL_E_STATE);
+    } else {
+        snprintf(reply, len, "error %s: %s: %s", CONTROL_E_BAD_REQUEST, args->path,
+                 rc == -EINVAL ? "not an ISO image (empty?)" : strerror(-rc));
+    }
+}
+
 static void machine_control_request(void *ctx, enum control_cmd cmd,
+                                    const struct control_args *args,
                                     char *reply, size_t len)
 {
     struct machine *m = ctx;
     const char *bad_state = NULL;
     switch (cmd) {
+    case CONTROL_CDROM_EJECT:
+    case CONTROL_CDROM_INSERT:
+        machine_control_cdrom(m, cmd, args, reply, len);
+        return;
     case CONTROL_PAUSE:
         if (m->paused)
             bad_state = "already paused";

@@ -486,9 +486,9 @@ static void test_atapi_through_hba(void)
     CHECK_EQ_INT(ram[DATA + 4095], 5);
 
     /* Eject from the host, then the guest sees the change and no medium. */
-    CHECK_EQ_INT(ahci_cdrom_eject(hba, PORT_CD), 0);
-    CHECK_EQ_INT(ahci_cdrom_eject(hba, PORT_CD), -ENOENT);
-    CHECK_EQ_INT(ahci_cdrom_eject(hba, PORT_DISK), -EINVAL);
+    CHECK_EQ_INT(ahci_cdrom_eject(hba, 0), 0); /* drive 0 is port 1 */
+    CHECK_EQ_INT(ahci_cdrom_eject(hba, 0), -ENOENT);
+    CHECK_EQ_INT(ahci_cdrom_eject(hba, 1), -ENODEV);
     packet(tur, 0);
     check_failed(PORT_CD, 2);
     recover(PORT_CD);
@@ -496,8 +496,9 @@ static void test_atapi_through_hba(void)
     check_failed(PORT_CD, 2);
     CHECK_EQ_INT(port_reg(PORT_CD, AHCI_PxTFD) >> 12, ATAPI_SENSE_NOT_READY);
     recover(PORT_CD);
-    CHECK_EQ_INT(ahci_cdrom_insert(hba, PORT_CD, "/nonexistent/x.iso"), -ENOENT);
-    CHECK_EQ_INT(ahci_cdrom_insert(hba, PORT_CD, iso_image), 0);
+    CHECK_EQ_INT(ahci_cdrom_insert(hba, 0, "/nonexistent/x.iso"), -ENOENT);
+    CHECK_EQ_INT(ahci_cdrom_insert(hba, 1, iso_image), -ENODEV);
+    CHECK_EQ_INT(ahci_cdrom_insert(hba, 0, iso_image), 0);
     packet(tur, 0);
     check_failed(PORT_CD, 2); /* unit attention: medium changed */
     close_hba();
