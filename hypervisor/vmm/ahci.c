@@ -695,7 +695,10 @@ static int ahci_board_add(struct board *b, const struct vmdef *def, size_t index
     *dev = a;
     b->ahci = a;
     for (unsigned i = 0; i < n; i++) {
+        const struct ahci_port *p = &a->ports[i];
+        bool cd = p->kind == AHCI_PORT_CDROM;
         ahci_board_log(b, &ports[i], i);
+        board_add_boot_drive(b, a->pci.slot, i, cd, cd ? p->cd.fd : p->disk.fd);
         rc = board_watch_limit(b, &a->ports[i].limit, ahci_board_limit_expired,
                                &a->ports[i]);
         if (rc)

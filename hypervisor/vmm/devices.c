@@ -119,6 +119,15 @@ void board_add_virtio(struct board *b, struct virtio_pci_dev *vdev)
 
 void board_add_boot_disk(struct board *b, unsigned slot, int fd)
 {
-    if (b->n_boot_disks < VMDEF_MAX_DISKS)
-        b->boot_disks[b->n_boot_disks++] = (struct board_disk){ .slot = slot, .fd = fd };
+    if (b->n_boot_disks < BOARD_MAX_BOOT_DISKS)
+        b->boot_disks[b->n_boot_disks++] =
+            (struct board_disk){ .slot = slot, .ahci_port = -1, .fd = fd };
+}
+
+void board_add_boot_drive(struct board *b, unsigned slot, unsigned port,
+                          bool cdrom, int fd)
+{
+    if (b->n_boot_disks < BOARD_MAX_BOOT_DISKS)
+        b->boot_disks[b->n_boot_disks++] = (struct board_disk){
+            .slot = slot, .ahci_port = (int)port, .cdrom = cdrom, .fd = fd };
 }
