@@ -116,6 +116,31 @@ int control_parse(const char *line, size_t len, enum control_cmd *cmd,
                           len > 32 ? 32 : len);
 }
 
+int control_cdrom_line(char *out, size_t len, unsigned drive, const char *iso,
+                       char *why, size_t why_len)
+{
+    if (drive > CONTROL_DRIVE_MAX) {
+        snprintf(why, why_len, "drive %u: the drives are numbered 0 to %d", drive,
+                 CONTROL_DRIVE_MAX);
+        return -1;
+    }
+    for (const char *c = iso; c && *c; c++)
+        if (*c < 0x20 || *c > 0x7e)
+            iso = ""; /* refused below */
+    if (iso && iso[0] != '/') {
+        snprintf(why, why_len, "the ISO must be an absolute path of printable ASCII");
+        return -1;
+    }
+    int n = iso ? snprintf(out, len, "cdrom-insert %u %s", drive, iso)
+                : snprintf(out, len, "cdrom-eject %u", drive);
+    if (n < 0 || (size_t)n >= len || n > CONTROL_LINE_MAX) {
+        snprintf(why, why_len, "the ISO's path is too long for a control request "
+                 "(%d bytes at most)", CONTROL_LINE_MAX - 17);
+        return -1;
+    }
+    return 0;
+}
+
 size_t control_linebuf_feed(struct control_linebuf *lb, const char *data,
                             size_t n, control_line_fn fn, void *ctx,
                             const bool *stop)

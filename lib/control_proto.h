@@ -65,6 +65,13 @@ int control_parse(const char *line, size_t len, enum control_cmd *cmd,
                   size_t why_len);
 const char *control_cmd_name(enum control_cmd cmd);
 
+/* The request line (without '\n') that ejects the medium of drive, or
+ * with iso inserts that image.  Returns 0, or -1 with why set when drive
+ * is past CONTROL_DRIVE_MAX, iso is not an absolute path of printable
+ * ASCII, or the line would be longer than CONTROL_LINE_MAX. */
+int control_cdrom_line(char *out, size_t len, unsigned drive, const char *iso,
+                       char *why, size_t why_len);
+
 /* Splits a byte stream into request lines.  A line longer than
  * CONTROL_LINE_MAX is reported once (too_long) and the rest of it, up to
  * its '\n', is skipped: the connection carries on with the next line. */

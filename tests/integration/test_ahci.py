@@ -2,13 +2,15 @@
 the control domain under nested KVM: a SATA disk (bus=sata) that Linux's
 ahci driver finds as /dev/sda and whose writes reach the image file, and
 an ATAPI CD-ROM drive (--cdrom) that it finds as /dev/sr0 and reads an
-ISO 9660 file system from."""
+ISO 9660 file system from, whose medium the control socket changes while
+the guest runs."""
 
 import hashlib
 import re
 
 import guest
 from conftest import TESTDATA_MOUNT
+from test_control import LOG, send, start_vmm, wait_vmm_end
 from test_vmm import POWEROFF, boot_args, booted, run_vmm
 
 DISK_MIB = 64
@@ -31,3 +33,28 @@ def test_sata_disk_and_cdrom(appliance):
     assert "CD-SHA=" + hashlib.sha256(guest.test_cd_content()).hexdigest() in out, out[-3000:]
     assert "GUEST-DONE status=0" in out, out[-3000:]
     assert status == POWEROFF
+
+
+def test_cdrom_media_change_by_control_socket(appliance):
+    """cdrom-eject and cdrom-insert while the guest runs: it sees the
+    medium go (no medium) and come back (its file reads again)."""
+    iso = "%s/%s" % (TESTDATA_MOUNT, guest.TEST_CD_ISO)
+    sha = hashlib.sha256(guest.test_cd_content()).hexdigest()
+    start_vmm(appliance, "vmm-ahci-media", extra="--cdrom " + iso)
+    try:
+        assert "CD-SHA1=" + sha in appliance.out("cat %s" % LOG)
+        assert send(appliance, "cdrom-eject 0") == (0, ["ok ejected"])
+        out = appliance.out("for i in $(seq 60); do grep -q CD-GONE %s && break; sleep 1; "
+                            "done; cat %s" % (LOG, LOG), timeout=90)
+        assert "CD-GONE" in out, out[-3000:]
+        status, lines = send(appliance, "cdrom-eject 0")
+        assert status != 0 and lines[0].startswith("error wrong-state"), lines
+        status, lines = send(appliance, "cdrom-insert 1 " + iso)
+        assert status != 0 and lines[0].startswith("error no-device"), lines
+        status, lines = send(appliance, "cdrom-insert 0 /nonexistent.iso")
+        assert status != 0 and lines[0].startswith("error bad-request"), lines
+        assert send(appliance, "cdrom-insert 0 " + iso) == (0, ["ok inserted"])
+    finally:
+        status, out = wait_vmm_end(appliance)
+    assert "CD-SHA2=" + sha in out, out[-3000:]
+    assert status == POWEROFF, out[-3000:]

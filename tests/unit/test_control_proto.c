@@ -83,6 +83,32 @@ static void test_cdrom_requests(void)
     CHECK_EQ_STR(code, CONTROL_E_UNKNOWN);
 }
 
+/* The lines corrald sends are the ones the VMM parses back. */
+static void test_cdrom_lines_round_trip(void)
+{
+    char line[CONTROL_LINE_MAX + 1], why[160];
+    enum control_cmd cmd;
+    const char *code;
+    CHECK_EQ_INT(control_cdrom_line(line, sizeof(line), 2, NULL, why, sizeof(why)), 0);
+    CHECK_EQ_STR(line, "cdrom-eject 2");
+    CHECK_EQ_INT(parse(line, &cmd, &code), 0);
+    CHECK_EQ_INT(cmd, CONTROL_CDROM_EJECT);
+    CHECK_EQ_INT(args.drive, 2);
+    CHECK_EQ_INT(control_cdrom_line(line, sizeof(line), 0, "/isos/a b.iso", why,
+                                    sizeof(why)), 0);
+    CHECK_EQ_INT(parse(line, &cmd, &code), 0);
+    CHECK_EQ_INT(cmd, CONTROL_CDROM_INSERT);
+    CHECK_EQ_STR(args.path, "/isos/a b.iso");
+
+    CHECK_EQ_INT(control_cdrom_line(line, sizeof(line), 100, NULL, why, sizeof(why)), -1);
+    CHECK_EQ_INT(control_cdrom_line(line, sizeof(line), 0, "rel.iso", why, sizeof(why)), -1);
+    CHECK_EQ_INT(control_cdrom_line(line, sizeof(line), 0, "/a\nstop", why, sizeof(why)), -1);
+    char longpath[200] = "/";
+    memset(longpath + 1, 'p', 150);
+    CHECK_EQ_INT(control_cdrom_line(line, sizeof(line), 0, longpath, why, sizeof(why)), -1);
+    CHECK(strstr(why, "too long") != NULL);
+}
+
 struct lines { char got[8][CONTROL_LINE_MAX + 2]; int n, too_long; bool stop_after_first; bool stop; };
 
 static void on_line(void *ctx, const char *line, size_t len, bool too_long)
@@ -151,6 +177,7 @@ int main(void)
     RUN(test_commands);
     RUN(test_bad_requests);
     RUN(test_cdrom_requests);
+    RUN(test_cdrom_lines_round_trip);
     RUN(test_linebuf_framing);
     RUN(test_linebuf_too_long_then_carries_on);
     RUN(test_linebuf_stops_for_console);
