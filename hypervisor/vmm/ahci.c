@@ -277,10 +277,15 @@ static void ahci_control(struct ahci *a, struct ahci_port *p, unsigned slot,
 static void ahci_execute(struct ahci_port *p, const struct ahci_command *c,
                          struct ata_result *r)
 {
-    if (p->kind == AHCI_PORT_DISK)
+    /* A copy: the guest's other vCPUs may rewrite the table meanwhile, and
+     * the packet is looked at more than once. */
+    uint8_t packet[ATAPI_PACKET_LEN];
+    if (p->kind == AHCI_PORT_DISK) {
         ata_disk_execute(&p->disk, &c->ata, &c->sg, r);
-    else
-        atapi_cd_execute(&p->cd, &c->ata, c->table + AHCI_CMD_TABLE_ACMD, &c->sg, r);
+        return;
+    }
+    memcpy(packet, c->table + AHCI_CMD_TABLE_ACMD, sizeof(packet));
+    atapi_cd_execute(&p->cd, &c->ata, packet, &c->sg, r);
 }
 
 /* Run the command in slot.  Returns 1 when done, 0 when the rate limit
