@@ -11,9 +11,11 @@ import re
 import guest
 from conftest import TESTDATA_MOUNT
 from test_control import LOG, send, start_vmm, wait_vmm_end
-from test_vmm import POWEROFF, boot_args, booted, run_vmm
+from test_firmware import write_def
+from test_vmm import POWEROFF, boot_args, booted, run_vmm, stop_vmms
 
 DISK_MIB = 64
+FW_LOG = "/tmp/fw-ahci.log"
 
 
 def test_sata_disk_and_cdrom(appliance):
@@ -58,3 +60,45 @@ def test_cdrom_media_change_by_control_socket(appliance):
         status, out = wait_vmm_end(appliance)
     assert "CD-SHA2=" + sha in out, out[-3000:]
     assert status == POWEROFF, out[-3000:]
+
+
+def start_firmware_vm(appliance, name, lines, memory=256):
+    """A firmware-booted VM from a definition of lines, in the background."""
+    conf = write_def(appliance, name, [], memory=memory)
+    appliance.out("printf '%s\\n' >> %s" % ("\\n".join(lines), conf))
+    appliance.out("rm -f %s; ( (timeout -s KILL 600 corral-vmm --config %s -v </dev/null >%s 2>&1;"
+                  " echo VMM-STATUS=$? >>%s) & )" % (FW_LOG, conf, FW_LOG, FW_LOG))
+
+
+def wait_log(appliance, patterns, seconds):
+    grep = " ".join("-e '%s'" % p for p in patterns)
+    return appliance.out("for i in $(seq %d); do grep -q %s %s && break; sleep 1; done; cat %s"
+                         % (seconds, grep, FW_LOG, FW_LOG), timeout=seconds + 60)
+
+
+def test_seabios_boots_a_sata_disk(appliance):
+    """SeaBIOS's own AHCI driver reads GRUB and the kernel from a SATA disk
+    (its boot order names the AHCI port)."""
+    start_firmware_vm(appliance, "fwsata", ["disk = %s/grub.img,ro,bus=sata" % TESTDATA_MOUNT])
+    out = wait_log(appliance, ["GUEST-WAITING", "VMM-STATUS"], 540)
+    stop_vmms(appliance)
+    assert "/pci@i0cf8/sata@" in out or "ahci port 0: disk" in out, out[-3000:]
+    assert "Booting from Hard Disk" in out, out[-3000:]
+    assert "GRUB-MENU" in out and "GUEST-WAITING" in out, out[-3000:]
+
+
+def test_seabios_boots_an_el_torito_cd_before_a_blank_disk(appliance):
+    """An install layout: a blank SATA disk and Corral's ISO in the CD-ROM
+    drive; the CD has an El Torito boot record, so it goes first and
+    SeaBIOS boots it: GRUB's menu, read from the CD through SeaBIOS's
+    ATAPI driver, is on the console."""
+    start_firmware_vm(appliance, "fwcd", ["disk = %s/blank.img,ro,bus=sata" % TESTDATA_MOUNT,
+                                          "cdrom = %s/corral.iso" % TESTDATA_MOUNT],
+                      memory=1024)
+    out = wait_log(appliance, ["Booting from DVD/CD", "VMM-STATUS"], 300)
+    out = wait_log(appliance, ["Boot failed", "VMM-STATUS", "GNU GRUB"], 240)
+    stop_vmms(appliance, grace=120)
+    assert "disk 0 has no boot sector" in out, out[-3000:]
+    assert "Booting from DVD/CD" in out, out[-3000:]
+    assert "Boot failed" not in out, out[-3000:]
+    assert "GNU GRUB" in out, out[-3000:]
