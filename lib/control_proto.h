@@ -5,11 +5,14 @@
  *     corral-vmm control 1
  * then each request is one line of printable ASCII (at most
  * CONTROL_LINE_MAX bytes before the '\n'; a '\r' before it is ignored),
- * a bare command word, and each reply is one line:
+ * a command word - and for the CD-ROM requests its arguments:
+ *     cdrom-eject N            N: the drive, 0 for the first cdrom = ...
+ *     cdrom-insert N PATH      PATH: the rest of the line
+ * - and each reply is one line:
  *     ok[ DETAIL]            status: ok {"protocol":1,...} (one JSON line)
  *     error CODE: MESSAGE
  * A plain line protocol rather than corrald's JSON framing (lib/proto):
- * the requests carry no arguments, a person can type them (socat, or
+ * the requests carry at most a number and a path, a person can type them (socat, or
  * corral-vmm --control-send), and the VMM needs no JSON parser for them.
  *
  * This module is the pure part - framing and parsing - so that it can be
@@ -32,6 +35,7 @@
 #define CONTROL_E_UNKNOWN "unknown-command"
 #define CONTROL_E_STATE "wrong-state"
 #define CONTROL_E_BUSY "busy"
+#define CONTROL_E_NO_DEVICE "no-device"
 
 enum control_cmd {
     CONTROL_STATUS,
@@ -40,13 +44,33 @@ enum control_cmd {
     CONTROL_SHUTDOWN,
     CONTROL_STOP,
     CONTROL_CONSOLE,
+    CONTROL_CDROM_EJECT,
+    CONTROL_CDROM_INSERT,
+};
+#define CONTROL_CMD_LAST CONTROL_CDROM_INSERT
+/* The most CD-ROM drives a request can name (numbers 0..99). */
+#define CONTROL_DRIVE_MAX 99
+
+/* The arguments of the requests that take some. */
+struct control_args {
+    unsigned drive;                  /* cdrom-eject, cdrom-insert */
+    char path[CONTROL_LINE_MAX + 1]; /* cdrom-insert */
 };
 
-/* Parses one request line (without '\n').  Returns 0 with *cmd, or -1
- * with the error code in *code and a reason in why. */
+/* Parses one request line (without '\n').  Returns 0 with *cmd (and
+ * *args for the requests that take some), or -1 with the error code in
+ * *code and a reason in why. */
 int control_parse(const char *line, size_t len, enum control_cmd *cmd,
-                  const char **code, char *why, size_t why_len);
+                  struct control_args *args, const char **code, char *why,
+                  size_t why_len);
 const char *control_cmd_name(enum control_cmd cmd);
+
+/* The request line (without '\n') that ejects the medium of drive, or
+ * with iso inserts that image.  Returns 0, or -1 with why set when drive
+ * is past CONTROL_DRIVE_MAX, iso is not an absolute path of printable
+ * ASCII, or the line would be longer than CONTROL_LINE_MAX. */
+int control_cdrom_line(char *out, size_t len, unsigned drive, const char *iso,
+                       char *why, size_t why_len);
 
 /* Splits a byte stream into request lines.  A line longer than
  * CONTROL_LINE_MAX is reported once (too_long) and the rest of it, up to

@@ -312,12 +312,74 @@ static int vmdef_option_once(const char *opt, const char *const *names, int n,
     return 0;
 }
 
+/* ---- SATA: disks on the AHCI controller and CD-ROM drives ----------------- */
+
+static size_t vmdef_sata_ports(const struct vmdef *d)
+{
+    return vmdef_disks_on_bus(d, VMDEF_BUS_SATA) + d->cdrom_count;
+}
+
+static int vmdef_apply_disk_bus(struct vmdef_disk *disk, const char *bus,
+                                char *why, size_t why_len)
+{
+    if (strcmp(bus, "virtio") == 0)
+        disk->bus = VMDEF_BUS_VIRTIO;
+    else if (strcmp(bus, "sata") == 0)
+        disk->bus = VMDEF_BUS_SATA;
+    else
+        return vmdef_why(why, why_len, "bus: '%.20s' is not virtio or sata", bus);
+    return 0;
+}
+
+/* A disk or drive more on the controller: is there a port left? */
+static int vmdef_sata_port_free(const struct vmdef *d, char *why, size_t why_len)
+{
+    if (vmdef_sata_ports(d) >= VMDEF_MAX_SATA_PORTS)
+        return vmdef_why(why, why_len, "more than %d SATA disks and CD-ROM drives",
+                         VMDEF_MAX_SATA_PORTS);
+    return 0;
+}
+
+/* cdrom = ISO | none */
+static int vmdef_apply_cdrom(struct vmdef *d, const char *value,
+                             const char *base_dir, char *why, size_t why_len)
+{
+    struct vmdef_cdrom cd = { "" };
+    int rc = vmdef_sata_port_free(d, why, why_len);
+    if (rc == 0 && value[0] == '\0')
+        rc = vmdef_why(why, why_len, "an ISO image's path, or none for an empty drive");
+    if (rc == 0 && strcmp(value, "none") != 0)
+        rc = vmdef_copy_path(cd.path, value, base_dir, why, why_len);
+    if (rc == 0)
+        d->cdroms[d->cdrom_count++] = cd;
+    return rc;
+}
+
+size_t vmdef_disks_on_bus(const struct vmdef *d, enum vmdef_disk_bus bus)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < d->disk_count; i++)
+        n += d->disks[i].bus == bus;
+    return n;
+}
+
+const struct vmdef_disk *vmdef_disk_on_bus(const struct vmdef *d,
+                                           enum vmdef_disk_bus bus, size_t index)
+{
+    for (size_t i = 0; i < d->disk_count; i++)
+        if (d->disks[i].bus == bus && index-- == 0)
+            return &d->disks[i];
+    return NULL;
+}
+
 static int vmdef_apply_disk_option(struct vmdef_disk *disk, const char *opt,
                                    unsigned *seen, char *why, size_t why_len)
 {
-    static const char *const names[] = { "ro", "iops", "bps" };
-    if (vmdef_option_once(opt, names, 3, seen, why, why_len) < 0)
+    static const char *const names[] = { "ro", "iops", "bps", "bus" };
+    if (vmdef_option_once(opt, names, 4, seen, why, why_len) < 0)
         return -EINVAL;
+    if (strncmp(opt, "bus=", 4) == 0)
+        return vmdef_apply_disk_bus(disk, opt + 4, why, why_len);
     if (strcmp(opt, "ro") == 0) {
         disk->readonly = true;
         return 0;
@@ -333,7 +395,8 @@ static int vmdef_apply_disk_option(struct vmdef_disk *disk, const char *opt,
                              "bps: not a size in bytes per second (e.g. 100M)");
         return 0;
     }
-    return vmdef_why(why, why_len, "unknown option '%.40s' (ro, iops=N, bps=SIZE)",
+    return vmdef_why(why, why_len,
+                     "unknown option '%.40s' (ro, iops=N, bps=SIZE, bus=virtio|sata)",
                      opt);
 }
 
@@ -354,6 +417,8 @@ static int vmdef_apply_disk(struct vmdef *d, const char *value,
         if (rc == 0)
             rc = vmdef_apply_disk_option(&disk, item, &seen, why, why_len);
     }
+    if (rc == 0 && disk.bus == VMDEF_BUS_SATA)
+        rc = vmdef_sata_port_free(d, why, why_len);
     if (rc == 0)
         d->disks[d->disk_count++] = disk;
     return rc;
@@ -554,6 +619,7 @@ static const struct vmdef_key vmdef_keys[] = {
     { "firmware", false, vmdef_apply_firmware },
     { "disk", true, vmdef_apply_disk },
     { "nic", true, vmdef_apply_nic },
+    { "cdrom", true, vmdef_apply_cdrom },
     { "serial", false, vmdef_apply_serial },
     { "display", false, vmdef_apply_display },
     { "autostart", false, vmdef_apply_autostart },
@@ -698,8 +764,10 @@ static void vmdef_format_disk(const struct vmdef_disk *disk, char *buf,
         n += snprintf(buf + n, len - (size_t)n, ",iops=%llu",
                       (unsigned long long)disk->iops);
     if (disk->bps)
-        snprintf(buf + n, len - (size_t)n, ",bps=%llu",
-                 (unsigned long long)disk->bps);
+        n += snprintf(buf + n, len - (size_t)n, ",bps=%llu",
+                      (unsigned long long)disk->bps);
+    if (disk->bus == VMDEF_BUS_SATA)
+        snprintf(buf + n, len - (size_t)n, ",bus=sata");
 }
 
 static void vmdef_format_nic(const struct vmdef_nic *nic, char *buf, size_t len)
@@ -791,6 +859,8 @@ int vmdef_to_conf(const struct vmdef *d, struct conf *out)
         vmdef_format_nic(&d->nics[i], buf, sizeof(buf));
         vmdef_put(&w, "nic", buf);
     }
+    for (size_t i = 0; i < d->cdrom_count; i++)
+        vmdef_put(&w, "cdrom", d->cdroms[i].path[0] ? d->cdroms[i].path : "none");
     vmdef_format_serial(d, buf, sizeof(buf));
     vmdef_put(&w, "serial", buf);
     if (d->display != VMDEF_DISPLAY_AUTO)
@@ -840,5 +910,9 @@ int vmdef_check_files(const struct vmdef *d, const char *def_path,
     for (size_t i = 0; rc == 0 && i < d->disk_count; i++)
         rc = vmdef_check_file("disk", d->disks[i].path, true,
                               !d->disks[i].readonly, def_path, err);
+    for (size_t i = 0; rc == 0 && i < d->cdrom_count; i++)
+        if (d->cdroms[i].path[0])
+            rc = vmdef_check_file("cdrom", d->cdroms[i].path, true, false,
+                                  def_path, err);
     return rc;
 }

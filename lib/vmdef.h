@@ -22,8 +22,15 @@
  *   initrd       initramfs path (boot = kernel only)       (none)
  *   cmdline      kernel command line (boot = kernel only)  (empty)
  *   firmware     BIOS image (boot = firmware only)         /usr/share/corral/bios.bin
- *   disk         PATH[,ro][,iops=N][,bps=SIZE]; repeatable, (none)
- *                at most 16, in boot order; no ',' in PATH
+ *   disk         PATH[,ro][,iops=N][,bps=SIZE]               (none)
+ *                [,bus=virtio|sata]; repeatable, at most 16,
+ *                in boot order; no ',' in PATH.  bus=sata:
+ *                a disk on the AHCI controller (for guests
+ *                without virtio drivers), else virtio-blk
+ *   cdrom        ISO | none: an ATAPI CD-ROM drive on the   (none)
+ *                AHCI controller, with that image or
+ *                empty; repeatable.  SATA disks and CD-ROM
+ *                drives share the controller's 6 ports
  *   nic          [bridge=IF][,mac=XX:XX:XX:XX:XX:XX]       bridge=br0, MAC
  *                [,tap=IF][,bps=SIZE][,pps=N][,fd=N]        from
  *                [,model=virtio|e1000];                     vmdef_nic_mac(),
@@ -46,7 +53,7 @@
  * Relative paths (kernel, initrd, firmware, disk, serial unix:/file:) are
  * relative to the directory holding the definition file; struct vmdef holds
  * them resolved.  Unknown keys and a second occurrence of a key that is not
- * a list (disk, nic) are errors. */
+ * a list (disk, nic, cdrom) are errors. */
 #ifndef CORRAL_VMDEF_H
 #define CORRAL_VMDEF_H
 
@@ -62,6 +69,8 @@
 #define VMDEF_IFNAME_MAX 15 /* IFNAMSIZ - 1 */
 #define VMDEF_MAX_DISKS 16
 #define VMDEF_MAX_NICS 8
+/* The AHCI controller's ports: SATA disks and CD-ROM drives together. */
+#define VMDEF_MAX_SATA_PORTS 6
 #define VMDEF_MAX_CPUS 64
 #define VMDEF_MIN_MEMORY_MIB 16
 #define VMDEF_MAX_MEMORY_MIB ((uint64_t)4 << 20) /* 4 TiB */
@@ -77,9 +86,12 @@ enum vmdef_display { VMDEF_DISPLAY_AUTO, VMDEF_DISPLAY_STD, VMDEF_DISPLAY_NONE }
 enum vmdef_restart { VMDEF_RESTART_NO, VMDEF_RESTART_ON_FAILURE,
                      VMDEF_RESTART_ALWAYS };
 
+enum vmdef_disk_bus { VMDEF_BUS_VIRTIO, VMDEF_BUS_SATA };
+
 struct vmdef_disk {
     char path[VMDEF_PATH_MAX];
     bool readonly;
+    enum vmdef_disk_bus bus;
     uint64_t iops; /* 0 = unlimited */
     uint64_t bps;  /* bytes per second, 0 = unlimited */
 };
@@ -87,6 +99,10 @@ struct vmdef_disk {
 /* The device a NIC is to the guest: virtio-net (fast, needs the guest's
  * virtio driver) or an Intel e1000 (82540EM) every OS has a driver for. */
 enum vmdef_nic_model { VMDEF_NIC_VIRTIO, VMDEF_NIC_E1000 };
+/* A CD-ROM drive: its ISO image, "" when empty. */
+struct vmdef_cdrom {
+    char path[VMDEF_PATH_MAX];
+};
 
 struct vmdef_nic {
     enum vmdef_nic_model model;        /* default VMDEF_NIC_VIRTIO */
@@ -113,6 +129,8 @@ struct vmdef {
     char firmware[VMDEF_PATH_MAX];
     struct vmdef_disk disks[VMDEF_MAX_DISKS];
     size_t disk_count;
+    struct vmdef_cdrom cdroms[VMDEF_MAX_SATA_PORTS];
+    size_t cdrom_count;
     struct vmdef_nic nics[VMDEF_MAX_NICS];
     size_t nic_count;
     enum vmdef_serial serial;
@@ -122,6 +140,11 @@ struct vmdef {
     enum vmdef_restart restart;
     unsigned stop_timeout_s;
 };
+
+/* The disks on bus, and the index-th of them (in definition order). */
+size_t vmdef_disks_on_bus(const struct vmdef *d, enum vmdef_disk_bus bus);
+const struct vmdef_disk *vmdef_disk_on_bus(const struct vmdef *d,
+                                           enum vmdef_disk_bus bus, size_t index);
 
 /* Zeroes d and sets the defaults of the table above. */
 void vmdef_init(struct vmdef *d);

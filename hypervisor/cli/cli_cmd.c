@@ -508,6 +508,37 @@ static int cli_cmd_simple(const struct cli *cli, const struct cli_command *cmd,
     return cli_simple(cli, cmd->request, name, cmd->human);
 }
 
+/* vm cdrom NAME eject|insert [ISO] [--drive N]: the ISO as an absolute
+ * path, since corrald and the VMM do not share our working directory. */
+static int cli_vm_cdrom(const struct cli *cli, const struct cli_command *cmd,
+                        const char *name, struct cli_args *a)
+{
+    const char *action = cli_next(a), *iso = NULL;
+    char abs[PATH_MAX], *end;
+    long drive = 0;
+    if (!action || (strcmp(action, "eject") && strcmp(action, "insert")))
+        return cli_usage_error("vm cdrom NAME eject|insert [ISO] [--drive N]");
+    if (!strcmp(action, "insert") && !(iso = cli_next(a)))
+        return cli_arguments_missing(cmd);
+    for (const char *opt; (opt = cli_next(a));) {
+        const char *v = !strcmp(opt, "--drive") ? cli_next(a) : NULL;
+        if (!v || (drive = strtol(v, &end, 10)) < 0 || *end || end == v)
+            return cli_usage_error("cdrom options: --drive N (0: the first drive)");
+    }
+    struct json_writer w;
+    json_writer_init(&w, PROTO_MAX_REQUEST);
+    proto_begin_request(&w, cmd->request);
+    json_kv_string(&w, "name", name);
+    json_kv_string(&w, "action", action);
+    if (iso) {
+        cli_absolute(iso, abs, sizeof(abs));
+        json_kv_string(&w, "iso", abs);
+    }
+    json_kv_int(&w, "drive", drive);
+    proto_end_request(&w);
+    return cli_request(cli, &w, cmd->human);
+}
+
 static int cli_cmd_disk_list(const struct cli *cli, const struct cli_command *cmd,
                              const char *unused, struct cli_args *a)
 {
@@ -627,6 +658,9 @@ const struct cli_command cli_commands[] = {
       "vm.pause", true, cli_cmd_simple, cli_human_state },
     { "vm", "resume", "NAME", "let a paused VM run on",
       "vm.resume", true, cli_cmd_simple, cli_human_state },
+    { "vm", "cdrom", "NAME eject|insert ISO [--drive N]",
+      "change a running VM's CD (drive 0\nunless --drive; not kept in vm.conf)",
+      "vm.cdrom", true, cli_vm_cdrom, cli_human_state },
     { "vm", "delete", "NAME [--yes] [--delete-disks]", "",
       "vm.delete", true, cli_vm_delete, cli_human_deleted },
     { "vm", "log", "NAME [--bytes N]", "the console log (last N bytes, 64K)",

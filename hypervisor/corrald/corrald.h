@@ -151,6 +151,11 @@ int corrald_vmm_control(const struct corrald *d, const struct corrald_vm *vm,
 /* vm.pause / vm.resume: 0, or -errno with the reply code and reason. */
 int corrald_pause_vm(struct corrald *d, struct corrald_vm *vm, bool pause,
                      const char **code, char *why, size_t why_len);
+/* vm.cdrom: eject drive's medium (iso NULL) or insert iso (an absolute
+ * path) in a running VM, through its VMM's control socket.  Runtime
+ * only: the definition keeps its cdrom = lines. */
+int corrald_cdrom_vm(struct corrald *d, struct corrald_vm *vm, unsigned drive,
+                     const char *iso, const char **code, char *why, size_t why_len);
 void corrald_query_paused(struct corrald *d, struct corrald_vm *vm);
 
 /* corrald_monitor.c: the process between corrald and each VMM. */

@@ -2,6 +2,7 @@
  * A handler writes exactly one reply: data on success, an error otherwise. */
 #include "corrald_cmd.h"
 
+#include "control_proto.h"
 #include "corrald_host.h"
 
 #include <errno.h>
@@ -412,6 +413,33 @@ static void corrald_cmd_vm_resume(struct corrald_request *r)
     corrald_pause_cmd(r, false);
 }
 
+/* vm.cdrom {name, action: "eject"|"insert", iso (insert), drive (default 0)} */
+static void corrald_cmd_vm_cdrom(struct corrald_request *r)
+{
+    struct corrald_vm *vm = corrald_arg_vm(r);
+    const char *action = proto_arg_string(&r->req, "action");
+    const char *iso = proto_arg_string(&r->req, "iso"), *code;
+    long long drive = 0;
+    char why[384];
+    if (!vm)
+        return;
+    bool insert = action && !strcmp(action, "insert");
+    const char *bad = NULL;
+    if (!insert && !(action && !strcmp(action, "eject")))
+        bad = "action: eject or insert";
+    else if (insert != (iso != NULL))
+        bad = "iso: needed by insert, and only by it";
+    else if (proto_arg_int(&r->req, "drive", &drive) &&
+             (drive < 0 || drive > CONTROL_DRIVE_MAX))
+        bad = "drive: 0 to 99";
+    if (bad)
+        corrald_fail(r, PROTO_E_INVALID, bad);
+    else if (corrald_cdrom_vm(r->d, vm, (unsigned)drive, iso, &code, why, sizeof(why)) < 0)
+        corrald_fail(r, code, why);
+    else
+        corrald_reply_vm(r, vm);
+}
+
 static void corrald_cmd_vm_restart(struct corrald_request *r)
 {
     struct corrald_vm *vm = corrald_arg_vm(r);
@@ -511,6 +539,7 @@ static const struct {
     { "vm.stop", corrald_cmd_vm_stop },     { "vm.kill", corrald_cmd_vm_kill },
     { "vm.restart", corrald_cmd_vm_restart }, { "vm.delete", corrald_cmd_vm_delete },
     { "vm.console", corrald_cmd_vm_console },
+    { "vm.cdrom", corrald_cmd_vm_cdrom },
     { "vm.pause", corrald_cmd_vm_pause },   { "vm.resume", corrald_cmd_vm_resume },
     { "disk.create", corrald_cmd_disk_create },
     { "disk.resize", corrald_cmd_disk_resize },

@@ -31,30 +31,75 @@ int corrald_vmm_control(const struct corrald *d, const struct corrald_vm *vm,
 /* The VMM's reply "error CODE: message" as the protocol's error code. */
 static const char *corrald_control_code(const char *reply)
 {
-    static const char prefix[] = "error " CONTROL_E_STATE ":";
-    return strncmp(reply, prefix, sizeof(prefix) - 1) == 0 ? PROTO_E_STATE
-                                                          : PROTO_E_IO;
+    static const struct { const char *vmm, *proto; } codes[] = {
+        { CONTROL_E_STATE, PROTO_E_STATE },     { CONTROL_E_BUSY, PROTO_E_STATE },
+        { CONTROL_E_NO_DEVICE, PROTO_E_NOT_FOUND },
+        { CONTROL_E_BAD_REQUEST, PROTO_E_INVALID },
+    };
+    for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+        size_t n = strlen(codes[i].vmm);
+        if (strncmp(reply, "error ", 6) == 0 && strncmp(reply + 6, codes[i].vmm, n) == 0 &&
+            reply[6 + n] == ':')
+            return codes[i].proto;
+    }
+    return PROTO_E_IO;
+}
+
+static int corrald_require_running(const struct corrald_vm *vm, const char **code,
+                                   char *why, size_t why_len)
+{
+    if (vm->state == CORRALD_VM_RUNNING)
+        return 0;
+    *code = PROTO_E_STATE;
+    snprintf(why, why_len, "%s is %s", vm->name, corrald_vm_state_name(vm));
+    return -EBUSY;
+}
+
+/* Send line to vm's VMM; on an error reply or none, the protocol's code
+ * and the VMM's message. */
+static int corrald_control_request(struct corrald *d, struct corrald_vm *vm,
+                                   const char *line, const char **code, char *why,
+                                   size_t why_len)
+{
+    char reply[CONTROL_REPLY_MAX];
+    int rc = corrald_vmm_control(d, vm, line, reply, sizeof(reply));
+    if (rc == 0)
+        return 0;
+    *code = rc > 0 ? corrald_control_code(reply) : PROTO_E_IO;
+    snprintf(why, why_len, "%s: %s", vm->name,
+             rc > 0 && strlen(reply) > 6 ? reply + 6 : reply);
+    return -EIO;
 }
 
 int corrald_pause_vm(struct corrald *d, struct corrald_vm *vm, bool pause,
                      const char **code, char *why, size_t why_len)
 {
-    char reply[CONTROL_REPLY_MAX];
-    if (vm->state != CORRALD_VM_RUNNING) {
-        *code = PROTO_E_STATE;
-        snprintf(why, why_len, "%s is %s", vm->name, corrald_vm_state_name(vm));
-        return -EBUSY;
-    }
-    int rc = corrald_vmm_control(d, vm, pause ? "pause" : "resume", reply,
-                                 sizeof(reply));
-    if (rc != 0) {
-        *code = rc > 0 ? corrald_control_code(reply) : PROTO_E_IO;
-        snprintf(why, why_len, "%s: %s", vm->name,
-                 rc > 0 && strlen(reply) > 6 ? reply + 6 : reply);
-        return -EIO;
-    }
+    int rc = corrald_require_running(vm, code, why, why_len);
+    if (rc == 0)
+        rc = corrald_control_request(d, vm, pause ? "pause" : "resume", code, why,
+                                     why_len);
+    if (rc < 0)
+        return rc;
     vm->paused = pause;
     corrald_log("%s: %s", vm->name, pause ? "paused" : "resumed");
+    return 0;
+}
+
+int corrald_cdrom_vm(struct corrald *d, struct corrald_vm *vm, unsigned drive,
+                     const char *iso, const char **code, char *why, size_t why_len)
+{
+    char line[CONTROL_LINE_MAX + 1];
+    int rc = corrald_require_running(vm, code, why, why_len);
+    if (rc == 0 && control_cdrom_line(line, sizeof(line), drive, iso, why, why_len) < 0) {
+        *code = PROTO_E_INVALID;
+        rc = -EINVAL;
+    }
+    if (rc == 0)
+        rc = corrald_control_request(d, vm, line, code, why, why_len);
+    if (rc < 0)
+        return rc;
+    corrald_log("%s: CD-ROM drive %u: %s%s", vm->name, drive,
+                iso ? "inserted " : "medium ejected", iso ? iso : "");
     return 0;
 }
 

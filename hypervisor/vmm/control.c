@@ -121,15 +121,17 @@ static void control_line(void *ctx, const char *line, size_t len, bool too_long)
 {
     struct control_line_ctx *x = ctx;
     enum control_cmd cmd;
+    struct control_args args;
     const char *code = CONTROL_E_TOO_LONG;
     char why[160] = "request longer than 128 bytes", reply[CONTROL_REPLY_MAX];
     char out[CONTROL_REPLY_MAX + 2];
-    if (!too_long && control_parse(line, len, &cmd, &code, why, sizeof(why)) == 0) {
+    if (!too_long &&
+        control_parse(line, len, &cmd, &args, &code, why, sizeof(why)) == 0) {
         if (cmd == CONTROL_CONSOLE) {
             control_console(x);
             return;
         }
-        x->c->ops.request(x->c->ops.ctx, cmd, reply, sizeof(reply));
+        x->c->ops.request(x->c->ops.ctx, cmd, &args, reply, sizeof(reply));
     } else {
         snprintf(reply, sizeof(reply), "error %s: %s", code, why);
     }

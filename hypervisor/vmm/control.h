@@ -19,7 +19,9 @@
 /* Each op writes its reply line (without '\n') into reply. */
 struct control_ops {
     void *ctx;
-    void (*request)(void *ctx, enum control_cmd cmd, char *reply, size_t len);
+    /* args: what control_parse found for the requests that take some. */
+    void (*request)(void *ctx, enum control_cmd cmd,
+                    const struct control_args *args, char *reply, size_t len);
     /* "console": take over fd as a console reader; 0 or -errno (fd stays
      * the caller's). */
     int (*console)(void *ctx, int fd);

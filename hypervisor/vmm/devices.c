@@ -7,6 +7,7 @@
 #include <sys/epoll.h>
 
 #include "acpi_pm.h"
+#include "ahci.h"
 #include "debugcon.h"
 #include "fw_cfg.h"
 #include "i8042.h"
@@ -17,8 +18,9 @@
 #include "virtio_input.h"
 #include "virtio_rng.h"
 
-/* Creation order.  The PCI functions take slots in this order: the disks
- * first (the guest's vda, vdb...), then the NICs in definition order
+/* Creation order.  The PCI functions take slots in this order: the
+ * virtio disks first (the guest's vda, vdb...), then the AHCI controller
+ * (SATA disks and CD-ROM drives), then the NICs in definition order
  * (whatever their models), then the rng, then the tablet. */
 const struct device_desc *const device_table[] = {
     &serial_8250_device, /* COM1, the console */
@@ -28,6 +30,7 @@ const struct device_desc *const device_table[] = {
     &fw_cfg_device,      /* firmware boot only */
     &debugcon_device,    /* firmware boot only */
     &virtio_blk_device,
+    &ahci_device,        /* SATA disks and CD-ROM drives only */
     &nic_device,         /* virtio-net or e1000, per NIC */
     &virtio_rng_device,
     &virtio_input_device, /* VMs with a display */
@@ -119,6 +122,15 @@ void board_add_virtio(struct board *b, struct virtio_pci_dev *vdev)
 
 void board_add_boot_disk(struct board *b, unsigned slot, int fd)
 {
-    if (b->n_boot_disks < VMDEF_MAX_DISKS)
-        b->boot_disks[b->n_boot_disks++] = (struct board_disk){ .slot = slot, .fd = fd };
+    if (b->n_boot_disks < BOARD_MAX_BOOT_DISKS)
+        b->boot_disks[b->n_boot_disks++] =
+            (struct board_disk){ .slot = slot, .ahci_port = -1, .fd = fd };
+}
+
+void board_add_boot_drive(struct board *b, unsigned slot, unsigned port,
+                          bool cdrom, int fd)
+{
+    if (b->n_boot_disks < BOARD_MAX_BOOT_DISKS)
+        b->boot_disks[b->n_boot_disks++] = (struct board_disk){
+            .slot = slot, .ahci_port = (int)port, .cdrom = cdrom, .fd = fd };
 }

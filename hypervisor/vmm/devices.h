@@ -80,12 +80,16 @@ struct device_instance {
     void *dev;
 };
 
-/* A disk the firmware may boot from: its PCI slot, and its image to look
- * for a boot sector in. */
+/* A disk or CD the firmware may boot from: its PCI slot (and AHCI port,
+ * -1 for virtio-blk), and its image to look for a boot sector (a CD: an
+ * El Torito boot record) in. */
 struct board_disk {
     unsigned slot;
+    int ahci_port;
+    bool cdrom;
     int fd;
 };
+#define BOARD_MAX_BOOT_DISKS (VMDEF_MAX_DISKS + VMDEF_MAX_SATA_PORTS)
 
 struct board {
     struct vm vm;
@@ -110,7 +114,8 @@ struct board {
     struct acpi_pm *pm;
     struct rtc_cmos *rtc;
     struct fw_cfg *fw_cfg;
-    struct board_disk boot_disks[VMDEF_MAX_DISKS];
+    struct ahci *ahci; /* CD-ROM media changes by the control socket */
+    struct board_disk boot_disks[BOARD_MAX_BOOT_DISKS];
     size_t n_boot_disks;
     struct virtio_pci_dev *virtio[BOARD_MAX_DEVICES]; /* for queue kicks */
     size_t n_virtio;
@@ -142,5 +147,9 @@ int board_watch_limit(struct board *b, const struct rate_limit *rl,
 /* A virtio function whose queue kicks board_attach_kicks() attaches. */
 void board_add_virtio(struct board *b, struct virtio_pci_dev *vdev);
 void board_add_boot_disk(struct board *b, unsigned slot, int fd);
+/* A disk or CD-ROM drive (fd -1: empty) on port of the AHCI controller
+ * in slot. */
+void board_add_boot_drive(struct board *b, unsigned slot, unsigned port,
+                          bool cdrom, int fd);
 
 #endif

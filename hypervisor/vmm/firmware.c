@@ -62,17 +62,24 @@ size_t firmware_e820(const struct guest_mem *mem,
     return n * FIRMWARE_E820_ENTRY_SIZE;
 }
 
-/* SeaBIOS matches its own "/pci@i0cf8/ * @SLOT" against a prefix of each
- * line; this is the path QEMU writes for a virtio-blk disk. */
-size_t firmware_bootorder(const unsigned *disk_slots, size_t ndisks,
+/* SeaBIOS matches its own "/pci@i0cf8/ * @SLOT" (and for AHCI
+ * "/drive@PORT/disk@0") against a prefix of each line. */
+static int firmware_boot_line(char *out, size_t len,
+                              const struct firmware_boot_dev *dev)
+{
+    if (dev->ahci_port < 0)
+        return snprintf(out, len, "/pci@i0cf8/scsi@%x/disk@0,0\n", dev->slot);
+    return snprintf(out, len, "/pci@i0cf8/sata@%x/drive@%x/disk@0\n", dev->slot,
+                    (unsigned)dev->ahci_port);
+}
+
+size_t firmware_bootorder(const struct firmware_boot_dev *devs, size_t n,
                           char *out, size_t outlen)
 {
     size_t used = 0;
-    for (size_t i = 0; i <= ndisks; i++) {
-        int w = i < ndisks
-            ? snprintf(out + used, outlen - used, "/pci@i0cf8/scsi@%x/disk@0,0\n",
-                       disk_slots[i])
-            : snprintf(out + used, outlen - used, "HALT");
+    for (size_t i = 0; i <= n; i++) {
+        int w = i < n ? firmware_boot_line(out + used, outlen - used, &devs[i])
+                      : snprintf(out + used, outlen - used, "HALT");
         if (w < 0 || (size_t)w >= outlen - used)
             return 0;
         used += (size_t)w;
@@ -83,6 +90,13 @@ size_t firmware_bootorder(const unsigned *disk_slots, size_t ndisks,
 bool firmware_sector_bootable(const uint8_t sector[512])
 {
     return sector[510] == 0x55 && sector[511] == 0xAA;
+}
+
+/* Type 0 (boot record), "CD001", version 1, then the boot system's name. */
+bool firmware_cd_bootable(const uint8_t record[FIRMWARE_ELTORITO_LEN])
+{
+    return record[0] == 0 && memcmp(record + 1, "CD001\x01", 6) == 0 &&
+           memcmp(record + 7, "EL TORITO SPECIFICATION", 23) == 0;
 }
 
 size_t firmware_boot_first(const unsigned *slots, const bool *bootable, size_t n,
@@ -100,14 +114,14 @@ size_t firmware_boot_first(const unsigned *slots, const bool *bootable, size_t n
 }
 
 int firmware_fill_fw_cfg(struct fw_cfg *fw, const struct guest_mem *mem,
-                         unsigned cpus, const unsigned *disk_slots,
-                         size_t ndisks)
+                         unsigned cpus, const struct firmware_boot_dev *devs,
+                         size_t ndevs)
 {
     uint8_t e820[FIRMWARE_E820_MAX * FIRMWARE_E820_ENTRY_SIZE];
     char order[64 * (FW_CFG_MAX_FILES + 1)];
     uint8_t ncpus[2] = { (uint8_t)cpus, (uint8_t)(cpus >> 8) };
     size_t e820_len = firmware_e820(mem, e820);
-    size_t order_len = firmware_bootorder(disk_slots, ndisks, order, sizeof(order));
+    size_t order_len = firmware_bootorder(devs, ndevs, order, sizeof(order));
     if (!order_len)
         return -ENOSPC;
     int rc = fw_cfg_set(fw, FW_CFG_NB_CPUS, ncpus, sizeof(ncpus));

@@ -53,10 +53,19 @@ int firmware_load_low(const struct guest_mem *mem, const uint8_t *img,
  * Returns the bytes written to out (room for FIRMWARE_E820_MAX entries). */
 size_t firmware_e820(const struct guest_mem *mem,
                      uint8_t out[FIRMWARE_E820_MAX * FIRMWARE_E820_ENTRY_SIZE]);
-/* bootorder: one OpenFirmware path per disk, in the given (definition)
- * order, by PCI slot, then HALT so that nothing else is tried.  Returns
- * the length written (NUL-terminated), or 0 when it does not fit. */
-size_t firmware_bootorder(const unsigned *disk_slots, size_t ndisks,
+/* A device SeaBIOS may boot from: a virtio-blk disk, by its PCI slot,
+ * or a disk or CD-ROM drive on a port of the AHCI controller in slot. */
+struct firmware_boot_dev {
+    unsigned slot;
+    int ahci_port; /* -1: a virtio-blk disk */
+};
+/* bootorder: one OpenFirmware path per device, in the given order
+ * ("/pci@i0cf8/scsi@SLOT/disk@0,0" for virtio-blk as QEMU writes it,
+ * "/pci@i0cf8/sata@SLOT/drive@PORT/disk@0" for an AHCI port, which is
+ * what SeaBIOS looks for its AHCI disks and CDs under), then HALT so that
+ * nothing else is tried.  Returns the length written (NUL-terminated),
+ * or 0 when it does not fit. */
+size_t firmware_bootorder(const struct firmware_boot_dev *devs, size_t n,
                           char *out, size_t outlen);
 /* SeaBIOS boots only the first hard disk of its boot order: it maps that
  * one to BIOS drive 0x80 and, when it fails, tries no other hard disk.
@@ -69,9 +78,14 @@ size_t firmware_boot_first(const unsigned *slots, const bool *bootable, size_t n
                            unsigned *out);
 /* Whether a first sector (512 bytes) carries the boot signature. */
 bool firmware_sector_bootable(const uint8_t sector[512]);
+/* Whether a CD's volume descriptor at sector 17 (its first
+ * FIRMWARE_ELTORITO_LEN bytes) is El Torito's boot record. */
+#define FIRMWARE_ELTORITO_OFFSET (17 * 2048)
+#define FIRMWARE_ELTORITO_LEN 32
+bool firmware_cd_bootable(const uint8_t record[FIRMWARE_ELTORITO_LEN]);
 /* All of the above into fw (plus CPU counts and the serial console). */
 int firmware_fill_fw_cfg(struct fw_cfg *fw, const struct guest_mem *mem,
-                         unsigned cpus, const unsigned *disk_slots,
-                         size_t ndisks);
+                         unsigned cpus, const struct firmware_boot_dev *devs,
+                         size_t ndevs);
 
 #endif

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "acpi.h"
+#include "ahci.h"
 #include "acpi_loader.h"
 #include "acpi_pm.h"
 #include "boot_linux.h"
@@ -255,23 +256,37 @@ static int machine_write_acpi(struct machine *m)
     return 0;
 }
 
-/* The disks' PCI slots in the order SeaBIOS should try them (see
- * firmware_boot_first: a disk with a boot sector before a blank one). */
-static void machine_boot_order(struct machine *m, unsigned *slots)
+/* Does the firmware find something to boot on d: a boot sector, or for
+ * a CD an El Torito boot record? */
+static bool machine_boot_disk_bootable(const struct board_disk *d)
+{
+    uint8_t buf[512];
+    if (d->cdrom)
+        return pread(d->fd, buf, FIRMWARE_ELTORITO_LEN, FIRMWARE_ELTORITO_OFFSET) ==
+                   FIRMWARE_ELTORITO_LEN && firmware_cd_bootable(buf);
+    return pread(d->fd, buf, sizeof(buf), 0) == sizeof(buf) &&
+           firmware_sector_bootable(buf);
+}
+
+/* The disks and CDs in the order SeaBIOS should try them (see
+ * firmware_boot_first: one with a boot sector before a blank one). */
+static void machine_boot_order(struct machine *m, struct firmware_boot_dev *devs)
 {
     const struct board *b = &m->board;
-    unsigned defined[VMDEF_MAX_DISKS];
-    bool bootable[VMDEF_MAX_DISKS];
-    uint8_t sector[512];
+    unsigned defined[BOARD_MAX_BOOT_DISKS], order[BOARD_MAX_BOOT_DISKS];
+    bool bootable[BOARD_MAX_BOOT_DISKS];
     for (size_t i = 0; i < b->n_boot_disks; i++) {
-        defined[i] = b->boot_disks[i].slot;
-        bootable[i] = pread(b->boot_disks[i].fd, sector, sizeof(sector), 0) == sizeof(sector) &&
-                      firmware_sector_bootable(sector);
+        defined[i] = (unsigned)i;
+        bootable[i] = machine_boot_disk_bootable(&b->boot_disks[i]);
     }
-    size_t leading = firmware_boot_first(defined, bootable, b->n_boot_disks, slots);
+    size_t leading = firmware_boot_first(defined, bootable, b->n_boot_disks, order);
     if (b->n_boot_disks > 1 && leading && leading < b->n_boot_disks && !bootable[0])
         vm_log(&b->vm, "firmware: disk 0 has no boot sector: SeaBIOS tries the "
                "disks that have one first");
+    for (size_t i = 0; i < b->n_boot_disks; i++) {
+        const struct board_disk *d = &b->boot_disks[order[i]];
+        devs[i] = (struct firmware_boot_dev){ d->slot, d->ahci_port };
+    }
 }
 
 /* fw_cfg, the firmware log and the RTC are on the board already (the
@@ -281,15 +296,15 @@ static int machine_load_firmware(struct machine *m, const struct vmdef *def)
 {
     struct board *b = &m->board;
     char err[ERRLEN];
-    unsigned slots[VMDEF_MAX_DISKS];
-    machine_boot_order(m, slots);
+    struct firmware_boot_dev devs[BOARD_MAX_BOOT_DISKS];
+    machine_boot_order(m, devs);
     if (vm_map_rom(&b->vm, firmware_rom_base(m->rom_size), m->rom_size, m->rom,
                    err, sizeof(err)))
         return vm_error("firmware %s: %s", def->firmware, err);
     if (firmware_load_low(&b->vm.mem, m->rom, m->rom_size))
         return vm_error("firmware %s: guest RAM below 1 MiB is too small",
                         def->firmware);
-    int rc = firmware_fill_fw_cfg(b->fw_cfg, &b->vm.mem, b->nvcpus, slots,
+    int rc = firmware_fill_fw_cfg(b->fw_cfg, &b->vm.mem, b->nvcpus, devs,
                                   b->n_boot_disks);
     if (!rc)
         rc = machine_acpi_to_fw_cfg(m);
@@ -477,12 +492,43 @@ static void machine_status(struct machine *m, char *reply, size_t len)
              (clock_monotonic_ms() - m->started_ms) / 1000);
 }
 
+/* cdrom-eject, cdrom-insert: the media of the AHCI CD-ROM drives. */
+static void machine_control_cdrom(struct machine *m, enum control_cmd cmd,
+                                  const struct control_args *args, char *reply,
+                                  size_t len)
+{
+    struct ahci *a = m->board.ahci;
+    bool eject = cmd == CONTROL_CDROM_EJECT;
+    int rc = !a ? -ENODEV : eject ? ahci_cdrom_eject(a, args->drive)
+                                  : ahci_cdrom_insert(a, args->drive, args->path);
+    if (rc == 0) {
+        vm_log(&m->board.vm, "control: CD-ROM drive %u: %s%s", args->drive,
+               eject ? "medium ejected" : "inserted ", eject ? "" : args->path);
+        snprintf(reply, len, "ok %s", eject ? "ejected" : "inserted");
+    } else if (rc == -ENODEV) {
+        snprintf(reply, len, "error %s: no CD-ROM drive %u", CONTROL_E_NO_DEVICE,
+                 args->drive);
+    } else if (rc == -EBUSY) {
+        snprintf(reply, len, "error %s: the guest locked the tray", CONTROL_E_BUSY);
+    } else if (eject) {
+        snprintf(reply, len, "error %s: the drive is empty", CONTROL_E_STATE);
+    } else {
+        snprintf(reply, len, "error %s: %s: %s", CONTROL_E_BAD_REQUEST, args->path,
+                 rc == -EINVAL ? "not an ISO image (empty?)" : strerror(-rc));
+    }
+}
+
 static void machine_control_request(void *ctx, enum control_cmd cmd,
+                                    const struct control_args *args,
                                     char *reply, size_t len)
 {
     struct machine *m = ctx;
     const char *bad_state = NULL;
     switch (cmd) {
+    case CONTROL_CDROM_EJECT:
+    case CONTROL_CDROM_INSERT:
+        machine_control_cdrom(m, cmd, args, reply, len);
+        return;
     case CONTROL_PAUSE:
         if (m->paused)
             bad_state = "already paused";

@@ -14,6 +14,7 @@
 static const char usage[] =
 "usage: corral-vmm --kernel PATH [--initrd PATH] [--cmdline STRING]\n"
 "                  [--memory MIB] [--cpus N] [--disk PATH[,OPTIONS]]...\n"
+"                  [--cdrom ISO|none]...\n"
 "                  [--nic [bridge=IF][,mac=MAC][,tap=IF][,fd=N][,model=M]...]...\n"
 "                  [--config FILE] [--serial stdio|pty|unix:PATH|file:PATH]\n"
 "                  [--name NAME] [--display std|none] [--vnc PATH]\n"
@@ -28,10 +29,14 @@ static const char usage[] =
 "                    \"" MACHINE_CMDLINE_PREFIX "\"\n"
 "  --memory MIB      guest RAM in MiB, or with a K/M/G/T suffix (default 256)\n"
 "  --cpus N          vCPUs, 1..64 (default 1)\n"
-"  --disk PATH[,ro][,iops=N][,bps=SIZE]\n"
-"                    a raw disk image as a virtio-blk device, read-only\n"
-"                    with ro, limited to N requests/s and SIZE bytes/s\n"
-"                    (e.g. 4M) read and written; repeatable\n"
+"  --disk PATH[,ro][,iops=N][,bps=SIZE][,bus=virtio|sata]\n"
+"                    a raw disk image as a virtio-blk device (or, with\n"
+"                    bus=sata, a SATA disk on the AHCI controller),\n"
+"                    read-only with ro, limited to N requests/s and SIZE\n"
+"                    bytes/s (e.g. 4M) read and written; repeatable\n"
+"  --cdrom ISO|none  an ATAPI CD-ROM drive on the AHCI controller with the\n"
+"                    ISO image in it, or empty; repeatable (SATA disks and\n"
+"                    drives share 6 ports, disks first)\n"
 "  --nic OPTIONS     a NIC on a tap (created, or fd=N inherited): virtio-net,\n"
 "                    or with model=e1000 an Intel e1000 (for guests without\n"
 "                    virtio drivers), put on bridge=IF (default br0; bridge=\n"
@@ -39,7 +44,8 @@ static const char usage[] =
 "                    bps=SIZE and pps=N limit frame bytes/s and frames/s each\n"
 "                    way; repeatable (\"\" for all defaults)\n"
 "  --config FILE     a VM definition (key = value; see docs/corral-vmm.md);\n"
-"                    flags given as well override it (disks add to it)\n"
+"                    flags given as well override it (disks and CD-ROM\n"
+"                    drives add to it)\n"
 "  --serial TARGET   where the guest's console (COM1) goes: stdio (default;\n"
 "                    a terminal is put in raw mode and restored at exit), pty\n"
 "                    (path printed on stderr), unix:PATH (a listening socket,\n"
@@ -87,8 +93,8 @@ static const char usage[] =
 "  5  stopped by force: \"stop\" on the control socket\n";
 
 enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEMORY, OPT_CPUS,
-       OPT_DISK, OPT_NIC, OPT_CONFIG, OPT_SERIAL, OPT_NAME, OPT_HELP, OPT_VERSION,
-       OPT_CONTROL, OPT_CONTROL_SEND, OPT_DISPLAY, OPT_VNC };
+       OPT_DISK, OPT_CDROM, OPT_NIC, OPT_CONFIG, OPT_SERIAL, OPT_NAME, OPT_HELP,
+       OPT_VERSION, OPT_CONTROL, OPT_CONTROL_SEND, OPT_DISPLAY, OPT_VNC };
 
 static const struct option long_opts[] = {
     { "kernel", required_argument, NULL, OPT_KERNEL },
@@ -97,6 +103,7 @@ static const struct option long_opts[] = {
     { "memory", required_argument, NULL, OPT_MEMORY },
     { "cpus", required_argument, NULL, OPT_CPUS },
     { "disk", required_argument, NULL, OPT_DISK },
+    { "cdrom", required_argument, NULL, OPT_CDROM },
     { "nic", required_argument, NULL, OPT_NIC },
     { "config", required_argument, NULL, OPT_CONFIG },
     { "serial", required_argument, NULL, OPT_SERIAL },
@@ -121,6 +128,7 @@ static const char *flag_key(int opt)
     case OPT_MEMORY:  return "memory";
     case OPT_CPUS:    return "cpus";
     case OPT_DISK:    return "disk";
+    case OPT_CDROM:   return "cdrom";
     case OPT_NIC:     return "nic";
     case OPT_SERIAL:  return "serial";
     case OPT_NAME:    return "name";

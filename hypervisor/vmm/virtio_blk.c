@@ -4,15 +4,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/falloc.h>
-#include <linux/fs.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "block_image.h"
 #include "devices.h"
 
 #define VIRTIO_BLK_HEADER_BYTES 16
@@ -50,6 +47,9 @@ _Static_assert(offsetof(struct virtio_blk_config_regs, unused1) + 3 ==
                    VIRTIO_BLK_CONFIG_BYTES,
                "virtio-blk configuration layout");
 
+_Static_assert(VIRTQ_MAX_SIZE <= BLOCK_IMAGE_MAX_IOV,
+               "a chain's data fits one block_image_transfer");
+
 /* One range of a discard or write-zeroes request (5.2.6). */
 struct virtio_blk_range {
     uint64_t sector;
@@ -60,39 +60,6 @@ struct virtio_blk_range {
 static struct virtio_blk *virtio_blk_of(struct virtio_pci_dev *vdev)
 {
     return vdev->cfg.opaque;
-}
-
-/* --- file I/O ---------------------------------------------------------- */
-
-/* Transfer all of iov at offset, retrying short transfers and EINTR.
- * Returns 0, or -EIO when the file ended early, or -errno. */
-static int virtio_blk_transfer(int fd, const struct iovec *src, int n,
-                               uint64_t offset, bool is_write)
-{
-    struct iovec iov[VIRTQ_MAX_SIZE];
-    memcpy(iov, src, sizeof(iov[0]) * (size_t)n);
-    struct iovec *cur = iov;
-    while (n > 0) {
-        ssize_t done = is_write ? pwritev(fd, cur, n, (off_t)offset)
-                                : preadv(fd, cur, n, (off_t)offset);
-        if (done < 0 && errno == EINTR)
-            continue;
-        if (done < 0)
-            return -errno;
-        if (done == 0)
-            return -EIO;
-        offset += (uint64_t)done;
-        while (n > 0 && (size_t)done >= cur->iov_len) {
-            done -= (ssize_t)cur->iov_len;
-            cur++;
-            n--;
-        }
-        if (n > 0) {
-            cur->iov_base = (uint8_t *)cur->iov_base + done;
-            cur->iov_len -= (size_t)done;
-        }
-    }
-    return 0;
 }
 
 /* --- requests ---------------------------------------------------------- */
@@ -134,7 +101,7 @@ static uint8_t virtio_blk_read_write(struct virtio_blk *blk,
     int n = virtq_iov_slice(segs, nsegs, skip, len, blk->data, VIRTQ_MAX_SIZE);
     if (n < 0)
         return VIRTIO_BLK_S_IOERR;
-    if (virtio_blk_transfer(blk->fd, blk->data, n,
+    if (block_image_transfer(blk->fd, blk->data, n,
                             h->sector * VIRTIO_BLK_SECTOR_SIZE, is_write) < 0)
         return VIRTIO_BLK_S_IOERR;
     if (!is_write)
@@ -152,7 +119,7 @@ static int virtio_blk_write_zeros(int fd, uint64_t offset, uint64_t len)
     while (len > 0) {
         size_t chunk = len < sizeof(zeros) ? (size_t)len : sizeof(zeros);
         struct iovec iov = { zeros, chunk };
-        int rc = virtio_blk_transfer(fd, &iov, 1, offset, true);
+        int rc = block_image_transfer(fd, &iov, 1, offset, true);
         if (rc < 0)
             return rc;
         offset += chunk;
@@ -368,32 +335,13 @@ static const struct virtio_device_ops virtio_blk_ops = {
 
 /* --- setup ------------------------------------------------------------- */
 
-/* Size in bytes of a regular file or a block device. */
-static int virtio_blk_image_bytes(int fd, uint64_t *bytes)
-{
-    struct stat st;
-    if (fstat(fd, &st) < 0)
-        return -errno;
-    if (S_ISBLK(st.st_mode))
-        return ioctl(fd, BLKGETSIZE64, bytes) < 0 ? -errno : 0;
-    if (!S_ISREG(st.st_mode))
-        return -EINVAL;
-    *bytes = (uint64_t)st.st_size;
-    return 0;
-}
-
 static int virtio_blk_open(struct virtio_blk *blk,
                            const struct virtio_blk_options *opts)
 {
-    blk->fd = open(opts->path, (opts->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-    if (blk->fd < 0)
-        return -errno;
-    if (flock(blk->fd, (opts->readonly ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0)
-        return errno == EWOULDBLOCK ? -EBUSY : -errno;
     uint64_t bytes;
-    int rc = virtio_blk_image_bytes(blk->fd, &bytes);
-    if (rc < 0)
-        return rc;
+    blk->fd = block_image_open(opts->path, opts->readonly, &bytes);
+    if (blk->fd < 0)
+        return blk->fd;
     /* A partial last sector cannot be addressed; it is left alone. */
     blk->capacity = bytes / VIRTIO_BLK_SECTOR_SIZE;
     return 0;
@@ -471,7 +419,7 @@ void virtio_blk_destroy(struct virtio_blk *blk)
 
 static size_t blk_count(const struct vmdef *def)
 {
-    return def->disk_count;
+    return vmdef_disks_on_bus(def, VMDEF_BUS_VIRTIO);
 }
 
 static void blk_limit_expired(void *ctx, uint32_t events)
@@ -479,11 +427,12 @@ static void blk_limit_expired(void *ctx, uint32_t events)
     virtio_blk_limit_expired(ctx);
 }
 
-/* One virtio-blk per disk, in definition order: /dev/vda, /dev/vdb... */
+/* One virtio-blk per disk on the virtio bus, in definition order:
+ * /dev/vda, /dev/vdb... */
 static int blk_add(struct board *b, const struct vmdef *def, size_t index,
                    void **dev)
 {
-    const struct vmdef_disk *d = &def->disks[index];
+    const struct vmdef_disk *d = vmdef_disk_on_bus(def, VMDEF_BUS_VIRTIO, index);
     struct virtio_blk_options o = { .path = d->path, .readonly = d->readonly,
                                     .bps = d->bps, .iops = d->iops };
     struct virtio_blk *blk;

@@ -15,6 +15,7 @@ static void on_line(void *ctx, const char *line, size_t len, bool too_long)
     char why[160];
     const char *code = NULL;
     enum control_cmd cmd;
+    struct control_args args;
     if (too_long)
         return;
     if (len > CONTROL_LINE_MAX + 1)
@@ -22,8 +23,11 @@ static void on_line(void *ctx, const char *line, size_t len, bool too_long)
     /* an exact copy, so that ASan sees any read past the line */
     char *copy = malloc(len ? len : 1);
     memcpy(copy, line, len);
-    if (control_parse(copy, len, &cmd, &code, why, sizeof(why)) == 0) {
-        if ((unsigned)cmd > CONTROL_CONSOLE)
+    if (control_parse(copy, len, &cmd, &args, &code, why, sizeof(why)) == 0) {
+        if ((unsigned)cmd > CONTROL_CMD_LAST)
+            abort();
+        if (cmd == CONTROL_CDROM_INSERT &&
+            (!args.path[0] || strlen(args.path) >= len || args.drive > CONTROL_DRIVE_MAX))
             abort();
         control_cmd_name(cmd);
     } else if (!code || !memchr(why, 0, sizeof(why))) {

@@ -24,11 +24,35 @@ from qemu import OUT, iso_path
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOTFS = os.path.join(OUT, "rootfs")
 KERNEL_TREE = os.path.join(OUT, "kernel-tree")  # linked by build.sh
+# ahci, sd_mod, sr_mod, isofs (with libata and cdrom): the SATA disks and
+# CD-ROM drives of corral-vmm's AHCI controller (test_ahci.py).
 GUEST_MODULES = ["virtio_pci", "virtio_mmio", "virtio_blk", "virtio_net", "virtio_rng",
-                 "e1000", "button", "evdev", "psmouse", "virtio_input"]
+                 "e1000", "button", "evdev", "psmouse", "virtio_input",
+                 "ahci", "sd_mod", "sr_mod", "isofs"]
 # In the initramfs but loaded only by the scenarios that want them (each
 # loads in well under a second, but every guest would pay for all).
 GUEST_ON_DEMAND_MODULES = ["bochs"]
+# The file on the test CD (test_ahci.py), and the CD's name on the test-data disk.
+TEST_CD_FILE = "hello.txt"
+TEST_CD_ISO = "sata-test.iso"
+
+
+def test_cd_content():
+    """What hello.txt holds: several 2 KiB blocks of a known text."""
+    return "".join("corral ahci cd line %d\n" % i for i in range(1, 5001)).encode()
+
+
+def make_test_cd(dest):
+    """An ISO 9660 image (Rock Ridge, so names keep their case) holding
+    TEST_CD_FILE, made with xorriso on the build host."""
+    work = tempfile.mkdtemp()
+    try:
+        with open(os.path.join(work, TEST_CD_FILE), "wb") as f:
+            f.write(test_cd_content())
+        subprocess.run(["xorriso", "-as", "mkisofs", "-quiet", "-r", "-V", "CORRALTEST",
+                        "-o", dest, work], check=True)
+    finally:
+        shutil.rmtree(work)
 
 GUEST_INIT = r"""#!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -201,3 +225,4 @@ def populate(content_dir):
     shutil.copy(iso_path(), os.path.join(content_dir, "corral.iso"))
     # the display tests (test_screen.py): Debian's installer as users get it
     debian_installer.make_mini_iso(os.path.join(content_dir, "mini.iso"))
+    make_test_cd(os.path.join(content_dir, TEST_CD_ISO))

@@ -26,10 +26,10 @@ def send(appliance, *cmds):
     return status, out.strip().splitlines()
 
 
-def start_vmm(appliance, scenario):
+def start_vmm(appliance, scenario, extra=""):
     appliance.out("rm -f %s %s; ( (corral-vmm -v --control %s %s </dev/null >%s 2>&1;"
                   " echo VMM-STATUS=$? >>%s) & )"
-                  % (LOG, SOCK, SOCK, boot_args(scenario), LOG, LOG))
+                  % (LOG, SOCK, SOCK, boot_args(scenario, extra=extra), LOG, LOG))
     out = appliance.out("for i in $(seq 150); do grep -q GUEST-WAITING %s && break; "
                         "sleep 1; done; cat %s" % (LOG, LOG), timeout=180)
     assert "GUEST-WAITING" in out, out[-3000:]

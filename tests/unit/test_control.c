@@ -15,7 +15,8 @@
 
 struct fake_vm { int requests; int console_fd; int console_rc; };
 
-static void fake_request(void *ctx, enum control_cmd cmd, char *reply, size_t len)
+static void fake_request(void *ctx, enum control_cmd cmd,
+                         const struct control_args *args, char *reply, size_t len)
 {
     struct fake_vm *vm = ctx;
     vm->requests++;
@@ -116,7 +117,7 @@ static void test_bad_requests_leave_others_alone(void)
     serve(&s.c);
     CHECK_EQ_STR(got(bad), "error too-long: request longer than 128 bytes\n"
                  "error unknown-command: no such command (status, pause, resume, "
-                 "shutdown, stop, console): reboot\n"
+                 "shutdown, stop, console, cdrom-eject, cdrom-insert): reboot\n"
                  "error bad-request: empty request\n"
                  "error bad-request: control character or non-ASCII byte in the request\n");
     CHECK_EQ_STR(got(good), "ok resume\n");

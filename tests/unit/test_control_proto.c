@@ -2,10 +2,12 @@
 #include "check.h"
 #include "../../lib/control_proto.h"
 
+static struct control_args args;
+
 static int parse(const char *line, enum control_cmd *cmd, const char **code)
 {
     char why[160];
-    return control_parse(line, strlen(line), cmd, code, why, sizeof(why));
+    return control_parse(line, strlen(line), cmd, &args, code, why, sizeof(why));
 }
 
 static void test_commands(void)
@@ -42,15 +44,69 @@ static void test_bad_requests(void)
     CHECK_EQ_STR(code, CONTROL_E_BAD_REQUEST);
     CHECK_EQ_INT(parse("stop\x01", &cmd, &code), -1);
     CHECK_EQ_STR(code, CONTROL_E_BAD_REQUEST);
-    CHECK_EQ_INT(control_parse("st\0op", 5, &cmd, &code, why, sizeof(why)), -1);
+    CHECK_EQ_INT(control_parse("st\0op", 5, &cmd, &args, &code, why, sizeof(why)), -1);
     CHECK_EQ_STR(code, CONTROL_E_BAD_REQUEST);
     char big[300];
     memset(big, 'a', sizeof(big));
-    CHECK_EQ_INT(control_parse(big, sizeof(big), &cmd, &code, why, sizeof(why)), -1);
+    CHECK_EQ_INT(control_parse(big, sizeof(big), &cmd, &args, &code, why, sizeof(why)), -1);
     CHECK_EQ_STR(code, CONTROL_E_TOO_LONG);
     /* the reason names the word, but not more than 32 bytes of it */
-    CHECK_EQ_INT(control_parse(big, 100, &cmd, &code, why, sizeof(why)), -1);
-    CHECK(strlen(why) < 120);
+    CHECK_EQ_INT(control_parse(big, 100, &cmd, &args, &code, why, sizeof(why)), -1);
+    const char *word = strstr(why, "): ");
+    CHECK(word && strlen(word + 3) == 32);
+}
+
+static void test_cdrom_requests(void)
+{
+    enum control_cmd cmd;
+    const char *code = NULL;
+    CHECK_EQ_INT(parse("cdrom-eject 1", &cmd, &code), 0);
+    CHECK_EQ_INT(cmd, CONTROL_CDROM_EJECT);
+    CHECK_EQ_INT(args.drive, 1);
+    CHECK_EQ_INT(parse(" cdrom-insert 12 /isos/a b.iso \r", &cmd, &code), 0);
+    CHECK_EQ_INT(cmd, CONTROL_CDROM_INSERT);
+    CHECK_EQ_INT(args.drive, 12);
+    CHECK_EQ_STR(args.path, "/isos/a b.iso");
+    CHECK_EQ_STR(control_cmd_name(cmd), "cdrom-insert");
+    static const char *const bad[] = {
+        "cdrom-eject", "cdrom-eject x", "cdrom-eject 100", "cdrom-eject 1 2",
+        "cdrom-eject -1", "cdrom-insert 0", "cdrom-insert /a.iso",
+        "cdrom-insert 0x1 /a", "cdrom-insert 123 /a",
+    };
+    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        code = NULL;
+        if (parse(bad[i], &cmd, &code) != -1)
+            fprintf(stderr, "accepted: %s\n", bad[i]);
+        CHECK_EQ_STR(code, CONTROL_E_BAD_REQUEST);
+    }
+    CHECK_EQ_INT(parse("cdrom-ejectx 1", &cmd, &code), -1);
+    CHECK_EQ_STR(code, CONTROL_E_UNKNOWN);
+}
+
+/* The lines corrald sends are the ones the VMM parses back. */
+static void test_cdrom_lines_round_trip(void)
+{
+    char line[CONTROL_LINE_MAX + 1], why[160];
+    enum control_cmd cmd;
+    const char *code;
+    CHECK_EQ_INT(control_cdrom_line(line, sizeof(line), 2, NULL, why, sizeof(why)), 0);
+    CHECK_EQ_STR(line, "cdrom-eject 2");
+    CHECK_EQ_INT(parse(line, &cmd, &code), 0);
+    CHECK_EQ_INT(cmd, CONTROL_CDROM_EJECT);
+    CHECK_EQ_INT(args.drive, 2);
+    CHECK_EQ_INT(control_cdrom_line(line, sizeof(line), 0, "/isos/a b.iso", why,
+                                    sizeof(why)), 0);
+    CHECK_EQ_INT(parse(line, &cmd, &code), 0);
+    CHECK_EQ_INT(cmd, CONTROL_CDROM_INSERT);
+    CHECK_EQ_STR(args.path, "/isos/a b.iso");
+
+    CHECK_EQ_INT(control_cdrom_line(line, sizeof(line), 100, NULL, why, sizeof(why)), -1);
+    CHECK_EQ_INT(control_cdrom_line(line, sizeof(line), 0, "rel.iso", why, sizeof(why)), -1);
+    CHECK_EQ_INT(control_cdrom_line(line, sizeof(line), 0, "/a\nstop", why, sizeof(why)), -1);
+    char longpath[200] = "/";
+    memset(longpath + 1, 'p', 150);
+    CHECK_EQ_INT(control_cdrom_line(line, sizeof(line), 0, longpath, why, sizeof(why)), -1);
+    CHECK(strstr(why, "too long") != NULL);
 }
 
 struct lines { char got[8][CONTROL_LINE_MAX + 2]; int n, too_long; bool stop_after_first; bool stop; };
@@ -120,6 +176,8 @@ int main(void)
 {
     RUN(test_commands);
     RUN(test_bad_requests);
+    RUN(test_cdrom_requests);
+    RUN(test_cdrom_lines_round_trip);
     RUN(test_linebuf_framing);
     RUN(test_linebuf_too_long_then_carries_on);
     RUN(test_linebuf_stops_for_console);

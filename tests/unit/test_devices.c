@@ -122,6 +122,31 @@ static void test_firmware_machine(void)
     teardown(2);
 }
 
+/* A SATA disk and a CD-ROM drive: one AHCI controller after the virtio
+ * disks, its ports bootable after them (disk first, then the drive). */
+static void test_ahci_for_sata_disks_and_cdroms(void)
+{
+    static struct vmdef def;
+    setup(&def, VMDEF_BOOT_FIRMWARE, 2);
+    def.disks[0].bus = VMDEF_BUS_SATA;
+    def.cdrom_count = 1; /* an empty drive */
+    CHECK_EQ_INT(board_add_devices(&board, &def), 0);
+    /* COM1, i8042, RTC, PM, fw_cfg, firmware log, a virtio disk, AHCI, rng */
+    CHECK_EQ_INT(board.ndevices, 9);
+    CHECK(board.ahci != NULL);
+    CHECK_EQ_INT(board.n_boot_disks, 3);
+    CHECK_EQ_INT(board.boot_disks[0].slot, 1); /* disks[1], on virtio */
+    CHECK_EQ_INT(board.boot_disks[0].ahci_port, -1);
+    CHECK_EQ_INT(board.boot_disks[1].slot, 2);
+    CHECK_EQ_INT(board.boot_disks[1].ahci_port, 0);
+    CHECK(!board.boot_disks[1].cdrom);
+    CHECK_EQ_INT(board.boot_disks[2].ahci_port, 1);
+    CHECK(board.boot_disks[2].cdrom);
+    CHECK_EQ_INT(board.boot_disks[2].fd, -1);
+    CHECK_EQ_INT(pci_config_read(board.pci.slots[2], PCI_DEVICE_ID, 2), 0x2922);
+    teardown(2);
+}
+
 static void test_kernel_machine_has_no_firmware_devices(void)
 {
     static struct vmdef def;
@@ -153,6 +178,7 @@ int main(void)
     RUN(test_table_entries_are_complete);
     RUN(test_fixed_ranges_do_not_overlap);
     RUN(test_firmware_machine);
+    RUN(test_ahci_for_sata_disks_and_cdroms);
     RUN(test_kernel_machine_has_no_firmware_devices);
     RUN(test_failed_disk_stops_the_walk);
     return check_summary("devices");

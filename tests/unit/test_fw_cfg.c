@@ -220,13 +220,16 @@ static void test_e820(void)
 static void test_bootorder(void)
 {
     char buf[256];
-    unsigned slots[] = { 3, 1, 0x1f };
-    size_t n = firmware_bootorder(slots, 3, buf, sizeof(buf));
+    const struct firmware_boot_dev devs[] = { { 3, -1 }, { 1, -1 }, { 0x1f, -1 },
+                                              { 4, 0 }, { 4, 5 } };
+    size_t n = firmware_bootorder(devs, 5, buf, sizeof(buf));
     CHECK_EQ_STR(buf, "/pci@i0cf8/scsi@3/disk@0,0\n/pci@i0cf8/scsi@1/disk@0,0\n"
-                      "/pci@i0cf8/scsi@1f/disk@0,0\nHALT");
+                      "/pci@i0cf8/scsi@1f/disk@0,0\n"
+                      "/pci@i0cf8/sata@4/drive@0/disk@0\n"
+                      "/pci@i0cf8/sata@4/drive@5/disk@0\nHALT");
     CHECK_EQ_INT(n, strlen(buf));
-    CHECK_EQ_INT(firmware_bootorder(slots, 0, buf, sizeof(buf)), 4);
-    CHECK_EQ_INT(firmware_bootorder(slots, 3, buf, 40), 0); /* too small */
+    CHECK_EQ_INT(firmware_bootorder(devs, 0, buf, sizeof(buf)), 4);
+    CHECK_EQ_INT(firmware_bootorder(devs, 3, buf, 40), 0); /* too small */
 }
 
 /* A blank first disk must not hide a bootable one (SeaBIOS tries only the
@@ -279,13 +282,26 @@ static void test_image_placement(void)
     dma_env_free(&env);
 }
 
+/* A CD boots when sector 17 is El Torito's boot record. */
+static void test_cd_bootable(void)
+{
+    uint8_t rec[FIRMWARE_ELTORITO_LEN] = { 0, 'C', 'D', '0', '0', '1', 1 };
+    memcpy(rec + 7, "EL TORITO SPECIFICATION", 23);
+    CHECK(firmware_cd_bootable(rec));
+    rec[0] = 1; /* a primary volume descriptor instead */
+    CHECK(!firmware_cd_bootable(rec));
+    rec[0] = 0;
+    rec[7] = 'X';
+    CHECK(!firmware_cd_bootable(rec));
+}
+
 /* The firmware items as SeaBIOS looks them up, by name in the directory. */
 static void test_fill(void)
 {
     struct dma_env env;
     dma_env_init(&env);
-    unsigned slots[] = { 2 };
-    CHECK_EQ_INT(firmware_fill_fw_cfg(&env.fw, &env.mem, 2, slots, 1), 0);
+    const struct firmware_boot_dev devs[] = { { 2, -1 } };
+    CHECK_EQ_INT(firmware_fill_fw_cfg(&env.fw, &env.mem, 2, devs, 1), 0);
     const char *want[] = { "etc/e820", "bootorder", "etc/sercon-port" };
     const struct fw_cfg_item *dir = fw_cfg_item(&env.fw, FW_CFG_FILE_DIR);
     CHECK_EQ_INT(be32(dir->data), 3);
@@ -321,6 +337,7 @@ int main(void)
     RUN(test_e820);
     RUN(test_bootorder);
     RUN(test_bootable_disks_first);
+    RUN(test_cd_bootable);
     RUN(test_image_placement);
     RUN(test_fill);
     RUN(test_cmos_as_seabios_reads_it);

@@ -213,7 +213,7 @@ static void test_bad_disks(void)
     check_refused(KERNEL_VM "disk = ,ro\n", DEF_PATH ":3: disk: empty path");
     check_refused(KERNEL_VM "disk =\n", DEF_PATH ":3: disk: empty path");
     check_refused(KERNEL_VM "disk = /a,rw\n",
-                  DEF_PATH ":3: disk: unknown option 'rw' (ro, iops=N, bps=SIZE)");
+                  DEF_PATH ":3: disk: unknown option 'rw' (ro, iops=N, bps=SIZE, bus=virtio|sata)");
     check_refused(KERNEL_VM "disk = /a,ro,ro\n", DEF_PATH ":3: disk: ro: given twice");
     check_refused(KERNEL_VM "disk = /a,iops=1,iops=2\n",
                   DEF_PATH ":3: disk: iops: given twice");
@@ -235,6 +235,39 @@ static void test_bad_disks(void)
     CHECK_EQ_INT(parse_def(longpath, &d, msg, sizeof(msg)), -EINVAL);
     CHECK(strstr(msg, ":3: disk: ") != NULL);
     free(longpath);
+}
+
+/* bus=sata and cdrom: the AHCI controller's disks and drives, kept in
+ * definition order per bus, at most 6 together. */
+static void test_sata_and_cdrom(void)
+{
+    struct vmdef d;
+    check_accepted(KERNEL_VM "disk = /v0\ndisk = /s0,bus=sata,ro\ndisk = /v1,bus=virtio\n"
+                   "cdrom = /isos/a.iso\ncdrom = none\ncdrom = rel.iso\n", &d);
+    CHECK_EQ_INT(d.disk_count, 3);
+    CHECK_EQ_INT(d.disks[1].bus, VMDEF_BUS_SATA);
+    CHECK(d.disks[1].readonly);
+    CHECK_EQ_INT(vmdef_disks_on_bus(&d, VMDEF_BUS_VIRTIO), 2);
+    CHECK_EQ_INT(vmdef_disks_on_bus(&d, VMDEF_BUS_SATA), 1);
+    CHECK_EQ_STR(vmdef_disk_on_bus(&d, VMDEF_BUS_VIRTIO, 1)->path, "/v1");
+    CHECK_EQ_STR(vmdef_disk_on_bus(&d, VMDEF_BUS_SATA, 0)->path, "/s0");
+    CHECK(vmdef_disk_on_bus(&d, VMDEF_BUS_SATA, 1) == NULL);
+    CHECK_EQ_INT(d.cdrom_count, 3);
+    CHECK_EQ_STR(d.cdroms[0].path, "/isos/a.iso");
+    CHECK_EQ_STR(d.cdroms[1].path, "");
+    CHECK_EQ_STR(d.cdroms[2].path, "/defs/web1/rel.iso");
+
+    check_refused(KERNEL_VM "disk = /a,bus=ide\n",
+                  DEF_PATH ":3: disk: bus: 'ide' is not virtio or sata");
+    check_refused(KERNEL_VM "disk = /a,bus=sata,bus=sata\n",
+                  DEF_PATH ":3: disk: bus: given twice");
+    check_refused(KERNEL_VM "cdrom =\n",
+                  DEF_PATH ":3: cdrom: an ISO image's path, or none for an empty drive");
+    char text[1024] = KERNEL_VM;
+    for (int i = 0; i < 3; i++)
+        strcat(text, "disk = /d,bus=sata\ncdrom = none\n");
+    strcat(text, "disk = /virtio-is-fine\ncdrom = none\n");
+    check_refused(text, DEF_PATH ":10: cdrom: more than 6 SATA disks and CD-ROM drives");
 }
 
 static void test_bad_nics(void)
@@ -353,6 +386,8 @@ static void test_display(void)
     check_round_trip(KERNEL_VM "display = std\n");
     check_round_trip(KERNEL_VM "nic = model=e1000\nnic = bridge=br1,model=virtio\n"
                      "nic = mac=52:54:00:00:00:09,model=e1000,bps=1M\n");
+    check_round_trip(KERNEL_VM "disk = /a,ro,iops=5,bus=sata\ndisk = /b\n"
+                     "cdrom = /c.iso\ncdrom = none\n");
     check_round_trip("name = fw\nboot = firmware\ndisplay = none\n");
 }
 
@@ -472,6 +507,7 @@ int main(void)
     RUN(test_unknown_and_duplicate_keys);
     RUN(test_boot_consistency);
     RUN(test_bad_disks);
+    RUN(test_sata_and_cdrom);
     RUN(test_bad_nics);
     RUN(test_serial_restart_uuid);
     RUN(test_round_trip);
