@@ -131,8 +131,9 @@ static void test_ahci_for_sata_disks_and_cdroms(void)
     def.disks[0].bus = VMDEF_BUS_SATA;
     def.cdrom_count = 1; /* an empty drive */
     CHECK_EQ_INT(board_add_devices(&board, &def), 0);
-    /* COM1, i8042, RTC, PM, fw_cfg, firmware log, a virtio disk, AHCI, rng */
-    CHECK_EQ_INT(board.ndevices, 9);
+    /* COM1, i8042, RTC, PM, fw_cfg, firmware log, a virtio disk, AHCI, rng,
+     * and the tablet (firmware boot has a display by default) */
+    CHECK_EQ_INT(board.ndevices, 10);
     CHECK(board.ahci != NULL);
     CHECK_EQ_INT(board.n_boot_disks, 3);
     CHECK_EQ_INT(board.boot_disks[0].slot, 1); /* disks[1], on virtio */
