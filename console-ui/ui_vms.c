@@ -115,14 +115,17 @@ static void edit_screen(const struct vm_summary *vm)
 
 static void describe_vm(const struct vm_summary *vm, char *out, size_t len)
 {
-    char uptime[32];
+    char uptime[32], screen[160] = "";
 
     duration_format((long long)vm->uptime_s, uptime, sizeof(uptime));
+    if (vm->display)
+        snprintf(screen, sizeof(screen), "\nScreen: corral vm vnc %s, then a VNC viewer",
+                 vm->name);
     snprintf(out, len, "State: %s\nMemory: %llu MiB   vCPUs: %u\nUptime: %s\nStarts at boot: %s"
-             "\nRestart: %s%s%s",
+             "\nRestart: %s%s%s%s",
              vm->state, (unsigned long long)vm->memory_mib, vm->cpus,
              vm->uptime_s ? uptime : "-", vm->autostart ? "yes" : "no",
-             vm->restart[0] ? vm->restart : "-",
+             vm->restart[0] ? vm->restart : "-", screen,
              vm->last_stop[0] ? "\nLast stop: " : "", vm->last_stop);
 }
 

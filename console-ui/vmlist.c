@@ -34,6 +34,8 @@ static void parse_one(const struct json_doc *doc, const struct json_node *vm,
         out->uptime_s = (uint64_t)v;
     if (json_get_bool(doc, vm, "autostart", &b))
         out->autostart = b;
+    if (json_get_bool(doc, vm, "display", &b))
+        out->display = b;
     if (stop && stop->type == JSON_OBJECT)
         copy_string(doc, stop, "reason", out->last_stop, sizeof(out->last_stop));
 }

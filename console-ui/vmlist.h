@@ -18,6 +18,7 @@ struct vm_summary {
     uint64_t memory_mib;
     unsigned cpus;
     bool autostart;
+    bool display;        /* has a screen: reached with `corral vm vnc` */
     char restart[16];    /* no, on-failure, always */
     uint64_t uptime_s;
     char last_stop[128]; /* why it last stopped, "" when unknown */

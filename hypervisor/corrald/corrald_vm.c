@@ -289,6 +289,7 @@ void corrald_write_vm_json(struct json_writer *w, const struct corrald_vm *vm,
     json_kv_int(w, "cpus", vm->def.cpus);
     json_kv_bool(w, "autostart", vm->def.autostart);
     json_kv_string(w, "restart", vmdef_restart_name(vm->def.restart));
+    json_kv_bool(w, "display", vmdef_has_display(&vm->def));
     json_key(w, "pid");
     if (alive && vm->vmm_pid > 0)
         json_int(w, vm->vmm_pid);

@@ -369,6 +369,11 @@ def test_vm_wizard_installer_iso_nic_and_disk_check(ui):
     assert "guest2" in screen
     ui.keys("q")
     ui.wait_screen(re.compile(r"guest2\s+stopped"))
+    # A firmware-booted VM has a screen, and its menu says how to reach it.
+    ui.keys([DOWN, ENTER])
+    ui.wait_screen("Screen: corral vm vnc guest2, then a VNC viewer")
+    ui.keys(ESC)
+    ui.wait_screen(re.compile(r"guest2\s+stopped"))
     show, = in_shell(ui, ["corral vm show guest2"])
     print(show)
     assert re.search(r"boot\s+firmware", show)

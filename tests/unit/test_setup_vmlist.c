@@ -12,7 +12,8 @@ static void test_parses_the_documented_list(void)
     static struct vm_list l;
     const char *json =
         "{\"vms\":[{\"name\":\"web1\",\"state\":\"running\",\"memory_mib\":1024,\"cpus\":2,"
-        "\"autostart\":true,\"restart\":\"on-failure\",\"pid\":123,\"started_at\":1,"
+        "\"autostart\":true,\"display\":true,\"restart\":\"on-failure\",\"pid\":123,"
+        "\"started_at\":1,"
         "\"uptime_s\":93784,\"restarts\":0,\"last_stop\":null},"
         "{\"name\":\"web2\",\"state\":\"stopped\",\"memory_mib\":512,\"cpus\":1,"
         "\"autostart\":false,\"uptime_s\":0,\"last_stop\":{\"reason\":\"stopped by request: "
@@ -29,6 +30,8 @@ static void test_parses_the_documented_list(void)
     CHECK_EQ_STR(l.vms[0].last_stop, "");
     CHECK_EQ_STR(l.vms[1].last_stop, "stopped by request: guest powered off");
     CHECK(!l.vms[1].autostart);
+    CHECK(l.vms[0].display);
+    CHECK(!l.vms[1].display); /* absent: no screen */
 }
 
 static void test_empty_list_errors_and_junk(void)
