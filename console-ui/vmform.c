@@ -20,7 +20,7 @@ void vmform_image_path(const char *images_dir, const char *text, char *out, size
 }
 
 /* The boot options: --kernel/--initrd/--cmdline, --attach + --firmware,
- * or --iso (firmware boot, the ISO read-only after the new disk). */
+ * or --iso (firmware boot, the ISO in a CD-ROM drive beside the new disk). */
 static size_t boot_args(const struct vmform_create *c, const char *images_dir,
                         char paths[2][VMFORM_PATH_MAX], const char **argv, size_t n)
 {

@@ -128,6 +128,7 @@ static void cli_human_show(const struct proto_reply *rep)
         if (cli_str(rep, def, files[i])[0])
             printf("%-12s %s\n", files[i], cli_str(rep, def, files[i]));
     cli_print_list_items(rep, def, "disks", "disks");
+    cli_print_list_items(rep, def, "cdroms", "cdroms");
     cli_print_list_items(rep, def, "nics", "nics");
     bool autostart = false;
     json_get_bool(&rep->doc, vm, "autostart", &autostart);
@@ -264,12 +265,12 @@ static int cli_create_option(struct cli_create *c, const char *opt,
         c->disk_size = value;
         return 0;
     }
-    if (!strcmp(opt, "--iso")) { /* installer ISO: firmware boot, after the disk */
-        char iso[PATH_MAX + 4], abs[PATH_MAX];
-        cli_absolute(value, abs, sizeof(abs));
-        snprintf(iso, sizeof(iso), "%s,ro", abs);
+    if (!strcmp(opt, "--iso")) {
+        /* An installer ISO in a CD-ROM drive (AHCI), as on a real machine:
+         * El Torito boots whether or not the ISO is hybrid, and the
+         * firmware boots it before the blank disk. */
         return cli_create_add(c, "boot", "firmware", false) ||
-               cli_create_add(c, "disk", iso, false);
+               cli_create_add(c, "cdrom", value, true);
     }
     if (!strcmp(opt, "--nic") || !strcmp(opt, "--set")) {
         char spec[256];
@@ -642,8 +643,8 @@ const struct cli_command cli_commands[] = {
       "[--iso PATH] [--attach PATH[,ro]]... [--nic BRIDGE|SPEC]...\n"
       "[--autostart] [--restart no|on-failure|always] [--set KEY=VALUE]...",
       "a new VM; --disk SIZE: its root disk;\n"
-      "--iso PATH: an installer ISO, read-only\n"
-      "after the disks, booted by firmware",
+      "--iso PATH: an installer ISO in a CD-ROM\n"
+      "drive, booted by firmware",
       "vm.create", true, cli_vm_create, cli_human_state },
     { "vm", "edit", "NAME KEY=VALUE...", "change the definition (next start)",
       "vm.edit", true, cli_vm_edit, cli_human_state },

@@ -230,6 +230,22 @@ static void corrald_write_disks(struct json_writer *w, const struct vmdef *def)
         json_kv_bool(w, "readonly", def->disks[i].readonly);
         json_kv_int(w, "iops", (int64_t)def->disks[i].iops);
         json_kv_int(w, "bps", (int64_t)def->disks[i].bps);
+        json_kv_string(w, "bus", def->disks[i].bus == VMDEF_BUS_SATA ? "sata" : "virtio");
+        json_end_object(w);
+    }
+    json_end_array(w);
+}
+
+/* The CD-ROM drives as defined (what a running VM has in them now may
+ * differ after `vm cdrom`): the ISO's path, or "" and empty. */
+static void corrald_write_cdroms(struct json_writer *w, const struct vmdef *def)
+{
+    json_key(w, "cdroms");
+    json_begin_array(w);
+    for (size_t i = 0; i < def->cdrom_count; i++) {
+        json_begin_object(w);
+        json_kv_string(w, "path", def->cdroms[i].path);
+        json_kv_bool(w, "empty", def->cdroms[i].path[0] == '\0');
         json_end_object(w);
     }
     json_end_array(w);
@@ -252,6 +268,7 @@ static void corrald_write_nics(struct json_writer *w, const struct vmdef *def)
         json_kv_string(w, "bridge", nic->bridge);
         json_kv_string(w, "mac", text);
         json_kv_string(w, "tap", nic->tap);
+        json_kv_string(w, "model", vmdef_nic_model_name(nic->model));
         json_end_object(w);
     }
     json_end_array(w);
@@ -269,6 +286,7 @@ static void corrald_write_definition(struct json_writer *w, const struct vmdef *
     json_kv_string(w, "cmdline", def->cmdline);
     json_kv_string(w, "firmware", def->firmware);
     corrald_write_disks(w, def);
+    corrald_write_cdroms(w, def);
     corrald_write_nics(w, def);
     json_kv_string(w, "serial", serials[def->serial]);
     json_kv_string(w, "serial_path", def->serial_path);

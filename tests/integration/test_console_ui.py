@@ -377,8 +377,8 @@ def test_vm_wizard_installer_iso_nic_and_disk_check(ui):
     show, = in_shell(ui, ["corral vm show guest2"])
     print(show)
     assert re.search(r"boot\s+firmware", show)
-    assert show.index("guest2/root.img") < show.index("installer.iso")  # the blank disk boots first
-    assert re.search(r"installer\.iso.*readonly", show), show
+    assert re.search(r"disks\s+path=\S*guest2/root\.img", show), show  # the disk installed to
+    assert re.search(r"cdroms\s+path=\S*installer\.iso", show), show  # the ISO in a CD drive
     assert "bridge=br1" in show
 
 

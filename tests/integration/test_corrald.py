@@ -173,9 +173,9 @@ def test_stop_forces_a_guest_that_ignores_the_power_button(host):
 
 
 def test_install_from_iso_vm_boots_the_installer_and_stops_cleanly(host):
-    """`vm create --iso`: a blank disk first, the installer ISO read-only
-    after it, firmware boot.  SeaBIOS finds no boot loader on the blank disk
-    and boots the ISO - Corral's own, to its ready banner inside Corral.
+    """`vm create --iso`: a blank disk, the installer ISO in a CD-ROM drive,
+    firmware boot.  SeaBIOS boots the CD (El Torito) before the blank disk -
+    Corral's own ISO, to its ready banner inside Corral.
     `vm stop` presses the ACPI power button (the tables reach SeaBIOS
     through fw_cfg) and the nested Corral's power-button watcher powers it
     off: a clean stop, not a forced one."""
@@ -186,9 +186,10 @@ def test_install_from_iso_vm_boots_the_installer_and_stops_cleanly(host):
     made.append("inst1")
     vm = show(machine, "inst1")
     assert vm["definition"]["boot"] == "firmware", vm
-    disks = vm["definition"]["disks"]
-    assert len(disks) == 2 and disks[1]["path"] == iso and disks[1]["readonly"], disks
-    assert disks[0]["path"].endswith(".img") and not disks[0]["readonly"], disks
+    disks, cdroms = vm["definition"]["disks"], vm["definition"]["cdroms"]
+    assert len(disks) == 1 and disks[0]["path"].endswith(".img"), disks
+    assert not disks[0]["readonly"] and disks[0]["bus"] == "virtio", disks
+    assert cdroms == [{"path": iso, "empty": False}], cdroms  # in a CD-ROM drive
 
     assert corral_json(machine, "vm start inst1")[0] == 0
 
@@ -203,8 +204,8 @@ def test_install_from_iso_vm_boots_the_installer_and_stops_cleanly(host):
     # The nested console UI redraws its home screen every 2 s, so SeaBIOS's
     # banner may be more than `vm log`'s default 64K back by now.
     seen = machine.out("corral vm log inst1 --bytes 524288 | "
-                       "grep -o -e SeaBIOS -e 'Booting from Hard Disk' | sort -u")
-    assert "SeaBIOS" in seen and "Booting from Hard Disk" in seen, seen
+                       "grep -o -e SeaBIOS -e 'Booting from DVD/CD' | sort -u")
+    assert "SeaBIOS" in seen and "Booting from DVD/CD" in seen, seen
 
     status, vm = corral_json(machine, "vm stop inst1 --timeout 240 --wait", timeout=300)
     assert status == 0 and vm["state"] == "stopped", vm
