@@ -76,8 +76,10 @@ def test_grub_menu_is_on_the_screen(screen_host):
     and stops the countdown, so the menu stays to be read."""
     machine, made, key = screen_host
     start_vm(machine, made, "grub1", "--memory 512M --iso %s/corral.iso" % TESTDATA_MOUNT)
-    machine.out("(for i in $(seq 300); do corral vm sendkey grub1 up >/dev/null 2>&1;"
-                " sleep 2; done) & echo $! > /tmp/grub1-keys.pid")
+    # Started as the other tests start daemons (a subshell, no terminal):
+    # a bare & job ending would take the serial shell with it.
+    machine.out("(sh -c 'echo $$ > /tmp/grub1-keys.pid; for i in $(seq 300); do "
+                "corral vm sendkey grub1 up; sleep 2; done' </dev/null >/dev/null 2>&1 &)")
     try:
         text = screen.wait_for_text(machine, key, "grub1", r"GNU GRUB", timeout=900,
                                     label="menu")
