@@ -107,6 +107,15 @@ def bench_firmware_boot(args):
     with_testdata(lambda image: bench_boot.bench(args, image, table))
 
 
+@benchmark("display")
+def bench_display(args):
+    import bench_display
+    with tempfile.TemporaryDirectory(prefix="corral-key-") as d:
+        key = os.path.join(d, "id_ed25519")
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key], check=True)
+        with_testdata(lambda image: bench_display.bench(args, image, table, key))
+
+
 @benchmark("clean-build")
 def bench_clean_build(args):
     if not args.clean_build:
