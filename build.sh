@@ -605,7 +605,12 @@ cmd_test() {
     make -C "$ROOT" -s fuzz-run FUZZ_SECONDS="${FUZZ_SECONDS:-15}" || failed+=("fuzz targets")
     step "integration tests (pytest, QEMU)"
     t0=$(date +%s)
+    # One worker a core, each with its own appliance (QEMU's TCG runs a
+    # vCPU on one host thread, so one appliance leaves the other cores
+    # idle); a test file stays on one worker, in order, as its tests
+    # share that file's VMs.  CORRAL_TEST_JOBS=1 runs them one by one.
     (cd "$ROOT" && CORRAL_ISO="$ISO" /usr/bin/python3 -m pytest -p no:cacheprovider \
+        -n "${CORRAL_TEST_JOBS:-$(nproc)}" --dist loadfile \
         tests/integration "$@") || failed+=("integration tests")
     echo "    integration tests took $(($(date +%s) - t0)) s"
     step_done

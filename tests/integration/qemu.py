@@ -166,7 +166,12 @@ class Machine:
         self.cpu_model = None  # e.g. "EPYC,-svm" to hide virtualization
         self.workdir = tempfile.mkdtemp(prefix="corral-%s-" % name)
         os.makedirs(LOG_DIR, exist_ok=True)
-        self.log_path = os.path.join(LOG_DIR, "%s.serial.log" % name)
+        # pytest-xdist runs a worker a core (build.sh), each with machines
+        # of the same names (its own "appliance"): the worker id keeps
+        # their logs apart.
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        self.log_path = os.path.join(
+            LOG_DIR, "%s%s.serial.log" % (name, "." + worker if worker else ""))
         self.child = None
         self.boot_seconds = None
         self._seq = 0
