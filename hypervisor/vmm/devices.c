@@ -12,12 +12,14 @@
 #include "i8042.h"
 #include "rtc_cmos.h"
 #include "serial_8250.h"
+#include "vga.h"
 #include "virtio_blk.h"
 #include "virtio_net.h"
 #include "virtio_rng.h"
 
 /* Creation order.  The PCI functions take slots in this order: the disks
- * first (the guest's vda, vdb...), then the NICs, then the rng. */
+ * first (the guest's vda, vdb...), then the NICs, then the rng, then the
+ * VGA. */
 const struct device_desc *const device_table[] = {
     &serial_8250_device, /* COM1, the console */
     &i8042_device,
@@ -28,6 +30,9 @@ const struct device_desc *const device_table[] = {
     &virtio_blk_device,
     &virtio_net_device,
     &virtio_rng_device,
+    /* Last, so that a screen moves no disk's or NIC's PCI address; the
+     * only display function either way, so the one SeaBIOS picks. */
+    &vga_device,         /* display = std */
 };
 const size_t device_table_len = sizeof(device_table) / sizeof(device_table[0]);
 
