@@ -16,7 +16,8 @@ static const char usage[] =
 "                  [--memory MIB] [--cpus N] [--disk PATH[,OPTIONS]]...\n"
 "                  [--nic [bridge=IF][,mac=MAC][,tap=IF][,fd=N]...]...\n"
 "                  [--config FILE] [--serial stdio|pty|unix:PATH|file:PATH]\n"
-"                  [--name NAME] [--control PATH] [-v] [--help] [--version]\n"
+"                  [--display std|none] [--name NAME] [--control PATH]\n"
+"                  [-v] [--help] [--version]\n"
 "       corral-vmm --control-send PATH COMMAND...\n"
 "\n"
 "Runs one virtual machine on /dev/kvm until the guest stops.\n"
@@ -42,6 +43,10 @@ static const char usage[] =
 "                    a terminal is put in raw mode and restored at exit), pty\n"
 "                    (path printed on stderr), unix:PATH (a listening socket,\n"
 "                    up to 8 clients sharing it), file:PATH (output only)\n"
+"  --display std|none\n"
+"                    std: a VGA with Bochs VBE (QEMU's -vga std; Linux's\n"
+"                    bochs-drm); none: no screen (default: std for\n"
+"                    boot = firmware, none for a kernel booted directly)\n"
 "  --name NAME       the VM's name (default \"vm\")\n"
 "  --control PATH    serve a control socket (mode 0600) at PATH: one request\n"
 "                    a line - status, pause, resume, shutdown (ACPI power\n"
@@ -78,7 +83,8 @@ static const char usage[] =
 "  5  stopped by force: \"stop\" on the control socket\n";
 
 enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEMORY, OPT_CPUS,
-       OPT_DISK, OPT_NIC, OPT_CONFIG, OPT_SERIAL, OPT_NAME, OPT_HELP, OPT_VERSION,
+       OPT_DISK, OPT_NIC, OPT_CONFIG, OPT_SERIAL, OPT_NAME, OPT_DISPLAY, OPT_HELP,
+       OPT_VERSION,
        OPT_CONTROL, OPT_CONTROL_SEND };
 
 static const struct option long_opts[] = {
@@ -92,6 +98,7 @@ static const struct option long_opts[] = {
     { "config", required_argument, NULL, OPT_CONFIG },
     { "serial", required_argument, NULL, OPT_SERIAL },
     { "name", required_argument, NULL, OPT_NAME },
+    { "display", required_argument, NULL, OPT_DISPLAY },
     { "control", required_argument, NULL, OPT_CONTROL },
     { "control-send", required_argument, NULL, OPT_CONTROL_SEND },
     { "verbose", no_argument, NULL, 'v' },
@@ -113,6 +120,7 @@ static const char *flag_key(int opt)
     case OPT_NIC:     return "nic";
     case OPT_SERIAL:  return "serial";
     case OPT_NAME:    return "name";
+    case OPT_DISPLAY: return "display";
     default:          return NULL;
     }
 }

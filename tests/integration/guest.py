@@ -23,6 +23,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOTFS = os.path.join(OUT, "rootfs")
 GUEST_MODULES = ["virtio_pci", "virtio_mmio", "virtio_blk", "virtio_net", "virtio_rng",
                  "button", "evdev"]
+# In the initramfs but loaded only by the scenarios that use them: DRM is
+# slow to load under nested TCG and most guests have no screen.
+GUEST_ON_DEMAND_MODULES = ["bochs"]
 
 GUEST_INIT = r"""#!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -89,7 +92,7 @@ def make_initramfs(dest, staging):
     # the guest end of the network benchmark (tests/bench/bench_net.py).
     shutil.copy(os.path.join(ROOTFS, "usr", "bin", "corral-nettest"),
                 os.path.join(staging, "bin", "corral-nettest"))
-    for rel in module_closure(krel, GUEST_MODULES):
+    for rel in module_closure(krel, GUEST_MODULES + GUEST_ON_DEMAND_MODULES):
         src = os.path.join(ROOTFS, "lib", "modules", krel, rel)
         dst = os.path.join(staging, "lib", "modules", krel, rel)
         os.makedirs(os.path.dirname(dst), exist_ok=True)
