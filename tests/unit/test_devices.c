@@ -99,6 +99,9 @@ static void test_firmware_machine(void)
     static struct vmdef def;
     uint8_t v = 0;
     setup(&def, VMDEF_BOOT_FIRMWARE, 2);
+    /* No screen: the VGA's framebuffer and window need KVM memory slots
+     * (test_vga.c tests its logic; test_display.py the device). */
+    def.display = VMDEF_DISPLAY_NONE;
     CHECK_EQ_INT(board_add_devices(&board, &def), 0);
     /* COM1, i8042, RTC, PM, fw_cfg, firmware log, two disks, rng */
     CHECK_EQ_INT(board.ndevices, 9);
