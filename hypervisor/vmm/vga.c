@@ -229,6 +229,34 @@ static void vga_refresh(void *ctx)
     pthread_mutex_unlock(&v->lock);
 }
 
+/* CORRAL_VMM_SCREEN_DUMP=PATH: the last picture as a binary PPM when the
+ * VM ends, drawn through the same refresh as a remote console's (KVM's
+ * dirty log, the renderer), so tests see what a guest left on its screen
+ * without a console client. */
+static void vga_dump_screen(struct vga *v, const char *path)
+{
+    vga_refresh(v);
+    FILE *f = fopen(path, "we");
+    if (!f) {
+        vm_error("vga: screen dump %s: %s", path, strerror(errno));
+        return;
+    }
+    display_lock(v->display);
+    uint32_t w = v->display->width, h = v->display->height;
+    fprintf(f, "P6\n%u %u\n255\n", w, h);
+    for (uint32_t y = 0; y < h; y++) {
+        const uint32_t *row = display_row(v->display, y);
+        for (uint32_t x = 0; x < w; x++) {
+            uint8_t rgb[3] = { (uint8_t)(row[x] >> 16), (uint8_t)(row[x] >> 8),
+                               (uint8_t)row[x] };
+            fwrite(rgb, 1, 3, f);
+        }
+    }
+    display_unlock(v->display);
+    if (fclose(f) != 0)
+        vm_error("vga: screen dump %s: %s", path, strerror(errno));
+}
+
 /* ---- the VGA BIOS ----------------------------------------------------- */
 
 /* SeaBIOS looks for a PCI device's option ROM first as the fw_cfg file
@@ -325,9 +353,14 @@ static int vga_add(struct board *b, const struct vmdef *def, size_t index,
     return 0;
 }
 
+/* The vCPUs have stopped; the VM (its fd, the dirty log) and the display
+ * are still there. */
 static void vga_destroy(void *dev)
 {
     struct vga *v = dev;
+    const char *dump = getenv("CORRAL_VMM_SCREEN_DUMP");
+    if (dump && *dump && v->cache.cells && v->pci.ops)
+        vga_dump_screen(v, dump);
     if (v->pci.ops) /* pci_device_init ran */
         pci_device_destroy(&v->pci);
     vga_render_cache_destroy(&v->cache);

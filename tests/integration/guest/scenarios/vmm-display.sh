@@ -16,3 +16,18 @@ echo "FB $(cat /proc/fb | tr '\n' ' ')"
 [ -e /sys/class/graphics/fb0/virtual_size ] &&
     echo "FB0 size=$(cat /sys/class/graphics/fb0/virtual_size) bpp=$(cat /sys/class/graphics/fb0/bits_per_pixel)"
 dmesg | grep -i -E 'bochs|fbcon' | head -8 | sed 's/^/DMESG /'
+# With a framebuffer: 64 white lines at the top through /dev/fb0 (DRM's
+# fbdev copies them into VRAM, the guest's writes to BAR0 that KVM's dirty
+# log sees), then wait for the test to stop the VM and look at its screen.
+# One write of all 64 lines: Linux 6.1's fbdev loses the damage of a write
+# that ends exactly at the end of a line within it (the width comes out
+# negative), so tr's small writes would leave the last part of each line
+# unshown.
+if [ -e /dev/fb0 ]; then
+    dd if=/dev/zero bs=4096 count=64 2>/dev/null | tr '\000' '\377' > /tmp/white
+    dd if=/tmp/white of=/dev/fb0 bs=262144 count=1 2>/dev/null
+    echo "FB-WRITE=$?"
+    sleep 1
+    echo DISPLAY-READY
+    sleep 1000
+fi
