@@ -490,6 +490,10 @@ cmd_iso() {
     step "control domain: kernel modules"
     "$ROOT/initramfs/install-modules.sh" "$KERNEL_TREE" "$KERNEL_RELEASE" \
         "$ROOT/configs/modules.list" "$OUT/rootfs"
+    # Every module of the kernel, for the tests' guests (tests/integration/
+    # guest.py): they need drivers the control domain does not ship (the
+    # guest side of bochs-drm, ahci, e1000...).  A link, not a copy.
+    ln -sfn "$KERNEL_TREE" "$OUT/kernel-tree"
     step "control domain: release file and manifest"
     write_release "$OUT/rootfs/etc/corral-release"
     step "control domain: initramfs (cpio, xz)"

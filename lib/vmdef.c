@@ -371,12 +371,36 @@ static int vmdef_copy_ifname(char *out, const char *opt, const char *s,
     return 0;
 }
 
+static const char *const vmdef_nic_model_names[] = {
+    [VMDEF_NIC_VIRTIO] = "virtio",
+    [VMDEF_NIC_E1000] = "e1000",
+};
+
+const char *vmdef_nic_model_name(enum vmdef_nic_model model)
+{
+    return vmdef_nic_model_names[model];
+}
+
+static int vmdef_parse_nic_model(const char *s, enum vmdef_nic_model *model,
+                                 char *why, size_t why_len)
+{
+    for (size_t m = 0; m < sizeof(vmdef_nic_model_names) / sizeof(vmdef_nic_model_names[0]); m++)
+        if (strcmp(s, vmdef_nic_model_names[m]) == 0) {
+            *model = (enum vmdef_nic_model)m;
+            return 0;
+        }
+    return vmdef_why(why, why_len, "model: '%.40s' is not virtio or e1000", s);
+}
+
 static int vmdef_apply_nic_option(struct vmdef_nic *nic, const char *opt,
                                   unsigned *seen, char *why, size_t why_len)
 {
-    static const char *const names[] = { "bridge", "tap", "mac", "bps", "pps", "fd" };
-    if (vmdef_option_once(opt, names, 6, seen, why, why_len) < 0)
+    static const char *const names[] = { "bridge", "tap", "mac", "bps", "pps", "fd",
+                                         "model" };
+    if (vmdef_option_once(opt, names, 7, seen, why, why_len) < 0)
         return -EINVAL;
+    if (strncmp(opt, "model=", 6) == 0)
+        return vmdef_parse_nic_model(opt + 6, &nic->model, why, why_len);
     if (strncmp(opt, "bps=", 4) == 0) {
         if (conf_parse_size(opt + 4, 1, &nic->bps) < 0 || nic->bps == 0)
             return vmdef_why(why, why_len,
@@ -414,7 +438,7 @@ static int vmdef_apply_nic_option(struct vmdef_nic *nic, const char *opt,
     }
     return vmdef_why(why, why_len,
                      "unknown option '%.40s' (bridge=IF, mac=MAC, tap=IF, "
-                     "bps=SIZE, pps=N, fd=N)", opt);
+                     "bps=SIZE, pps=N, fd=N, model=virtio|e1000)", opt);
 }
 
 static int vmdef_apply_nic(struct vmdef *d, const char *value,
@@ -694,6 +718,11 @@ static void vmdef_format_nic(const struct vmdef_nic *nic, char *buf, size_t len)
     if (nic->pps)
         n += snprintf(buf + n, len - (size_t)n, ",pps=%llu",
                       (unsigned long long)nic->pps);
+    /* Only a model other than the default, so existing vm.conf files
+     * read back unchanged. */
+    if (nic->model != VMDEF_NIC_VIRTIO)
+        n += snprintf(buf + n, len - (size_t)n, ",model=%s",
+                      vmdef_nic_model_name(nic->model));
     /* An inherited tap (corrald's): written back too, so that a definition
      * round-trips whole (fuzz_vmdef found it dropped). */
     if (nic->has_fd)

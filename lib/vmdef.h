@@ -25,8 +25,9 @@
  *   disk         PATH[,ro][,iops=N][,bps=SIZE]; repeatable, (none)
  *                at most 16, in boot order; no ',' in PATH
  *   nic          [bridge=IF][,mac=XX:XX:XX:XX:XX:XX]       bridge=br0, MAC
- *                [,tap=IF][,bps=SIZE][,pps=N][,fd=N];       from
- *                repeatable, at most 8; an empty value      vmdef_nic_mac()
+ *                [,tap=IF][,bps=SIZE][,pps=N][,fd=N]        from
+ *                [,model=virtio|e1000];                     vmdef_nic_mac(),
+ *                repeatable, at most 8; an empty value      model=virtio
  *                means all defaults.  bps/pps: transmit
  *                and receive rate limits each way
  *                (bytes/packets per second); fd: an open
@@ -83,7 +84,12 @@ struct vmdef_disk {
     uint64_t bps;  /* bytes per second, 0 = unlimited */
 };
 
+/* The device a NIC is to the guest: virtio-net (fast, needs the guest's
+ * virtio driver) or an Intel e1000 (82540EM) every OS has a driver for. */
+enum vmdef_nic_model { VMDEF_NIC_VIRTIO, VMDEF_NIC_E1000 };
+
 struct vmdef_nic {
+    enum vmdef_nic_model model;        /* default VMDEF_NIC_VIRTIO */
     char bridge[VMDEF_IFNAME_MAX + 1]; /* "" = none: the tap is left alone */
     char tap[VMDEF_IFNAME_MAX + 1];    /* "" = let the kernel choose */
     bool has_mac;                      /* false: use vmdef_nic_mac() */
@@ -159,6 +165,8 @@ void vmdef_nic_mac(const char *vm_name, size_t index, uint8_t mac[6]);
 void vmdef_format_mac(const uint8_t mac[6], char *buf);
 
 const char *vmdef_boot_name(enum vmdef_boot b);
+const char *vmdef_nic_model_name(enum vmdef_nic_model model);
+
 const char *vmdef_restart_name(enum vmdef_restart r);
 
 /* Whether the VM gets a screen: display = std, or display unset and the

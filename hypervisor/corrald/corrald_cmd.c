@@ -170,7 +170,16 @@ static int corrald_apply_config(struct corrald_request *r, struct vmdef *def,
 int corrald_write_def(struct corrald_request *r, const struct vmdef *def)
 {
     char path[CORRALD_PATH_MAX], why[300], msg[700];
+    struct conf_error err;
     if (vmdef_check(def, why, sizeof(why)) < 0) {
+        corrald_fail(r, PROTO_E_INVALID, why);
+        return -EINVAL;
+    }
+    /* Every file the definition names, checked when it is made or changed
+     * (create, edit, disk create) with the words `vm start` would use, so
+     * that a typo is found at once and not at the next start. */
+    if (vmdef_check_files(def, NULL, &err) < 0) {
+        conf_error_format(&err, why, sizeof(why));
         corrald_fail(r, PROTO_E_INVALID, why);
         return -EINVAL;
     }

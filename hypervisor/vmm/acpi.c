@@ -99,6 +99,18 @@ static void acpi_checksum(uint8_t *t, size_t len, size_t at)
 
 /* --- DSDT ------------------------------------------------------------------ */
 
+/* Name(_CRS, ResourceTemplate(){ r }) */
+static void dsdt_crs(struct aml *a, struct aml_res *r)
+{
+    aml_res_end(r);
+    if (r->overflow) {
+        a->overflow = true;
+        return;
+    }
+    aml_name(a, "_CRS");
+    aml_buffer(a, r->buf, r->len);
+}
+
 static void dsdt_pci_crs(struct aml *a, const struct acpi_config *cfg)
 {
     struct aml_res r = { .len = 0 };
@@ -108,13 +120,7 @@ static void dsdt_pci_crs(struct aml *a, const struct acpi_config *cfg)
                       (uint16_t)(cfg->pci_pio_end - 1));
     aml_res_mem32_window(&r, (uint32_t)cfg->pci_mmio_base,
                          (uint32_t)(cfg->pci_mmio_end - 1));
-    aml_res_end(&r);
-    if (r.overflow) {
-        a->overflow = true;
-        return;
-    }
-    aml_name(a, "_CRS");
-    aml_buffer(a, r.buf, r.len);
+    dsdt_crs(a, &r);
 }
 
 /* Package(){ Package(){ 0xSSSSFFFF, pin 0 (INTA), 0 (a GSI), gsi }, ... } */
@@ -133,6 +139,26 @@ static void dsdt_pci_prt(struct aml *a, const struct acpi_config *cfg)
     aml_end(a, prt);
 }
 
+/* The i8042's keyboard (PNP0303: ports 0x60 and 0x64, IRQ 1) and PS/2
+ * mouse (PNP0F13: IRQ 12).  Windows finds them only this way; Linux's
+ * i8042 takes its ports and IRQs from them when present. */
+static void dsdt_i8042(struct aml *a)
+{
+    struct aml_res kbd = { .len = 0 }, mou = { .len = 0 };
+    size_t dev = aml_device_begin(a, "KBD_");
+    aml_name_eisaid(a, "_HID", "PNP0303");
+    aml_res_io_fixed(&kbd, 0x60, 1);
+    aml_res_io_fixed(&kbd, 0x64, 1);
+    aml_res_irq(&kbd, 1);
+    dsdt_crs(a, &kbd);
+    aml_end(a, dev);
+    dev = aml_device_begin(a, "MOU_");
+    aml_name_eisaid(a, "_HID", "PNP0F13");
+    aml_res_irq(&mou, 12);
+    dsdt_crs(a, &mou);
+    aml_end(a, dev);
+}
+
 static void dsdt_body(struct aml *a, const struct acpi_config *cfg)
 {
     size_t sb = aml_scope_begin(a, "\\_SB_");
@@ -144,6 +170,7 @@ static void dsdt_body(struct aml *a, const struct acpi_config *cfg)
     dsdt_pci_crs(a, cfg);
     dsdt_pci_prt(a, cfg);
     aml_end(a, pci);
+    dsdt_i8042(a);
     aml_end(a, sb);
     /* \_S5: SLP_TYPa, SLP_TYPb, reserved, reserved */
     aml_name(a, "\\_S5_");

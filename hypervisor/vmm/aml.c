@@ -209,6 +209,7 @@ void aml_buffer(struct aml *a, const void *bytes, size_t n)
 
 /* --- resource descriptors ------------------------------------------------ */
 
+#define RES_IRQ_NO_FLAGS 0x22 /* small item 4, length 2 */
 #define RES_IO_PORT 0x47
 #define RES_END_TAG 0x79
 #define RES_DWORD_ADDRESS 0x87
@@ -264,6 +265,12 @@ void aml_res_io_fixed(struct aml_res *r, uint16_t base, uint8_t len)
     aml_res_put(r, base, 2);
     aml_res_put(r, 1, 1); /* alignment */
     aml_res_put(r, len, 1);
+}
+
+void aml_res_irq(struct aml_res *r, uint8_t irq)
+{
+    aml_res_put(r, RES_IRQ_NO_FLAGS, 1);
+    aml_res_put(r, irq < 16 ? 1u << irq : 0, 2); /* mask of ISA IRQs */
 }
 
 void aml_res_mem32_window(struct aml_res *r, uint32_t min, uint32_t max)

@@ -57,6 +57,8 @@ void aml_res_bus_numbers(struct aml_res *r, uint16_t min, uint16_t max);
 void aml_res_io_fixed(struct aml_res *r, uint16_t base, uint8_t len);
 void aml_res_io_window(struct aml_res *r, uint16_t min, uint16_t max);
 void aml_res_mem32_window(struct aml_res *r, uint32_t min, uint32_t max);
+/* IRQNoFlags(){irq}: an ISA IRQ (0-15), edge, active high. */
+void aml_res_irq(struct aml_res *r, uint8_t irq);
 /* End tag; call last. */
 void aml_res_end(struct aml_res *r);
 

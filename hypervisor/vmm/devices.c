@@ -14,12 +14,13 @@
 #include "serial_8250.h"
 #include "vga.h"
 #include "virtio_blk.h"
-#include "virtio_net.h"
+#include "nic_backend.h"
+#include "virtio_input.h"
 #include "virtio_rng.h"
 
 /* Creation order.  The PCI functions take slots in this order: the disks
- * first (the guest's vda, vdb...), then the NICs, then the rng, then the
- * VGA. */
+ * first (the guest's vda, vdb...), then the NICs in definition order
+ * (whatever their models), then the rng, then the tablet, then the VGA. */
 const struct device_desc *const device_table[] = {
     &serial_8250_device, /* COM1, the console */
     &i8042_device,
@@ -28,8 +29,9 @@ const struct device_desc *const device_table[] = {
     &fw_cfg_device,      /* firmware boot only */
     &debugcon_device,    /* firmware boot only */
     &virtio_blk_device,
-    &virtio_net_device,
+    &nic_device,         /* virtio-net or e1000, per NIC */
     &virtio_rng_device,
+    &virtio_input_device, /* VMs with a display */
     /* Last, so that a screen moves no disk's or NIC's PCI address; the
      * only display function either way, so the one SeaBIOS picks. */
     &vga_device,         /* display = std */

@@ -1,4 +1,5 @@
-/* i8042: keyboard controller reset line and a minimal keyboard. */
+/* i8042: the keyboard controller, routing the keyboard and the PS/2 mouse
+ * (see i8042.h). */
 #include "i8042.h"
 
 #include <stdlib.h>
@@ -10,90 +11,135 @@
 #define STR_SYS        0x04 /* self test passed */
 #define STR_CMD        0x08 /* last write was to the command port */
 #define STR_UNLOCKED   0x10 /* keyboard not inhibited by the keylock */
+#define STR_AUX_OBF    0x20 /* the output buffer holds the mouse's byte */
 #define CTR_KBDINT     0x01
+#define CTR_AUXINT     0x02
 #define CTR_SYS        0x04
+#define CTR_KBDDIS     0x10
 #define CTR_AUXDIS     0x20
 #define CTR_XLATE      0x40
 #define CMD_READ_CTR   0x20
 #define CMD_WRITE_CTR  0x60
+#define CMD_AUX_DISABLE 0xa7
+#define CMD_AUX_ENABLE 0xa8
 #define CMD_AUX_TEST   0xa9
 #define CMD_SELF_TEST  0xaa
 #define CMD_KBD_TEST   0xab
+#define CMD_KBD_DISABLE 0xad
+#define CMD_KBD_ENABLE 0xae
 #define CMD_WRITE_OUT  0xd1
 #define CMD_WRITE_KBD_OBUF 0xd2
-#define CMD_AUX_LOOP   0xd3
+#define CMD_WRITE_AUX_OBUF 0xd3
 #define CMD_WRITE_AUX  0xd4
 #define CMD_PULSE_RESET 0xfe
-#define KBD_ACK        0xfa
-#define KBD_RESET      0xff
-#define KBD_GET_ID     0xf2
-#define KBD_BAT_OK     0xaa
+#define SELF_TEST_OK   0x55
+#define PORT_TEST_OK   0x00
+#define SET2_BREAK     0xf0
 
-void i8042_init(struct i8042 *k, void (*irq)(void *, int),
+enum { LINE_KBD, LINE_AUX };
+static const unsigned line_irq[2] = { I8042_KBD_IRQ, I8042_AUX_IRQ };
+
+void i8042_init(struct i8042 *k, void (*irq)(void *, unsigned, int),
                 void (*reset)(void *), void *ctx)
 {
     memset(k, 0, sizeof(*k));
     pthread_mutex_init(&k->lock, NULL);
-    /* what a PC BIOS leaves: keyboard interrupt, translation, no mouse */
+    /* what a PC BIOS leaves: keyboard interrupt, translation, mouse off */
     k->ctr = CTR_KBDINT | CTR_SYS | CTR_AUXDIS | CTR_XLATE;
+    ps2_kbd_init(&k->kbd);
+    ps2_mouse_init(&k->mouse);
     k->irq = irq;
     k->reset = reset;
     k->ctx = ctx;
 }
 
-static void i8042_push(struct i8042 *k, uint8_t byte)
+static void i8042_log(struct i8042 *k, const char *msg)
 {
-    if (k->q_count == I8042_QUEUE)
-        return;
-    k->queue[(k->q_head + k->q_count) % I8042_QUEUE] = byte;
-    k->q_count++;
+    if (k->log)
+        k->log(k->ctx, msg);
 }
 
-static uint8_t i8042_pop(struct i8042 *k)
+/* One byte per guest command: a guest that commands without ever
+ * reading loses the oldest answers, it cannot grow anything. */
+static void i8042_queue_reply(struct ps2_queue *q, uint8_t byte)
 {
-    if (!k->q_count)
-        return 0;
-    uint8_t byte = k->queue[k->q_head];
-    k->q_head = (k->q_head + 1) % I8042_QUEUE;
-    k->q_count--;
-    return byte;
+    uint8_t stale;
+    if (!ps2_queue_put(q, &byte, 1) && ps2_queue_get(q, &stale))
+        ps2_queue_put(q, &byte, 1);
 }
 
-/* Caller holds the lock. */
-static void i8042_set_irq(struct i8042 *k, int level)
+static void i8042_reply(struct i8042 *k, uint8_t byte)
 {
-    if (level != k->irq_level) {
-        k->irq_level = level;
+    i8042_queue_reply(&k->replies, byte);
+}
+
+/* Caller holds the lock (as every static function below). */
+static void i8042_set_line(struct i8042 *k, int line, int level)
+{
+    if (level != k->irq_level[line]) {
+        k->irq_level[line] = level;
         if (k->irq)
-            k->irq(k->ctx, level);
+            k->irq(k->ctx, line_irq[line], level);
     }
 }
 
 static void i8042_update_irq(struct i8042 *k)
 {
-    i8042_set_irq(k, k->q_count && (k->ctr & CTR_KBDINT));
+    i8042_set_line(k, LINE_KBD, k->obuf_full && !k->obuf_aux && (k->ctr & CTR_KBDINT));
+    i8042_set_line(k, LINE_AUX, k->obuf_full && k->obuf_aux && (k->ctr & CTR_AUXINT));
+}
+
+/* The keyboard's next byte as the guest sees it: translated to set 1
+ * when XLATE is on (a set 2 break's F0 becomes bit 7 of the next byte). */
+static bool i8042_keyboard_byte(struct i8042 *k, uint8_t *byte)
+{
+    uint8_t raw;
+    while (ps2_kbd_read(&k->kbd, &raw)) {
+        if (!(k->ctr & CTR_XLATE)) {
+            *byte = raw;
+            return true;
+        }
+        if (raw == SET2_BREAK) {
+            k->xlate_break = true;
+            continue;
+        }
+        *byte = (uint8_t)(ps2_translate(raw) | (k->xlate_break ? 0x80 : 0));
+        k->xlate_break = false;
+        return true;
+    }
+    return false;
+}
+
+static void i8042_fill_obuf(struct i8042 *k)
+{
+    uint8_t byte;
+    if (k->obuf_full)
+        return;
+    if (ps2_queue_get(&k->replies, &byte))
+        k->obuf_aux = false;
+    else if (ps2_queue_get(&k->aux_replies, &byte))
+        k->obuf_aux = true;
+    else if (!(k->ctr & CTR_KBDDIS) && i8042_keyboard_byte(k, &byte))
+        k->obuf_aux = false;
+    else if (!(k->ctr & CTR_AUXDIS) && ps2_mouse_read(&k->mouse, &byte))
+        k->obuf_aux = true;
+    else
+        return;
+    k->obuf = byte;
+    k->obuf_full = true;
+}
+
+/* After anything that may have produced bytes or changed the CTR. */
+static void i8042_sync(struct i8042 *k)
+{
+    i8042_fill_obuf(k);
+    i8042_update_irq(k);
 }
 
 uint8_t i8042_status(struct i8042 *k)
 {
-    return (uint8_t)(STR_SYS | STR_UNLOCKED | (k->q_count ? STR_OBF : 0));
-}
-
-static void i8042_keyboard_command(struct i8042 *k, uint8_t cmd)
-{
-    if (k->pending_kbd) { /* the parameter of LEDs, rate, scan set... */
-        k->pending_kbd = 0;
-        i8042_push(k, KBD_ACK);
-        return;
-    }
-    i8042_push(k, KBD_ACK);
-    if (cmd == KBD_RESET)
-        i8042_push(k, KBD_BAT_OK);
-    else if (cmd == KBD_GET_ID) {
-        i8042_push(k, 0xab); /* MF2 keyboard */
-        i8042_push(k, 0x83);
-    } else if (cmd == 0xed || cmd == 0xf0 || cmd == 0xf3)
-        k->pending_kbd = cmd;
+    return (uint8_t)(STR_SYS | STR_UNLOCKED | (k->obuf_full ? STR_OBF : 0) |
+                     (k->obuf_full && k->obuf_aux ? STR_AUX_OBF : 0));
 }
 
 static void i8042_controller_data(struct i8042 *k, uint8_t cmd, uint8_t v)
@@ -103,27 +149,28 @@ static void i8042_controller_data(struct i8042 *k, uint8_t cmd, uint8_t v)
     else if (cmd == CMD_WRITE_OUT && !(v & 0x01) && k->reset)
         k->reset(k->ctx); /* output port bit 0 low: CPU reset */
     else if (cmd == CMD_WRITE_KBD_OBUF)
-        i8042_push(k, v);
-    /* CMD_WRITE_AUX: there is no mouse, the byte goes nowhere */
+        i8042_reply(k, v);
+    else if (cmd == CMD_WRITE_AUX_OBUF) /* as if the mouse sent it, even */
+        i8042_queue_reply(&k->aux_replies, v); /* with the port disabled */
+    else if (cmd == CMD_WRITE_AUX)
+        ps2_mouse_write(&k->mouse, v);
 }
 
 static void i8042_command(struct i8042 *k, uint8_t cmd)
 {
     switch (cmd) {
-    case CMD_READ_CTR:  i8042_push(k, k->ctr); break;
-    case CMD_SELF_TEST: i8042_push(k, 0x55); break;
-    case CMD_KBD_TEST:  i8042_push(k, 0x00); break;
-    /* No AUX port: the loop test answers as keyboard data (Linux sees an
-     * error at once), the interface test reports a stuck clock line. */
-    case CMD_AUX_LOOP:  k->pending_cmd = cmd; break;
-    case CMD_AUX_TEST:  i8042_push(k, 0x01); break;
-    case 0xa7: k->ctr |= CTR_AUXDIS; break;
-    case 0xa8: k->ctr &= (uint8_t)~CTR_AUXDIS; break;
-    case 0xad: k->ctr |= 0x10; break; /* keyboard clock disabled */
-    case 0xae: k->ctr &= (uint8_t)~0x10; break;
+    case CMD_READ_CTR:    i8042_reply(k, k->ctr); break;
+    case CMD_SELF_TEST:   i8042_reply(k, SELF_TEST_OK); break;
+    case CMD_KBD_TEST:    i8042_reply(k, PORT_TEST_OK); break;
+    case CMD_AUX_TEST:    i8042_reply(k, PORT_TEST_OK); break;
+    case CMD_AUX_DISABLE: k->ctr |= CTR_AUXDIS; break;
+    case CMD_AUX_ENABLE:  k->ctr &= (uint8_t)~CTR_AUXDIS; break;
+    case CMD_KBD_DISABLE: k->ctr |= CTR_KBDDIS; break;
+    case CMD_KBD_ENABLE:  k->ctr &= (uint8_t)~CTR_KBDDIS; break;
     case CMD_WRITE_CTR:
     case CMD_WRITE_OUT:
     case CMD_WRITE_KBD_OBUF:
+    case CMD_WRITE_AUX_OBUF:
     case CMD_WRITE_AUX:
         k->pending_cmd = cmd;
         break;
@@ -136,27 +183,33 @@ static void i8042_command(struct i8042 *k, uint8_t cmd)
     }
 }
 
+static uint8_t i8042_read_obuf(struct i8042 *k)
+{
+    /* an empty buffer reads as its last byte, as on hardware */
+    k->obuf_full = false;
+    /* one edge per byte: lower the line, the refill raises it again */
+    i8042_set_line(k, LINE_KBD, 0);
+    i8042_set_line(k, LINE_AUX, 0);
+    return k->obuf;
+}
+
 void i8042_data_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
                    bool is_write)
 {
     struct i8042 *k = opaque;
     pthread_mutex_lock(&k->lock);
     if (!is_write) {
-        data[0] = i8042_pop(k);
-        i8042_set_irq(k, 0); /* one edge per byte: lower, then re-raise */
+        data[0] = i8042_read_obuf(k);
     } else if (k->pending_cmd) {
         uint8_t cmd = k->pending_cmd;
         k->pending_cmd = 0;
-        if (cmd == CMD_AUX_LOOP)
-            i8042_push(k, data[0]); /* echoed as keyboard data, see above */
-        else
-            i8042_controller_data(k, cmd, data[0]);
+        i8042_controller_data(k, cmd, data[0]);
     } else {
-        i8042_keyboard_command(k, data[0]);
+        ps2_kbd_write(&k->kbd, data[0]);
     }
     for (uint32_t i = 1; i < len && !is_write; i++)
         data[i] = 0;
-    i8042_update_irq(k);
+    i8042_sync(k);
     pthread_mutex_unlock(&k->lock);
 }
 
@@ -165,33 +218,58 @@ void i8042_command_io(void *opaque, uint64_t offset, uint8_t *data,
 {
     struct i8042 *k = opaque;
     pthread_mutex_lock(&k->lock);
-    if (is_write)
+    if (is_write) {
+        k->pending_cmd = 0; /* a new command cancels one waiting for data */
         i8042_command(k, data[0]);
-    else
+    } else {
         data[0] = (uint8_t)(i8042_status(k) | STR_CMD);
+    }
     for (uint32_t i = 1; i < len && !is_write; i++)
         data[i] = 0;
-    i8042_update_irq(k);
+    i8042_sync(k);
+    pthread_mutex_unlock(&k->lock);
+}
+
+void i8042_key(void *ctx, uint16_t qnum, bool down)
+{
+    struct i8042 *k = ctx;
+    pthread_mutex_lock(&k->lock);
+    enum ps2_key_result r = ps2_kbd_key(&k->kbd, qnum, down);
+    if (r == PS2_KEY_DROPPED && !k->dropping_keys)
+        i8042_log(k, "i8042: keyboard queue full (the guest does not read it): dropping keys");
+    if (r != PS2_KEY_IGNORED)
+        k->dropping_keys = r == PS2_KEY_DROPPED;
+    i8042_sync(k);
+    pthread_mutex_unlock(&k->lock);
+}
+
+void i8042_mouse_move(void *ctx, int dx, int dy, int dz, uint32_t buttons)
+{
+    struct i8042 *k = ctx;
+    pthread_mutex_lock(&k->lock);
+    bool queued = ps2_mouse_move(&k->mouse, dx, dy, dz, buttons);
+    if (!queued && !k->dropping_motion)
+        i8042_log(k, "i8042: mouse queue full (the guest does not read it): dropping motion");
+    k->dropping_motion = !queued;
+    i8042_sync(k);
     pthread_mutex_unlock(&k->lock);
 }
 
 void i8042_ctrl_alt_del(struct i8042 *k)
 {
-    static const uint8_t seq[] = { 0x1d, 0x38, 0xe0, 0x53,   /* press */
-                                   0xe0, 0xd3, 0xb8, 0x9d }; /* release */
-    pthread_mutex_lock(&k->lock);
-    for (size_t i = 0; i < sizeof(seq); i++)
-        i8042_push(k, seq[i]);
-    i8042_update_irq(k);
-    pthread_mutex_unlock(&k->lock);
+    static const uint16_t keys[] = { 0x1d, 0x38, 0xd3 }; /* Ctrl Alt Delete */
+    for (size_t i = 0; i < 3; i++)
+        i8042_key(k, keys[i], true);
+    for (size_t i = 3; i-- > 0;)
+        i8042_key(k, keys[i], false);
 }
 
 /* ---- on the board (devices.h) ---------------------------------------------- */
 
-static void kbd_irq(void *ctx, int level)
+static void kbd_irq(void *ctx, unsigned irq, int level)
 {
     struct board *b = ctx;
-    vm_irq_line(&b->vm, I8042_KBD_IRQ, level);
+    vm_irq_line(&b->vm, irq, level);
 }
 
 static void kbd_reset(void *ctx)
@@ -201,6 +279,12 @@ static void kbd_reset(void *ctx)
     vm_request_stop(&b->vm, VM_EXIT_REBOOT);
 }
 
+static void kbd_log(void *ctx, const char *msg)
+{
+    struct board *b = ctx;
+    vm_log(&b->vm, "%s", msg);
+}
+
 static int kbd_add(struct board *b, const struct vmdef *def, size_t index,
                    void **dev)
 {
@@ -208,7 +292,10 @@ static int kbd_add(struct board *b, const struct vmdef *def, size_t index,
     if (!k)
         return VM_EXIT_ERROR;
     i8042_init(k, kbd_irq, kbd_reset, b);
+    k->log = kbd_log;
     b->kbd = k; /* for Ctrl-Alt-Del */
+    input_set_keyboard(&b->input, &(struct input_keyboard){ k, i8042_key });
+    input_set_mouse(&b->input, &(struct input_mouse){ k, i8042_mouse_move });
     return 0;
 }
 

@@ -14,9 +14,9 @@
 static const char usage[] =
 "usage: corral-vmm --kernel PATH [--initrd PATH] [--cmdline STRING]\n"
 "                  [--memory MIB] [--cpus N] [--disk PATH[,OPTIONS]]...\n"
-"                  [--nic [bridge=IF][,mac=MAC][,tap=IF][,fd=N]...]...\n"
+"                  [--nic [bridge=IF][,mac=MAC][,tap=IF][,fd=N][,model=M]...]...\n"
 "                  [--config FILE] [--serial stdio|pty|unix:PATH|file:PATH]\n"
-"                  [--display std|none] [--name NAME] [--control PATH]\n"
+"                  [--name NAME] [--display std|none] [--control PATH]\n"
 "                  [-v] [--help] [--version]\n"
 "       corral-vmm --control-send PATH COMMAND...\n"
 "\n"
@@ -32,22 +32,22 @@ static const char usage[] =
 "                    a raw disk image as a virtio-blk device, read-only\n"
 "                    with ro, limited to N requests/s and SIZE bytes/s\n"
 "                    (e.g. 4M) read and written; repeatable\n"
-"  --nic OPTIONS     a virtio-net NIC on a tap (created, or fd=N inherited),\n"
-"                    put on bridge=IF (default br0; bridge= for none), MAC\n"
-"                    from mac= or derived from the VM name; bps=SIZE and\n"
-"                    pps=N limit frame bytes/s and frames/s each way;\n"
-"                    repeatable (\"\" for all defaults)\n"
+"  --nic OPTIONS     a NIC on a tap (created, or fd=N inherited): virtio-net,\n"
+"                    or with model=e1000 an Intel e1000 (for guests without\n"
+"                    virtio drivers), put on bridge=IF (default br0; bridge=\n"
+"                    for none), MAC from mac= or derived from the VM name;\n"
+"                    bps=SIZE and pps=N limit frame bytes/s and frames/s each\n"
+"                    way; repeatable (\"\" for all defaults)\n"
 "  --config FILE     a VM definition (key = value; see docs/corral-vmm.md);\n"
 "                    flags given as well override it (disks add to it)\n"
 "  --serial TARGET   where the guest's console (COM1) goes: stdio (default;\n"
 "                    a terminal is put in raw mode and restored at exit), pty\n"
 "                    (path printed on stderr), unix:PATH (a listening socket,\n"
 "                    up to 8 clients sharing it), file:PATH (output only)\n"
-"  --display std|none\n"
-"                    std: a VGA with Bochs VBE (QEMU's -vga std; Linux's\n"
-"                    bochs-drm); none: no screen (default: std for\n"
-"                    boot = firmware, none for a kernel booted directly)\n"
 "  --name NAME       the VM's name (default \"vm\")\n"
+"  --display std|none\n"
+"                    a screen with keyboard, mouse and tablet, or none\n"
+"                    (default: std with firmware boot, none with --kernel)\n"
 "  --control PATH    serve a control socket (mode 0600) at PATH: one request\n"
 "                    a line - status, pause, resume, shutdown (ACPI power\n"
 "                    button), stop (at once: status 5), console (the\n"
@@ -83,9 +83,8 @@ static const char usage[] =
 "  5  stopped by force: \"stop\" on the control socket\n";
 
 enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEMORY, OPT_CPUS,
-       OPT_DISK, OPT_NIC, OPT_CONFIG, OPT_SERIAL, OPT_NAME, OPT_DISPLAY, OPT_HELP,
-       OPT_VERSION,
-       OPT_CONTROL, OPT_CONTROL_SEND };
+       OPT_DISK, OPT_NIC, OPT_CONFIG, OPT_SERIAL, OPT_NAME, OPT_HELP, OPT_VERSION,
+       OPT_CONTROL, OPT_CONTROL_SEND, OPT_DISPLAY };
 
 static const struct option long_opts[] = {
     { "kernel", required_argument, NULL, OPT_KERNEL },

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "devices.h"
+#include "nic_backend.h"
 #include "tap.h"
 
 #define VIRTIO_NET_CONFIG_BYTES 10 /* mac, status, max_virtqueue_pairs */
@@ -393,17 +394,6 @@ void virtio_net_destroy(struct virtio_net *net)
 
 /* ---- on the board (devices.h) ---------------------------------------------- */
 
-static size_t nic_count(const struct vmdef *def)
-{
-    return def->nic_count;
-}
-
-static void nic_rx_poll(void *ctx, int tap_fd, bool enable)
-{
-    struct board *b = ctx;
-    iothread_modify(&b->io, tap_fd, enable ? EPOLLIN : 0);
-}
-
 static void nic_tap_ready(void *ctx, uint32_t events)
 {
     virtio_net_tap_readable(ctx);
@@ -419,74 +409,34 @@ static void nic_rx_limit_expired(void *ctx, uint32_t events)
     virtio_net_rx_limit_expired(ctx);
 }
 
-/* The tap: inherited (fd=N, from corrald) or created here; then on its
- * bridge and up.  Returns the fd, or -1 after saying why. */
-static int nic_tap(const struct vmdef_nic *nic, size_t index,
-                   char name[TAP_NAME_MAX])
-{
-    int fd = nic->has_fd ? nic->fd : tap_open(nic->tap, name);
-    int rc = nic->has_fd ? tap_adopt(fd, name) : (fd < 0 ? fd : 0);
-    if (rc < 0) {
-        vm_error("nic %zu: %s%s: %s", index, nic->has_fd ? "fd " : "tap ",
-                 nic->has_fd ? "" : (nic->tap[0] ? nic->tap : "(new)"),
-                 rc == -EINVAL ? "not a tap with IFF_NO_PI and IFF_VNET_HDR"
-                 : rc == -ENOENT ? "no /dev/net/tun (is the tun module loaded?)"
-                                 : strerror(-rc));
-        return -1;
-    }
-    if ((rc = tap_attach(name, nic->bridge)) < 0) {
-        vm_error("nic %zu: tap %s on bridge '%s': %s", index, name,
-                 nic->bridge, strerror(-rc));
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-static void nic_log(struct board *b, const struct vmdef_nic *nic, size_t index,
-                    const uint8_t mac[6], const char *tap, bool offloads)
-{
-    char text[18];
-    vmdef_format_mac(mac, text);
-    vm_log(&b->vm, "nic %zu: virtio-net %s on tap %s%s%s%s, limits %llu bytes/s "
-           "%llu packets/s each way (0: none)", index, text, tap,
-           nic->bridge[0] ? " in bridge " : "", nic->bridge,
-           offloads ? ", offloads" : "", (unsigned long long)nic->bps,
-           (unsigned long long)nic->pps);
-}
-
 static int nic_add(struct board *b, const struct vmdef *def, size_t index,
                    void **dev)
 {
     const struct vmdef_nic *nic = &def->nics[index];
-    char name[TAP_NAME_MAX];
-    int fd = nic_tap(nic, index, name);
-    if (fd < 0)
+    struct nic_backend nb;
+    if (nic_backend_open(def, index, &nb))
         return VM_EXIT_ERROR;
-    int offloads = tap_setup_vnet(fd);
     struct virtio_net_options o = {
-        .tap_fd = fd, .tap_offloads = offloads > 0,
-        .rx_poll = nic_rx_poll, .ctx = b, .name = "virtio-net",
+        .tap_fd = nb.tap_fd, .tap_offloads = nb.tap_offloads,
+        .rx_poll = nic_backend_rx_poll, .ctx = b, .name = "virtio-net",
         .bps = nic->bps, .pps = nic->pps,
     };
-    if (nic->has_mac)
-        memcpy(o.mac, nic->mac, 6);
-    else
-        vmdef_nic_mac(def->name, index, o.mac);
+    memcpy(o.mac, nb.mac, 6);
     struct virtio_net *net;
-    int rc = offloads < 0 ? offloads : virtio_net_create(&net, &b->pci, &o);
+    int rc = virtio_net_create(&net, &b->pci, &o);
     if (rc < 0) {
-        close(fd);
-        return vm_error("nic %zu (tap %s): %s", index, name, strerror(-rc));
+        close(nb.tap_fd);
+        return vm_error("nic %zu (tap %s): %s", index, nb.tap_name, strerror(-rc));
     }
     *dev = net;
     board_add_virtio(b, &net->vdev);
-    rc = iothread_add(&b->io, fd, EPOLLIN, nic_tap_ready, net);
-    if (rc < 0)
-        return vm_error("nic %zu: I/O thread: %s", index, strerror(-rc));
-    nic_log(b, nic, index, o.mac, name, offloads > 0);
-    return board_watch_limit(b, &net->tx_limit, nic_tx_limit_expired, net) ||
-           board_watch_limit(b, &net->rx_limit, nic_rx_limit_expired, net);
+    const struct nic_backend_watch w = {
+        .tap_ready = nic_tap_ready,
+        .tx_limit_expired = nic_tx_limit_expired, .tx_limit = &net->tx_limit,
+        .rx_limit_expired = nic_rx_limit_expired, .rx_limit = &net->rx_limit,
+        .tap_offloads = nb.tap_offloads,
+    };
+    return nic_backend_watch(b, def, index, &nb, "virtio-net", &w, net);
 }
 
 static void nic_destroy(void *dev)
@@ -494,9 +444,7 @@ static void nic_destroy(void *dev)
     virtio_net_destroy(dev);
 }
 
-const struct device_desc virtio_net_device = {
-    .name = "virtio-net",
-    .count = nic_count,
+const struct nic_model virtio_net_model = {
     .add = nic_add,
     .destroy = nic_destroy,
 };

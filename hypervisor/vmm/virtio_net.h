@@ -126,9 +126,8 @@ void virtio_net_rx_limit_expired(struct virtio_net *net);
  * was dropped as malformed. */
 int virtio_net_transmit(struct virtio_net *net, const struct virtq_chain *c);
 
-/* One virtio-net per NIC of the definition, each on its tap, for the device
- * table (devices.h). */
-struct device_desc;
-extern const struct device_desc virtio_net_device;
+/* A NIC with model=virtio, on its tap (nic_backend.h's nic_device). */
+struct nic_model;
+extern const struct nic_model virtio_net_model;
 
 #endif

@@ -1,9 +1,10 @@
 """The guest side of the integration tests: a guest initramfs made from the
-ISO's own BusyBox and kernel modules (out/rootfs), and the guest kernel the
-ISO ships (out/iso-root/boot/vmlinuz).
+ISO's own BusyBox (out/rootfs) and the modules of the kernel the ISO ships
+(out/kernel-tree, Debian's whole module tree: guests need drivers the
+control domain leaves out), and that kernel (out/iso-root/boot/vmlinuz).
 
 Besides BusyBox the guest has corral-nettest (static, from the ISO's
-rootfs).  The guest's /init loads the virtio drivers, prints
+rootfs).  The guest's /init loads the virtio drivers and e1000, prints
 `GUEST-BOOTED cpus=N mem_kb=N`, runs the scenario named on the kernel
 command line (`corral.scenario=NAME`, a script from guest/scenarios/NAME.sh)
 and prints `GUEST-DONE status=N`.  What it does then is up to the scenario
@@ -17,14 +18,16 @@ import struct
 import subprocess
 import tempfile
 
+import debian_installer
 from qemu import OUT, iso_path
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOTFS = os.path.join(OUT, "rootfs")
+KERNEL_TREE = os.path.join(OUT, "kernel-tree")  # linked by build.sh
 GUEST_MODULES = ["virtio_pci", "virtio_mmio", "virtio_blk", "virtio_net", "virtio_rng",
-                 "button", "evdev"]
-# In the initramfs but loaded only by the scenarios that use them: DRM is
-# slow to load under nested TCG and most guests have no screen.
+                 "e1000", "button", "evdev", "psmouse", "virtio_input"]
+# In the initramfs but loaded only by the scenarios that want them (each
+# loads in well under a second, but every guest would pay for all).
 GUEST_ON_DEMAND_MODULES = ["bochs"]
 
 GUEST_INIT = r"""#!/bin/busybox sh
@@ -62,7 +65,7 @@ def kernel_release():
 
 def module_closure(krel, names):
     """Relative paths of the modules named and everything they depend on."""
-    moddir = os.path.join(ROOTFS, "lib", "modules", krel)
+    moddir = os.path.join(KERNEL_TREE, "lib", "modules", krel)
     deps = {}
     with open(os.path.join(moddir, "modules.dep")) as f:
         for line in f:
@@ -93,12 +96,12 @@ def make_initramfs(dest, staging):
     shutil.copy(os.path.join(ROOTFS, "usr", "bin", "corral-nettest"),
                 os.path.join(staging, "bin", "corral-nettest"))
     for rel in module_closure(krel, GUEST_MODULES + GUEST_ON_DEMAND_MODULES):
-        src = os.path.join(ROOTFS, "lib", "modules", krel, rel)
+        src = os.path.join(KERNEL_TREE, "lib", "modules", krel, rel)
         dst = os.path.join(staging, "lib", "modules", krel, rel)
         os.makedirs(os.path.dirname(dst), exist_ok=True)
         shutil.copy(src, dst)
     for meta in ("modules.order", "modules.builtin", "modules.builtin.modinfo"):
-        src = os.path.join(ROOTFS, "lib", "modules", krel, meta)
+        src = os.path.join(KERNEL_TREE, "lib", "modules", krel, meta)
         if os.path.exists(src):
             shutil.copy(src, os.path.join(staging, "lib", "modules", krel, meta))
     subprocess.run(["depmod", "-b", staging, krel], check=True)
@@ -196,3 +199,5 @@ def populate(content_dir):
                    "console=ttyS0 quiet corral.scenario=acpi-power-button")
     make_blank_disk(os.path.join(content_dir, "blank.img"))
     shutil.copy(iso_path(), os.path.join(content_dir, "corral.iso"))
+    # the display tests (test_screen.py): Debian's installer as users get it
+    debian_installer.make_mini_iso(os.path.join(content_dir, "mini.iso"))

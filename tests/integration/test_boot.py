@@ -2,6 +2,7 @@
 domain, which has KVM, a bridged network with DHCP, SSH and a clear status."""
 
 import re
+import subprocess
 
 import pytest
 
@@ -94,15 +95,28 @@ def test_boot_with_512_mib_of_ram():
 
 
 def test_hot_plugged_usb_stick_gets_its_driver(appliance, tmp_path):
+    """A FAT stick, as most are: usb_storage loads by modalias, and the
+    stick mounts without naming its file system (issue 20 item 4: `mount`
+    failed with "Invalid argument" until vfat happened to be loaded)."""
     stick = tmp_path / "stick.img"
-    stick.write_bytes(b"\0" * (8 << 20))
+    stick.write_bytes(b"\0" * (40 << 20))
+    note = tmp_path / "note.txt"
+    note.write_text("from the stick\n")
+    subprocess.run(["mformat", "-i", str(stick), "-F", "::"], check=True)
+    subprocess.run(["mcopy", "-i", str(stick), str(note), "::NOTE.TXT"], check=True)
     assert appliance.out("lsmod | grep -c '^usb_storage' || true").strip() == "0"
     appliance.monitor("drive_add 0 if=none,id=hotstick,format=raw,file=%s" % stick)
     appliance.monitor("device_add usb-storage,bus=xhci.0,drive=hotstick,id=hotstick")
-    found = wait_for(lambda: "usb_storage" in appliance.out("lsmod")
-                     and appliance.sh("ls /sys/block | grep -q '^sd'")[0] == 0, timeout=60)
-    appliance.monitor("device_del hotstick")
-    assert found, "no usb_storage driver or disk after hot plug"
+    try:
+        found = wait_for(lambda: "usb_storage" in appliance.out("lsmod")
+                         and appliance.sh("ls /sys/block | grep -q '^sd'")[0] == 0, timeout=60)
+        assert found, "no usb_storage driver or disk after hot plug"
+        disk = appliance.out("ls /sys/block | grep '^sd' | head -1").strip()
+        status, out = appliance.sh("mkdir -p /mnt/stick && mount -o ro /dev/%s /mnt/stick && "
+                                   "cat /mnt/stick/NOTE.TXT; umount /mnt/stick" % disk)
+        assert status == 0 and "from the stick" in out, out
+    finally:
+        appliance.monitor("device_del hotstick")
 
 
 def test_cpu_without_virtualization_is_reported():

@@ -344,13 +344,23 @@ def test_bad_definitions_are_refused_with_reasons(host):
     status, err = corral_json(machine, "vm create small1 --memory 8M --kernel %s" % KERNEL)
     assert status == 1
     assert "less than the minimum of 16 MiB" in err["error"]["message"]
+    # A missing file is refused when the VM is made (issue 20 item 6), in
+    # the words `vm start` uses, and no VM is left behind.
     status, err = corral_json(machine, "vm create nokern1 --kernel /nonexistent/bzImage")
-    assert status == 0  # syntax is fine; the missing file is reported at start
+    assert status == 1 and "kernel: /nonexistent/bzImage: No such file" in err["error"]["message"]
+    status, err = corral_json(machine, "vm create noiso1 --disk 1G --iso /nonexistent/x.iso")
+    assert status == 1 and "/nonexistent/x.iso: No such file" in err["error"]["message"], err
+    assert corral_json(machine, "vm show noiso1")[1]["error"]["code"] == "not-found"
+    # A file that goes away after that is still named at start.
+    machine.out("cp %s /tmp/gone-bzImage" % KERNEL)
+    status, err = corral_json(machine, "vm create gone1 --kernel /tmp/gone-bzImage")
+    assert status == 0, err
     try:
-        status, err = corral_json(machine, "vm start nokern1")
-        assert status == 1 and "kernel: /nonexistent/bzImage: No such file" in err["error"]["message"]
+        machine.out("rm /tmp/gone-bzImage")
+        status, err = corral_json(machine, "vm start gone1")
+        assert status == 1 and "kernel: /tmp/gone-bzImage: No such file" in err["error"]["message"]
     finally:
-        machine.sh("corral vm delete nokern1 --yes")
+        machine.sh("corral vm delete gone1 --yes")
 
 
 def data_partition(tmp_path):

@@ -161,6 +161,17 @@ static void test_dsdt_content(void)
     CHECK(contains(dsdt, n, prt2, sizeof(prt2)));
     CHECK(contains(dsdt, n, mem, sizeof(mem)));
     CHECK(contains(dsdt, n, s5, sizeof(s5)));
+    /* the i8042's keyboard and mouse, with their ports and IRQs */
+    static const uint8_t pnp0303[] = { 0x41, 0xD0, 0x03, 0x03 };
+    static const uint8_t pnp0f13[] = { 0x41, 0xD0, 0x0F, 0x13 };
+    static const uint8_t kbd_crs[] = { 0x47, 1, 0x60, 0, 0x60, 0, 1, 1,
+                                       0x47, 1, 0x64, 0, 0x64, 0, 1, 1,
+                                       0x22, 0x02, 0x00 };
+    static const uint8_t mou_irq[] = { 0x22, 0x00, 0x10, 0x79 };
+    CHECK(contains(dsdt, n, pnp0303, sizeof(pnp0303)));
+    CHECK(contains(dsdt, n, pnp0f13, sizeof(pnp0f13)));
+    CHECK(contains(dsdt, n, kbd_crs, sizeof(kbd_crs)));
+    CHECK(contains(dsdt, n, mou_irq, sizeof(mou_irq)));
 }
 
 static void test_build_refuses_bad_config_and_small_region(void)

@@ -172,6 +172,16 @@ static void test_create_and_validation(void)
     const char *const bad[] = { "memory=8M", kernel, NULL };
     expect_error("vm.create", "small", bad, PROTO_E_INVALID,
                  "memory: less than the minimum of 16 MiB");
+    /* A path that does not exist is refused when the VM is made (issue 20
+     * item 6), not at its first start, and nothing is left behind. */
+    char missing[160];
+    snprintf(missing, sizeof(missing), "disk=%s/no-such.iso,ro", dir);
+    const char *const typo[] = { "memory=64M", kernel, missing, NULL };
+    expect_error("vm.create", "typo1", typo, PROTO_E_INVALID,
+                 "no-such.iso: No such file or directory");
+    expect_error("vm.start", "typo1", NULL, PROTO_E_NOT_FOUND, "no VM called");
+    const char *const edit[] = { missing, NULL };
+    expect_error("vm.edit", "web1", edit, PROTO_E_INVALID, "no-such.iso");
     expect_error("vm.start", "nosuch", NULL, PROTO_E_NOT_FOUND, "no VM called");
     expect_error("vm.frobnicate", "web1", NULL, PROTO_E_UNKNOWN_COMMAND, "unknown");
 }

@@ -11,6 +11,8 @@
 #include "../../hypervisor/vmm/debugcon.h"
 #include "../../hypervisor/vmm/devices.h"
 #include "../../hypervisor/vmm/serial_8250.h"
+#include "../../hypervisor/vmm/vga.h"
+#include "../../hypervisor/vmm/virtio_input.h"
 
 #define RAM_SIZE (64ULL << 20)
 
@@ -62,6 +64,7 @@ static void setup(struct vmdef *def, enum vmdef_boot boot, size_t disks)
     };
     struct pci_platform plat = platform;
     memset(&board, 0, sizeof(board));
+    input_init(&board.input);
     board.vm.vm_fd = board.vm.kvm_fd = -1; /* interrupts go nowhere */
     board.nvcpus = 1;
     ram = calloc(1, RAM_SIZE);
@@ -84,6 +87,7 @@ static void teardown(size_t disks)
     board_destroy_devices(&board);
     CHECK_EQ_INT(board.ndevices, 0);
     bus_destroy(&board.vm.bus);
+    input_destroy(&board.input);
     free(ram);
     for (size_t i = 0; i < disks; i++)
         unlink(disk_paths[i]);
@@ -100,7 +104,8 @@ static void test_firmware_machine(void)
     uint8_t v = 0;
     setup(&def, VMDEF_BOOT_FIRMWARE, 2);
     /* No screen: the VGA's framebuffer and window need KVM memory slots
-     * (test_vga.c tests its logic; test_display.py the device). */
+     * (test_vga.c tests its logic, test_display.py the device, and
+     * test_display_follows_the_definition that firmware boot has one). */
     def.display = VMDEF_DISPLAY_NONE;
     CHECK_EQ_INT(board_add_devices(&board, &def), 0);
     /* COM1, i8042, RTC, PM, fw_cfg, firmware log, two disks, rng */
@@ -117,7 +122,28 @@ static void test_firmware_machine(void)
     CHECK(board.pci.slots[3] != NULL);
     CHECK(board.pci.slots[4] == NULL);
     CHECK_EQ_INT(board.n_virtio, 3); /* each one's kicks, by ioeventfd */
+    CHECK(board.input.has_kbd && board.input.has_mouse && !board.input.has_tablet);
     teardown(2);
+}
+
+/* A screen (the VGA and the tablet) by default for firmware boot, none for
+ * a kernel booted directly; display = std|none decides when given. */
+static void test_display_follows_the_definition(void)
+{
+    static struct vmdef def;
+    vmdef_init(&def);
+    def.boot = VMDEF_BOOT_FIRMWARE;
+    CHECK_EQ_INT(vga_device.count(&def), 1);
+    CHECK_EQ_INT(virtio_input_device.count(&def), 1);
+    def.display = VMDEF_DISPLAY_NONE;
+    CHECK_EQ_INT(vga_device.count(&def), 0);
+    CHECK_EQ_INT(virtio_input_device.count(&def), 0);
+    def.boot = VMDEF_BOOT_KERNEL;
+    def.display = VMDEF_DISPLAY_AUTO;
+    CHECK_EQ_INT(vga_device.count(&def), 0);
+    def.display = VMDEF_DISPLAY_STD;
+    CHECK_EQ_INT(vga_device.count(&def), 1);
+    CHECK_EQ_INT(virtio_input_device.count(&def), 1);
 }
 
 static void test_kernel_machine_has_no_firmware_devices(void)
@@ -127,6 +153,7 @@ static void test_kernel_machine_has_no_firmware_devices(void)
     setup(&def, VMDEF_BOOT_KERNEL, 0);
     CHECK_EQ_INT(board_add_devices(&board, &def), 0);
     CHECK_EQ_INT(board.ndevices, 5); /* COM1, i8042, RTC, PM, rng */
+    CHECK(!board.input.has_tablet); /* no display (serial console): no tablet */
     CHECK(board.fw_cfg == NULL);
     CHECK(port_read(DEBUGCON_PORT, &v) < 0);
     CHECK(board.pci.slots[1] != NULL);
@@ -150,6 +177,7 @@ int main(void)
     RUN(test_table_entries_are_complete);
     RUN(test_fixed_ranges_do_not_overlap);
     RUN(test_firmware_machine);
+    RUN(test_display_follows_the_definition);
     RUN(test_kernel_machine_has_no_firmware_devices);
     RUN(test_failed_disk_stops_the_walk);
     return check_summary("devices");

@@ -61,7 +61,7 @@ static void test_full_definition(void)
                    "disk = /vms/root.img\n"
                    "disk = data.img,ro,iops=500,bps=100M\n"
                    "nic =\n"
-                   "nic = bridge=br1,mac=52:54:00:AB:cd:01,tap=vm1tap\n"
+                   "nic = bridge=br1,mac=52:54:00:AB:cd:01,tap=vm1tap,model=e1000\n"
                    "serial = unix:console.sock\n"
                    "autostart = yes\n"
                    "restart = always\n"
@@ -92,6 +92,8 @@ static void test_full_definition(void)
     CHECK(d.nics[1].has_mac);
     CHECK_EQ_INT(d.nics[1].mac[3], 0xab);
     CHECK_EQ_STR(d.nics[1].tap, "vm1tap");
+    CHECK_EQ_INT(d.nics[0].model, VMDEF_NIC_VIRTIO);
+    CHECK_EQ_INT(d.nics[1].model, VMDEF_NIC_E1000);
     CHECK_EQ_INT(d.serial, VMDEF_SERIAL_UNIX);
     CHECK_EQ_STR(d.serial_path, "/defs/web1/console.sock");
     CHECK(d.autostart);
@@ -238,7 +240,11 @@ static void test_bad_disks(void)
 static void test_bad_nics(void)
 {
     check_refused(KERNEL_VM "nic = br0\n",
-                  DEF_PATH ":3: nic: unknown option 'br0' (bridge=IF, mac=MAC, tap=IF, bps=SIZE, pps=N, fd=N)");
+                  DEF_PATH ":3: nic: unknown option 'br0' (bridge=IF, mac=MAC, tap=IF, bps=SIZE, pps=N, fd=N, model=virtio|e1000)");
+    check_refused(KERNEL_VM "nic = model=rtl8139\n",
+                  DEF_PATH ":3: nic: model: 'rtl8139' is not virtio or e1000");
+    check_refused(KERNEL_VM "nic = model=e1000,model=virtio\n",
+                  DEF_PATH ":3: nic: model: given twice");
     check_refused(KERNEL_VM "nic = mac=01:00:00:00:00:01\n",
                   DEF_PATH ":3: nic: mac: '01:00:00:00:00:01' is not a unicast "
                   "MAC (xx:xx:xx:xx:xx:xx)");
@@ -345,6 +351,8 @@ static void test_display(void)
     check_refused(KERNEL_VM "display = vga\n",
                   DEF_PATH ":3: display: 'vga' is not std or none");
     check_round_trip(KERNEL_VM "display = std\n");
+    check_round_trip(KERNEL_VM "nic = model=e1000\nnic = bridge=br1,model=virtio\n"
+                     "nic = mac=52:54:00:00:00:09,model=e1000,bps=1M\n");
     check_round_trip("name = fw\nboot = firmware\ndisplay = none\n");
 }
 

@@ -1,0 +1,103 @@
+"""Issue 14: a screen for every guest, tried as a user would.
+
+Each test runs VMs through corrald in the shared appliance and reads their
+screens the user's way: `corral vm screenshot` (a PNG, fetched over SSH)
+read by OCR (tesseract), and keys pressed with `corral vm sendkey`.
+
+- Debian's installer (mini.iso, see debian_installer.py) boots with no edit
+  at its menu: the menu is on the screen, Enter picks the default entry,
+  and the installer's first dialog, "Select a language", appears.
+- SeaBIOS's banner, from the VGA BIOS's text mode.
+- GRUB's menu (Corral's own ISO).
+- A Linux text console (bochs-drm + fbcon, direct kernel boot with
+  display = std) echoes keys typed with sendkey.
+"""
+
+import pytest
+
+import screen
+from conftest import TESTDATA_MOUNT
+from test_corrald import KERNEL, INITRD, corral_json, host, show, wait_for  # noqa: F401
+
+
+def start_vm(machine, made, name, args):
+    status, vm = corral_json(machine, "vm create %s %s" % (name, args))
+    assert status == 0, vm
+    made.append(name)
+    status, vm = corral_json(machine, "vm start %s" % name)
+    assert status == 0, vm
+    return vm
+
+
+def console_log(machine, name):
+    return corral_json(machine, "vm log %s --bytes 524288" % name)[1]["log"]
+
+
+@pytest.fixture
+def screen_host(host, ssh_key):
+    machine, made = host
+    screen.authorize(machine, ssh_key)
+    return machine, made, ssh_key
+
+
+def test_debian_installer_shows_its_menu_and_first_dialog(screen_host):
+    machine, made, key = screen_host
+    start_vm(machine, made, "di", "--memory 1G --disk 2G --iso %s/mini.iso" % TESTDATA_MOUNT)
+    vm = show(machine, "di")
+    assert vm["definition"]["boot"] == "firmware"
+    human = machine.out("corral vm show di")
+    assert "corral vm vnc di" in human, human  # how to reach the screen
+
+    text = screen.wait_for_text(machine, key, "di", r"installer menu", timeout=900,
+                                label="menu")
+    assert "Install" in text, text
+    machine.out("corral vm sendkey di ret")
+    text = screen.wait_for_text(machine, key, "di", r"Select a language", timeout=900,
+                                label="language")
+    assert "English" in text, text
+
+
+def test_seabios_banner_is_on_the_screen(screen_host):
+    """A GRUB disk whose GRUB writes only to the serial port and whose
+    kernel has console=ttyS0: the text screen keeps what SeaBIOS wrote."""
+    machine, made, key = screen_host
+    start_vm(machine, made, "bios1", "--memory 256M --firmware --attach %s/grub.img,ro"
+             % TESTDATA_MOUNT)
+    wait_for("the guest to boot", lambda: "GUEST-BOOTED" in console_log(machine, "bios1"),
+             timeout=600, interval=5)
+    text = screen.wait_for_text(machine, key, "bios1", r"SeaBIOS \(version", timeout=120,
+                                label="banner")
+    assert "Booting from Hard Disk" in text, text
+
+
+def test_grub_menu_is_on_the_screen(screen_host):
+    """Corral's ISO: GRUB's menu with a 5 s timeout.  A key pressed while
+    the firmware still runs waits in the BIOS keyboard buffer; GRUB reads it
+    and stops the countdown, so the menu stays to be read."""
+    machine, made, key = screen_host
+    start_vm(machine, made, "grub1", "--memory 512M --iso %s/corral.iso" % TESTDATA_MOUNT)
+    machine.out("(for i in $(seq 300); do corral vm sendkey grub1 up >/dev/null 2>&1;"
+                " sleep 2; done) & echo $! > /tmp/grub1-keys.pid")
+    try:
+        text = screen.wait_for_text(machine, key, "grub1", r"GNU GRUB", timeout=900,
+                                    label="menu")
+    finally:
+        machine.sh("kill $(cat /tmp/grub1-keys.pid)")
+    assert "Corral" in text and "serial console" in text, text
+
+
+def test_linux_console_echoes_typed_keys(screen_host):
+    machine, made, key = screen_host
+    start_vm(machine, made, "tty1", "--memory 256M --kernel %s --initrd %s "
+             "--cmdline 'console=ttyS0 corral.scenario=screen-echo' --set display=std"
+             % (KERNEL, INITRD))
+    wait_for("the guest's prompt", lambda: "GUEST-WAITING" in console_log(machine, "tty1"),
+             timeout=600, interval=5)
+    assert "GUEST-SCREEN fb=bochs-drmdrmfb" in console_log(machine, "tty1")
+    machine.out("corral vm sendkey tty1 h e l l o shift-w o r l d")
+    text = screen.wait_for_text(machine, key, "tty1", r"Type here: helloWorld", timeout=120,
+                                label="typed")
+    machine.out("corral vm sendkey tty1 ret")
+    wait_for("the typed line on the serial console",
+             lambda: "GUEST-TYPED helloWorld" in console_log(machine, "tty1"),
+             timeout=120, interval=2)
