@@ -20,7 +20,7 @@ DEFS    := -D_GNU_SOURCE -DCORRAL_VERSION='"$(VERSION)"'
 INCS    := -Ilib
 # musl ships no Linux UAPI headers; point at the host's (linux/kvm.h etc).
 MUSL_INC := $(OUT)/musl-include
-PROD_CFLAGS  := $(WARN) $(DEFS) $(INCS) -isystem $(MUSL_INC) -Os -g0 \
+PROD_CFLAGS  = $(WARN) $(DEFS) $(INCS) -isystem $(MUSL_INC) -isystem $(ZLIB_PREFIX)/include -Os -g0 \
                 -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables
 PROD_LDFLAGS := -static -Wl,--gc-sections -s -pthread
 
@@ -29,6 +29,11 @@ PROD_LDFLAGS := -static -Wl,--gc-sections -s -pthread
 # password for the console lock.
 NCURSES_PREFIX ?= $(OUT)/third-party/ncurses
 MUSL_CRYPT_PREFIX ?= $(OUT)/third-party/musl-crypt
+# zlib (static, musl, built by build.sh): deflate for corral-vmm's RFB
+# server and corral's PNG screenshots.  Its headers are on every product
+# compile line; only those two programs link it (lib is linked as an
+# archive, so a program takes only the lib objects it uses).
+ZLIB_PREFIX ?= $(OUT)/third-party/zlib
 
 # program name -> source directory
 DIR_corral-vmm     := hypervisor/vmm
@@ -38,6 +43,8 @@ DIR_corral-setup   := console-ui
 DIR_corral-install := initramfs/installer
 DIR_corral-nettest := hypervisor/nettest
 DIR_corral-sysconf := initramfs/sysconf
+LIBS_corral-vmm    := -L$(ZLIB_PREFIX)/lib -lz
+LIBS_corral        := -L$(ZLIB_PREFIX)/lib -lz
 LIBS_corral-setup  := -L$(NCURSES_PREFIX)/lib -lncursesw -L$(MUSL_CRYPT_PREFIX)/lib -lcrypt
 CFLAGS_corral-setup := -I$(NCURSES_PREFIX)/include -I$(NCURSES_PREFIX)/include/ncursesw \
                        -I$(MUSL_CRYPT_PREFIX)/include
@@ -75,9 +82,14 @@ $(OUT)/musl/%.o: %.c $(MUSL_INC)/.stamp
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(PROD_CFLAGS) $(CFLAGS_$(PROG)) -MMD -MP -c $< -o $@
 
+MUSL_LIB := $(OUT)/musl/libcorral.a
+$(MUSL_LIB): $(patsubst %.c,$(OUT)/musl/%.o,$(LIB_SRCS))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
 define program_rule
 $(OUT)/bin/$(1): PROG := $(1)
-$(OUT)/bin/$(1): $(patsubst %.c,$(OUT)/musl/%.o,$(call srcs_of,$(1)) $(LIB_SRCS))
+$(OUT)/bin/$(1): $(patsubst %.c,$(OUT)/musl/%.o,$(call srcs_of,$(1))) $(MUSL_LIB)
 	@mkdir -p $$(dir $$@)
 	$(MUSL_CC) $(PROD_LDFLAGS) -o $$@ $$^ $(LIBS_$(1))
 $(patsubst %.c,$(OUT)/musl/%.o,$(call srcs_of,$(1))): PROG := $(1)
@@ -101,7 +113,7 @@ $(HOST_LIB): $(patsubst %.c,$(OUT)/host/%.o,$(TESTABLE_SRCS))
 
 $(OUT)/host/tests/%: tests/unit/%.c tests/unit/check.h $(HOST_LIB)
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(HOST_LIB) -pthread
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(HOST_LIB) -pthread -lz
 
 check: $(UNIT_TESTS)
 	@test -n "$(UNIT_TESTS)" || { echo "make check: no unit tests found"; exit 1; }
@@ -125,7 +137,7 @@ $(OUT)/fuzzobj/%.o: %.c
 $(OUT)/fuzz/%: tests/fuzz/%.c $(patsubst %.c,$(OUT)/fuzzobj/%.o,$(TESTABLE_SRCS))
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(WARN) $(DEFS) $(INCS) -O1 -g -fsanitize=fuzzer,address,undefined \
-	  -o $@ $^ -pthread
+	  -o $@ $^ -pthread -lz
 
 fuzz: $(FUZZ_TARGETS)
 

@@ -193,7 +193,7 @@ config_hash() {
 # one list.  Each NAME has NAME_SRC and NAME_VERSION in configs/versions.conf
 # (upper case, '-' as '_'), a build_NAME function below that leaves its
 # cache entry in NAME_DIR, and its version in the release file and manifest.
-THIRD_PARTY="busybox musl dropbear ncurses util-linux e2fsprogs dosfstools"
+THIRD_PARTY="busybox musl dropbear ncurses zlib util-linux e2fsprogs dosfstools"
 
 # pin_var NAME FIELD: the name of NAME's variable FIELD (SRC, VERSION, DIR)
 pin_var() {
@@ -362,6 +362,21 @@ build_ncurses() {
     NCURSES_DIR=$CACHED_DIR
 }
 
+# zlib's deflate, for corral-vmm (the RFB server's Zlib encoding) and
+# corral (PNG screenshots): the static library and its headers only.
+recipe_zlib() {
+    logged env CC=musl-gcc CFLAGS="-Os -fPIC -ffunction-sections -fdata-sections" \
+        ./configure --static --prefix="$1"
+    logged make -j"$JOBS" libz.a
+    logged make install
+}
+
+build_zlib() {
+    cached_build zlib "${ZLIB_VERSION#*:}" lib/libz.a "zlib $ZLIB_VERSION: build (static, musl)" \
+        "$ZLIB_SRC" "$ZLIB_VERSION" recipe_zlib
+    ZLIB_DIR=$CACHED_DIR
+}
+
 # Disk tools for corral-install, from Debian's source packages: util-linux's
 # sfdisk (partitioning), e2fsprogs' mke2fs/e2fsck/tune2fs (ext4) and
 # dosfstools' mkfs.fat (the ESP), each static against musl.  Only those
@@ -451,8 +466,12 @@ prepare_kernel() {
 
 build_own_binaries() {
     step "corral binaries (make, static musl)"
+    # corral-vmm and corral cannot be built without zlib: a plain `make`
+    # after one ./build.sh finds it here (the Makefile's default).
+    mkdir -p "$OUT/third-party"
+    ln -sfn "$ZLIB_DIR" "$OUT/third-party/zlib"
     make -C "$ROOT" -s -j"$JOBS" NCURSES_PREFIX="$NCURSES_DIR" \
-        MUSL_CRYPT_PREFIX="$MUSL_DIR" all
+        MUSL_CRYPT_PREFIX="$MUSL_DIR" ZLIB_PREFIX="$ZLIB_DIR" all
 }
 
 # The answer file of `iso --answer FILE` goes onto the ISO (not into the

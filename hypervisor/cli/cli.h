@@ -7,7 +7,9 @@
 #define CORRAL_CLI_H
 
 #include <stdbool.h>
+#include <netinet/in.h>
 #include <stddef.h>
+#include <sys/socket.h>
 
 #include "proto.h"
 #include "vmdef.h"
@@ -85,10 +87,26 @@ int cli_image_import(const struct cli *cli, const char *from, const char *sha256
 /* cli_console.c */
 int cli_console(const struct cli *cli, const char *name);
 
+/* cli_vnc.c: the VM's screen through its VMM's RFB socket. */
+int cli_vnc(const struct cli *cli, const char *name, const char *listen_arg);
+int cli_screenshot(const struct cli *cli, const char *name, const char *file);
+int cli_sendkey(const struct cli *cli, const char *name, char **combos, int ncombos);
+
 /* cli_format.c: human-readable helpers (pure, unit-tested). */
 /* "512M", "1.5G", "2T" from MiB. */
 void cli_format_mib(long long mib, char *buf, size_t len);
 /* Turns a --nic value into a nic spec: "br0" -> "bridge=br0". */
 void cli_nic_spec(const char *arg, char *buf, size_t len);
+/* `vm vnc --listen`: [HOST:]PORT, HOST a loopback address (127.x.x.x,
+ * localhost, [::1]); the relay has no authentication, so anything else
+ * is refused.  0, or -1 with why. */
+struct cli_listen {
+    char host[64];
+    unsigned port;
+    int family;         /* AF_INET or AF_INET6 (then ::1) */
+    struct in_addr v4;
+};
+int cli_parse_listen(const char *arg, struct cli_listen *l, char *why, size_t len);
+socklen_t cli_listen_sockaddr(const struct cli_listen *l, struct sockaddr_storage *ss);
 
 #endif

@@ -136,6 +136,9 @@ static void cli_human_show(const struct proto_reply *rep)
            cli_int(rep, vm, "restarts"));
     if (last && last->type == JSON_OBJECT)
         printf("%-12s %s\n", "last stop", cli_str(rep, last, "reason"));
+    if (!strcmp(cli_str(rep, def, "display"), "std"))
+        printf("%-12s corral vm vnc %s (then ssh -L and a VNC viewer)\n", "screen",
+               cli_str(rep, vm, "name"));
 }
 
 static void cli_human_state(const struct proto_reply *rep)
@@ -565,6 +568,34 @@ static int cli_cmd_console(const struct cli *cli, const struct cli_command *cmd,
     return cli_console(cli, name);
 }
 
+static int cli_cmd_vnc(const struct cli *cli, const struct cli_command *cmd,
+                       const char *name, struct cli_args *a)
+{
+    const char *opt = cli_next(a), *listen = opt ? cli_next(a) : NULL;
+    if (opt && (strcmp(opt, "--listen") || !listen || cli_next(a)))
+        return cli_usage_error("vm vnc options: --listen 127.0.0.1:PORT");
+    return cli_vnc(cli, name, listen);
+}
+
+static int cli_cmd_screenshot(const struct cli *cli, const struct cli_command *cmd,
+                              const char *name, struct cli_args *a)
+{
+    const char *file = cli_next(a);
+    if (!file)
+        return cli_arguments_missing(cmd);
+    if (cli_next(a))
+        return cli_usage_error("vm screenshot takes NAME FILE.png");
+    return cli_screenshot(cli, name, file);
+}
+
+static int cli_cmd_sendkey(const struct cli *cli, const struct cli_command *cmd,
+                           const char *name, struct cli_args *a)
+{
+    if (a->pos >= a->argc)
+        return cli_arguments_missing(cmd);
+    return cli_sendkey(cli, name, a->argv + a->pos, a->argc - a->pos);
+}
+
 /* ---- the table: dispatch and --help -------------------------------------- */
 
 const struct cli_command cli_commands[] = {
@@ -600,6 +631,14 @@ const struct cli_command cli_commands[] = {
       "vm.delete", true, cli_vm_delete, cli_human_deleted },
     { "vm", "log", "NAME [--bytes N]", "the console log (last N bytes, 64K)",
       NULL, true, cli_vm_log, NULL },
+    { "vm", "vnc", "NAME [--listen 127.0.0.1:PORT]",
+      "serve the VM's screen (VNC, no password)\non a loopback port, for ssh -L",
+      NULL, true, cli_cmd_vnc, NULL },
+    { "vm", "screenshot", "NAME FILE.png", "write the VM's screen as a PNG",
+      NULL, true, cli_cmd_screenshot, NULL },
+    { "vm", "sendkey", "NAME KEY...",
+      "press keys on the VM's keyboard: ret,\ntab, esc, f2, a, combos like ctrl-alt-del",
+      NULL, true, cli_cmd_sendkey, NULL },
     { "disk", "create", "VM DISK SIZE [--no-attach]",
       "sparse VMDIR/DISK.img, added as\nthe VM's last disk unless --no-attach",
       "disk.create", true, cli_cmd_disk_size, cli_human_disk },

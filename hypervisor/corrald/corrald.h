@@ -37,6 +37,7 @@
 #define CORRALD_PATH_MAX 512
 #define CORRALD_MONITOR_NAME "corral-monitor"
 #define CORRALD_CONTROL_SOCKET "control.sock" /* in RUN/vms/NAME */
+#define CORRALD_VNC_SOCKET "vnc.sock" /* in RUN/vms/NAME, with a display */
 
 struct corrald_config {
     char state_dir[CORRALD_DIR_MAX]; /* /var/lib/corral */

@@ -6,7 +6,8 @@
  * (argv[0] is what `pidof corrald` and adoption tell it apart by).  The
  * monitor is its own session and process group and ignores SIGTERM, so a
  * group SIGTERM reaches only the VMM; it forks the VMM (`VMM --config CONF
- * --control RUN_DIR/control.sock`, stdin /dev/null,
+ * --control RUN_DIR/control.sock`, and `--vnc RUN_DIR/vnc.sock` when the
+ * definition gives the VM a display; stdin /dev/null,
  * stdout and stderr into RUN_DIR/vmm.log, working directory VM_DIR), writes
  * RUN_DIR/vmm.pid, waits, and writes the VMM's wait status to RUN_DIR/exit.
  * The VMM dies with its monitor (PR_SET_PDEATHSIG), so no VMM ever runs
@@ -48,12 +49,24 @@ void corrald_exec_monitor(const struct corrald *d, const struct corrald_vm *vm)
     _exit(127);
 }
 
+/* Whether the VM has a screen to serve: its definition says (the VMM
+ * reads the same file; one it cannot load fails there, with the reason). */
+static bool corrald_monitor_has_display(const char *conf_path)
+{
+    static struct vmdef def;
+    struct conf_error err;
+    vmdef_init(&def);
+    return vmdef_load(conf_path, &def, &err) == 0 && vmdef_has_display(&def);
+}
+
 static void corrald_monitor_exec_vmm(const char *vmm, const char *conf_path,
                                      const char *vm_dir, const char *run_dir,
                                      int log_fd, pid_t monitor)
 {
-    char control[CORRALD_PATH_MAX + 16];
+    char control[CORRALD_PATH_MAX + 16], vnc[CORRALD_PATH_MAX + 16];
     snprintf(control, sizeof(control), "%s/%s", run_dir, CORRALD_CONTROL_SOCKET);
+    snprintf(vnc, sizeof(vnc), "%s/%s", run_dir, CORRALD_VNC_SOCKET);
+    bool display = corrald_monitor_has_display(conf_path);
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     if (getppid() != monitor)
         _exit(127); /* the monitor died before the line above */
@@ -64,7 +77,11 @@ static void corrald_monitor_exec_vmm(const char *vmm, const char *conf_path,
     dup2(log_fd, 2);
     if (chdir(vm_dir) < 0)
         fprintf(stderr, "corral-monitor: %s: %s\n", vm_dir, strerror(errno));
-    execlp(vmm, vmm, "--config", conf_path, "--control", control, (char *)NULL);
+    if (display)
+        execlp(vmm, vmm, "--config", conf_path, "--control", control, "--vnc", vnc,
+               (char *)NULL);
+    else
+        execlp(vmm, vmm, "--config", conf_path, "--control", control, (char *)NULL);
     fprintf(stderr, "corral-monitor: cannot run %s: %s\n", vmm, strerror(errno));
     _exit(127);
 }

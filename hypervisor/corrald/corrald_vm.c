@@ -272,6 +272,8 @@ static void corrald_write_definition(struct json_writer *w, const struct vmdef *
     corrald_write_nics(w, def);
     json_kv_string(w, "serial", serials[def->serial]);
     json_kv_string(w, "serial_path", def->serial_path);
+    /* what the VM gets, the default resolved: the CLI offers its screen */
+    json_kv_string(w, "display", vmdef_has_display(def) ? "std" : "none");
     json_kv_int(w, "stop_timeout", def->stop_timeout_s);
     json_end_object(w);
 }

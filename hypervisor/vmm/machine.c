@@ -27,6 +27,7 @@
 #include "fw_cfg.h"
 #include "i8042.h"
 #include "iothread.h"
+#include "rfb.h"
 #include "mptable.h"
 #include "msi_irqfd.h"
 #include "pci.h"
@@ -50,6 +51,9 @@ struct machine {
     long long started_ms;
     const struct vmdef *def;
     const char *control_path;
+    /* the remote console (--vnc) */
+    struct rfb_server rfb;
+    const char *vnc_path;
     /* boot = firmware */
     void *rom;          /* the BIOS image behind the read-only slot */
     size_t rom_size;
@@ -516,6 +520,20 @@ static int machine_control_console(void *ctx, int fd)
     return console_attach(&m->board.console, fd);
 }
 
+/* The RFB server, on the I/O thread (main.c refuses --vnc without a
+ * display, so the board has one here). */
+static int machine_open_vnc(struct machine *m, const struct vmdef *def)
+{
+    char err[ERRLEN];
+    if (!m->board.display_created)
+        return vm_error("--vnc: this VM has no display");
+    if (rfb_open(&m->rfb, m->vnc_path, def->name, &m->board.display,
+                 &m->board.input, &m->board.io, &m->board.vm, err, sizeof(err)))
+        return vm_error("%s", err);
+    vm_log(&m->board.vm, "vnc socket on %s", m->vnc_path);
+    return 0;
+}
+
 static int machine_open_control(struct machine *m, const char *path)
 {
     char err[ERRLEN];
@@ -596,6 +614,7 @@ static void machine_teardown(struct machine *m)
         vcpu_destroy(&m->vcpus[i]);
     if (m->board.io_created) {
         iothread_stop(&m->board.io);
+        rfb_close(&m->rfb);
         queue_ioeventfds_destroy(&m->board.kicks);
         msi_irqfds_destroy(&m->board.msi);
     }
@@ -643,6 +662,8 @@ static int machine_start(struct machine *m, const struct vmdef *def, bool verbos
         return VM_EXIT_ERROR;
     if (m->control_path && machine_open_control(m, m->control_path))
         return VM_EXIT_ERROR;
+    if (m->vnc_path && machine_open_vnc(m, def))
+        return VM_EXIT_ERROR;
     board_attach_kicks(&m->board);
     if (iothread_start(&m->board.io))
         return vm_error("cannot start the I/O thread");
@@ -656,8 +677,9 @@ static int machine_start(struct machine *m, const struct vmdef *def, bool verbos
     return 0;
 }
 
-int machine_run(const struct vmdef *def, const char *control_path, bool verbose)
+int machine_run(const struct vmdef *def, const struct machine_opts *opts)
 {
+    bool verbose = opts->verbose;
     static struct machine m; /* large; one per process */
     memset(&m, 0, sizeof(m));
     m.def = def;
@@ -672,7 +694,11 @@ int machine_run(const struct vmdef *def, const char *control_path, bool verbose)
     m.board.vm.exit_status = VM_RUNNING;
     for (unsigned i = 0; i < VMDEF_MAX_CPUS; i++)
         m.vcpus[i].fd = -1, m.vcpus[i].kstats.fd = -1;
-    m.control_path = control_path;
+    m.control_path = opts->control_path;
+    m.vnc_path = opts->vnc_path;
+    m.rfb.listen_fd = m.rfb.timer_fd = -1;
+    for (unsigned i = 0; i < RFB_MAX_CLIENTS; i++)
+        m.rfb.clients[i].fd = -1;
     int status = machine_start(&m, def, verbose);
     if (status == 0) {
         machine_loop(&m);

@@ -14,8 +14,14 @@
 /* What the VMM itself puts before the user's kernel command line. */
 #define MACHINE_CMDLINE_PREFIX "console=ttyS0 reboot=k"
 
-/* Runs the VM to the end; returns the exit status (enum vm_exit_status).
- * control_path: where to serve the control socket (NULL: none). */
-int machine_run(const struct vmdef *def, const char *control_path, bool verbose);
+/* Where the VMM serves what (NULL: not served). */
+struct machine_opts {
+    const char *control_path; /* the control socket */
+    const char *vnc_path;     /* the RFB server (a VM with a display) */
+    bool verbose;
+};
+
+/* Runs the VM to the end; returns the exit status (enum vm_exit_status). */
+int machine_run(const struct vmdef *def, const struct machine_opts *opts);
 
 #endif

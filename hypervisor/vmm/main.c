@@ -16,8 +16,8 @@ static const char usage[] =
 "                  [--memory MIB] [--cpus N] [--disk PATH[,OPTIONS]]...\n"
 "                  [--nic [bridge=IF][,mac=MAC][,tap=IF][,fd=N][,model=M]...]...\n"
 "                  [--config FILE] [--serial stdio|pty|unix:PATH|file:PATH]\n"
-"                  [--name NAME] [--display std|none] [--control PATH]\n"
-"                  [-v] [--help] [--version]\n"
+"                  [--name NAME] [--display std|none] [--vnc PATH]\n"
+"                  [--control PATH] [-v] [--help] [--version]\n"
 "       corral-vmm --control-send PATH COMMAND...\n"
 "\n"
 "Runs one virtual machine on /dev/kvm until the guest stops.\n"
@@ -48,6 +48,10 @@ static const char usage[] =
 "  --display std|none\n"
 "                    a screen with keyboard, mouse and tablet, or none\n"
 "                    (default: std with firmware boot, none with --kernel)\n"
+"  --vnc PATH        serve the screen over RFB (VNC) on a unix socket at\n"
+"                    PATH, mode 0600, without authentication (security type\n"
+"                    None: only the socket's owner can connect); refused for\n"
+"                    a VM without a display (no socket is opened then)\n"
 "  --control PATH    serve a control socket (mode 0600) at PATH: one request\n"
 "                    a line - status, pause, resume, shutdown (ACPI power\n"
 "                    button), stop (at once: status 5), console (the\n"
@@ -84,7 +88,7 @@ static const char usage[] =
 
 enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEMORY, OPT_CPUS,
        OPT_DISK, OPT_NIC, OPT_CONFIG, OPT_SERIAL, OPT_NAME, OPT_HELP, OPT_VERSION,
-       OPT_CONTROL, OPT_CONTROL_SEND, OPT_DISPLAY };
+       OPT_CONTROL, OPT_CONTROL_SEND, OPT_DISPLAY, OPT_VNC };
 
 static const struct option long_opts[] = {
     { "kernel", required_argument, NULL, OPT_KERNEL },
@@ -98,6 +102,7 @@ static const struct option long_opts[] = {
     { "serial", required_argument, NULL, OPT_SERIAL },
     { "name", required_argument, NULL, OPT_NAME },
     { "display", required_argument, NULL, OPT_DISPLAY },
+    { "vnc", required_argument, NULL, OPT_VNC },
     { "control", required_argument, NULL, OPT_CONTROL },
     { "control-send", required_argument, NULL, OPT_CONTROL_SEND },
     { "verbose", no_argument, NULL, 'v' },
@@ -134,7 +139,7 @@ static int fail_usage(const char *fmt, const char *a, const char *b)
 
 struct run_opts {
     bool verbose, done;
-    const char *control, *control_send;
+    const char *control, *control_send, *vnc;
 };
 
 /* First pass: --config, -v, --help, --version, --control(-send); the
@@ -150,6 +155,8 @@ static int first_pass(int argc, char **argv, struct vmdef *def,
             ro->control = optarg;
         if (opt == OPT_CONTROL_SEND)
             ro->control_send = optarg;
+        if (opt == OPT_VNC)
+            ro->vnc = optarg;
         if (opt == OPT_HELP || opt == OPT_VERSION) {
             fputs(opt == OPT_HELP ? usage : "corral-vmm " CORRAL_VERSION "\n", stdout);
             ro->done = true;
@@ -209,5 +216,10 @@ int main(int argc, char **argv)
         return VM_EXIT_ERROR;
     if (vmdef_check(&def, why, sizeof(why)))
         return fail_usage("%s%s", why, "");
-    return machine_run(&def, ro.control, ro.verbose);
+    if (ro.vnc && !vmdef_has_display(&def))
+        return fail_usage("--vnc %s: this VM has no display (display = none)%s",
+                          ro.vnc, "");
+    struct machine_opts mo = { .control_path = ro.control, .vnc_path = ro.vnc,
+                               .verbose = ro.verbose };
+    return machine_run(&def, &mo);
 }
