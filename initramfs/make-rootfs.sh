@@ -64,6 +64,8 @@ tmp=$DEST.seabios
 rm -rf "$tmp"
 dpkg-deb -x "$SEABIOS_DEB" "$tmp"
 install -m 0644 "$tmp/usr/share/seabios/bios-256k.bin" usr/share/corral/bios.bin
+# The VGA BIOS SeaBIOS runs for the display device (corral-vmm's display = std).
+install -m 0644 "$tmp/usr/share/seabios/vgabios-stdvga.bin" usr/share/corral/vgabios-stdvga.bin
 rm -rf "$tmp"
 
 # Scripts of the overlay: regular files only (chmod would follow a link).

@@ -13,6 +13,7 @@
 #include "i8042.h"
 #include "rtc_cmos.h"
 #include "serial_8250.h"
+#include "vga.h"
 #include "virtio_blk.h"
 #include "nic_backend.h"
 #include "virtio_input.h"
@@ -21,7 +22,8 @@
 /* Creation order.  The PCI functions take slots in this order: the
  * virtio disks first (the guest's vda, vdb...), then the AHCI controller
  * (SATA disks and CD-ROM drives), then the NICs in definition order
- * (whatever their models), then the rng, then the tablet. */
+ * (whatever their models), then the rng, then the tablet, then the VGA
+ * (last, so that a screen moves no disk's or NIC's PCI address). */
 const struct device_desc *const device_table[] = {
     &serial_8250_device, /* COM1, the console */
     &i8042_device,
@@ -34,6 +36,9 @@ const struct device_desc *const device_table[] = {
     &nic_device,         /* virtio-net or e1000, per NIC */
     &virtio_rng_device,
     &virtio_input_device, /* VMs with a display */
+    /* Last, so that a screen moves no disk's or NIC's PCI address; the
+     * only display function either way, so the one SeaBIOS picks. */
+    &vga_device,         /* display = std */
 };
 const size_t device_table_len = sizeof(device_table) / sizeof(device_table[0]);
 

@@ -121,8 +121,6 @@ static int vm_get_supported_cpuid(struct vm *vm, char *err, size_t errlen)
     return 0;
 }
 
-#define VM_ROM_SLOT 2 /* 0: RAM below 4 GiB, 1: RAM above */
-
 static int vm_set_slot_flags(struct vm *vm, uint32_t slot, uint32_t flags,
                              uint64_t gpa, uint64_t size, void *host,
                              char *err, size_t errlen)
@@ -150,8 +148,46 @@ int vm_map_rom(struct vm *vm, uint64_t gpa, uint64_t size, void *host,
 {
     if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM) <= 0)
         return vm_fail(err, errlen, -ENOTSUP, "KVM lacks KVM_CAP_READONLY_MEM");
-    return vm_set_slot_flags(vm, VM_ROM_SLOT, KVM_MEM_READONLY, gpa, size,
+    return vm_set_slot_flags(vm, VM_SLOT_ROM, KVM_MEM_READONLY, gpa, size,
                              host, err, errlen);
+}
+
+/* Before any vCPU runs: KVM cannot shrink a slot, so slot 0 is deleted
+ * and made again up to the hole, and the RAM after it gets its own slot. */
+int vm_punch_vga_hole(struct vm *vm, char *err, size_t errlen)
+{
+    if (vm->mem.low_size <= VM_VGA_HOLE_END)
+        return vm_fail(err, errlen, -EINVAL, "a VGA needs more than %llu KiB of RAM",
+                       VM_VGA_HOLE_END >> 10);
+    int rc = vm_set_slot(vm, VM_SLOT_RAM_LOW, 0, 0, vm->mem.host, err, errlen);
+    if (!rc)
+        rc = vm_set_slot(vm, VM_SLOT_RAM_LOW, 0, VM_VGA_HOLE_BASE, vm->mem.host,
+                         err, errlen);
+    if (!rc)
+        rc = vm_set_slot(vm, VM_SLOT_RAM_ABOVE_VGA, VM_VGA_HOLE_END,
+                         vm->mem.low_size - VM_VGA_HOLE_END,
+                         vm->mem.host + VM_VGA_HOLE_END, err, errlen);
+    return rc;
+}
+
+int vm_map_ram_slot(struct vm *vm, enum vm_slot slot, uint64_t gpa,
+                    uint64_t size, void *host, bool log_dirty)
+{
+    char err[160];
+    return vm_set_slot_flags(vm, slot, log_dirty ? KVM_MEM_LOG_DIRTY_PAGES : 0,
+                             gpa, size, host, err, sizeof(err));
+}
+
+int vm_unmap_slot(struct vm *vm, enum vm_slot slot)
+{
+    struct kvm_userspace_memory_region r = { .slot = slot };
+    return ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0 ? -errno : 0;
+}
+
+int vm_dirty_log(struct vm *vm, enum vm_slot slot, uint64_t *bitmap)
+{
+    struct kvm_dirty_log log = { .slot = slot, .dirty_bitmap = bitmap };
+    return ioctl(vm->vm_fd, KVM_GET_DIRTY_LOG, &log) < 0 ? -errno : 0;
 }
 
 #ifndef MAP_HUGE_2MB
@@ -279,9 +315,9 @@ static int vm_map_memory(struct vm *vm, uint64_t bytes, bool hugepages,
     if (host == MAP_FAILED)
         return -ENOMEM;
     guest_mem_layout(&vm->mem, host, bytes);
-    int rc = vm_set_slot(vm, 0, 0, vm->mem.low_size, host, err, errlen);
+    int rc = vm_set_slot(vm, VM_SLOT_RAM_LOW, 0, vm->mem.low_size, host, err, errlen);
     if (!rc && vm->mem.high_size)
-        rc = vm_set_slot(vm, 1, GUEST_MEM_HIGH_BASE, vm->mem.high_size,
+        rc = vm_set_slot(vm, VM_SLOT_RAM_HIGH, GUEST_MEM_HIGH_BASE, vm->mem.high_size,
                          vm->mem.host + vm->mem.low_size, err, errlen);
     return rc;
 }

@@ -52,6 +52,32 @@ void vm_destroy(struct vm *vm);
 int vm_map_rom(struct vm *vm, uint64_t gpa, uint64_t size, void *host,
                char *err, size_t errlen);
 
+/* KVM memory slots: each number has one owner. */
+enum vm_slot {
+    VM_SLOT_RAM_LOW = 0,   /* RAM from 0 (to 640 KiB once a VGA punched its hole) */
+    VM_SLOT_RAM_HIGH = 1,  /* RAM from 4 GiB */
+    VM_SLOT_ROM = 2,       /* the BIOS image below 4 GiB */
+    VM_SLOT_RAM_ABOVE_VGA = 3, /* RAM from 0xC0000, beside the VGA window */
+    VM_SLOT_VGA_VRAM = 4,  /* the VGA's linear framebuffer (its PCI BAR0) */
+};
+
+/* The legacy VGA window 0xA0000-0xBFFFF becomes MMIO: low RAM is split
+ * around it (the RAM behind it stays mapped but unused). */
+#define VM_VGA_HOLE_BASE 0xA0000ULL
+#define VM_VGA_HOLE_END 0xC0000ULL
+int vm_punch_vga_hole(struct vm *vm, char *err, size_t errlen);
+
+/* Map size bytes of host memory at gpa as guest RAM in an empty slot,
+ * optionally with KVM's dirty-page log; vm_unmap_slot() empties it again
+ * (-EINVAL when it was empty: KVM's answer).  Return 0 or -errno. */
+int vm_map_ram_slot(struct vm *vm, enum vm_slot slot, uint64_t gpa,
+                    uint64_t size, void *host, bool log_dirty);
+int vm_unmap_slot(struct vm *vm, enum vm_slot slot);
+/* The slot's pages written since the last call (one bit per 4 KiB page,
+ * bitmap holding at least size / 4096 bits, 64-bit aligned); clears KVM's
+ * log.  0 or -errno. */
+int vm_dirty_log(struct vm *vm, enum vm_slot slot, uint64_t *bitmap);
+
 int vm_irq_line(struct vm *vm, uint32_t gsi, int level);
 int vm_signal_msi(struct vm *vm, uint64_t addr, uint32_t data);
 

@@ -103,3 +103,15 @@ def test_corral_iso_boots_inside_corral(appliance):
     stop_vmms(appliance, grace=120)  # the nested Corral powers off by its button
     assert "SeaBIOS" in out, out[-3000:]
     assert "Corral is ready on ttyS0" in out, out[-3000:]
+
+
+def start_vmm_until(machine, conf, markers, timeout=540, env=""):
+    """Start corral-vmm -v on conf in the background and return its log
+    once a line matches one of markers (or the VMM ended); the VMM keeps
+    running (stop_vmms ends it).  env: "NAME=VALUE ..." for corral-vmm."""
+    machine.out("rm -f %s; ( (timeout -s KILL %d env %s corral-vmm --config %s -v </dev/null"
+                " >%s 2>&1; echo VMM-STATUS=$? >>%s) & )"
+                % (LOG, timeout + 60, env, conf, LOG, LOG))
+    grep = " ".join("-e %s" % m for m in list(markers) + ["VMM-STATUS"])
+    return machine.out("for i in $(seq %d); do grep -q %s %s && break; sleep 1; done; cat %s"
+                       % (timeout, grep, LOG, LOG), timeout=timeout + 60)

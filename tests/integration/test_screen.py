@@ -30,7 +30,9 @@ def start_vm(machine, made, name, args):
 
 
 def console_log(machine, name):
-    return corral_json(machine, "vm log %s --bytes 524288" % name)[1]["log"]
+    """The VM's console log; "" until its first byte (the file does not
+    exist before that: with a VGA, SeaBIOS runs the VGA BIOS first)."""
+    return corral_json(machine, "vm log %s --bytes 524288" % name)[1].get("log", "")
 
 
 @pytest.fixture
@@ -81,7 +83,9 @@ def test_grub_menu_is_on_the_screen(screen_host):
     machine.out("(sh -c 'echo $$ > /tmp/grub1-keys.pid; for i in $(seq 300); do "
                 "corral vm sendkey grub1 up; sleep 2; done' </dev/null >/dev/null 2>&1 &)")
     try:
-        text = screen.wait_for_text(machine, key, "grub1", r"GNU GRUB", timeout=900,
+        # The entries, not the title: GRUB draws the menu through the BIOS,
+        # a cell at a time, slowly under nested TCG.
+        text = screen.wait_for_text(machine, key, "grub1", r"serial console", timeout=900,
                                     label="menu")
     finally:
         machine.sh("kill $(cat /tmp/grub1-keys.pid)")

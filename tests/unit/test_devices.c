@@ -11,6 +11,8 @@
 #include "../../hypervisor/vmm/debugcon.h"
 #include "../../hypervisor/vmm/devices.h"
 #include "../../hypervisor/vmm/serial_8250.h"
+#include "../../hypervisor/vmm/vga.h"
+#include "../../hypervisor/vmm/virtio_input.h"
 
 #define RAM_SIZE (64ULL << 20)
 
@@ -101,24 +103,26 @@ static void test_firmware_machine(void)
     static struct vmdef def;
     uint8_t v = 0;
     setup(&def, VMDEF_BOOT_FIRMWARE, 2);
+    /* No screen: the VGA's framebuffer and window need KVM memory slots
+     * (test_vga.c tests its logic, test_display.py the device, and
+     * test_display_follows_the_definition that firmware boot has one). */
+    def.display = VMDEF_DISPLAY_NONE;
     CHECK_EQ_INT(board_add_devices(&board, &def), 0);
-    /* COM1, i8042, RTC, PM, fw_cfg, firmware log, two disks, rng, and
-     * the tablet (firmware boot has a display by default) */
-    CHECK_EQ_INT(board.ndevices, 10);
+    /* COM1, i8042, RTC, PM, fw_cfg, firmware log, two disks, rng */
+    CHECK_EQ_INT(board.ndevices, 9);
     CHECK(board.kbd && board.pm && board.rtc && board.fw_cfg);
     CHECK(board.console.uart != NULL);
     CHECK_EQ_INT(port_read(DEBUGCON_PORT, &v), 0);
     CHECK_EQ_INT(v, DEBUGCON_READBACK);
     CHECK_EQ_INT(port_read(SERIAL_COM1_PORT + 5, &v), 0); /* LSR */
-    /* the host bridge is slot 0: the disks follow in order, then the rng
-     * and the tablet */
+    /* the host bridge is slot 0: the disks follow in order, then the rng */
     CHECK_EQ_INT(board.n_boot_disks, 2);
     CHECK_EQ_INT(board.boot_disks[0].slot, 1);
     CHECK_EQ_INT(board.boot_disks[1].slot, 2);
-    CHECK(board.pci.slots[4] != NULL);
-    CHECK(board.pci.slots[5] == NULL);
-    CHECK_EQ_INT(board.n_virtio, 4); /* each one's kicks, by ioeventfd */
-    CHECK(board.input.has_kbd && board.input.has_mouse && board.input.has_tablet);
+    CHECK(board.pci.slots[3] != NULL);
+    CHECK(board.pci.slots[4] == NULL);
+    CHECK_EQ_INT(board.n_virtio, 3); /* each one's kicks, by ioeventfd */
+    CHECK(board.input.has_kbd && board.input.has_mouse && !board.input.has_tablet);
     teardown(2);
 }
 
@@ -130,10 +134,10 @@ static void test_ahci_for_sata_disks_and_cdroms(void)
     setup(&def, VMDEF_BOOT_FIRMWARE, 2);
     def.disks[0].bus = VMDEF_BUS_SATA;
     def.cdrom_count = 1; /* an empty drive */
+    def.display = VMDEF_DISPLAY_NONE; /* the VGA needs KVM's memory slots */
     CHECK_EQ_INT(board_add_devices(&board, &def), 0);
-    /* COM1, i8042, RTC, PM, fw_cfg, firmware log, a virtio disk, AHCI, rng,
-     * and the tablet (firmware boot has a display by default) */
-    CHECK_EQ_INT(board.ndevices, 10);
+    /* COM1, i8042, RTC, PM, fw_cfg, firmware log, a virtio disk, AHCI, rng */
+    CHECK_EQ_INT(board.ndevices, 9);
     CHECK(board.ahci != NULL);
     CHECK_EQ_INT(board.n_boot_disks, 3);
     CHECK_EQ_INT(board.boot_disks[0].slot, 1); /* disks[1], on virtio */
@@ -146,6 +150,26 @@ static void test_ahci_for_sata_disks_and_cdroms(void)
     CHECK_EQ_INT(board.boot_disks[2].fd, -1);
     CHECK_EQ_INT(pci_config_read(board.pci.slots[2], PCI_DEVICE_ID, 2), 0x2922);
     teardown(2);
+}
+
+/* A screen (the VGA and the tablet) by default for firmware boot, none for
+ * a kernel booted directly; display = std|none decides when given. */
+static void test_display_follows_the_definition(void)
+{
+    static struct vmdef def;
+    vmdef_init(&def);
+    def.boot = VMDEF_BOOT_FIRMWARE;
+    CHECK_EQ_INT(vga_device.count(&def), 1);
+    CHECK_EQ_INT(virtio_input_device.count(&def), 1);
+    def.display = VMDEF_DISPLAY_NONE;
+    CHECK_EQ_INT(vga_device.count(&def), 0);
+    CHECK_EQ_INT(virtio_input_device.count(&def), 0);
+    def.boot = VMDEF_BOOT_KERNEL;
+    def.display = VMDEF_DISPLAY_AUTO;
+    CHECK_EQ_INT(vga_device.count(&def), 0);
+    def.display = VMDEF_DISPLAY_STD;
+    CHECK_EQ_INT(vga_device.count(&def), 1);
+    CHECK_EQ_INT(virtio_input_device.count(&def), 1);
 }
 
 static void test_kernel_machine_has_no_firmware_devices(void)
@@ -180,6 +204,7 @@ int main(void)
     RUN(test_fixed_ranges_do_not_overlap);
     RUN(test_firmware_machine);
     RUN(test_ahci_for_sata_disks_and_cdroms);
+    RUN(test_display_follows_the_definition);
     RUN(test_kernel_machine_has_no_firmware_devices);
     RUN(test_failed_disk_stops_the_walk);
     return check_summary("devices");
