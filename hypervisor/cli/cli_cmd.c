@@ -638,7 +638,7 @@ const struct cli_command cli_commands[] = {
     { "vm", "show", "NAME", "one VM, with its definition",
       "vm.show", true, cli_cmd_simple, cli_human_show },
     { "vm", "create",
-      "NAME [--memory SIZE] [--cpus N] [--disk SIZE]\n"
+      "NAME [--memory SIZE] [--cpus N] [--disk SIZE[,bus=sata]]\n"
       "[--kernel PATH [--initrd PATH] [--cmdline TEXT] | --firmware]\n"
       "[--iso PATH] [--attach PATH[,ro]]... [--nic BRIDGE|SPEC]...\n"
       "[--autostart] [--restart no|on-failure|always] [--set KEY=VALUE]...",

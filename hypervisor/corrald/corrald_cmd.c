@@ -211,25 +211,38 @@ int corrald_create_sparse(const char *path, uint64_t size, char *why, size_t why
     return rc;
 }
 
-/* Creates DIR/root.img, sparse, of args.disk_size; adds it as disk 1. */
+/* Creates DIR/root.img, sparse, of args.disk_size ("SIZE" or
+ * "SIZE,DISK-OPTIONS", e.g. "40G,bus=sata"); adds it as disk 1 with those
+ * options, which the definition's parser checks like any disk's. */
 static int corrald_create_root_disk(struct corrald_request *r, struct vmdef *def,
                                     const char *dir)
 {
-    const char *size_text = proto_arg_string(&r->req, "disk_size");
-    char path[CORRALD_PATH_MAX + 16], why[CORRALD_PATH_MAX + 100];
+    const char *arg = proto_arg_string(&r->req, "disk_size");
+    char size_text[32], path[CORRALD_PATH_MAX + 16], disk[CORRALD_PATH_MAX + 80];
+    char why[CORRALD_PATH_MAX + 100];
     uint64_t size;
-    if (!size_text)
+    if (!arg)
         return 0;
-    if (conf_parse_size(size_text, (uint64_t)1 << 30, &size) < 0 || size == 0 ||
+    const char *options = strchr(arg, ',');
+    size_t size_len = options ? (size_t)(options - arg) : strlen(arg);
+    snprintf(size_text, sizeof(size_text), "%.*s", (int)size_len, arg);
+    if (size_len >= sizeof(size_text) ||
+        conf_parse_size(size_text, (uint64_t)1 << 30, &size) < 0 || size == 0 ||
         size % 512) {
         corrald_fail(r, PROTO_E_INVALID,
                      "disk_size: not a size that is a multiple of 512 (e.g. 20G)");
         return -EINVAL;
     }
     snprintf(path, sizeof(path), "%s/root.img", dir);
-    int rc = corrald_create_sparse(path, size, why, sizeof(why));
-    if (rc == 0)
-        rc = vmdef_set_key(def, "disk", path, NULL, why, sizeof(why));
+    snprintf(disk, sizeof(disk), "%s%s", path, options ? options : "");
+    int rc = vmdef_set_key(def, "disk", disk, NULL, why, sizeof(why));
+    if (rc < 0) { /* a bad option: refused before anything is made */
+        char msg[sizeof(why) + 16];
+        snprintf(msg, sizeof(msg), "disk: %s", why);
+        corrald_fail(r, PROTO_E_INVALID, msg);
+        return rc;
+    }
+    rc = corrald_create_sparse(path, size, why, sizeof(why));
     if (rc < 0)
         corrald_fail(r, PROTO_E_IO, why);
     return rc;

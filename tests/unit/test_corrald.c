@@ -77,8 +77,8 @@ static pid_t start_daemon(void)
 }
 
 /* Sends cmd with a name (and optional config items); the reply in rep. */
-static int call(const char *cmd, const char *name, const char *const *config,
-                struct proto_reply *rep)
+static int call_sized(const char *cmd, const char *name, const char *const *config,
+                      const char *disk_size, struct proto_reply *rep)
 {
     struct json_writer w;
     char why[256];
@@ -86,6 +86,8 @@ static int call(const char *cmd, const char *name, const char *const *config,
     proto_begin_request(&w, cmd);
     if (name)
         json_kv_string(&w, "name", name);
+    if (disk_size)
+        json_kv_string(&w, "disk_size", disk_size);
     if (config) {
         json_key(&w, "config");
         json_begin_array(&w);
@@ -99,6 +101,12 @@ static int call(const char *cmd, const char *name, const char *const *config,
     if (rc < 0)
         fprintf(stderr, "call %s: %s\n", cmd, why);
     return rc;
+}
+
+static int call(const char *cmd, const char *name, const char *const *config,
+                struct proto_reply *rep)
+{
+    return call_sized(cmd, name, config, NULL, rep);
 }
 
 /* The state of VM name, and its VMM pid / restarts / last stop end. */
@@ -182,6 +190,21 @@ static void test_create_and_validation(void)
     expect_error("vm.start", "typo1", NULL, PROTO_E_NOT_FOUND, "no VM called");
     const char *const edit[] = { missing, NULL };
     expect_error("vm.edit", "web1", edit, PROTO_E_INVALID, "no-such.iso");
+    /* The root disk with options: on SATA; a bad option makes nothing. */
+    CHECK_EQ_INT(call_sized("vm.create", "sata1", good, "1M,bus=sata", &rep), 0);
+    CHECK(rep.ok);
+    proto_reply_free(&rep);
+    struct vmdef def;
+    struct conf_error cerr;
+    char conf_path[256];
+    snprintf(conf_path, sizeof(conf_path), "%s/state/vms/sata1/vm.conf", dir);
+    CHECK_EQ_INT(vmdef_load(conf_path, &def, &cerr), 0);
+    CHECK_EQ_INT(def.disk_count, 1);
+    CHECK_EQ_INT(def.disks[0].bus, VMDEF_BUS_SATA);
+    CHECK_EQ_INT(call_sized("vm.create", "sata2", good, "1M,bus=scsi", &rep), 0);
+    CHECK(!rep.ok && strstr(rep.error_message, "bus: 'scsi' is not virtio or sata"));
+    proto_reply_free(&rep);
+    expect_error("vm.show", "sata2", NULL, PROTO_E_NOT_FOUND, "no VM called");
     expect_error("vm.start", "nosuch", NULL, PROTO_E_NOT_FOUND, "no VM called");
     expect_error("vm.frobnicate", "web1", NULL, PROTO_E_UNKNOWN_COMMAND, "unknown");
 }
