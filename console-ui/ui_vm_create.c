@@ -19,9 +19,11 @@
 #define SYS_CLASS_NET "/sys/class/net"
 
 enum { NEW_NAME, NEW_MEMORY, NEW_CPUS, NEW_DISK, NEW_BOOT, NEW_KERNEL, NEW_INITRD, NEW_CMDLINE,
-       NEW_DISK_IMAGE, NEW_ISO, NEW_NIC, NEW_AUTOSTART, NEW_COUNT };
+       NEW_DISK_IMAGE, NEW_ISO, NEW_NIC, NEW_AUTOSTART, NEW_DEVICES, NEW_COUNT };
 /* In enum vmform_boot's order. */
 static const char *const boot_choices[] = {"kernel", "disk image", "installer ISO"};
+/* In vmform_devices order. */
+static const char *const device_choices[] = {"virtio (Linux)", "SATA + e1000 (Windows...)"};
 static const char *const yes_no[] = {"no", "yes"};
 
 /* The lists the choice fields offer, filled when the wizard opens. */
@@ -200,17 +202,19 @@ static void setup_fields(struct ui_field *fields)
     choice_field(&fields[NEW_ISO], "Installer ISO", isos.ptrs, isos.count);
     fields[NEW_ISO].active = iso_boot;
     fields[NEW_ISO].check = check_listed;
-    fields[NEW_ISO].hint = "Left/Right: choose; read-only, after the new disk";
+    fields[NEW_ISO].hint = "Left/Right: choose; in a CD-ROM drive";
     choice_field(&fields[NEW_NIC], "Network (NIC)", nics.ptrs, nics.count);
     fields[NEW_NIC].choice = br0;
     fields[NEW_NIC].hint = "Left/Right: a bridge, or none";
     choice_field(&fields[NEW_AUTOSTART], "Start at boot", yes_no, 2);
+    choice_field(&fields[NEW_DEVICES], "Disk and NIC", device_choices, 2);
+    fields[NEW_DEVICES].hint = "without virtio drivers: SATA + e1000";
 }
 
 void vm_create_screen(void)
 {
     static struct ui_field fields[NEW_COUNT];
-    static char paths[2][VMFORM_PATH_MAX];
+    static char paths[VMFORM_ARGS][VMFORM_PATH_MAX];
     char intro[1200];
     struct ui_form form = {"Create a VM", intro, fields, NEW_COUNT, NULL, true, 0};
     const char *argv[VMFORM_ARGV_MAX];
@@ -230,6 +234,7 @@ void vm_create_screen(void)
                                                                : NEW_ISO),
         ui_field_value(&form, NEW_INITRD), ui_field_value(&form, NEW_CMDLINE),
         ui_field_value(&form, NEW_NIC), strcmp(ui_field_value(&form, NEW_AUTOSTART), "yes") == 0,
+        (enum vmform_devices)form.fields[NEW_DEVICES].choice,
     };
     vmform_create_argv(&c, VMFORM_IMAGES_DIR, paths, argv);
     show_command("Create a VM", argv, CORRAL_TIMEOUT_MS);

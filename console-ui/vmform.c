@@ -19,10 +19,17 @@ void vmform_image_path(const char *images_dir, const char *text, char *out, size
         snprintf(out, len, "%s/%s", images_dir, text);
 }
 
+/* A disk's options for the guest's devices: SATA when it has no virtio. */
+static const char *disk_options(const struct vmform_create *c)
+{
+    return c->devices == VMFORM_DEVICES_COMPAT ? ",bus=sata" : "";
+}
+
 /* The boot options: --kernel/--initrd/--cmdline, --attach + --firmware,
- * or --iso (firmware boot, the ISO in a CD-ROM drive beside the new disk). */
+ * or --iso (firmware boot, the ISO in a CD-ROM drive beside the new disk).
+ * A disk image attached on SATA when the guest has no virtio drivers. */
 static size_t boot_args(const struct vmform_create *c, const char *images_dir,
-                        char paths[2][VMFORM_PATH_MAX], const char **argv, size_t n)
+                        char paths[VMFORM_ARGS][VMFORM_PATH_MAX], const char **argv, size_t n)
 {
     vmform_image_path(images_dir, c->image, paths[0], VMFORM_PATH_MAX);
     switch (c->boot) {
@@ -38,6 +45,8 @@ static size_t boot_args(const struct vmform_create *c, const char *images_dir,
         argv[n++] = c->cmdline ? c->cmdline : "";
         break;
     case VMFORM_BOOT_DISK_IMAGE:
+        snprintf(paths[0] + strlen(paths[0]), VMFORM_PATH_MAX - strlen(paths[0]), "%s",
+                 disk_options(c));
         argv[n++] = "--attach";
         argv[n++] = paths[0];
         argv[n++] = "--firmware";
@@ -51,7 +60,7 @@ static size_t boot_args(const struct vmform_create *c, const char *images_dir,
 }
 
 size_t vmform_create_argv(const struct vmform_create *c, const char *images_dir,
-                          char paths[2][VMFORM_PATH_MAX], const char **argv)
+                          char paths[VMFORM_ARGS][VMFORM_PATH_MAX], const char **argv)
 {
     size_t n = 0;
 
@@ -65,12 +74,19 @@ size_t vmform_create_argv(const struct vmform_create *c, const char *images_dir,
     argv[n++] = c->cpus;
     if (c->disk_size && *c->disk_size) {
         argv[n++] = "--disk";
-        argv[n++] = c->disk_size;
+        snprintf(paths[VMFORM_ARG_DISK], VMFORM_PATH_MAX, "%s%s", c->disk_size,
+                 disk_options(c));
+        argv[n++] = paths[VMFORM_ARG_DISK];
     }
     n = boot_args(c, images_dir, paths, argv, n);
     if (c->nic && *c->nic && strcmp(c->nic, "none") != 0) {
         argv[n++] = "--nic";
-        argv[n++] = c->nic;
+        if (c->devices == VMFORM_DEVICES_COMPAT) {
+            snprintf(paths[VMFORM_ARG_NIC], VMFORM_PATH_MAX, "bridge=%s,model=e1000", c->nic);
+            argv[n++] = paths[VMFORM_ARG_NIC];
+        } else {
+            argv[n++] = c->nic;
+        }
     }
     if (c->autostart)
         argv[n++] = "--autostart";

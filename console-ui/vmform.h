@@ -18,8 +18,17 @@
 
 /* How a new VM boots: a kernel (direct Linux boot), an existing disk image
  * (firmware, the image as its first disk), or an installer ISO (firmware,
- * a new blank disk first and the ISO read-only after it: corral's --iso). */
+ * a new blank disk and the ISO in a CD-ROM drive: corral's --iso). */
 enum vmform_boot { VMFORM_BOOT_KERNEL, VMFORM_BOOT_DISK_IMAGE, VMFORM_BOOT_ISO };
+
+/* The devices a guest gets: virtio (fast; Linux has the drivers), or the
+ * ones every OS has drivers for (SATA disks, an e1000 NIC: Windows, older
+ * systems).  One choice for both, as a person thinks of the guest. */
+enum vmform_devices { VMFORM_DEVICES_VIRTIO, VMFORM_DEVICES_COMPAT };
+
+/* Room for the strings vmform_create_argv makes: the image, the initrd,
+ * the new disk and the NIC with their options. */
+enum { VMFORM_ARG_IMAGE, VMFORM_ARG_INITRD, VMFORM_ARG_DISK, VMFORM_ARG_NIC, VMFORM_ARGS };
 
 struct vmform_create {
     const char *name, *memory, *cpus;
@@ -31,6 +40,7 @@ struct vmform_create {
     const char *cmdline;    /* kernel boot */
     const char *nic;        /* a bridge name, or "none" / "" for no NIC */
     bool autostart;
+    enum vmform_devices devices;
 };
 
 /* The path an image field names: text itself when it holds a '/', else
@@ -40,7 +50,7 @@ void vmform_image_path(const char *images_dir, const char *text, char *out, size
 /* argv (NULL terminated, at most VMFORM_ARGV_MAX entries) for `corral vm
  * create`; the strings point into c and into paths.  Returns argc. */
 size_t vmform_create_argv(const struct vmform_create *c, const char *images_dir,
-                          char paths[2][VMFORM_PATH_MAX], const char **argv);
+                          char paths[VMFORM_ARGS][VMFORM_PATH_MAX], const char **argv);
 
 /* The new disk's size against the way the VM boots: an ISO needs one (the
  * disk it installs onto, booted first), a disk image must be the first

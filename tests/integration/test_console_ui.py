@@ -364,7 +364,10 @@ def test_vm_wizard_installer_iso_nic_and_disk_check(ui):
     ui.keys(F10)  # no disk to install onto
     screen = ui.wait_screen("! required with an ISO: the disk it installs onto")
     print("\n" + screen)
-    ui.keys(["2G", F10])
+    # For a guest without virtio drivers: its disk on SATA, an e1000 NIC.
+    ui.keys(["2G", TAB, TAB, TAB, TAB, TAB, RIGHT])
+    ui.wait_screen(re.compile(r"Disk and NIC\s+< SATA \+ e1000"))
+    ui.keys(F10)
     screen = ui.wait_screen(re.compile(r"lines \d+-\d+ of \d+"), timeout=60)
     assert "guest2" in screen
     ui.keys("q")
@@ -377,9 +380,9 @@ def test_vm_wizard_installer_iso_nic_and_disk_check(ui):
     show, = in_shell(ui, ["corral vm show guest2"])
     print(show)
     assert re.search(r"boot\s+firmware", show)
-    assert re.search(r"disks\s+path=\S*guest2/root\.img", show), show  # the disk installed to
+    assert re.search(r"disks\s+path=\S*guest2/root\.img bus=sata", show), show  # installed to
+    assert re.search(r"nics\s+bridge=br1 .*model=e1000", show), show
     assert re.search(r"cdroms\s+path=\S*installer\.iso", show), show  # the ISO in a CD drive
-    assert "bridge=br1" in show
 
 
 def test_vm_edit_memory_with_field_checks(ui):

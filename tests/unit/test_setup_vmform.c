@@ -32,8 +32,9 @@ static const char *joined(const char **argv)
 static void test_create_kernel_with_nic(void)
 {
     struct vmform_create c = {"web1", "512M", "2", "", VMFORM_BOOT_KERNEL, "vmlinuz",
-                              "initrd.img", "console=ttyS0", "br0", true};
-    char paths[2][VMFORM_PATH_MAX];
+                              "initrd.img", "console=ttyS0", "br0", true,
+                              VMFORM_DEVICES_VIRTIO};
+    char paths[VMFORM_ARGS][VMFORM_PATH_MAX];
     const char *argv[VMFORM_ARGV_MAX];
 
     CHECK_EQ_INT(vmform_create_argv(&c, "/img", paths, argv), 17);
@@ -52,8 +53,8 @@ static void test_create_kernel_with_nic(void)
 static void test_create_iso_and_disk_image(void)
 {
     struct vmform_create c = {"inst", "1G", "1", "20G", VMFORM_BOOT_ISO, "debian.iso",
-                              "ignored", "ignored", "br1", false};
-    char paths[2][VMFORM_PATH_MAX];
+                              "ignored", "ignored", "br1", false, VMFORM_DEVICES_VIRTIO};
+    char paths[VMFORM_ARGS][VMFORM_PATH_MAX];
     const char *argv[VMFORM_ARGV_MAX];
 
     vmform_create_argv(&c, "/img", paths, argv);
@@ -65,6 +66,26 @@ static void test_create_iso_and_disk_image(void)
     vmform_create_argv(&c, "/img", paths, argv);
     CHECK_EQ_STR(joined(argv), "corral vm create inst --memory 1G --cpus 1 --attach "
                                "/img/cloud.img --firmware --nic br1");
+}
+
+/* A guest without virtio drivers: its disks on SATA, its NIC an e1000. */
+static void test_create_for_a_guest_without_virtio(void)
+{
+    struct vmform_create c = {"win1", "4G", "2", "60G", VMFORM_BOOT_ISO, "windows.iso",
+                              "", "", "br0", false, VMFORM_DEVICES_COMPAT};
+    char paths[VMFORM_ARGS][VMFORM_PATH_MAX];
+    const char *argv[VMFORM_ARGV_MAX];
+
+    vmform_create_argv(&c, "/img", paths, argv);
+    CHECK_EQ_STR(joined(argv), "corral vm create win1 --memory 4G --cpus 2 --disk 60G,bus=sata "
+                               "--iso /img/windows.iso --nic bridge=br0,model=e1000");
+    c.boot = VMFORM_BOOT_DISK_IMAGE;
+    c.disk_size = "";
+    c.image = "win.img";
+    c.nic = "none";
+    vmform_create_argv(&c, "/img", paths, argv);
+    CHECK_EQ_STR(joined(argv), "corral vm create win1 --memory 4G --cpus 2 --attach "
+                               "/img/win.img,bus=sata --firmware");
 }
 
 static void test_disk_against_boot(void)
@@ -188,6 +209,7 @@ int main(void)
         return 1;
     RUN(test_create_kernel_with_nic);
     RUN(test_create_iso_and_disk_image);
+    RUN(test_create_for_a_guest_without_virtio);
     RUN(test_disk_against_boot);
     RUN(test_edit_sends_only_changes);
     RUN(test_image_lists);
