@@ -13,11 +13,18 @@ read by OCR (tesseract), and keys pressed with `corral vm sendkey`.
   display = std) echoes keys typed with sendkey.
 """
 
+import time
+
 import pytest
 
 import screen
+from rfb_client import ENC_DESKTOP_SIZE, ENC_RAW, ENC_ZLIB
+from test_rfb import connect, ssh_tunnel
 from conftest import TESTDATA_MOUNT
 from test_corrald import KERNEL, INITRD, corral_json, host, show, wait_for  # noqa: F401
+
+
+VIEWER_PORT = 5902
 
 
 def start_vm(machine, made, name, args):
@@ -93,7 +100,16 @@ def test_grub_menu_is_on_the_screen(screen_host):
     assert "Corral" in text and "serial console" in text, text
 
 
+def typed_area(c):
+    """The pixels where "helloWorld" goes after "Type here: " (fbcon's
+    8x16 font, first row)."""
+    return [row[11 * 8:21 * 8] for row in c.pixels[:16]]
+
+
 def test_linux_console_echoes_typed_keys(screen_host):
+    """Keys typed with sendkey reach the guest's tty (it echoes them on
+    its screen); a viewer waiting with an incremental update request gets
+    an update that carries the change."""
     machine, made, key = screen_host
     start_vm(machine, made, "tty1", "--memory 256M --kernel %s --initrd %s "
              "--cmdline 'console=ttyS0 corral.scenario=screen-echo' --set display=std"
@@ -101,9 +117,28 @@ def test_linux_console_echoes_typed_keys(screen_host):
     wait_for("the guest's prompt", lambda: "GUEST-WAITING" in console_log(machine, "tty1"),
              timeout=600, interval=5)
     assert "GUEST-SCREEN fb=bochs-drmdrmfb" in console_log(machine, "tty1")
-    machine.out("corral vm sendkey tty1 h e l l o shift-w o r l d")
-    text = screen.wait_for_text(machine, key, "tty1", r"Type here: helloWorld", timeout=120,
-                                label="typed")
+    machine.out("(corral vm vnc tty1 --listen 127.0.0.1:%d </dev/null >/tmp/tty1-relay.log "
+                "2>&1 &)" % VIEWER_PORT)
+    tunnel, port = ssh_tunnel(machine, key, VIEWER_PORT)
+    try:
+        viewer = connect(port)
+        viewer.set_encodings([ENC_ZLIB, ENC_RAW, ENC_DESKTOP_SIZE])
+        viewer.request_update(incremental=False)
+        viewer.wait_update(timeout=60)
+        before = typed_area(viewer)
+        machine.out("corral vm sendkey tty1 h e l l o shift-w o r l d")
+        deadline = time.monotonic() + 120
+        while typed_area(viewer) == before:  # the cursor's blinks come too
+            assert time.monotonic() < deadline, "no update showed the typed text"
+            viewer.request_update(incremental=True)
+            viewer.wait_update(timeout=60)
+        viewer.close()
+    finally:
+        tunnel.terminate()
+        tunnel.wait()
+        machine.sh("pkill -f 'corral vm vnc tty1'")
+    screen.wait_for_text(machine, key, "tty1", r"Type here: helloWorld", timeout=120,
+                         label="typed")
     machine.out("corral vm sendkey tty1 ret")
     wait_for("the typed line on the serial console",
              lambda: "GUEST-TYPED helloWorld" in console_log(machine, "tty1"),
