@@ -31,17 +31,45 @@ static void rfb_drop(struct rfb_client *c, const char *why)
 
 /* ---- the frame timer: runs only while an update is wanted ---------------- */
 
+unsigned rfb_next_frame_ms(unsigned now_ms, bool changed)
+{
+    if (changed || now_ms < RFB_FRAME_MS)
+        return RFB_FRAME_MS;
+    return now_ms + RFB_FRAME_MS > RFB_IDLE_FRAME_MS ? RFB_IDLE_FRAME_MS
+                                                     : now_ms + RFB_FRAME_MS;
+}
+
 static void rfb_set_timer(struct rfb_server *r, bool on)
 {
-    if (on == r->timer_armed)
+    if (on == r->timer_armed && (!on || r->armed_ms == r->frame_ms))
         return;
     struct itimerspec its = {0};
     if (on) {
-        its.it_value.tv_nsec = RFB_FRAME_MS * 1000000L;
-        its.it_interval.tv_nsec = RFB_FRAME_MS * 1000000L;
+        its.it_value.tv_sec = r->frame_ms / 1000;
+        its.it_value.tv_nsec = (long)(r->frame_ms % 1000) * 1000000L;
+        its.it_interval = its.it_value;
     }
     timerfd_settime(r->timer_fd, 0, &its, NULL);
     r->timer_armed = on;
+    r->armed_ms = on ? r->frame_ms : 0;
+}
+
+/* The viewer is busy (input, a full request): frames at full pace. */
+static void rfb_hurry(struct rfb_server *r)
+{
+    r->frame_ms = RFB_FRAME_MS;
+    rfb_set_timer(r, true);
+}
+
+/* After a refresh: did the picture change since the last look? */
+static bool rfb_screen_changed(struct rfb_server *r)
+{
+    display_lock(r->display);
+    uint64_t gen = r->display->generation;
+    display_unlock(r->display);
+    bool changed = gen != r->seen_gen;
+    r->seen_gen = gen;
+    return changed;
 }
 
 static bool rfb_any_waiting(const struct rfb_server *r)
@@ -152,6 +180,7 @@ static void rfb_tick(void *ctx, uint32_t events)
     if (read(r->timer_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
         return;
     display_refresh(r->display);
+    r->frame_ms = rfb_next_frame_ms(r->frame_ms, rfb_screen_changed(r));
     uint64_t now = (uint64_t)clock_monotonic_ms();
     for (int i = 0; i < RFB_MAX_CLIENTS; i++) {
         struct rfb_client *c = &r->clients[i];
@@ -203,20 +232,26 @@ static void rfb_handle(struct rfb_server *r, struct rfb_client *c,
     case RFB_MSG_UPDATE_REQUEST:
         c->update_wanted = true;
         c->full_wanted |= !m->incremental;
-        rfb_set_timer(r, true);
+        if (m->incremental)
+            rfb_set_timer(r, true);
+        else
+            rfb_hurry(r);
         break;
     case RFB_MSG_KEY: {
         uint16_t q = keymap_keysym_to_qnum(m->keysym);
         if (q)
             input_key(r->input, q, m->down);
+        rfb_hurry(r); /* the guest is about to answer on the screen */
         break;
     }
     case RFB_MSG_EXT_KEY:
         if (m->qnum && m->qnum <= 0xFF)
             input_key(r->input, (uint16_t)m->qnum, m->down);
+        rfb_hurry(r);
         break;
     case RFB_MSG_POINTER:
         rfb_pointer(r, m);
+        rfb_hurry(r);
         break;
     case RFB_MSG_ENCODINGS:
     case RFB_MSG_NONE:
@@ -315,6 +350,7 @@ int rfb_open(struct rfb_server *r, const char *path, const char *name,
 {
     memset(r, 0, sizeof(*r));
     r->listen_fd = r->timer_fd = -1;
+    r->frame_ms = RFB_FRAME_MS;
     for (int i = 0; i < RFB_MAX_CLIENTS; i++)
         r->clients[i].fd = -1;
     snprintf(r->path, sizeof(r->path), "%s", path);

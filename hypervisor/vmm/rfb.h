@@ -5,7 +5,8 @@
  * (security type None): only the socket's owner can connect, and `corral
  * vm vnc` relays it to a loopback TCP port only.  Everything runs on the
  * I/O thread: the listening socket, each client's non-blocking socket, and
- * a 30 Hz timer that runs only while some client waits for an update; it
+ * a frame timer (30 Hz, slower on a static screen: RFB_IDLE_FRAME_MS) that
+ * runs only while some client waits for an update; it
  * has the display device refresh the picture and sends each waiting client
  * the tiles that changed since its last update.  rfb_proto.c speaks the
  * protocol.
@@ -35,7 +36,13 @@
 /* A client gets its next update once less than this waits to be sent. */
 #define RFB_OUT_LOW (256u << 10)
 #define RFB_STALL_MS 30000
+/* Frames come every RFB_FRAME_MS while the screen changes; each look that
+ * finds nothing new waits RFB_FRAME_MS longer, up to RFB_IDLE_FRAME_MS, and
+ * a change or the viewer's input brings the pace back at once (as QEMU's
+ * VNC server backs off).  A viewer always has a request pending, so on a
+ * static screen this is what a connected viewer costs. */
 #define RFB_FRAME_MS 33
+#define RFB_IDLE_FRAME_MS 500
 #define RFB_MAX_RECTS 512
 
 struct rfb_server;
@@ -58,6 +65,9 @@ struct rfb_server {
     int listen_fd;
     int timer_fd;
     bool timer_armed;
+    unsigned frame_ms;     /* the timer's period now (armed or next) */
+    unsigned armed_ms;     /* the period it is armed with */
+    uint64_t seen_gen;     /* the display's generation at the last look */
     char path[VMDEF_PATH_MAX];
     char name[VMDEF_NAME_MAX + 1];
     struct display *display;
@@ -68,6 +78,10 @@ struct rfb_server {
     bool dirty[DISPLAY_TILES_X * DISPLAY_TILES_Y];
     struct rfb_rect rects[RFB_MAX_RECTS];
 };
+
+/* The next frame period after a look at the screen: RFB_FRAME_MS when it
+ * changed, else one step slower up to RFB_IDLE_FRAME_MS. */
+unsigned rfb_next_frame_ms(unsigned now_ms, bool changed);
 
 /* Listens at path (mode 0600) and serves on io.  0, or -1 with err set. */
 int rfb_open(struct rfb_server *r, const char *path, const char *name,

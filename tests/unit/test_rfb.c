@@ -185,6 +185,25 @@ static void test_hostile_viewer_is_dropped_and_others_go_on(void)
     close(good);
 }
 
+/* A static screen is looked at less and less often; a change brings the
+ * full pace back. */
+static void test_frame_pace_backs_off_on_a_static_screen(void)
+{
+    unsigned ms = RFB_FRAME_MS;
+    int looks = 0;
+    while (ms < RFB_IDLE_FRAME_MS) {
+        unsigned next = rfb_next_frame_ms(ms, false);
+        CHECK(next > ms);
+        ms = next;
+        looks++;
+    }
+    CHECK_EQ_INT(ms, RFB_IDLE_FRAME_MS);
+    CHECK(looks > 3); /* a gentle slope, not a jump */
+    CHECK_EQ_INT(rfb_next_frame_ms(ms, false), RFB_IDLE_FRAME_MS);
+    CHECK_EQ_INT(rfb_next_frame_ms(ms, true), RFB_FRAME_MS);
+    CHECK_EQ_INT(rfb_next_frame_ms(0, false), RFB_FRAME_MS);
+}
+
 static void test_ninth_viewer_is_refused(void)
 {
     int fds[RFB_MAX_CLIENTS + 1];
@@ -235,6 +254,7 @@ int main(void)
     RUN(test_socket_is_owner_only);
     RUN(test_viewer_sees_the_screen_and_types);
     RUN(test_hostile_viewer_is_dropped_and_others_go_on);
+    RUN(test_frame_pace_backs_off_on_a_static_screen);
     RUN(test_ninth_viewer_is_refused);
     RUN(test_viewer_that_never_reads_is_bounded);
     teardown();
