@@ -125,7 +125,7 @@ static void virtio_net_apply_offloads(struct virtio_net *net)
         net->offloads_applied = f;
 }
 
-/* Drop the held chain i, keeping the order of the others. */
+/* Drop the first used held chains, keeping the order of the others. */
 static void virtio_net_rx_forget(struct virtio_net *net, unsigned used)
 {
     for (unsigned i = 0; i < used; i++)

@@ -96,7 +96,10 @@ struct virtio_net {
     size_t rx_len;          /* 0: none waiting */
     struct virtq_chain *rx_chains;
     unsigned rx_held;
-    uint32_t rx_held_bytes;
+    /* Writable bytes of the held chains: each chain is below 2^32 bytes,
+     * but up to VIRTIO_NET_MAX_RX_CHAINS of them are not, and a wrapped
+     * count would wait for buffers the driver may never add. */
+    uint64_t rx_held_bytes;
     bool rx_polling;
     bool rx_admitted;       /* the waiting frame passed the rate limit */
     struct rate_limit rx_limit;

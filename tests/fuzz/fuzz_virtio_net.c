@@ -7,13 +7,10 @@
  * "tap" is a datagram socket pair whose other end is drained: what the
  * device writes must be exactly the readable bytes of a well-formed chain,
  * and malformed chains must be dropped without writing. */
-#include "../../hypervisor/vmm/virtio_net.h"
-
 #include <assert.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
+
+#include "fuzz_virtio_net.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -22,39 +19,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static uint8_t ram[0x10000] __attribute__((aligned(4096)));
 static const struct guest_mem mem = { ram, sizeof(ram), sizeof(ram), 0 };
-static struct bus bus;
-static struct pci_bus pci;
-static struct virtio_net *net;
-static int peer_fd;
+static struct fuzz_net fn;
 static uint8_t pool[FUZZ_POOL];
 static uint8_t got[FUZZ_POOL];
-
-static void no_irq(void *ctx, uint32_t gsi, int level) { (void)ctx; (void)gsi; (void)level; }
-
-static void fuzz_setup(void)
-{
-    static const struct pci_platform platform = {
-        .mem = &mem, .irq_line = no_irq, .intx_gsi = { 5, 9, 10, 11 },
-    };
-    int sv[2];
-    int buf = 4 << 20;
-    if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv) < 0)
-        abort();
-    setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
-    setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
-    peer_fd = sv[1];
-    bus_init(&bus);
-    pci_bus_create(&pci, &bus, &platform);
-    struct virtio_net_options o = { .tap_fd = sv[0], .mac = { 2, 0, 0, 0, 0, 1 } };
-    if (virtio_net_create(&net, &pci, &o) < 0)
-        abort();
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct virtq_chain chain;
-    if (!net)
-        fuzz_setup();
+    if (!fn.net)
+        fuzz_net_open(&fn, &mem);
     if (size < 2)
         return 0;
     unsigned nr = data[0] % 8 + 1, nw = data[1] % 4;
@@ -81,8 +54,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(pool, data + off, fill);
     memset(pool + fill, 0x5A, used - fill);
 
-    int rc = virtio_net_transmit(net, &chain);
-    ssize_t n = recv(peer_fd, got, sizeof(got), 0);
+    int rc = virtio_net_transmit(fn.net, &chain);
+    ssize_t n = recv(fn.peer_fd, got, sizeof(got), 0);
     bool well_formed = chain.readable_len >= VIRTIO_NET_HDR_LEN &&
                        chain.readable_len <= VIRTIO_NET_HDR_LEN + VIRTIO_NET_MAX_FRAME;
     assert(well_formed == (rc == 0));

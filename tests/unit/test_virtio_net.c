@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 #define BUF 0x10000 /* guest buffers from here */
 
 static uint8_t *ram;
+static uint64_t ram_size = RAM_SIZE; /* the rings and buffers: first RAM_SIZE */
 static struct guest_mem mem;
 static struct bus bus;
 static struct pci_bus pci;
@@ -45,7 +47,7 @@ static void open_nic(uint64_t bps, uint64_t pps)
     setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
     peer_fd = sv[1];
     memset(ram, 0, RAM_SIZE);
-    guest_mem_layout(&mem, ram, RAM_SIZE);
+    guest_mem_layout(&mem, ram, ram_size);
     bus_init(&bus);
     pci_bus_create(&pci, &bus, &platform);
     struct virtio_net_options o = {
@@ -151,15 +153,23 @@ static void setup_queue(uint16_t q, struct ring *r, uint64_t desc, uint64_t avai
     common_write(VIRTIO_PCI_COMMON_Q_ENABLE, 1, 2);
 }
 
-/* A driver with VERSION_1 only: no mergeable buffers. */
-static void start_driver(void)
+/* A driver with VERSION_1 and the given low feature bits. */
+static void start_driver_with(uint32_t features)
 {
+    common_write(VIRTIO_PCI_COMMON_GFSELECT, 0, 4);
+    common_write(VIRTIO_PCI_COMMON_GF, features, 4);
     common_write(VIRTIO_PCI_COMMON_GFSELECT, 1, 4);
     common_write(VIRTIO_PCI_COMMON_GF, 1, 4);
     common_write(VIRTIO_PCI_COMMON_STATUS, 1 | 2 | 8, 1);
     setup_queue(VIRTIO_NET_RXQ, &rxq, RXQ_DESC, RXQ_AVAIL, RXQ_USED);
     setup_queue(VIRTIO_NET_TXQ, &txq, TXQ_DESC, TXQ_AVAIL, TXQ_USED);
     common_write(VIRTIO_PCI_COMMON_STATUS, 1 | 2 | 8 | 4, 1);
+}
+
+/* A driver with VERSION_1 only: no mergeable buffers. */
+static void start_driver(void)
+{
+    start_driver_with(0);
 }
 
 /* Segments (gpa, len) as one chain, all writable or all readable. */
@@ -252,6 +262,49 @@ static void test_rx_hostile_lengths(void)
     close_nic();
 }
 
+/* Mergeable buffers whose writable lengths add up to 2^32: a 12-byte
+ * buffer, then one of 2^32 - 12 bytes (two overlapping 2 GiB descriptors,
+ * in RAM that is mapped but never touched).  Together they hold any frame;
+ * a 32-bit count of held bytes wraps to 0, so the device holds both and
+ * waits for more buffers, which a driver that has given them all never
+ * adds: receive stalls for good. */
+static void test_rx_held_bytes_past_4g(void)
+{
+    const uint64_t half = 0x7FFFFFFA, big_ram = 0x90000000;
+    uint8_t *small = ram;
+    ram = mmap(NULL, big_ram, PROT_READ | PROT_WRITE,
+               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    CHECK(ram != MAP_FAILED);
+    ram_size = big_ram;
+    open_nic(0, 0);
+    start_driver_with(1u << VIRTIO_NET_F_MRG_RXBUF);
+    add_chain(&rxq, (const uint64_t[][2]){ { BUF, HDR } }, 1, true);
+    add_chain(&rxq, (const uint64_t[][2]){ { BUF + 0x1000, half }, { BUF + 0x1000, half } },
+              2, true);
+    peer_send(HDR + 1000, 0x91);
+    virtio_net_tap_readable(net);
+    CHECK_EQ_INT(used_idx(&rxq), 2);
+    CHECK_EQ_INT(used_len(&rxq, 0), HDR);
+    CHECK_EQ_INT(used_len(&rxq, 1), 1000);
+    uint16_t nbuf;
+    memcpy(&nbuf, ram + BUF + VIRTIO_NET_NUM_BUFFERS_OFFSET, 2);
+    CHECK_EQ_INT(nbuf, 2);
+    CHECK_EQ_INT(ram[BUF + 0x1000 + 999], 0x91);
+    CHECK_EQ_INT(net->rx_held, 0);
+    CHECK_EQ_INT(net->rx_held_bytes, 0);
+    /* And the path goes on: the next buffer takes the next frame. */
+    add_chain(&rxq, (const uint64_t[][2]){ { BUF + 0x2000, 2048 } }, 1, true);
+    peer_send(HDR + 100, 0x92);
+    virtio_net_tap_readable(net);
+    CHECK_EQ_INT(used_idx(&rxq), 3);
+    CHECK_EQ_INT(used_len(&rxq, 2), HDR + 100);
+    CHECK_EQ_INT(net->rx_frames, 2);
+    close_nic();
+    munmap(ram, big_ram);
+    ram = small;
+    ram_size = RAM_SIZE;
+}
+
 /* pps = 2 on transmit: two frames go, the third is held (not dropped)
  * until its token arrives and the timer calls the device back. */
 static void test_tx_rate_limit(void)
@@ -314,6 +367,7 @@ int main(void)
     ram = aligned_alloc(4096, RAM_SIZE);
     RUN(test_tx_hostile_lengths);
     RUN(test_rx_hostile_lengths);
+    RUN(test_rx_held_bytes_past_4g);
     RUN(test_tx_rate_limit);
     RUN(test_rx_rate_limit);
     free(ram);
