@@ -57,7 +57,7 @@ static void test_layout(void)
     CHECK(strstr(usage, "\n  vm stop NAME [--timeout SEC] [--wait]\n"
                         "                                    ACPI") != NULL);
     /* a synopsis continues under its first argument */
-    CHECK(strstr(usage, "\n  vm create NAME [--memory SIZE] [--cpus N] [--disk SIZE]\n"
+    CHECK(strstr(usage, "\n  vm create NAME [--memory SIZE] [--cpus N] [--disk SIZE[,bus=sata]]\n"
                         "            [--kernel") != NULL);
     CHECK(strncmp(usage, "usage: corral ", 14) == 0);
     CHECK(strstr(usage, "Exit status:") != NULL);
