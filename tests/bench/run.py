@@ -5,6 +5,7 @@ on this machine, and printed as a table with how it was measured.
     ./build.sh bench                 all benchmarks
     ./build.sh bench appliance       only the appliance figures
     ./build.sh bench net boot        guest networking and VM exits; firmware boot
+    ./build.sh bench devices         virtio against SATA + e1000 (disk, NIC, exits)
     ./build.sh bench --rounds 5      more rounds (the median is shown)
     ./build.sh bench --clean-build   also time a clean build with an empty cache
 
@@ -99,6 +100,12 @@ def bench_vmm_against_qemu(args):
 def bench_net(args):
     import bench_net
     with_testdata(lambda image: bench_net.bench(args, image, table))
+
+
+@benchmark("devices")
+def bench_devices(args):
+    import bench_devices
+    with_testdata(lambda image: bench_devices.bench(args, image, table))
 
 
 @benchmark("boot")

@@ -4,7 +4,7 @@ ISO's own BusyBox (out/rootfs) and the modules of the kernel the ISO ships
 control domain leaves out), and that kernel (out/iso-root/boot/vmlinuz).
 
 Besides BusyBox the guest has corral-nettest (static, from the ISO's
-rootfs).  The guest's /init loads the virtio drivers and e1000, prints
+rootfs) and corral-randread (guest/tools/randread.c, built here with musl).  The guest's /init loads the virtio drivers and e1000, prints
 `GUEST-BOOTED cpus=N mem_kb=N`, runs the scenario named on the kernel
 command line (`corral.scenario=NAME`, a script from guest/scenarios/NAME.sh)
 and prints `GUEST-DONE status=N`.  What it does then is up to the scenario
@@ -32,6 +32,16 @@ GUEST_MODULES = ["virtio_pci", "virtio_mmio", "virtio_blk", "virtio_net", "virti
 # In the initramfs but loaded only by the scenarios that want them (each
 # loads in well under a second, but every guest would pay for all).
 GUEST_ON_DEMAND_MODULES = ["bochs"]
+# The initramfs of guests without virtio drivers (issue 15: test_ahci.py,
+# test_e1000.py, the El Torito CD): only what a PC with an AHCI controller
+# and an Intel NIC needs, so nothing can quietly go through virtio.
+NOVIRTIO_MODULES = ["e1000", "button", "evdev", "ahci", "sd_mod", "sr_mod", "isofs"]
+NOVIRTIO_INITRD = "initrd-novirtio.img"
+# A CD that only boots by El Torito (no isohybrid MBR): ISOLINUX, the guest
+# kernel and the no-virtio initramfs (test_ahci.py).
+ELTORITO_ISO = "eltorito.iso"
+ISOLINUX_BIN = "/usr/lib/ISOLINUX/isolinux.bin"  # Debian's isolinux
+LDLINUX_C32 = "/usr/lib/syslinux/modules/bios/ldlinux.c32"  # syslinux-common
 # The file on the test CD (test_ahci.py), and the CD's name on the test-data disk.
 TEST_CD_FILE = "hello.txt"
 TEST_CD_ISO = "sata-test.iso"
@@ -108,7 +118,12 @@ def module_closure(krel, names):
     return sorted(wanted)
 
 
-def make_initramfs(dest, staging):
+def make_initramfs(dest, staging, modules=None, on_demand=None):
+    """The guest initramfs; modules: what /init loads (default
+    GUEST_MODULES), on_demand: modules only copied in (default
+    GUEST_ON_DEMAND_MODULES).  Only these and their dependencies are in it."""
+    modules = GUEST_MODULES if modules is None else modules
+    on_demand = GUEST_ON_DEMAND_MODULES if on_demand is None else on_demand
     krel = kernel_release()
     if os.path.exists(staging):
         shutil.rmtree(staging)
@@ -119,7 +134,11 @@ def make_initramfs(dest, staging):
     # the guest end of the network benchmark (tests/bench/bench_net.py).
     shutil.copy(os.path.join(ROOTFS, "usr", "bin", "corral-nettest"),
                 os.path.join(staging, "bin", "corral-nettest"))
-    for rel in module_closure(krel, GUEST_MODULES + GUEST_ON_DEMAND_MODULES):
+    # 4 KiB random reads for the devices benchmark (tests/bench/bench_devices.py).
+    subprocess.run(["musl-gcc", "-static", "-Os", "-s", "-o",
+                    os.path.join(staging, "bin", "corral-randread"),
+                    os.path.join(HERE, "guest", "tools", "randread.c")], check=True)
+    for rel in module_closure(krel, modules + on_demand):
         src = os.path.join(KERNEL_TREE, "lib", "modules", krel, rel)
         dst = os.path.join(staging, "lib", "modules", krel, rel)
         os.makedirs(os.path.dirname(dst), exist_ok=True)
@@ -131,7 +150,7 @@ def make_initramfs(dest, staging):
     subprocess.run(["depmod", "-b", staging, krel], check=True)
     init = os.path.join(staging, "init")
     with open(init, "w") as f:
-        f.write(GUEST_INIT % {"modules": " ".join(GUEST_MODULES)})
+        f.write(GUEST_INIT % {"modules": " ".join(modules)})
     os.chmod(init, 0o755)
     for script in glob.glob(os.path.join(HERE, "guest", "scenarios", "*.sh")):
         dst = os.path.join(staging, "scenarios", os.path.basename(script))
@@ -201,6 +220,31 @@ def make_grub_disk(dest, kernel, initrd, cmdline, size_mib=64):
         shutil.rmtree(work)
 
 
+def make_eltorito_cd(dest, kernel, initrd, cmdline):
+    """An ISO 9660 image that boots only by El Torito (no emulation,
+    ISOLINUX) with no MBR: a BIOS can boot it from a CD-ROM drive but not
+    as a disk.  ISOLINUX talks on the serial port and boots kernel and
+    initrd with cmdline."""
+    work = tempfile.mkdtemp(prefix="eltorito-")
+    try:
+        root = os.path.join(work, "root")
+        os.makedirs(os.path.join(root, "isolinux"))
+        shutil.copy(ISOLINUX_BIN, os.path.join(root, "isolinux", "isolinux.bin"))
+        shutil.copy(LDLINUX_C32, os.path.join(root, "isolinux", "ldlinux.c32"))
+        shutil.copy(kernel, os.path.join(root, "vmlinuz"))
+        shutil.copy(initrd, os.path.join(root, "initrd.img"))
+        with open(os.path.join(root, "isolinux", "isolinux.cfg"), "w") as f:
+            f.write("SERIAL 0 115200\nPROMPT 0\nTIMEOUT 0\nDEFAULT guest\n"
+                    "LABEL guest\n  KERNEL /vmlinuz\n  INITRD /initrd.img\n"
+                    "  APPEND %s\n" % cmdline)
+        subprocess.run(["xorriso", "-as", "mkisofs", "-quiet", "-r", "-V", "CORRALBOOT",
+                        "-o", dest, "-b", "isolinux/isolinux.bin", "-c", "isolinux/boot.cat",
+                        "-no-emul-boot", "-boot-load-size", "4", "-boot-info-table", root],
+                       check=True)
+    finally:
+        shutil.rmtree(work)
+
+
 def make_blank_disk(dest, size_mib=16):
     """A disk with no boot loader: all zeros, as a freshly made VM disk."""
     with open(dest, "wb") as f:
@@ -226,3 +270,11 @@ def populate(content_dir):
     # the display tests (test_screen.py): Debian's installer as users get it
     debian_installer.make_mini_iso(os.path.join(content_dir, "mini.iso"))
     make_test_cd(os.path.join(content_dir, TEST_CD_ISO))
+    # guests without virtio drivers (issue 15)
+    make_initramfs(os.path.join(content_dir, NOVIRTIO_INITRD),
+                   os.path.join(content_dir + ".staging"), NOVIRTIO_MODULES, [])
+    shutil.rmtree(content_dir + ".staging")
+    make_eltorito_cd(os.path.join(content_dir, ELTORITO_ISO),
+                     os.path.join(content_dir, "vmlinuz"),
+                     os.path.join(content_dir, NOVIRTIO_INITRD),
+                     "console=ttyS0 quiet corral.scenario=eltorito-boot")

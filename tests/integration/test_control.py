@@ -11,7 +11,7 @@ get an error reply and leave the VM alone; stop ends the VMM with 5.
 import re
 import time
 
-from test_vmm import POWEROFF, boot_args
+from test_vmm import INITRD, POWEROFF, boot_args
 
 SOCK = "/tmp/ctl-test.sock"
 LOG = "/tmp/ctl-test.log"
@@ -26,10 +26,10 @@ def send(appliance, *cmds):
     return status, out.strip().splitlines()
 
 
-def start_vmm(appliance, scenario, extra=""):
+def start_vmm(appliance, scenario, extra="", initrd=INITRD):
     appliance.out("rm -f %s %s; ( (corral-vmm -v --control %s %s </dev/null >%s 2>&1;"
                   " echo VMM-STATUS=$? >>%s) & )"
-                  % (LOG, SOCK, SOCK, boot_args(scenario, extra=extra), LOG, LOG))
+                  % (LOG, SOCK, SOCK, boot_args(scenario, extra=extra, initrd=initrd), LOG, LOG))
     out = appliance.out("for i in $(seq 150); do grep -q GUEST-WAITING %s && break; "
                         "sleep 1; done; cat %s" % (LOG, LOG), timeout=180)
     assert "GUEST-WAITING" in out, out[-3000:]

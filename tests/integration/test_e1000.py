@@ -2,7 +2,8 @@
 control domain under nested KVM.
 
 The guest has Linux's e1000 driver (Debian's kernel, the module from the
-ISO) and no virtio-net device: its only NIC is `--nic bridge=br0,model=e1000`.
+ISO) in the no-virtio initramfs (guest.NOVIRTIO_INITRD: no virtio module
+at all, as an OS without virtio drivers) and no virtio-net device: its only NIC is `--nic bridge=br0,model=e1000`.
 It gets its address by DHCP through br0 from QEMU's user network (as
 test_net.py's guests do), pings the control domain and sends 64 MiB of
 random data to it over TCP (Linux's e1000 turns TSO and checksum offload on,
@@ -12,13 +13,16 @@ match what the guest sent.
 
 import re
 
+import guest
+from conftest import TESTDATA_MOUNT
 from test_net import br0_address
-from test_vmm import KERNEL, INITRD, POWEROFF, booted, retry_on_host_panic, run_vmm, stop_vmms
+from test_vmm import KERNEL, POWEROFF, booted, retry_on_host_panic, run_vmm, stop_vmms
 
 PORT = 5002
 MIB = 64
 RECV = "/tmp/e1000-recv.bin"
 HOLD_PID = "/tmp/e1000-listener-stdin.pid"
+INITRD = "%s/%s" % (TESTDATA_MOUNT, guest.NOVIRTIO_INITRD)
 
 
 def test_e1000_dhcp_ping_and_64mib_transfer(appliance, testdata_image):
@@ -39,6 +43,7 @@ def _e1000_dhcp_ping_and_transfer(appliance):
         stop_vmms(appliance)
         appliance.out("pkill -x nc; kill $(cat %s) 2>/dev/null; true" % HOLD_PID)
     booted(out)
+    assert "VIRTIO-MODULES present=0 loaded=0" in out, out[-3000:]
     logged = re.search(r"nic 0: e1000 ([0-9a-f:]{17}) on tap (\S+) in bridge br0", out)
     assert logged, out[-3000:]
     assert "NIC mac=%s driver=e1000" % logged.group(1) in out, out[-3000:]

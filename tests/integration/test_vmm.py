@@ -36,10 +36,10 @@ def run_vmm(machine, args, timeout=180, env=""):
     return status, machine.out("cat %s" % LOG)
 
 
-def boot_args(scenario=None, cpus=1, memory=256, extra="", cmdline=""):
+def boot_args(scenario=None, cpus=1, memory=256, extra="", cmdline="", initrd=INITRD):
     cl = "quiet " + cmdline + (" corral.scenario=" + scenario if scenario else "")
     return ("--kernel %s --initrd %s --cpus %d --memory %d --cmdline '%s' %s"
-            % (KERNEL, INITRD, cpus, memory, cl.strip(), extra))
+            % (KERNEL, initrd, cpus, memory, cl.strip(), extra))
 
 
 def booted(out):

@@ -3,15 +3,9 @@
 # EXITS-*-END markers at which the bench takes corral-vmm's exit counters.
 # corral.ip= (static address), corral.host= (the control domain on br0),
 # corral.secs= (length of the timed phases), corral.count= (round trips).
-arg() { sed -n "s/.*corral\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
+. /scenarios/lib-guest.sh
 ip=$(arg ip); host=$(arg host); secs=$(arg secs); count=$(arg count)
-ip link set lo up
-ip link set eth0 up
-ip addr add "$ip/24" dev eth0
-i=0
-until ping -c 1 -W 2 "$host" >/dev/null; do
-    i=$((i + 1)); [ $i -ge 15 ] && { echo "BENCH: $host unreachable"; exit 1; }
-done
+net_static_up "$ip" "$host" || exit 1
 echo "EXITS-NET-START"
 corral-nettest throughput "$host" --seconds "$secs" || exit 1
 echo "EXITS-NET-END"

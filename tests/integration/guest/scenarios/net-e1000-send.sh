@@ -1,7 +1,9 @@
 # corral-vmm test (an e1000 guest): DHCP through br0, ping the control
 # domain, send corral.mib MiB (default 64) to it and time the transfer.
 # The control domain's address comes as corral.host=IP.
-arg() { sed -n "s/.*corral\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
+# Run with the no-virtio initramfs (guest.NOVIRTIO_INITRD): none to see.
+. /scenarios/lib-guest.sh
+virtio_report
 host=$(arg host); mib=$(arg mib); mib=${mib:-64}
 ip link set lo up
 ip link set eth0 up

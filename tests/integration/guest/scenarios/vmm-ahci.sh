@@ -2,10 +2,10 @@
 # /dev/sda - write a known pattern 1 MiB into it, flush, print its
 # checksum - and the CD-ROM drive is /dev/sr0 - mount the test ISO and
 # print the checksum of its file.  /init then powers off.
-for i in $(seq 1 100); do
-    [ -b /dev/sda ] && [ -b /dev/sr0 ] && break
-    sleep 0.1
-done
+# Run with the no-virtio initramfs (guest.NOVIRTIO_INITRD): none to see.
+. /scenarios/lib-guest.sh
+virtio_report
+wait_block sda sr0
 echo "AHCI-DEVICES sda=$([ -b /dev/sda ] && echo 1 || echo 0) sr0=$([ -b /dev/sr0 ] && echo 1 || echo 0)"
 echo "SDA-MODEL=$(cat /sys/block/sda/device/model 2>/dev/null)"
 echo "SDA-SECTORS=$(cat /sys/block/sda/size 2>/dev/null)"
