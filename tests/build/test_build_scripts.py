@@ -88,8 +88,9 @@ def fake_inputs(work):
     with open(os.path.join(deb_tree, "DEBIAN", "control"), "w") as f:
         f.write("Package: seabios\nVersion: 1.0\nArchitecture: all\n"
                 "Maintainer: test <test@example.invalid>\nDescription: test stand-in\n")
-    with open(os.path.join(deb_tree, "usr", "share", "seabios", "bios-256k.bin"), "wb") as f:
-        f.write(b"\0" * 1024)
+    for rom in ("bios-256k.bin", "vgabios-stdvga.bin"):  # the BIOS and the VGA BIOS
+        with open(os.path.join(deb_tree, "usr", "share", "seabios", rom), "wb") as f:
+            f.write(b"\0" * 1024)
     deb = os.path.join(work, "seabios.deb")
     subprocess.run(["dpkg-deb", "--root-owner-group", "-b", deb_tree, deb], check=True,
                    capture_output=True)
