@@ -7,6 +7,7 @@ One machine for the whole module, booted from the ISO with no shell: the
 tests run in file order and each starts from the home screen."""
 
 import re
+import time
 
 import pexpect
 import pytest
@@ -101,6 +102,22 @@ def test_bad_input_and_redraw_do_not_break_the_ui(ui):
     ui.wait_screen(UI_MENU_SHELL_TEXT)
     ui.keys(["\x1b[99~", UP, "~~", "\x1bOx", "\x1b"], settle=0.5)
     home(ui)
+
+
+# --- command shell -------------------------------------------------------------
+
+def test_command_shell_outlives_a_background_job(ui):
+    # Issue 20, item 7: the shell ended when a background job did, and the
+    # next keys went to a menu the user could not see.
+    home(ui)
+    ui.ui_shell()
+    pid = ui.out("echo $$").strip()
+    ui.child.sendline("sleep 5 &")
+    time.sleep(9)
+    ui._read_until_quiet()
+    assert UI_MENU_SHELL_TEXT not in ui.screen_text(), "the shell ended: back in the menu"
+    assert ui.out("echo $$").strip() == pid, "the same shell"
+    ui.ui_leave_shell()
 
 
 # --- network -----------------------------------------------------------------
