@@ -127,20 +127,25 @@ bool medialist_is_image(const char *name)
     return false;
 }
 
-void medialist_describe(const struct media_part *p, uint64_t size_bytes, char *out, size_t len)
+void medialist_size(uint64_t bytes, char *out, size_t len)
 {
     static const char units[] = "KMGT";
-    char size[16] = "?";
-    const char *name = strncmp(p->device, "/dev/", 5) == 0 ? p->device + 5 : p->device;
-    double v = (double)size_bytes / 1024;
+    double v = (double)bytes / 1024;
     int u = 0;
 
-    if (size_bytes) {
-        while (v >= 1024 && u < 3) {
-            v /= 1024;
-            u++;
-        }
-        snprintf(size, sizeof(size), v < 10 ? "%.1f%c" : "%.0f%c", v, units[u]);
+    while (v >= 1024 && u < 3) {
+        v /= 1024;
+        u++;
     }
-    snprintf(out, len, "%-8s %6s  %-6s %s", name, size, p->type, p->label);
+    snprintf(out, len, v < 10 ? "%.1f%c" : "%.0f%c", v, units[u]);
+}
+
+void medialist_describe(const struct media_part *p, uint64_t size_bytes, char *out, size_t len)
+{
+    char size[16] = "?";
+    const char *name = strncmp(p->device, "/dev/", 5) == 0 ? p->device + 5 : p->device;
+
+    if (size_bytes)
+        medialist_size(size_bytes, size, sizeof(size));
+    snprintf(out, len, "%s %s %s%s%s", name, size, p->type, p->label[0] ? " " : "", p->label);
 }

@@ -29,7 +29,9 @@ size_t medialist_parse(const char *blkid, const char *mounts, struct media_part 
  * (any case), not a hidden file. */
 bool medialist_is_image(const char *name);
 
-/* "sdb1  7.5G  vfat  STICK" for the list; size_bytes 0: unknown. */
+/* "sdb1 7.5G vfat STICK" for the list; size_bytes 0: unknown. */
 void medialist_describe(const struct media_part *p, uint64_t size_bytes, char *out, size_t len);
+/* A size as "7.5G", "64M", "110K" (binary units). */
+void medialist_size(uint64_t bytes, char *out, size_t len);
 
 #endif

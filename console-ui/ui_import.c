@@ -6,7 +6,6 @@
  * that boots from it. */
 #include <dirent.h>
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,10 +87,12 @@ static size_t find_images(const char *dir, int depth, struct image_file *files, 
         } else if (S_ISREG(st.st_mode) && medialist_is_image(e->d_name)) {
             snprintf(files[n].path, sizeof(files[n].path), "%s", path);
             snprintf(files[n].label, sizeof(files[n].label), "%.60s", e->d_name);
-            snprintf(files[n].help, sizeof(files[n].help), "%s (%" PRIu64 " MiB)\nCopied into "
+            char size[16];
+            medialist_size((uint64_t)st.st_size, size, sizeof(size));
+            snprintf(files[n].help, sizeof(files[n].help), "%s (%s)\nCopied into "
                      VMFORM_IMAGES_DIR " by corral image import: hashed on the way, complete "
                      "or not at all. The stick is only read.", path + strlen(MOUNT_DIR) + 1,
-                     (uint64_t)st.st_size >> 20);
+                     size);
             n++;
         }
     }

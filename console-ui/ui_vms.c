@@ -212,9 +212,12 @@ static bool vm_action(const struct vm_summary *vm, int chosen)
     case VM_CONSOLE:
         attach_console(vm->name);
         break;
-    case VM_LOG:
-        show_log("Console log", log);
+    case VM_LOG: {
+        char title[96];
+        snprintf(title, sizeof(title), "Console log of %s", vm->name);
+        show_log(title, log);
         break;
+    }
     case VM_EDIT:
         edit_screen(vm);
         break;

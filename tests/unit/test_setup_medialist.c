@@ -70,14 +70,18 @@ static void test_image_names(void)
 
 static void test_describe(void)
 {
-    struct media_part p = {"/dev/sdb1", "STICK", "vfat"};
+    struct media_part p = {"/dev/sdb1", "STICK", "vfat"}, q = {"/dev/vdc", "", "ext4"};
     char line[80];
     medialist_describe(&p, 8004829184ULL, line, sizeof(line));
-    CHECK_EQ_STR(line, "sdb1       7.5G  vfat   STICK");
+    CHECK_EQ_STR(line, "sdb1 7.5G vfat STICK");
     medialist_describe(&p, 0, line, sizeof(line));
-    CHECK_EQ_STR(line, "sdb1          ?  vfat   STICK");
-    medialist_describe(&p, 64ULL << 20, line, sizeof(line));
-    CHECK_EQ_STR(line, "sdb1        64M  vfat   STICK");
+    CHECK_EQ_STR(line, "sdb1 ? vfat STICK");
+    medialist_describe(&q, 64ULL << 20, line, sizeof(line));
+    CHECK_EQ_STR(line, "vdc 64M ext4");
+    medialist_size(112640, line, sizeof(line));
+    CHECK_EQ_STR(line, "110K");
+    medialist_size(3ULL << 40, line, sizeof(line));
+    CHECK_EQ_STR(line, "3.0T");
 }
 
 int main(void)
