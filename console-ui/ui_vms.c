@@ -158,18 +158,27 @@ static bool delete_vm(const char *name)
 /* The VM menu's items, in this order. */
 enum { VM_START, VM_STOP, VM_RESTART, VM_KILL, VM_CONSOLE, VM_LOG, VM_EDIT, VM_DELETE };
 
+/* The VMs from corrald; false when it does not answer (said on the
+ * screen). */
+static bool fetch_vms(struct vm_list *list)
+{
+    char why[512], text[700];
+
+    if (vms_fetch(list, why, sizeof(why)) == 0)
+        return true;
+    snprintf(text, sizeof(text), "The VM manager does not answer: %s", why);
+    ui_message("Virtual machines", text);
+    return false;
+}
+
 /* vm gets name's summary from a fresh list; false when it is gone or
- * corrald does not answer (said on the screen then). */
+ * corrald does not answer. */
 static bool vm_refresh(const char *name, struct vm_summary *vm)
 {
     static struct vm_list list;
-    char why[512], text[700];
 
-    if (vms_fetch(&list, why, sizeof(why)) != 0) {
-        snprintf(text, sizeof(text), "The VM manager does not answer: %s", why);
-        ui_message("Virtual machines", text);
+    if (!fetch_vms(&list))
         return false;
-    }
     for (size_t i = 0; i < list.count; i++)
         if (strcmp(list.vms[i].name, name) == 0) {
             *vm = list.vms[i];
@@ -278,7 +287,6 @@ void vms_menu(void)
     static struct vm_list list;
     static struct menu_item items[VMLIST_ACTIONS + VMLIST_MAX];
     static char labels[VMLIST_MAX][64], helps[VMLIST_MAX][512];
-    char why[512];
 
     if (!program_exists("corral")) {
         ui_message("Virtual machines", "The VM manager (corrald and the corral command) is not "
@@ -288,12 +296,8 @@ void vms_menu(void)
     for (;;) {
         struct menu m;
         int chosen;
-        if (vms_fetch(&list, why, sizeof(why)) != 0) {
-            char text[700];
-            snprintf(text, sizeof(text), "The VM manager does not answer: %s", why);
-            ui_message("Virtual machines", text);
+        if (!fetch_vms(&list))
             return;
-        }
         items[0] = (struct menu_item){'N', "Create a VM", "Name, memory, vCPUs, a new disk, "
                                       "boot from a kernel, a disk image or an installer ISO, "
                                       "a NIC on a bridge, start at boot.", true};

@@ -118,7 +118,16 @@ def test_command_shell_outlives_a_background_job(ui):
     ui._read_until_quiet()
     assert UI_MENU_SHELL_TEXT not in ui.screen_text(), "the shell ended: back in the menu"
     assert ui.out("echo $$").strip() == pid, "the same shell"
-    ui.ui_leave_shell()
+    # A shell that ends other than by exit says so, and what is typed
+    # then does not pick menu items.
+    ui.child.sendline("kill -KILL $$")
+    ui.wait_screen("The shell ended: killed by signal 9")
+    ui.keys(["l", "v", "s"])
+    ui._read_until_quiet()
+    assert "The shell ended" in ui.screen_text(), "letters do not leave the message"
+    ui.keys(ENTER)
+    ui.wait_screen(UI_MENU_SHELL_TEXT)
+    ui.keys(ESC)
 
 
 # --- network -----------------------------------------------------------------
