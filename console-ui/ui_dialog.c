@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "textview.h"
+
 /* Counts the lines text takes when wrapped at w columns (as ui_wrap). */
 static int wrapped_lines(const char *text, int w)
 {
@@ -103,47 +105,6 @@ void ui_progress(const char *title, const char *text)
 
 /* --- scrollable text ----------------------------------------------------------- */
 
-struct text_lines {
-    const char **start;
-    int *len;
-    int count;
-};
-
-/* Cuts text into display lines of at most w columns (long lines wrap). */
-static int split_lines(const char *text, int w, struct text_lines *out)
-{
-    int cap = 256;
-
-    out->count = 0;
-    out->start = malloc(sizeof(*out->start) * (size_t)cap);
-    out->len = malloc(sizeof(*out->len) * (size_t)cap);
-    if (!out->start || !out->len)
-        return -1;
-    for (const char *p = text; *p;) {
-        int n = (int)strcspn(p, "\n");
-        int taken = 0;
-        do {
-            int piece = n - taken > w ? w : n - taken;
-            if (out->count == cap) {
-                cap *= 2;
-                const char **s = realloc(out->start, sizeof(*s) * (size_t)cap);
-                int *l = s ? realloc(out->len, sizeof(*l) * (size_t)cap) : NULL;
-                if (s)
-                    out->start = s;
-                if (!s || !l)
-                    return -1;
-                out->len = l;
-            }
-            out->start[out->count] = p + taken;
-            out->len[out->count] = piece;
-            out->count++;
-            taken += piece;
-        } while (taken < n);
-        p += n + (p[n] == '\n');
-    }
-    return 0;
-}
-
 static void draw_text_view(const char *title, const struct text_lines *tl, int top, int rows)
 {
     char where[48];
@@ -180,9 +141,8 @@ void ui_view_text(const char *title, const char *text, bool start_at_end)
         }
         if (width != COLS - 4) { /* first time, or the terminal was resized */
             width = COLS - 4;
-            free(tl.start);
-            free(tl.len);
-            if (split_lines(text ? text : "", width, &tl) != 0) {
+            textview_free(&tl);
+            if (textview_split(text, width, &tl) != 0) {
                 ui_message(title, "Not enough memory to show this text.");
                 break;
             }
@@ -211,6 +171,5 @@ void ui_view_text(const char *title, const char *text, bool start_at_end)
         else if (key == UI_KEY_REDRAW)
             width = 0;
     }
-    free(tl.start);
-    free(tl.len);
+    textview_free(&tl);
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "isofile.h"
@@ -13,11 +14,12 @@
 #include "ui.h"
 #include "vmform.h"
 
-int run_in_terminal(const char *const *argv, const char *banner)
+int run_in_terminal(const char *const *argv, const char *banner, enum terminal_pause pause)
 {
     pid_t pid;
     int status = 0;
     char line[16];
+    bool ok;
 
     ui_suspend();
     if (banner) {
@@ -37,11 +39,16 @@ int run_in_terminal(const char *const *argv, const char *banner)
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
             ;
     tcsetpgrp(STDIN_FILENO, getpgrp());
-    printf("\n%s finished%s. Press Enter to return to the console menu.", argv[0],
-           pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? "" : " with an error");
-    fflush(stdout);
-    if (!fgets(line, sizeof(line), stdin))
-        clearerr(stdin);
+    ok = pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    if (!ok || pause == PAUSE_ALWAYS) {
+        printf("\n%s finished%s. Press Enter to return to the console menu.", argv[0],
+               ok ? "" : " with an error");
+        fflush(stdout);
+        if (!fgets(line, sizeof(line), stdin))
+            clearerr(stdin);
+    }
+    /* Keys typed for the program are not for the menu. */
+    tcflush(STDIN_FILENO, TCIFLUSH);
     ui_resume();
     if (pid < 0)
         return -errno;
@@ -97,7 +104,7 @@ static void upgrade_screen(void)
     if (!ui_form_run(&form))
         return;
     vmform_image_path(VMFORM_IMAGES_DIR, field.edit.text, path, sizeof(path));
-    run_in_terminal(argv, NULL);
+    run_in_terminal(argv, NULL, PAUSE_ALWAYS);
 }
 
 void install_menu(void)
@@ -123,7 +130,7 @@ void install_menu(void)
         case -1:
             return;
         case 0:
-            run_in_terminal(install, NULL);
+            run_in_terminal(install, NULL, PAUSE_ALWAYS);
             break;
         case 1:
             upgrade_screen();

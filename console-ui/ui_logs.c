@@ -15,7 +15,7 @@
 #define LOG_TIMEOUT_MS 20000
 #define FIXED_LOGS 2
 
-static void show_log(const char *title, const char *const *argv)
+void show_log(const char *title, const char *const *argv)
 {
     char *out = malloc(OUTPUT_MAX);
     int status;

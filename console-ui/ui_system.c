@@ -143,9 +143,21 @@ static void reclaim_terminal(void)
     tcsetpgrp(STDIN_FILENO, getpgrp());
 }
 
+/* Why the shell ended when it was not by exit (a signal), else NULL. */
+static const char *shell_end_reason(int status, char *buf, size_t len)
+{
+    if (!WIFSIGNALED(status))
+        return NULL;
+    snprintf(buf, len, "The shell ended: killed by signal %d (%s). Press Enter to return to "
+             "the menu.", WTERMSIG(status), strsignal(WTERMSIG(status)));
+    return buf;
+}
+
 void shell_run(void)
 {
     pid_t pid;
+    int status = 0;
+    char why[160];
 
     if (root_password_is_set() && !unlocked_by_password && !prompt_root_password("Command shell"))
         return;
@@ -165,10 +177,14 @@ void shell_run(void)
         _exit(127);
     }
     if (pid > 0)
-        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
             ;
     reclaim_terminal();
+    /* Keys typed for the shell are not for the menu. */
+    tcflush(STDIN_FILENO, TCIFLUSH);
     ui_resume();
     if (pid < 0)
         ui_message("Command shell", "Could not start a shell (fork failed).");
+    else if (shell_end_reason(status, why, sizeof(why)))
+        ui_message("Command shell", why);
 }

@@ -211,7 +211,24 @@ static void setup_fields(struct ui_field *fields)
     fields[NEW_DEVICES].hint = "without virtio drivers: SATA + e1000";
 }
 
-void vm_create_screen(void)
+/* Boot from image (a name in the images directory): an ISO in a CD-ROM
+ * drive with a new disk to install onto, or a disk image as it is. */
+static void choose_image(struct ui_field *fields, const char *image)
+{
+    for (size_t i = 0; i < isos.count; i++)
+        if (strcmp(isos.names[i], image) == 0) {
+            fields[NEW_BOOT].choice = VMFORM_BOOT_ISO;
+            fields[NEW_ISO].choice = i;
+            lineedit_init(&fields[NEW_DISK].edit, "20G", fields[NEW_DISK].edit.max);
+        }
+    for (size_t i = 0; i < disk_images.count; i++)
+        if (strcmp(disk_images.names[i], image) == 0) {
+            fields[NEW_BOOT].choice = VMFORM_BOOT_DISK_IMAGE;
+            fields[NEW_DISK_IMAGE].choice = i;
+        }
+}
+
+bool vm_create_screen(const char *image, char *name, size_t len)
 {
     static struct ui_field fields[NEW_COUNT];
     static char paths[VMFORM_ARGS][VMFORM_PATH_MAX];
@@ -223,8 +240,10 @@ void vm_create_screen(void)
 
     list_images(intro, sizeof(intro));
     setup_fields(fields);
+    if (image)
+        choose_image(fields, image);
     if (!ui_form_run(&form))
-        return;
+        return false;
     boot = boot_of(&form);
     c = (struct vmform_create){
         ui_field_value(&form, NEW_NAME), ui_field_value(&form, NEW_MEMORY),
@@ -237,5 +256,6 @@ void vm_create_screen(void)
         (enum vmform_devices)form.fields[NEW_DEVICES].choice,
     };
     vmform_create_argv(&c, VMFORM_IMAGES_DIR, paths, argv);
-    show_command("Create a VM", argv, CORRAL_TIMEOUT_MS);
+    snprintf(name, len, "%s", c.name);
+    return show_command("Create a VM", argv, CORRAL_TIMEOUT_MS) == 0;
 }

@@ -17,6 +17,7 @@
 
 #define CORRAL_TIMEOUT_MS 20000
 #define STOP_TIMEOUT_MS 150000
+#define VMLIST_ACTIONS 2 /* Create, Import: the VMs follow */
 
 int vms_fetch(struct vm_list *list, char *why, size_t len)
 {
@@ -136,7 +137,8 @@ static void corral_action(const char *title, const char *verb, const char *name,
     show_command(title, argv, timeout_ms);
 }
 
-static void delete_vm(const char *name)
+/* True when the VM was deleted. */
+static bool delete_vm(const char *name)
 {
     char question[200];
     bool disks;
@@ -145,76 +147,146 @@ static void delete_vm(const char *name)
     snprintf(question, sizeof(question), "Delete the VM %s? Its definition and console log "
                                          "are removed.", name);
     if (!ui_confirm("Delete VM", question))
-        return;
+        return false;
     disks = ui_confirm("Delete VM", "Delete its disk images in its directory too? (No keeps "
                                     "them.)");
     if (disks)
         argv[5] = "--delete-disks";
-    show_command("Delete VM", argv, CORRAL_TIMEOUT_MS);
+    return show_command("Delete VM", argv, CORRAL_TIMEOUT_MS) == 0;
 }
 
-static void vm_menu(const struct vm_summary *vm)
-{
-    char details[512];
-    struct menu_item items[] = {
-        {'S', "Start", details, true},
-        {'T', "Stop", details, true},
-        {'R', "Restart", details, true},
-        {'K', "Force off", details, true},
-        {'C', "Console", details, true},
-        {'L', "Console log", details, true},
-        {'E', "Edit", details, true},
-        {'D', "Delete", details, true},
-    };
-    const char *console[] = {"corral", "console", vm->name, NULL};
-    const char *log[] = {"corral", "vm", "log", vm->name, NULL};
-    struct menu m;
-    int chosen;
+/* The VM menu's items, in this order. */
+enum { VM_START, VM_STOP, VM_RESTART, VM_KILL, VM_CONSOLE, VM_LOG, VM_EDIT, VM_DELETE };
 
-    describe_vm(vm, details, sizeof(details));
-    menu_init(&m, items, sizeof(items) / sizeof(items[0]));
-    chosen = ui_menu_run(vm->name, &m, NULL);
+/* The VMs from corrald; false when it does not answer (said on the
+ * screen). */
+static bool fetch_vms(struct vm_list *list)
+{
+    char why[512], text[700];
+
+    if (vms_fetch(list, why, sizeof(why)) == 0)
+        return true;
+    snprintf(text, sizeof(text), "The VM manager does not answer: %s", why);
+    ui_message("Virtual machines", text);
+    return false;
+}
+
+/* vm gets name's summary from a fresh list; false when it is gone or
+ * corrald does not answer. */
+static bool vm_refresh(const char *name, struct vm_summary *vm)
+{
+    static struct vm_list list;
+
+    if (!fetch_vms(&list))
+        return false;
+    for (size_t i = 0; i < list.count; i++)
+        if (strcmp(list.vms[i].name, name) == 0) {
+            *vm = list.vms[i];
+            return true;
+        }
+    return false;
+}
+
+static void attach_console(const char *name)
+{
+    const char *console[] = {"corral", "console", name, NULL};
+    char banner[128];
+
+    snprintf(banner, sizeof(banner), "Console of %s: Ctrl-] returns to the menu (the VM keeps "
+                                     "running).", name);
+    run_in_terminal(console, banner, PAUSE_ON_ERROR);
+}
+
+/* One action on the VM; false when the VM is gone after it. */
+static bool vm_action(const struct vm_summary *vm, int chosen)
+{
+    const char *log[] = {"corral", "vm", "log", vm->name, NULL};
+
     switch (chosen) {
-    case 0:
+    case VM_START:
         corral_action("Start", "start", vm->name, NULL, CORRAL_TIMEOUT_MS);
         break;
-    case 1:
+    case VM_STOP:
         ui_progress("Stop", "Asking the guest to shut down; it is forced off after its stop "
                             "timeout...");
         corral_action("Stop", "stop", vm->name, "--wait", STOP_TIMEOUT_MS);
         break;
-    case 2:
+    case VM_RESTART:
         corral_action("Restart", "restart", vm->name, NULL, STOP_TIMEOUT_MS);
         break;
-    case 3:
+    case VM_KILL:
         if (ui_confirm("Force off", "Force the VM off now, like pulling its power cord?"))
             corral_action("Force off", "kill", vm->name, "--wait", CORRAL_TIMEOUT_MS);
         break;
-    case 4: {
-        char banner[128];
-        snprintf(banner, sizeof(banner), "Console of %s: Ctrl-] returns to the menu (the VM "
-                                         "keeps running).", vm->name);
-        run_in_terminal(console, banner);
+    case VM_CONSOLE:
+        attach_console(vm->name);
+        break;
+    case VM_LOG: {
+        char title[96];
+        snprintf(title, sizeof(title), "Console log of %s", vm->name);
+        show_log(title, log);
         break;
     }
-    case 5:
-        show_command("Console log", log, CORRAL_TIMEOUT_MS);
-        break;
-    case 6:
+    case VM_EDIT:
         edit_screen(vm);
         break;
-    case 7:
-        delete_vm(vm->name);
-        break;
+    case VM_DELETE:
+        return !delete_vm(vm->name);
     }
+    return true;
+}
+
+void vm_open(const char *name, bool console_first)
+{
+    char details[512];
+    struct menu_item items[] = {
+        [VM_START] = {'S', "Start", details, true},
+        [VM_STOP] = {'T', "Stop", details, true},
+        [VM_RESTART] = {'R', "Restart", details, true},
+        [VM_KILL] = {'K', "Force off", details, true},
+        [VM_CONSOLE] = {'C', "Console", details, true},
+        [VM_LOG] = {'L', "Console log", details, true},
+        [VM_EDIT] = {'E', "Edit", details, true},
+        [VM_DELETE] = {'D', "Delete", details, true},
+    };
+    struct vm_summary vm;
+    struct menu m;
+
+    menu_init(&m, items, sizeof(items) / sizeof(items[0]));
+    if (console_first)
+        m.selected = VM_CONSOLE;
+    /* The VM's menu stays until Esc: the next action (its console after
+     * a start) is a key away, without choosing the VM again. */
+    while (vm_refresh(name, &vm)) {
+        int chosen;
+        describe_vm(&vm, details, sizeof(details));
+        chosen = ui_menu_run(vm.name, &m, NULL);
+        if (chosen < 0 || !vm_action(&vm, chosen))
+            return;
+        if (chosen == VM_START || chosen == VM_RESTART)
+            m.selected = VM_CONSOLE;
+    }
+}
+
+/* After the wizard: the new VM's menu, once asked whether to start it. */
+void vm_created(const char *name)
+{
+    char question[160];
+    bool start;
+
+    snprintf(question, sizeof(question), "The VM %s is created. Start it now?", name);
+    start = ui_confirm("Create a VM", question);
+
+    if (start)
+        corral_action("Start", "start", name, NULL, CORRAL_TIMEOUT_MS);
+    vm_open(name, start);
 }
 
 void vms_menu(void)
 {
     static struct vm_list list;
-    static struct menu_item items[VMLIST_MAX + 1];
+    static struct menu_item items[VMLIST_ACTIONS + VMLIST_MAX];
     static char labels[VMLIST_MAX][64], helps[VMLIST_MAX][512];
-    char why[512];
 
     if (!program_exists("corral")) {
         ui_message("Virtual machines", "The VM manager (corrald and the corral command) is not "
@@ -224,28 +296,34 @@ void vms_menu(void)
     for (;;) {
         struct menu m;
         int chosen;
-        if (vms_fetch(&list, why, sizeof(why)) != 0) {
-            char text[700];
-            snprintf(text, sizeof(text), "The VM manager does not answer: %s", why);
-            ui_message("Virtual machines", text);
+        if (!fetch_vms(&list))
             return;
-        }
         items[0] = (struct menu_item){'N', "Create a VM", "Name, memory, vCPUs, a new disk, "
                                       "boot from a kernel, a disk image or an installer ISO, "
                                       "a NIC on a bridge, start at boot.", true};
+        items[1] = (struct menu_item){'I', "Import from USB/disk", "Import an image from a USB "
+                                      "stick or disk: its partitions, then the ISOs and disk "
+                                      "images on the one chosen (mounted read-only), copied "
+                                      "into " VMFORM_IMAGES_DIR " with progress; then a VM "
+                                      "that boots from it, if you like.", true};
         for (size_t i = 0; i < list.count; i++) {
             snprintf(labels[i], sizeof(labels[i]), "%-12.12s %s", list.vms[i].name,
                      list.vms[i].state);
             describe_vm(&list.vms[i], helps[i], sizeof(helps[i]));
-            items[i + 1] = (struct menu_item){0, labels[i], helps[i], true};
+            items[VMLIST_ACTIONS + i] = (struct menu_item){0, labels[i], helps[i], true};
         }
-        menu_init(&m, items, list.count + 1);
+        menu_init(&m, items, VMLIST_ACTIONS + list.count);
         chosen = ui_menu_run("Virtual machines", &m, NULL);
         if (chosen < 0)
             return;
-        if (chosen == 0)
-            vm_create_screen();
-        else
-            vm_menu(&list.vms[chosen - 1]);
+        if (chosen == 0) {
+            char name[VMDEF_NAME_MAX + 1];
+            if (vm_create_screen(NULL, name, sizeof(name)))
+                vm_created(name);
+        } else if (chosen == 1) {
+            import_screen();
+        } else {
+            vm_open(list.vms[chosen - VMLIST_ACTIONS].name, false);
+        }
     }
 }

@@ -7,6 +7,8 @@ One machine for the whole module, booted from the ISO with no shell: the
 tests run in file order and each starts from the home screen."""
 
 import re
+import subprocess
+import time
 
 import pexpect
 import pytest
@@ -101,6 +103,31 @@ def test_bad_input_and_redraw_do_not_break_the_ui(ui):
     ui.wait_screen(UI_MENU_SHELL_TEXT)
     ui.keys(["\x1b[99~", UP, "~~", "\x1bOx", "\x1b"], settle=0.5)
     home(ui)
+
+
+# --- command shell -------------------------------------------------------------
+
+def test_command_shell_outlives_a_background_job(ui):
+    # Issue 20, item 7: the shell ended when a background job did, and the
+    # next keys went to a menu the user could not see.
+    home(ui)
+    ui.ui_shell()
+    pid = ui.out("echo $$").strip()
+    ui.child.sendline("sleep 5 &")
+    time.sleep(9)
+    ui._read_until_quiet()
+    assert UI_MENU_SHELL_TEXT not in ui.screen_text(), "the shell ended: back in the menu"
+    assert ui.out("echo $$").strip() == pid, "the same shell"
+    # A shell that ends other than by exit says so, and what is typed
+    # then does not pick menu items.
+    ui.child.sendline("kill -KILL $$")
+    ui.wait_screen("The shell ended: killed by signal 9")
+    ui.keys(["l", "v", "s"])
+    ui._read_until_quiet()
+    assert "The shell ended" in ui.screen_text(), "letters do not leave the message"
+    ui.keys(ENTER)
+    ui.wait_screen(UI_MENU_SHELL_TEXT)
+    ui.keys(ESC)
 
 
 # --- network -----------------------------------------------------------------
@@ -271,16 +298,28 @@ def test_ssh_password_login_switch(ui):
 # --- virtual machines ------------------------------------------------------------
 
 def vm_action(m, keys, then=None, timeout=60):
-    """In the VM list (the first VM selected below Create): open the VM,
-    type keys; with then, read corral's output, leave it and wait for then
-    (a regular expression) in the list."""
-    m.keys([DOWN, ENTER])
+    """In the VM list (the first VM selected below Create and Import): open
+    the VM, type keys; with then, read corral's output, leave it and wait
+    for then (a regular expression) on the VM's own menu, where the UI
+    stays after an action."""
+    m.keys([DOWN, DOWN, ENTER])
     m.wait_screen("Console log")
     m.keys(keys)
     if then:
-        m.wait_screen(re.compile(r"lines \d+-\d+ of \d+"), timeout=timeout)
-        m.keys("q")
-        m.wait_screen(re.compile(then), timeout=60)
+        after_output(m, then, timeout)
+
+
+def after_output(m, then, timeout=60):
+    """corral's output in a text view: leave it, then wait for then."""
+    m.wait_screen(re.compile(r"lines \d+-\d+ of \d+"), timeout=timeout)
+    m.keys("q")
+    return m.wait_screen(re.compile(then), timeout=60)
+
+
+def log_at_its_end(screen):
+    """A text view's position says it shows the last line."""
+    shown = re.search(r"lines \d+-(\d+) of (\d+)", screen)
+    return shown is not None and shown.group(1) == shown.group(2)
 
 
 def test_vm_create_start_console_stop_delete(ui):
@@ -303,22 +342,45 @@ def test_vm_create_start_console_stop_delete(ui):
     screen = ui.wait_screen(re.compile(r"lines \d+-\d+ of \d+"), timeout=60)
     print("\n" + screen)
     assert "guest1" in screen
+    # Issue 20 item 3: after Create the UI offers to start the VM, then
+    # stays on it with Console one key (Enter) away.
     ui.keys("q")
-    ui.wait_screen(re.compile(r"guest1\s+stopped"))
-
-    vm_action(ui, "s", r"guest1\s+running", timeout=60)  # start
-    vm_action(ui, "c")  # console
+    screen = ui.wait_screen("The VM guest1 is created. Start it now?")
+    print("\n" + screen)
+    ui.keys("y")
+    screen = after_output(ui, r"State: (running|starting)")
+    print("\n" + screen)
+    assert re.search(r">\s+C\s+Console", screen), "Console chosen after a start"
+    ui.keys(ENTER)  # console
     ui.wait_screen("Ctrl-] returns to the menu")
     ui.wait_screen("GUEST-WAITING", timeout=300)
-    ui.keys("\x1d")  # Ctrl-]: detach, the VM keeps running
-    ui.wait_screen("Press Enter to return")
-    ui.keys(ENTER)
-    ui.wait_screen(re.compile(r"guest1\s+running"))
-    vm_action(ui, "t", r"guest1\s+stopped", timeout=200)  # stop: clean, then forced
-    vm_action(ui, ["d", "y", "y"])  # delete, and its disks
+    # Issue 20 item 1: Ctrl-] detaches (the VM keeps running) straight
+    # back to the VM's menu, with no "Press Enter" in between.
+    ui.keys("\x1d")
+    screen = ui.wait_screen(re.compile(r"L\s+Console log"), timeout=30)
+    print("\n" + screen)
+    assert "Press Enter" not in screen
+    assert "State: running" in screen
+    # Issue 20 item 2: the console log opens at its end, and a line as
+    # wide as the view, ended by a guest's CR LF, takes one row (30 of
+    # them after the guest's own two lines).
+    in_shell(ui, ["for i in $(seq 30); do printf '%076d\\r\\n' $i; done "
+                  ">> /var/lib/corral/vms/guest1/console.log"])
+    menu(ui, "v")
+    vm_action(ui, "l")
+    screen = ui.wait_screen("%076d" % 30, timeout=60)
+    print("\n" + screen)
+    assert log_at_its_end(screen), screen
+    assert "of 32 -+" in screen, "one row a line"
+    ui.keys("q")
+    ui.keys("t")  # stop: clean, then forced
+    after_output(ui, r"State: stopped", timeout=200)
+    ui.keys(["d", "y", "y"])  # delete, and its disks
     screen = ui.wait_screen(re.compile(r"lines \d+-\d+ of \d+"), timeout=60)
     print("\n" + screen)
     ui.keys("q")
+    screen = ui.wait_screen("Import from USB/disk")  # the list, without guest1
+    assert "guest1" not in screen
     home(ui)
     ui.wait_screen(re.compile(r"VMs:\s+0 running, 0 defined"), timeout=30)
 
@@ -371,9 +433,9 @@ def test_vm_wizard_installer_iso_nic_and_disk_check(ui):
     screen = ui.wait_screen(re.compile(r"lines \d+-\d+ of \d+"), timeout=60)
     assert "guest2" in screen
     ui.keys("q")
-    ui.wait_screen(re.compile(r"guest2\s+stopped"))
+    ui.wait_screen("The VM guest2 is created. Start it now?")
+    ui.keys("n")  # not started: its menu all the same
     # A firmware-booted VM has a screen, and its menu says how to reach it.
-    ui.keys([DOWN, ENTER])
     ui.wait_screen("Screen: corral vm vnc guest2, then a VNC viewer")
     ui.keys(ESC)
     ui.wait_screen(re.compile(r"guest2\s+stopped"))
@@ -388,7 +450,7 @@ def test_vm_wizard_installer_iso_nic_and_disk_check(ui):
 def test_vm_edit_memory_with_field_checks(ui):
     menu(ui, "v")
     ui.wait_screen(re.compile(r"guest2\s+stopped"))
-    vm_action(ui, "e")  # guest2: the first VM below Create
+    vm_action(ui, "e")  # guest2: the first VM
     ui.wait_screen(re.compile(r"Memory\s+\[256M"))
     ui.keys(["\x15", "0", TAB])
     screen = ui.wait_screen(re.compile(r"Memory .*\n.*! "))
@@ -405,6 +467,88 @@ def test_vm_edit_memory_with_field_checks(ui):
     assert re.search(r"cpus\s+2", show)
     assert re.search(r"autostart\s+yes", show)
     in_shell(ui, ["corral vm delete guest2 --yes --delete-disks"])
+
+
+def usb_stick(tmp_path):
+    """A stick as people bring one: a partition table and a FAT partition
+    (labelled STICK) with an installer ISO and a note that is not an
+    image."""
+    import guest
+    stick, iso, note = tmp_path / "stick.img", tmp_path / "live-cd.iso", tmp_path / "note.txt"
+    guest.make_test_cd(str(iso))
+    note.write_text("not an image\n")
+    subprocess.run(["truncate", "-s", "48M", str(stick)], check=True)
+    subprocess.run(["sgdisk", "-n", "1:1M:+40M", "-t", "1:0700", str(stick)], check=True,
+                   capture_output=True)
+    part = "%s@@1M" % stick
+    subprocess.run(["mformat", "-i", part, "-T", "81920", "-h", "64", "-s", "32", "-F",
+                    "-v", "STICK", "::"], check=True)
+    subprocess.run(["mmd", "-i", part, "::isos"], check=True)
+    subprocess.run(["mcopy", "-i", part, str(iso), "::isos/live-cd.iso"], check=True)
+    subprocess.run(["mcopy", "-i", part, str(note), "::NOTE.TXT"], check=True)
+    return stick
+
+
+def test_import_an_iso_from_a_usb_stick_then_a_vm_from_it(ui, tmp_path):
+    # Issue 20 item 4: from a USB stick's ISO to a running VM in the
+    # console UI, every key counted from the home screen (the root
+    # password the console lock asks for, set by an earlier test, aside).
+    ui.monitor("drive_add 0 if=none,id=stick,format=raw,file=%s" % usb_stick(tmp_path))
+    ui.monitor("device_add usb-storage,bus=xhci.0,drive=stick,id=stick")
+    in_shell(ui, [TEST_DATA, "for i in $(seq 60); do findfs LABEL=STICK && break; sleep 1; done"])
+    pressed = []
+
+    def press(*keys):
+        pressed.extend(keys)
+        ui.keys(list(keys))
+
+    home(ui)
+    ui.keys("m")
+    ui._ui_password_if_asked(UI_MENU_SHELL_TEXT, getattr(ui, "root_password", None), 60)
+    pressed.append("m")
+    press("v")
+    ui.wait_screen("Import from USB/disk")
+    press("i")
+    screen = ui.wait_screen(">    sda1 40M vfat STICK")
+    print("\n" + screen)
+    assert "sr0" not in screen and "vda" not in screen, "the system's own are not offered"
+    press(ENTER)
+    screen = ui.wait_screen("Images on sda1")
+    print("\n" + screen)
+    assert "live-cd.iso" in screen and "NOTE.TXT" not in screen
+    assert "isos/live-cd.iso" in screen  # its place on the stick, in the help
+    press(ENTER)  # corral image import, its progress on the terminal
+    screen = ui.wait_screen("boots from it?", timeout=120)
+    print("\n" + screen)
+    assert "live-cd.iso is in /var/lib/corral/images now" in screen
+    press("y")
+    screen = ui.wait_screen(re.compile(r"Boot from\s+< installer ISO >"))
+    print("\n" + screen)
+    assert re.search(r"Installer ISO\s+< live-cd\.iso >", screen)
+    assert re.search(r"New disk size\s+\[20G", screen)
+    press(*"web")
+    press(F10)
+    ui.wait_screen(re.compile(r"lines \d+-\d+ of \d+"), timeout=60)
+    press("q")
+    ui.wait_screen("The VM web is created. Start it now?")
+    press("y")
+    ui.wait_screen(re.compile(r"lines \d+-\d+ of \d+"), timeout=60)
+    press("q")
+    screen = ui.wait_screen(re.compile(r"State: (running|starting)"))
+    print("\n" + screen)
+    assert re.search(r">\s+C\s+Console", screen)
+    print("\nkeys from the home screen to a running VM made from the stick's ISO: %d (%r)"
+          % (len(pressed), pressed))
+    assert len(pressed) == 13
+    ui.keys(["k", "y"])  # force off
+    after_output(ui, r"State: stopped", timeout=60)
+    ui.keys(["d", "y", "y"])
+    after_output(ui, "Import from USB/disk")
+    show, mounts = in_shell(ui, ["ls -l /var/lib/corral/images/live-cd.iso && "
+                                 "rm /var/lib/corral/images/live-cd.iso",
+                                 "cat /proc/mounts"])
+    assert "/run/corral/import" not in mounts, "the stick is unmounted after the import"
+    ui.monitor("device_del stick")
 
 
 def test_log_list_shows_a_vms_console_log(ui):
