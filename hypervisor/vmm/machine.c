@@ -173,8 +173,9 @@ static int machine_prepare_firmware(struct machine *m, const struct vmdef *def)
     struct mapped_file f = { 0 };
     char err[ERRLEN];
     if (map_file(def->firmware, "firmware", &f)) {
-        fprintf(stderr, "corral-vmm: boot = firmware needs a BIOS image: "
-                "Debian's seabios package (bios-256k.bin), shipped as %s\n",
+        fprintf(stderr, "corral-vmm: boot = firmware needs a firmware image: "
+                "Debian's seabios package (bios-256k.bin), shipped as %s, or "
+                "Debian's ovmf package (OVMF_CODE_4M.fd)\n",
                 VMDEF_DEFAULT_FIRMWARE);
         return VM_EXIT_ERROR;
     }
@@ -201,7 +202,7 @@ static size_t machine_pci_irqs(const struct machine *m,
 {
     size_t n = 0;
     for (unsigned slot = 0; m->board.pci_created && slot < PCI_MAX_SLOTS; slot++)
-        if (m->board.pci.slots[slot])
+        if (pci_bus_slot(&m->board.pci, slot))
             out[n++] = (struct mptable_pci_irq){
                 .slot = (uint8_t)slot, .pin = 1,
                 .gsi = (uint8_t)pci_bus_slot_gsi(&m->board.pci, slot),

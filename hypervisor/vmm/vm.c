@@ -15,9 +15,9 @@
 
 #define KVM_DEFAULT_DEV  "/dev/kvm"
 /* Intel VMX needs three pages for the real-mode TSS and one for the
- * identity map, somewhere no RAM or device lives: just below the BIOS. */
-#define VM_TSS_ADDR      0xfffbd000ULL
-#define VM_IDENTITY_ADDR 0xfffbc000ULL
+ * identity map, somewhere no RAM or device lives (guest_mem.h). */
+#define VM_IDENTITY_ADDR GUEST_MEM_KVM_PAGES_ADDR
+#define VM_TSS_ADDR      (GUEST_MEM_KVM_PAGES_ADDR + 0x1000)
 #define CPUID_MAX_ENTRIES 256
 
 static int vm_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
