@@ -14,12 +14,27 @@ scenario.
 
 A 1-vCPU guest each time (see test_firmware.py); should the nested host
 panic anyway, the test says so.
+
+The outer QEMU (Debian's 7.2, TCG emulating SVM) has a bug UEFI firmware
+trips: when the nested guest writes CR8 while the nested hypervisor waits
+for an interrupt window, its SVM code raises an interrupt without the
+lock it must hold and QEMU aborts ("tcg_handle_interrupt: assertion
+failed").  OVMF's interrupt handlers write CR8 on every return, so the
+appliance dies, usually while OVMF is still in its DXE phase.  Linux
+guests never write CR8, which is why SeaBIOS and direct boot are not
+affected.  The VMM's log therefore also goes to the appliance's console
+(kept by the host): when the appliance dies of that assertion, the test is
+an expected failure that says how far OVMF got; any other outcome is
+judged in full.
 """
 
 import re
 
+import pytest
+
 from conftest import TESTDATA_MOUNT
 from guest import EFI_GRUB_DISK, OVMF_CODE
+from qemu import ConsoleTimeout
 from test_vmm import stop_vmms
 
 OVMF = "%s/%s" % (TESTDATA_MOUNT, OVMF_CODE.rsplit("/", 1)[1])
@@ -27,7 +42,10 @@ LOG = "/tmp/uefi-test.log"
 POWEROFF = 0
 
 
-def write_def(machine, name, disks, memory=256, display="none"):
+OUTER_QEMU_BUG = "tcg_handle_interrupt: assertion failed"
+
+
+def write_def(machine, name, disks, memory=1024, display="none"):
     lines = ["name = %s" % name, "boot = firmware", "firmware = %s" % OVMF,
              "memory = %d" % memory, "display = %s" % display] + ["disk = %s" % d for d in disks]
     machine.out("printf '%s\\n' > /tmp/%s.conf" % ("\\n".join(lines), name))
@@ -35,13 +53,24 @@ def write_def(machine, name, disks, memory=256, display="none"):
 
 
 def start_vmm(machine, conf, markers, timeout):
-    """corral-vmm -v in the background; returns its log once a marker
-    shows (or the VMM ended)."""
-    machine.out("rm -f %s; ( (timeout -s KILL %d corral-vmm --config %s -v </dev/null >%s 2>&1;"
-                " echo VMM-STATUS=$? >>%s) & )" % (LOG, timeout + 120, conf, LOG, LOG))
+    """corral-vmm -v in the background, its log also on the appliance's
+    console; returns the log once a marker shows (or the VMM ended)."""
+    machine.out("rm -f %s; ( (timeout -s KILL %d corral-vmm --config %s -v </dev/null 2>&1;"
+                " echo VMM-STATUS=$?) | tee %s >/dev/ttyS0 & )" % (LOG, timeout + 120, conf, LOG))
     grep = " ".join("-e %s" % m for m in list(markers) + ["VMM-STATUS"])
     return machine.out("for i in $(seq %d); do grep -q %s %s && break; sleep 1; done; cat %s"
                        % (timeout, grep, LOG, LOG), timeout=timeout + 60)
+
+
+def xfail_if_outer_qemu_crashed(machine, error):
+    """The known outer-QEMU abort (see above) is an expected failure, with
+    the last lines the VMM wrote before it; anything else fails."""
+    log = machine.log_text()
+    if OUTER_QEMU_BUG not in log:
+        raise error
+    vmm = [line for line in log.splitlines() if line.startswith("corral-vmm:")]
+    pytest.xfail("the outer QEMU aborted (%s) under OVMF's CR8 writes; the VMM's last "
+                 "lines:\n%s" % (OUTER_QEMU_BUG, "\n".join(vmm[-8:])))
 
 
 def note_panic(machine):
@@ -54,7 +83,10 @@ def test_ovmf_boots_efi_grub_on_gpt_disk_and_powers_off_by_acpi(appliance):
     power button (SIGTERM) reaches the guest through ACPI and its poweroff
     goes through S5, as under SeaBIOS."""
     conf = write_def(appliance, "uefigrub", [TESTDATA_MOUNT + "/" + EFI_GRUB_DISK + ",ro"])
-    out = start_vmm(appliance, conf, ["GUEST-WAITING"], timeout=840)
+    try:
+        out = start_vmm(appliance, conf, ["GUEST-WAITING"], timeout=840)
+    except ConsoleTimeout as e:
+        xfail_if_outer_qemu_crashed(appliance, e)
     note_panic(appliance)
     assert re.search(r"firmware \S+OVMF_CODE_4M.fd: 3568 KiB at 0xffc84000", out), out[-3000:]
     assert "GRUB-EFI-MENU" in out, out[-3000:]  # OVMF's console is on COM1
