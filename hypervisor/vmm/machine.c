@@ -696,7 +696,7 @@ static int machine_start(struct machine *m, const struct vmdef *def, bool verbos
     if (vm_create(&m->board.vm, def->memory_mib << 20, def->hugepages, verbose,
                   err, sizeof(err)))
         rc = vm_error("%s", err);
-    else if (firmware) /* the vCPUs stay in their reset state */
+    else if ((m->board.vm.hyperv = def->hyperv), firmware) /* the vCPUs stay in their reset state */
         rc = machine_create_vcpus(m) || machine_add_devices(m, def) ||
              machine_load_firmware(m, def);
     else

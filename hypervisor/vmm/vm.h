@@ -31,6 +31,7 @@ struct vm {
     uint64_t ram_map_bytes; /* length of the mapping behind mem.host */
     struct bus bus;
     struct kvm_cpuid2 *supported_cpuid; /* from KVM_GET_SUPPORTED_CPUID */
+    bool hyperv;         /* Hyper-V enlightenments in every vCPU (hyperv.h) */
     bool verbose;
     int exit_status;     /* VM_RUNNING until the first stop reason */
     int shutdown_requested; /* SIGTERM seen: a reset now ends a shutdown */

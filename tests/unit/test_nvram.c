@@ -3,6 +3,7 @@
 #include "check.h"
 #include "../../lib/nvram.h"
 #include "../../lib/nvram_file.h"
+#include "nvram_sample.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,42 +14,9 @@
 #define LEN 0x8000
 static uint8_t good[LEN];
 
-static void put_le(uint8_t *p, uint64_t v, int n)
-{
-    for (int i = 0; i < n; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void fix_checksum(uint8_t *buf)
-{
-    buf[50] = buf[51] = 0;
-    uint16_t sum = 0;
-    for (int i = 0; i < 72; i += 2)
-        sum = (uint16_t)(sum + (buf[i] | buf[i + 1] << 8));
-    put_le(buf + 50, (uint16_t)-sum, 2);
-}
-
-/* The layout of OVMF_VARS.fd, scaled down. */
 static void make_good(void)
 {
-    static const uint8_t fv_guid[16] = { 0x8d, 0x2b, 0xf1, 0xff, 0x96, 0x76, 0x8b, 0x4c,
-                                         0xa9, 0x85, 0x27, 0x47, 0x07, 0x5b, 0x4f, 0x50 };
-    static const uint8_t vs_guid[16] = { 0x16, 0x36, 0xcf, 0xdd, 0x75, 0x32, 0x64, 0x41,
-                                         0x98, 0xb6, 0xfe, 0x85, 0x70, 0x7f, 0xfe, 0x7d };
-    memset(good, 0xff, LEN);
-    memset(good, 0, 72);
-    memcpy(good + 16, fv_guid, 16);
-    put_le(good + 32, LEN, 8);
-    memcpy(good + 40, "_FVH", 4);
-    put_le(good + 48, 72, 2);
-    good[55] = 2;
-    put_le(good + 56, LEN / 0x1000, 4);
-    put_le(good + 60, 0x1000, 4);
-    memcpy(good + 72, vs_guid, 16);
-    put_le(good + 88, 0x4000 - 72, 4);
-    good[92] = 0x5a;
-    good[93] = 0xfe;
-    fix_checksum(good);
+    nvram_sample(good, LEN);
 }
 
 static int check_variant(void (*damage)(uint8_t *), const char *expect)
@@ -69,12 +37,12 @@ static int check_variant(void (*damage)(uint8_t *), const char *expect)
 static void bad_signature(uint8_t *b) { b[41] = 'x'; }
 static void bad_guid(uint8_t *b) { b[16] ^= 1; }
 static void bad_checksum(uint8_t *b) { b[50] ^= 1; }
-static void bad_length(uint8_t *b) { put_le(b + 32, LEN * 2, 8); fix_checksum(b); }
-static void bad_hdrlen(uint8_t *b) { put_le(b + 48, 0x7fff, 2); fix_checksum(b); }
-static void bad_revision(uint8_t *b) { b[55] = 1; fix_checksum(b); }
-static void bad_blockmap(uint8_t *b) { put_le(b + 56, 3, 4); fix_checksum(b); }
+static void bad_length(uint8_t *b) { nvram_sample_put_le(b + 32, LEN * 2, 8); nvram_sample_fix_checksum(b); }
+static void bad_hdrlen(uint8_t *b) { nvram_sample_put_le(b + 48, 0x7fff, 2); nvram_sample_fix_checksum(b); }
+static void bad_revision(uint8_t *b) { b[55] = 1; nvram_sample_fix_checksum(b); }
+static void bad_blockmap(uint8_t *b) { nvram_sample_put_le(b + 56, 3, 4); nvram_sample_fix_checksum(b); }
 static void bad_store_guid(uint8_t *b) { b[72] ^= 1; }
-static void bad_store_size(uint8_t *b) { put_le(b + 88, LEN, 4); }
+static void bad_store_size(uint8_t *b) { nvram_sample_put_le(b + 88, LEN, 4); }
 static void bad_store_format(uint8_t *b) { b[92] = 0; }
 
 static void test_check(void)

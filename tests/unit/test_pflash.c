@@ -5,7 +5,7 @@
 #include "check.h"
 #include "../../hypervisor/vmm/pflash.h"
 #include "../../hypervisor/vmm/pflash_dev.h"
-#include "../../lib/nvram.h"
+#include "nvram_sample.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -243,42 +243,6 @@ static void test_layout(void)
 
 /* --- pflash_dev over a real file ---------------------------------------- */
 
-/* A minimal good variables file: FV header + block map + store header. */
-static size_t make_vars(uint8_t *buf, size_t len)
-{
-    static const uint8_t fv_guid[16] = { 0x8d, 0x2b, 0xf1, 0xff, 0x96, 0x76, 0x8b, 0x4c,
-                                         0xa9, 0x85, 0x27, 0x47, 0x07, 0x5b, 0x4f, 0x50 };
-    static const uint8_t vs_guid[16] = { 0x78, 0x2c, 0xf3, 0xaa, 0x7b, 0x94, 0x9a, 0x43,
-                                         0xa1, 0x80, 0x2e, 0x14, 0x4e, 0xc3, 0x77, 0x92 };
-    memset(buf, 0xff, len);
-    memset(buf, 0, 72);
-    memcpy(buf + 16, fv_guid, 16);
-    for (int i = 0; i < 8; i++)
-        buf[32 + i] = (uint8_t)((uint64_t)len >> (8 * i));
-    memcpy(buf + 40, "_FVH", 4);
-    buf[44] = 0xff; buf[45] = 0xfe; buf[46] = 0x04; /* attributes */
-    buf[48] = 72;                                    /* header length */
-    buf[55] = 2;                                     /* revision */
-    uint32_t blocks = (uint32_t)(len / PFLASH_BLOCK_SIZE);
-    for (int i = 0; i < 4; i++)
-        buf[56 + i] = (uint8_t)(blocks >> (8 * i));
-    buf[60] = 0x00; buf[61] = 0x10;                  /* 0x1000 */
-    uint16_t sum = 0;
-    for (int i = 0; i < 72; i += 2)
-        sum = (uint16_t)(sum + (buf[i] | buf[i + 1] << 8));
-    sum = (uint16_t)-sum;
-    buf[50] = (uint8_t)sum;
-    buf[51] = (uint8_t)(sum >> 8);
-    memcpy(buf + 72, vs_guid, 16);
-    uint32_t vs = (uint32_t)(len / 2 - 72);
-    for (int i = 0; i < 4; i++)
-        buf[72 + 16 + i] = (uint8_t)(vs >> (8 * i));
-    buf[72 + 20] = 0x5a;
-    buf[72 + 21] = 0xfe;
-    memset(buf + 72 + 22, 0, 6);
-    return len;
-}
-
 static char tmpdir[] = "/tmp/test_pflash.XXXXXX";
 
 static void write_file(const char *path, const uint8_t *buf, size_t len)
@@ -307,7 +271,7 @@ static void test_dev_writes_reach_file(void)
 {
     static uint8_t img[SIZE];
     char path[256], err[256];
-    make_vars(img, SIZE);
+    nvram_sample(img, SIZE);
     snprintf(path, sizeof(path), "%s/nvram.fd", tmpdir);
     write_file(path, img, SIZE);
     struct pflash_dev d;
@@ -351,7 +315,7 @@ static void test_dev_rejects_bad_files(void)
     char path[256], err[256];
     struct pflash_dev d;
     snprintf(path, sizeof(path), "%s/bad.fd", tmpdir);
-    make_vars(img, SIZE);
+    nvram_sample(img, SIZE);
     write_file(path, img, SIZE - PFLASH_BLOCK_SIZE);  /* truncated */
     CHECK_EQ_INT(pflash_dev_open_vars(&d, path, err, sizeof(err)), -EINVAL);
     CHECK(strstr(err, "the wrong size") != NULL);
