@@ -70,6 +70,11 @@ static int board_add_instance(struct board *b, const struct device_desc *d,
     return rc ? rc : board_register_ranges(b, d, dev);
 }
 
+bool board_boots_firmware(const struct vmdef *def)
+{
+    return def->boot == VMDEF_BOOT_FIRMWARE || def->boot == VMDEF_BOOT_UEFI;
+}
+
 int board_add_devices(struct board *b, const struct vmdef *def)
 {
     for (size_t t = 0; t < device_table_len; t++) {

@@ -178,6 +178,14 @@ int vm_map_ram_slot(struct vm *vm, enum vm_slot slot, uint64_t gpa,
                              gpa, size, host, err, sizeof(err));
 }
 
+int vm_map_readonly_slot(struct vm *vm, enum vm_slot slot, uint64_t gpa,
+                         uint64_t size, void *host)
+{
+    char err[160];
+    return vm_set_slot_flags(vm, slot, KVM_MEM_READONLY, gpa, size, host, err,
+                             sizeof(err));
+}
+
 int vm_unmap_slot(struct vm *vm, enum vm_slot slot)
 {
     struct kvm_userspace_memory_region r = { .slot = slot };

@@ -45,9 +45,20 @@ POWEROFF = 0
 OUTER_QEMU_BUG = "tcg_handle_interrupt: assertion failed"
 
 
-def write_def(machine, name, disks, memory=1024, display="none"):
-    lines = ["name = %s" % name, "boot = firmware", "firmware = %s" % OVMF,
-             "memory = %d" % memory, "display = %s" % display] + ["disk = %s" % d for d in disks]
+VARS_TEMPLATE = "/usr/share/OVMF/OVMF_VARS_4M.fd"  # shipped by the control domain
+
+
+def write_def(machine, name, disks, boot="firmware", memory=1024, display="none"):
+    """boot = firmware: OVMF's code as a plain firmware image, variables in
+    RAM; boot = uefi: the code and a fresh copy of the variables template
+    as the two flash devices."""
+    if boot == "uefi":
+        machine.out("cp %s /tmp/%s-vars.fd" % (VARS_TEMPLATE, name))
+        how = ["boot = uefi", "uefi_code = %s" % OVMF, "nvram = /tmp/%s-vars.fd" % name]
+    else:
+        how = ["boot = firmware", "firmware = %s" % OVMF]
+    lines = (["name = %s" % name] + how + ["memory = %d" % memory, "display = %s" % display]
+             + ["disk = %s" % d for d in disks])
     machine.out("printf '%s\\n' > /tmp/%s.conf" % ("\\n".join(lines), name))
     return "/tmp/%s.conf" % name
 
@@ -78,17 +89,24 @@ def note_panic(machine):
         print("note: the nested host kernel panicked (known nesting bug)")
 
 
-def test_ovmf_boots_efi_grub_on_gpt_disk_and_powers_off_by_acpi(appliance):
+@pytest.mark.parametrize("boot", ["firmware", "uefi"])
+def test_ovmf_boots_efi_grub_on_gpt_disk_and_powers_off_by_acpi(appliance, boot):
     """OVMF, GRUB from the ESP, the kernel to the guest's marker; then the
     power button (SIGTERM) reaches the guest through ACPI and its poweroff
-    goes through S5, as under SeaBIOS."""
-    conf = write_def(appliance, "uefigrub", [TESTDATA_MOUNT + "/" + EFI_GRUB_DISK + ",ro"])
+    goes through S5, as under SeaBIOS.  Once as a firmware image, once with
+    its code and variables flash (boot = uefi)."""
+    conf = write_def(appliance, "uefigrub", [TESTDATA_MOUNT + "/" + EFI_GRUB_DISK + ",ro"],
+                     boot=boot)
     try:
         out = start_vmm(appliance, conf, ["GUEST-WAITING"], timeout=840)
     except ConsoleTimeout as e:
         xfail_if_outer_qemu_crashed(appliance, e)
     note_panic(appliance)
-    assert re.search(r"firmware \S+OVMF_CODE_4M.fd: 3568 KiB at 0xffc84000", out), out[-3000:]
+    if boot == "uefi":
+        assert re.search(r"uefi: code \S+OVMF_CODE_4M.fd: 3568 KiB at 0xffc84000; "
+                         r"variables \S+: 528 KiB at 0xffc00000", out), out[-3000:]
+    else:
+        assert re.search(r"firmware \S+OVMF_CODE_4M.fd: 3568 KiB at 0xffc84000", out), out[-3000:]
     assert "GRUB-EFI-MENU" in out, out[-3000:]  # OVMF's console is on COM1
     assert re.search(r"GUEST-BOOTED cpus=1 mem_kb=\d+", out), out[-3000:]
     assert "GUEST-WAITING button=/dev/input/event" in out, out[-3000:]

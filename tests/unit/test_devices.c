@@ -10,6 +10,7 @@
 #include "check.h"
 #include "../../hypervisor/vmm/debugcon.h"
 #include "../../hypervisor/vmm/devices.h"
+#include "../../hypervisor/vmm/fw_cfg.h"
 #include "../../hypervisor/vmm/serial_8250.h"
 #include "../../hypervisor/vmm/vga.h"
 #include "../../hypervisor/vmm/virtio_input.h"
@@ -175,6 +176,23 @@ static void test_display_follows_the_definition(void)
     CHECK_EQ_INT(virtio_input_device.count(&def), 1);
 }
 
+/* OVMF by boot = uefi reads fw_cfg and logs to 0x402 as SeaBIOS does, and
+ * has a screen by default. */
+static void test_uefi_gets_the_firmware_devices(void)
+{
+    static struct vmdef def;
+    vmdef_init(&def);
+    def.boot = VMDEF_BOOT_UEFI;
+    CHECK(board_boots_firmware(&def));
+    CHECK_EQ_INT(fw_cfg_device.count(&def), 1);
+    CHECK_EQ_INT(debugcon_device.count(&def), 1);
+    CHECK_EQ_INT(vga_device.count(&def), 1);
+    def.boot = VMDEF_BOOT_KERNEL;
+    CHECK(!board_boots_firmware(&def));
+    CHECK_EQ_INT(fw_cfg_device.count(&def), 0);
+    CHECK_EQ_INT(debugcon_device.count(&def), 0);
+}
+
 static void test_kernel_machine_has_no_firmware_devices(void)
 {
     static struct vmdef def;
@@ -208,6 +226,7 @@ int main(void)
     RUN(test_firmware_machine);
     RUN(test_ahci_for_sata_disks_and_cdroms);
     RUN(test_display_follows_the_definition);
+    RUN(test_uefi_gets_the_firmware_devices);
     RUN(test_kernel_machine_has_no_firmware_devices);
     RUN(test_failed_disk_stops_the_walk);
     return check_summary("devices");
