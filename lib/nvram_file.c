@@ -20,47 +20,19 @@ static int nvram_io_fail(char *err, size_t errlen, const char *path,
     return -e;
 }
 
-static int read_all(int fd, uint8_t *buf, size_t len)
-{
-    size_t done = 0;
-    while (done < len) {
-        ssize_t n = pread(fd, buf + done, len - done, (off_t)done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
-        if (n == 0)
-            return -EIO; /* the file shrank under us */
-        done += (size_t)n;
-    }
-    return 0;
-}
-
 int nvram_file_read(const char *path, uint8_t **buf, size_t *len, char *err,
                     size_t errlen)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) < 0) {
-        int e = errno;
-        if (fd >= 0)
-            close(fd);
-        return nvram_io_fail(err, errlen, path, "", e);
-    }
-    if (!S_ISREG(st.st_mode) || st.st_size > (off_t)NVRAM_MAX_SIZE) {
-        close(fd);
+    uint8_t *b;
+    size_t n;
+    int rc = fdio_read_file(path, NVRAM_MAX_SIZE, &b, &n);
+    if (rc == -EINVAL || rc == -EFBIG) {
         snprintf(err, errlen, "%s: not a UEFI variables file: %s", path,
-                 S_ISREG(st.st_mode) ? "larger than 8 MiB" : "not a regular file");
+                 rc == -EFBIG ? "larger than 8 MiB" : "not a regular file");
         return -EINVAL;
     }
-    size_t n = (size_t)st.st_size;
-    uint8_t *b = malloc(n ? n : 1);
-    int rc = b ? read_all(fd, b, n) : -ENOMEM;
-    close(fd);
-    if (rc) {
-        free(b);
-        return nvram_io_fail(err, errlen, path, "read", -rc);
-    }
+    if (rc)
+        return nvram_io_fail(err, errlen, path, "", -rc);
     char why[200];
     if (nvram_check(b, n, why, sizeof(why))) {
         free(b);

@@ -282,9 +282,14 @@ static int vmdef_apply_uefi_code(struct vmdef *d, const char *value,
     return vmdef_copy_path(d->uefi_code, value, base_dir, why, why_len);
 }
 
+/* An empty value clears it (for a VM going back from boot = uefi). */
 static int vmdef_apply_nvram(struct vmdef *d, const char *value,
                              const char *base_dir, char *why, size_t why_len)
 {
+    if (value[0] == '\0') {
+        vmdef_store(d->nvram, sizeof(d->nvram), "");
+        return 0;
+    }
     return vmdef_copy_path(d->nvram, value, base_dir, why, why_len);
 }
 

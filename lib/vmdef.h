@@ -26,7 +26,8 @@
  *                (boot = uefi only)                          OVMF_CODE_4M.fd
  *   nvram        the VM's UEFI variables file, writable     (required for
  *                flash (boot = uefi only); a copy of        boot = uefi)
- *                OVMF_VARS_4M.fd, checked by nvram_check()
+ *                OVMF_VARS_4M.fd, checked by nvram_check();
+ *                empty: none
  *   hyperv       on | off (also yes/no...): Hyper-V          off
  *                enlightenments for Windows guests
  *   disk         PATH[,ro][,iops=N][,bps=SIZE]               (none)

@@ -253,14 +253,18 @@ static int corrald_create_root_disk(struct corrald_request *r, struct vmdef *def
  * the variables template (OVMF_VARS_4M.fd) unless it is there already (a
  * VM switched back to UEFI keeps its variables), then the definition is
  * written; a file made here is removed again when the definition is
- * refused.  0, or -errno after the error reply. */
+ * refused.  A VM leaving boot = uefi drops its own nvram.fd from the
+ * definition (the file stays for its return).  0, or -errno after the
+ * error reply. */
 static int corrald_write_def_with_nvram(struct corrald_request *r,
                                         struct vmdef *def, const char *dir)
 {
     char path[CORRALD_PATH_MAX + 16], why[CORRALD_PATH_MAX * 2 + 200];
     bool made = false;
+    snprintf(path, sizeof(path), "%s/%s", dir, CORRALD_NVRAM_FILE);
+    if (def->boot != VMDEF_BOOT_UEFI && !strcmp(def->nvram, path))
+        def->nvram[0] = '\0';
     if (def->boot == VMDEF_BOOT_UEFI && !def->nvram[0]) {
-        snprintf(path, sizeof(path), "%s/%s", dir, CORRALD_NVRAM_FILE);
         if (access(path, F_OK) != 0) {
             int rc = nvram_file_create(r->d->cfg.uefi_vars_path, path, why,
                                        sizeof(why));

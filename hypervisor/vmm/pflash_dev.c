@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "nvram_file.h"
 
 static int pflash_dev_fail(char *err, size_t errlen, const char *path,
@@ -53,30 +54,22 @@ static void pflash_dev_free(struct pflash_dev *d)
 int pflash_dev_open_code(struct pflash_dev *d, const char *path, char *err,
                          size_t errlen)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) < 0) {
-        int e = errno;
-        if (fd >= 0)
-            close(fd);
-        return pflash_dev_fail(err, errlen, path, strerror(e), -e);
-    }
-    if (!S_ISREG(st.st_mode) || !st.st_size || st.st_size % PFLASH_BLOCK_SIZE ||
-        (uint64_t)st.st_size > PFLASH_TOTAL_MAX) {
-        close(fd);
+    uint8_t *img;
+    size_t len;
+    int rc = fdio_read_file(path, PFLASH_TOTAL_MAX, &img, &len);
+    if (rc == -EINVAL || rc == -EFBIG || (!rc && (!len || len % PFLASH_BLOCK_SIZE))) {
+        if (!rc)
+            free(img);
         char why[120];
         snprintf(why, sizeof(why), "not a UEFI firmware code image: it must be "
                  "a regular file of a multiple of %u bytes up to %llu MiB",
                  PFLASH_BLOCK_SIZE, PFLASH_TOTAL_MAX >> 20);
         return pflash_dev_fail(err, errlen, path, why, -EINVAL);
     }
-    size_t len = (size_t)st.st_size;
-    void *img = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (img == MAP_FAILED)
-        return pflash_dev_fail(err, errlen, path, strerror(errno), -errno);
-    int rc = pflash_dev_alloc(d, img, len, path, false);
-    munmap(img, len);
+    if (rc)
+        return pflash_dev_fail(err, errlen, path, strerror(-rc), rc);
+    rc = pflash_dev_alloc(d, img, len, path, false);
+    free(img);
     if (rc) {
         pflash_dev_free(d);
         return pflash_dev_fail(err, errlen, path, strerror(-rc), rc);

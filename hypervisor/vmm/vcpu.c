@@ -66,14 +66,21 @@ static int vcpu_set_hyperv(struct vcpu *c, struct kvm_cpuid_entry2 *e, size_t *n
     }
     struct kvm_enable_cap synic = { .cap = KVM_CAP_HYPERV_SYNIC2 };
     bool synic_on = ioctl(c->fd, KVM_ENABLE_CAP, &synic) == 0;
-    struct {
-        struct kvm_cpuid2 head;
-        struct kvm_cpuid_entry2 entries[VCPU_HV_CPUID_MAX];
-    } hv = { .head.nent = VCPU_HV_CPUID_MAX };
-    if (ioctl(c->fd, KVM_GET_SUPPORTED_HV_CPUID, &hv) < 0)
-        return vcpu_fail(err, errlen, "KVM_GET_SUPPORTED_HV_CPUID", c->index);
-    struct hyperv_result r = hyperv_cpuid(e, n, cap, hv.entries, hv.head.nent,
+    struct kvm_cpuid2 *hv = calloc(1, sizeof(*hv) + VCPU_HV_CPUID_MAX *
+                                          sizeof(hv->entries[0]));
+    if (!hv) {
+        errno = ENOMEM;
+        return vcpu_fail(err, errlen, "Hyper-V CPUID", c->index);
+    }
+    hv->nent = VCPU_HV_CPUID_MAX;
+    if (ioctl(c->fd, KVM_GET_SUPPORTED_HV_CPUID, hv) < 0) {
+        int rc = vcpu_fail(err, errlen, "KVM_GET_SUPPORTED_HV_CPUID", c->index);
+        free(hv);
+        return rc;
+    }
+    struct hyperv_result r = hyperv_cpuid(e, n, cap, hv->entries, hv->nent,
                                           synic_on, c->count);
+    free(hv);
     for (unsigned f = 0; c->index == 0 && f < HYPERV_FEATURE_COUNT; f++)
         if (r.missing & (1u << f))
             vm_error("hyperv = on: KVM cannot provide %s; left out",

@@ -182,6 +182,8 @@ int vm_map_readonly_slot(struct vm *vm, enum vm_slot slot, uint64_t gpa,
                          uint64_t size, void *host)
 {
     char err[160];
+    if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM) <= 0)
+        return -ENOTSUP;
     return vm_set_slot_flags(vm, slot, KVM_MEM_READONLY, gpa, size, host, err,
                              sizeof(err));
 }

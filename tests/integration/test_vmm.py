@@ -214,6 +214,7 @@ def test_hyperv_on_is_seen_as_hyper_v(appliance, testdata_image):
     status_on, out_on, status_off, out_off = retry_on_host_panic(appliance, testdata_image, both)
     booted(out_on)
     detected, flags, clock = hypervisor_seen(out_on)
+    print("hyperv = on: %s, privilege flags %s, clocksource %s" % (detected, flags, clock))
     assert detected == "Microsoft Hyper-V", out_on[-3000:]
     # hypercall (0x20) and VP index (0x40) are what Linux needs to detect
     # it; the reference counter and TSC page (0x202) are hv_time

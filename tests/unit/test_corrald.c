@@ -228,6 +228,8 @@ static void test_uefi_nvram(void)
     CHECK_EQ_INT(write_file_atomic(tmpl, vars, sizeof(vars), 0644), 0);
     write_text(code, "code", 0644);
     const char *const uefi[] = { "boot=uefi", code_item, NULL };
+    const char *const to_uefi[] = { "boot=uefi", code_item,
+                                    "firmware=" VMDEF_DEFAULT_FIRMWARE, NULL };
     struct proto_reply rep;
     CHECK_EQ_INT(call("vm.create", "efi1", uefi, &rep), 0);
     CHECK(rep.ok);
@@ -269,6 +271,46 @@ static void test_uefi_nvram(void)
     /* delete takes the variables file with the VM */
     CHECK_EQ_INT(call("vm.delete", "efi1", NULL, &rep), 0);
     CHECK(rep.ok);
+    proto_reply_free(&rep);
+    CHECK(access(nvram, F_OK) != 0);
+
+    /* a BIOS VM switched to UEFI by vm edit gets its variables file then,
+     * and keeps it when switched back and forth */
+    vars[40] = '_';
+    CHECK_EQ_INT(write_file_atomic(tmpl, vars, sizeof(vars), 0644), 0);
+    char bios_image[180];
+    snprintf(bios_image, sizeof(bios_image), "firmware=%s", code); /* any file */
+    const char *const bios[] = { "boot=firmware", bios_image, NULL };
+    CHECK_EQ_INT(call("vm.create", "efi3", bios, &rep), 0);
+    if (!rep.ok)
+        fprintf(stderr, "create efi3: %s\n", rep.error_message);
+    CHECK(rep.ok);
+    proto_reply_free(&rep);
+    snprintf(nvram, sizeof(nvram), "%s/state/vms/efi3/nvram.fd", dir);
+    CHECK(access(nvram, F_OK) != 0);
+    CHECK_EQ_INT(call("vm.edit", "efi3", to_uefi, &rep), 0);
+    if (!rep.ok)
+        fprintf(stderr, "edit efi3: %s\n", rep.error_message);
+    CHECK(rep.ok);
+    proto_reply_free(&rep);
+    CHECK_EQ_INT(nvram_file_check(nvram, err, sizeof(err)), 0);
+    const char *const back_to_bios[] = { "boot=firmware", bios_image,
+                                         "uefi_code=" VMDEF_DEFAULT_UEFI_CODE, NULL };
+    CHECK_EQ_INT(call("vm.edit", "efi3", back_to_bios, &rep), 0);
+    if (!rep.ok)
+        fprintf(stderr, "edit back: %s\n", rep.error_message);
+    CHECK(rep.ok);
+    proto_reply_free(&rep);
+    CHECK_EQ_INT(nvram_file_check(nvram, err, sizeof(err)), 0); /* kept */
+    snprintf(conf_path, sizeof(conf_path), "%s/state/vms/efi3/vm.conf", dir);
+    CHECK_EQ_INT(vmdef_load(conf_path, &def, &cerr), 0);
+    CHECK_EQ_STR(def.nvram, "");                                  /* not named */
+    CHECK_EQ_INT(call("vm.edit", "efi3", to_uefi, &rep), 0);     /* and back */
+    CHECK(rep.ok);
+    proto_reply_free(&rep);
+    CHECK_EQ_INT(vmdef_load(conf_path, &def, &cerr), 0);
+    CHECK_EQ_STR(def.nvram, nvram);
+    CHECK_EQ_INT(call("vm.delete", "efi3", NULL, &rep), 0);
     proto_reply_free(&rep);
     CHECK(access(nvram, F_OK) != 0);
     unlink(tmpl);

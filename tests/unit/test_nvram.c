@@ -50,6 +50,12 @@ static void test_check(void)
     char err[256];
     make_good();
     CHECK_EQ_INT(nvram_check(good, LEN, err, sizeof(err)), 0);
+    static uint8_t plain[LEN]; /* gEfiVariableGuid: a store without authentication */
+    static const uint8_t variable_guid[16] = { 0x16, 0x36, 0xcf, 0xdd, 0x75, 0x32, 0x64, 0x41,
+                                               0x98, 0xb6, 0xfe, 0x85, 0x70, 0x7f, 0xfe, 0x7d };
+    memcpy(plain, good, LEN);
+    memcpy(plain + 72, variable_guid, 16);
+    CHECK_EQ_INT(nvram_check(plain, LEN, err, sizeof(err)), 0);
     CHECK_EQ_INT(check_variant(bad_signature, "_FVH"), -EINVAL);
     CHECK_EQ_INT(check_variant(bad_guid, "NV data"), -EINVAL);
     CHECK_EQ_INT(check_variant(bad_checksum, "checksum"), -EINVAL);
@@ -119,6 +125,13 @@ static void test_create(void)
     /* a missing template */
     unlink(tmpl);
     CHECK_EQ_INT(nvram_file_create(tmpl, dest, err, sizeof(err)), -ENOENT);
+    /* a file over 8 MiB is not read at all */
+    fd = open(tmpl, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    CHECK_EQ_INT(ftruncate(fd, 9 << 20), 0);
+    close(fd);
+    CHECK_EQ_INT(nvram_file_check(tmpl, err, sizeof(err)), -EINVAL);
+    CHECK(strstr(err, "larger than 8 MiB") != NULL);
+    unlink(tmpl);
     /* a directory is not a variables file */
     CHECK_EQ_INT(nvram_file_check(dir, err, sizeof(err)), -EINVAL);
     CHECK(strstr(err, "not a regular file") != NULL);

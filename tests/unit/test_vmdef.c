@@ -522,6 +522,8 @@ static void test_uefi_and_hyperv(void)
                   DEF_PATH ":4: firmware: only used with boot = firmware");
     check_refused(KERNEL_VM "hyperv = maybe\n",
                   DEF_PATH ":3: hyperv: 'maybe' is not on or off");
+    check_accepted(KERNEL_VM "nvram =\n", &back); /* empty: none */
+    CHECK_EQ_STR(back.nvram, "");
     check_accepted(KERNEL_VM "hyperv = off\n", &back);
     CHECK(!back.hyperv);
 
