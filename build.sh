@@ -500,10 +500,13 @@ cmd_iso() {
     prepare_kernel
     step "seabios $SEABIOS_VERSION: fetch"
     SEABIOS_DEB=$(fetch_deb "$SEABIOS_PKG" "$SEABIOS_VERSION")
+    step "ovmf $OVMF_VERSION: fetch"
+    OVMF_DEB=$(fetch_deb "$OVMF_PKG" "$OVMF_VERSION")
     cache_unlock
     build_own_binaries
     step "control domain: assemble rootfs"
-    CORRAL_BIN=$OUT/bin SEABIOS_DEB=$SEABIOS_DEB "$ROOT/initramfs/make-rootfs.sh" "$OUT/rootfs"
+    CORRAL_BIN=$OUT/bin SEABIOS_DEB=$SEABIOS_DEB OVMF_DEB=$OVMF_DEB \
+        "$ROOT/initramfs/make-rootfs.sh" "$OUT/rootfs"
     step "control domain: GRUB images for installed disks (grub-mkimage)"
     "$ROOT/iso/make-grub-images.sh" "$OUT/rootfs/usr/share/corral/grub"
     step "control domain: kernel modules"
@@ -532,6 +535,7 @@ input_lines() {
     local p src ver dsc
     echo "kernel $KERNEL_PKG $KERNEL_VERSION $(sha256sum "$KERNEL_DEB" | cut -d' ' -f1)"
     echo "seabios $SEABIOS_PKG $SEABIOS_VERSION $(sha256sum "$SEABIOS_DEB" | cut -d' ' -f1)"
+    echo "ovmf $OVMF_PKG $OVMF_VERSION $(sha256sum "$OVMF_DEB" | cut -d' ' -f1)"
     for p in $THIRD_PARTY; do
         src=$(pin_var "$p" SRC) ver=$(pin_var "$p" VERSION)
         dsc=$(ls "$(fetch_source "${!src}" "${!ver}")"/*.dsc)
@@ -547,6 +551,7 @@ write_release() {
         echo "GIT_COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
         echo "KERNEL=$KERNEL_RELEASE ($KERNEL_PKG $KERNEL_VERSION)"
         echo "SEABIOS=$SEABIOS_VERSION"
+        echo "OVMF=$OVMF_VERSION"
         for p in $THIRD_PARTY; do
             ver=$(pin_var "$p" VERSION)
             echo "${ver%_VERSION}=${!ver}"

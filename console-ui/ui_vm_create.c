@@ -19,11 +19,14 @@
 #define SYS_CLASS_NET "/sys/class/net"
 
 enum { NEW_NAME, NEW_MEMORY, NEW_CPUS, NEW_DISK, NEW_BOOT, NEW_KERNEL, NEW_INITRD, NEW_CMDLINE,
-       NEW_DISK_IMAGE, NEW_ISO, NEW_NIC, NEW_AUTOSTART, NEW_DEVICES, NEW_COUNT };
+       NEW_DISK_IMAGE, NEW_ISO, NEW_NIC, NEW_AUTOSTART, NEW_DEVICES, NEW_FIRMWARE,
+       NEW_COUNT };
 /* In enum vmform_boot's order. */
 static const char *const boot_choices[] = {"kernel", "disk image", "installer ISO"};
 /* In vmform_devices order. */
 static const char *const device_choices[] = {"virtio (Linux)", "SATA + e1000 (Windows...)"};
+/* In vmform_firmware order. */
+static const char *const firmware_choices[] = {"BIOS (SeaBIOS)", "UEFI (OVMF)"};
 static const char *const yes_no[] = {"no", "yes"};
 
 /* The lists the choice fields offer, filled when the wizard opens. */
@@ -52,6 +55,12 @@ static bool disk_image_boot(const struct ui_form *f)
 static bool iso_boot(const struct ui_form *f)
 {
     return boot_of(f) == VMFORM_BOOT_ISO;
+}
+
+/* A disk image or an ISO boots by firmware: BIOS or UEFI. */
+static bool firmware_boot(const struct ui_form *f)
+{
+    return boot_of(f) != VMFORM_BOOT_KERNEL;
 }
 
 static int check_name(const struct ui_form *f, size_t i, char *why, size_t len)
@@ -209,6 +218,9 @@ static void setup_fields(struct ui_field *fields)
     choice_field(&fields[NEW_AUTOSTART], "Start at boot", yes_no, 2);
     choice_field(&fields[NEW_DEVICES], "Disk and NIC", device_choices, 2);
     fields[NEW_DEVICES].hint = "without virtio drivers: SATA + e1000";
+    choice_field(&fields[NEW_FIRMWARE], "Firmware", firmware_choices, 2);
+    fields[NEW_FIRMWARE].active = firmware_boot;
+    fields[NEW_FIRMWARE].hint = "UEFI: GPT disks, UEFI-only installers";
 }
 
 /* Boot from image (a name in the images directory): an ISO in a CD-ROM
@@ -254,6 +266,7 @@ bool vm_create_screen(const char *image, char *name, size_t len)
         ui_field_value(&form, NEW_INITRD), ui_field_value(&form, NEW_CMDLINE),
         ui_field_value(&form, NEW_NIC), strcmp(ui_field_value(&form, NEW_AUTOSTART), "yes") == 0,
         (enum vmform_devices)form.fields[NEW_DEVICES].choice,
+        (enum vmform_firmware)form.fields[NEW_FIRMWARE].choice,
     };
     vmform_create_argv(&c, VMFORM_IMAGES_DIR, paths, argv);
     snprintf(name, len, "%s", c.name);

@@ -26,8 +26,9 @@ static const char *disk_options(const struct vmform_create *c)
 }
 
 /* The boot options: --kernel/--initrd/--cmdline, --attach + --firmware,
- * or --iso (firmware boot, the ISO in a CD-ROM drive beside the new disk).
- * A disk image attached on SATA when the guest has no virtio drivers. */
+ * or --iso (firmware boot, the ISO in a CD-ROM drive beside the new disk);
+ * --uefi for either when the firmware is UEFI.  A disk image attached on
+ * SATA when the guest has no virtio drivers. */
 static size_t boot_args(const struct vmform_create *c, const char *images_dir,
                         char paths[VMFORM_ARGS][VMFORM_PATH_MAX], const char **argv, size_t n)
 {
@@ -49,11 +50,13 @@ static size_t boot_args(const struct vmform_create *c, const char *images_dir,
                  disk_options(c));
         argv[n++] = "--attach";
         argv[n++] = paths[0];
-        argv[n++] = "--firmware";
+        argv[n++] = c->firmware == VMFORM_FIRMWARE_UEFI ? "--uefi" : "--firmware";
         break;
     case VMFORM_BOOT_ISO:
         argv[n++] = "--iso";
         argv[n++] = paths[0];
+        if (c->firmware == VMFORM_FIRMWARE_UEFI)
+            argv[n++] = "--uefi";
         break;
     }
     return n;

@@ -26,6 +26,10 @@ enum vmform_boot { VMFORM_BOOT_KERNEL, VMFORM_BOOT_DISK_IMAGE, VMFORM_BOOT_ISO }
  * systems).  One choice for both, as a person thinks of the guest. */
 enum vmform_devices { VMFORM_DEVICES_VIRTIO, VMFORM_DEVICES_COMPAT };
 
+/* The firmware a disk image or an ISO boots by: SeaBIOS (corral's
+ * --firmware, the default) or OVMF (--uefi, variables in VMDIR/nvram.fd). */
+enum vmform_firmware { VMFORM_FIRMWARE_BIOS, VMFORM_FIRMWARE_UEFI };
+
 /* Room for the strings vmform_create_argv makes: the image, the initrd,
  * the new disk and the NIC with their options. */
 enum { VMFORM_ARG_IMAGE, VMFORM_ARG_INITRD, VMFORM_ARG_DISK, VMFORM_ARG_NIC, VMFORM_ARGS };
@@ -41,6 +45,7 @@ struct vmform_create {
     const char *nic;        /* a bridge name, or "none" / "" for no NIC */
     bool autostart;
     enum vmform_devices devices;
+    enum vmform_firmware firmware; /* not for kernel boot */
 };
 
 /* The path an image field names: text itself when it holds a '/', else

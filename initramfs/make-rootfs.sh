@@ -2,7 +2,7 @@
 # Assemble the control domain's root file system (it becomes the initramfs).
 #   make-rootfs.sh DEST
 # Environment (set by build.sh): BUSYBOX_DIR, DROPBEAR_DIR, CORRAL_BIN
-# (our static binaries), SEABIOS_DEB, and the disk tools corral-install
+# (our static binaries), SEABIOS_DEB, OVMF_DEB, and the disk tools corral-install
 # runs: UTIL_LINUX_DIR (sfdisk), E2FSPROGS_DIR (mke2fs, e2fsck, tune2fs),
 # DOSFSTOOLS_DIR (mkfs.fat).
 #
@@ -66,6 +66,17 @@ dpkg-deb -x "$SEABIOS_DEB" "$tmp"
 install -m 0644 "$tmp/usr/share/seabios/bios-256k.bin" usr/share/corral/bios.bin
 # The VGA BIOS SeaBIOS runs for the display device (corral-vmm's display = std).
 install -m 0644 "$tmp/usr/share/seabios/vgabios-stdvga.bin" usr/share/corral/vgabios-stdvga.bin
+rm -rf "$tmp"
+
+# OVMF for UEFI guests (boot = uefi), where Debian puts it: the code, and
+# the variables template corrald copies to each VM's nvram.fd.
+tmp=$DEST.ovmf
+rm -rf "$tmp"
+dpkg-deb -x "$OVMF_DEB" "$tmp"
+mkdir -p usr/share/OVMF
+for f in OVMF_CODE_4M.fd OVMF_VARS_4M.fd; do
+    install -m 0644 "$tmp/usr/share/OVMF/$f" "usr/share/OVMF/$f"
+done
 rm -rf "$tmp"
 
 # Scripts of the overlay: regular files only (chmod would follow a link).

@@ -2,8 +2,10 @@
 #include "fdio.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -22,6 +24,46 @@ int fdio_write_all(int fd, const void *data, size_t len)
         p += n;
         len -= (size_t)n;
     }
+    return 0;
+}
+
+static int fdio_pread_all(int fd, uint8_t *buf, size_t len)
+{
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = pread(fd, buf + done, len - done, (off_t)done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -errno;
+        if (n == 0)
+            return -EIO; /* the file shrank under us */
+        done += (size_t)n;
+    }
+    return 0;
+}
+
+int fdio_read_file(const char *path, size_t max, uint8_t **buf, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    int rc = fd < 0 || fstat(fd, &st) < 0 ? -errno
+             : !S_ISREG(st.st_mode)       ? -EINVAL
+             : (uint64_t)st.st_size > max ? -EFBIG
+                                          : 0;
+    uint8_t *b = NULL;
+    if (!rc && !(b = malloc(st.st_size ? (size_t)st.st_size : 1)))
+        rc = -ENOMEM;
+    if (!rc)
+        rc = fdio_pread_all(fd, b, (size_t)st.st_size);
+    if (fd >= 0)
+        close(fd);
+    if (rc) {
+        free(b);
+        return rc;
+    }
+    *buf = b;
+    *len = (size_t)st.st_size;
     return 0;
 }
 

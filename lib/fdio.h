@@ -4,12 +4,19 @@
 #define CORRAL_FDIO_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* Writes all len bytes, retrying short writes and EINTR; 0 or -errno.
  * On a socket whose peer is gone this raises SIGPIPE unless the program
  * ignores it (corrald and corral do). */
 int fdio_write_all(int fd, const void *data, size_t len);
+
+/* Reads the whole regular file at path into a new malloc'd buffer (*buf,
+ * *len; free it).  0, or -errno: -EINVAL when it is not a regular file,
+ * -EFBIG when it is larger than max bytes, -EIO when it shrank while read.
+ * Nothing is allocated on error. */
+int fdio_read_file(const char *path, size_t max, uint8_t **buf, size_t *len);
 
 /* Creates path and its missing parents with mode; 0 or -errno. */
 int fdio_mkdir_p(const char *path, mode_t mode);

@@ -1,5 +1,6 @@
 /* vmdef: the VM definition (see vmdef.h for the keys). */
 #include "vmdef.h"
+#include "nvram_file.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -30,6 +31,7 @@ void vmdef_init(struct vmdef *d)
     d->cpus = 1;
     d->boot = VMDEF_BOOT_KERNEL;
     snprintf(d->firmware, sizeof(d->firmware), "%s", VMDEF_DEFAULT_FIRMWARE);
+    snprintf(d->uefi_code, sizeof(d->uefi_code), "%s", VMDEF_DEFAULT_UEFI_CODE);
     d->serial = VMDEF_SERIAL_STDIO;
     d->restart = VMDEF_RESTART_ON_FAILURE;
     d->stop_timeout_s = 60;
@@ -125,7 +127,7 @@ static int vmdef_lookup_word(const char *s, const char *const *names, int n)
     return -1;
 }
 
-static const char *const vmdef_boot_names[] = { "kernel", "firmware" };
+static const char *const vmdef_boot_names[] = { "kernel", "firmware", "uefi" };
 static const char *const vmdef_restart_names[] = { "no", "on-failure", "always" };
 
 const char *vmdef_boot_name(enum vmdef_boot b)
@@ -248,9 +250,10 @@ static int vmdef_apply_cpus(struct vmdef *d, const char *value,
 static int vmdef_apply_boot(struct vmdef *d, const char *value,
                             const char *base_dir, char *why, size_t why_len)
 {
-    int i = vmdef_lookup_word(value, vmdef_boot_names, 2);
+    int i = vmdef_lookup_word(value, vmdef_boot_names, 3);
     if (i < 0)
-        return vmdef_why(why, why_len, "'%.40s' is not kernel or firmware", value);
+        return vmdef_why(why, why_len, "'%.40s' is not kernel, firmware or uefi",
+                         value);
     d->boot = (enum vmdef_boot)i;
     return 0;
 }
@@ -271,6 +274,33 @@ static int vmdef_apply_firmware(struct vmdef *d, const char *value,
                                 const char *base_dir, char *why, size_t why_len)
 {
     return vmdef_copy_path(d->firmware, value, base_dir, why, why_len);
+}
+
+static int vmdef_apply_uefi_code(struct vmdef *d, const char *value,
+                                 const char *base_dir, char *why, size_t why_len)
+{
+    return vmdef_copy_path(d->uefi_code, value, base_dir, why, why_len);
+}
+
+/* An empty value clears it (for a VM going back from boot = uefi). */
+static int vmdef_apply_nvram(struct vmdef *d, const char *value,
+                             const char *base_dir, char *why, size_t why_len)
+{
+    if (value[0] == '\0') {
+        vmdef_store(d->nvram, sizeof(d->nvram), "");
+        return 0;
+    }
+    return vmdef_copy_path(d->nvram, value, base_dir, why, why_len);
+}
+
+static int vmdef_apply_hyperv(struct vmdef *d, const char *value,
+                              const char *base_dir, char *why, size_t why_len)
+{
+    int b;
+    if (conf_parse_bool(value, &b) < 0)
+        return vmdef_why(why, why_len, "'%.40s' is not on or off", value);
+    d->hyperv = b;
+    return 0;
 }
 
 static int vmdef_apply_cmdline(struct vmdef *d, const char *value,
@@ -556,7 +586,7 @@ static const char *const vmdef_display_names[] = { "auto", "std", "none" };
 bool vmdef_has_display(const struct vmdef *d)
 {
     if (d->display == VMDEF_DISPLAY_AUTO)
-        return d->boot == VMDEF_BOOT_FIRMWARE;
+        return d->boot != VMDEF_BOOT_KERNEL;
     return d->display == VMDEF_DISPLAY_STD;
 }
 
@@ -617,6 +647,9 @@ static const struct vmdef_key vmdef_keys[] = {
     { "initrd", false, vmdef_apply_initrd },
     { "cmdline", false, vmdef_apply_cmdline },
     { "firmware", false, vmdef_apply_firmware },
+    { "uefi_code", false, vmdef_apply_uefi_code },
+    { "nvram", false, vmdef_apply_nvram },
+    { "hyperv", false, vmdef_apply_hyperv },
     { "disk", true, vmdef_apply_disk },
     { "nic", true, vmdef_apply_nic },
     { "cdrom", true, vmdef_apply_cdrom },
@@ -647,6 +680,24 @@ int vmdef_set_key(struct vmdef *d, const char *key, const char *value,
 
 /* ---- the whole definition ------------------------------------------------- */
 
+/* uefi_code and nvram belong to boot = uefi, which needs an nvram. */
+static int vmdef_check_uefi(const struct vmdef *d, const char **key, char *why,
+                            size_t why_len)
+{
+    bool uefi = d->boot == VMDEF_BOOT_UEFI;
+    *key = "uefi_code";
+    if (!uefi && strcmp(d->uefi_code, VMDEF_DEFAULT_UEFI_CODE) != 0)
+        return vmdef_why(why, why_len, "only used with boot = uefi");
+    *key = "nvram";
+    if (!uefi && d->nvram[0])
+        return vmdef_why(why, why_len, "only used with boot = uefi");
+    if (uefi && !d->nvram[0])
+        return vmdef_why(why, why_len, "missing (needed for boot = uefi: the "
+                         "VM's UEFI variables file, a copy of %s)",
+                         VMDEF_DEFAULT_UEFI_VARS);
+    return 0;
+}
+
 /* Like vmdef_check, with the key at fault returned apart from the reason. */
 static int vmdef_check_whole(const struct vmdef *d, const char **key, char *why,
                              size_t why_len)
@@ -667,9 +718,10 @@ static int vmdef_check_whole(const struct vmdef *d, const char **key, char *why,
         return vmdef_why(why, why_len, "only used with boot = kernel");
     }
     *key = "firmware";
-    if (kernel_boot && strcmp(d->firmware, VMDEF_DEFAULT_FIRMWARE) != 0)
+    if (d->boot != VMDEF_BOOT_FIRMWARE &&
+        strcmp(d->firmware, VMDEF_DEFAULT_FIRMWARE) != 0)
         return vmdef_why(why, why_len, "only used with boot = firmware");
-    return 0;
+    return vmdef_check_uefi(d, key, why, why_len);
 }
 
 int vmdef_check(const struct vmdef *d, char *why, size_t why_len)
@@ -830,6 +882,11 @@ static void vmdef_put_boot(struct vmdef_conf_writer *w, const struct vmdef *d)
         vmdef_put(w, "firmware", d->firmware);
         return;
     }
+    if (d->boot == VMDEF_BOOT_UEFI) {
+        vmdef_put(w, "uefi_code", d->uefi_code);
+        vmdef_put(w, "nvram", d->nvram);
+        return;
+    }
     vmdef_put(w, "kernel", d->kernel);
     if (d->initrd[0])
         vmdef_put(w, "initrd", d->initrd);
@@ -851,6 +908,8 @@ int vmdef_to_conf(const struct vmdef *d, struct conf *out)
         vmdef_put(&w, "hugepages", "yes");
     vmdef_put_number(&w, "cpus", d->cpus, "");
     vmdef_put_boot(&w, d);
+    if (d->hyperv) /* only when set, as hugepages */
+        vmdef_put(&w, "hyperv", "on");
     for (size_t i = 0; i < d->disk_count; i++) {
         vmdef_format_disk(&d->disks[i], buf, sizeof(buf));
         vmdef_put(&w, "disk", buf);
@@ -894,6 +953,20 @@ static int vmdef_check_file(const char *key, const char *file, bool block_ok,
     return rc;
 }
 
+/* The code image readable; the variables file writable and good. */
+static int vmdef_check_uefi_files(const struct vmdef *d, const char *def_path,
+                                  struct conf_error *err)
+{
+    int rc = vmdef_check_file("uefi_code", d->uefi_code, false, false, def_path,
+                              err);
+    if (!rc)
+        rc = vmdef_check_file("nvram", d->nvram, false, true, def_path, err);
+    char why[400];
+    if (!rc && (rc = nvram_file_check(d->nvram, why, sizeof(why))) < 0)
+        conf_error_set(err, def_path, 0, "nvram: %s", why);
+    return rc;
+}
+
 int vmdef_check_files(const struct vmdef *d, const char *def_path,
                       struct conf_error *err)
 {
@@ -903,9 +976,11 @@ int vmdef_check_files(const struct vmdef *d, const char *def_path,
         if (rc == 0 && d->initrd[0])
             rc = vmdef_check_file("initrd", d->initrd, false, false, def_path,
                                   err);
-    } else {
+    } else if (d->boot == VMDEF_BOOT_FIRMWARE) {
         rc = vmdef_check_file("firmware", d->firmware, false, false, def_path,
                               err);
+    } else {
+        rc = vmdef_check_uefi_files(d, def_path, err);
     }
     for (size_t i = 0; rc == 0 && i < d->disk_count; i++)
         rc = vmdef_check_file("disk", d->disks[i].path, true,

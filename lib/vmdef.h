@@ -16,12 +16,20 @@
  *   hugepages    yes | no: RAM on the admin's reserved 2 MiB no
  *                hugetlbfs pages, all taken at start
  *   cpus         1..64                                     1
- *   boot         kernel | firmware                         kernel
+ *   boot         kernel | firmware | uefi                  kernel
  *   kernel       bzImage path (boot = kernel only)         (required for
  *                                                           boot = kernel)
  *   initrd       initramfs path (boot = kernel only)       (none)
  *   cmdline      kernel command line (boot = kernel only)  (empty)
  *   firmware     BIOS image (boot = firmware only)         /usr/share/corral/bios.bin
+ *   uefi_code    OVMF code image, read-only flash           /usr/share/OVMF/
+ *                (boot = uefi only)                          OVMF_CODE_4M.fd
+ *   nvram        the VM's UEFI variables file, writable     (required for
+ *                flash (boot = uefi only); a copy of        boot = uefi)
+ *                OVMF_VARS_4M.fd, checked by nvram_check();
+ *                empty: none
+ *   hyperv       on | off (also yes/no...): Hyper-V          off
+ *                enlightenments for Windows guests
  *   disk         PATH[,ro][,iops=N][,bps=SIZE]               (none)
  *                [,bus=virtio|sata]; repeatable, at most 16,
  *                in boot order; no ',' in PATH.  bus=sata:
@@ -50,7 +58,8 @@
  *   stop_timeout seconds between the ACPI shutdown request 60
  *                and the forced stop, 0..86400
  *
- * Relative paths (kernel, initrd, firmware, disk, serial unix:/file:) are
+ * Relative paths (kernel, initrd, firmware, uefi_code, nvram, disk, serial
+ * unix:/file:) are
  * relative to the directory holding the definition file; struct vmdef holds
  * them resolved.  Unknown keys and a second occurrence of a key that is not
  * a list (disk, nic, cdrom) are errors. */
@@ -76,9 +85,13 @@
 #define VMDEF_MAX_MEMORY_MIB ((uint64_t)4 << 20) /* 4 TiB */
 #define VMDEF_MAX_STOP_TIMEOUT 86400
 #define VMDEF_DEFAULT_FIRMWARE "/usr/share/corral/bios.bin"
+/* Debian's ovmf package, as the control domain ships it: the code, and
+ * the variables template corrald copies to a new VM's nvram. */
+#define VMDEF_DEFAULT_UEFI_CODE "/usr/share/OVMF/OVMF_CODE_4M.fd"
+#define VMDEF_DEFAULT_UEFI_VARS "/usr/share/OVMF/OVMF_VARS_4M.fd"
 #define VMDEF_DEFAULT_BRIDGE "br0"
 
-enum vmdef_boot { VMDEF_BOOT_KERNEL, VMDEF_BOOT_FIRMWARE };
+enum vmdef_boot { VMDEF_BOOT_KERNEL, VMDEF_BOOT_FIRMWARE, VMDEF_BOOT_UEFI };
 enum vmdef_serial { VMDEF_SERIAL_STDIO, VMDEF_SERIAL_PTY, VMDEF_SERIAL_UNIX,
                     VMDEF_SERIAL_FILE };
 /* AUTO: decided by the boot method (vmdef_has_display). */
@@ -127,6 +140,9 @@ struct vmdef {
     char initrd[VMDEF_PATH_MAX];   /* "" = none */
     char cmdline[VMDEF_CMDLINE_MAX];
     char firmware[VMDEF_PATH_MAX];
+    char uefi_code[VMDEF_PATH_MAX];
+    char nvram[VMDEF_PATH_MAX];    /* "" = none (boot = uefi needs one) */
+    bool hyperv;                   /* Hyper-V enlightenments */
     struct vmdef_disk disks[VMDEF_MAX_DISKS];
     size_t disk_count;
     struct vmdef_cdrom cdroms[VMDEF_MAX_SATA_PORTS];
@@ -172,9 +188,10 @@ int vmdef_check(const struct vmdef *d, char *why, size_t why_len);
  * appended to out.  Returns 0 or -ENOMEM / -E2BIG. */
 int vmdef_to_conf(const struct vmdef *d, struct conf *out);
 
-/* Reports the first kernel/initrd/firmware/disk file that is missing or not
- * a readable regular file (or block device for disks); the message names
- * the key and the path.  Returns 0 or -errno with err set (path = the
+/* Reports the first kernel/initrd/firmware/uefi_code/nvram/disk file that
+ * is missing or not a readable regular file (or block device for disks;
+ * nvram must be writable too, and a good variables file: nvram_check());
+ * the message names the key and the path.  Returns 0 or -errno with err set (path = the
  * definition's path given here, may be NULL). */
 int vmdef_check_files(const struct vmdef *d, const char *def_path,
                       struct conf_error *err);
@@ -193,7 +210,8 @@ const char *vmdef_nic_model_name(enum vmdef_nic_model model);
 const char *vmdef_restart_name(enum vmdef_restart r);
 
 /* Whether the VM gets a screen: display = std, or display unset and the
- * VM boots firmware (a directly booted kernel has the serial console). */
+ * VM boots firmware or UEFI (a directly booted kernel has the serial
+ * console). */
 bool vmdef_has_display(const struct vmdef *d);
 
 #endif

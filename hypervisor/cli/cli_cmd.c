@@ -127,6 +127,13 @@ static void cli_human_show(const struct proto_reply *rep)
     for (size_t i = 0; i < 3; i++)
         if (cli_str(rep, def, files[i])[0])
             printf("%-12s %s\n", files[i], cli_str(rep, def, files[i]));
+    if (!strcmp(cli_str(rep, def, "boot"), "uefi"))
+        printf("%-12s %s\n%-12s %s\n", "uefi_code", cli_str(rep, def, "uefi_code"),
+               "nvram", cli_str(rep, def, "nvram"));
+    bool hyperv = false;
+    json_get_bool(&rep->doc, def, "hyperv", &hyperv);
+    if (hyperv)
+        printf("%-12s %s\n", "hyperv", "on");
     cli_print_list_items(rep, def, "disks", "disks");
     cli_print_list_items(rep, def, "cdroms", "cdroms");
     cli_print_list_items(rep, def, "nics", "nics");
@@ -227,6 +234,7 @@ struct cli_create {
     char owned[64][PATH_MAX + 32];
     int count;
     const char *disk_size;
+    const char *boot; /* --firmware/--iso: firmware, --uefi: uefi (it wins) */
 };
 
 static int cli_create_add(struct cli_create *c, const char *key, const char *value,
@@ -254,8 +262,11 @@ static int cli_create_option(struct cli_create *c, const char *opt,
         { "--cmdline", "cmdline", false }, { "--restart", "restart", false },
         { "--attach", "disk", true },
     };
-    if (!strcmp(opt, "--firmware"))
-        return cli_create_add(c, "boot", "firmware", false);
+    if (!strcmp(opt, "--firmware") || !strcmp(opt, "--uefi")) {
+        if (!c->boot || !strcmp(opt, "--uefi"))
+            c->boot = opt + 2;
+        return 0;
+    }
     if (!strcmp(opt, "--autostart"))
         return cli_create_add(c, "autostart", "yes", false);
     const char *value = cli_next(a);
@@ -269,8 +280,9 @@ static int cli_create_option(struct cli_create *c, const char *opt,
         /* An installer ISO in a CD-ROM drive (AHCI), as on a real machine:
          * El Torito boots whether or not the ISO is hybrid, and the
          * firmware boots it before the blank disk. */
-        return cli_create_add(c, "boot", "firmware", false) ||
-               cli_create_add(c, "cdrom", value, true);
+        if (!c->boot)
+            c->boot = "firmware"; /* SeaBIOS unless --uefi */
+        return cli_create_add(c, "cdrom", value, true);
     }
     if (!strcmp(opt, "--nic") || !strcmp(opt, "--set")) {
         char spec[256];
@@ -307,6 +319,11 @@ static int cli_vm_create(const struct cli *cli, const struct cli_command *cmd,
         int rc = cli_create_option(&c, opt, a);
         if (rc)
             return rc;
+    }
+    /* the boot method first, so that --set boot=... may still change it */
+    if (c.boot && cli_create_add(&c, "boot", c.boot, false) == 0) {
+        memmove(c.config + 1, c.config, (size_t)(c.count - 1) * sizeof(c.config[0]));
+        c.config[0] = c.owned[c.count - 1];
     }
     struct json_writer w;
     json_writer_init(&w, PROTO_MAX_REQUEST);
@@ -639,12 +656,15 @@ const struct cli_command cli_commands[] = {
       "vm.show", true, cli_cmd_simple, cli_human_show },
     { "vm", "create",
       "NAME [--memory SIZE] [--cpus N] [--disk SIZE[,bus=sata]]\n"
-      "[--kernel PATH [--initrd PATH] [--cmdline TEXT] | --firmware]\n"
+      "[--kernel PATH [--initrd PATH] [--cmdline TEXT]\n"
+      " | --firmware | --uefi]\n"
       "[--iso PATH] [--attach PATH[,ro]]... [--nic BRIDGE|SPEC]...\n"
       "[--autostart] [--restart no|on-failure|always] [--set KEY=VALUE]...",
       "a new VM; --disk SIZE: its root disk;\n"
       "--iso PATH: an installer ISO in a CD-ROM\n"
-      "drive, booted by firmware",
+      "drive, booted by firmware (SeaBIOS, or\n"
+      "OVMF with --uefi: its variables in\n"
+      "VMDIR/nvram.fd)",
       "vm.create", true, cli_vm_create, cli_human_state },
     { "vm", "edit", "NAME KEY=VALUE...", "change the definition (next start)",
       "vm.edit", true, cli_vm_edit, cli_human_state },

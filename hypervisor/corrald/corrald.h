@@ -13,7 +13,8 @@
  * asks the guest to shut down); SIGKILL ends both (a forced stop).
  *
  * Files: STATE/vms/NAME/vm.conf (the definition), STATE/vms/NAME/console.log
- * (+ .1, each at most CORRALD_LOG_MAX bytes), RUN/vms/NAME/{run.conf,
+ * (+ .1, each at most CORRALD_LOG_MAX bytes), STATE/vms/NAME/nvram.fd (UEFI
+ * variables, boot = uefi), RUN/vms/NAME/{run.conf,
  * vmm.pid, exit, vmm.log, console.sock}, RUN/autostart.done (autostart
  * happens once per boot), STATE/corrald.conf (memory_reserve,
  * autostart_parallel). */
@@ -38,12 +39,14 @@
 #define CORRALD_MONITOR_NAME "corral-monitor"
 #define CORRALD_CONTROL_SOCKET "control.sock" /* in RUN/vms/NAME */
 #define CORRALD_VNC_SOCKET "vnc.sock" /* in RUN/vms/NAME, with a display */
+#define CORRALD_NVRAM_FILE "nvram.fd" /* in STATE/vms/NAME, boot = uefi */
 
 struct corrald_config {
     char state_dir[CORRALD_DIR_MAX]; /* /var/lib/corral */
     char run_dir[CORRALD_DIR_MAX];   /* /run/corral */
     char socket_path[CORRALD_PATH_MAX];
     char vmm_path[CORRALD_PATH_MAX];  /* corral-vmm, looked up in PATH */
+    char uefi_vars_path[CORRALD_PATH_MAX]; /* template of a new VM's nvram */
     char meminfo_path[CORRALD_PATH_MAX];
     uint64_t memory_reserve_mib;
     unsigned autostart_parallel;

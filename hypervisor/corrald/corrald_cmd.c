@@ -4,6 +4,7 @@
 
 #include "control_proto.h"
 #include "corrald_host.h"
+#include "nvram_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -248,6 +249,39 @@ static int corrald_create_root_disk(struct corrald_request *r, struct vmdef *def
     return rc;
 }
 
+/* boot = uefi and no nvram named: the VM's own DIR/nvram.fd, made from
+ * the variables template (OVMF_VARS_4M.fd) unless it is there already (a
+ * VM switched back to UEFI keeps its variables), then the definition is
+ * written; a file made here is removed again when the definition is
+ * refused.  A VM leaving boot = uefi drops its own nvram.fd from the
+ * definition (the file stays for its return).  0, or -errno after the
+ * error reply. */
+static int corrald_write_def_with_nvram(struct corrald_request *r,
+                                        struct vmdef *def, const char *dir)
+{
+    char path[CORRALD_PATH_MAX + 16], why[CORRALD_PATH_MAX * 2 + 200];
+    bool made = false;
+    snprintf(path, sizeof(path), "%s/%s", dir, CORRALD_NVRAM_FILE);
+    if (def->boot != VMDEF_BOOT_UEFI && !strcmp(def->nvram, path))
+        def->nvram[0] = '\0';
+    if (def->boot == VMDEF_BOOT_UEFI && !def->nvram[0]) {
+        if (access(path, F_OK) != 0) {
+            int rc = nvram_file_create(r->d->cfg.uefi_vars_path, path, why,
+                                       sizeof(why));
+            if (rc < 0) {
+                corrald_fail(r, rc == -EINVAL ? PROTO_E_INVALID : PROTO_E_IO, why);
+                return rc;
+            }
+            made = true;
+        }
+        snprintf(def->nvram, sizeof(def->nvram), "%s", path);
+    }
+    int rc = corrald_write_def(r, def);
+    if (rc < 0 && made)
+        unlink(path);
+    return rc;
+}
+
 /* Refuses a bad or taken name (also one whose vm.conf exists without
  * corrald knowing it yet) and a full table; false after an error reply. */
 static bool corrald_name_available(struct corrald_request *r, const char *name)
@@ -290,7 +324,7 @@ static int corrald_create_definition(struct corrald_request *r, const char *name
         return rc;
     rc = corrald_apply_config(r, def, dir, false);
     if (rc == 0)
-        rc = corrald_write_def(r, def);
+        rc = corrald_write_def_with_nvram(r, def, dir);
     if (rc < 0 && proto_arg_string(&r->req, "disk_size")) {
         char disk[CORRALD_PATH_MAX + 16];
         snprintf(disk, sizeof(disk), "%s/root.img", dir);
@@ -339,7 +373,8 @@ static void corrald_cmd_vm_edit(struct corrald_request *r)
     static struct vmdef def;
     def = vm->def;
     corrald_vm_path(r->d, vm->name, NULL, dir, sizeof(dir));
-    if (corrald_apply_config(r, &def, dir, true) < 0 || corrald_write_def(r, &def) < 0)
+    if (corrald_apply_config(r, &def, dir, true) < 0 ||
+        corrald_write_def_with_nvram(r, &def, dir) < 0)
         return;
     vm->def = def;
     corrald_reply_vm(r, vm);
@@ -484,7 +519,7 @@ static void corrald_cmd_vm_delete(struct corrald_request *r)
     bool delete_disks = false;
     char dir[CORRALD_PATH_MAX], path[CORRALD_PATH_MAX + 16];
     static const char *const own_files[] = { "vm.conf", "console.log",
-                                             "console.log.1" };
+                                             "console.log.1", CORRALD_NVRAM_FILE };
     if (!vm)
         return;
     if (vm->state == CORRALD_VM_RUNNING || vm->state == CORRALD_VM_STOPPING) {

@@ -285,6 +285,9 @@ static void corrald_write_definition(struct json_writer *w, const struct vmdef *
     json_kv_string(w, "initrd", def->initrd);
     json_kv_string(w, "cmdline", def->cmdline);
     json_kv_string(w, "firmware", def->firmware);
+    json_kv_string(w, "uefi_code", def->uefi_code);
+    json_kv_string(w, "nvram", def->nvram);
+    json_kv_bool(w, "hyperv", def->hyperv);
     corrald_write_disks(w, def);
     corrald_write_cdroms(w, def);
     corrald_write_nics(w, def);

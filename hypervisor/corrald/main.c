@@ -17,6 +17,9 @@ static const char corrald_usage[] =
     "  --run-dir DIR         pid files and sockets (default /run/corral)\n"
     "  --socket PATH         control socket (default /run/corral/corrald.sock)\n"
     "  --vmm PATH            the VMM to run (default corral-vmm, from PATH)\n"
+    "  --uefi-vars PATH      the UEFI variables template copied to a new\n"
+    "                        boot = uefi VM's nvram.fd (default\n"
+    "                        " VMDEF_DEFAULT_UEFI_VARS ")\n"
     "  --memory-reserve SIZE memory kept for the host (default 512M, or\n"
     "                        memory_reserve in STATE/corrald.conf)\n"
     "  --help                this text\n"
@@ -78,6 +81,7 @@ static int corrald_parse_args(int argc, char **argv, struct corrald_config *cfg)
                      : !strcmp(opt, "--run-dir") ? cfg->run_dir
                      : !strcmp(opt, "--socket")  ? cfg->socket_path
                      : !strcmp(opt, "--vmm")     ? cfg->vmm_path
+                     : !strcmp(opt, "--uefi-vars") ? cfg->uefi_vars_path
                                                  : NULL;
         bool is_reserve = !strcmp(opt, "--memory-reserve");
         if ((!dest && !is_reserve) || i + 1 == argc) {
@@ -118,6 +122,8 @@ int main(int argc, char **argv)
     snprintf(cfg->run_dir, sizeof(cfg->run_dir), "/run/corral");
     snprintf(cfg->socket_path, sizeof(cfg->socket_path), "%s", proto_socket_path());
     snprintf(cfg->vmm_path, sizeof(cfg->vmm_path), "corral-vmm");
+    snprintf(cfg->uefi_vars_path, sizeof(cfg->uefi_vars_path), "%s",
+             VMDEF_DEFAULT_UEFI_VARS);
     snprintf(cfg->meminfo_path, sizeof(cfg->meminfo_path), "/proc/meminfo");
     cfg->memory_reserve_mib = 512;
     cfg->autostart_parallel = 2;

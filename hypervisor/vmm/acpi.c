@@ -16,6 +16,8 @@
 #define FADT_SCI_INT 46
 #define FADT_PM1A_EVT_BLK 56
 #define FADT_PM1A_CNT_BLK 64
+#define FADT_PM_TMR_BLK 76
+#define FADT_PM_TMR_LEN 91
 #define FADT_PM1_EVT_LEN 88
 #define FADT_PM1_CNT_LEN 89
 #define FADT_P_LVL2_LAT 96
@@ -230,6 +232,8 @@ static uint32_t acpi_write_fadt(struct acpi_writer *w, uint32_t facs,
     put32(t + FADT_PM1A_CNT_BLK, ACPI_PM1_CNT_PORT);
     t[FADT_PM1_EVT_LEN] = ACPI_PM1_EVT_LEN;
     t[FADT_PM1_CNT_LEN] = ACPI_PM1_CNT_LEN;
+    put32(t + FADT_PM_TMR_BLK, ACPI_PM_TMR_PORT);
+    t[FADT_PM_TMR_LEN] = ACPI_PM_TMR_LEN;
     put16(t + FADT_P_LVL2_LAT, FADT_C_STATE_NONE_L2);
     put16(t + FADT_P_LVL3_LAT, FADT_C_STATE_NONE_L3);
     t[FADT_CENTURY] = CMOS_CENTURY_INDEX;

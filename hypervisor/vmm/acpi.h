@@ -5,8 +5,8 @@
  *  - MADT: one local APIC per vCPU (APIC ID = vCPU index), the IOAPIC
  *    (ID = vCPU count, as in the MP table) with IRQ 0 overridden to GSI 2
  *    (the PIT) and the SCI as a level, active-high GSI 9, and LINT1 as NMI.
- *  - FADT: a PC with a fixed-feature power button and PM1a event and
- *    control blocks in port I/O (acpi_pm.c), no SMI command port (the
+ *  - FADT: a PC with a fixed-feature power button, PM1a event and
+ *    control blocks and the PM timer in port I/O (acpi_pm.c), no SMI command port (the
  *    guest is in ACPI mode from the start), i8042 and legacy devices.
  *  - DSDT: \_SB.PCI0, the PCI host bridge with the windows pci.c assigns
  *    BARs from (_CRS) and each used slot's INTA routed to its GSI (_PRT,
@@ -24,10 +24,15 @@
 
 #include "mptable.h"
 
-#define ACPI_PM1_EVT_PORT 0x600 /* PM1a status (2 bytes), enable (2 bytes) */
+/* The PIIX4 PM block (piix4_pm.h) at its power-up base, which SeaBIOS
+ * programs too: the registers the FADT points at. */
+#define ACPI_PM_BASE 0x600
+#define ACPI_PM1_EVT_PORT ACPI_PM_BASE /* PM1a status (2 bytes), enable (2 bytes) */
 #define ACPI_PM1_EVT_LEN 4
-#define ACPI_PM1_CNT_PORT 0x604 /* PM1a control (2 bytes) */
+#define ACPI_PM1_CNT_PORT (ACPI_PM_BASE + 4) /* PM1a control (2 bytes) */
 #define ACPI_PM1_CNT_LEN 2
+#define ACPI_PM_TMR_PORT (ACPI_PM_BASE + 8) /* PM timer (24 bits) */
+#define ACPI_PM_TMR_LEN 4
 #define ACPI_SCI_IRQ 9
 /* PCI INTx GSIs: the IOAPIC pins no ISA IRQ can take (see acpi.c). */
 #define ACPI_PCI_GSI_FIRST 16

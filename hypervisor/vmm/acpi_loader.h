@@ -10,7 +10,8 @@
  * the F segment where the guest's OS scans for it), add the address the
  * tables got to every pointer, and fix the checksums the pointers changed.
  * SeaBIOS then uses our tables instead of building its own (which would
- * describe an i440FX/PIIX4 machine this is not).
+ * describe QEMU's devices and PCI routing, not ours); OVMF runs the same
+ * script and installs the tables it finds behind the pointers.
  *
  * Pure logic except acpi_loader_add_files. */
 #ifndef CORRAL_ACPI_LOADER_H

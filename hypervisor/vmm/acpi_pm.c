@@ -4,8 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acpi.h"
-#include "devices.h"
+#include "clock.h"
 
 #define ACPI_PM1_STS_WRITABLE ACPI_PM1_STS_PWRBTN
 /* Every fixed event's enable bit keeps what the guest writes (timer,
@@ -23,6 +22,7 @@ void acpi_pm_init(struct acpi_pm *pm, void (*sci)(void *, int),
     pm->sci = sci;
     pm->sleep = sleep;
     pm->ctx = ctx;
+    pm->timer_origin_ns = clock_monotonic_ns();
 }
 
 void acpi_pm_destroy(struct acpi_pm *pm)
@@ -92,6 +92,26 @@ void acpi_pm_control_io(void *opaque, uint64_t offset, uint8_t *data,
         pm->sleep(pm->ctx, slp_typ);
 }
 
+uint32_t acpi_pm_timer_count(uint64_t elapsed_ns)
+{
+    /* Whole seconds and the rest apart: no overflow for 584 years. */
+    uint64_t ticks = elapsed_ns / 1000000000ULL * ACPI_PM_TIMER_HZ +
+                     elapsed_ns % 1000000000ULL * ACPI_PM_TIMER_HZ / 1000000000ULL;
+    return (uint32_t)ticks & ACPI_PM_TIMER_MASK;
+}
+
+/* Read-only: any width at any offset; writes are ignored. */
+void acpi_pm_timer_io(void *opaque, uint64_t offset, uint8_t *data,
+                      uint32_t len, bool is_write)
+{
+    struct acpi_pm *pm = opaque;
+    if (is_write)
+        return;
+    uint32_t count = acpi_pm_timer_count(clock_monotonic_ns() - pm->timer_origin_ns);
+    for (uint32_t i = 0; i < len; i++)
+        data[i] = offset + i < 4 ? (uint8_t)(count >> (8 * (offset + i))) : 0xFF;
+}
+
 bool acpi_pm_press_power_button(struct acpi_pm *pm)
 {
     pthread_mutex_lock(&pm->lock);
@@ -102,52 +122,3 @@ bool acpi_pm_press_power_button(struct acpi_pm *pm)
     pthread_mutex_unlock(&pm->lock);
     return listening;
 }
-
-/* ---- on the board (devices.h) ---------------------------------------------- */
-
-static void pm_sci(void *ctx, int level)
-{
-    struct board *b = ctx;
-    vm_irq_line(&b->vm, ACPI_SCI_IRQ, level);
-}
-
-static void pm_sleep(void *ctx, unsigned slp_typ)
-{
-    struct board *b = ctx;
-    if (slp_typ != ACPI_S5_SLP_TYP) {
-        vm_log(&b->vm, "guest asked for ACPI sleep type %u: not offered, ignored",
-               slp_typ);
-        return;
-    }
-    vm_log(&b->vm, "guest entered ACPI S5: powered off");
-    vm_request_stop(&b->vm, VM_EXIT_POWEROFF);
-}
-
-static int pm_add(struct board *b, const struct vmdef *def, size_t index,
-                  void **dev)
-{
-    struct acpi_pm *pm = board_alloc_device(dev, sizeof(*pm), "ACPI PM");
-    if (!pm)
-        return VM_EXIT_ERROR;
-    acpi_pm_init(pm, pm_sci, pm_sleep, b);
-    b->pm = pm; /* for the power button */
-    return 0;
-}
-
-static void pm_destroy(void *dev)
-{
-    acpi_pm_destroy(dev);
-    free(dev);
-}
-
-const struct device_desc acpi_pm_device = {
-    .name = "ACPI PM",
-    .add = pm_add,
-    .ranges = {
-        { BUS_PIO, ACPI_PM1_EVT_PORT, ACPI_PM1_EVT_LEN, acpi_pm_event_io,
-          "ACPI PM1 event" },
-        { BUS_PIO, ACPI_PM1_CNT_PORT, ACPI_PM1_CNT_LEN, acpi_pm_control_io,
-          "ACPI PM1 control" },
-    },
-    .destroy = pm_destroy,
-};

@@ -55,7 +55,7 @@ void debugcon_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
 
 static size_t debugcon_count(const struct vmdef *def)
 {
-    return def->boot == VMDEF_BOOT_FIRMWARE; /* only SeaBIOS writes there */
+    return board_boots_firmware(def); /* only firmware writes there */
 }
 
 /* SeaBIOS's log: shown with -v; "No bootable device." ends the VM. */

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 
-#include "acpi_pm.h"
 #include "ahci.h"
 #include "debugcon.h"
 #include "fw_cfg.h"
@@ -16,11 +15,13 @@
 #include "vga.h"
 #include "virtio_blk.h"
 #include "nic_backend.h"
+#include "piix3_isa.h"
+#include "piix4_pm.h"
 #include "virtio_input.h"
 #include "virtio_rng.h"
 
 /* Creation order.  The PCI functions take slots in this order: the
- * virtio disks first (the guest's vda, vdb...), then the AHCI controller
+ * chipset at 00:01 (after the host bridge at 00:00), the virtio disks (the guest's vda, vdb...), then the AHCI controller
  * (SATA disks and CD-ROM drives), then the NICs in definition order
  * (whatever their models), then the rng, then the tablet, then the VGA
  * (last, so that a screen moves no disk's or NIC's PCI address). */
@@ -28,7 +29,8 @@ const struct device_desc *const device_table[] = {
     &serial_8250_device, /* COM1, the console */
     &i8042_device,
     &rtc_cmos_device,
-    &acpi_pm_device,
+    &piix3_isa_device,   /* 00:01.0, the chipset's slot */
+    &piix4_pm_device,    /* 00:01.3: the ACPI PM registers */
     &fw_cfg_device,      /* firmware boot only */
     &debugcon_device,    /* firmware boot only */
     &virtio_blk_device,
@@ -66,6 +68,11 @@ static int board_add_instance(struct board *b, const struct device_desc *d,
     if (dev)
         b->devices[b->ndevices++] = (struct device_instance){ .desc = d, .dev = dev };
     return rc ? rc : board_register_ranges(b, d, dev);
+}
+
+bool board_boots_firmware(const struct vmdef *def)
+{
+    return def->boot == VMDEF_BOOT_FIRMWARE || def->boot == VMDEF_BOOT_UEFI;
 }
 
 int board_add_devices(struct board *b, const struct vmdef *def)

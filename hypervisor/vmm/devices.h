@@ -130,6 +130,10 @@ extern const size_t device_table_len;
 /* Create every instance the table and def ask for, registering their
  * fixed ranges.  Returns 0 or VM_EXIT_ERROR (reported). */
 int board_add_devices(struct board *b, const struct vmdef *def);
+/* Whether def boots firmware (SeaBIOS by boot = firmware, OVMF by
+ * boot = uefi or boot = firmware): fw_cfg and the firmware log are then on
+ * the board. */
+bool board_boots_firmware(const struct vmdef *def);
 /* Just before the vCPUs run: every virtio function's queue kicks by
  * ioeventfd on the I/O thread when fast I/O is on; else (or where KVM
  * refuses) the kicks stay vCPU exits, which work as well. */

@@ -11,9 +11,9 @@
 int firmware_check_size(uint64_t size, char *err, size_t errlen)
 {
     if (size == 0 || size % FIRMWARE_SIZE_UNIT || size > FIRMWARE_SIZE_MAX) {
-        snprintf(err, errlen, "%llu bytes: a BIOS image is a multiple of 64 KiB, "
-                 "at most 256 KiB (Debian's seabios: bios-256k.bin)",
-                 (unsigned long long)size);
+        snprintf(err, errlen, "%llu bytes: a firmware image is whole 4 KiB "
+                 "pages, at most 4 MiB (Debian's seabios: bios-256k.bin; "
+                 "Debian's ovmf: OVMF_CODE_4M.fd)", (unsigned long long)size);
         return -EINVAL;
     }
     return 0;
@@ -27,11 +27,12 @@ uint64_t firmware_rom_base(uint64_t size)
 int firmware_load_low(const struct guest_mem *mem, const uint8_t *img,
                       size_t size)
 {
-    size_t n = size < FIRMWARE_LOW_MAX ? size : FIRMWARE_LOW_MAX;
-    uint8_t *dst = guest_mem_ptr(mem, FIRMWARE_LOW_END - n, n);
+    if (size > FIRMWARE_LOW_MAX)
+        return 0;
+    uint8_t *dst = guest_mem_ptr(mem, FIRMWARE_LOW_END - size, size);
     if (!dst)
         return -EINVAL;
-    memcpy(dst, img + size - n, n);
+    memcpy(dst, img, size);
     return 0;
 }
 

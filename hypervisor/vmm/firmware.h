@@ -1,20 +1,29 @@
-/* firmware: what booting a BIOS image (SeaBIOS) takes, as pure logic so it
- * is unit-testable: checking the image, where its two copies go, and the
- * fw_cfg items that describe the machine to it (e820 RAM map, boot order,
- * serial console, CPU counts).  machine.c maps the image and fills fw_cfg
- * (the device table, devices.h, puts fw_cfg and the firmware log on the
- * board for boot = firmware); the vCPUs start in their reset state (CS:IP f000:fff0, linear
- * 0xfffffff0), which is inside the copy at the top of 4 GiB.
+/* firmware: what booting a firmware image (SeaBIOS, or OVMF's UEFI) takes,
+ * as pure logic so it is unit-testable: checking the image, where its
+ * copies go, and the fw_cfg items that describe the machine to it (e820
+ * RAM map, boot order, serial console, CPU counts).  machine.c maps the
+ * image and fills fw_cfg (the device table, devices.h, puts fw_cfg and the
+ * firmware log on the board for boot = firmware); the vCPUs start in their
+ * reset state (CS:IP f000:fff0, linear 0xfffffff0), which is inside the
+ * copy at the top of 4 GiB.
+ *
+ * Both find the chipset they know (i440FX host bridge, PIIX3 ISA, PIIX4
+ * PM: i440fx.h, piix3_isa.h, piix4_pm.h) and read fw_cfg; OVMF reaches
+ * the ACPI tables through etc/table-loader as SeaBIOS does.
  *
  * Memory: the whole image is a read-only memory slot ending at 4 GiB, as
- * on a PC.  It is also copied into guest RAM so that it ends at 1 MiB
- * (0xc0000-0xfffff for 256 KiB).  On QEMU only the last 128 KiB are
- * aliased there and SeaBIOS, after unlocking the chipset's PAM registers
- * (i440FX/Q35 only), copies its 32-bit init code from the 4 GiB copy to
- * the same offset below 1 MiB.  Our host bridge is neither chipset, so we
- * make that shadow ourselves: the window is plain RAM holding the whole
- * image when the vCPU starts, SeaBIOS finds it writable (it logs "Unable
- * to unlock ram - bridge not found") and runs as it would after its copy. */
+ * on a PC; up to 4 MiB, the flash area QEMU gives OVMF (OVMF_CODE_4M.fd
+ * is 3.5 MiB).  Without the variable store's flash below it, OVMF keeps
+ * its variables in RAM (it probes the flash and finds none).
+ *
+ * A BIOS image (at most 256 KiB) is also copied into guest RAM so that it
+ * ends at 1 MiB (0xc0000-0xfffff for 256 KiB).  On QEMU only the last
+ * 128 KiB are aliased there and SeaBIOS, after unlocking the i440FX's PAM
+ * registers, copies its 32-bit init code from the 4 GiB copy to the same
+ * offset below 1 MiB.  We do not emulate PAM (i440fx.h): the window is
+ * plain RAM holding the whole image when the vCPU starts, and SeaBIOS's
+ * copy writes the same bytes again.  A larger image (UEFI firmware) gets
+ * no low copy: it runs from the top of 4 GiB and owns that area itself. */
 #ifndef CORRAL_FIRMWARE_H
 #define CORRAL_FIRMWARE_H
 
@@ -24,14 +33,14 @@
 #include "fw_cfg.h"
 #include "guest_mem.h"
 
-#define FIRMWARE_SIZE_UNIT   0x10000ULL  /* images are multiples of 64 KiB */
-#define FIRMWARE_SIZE_MAX    0x40000ULL  /* 256 KiB: below it KVM's TSS pages */
+#define FIRMWARE_SIZE_UNIT   0x1000ULL   /* images are whole 4 KiB pages */
+#define FIRMWARE_SIZE_MAX    0x400000ULL /* 4 MiB: the flash area below 4 GiB */
 #define FIRMWARE_TOP         0x100000000ULL /* the image ends at 4 GiB */
 #define FIRMWARE_LOW_END     0x100000ULL /* the legacy copy ends at 1 MiB */
-#define FIRMWARE_LOW_MAX     FIRMWARE_SIZE_MAX /* 0xc0000-0xfffff */
+#define FIRMWARE_LOW_MAX     0x40000ULL  /* 0xc0000-0xfffff: a BIOS image */
 /* KVM's real-mode TSS and identity-map pages (vm.c), reserved in e820. */
-#define FIRMWARE_KVM_PAGES_ADDR 0xfffbc000ULL
-#define FIRMWARE_KVM_PAGES_SIZE 0x4000ULL
+#define FIRMWARE_KVM_PAGES_ADDR GUEST_MEM_KVM_PAGES_ADDR
+#define FIRMWARE_KVM_PAGES_SIZE GUEST_MEM_KVM_PAGES_SIZE
 
 #define FIRMWARE_E820_ENTRY_SIZE 20 /* le64 address, le64 length, le32 type */
 #define FIRMWARE_E820_MAX 4
@@ -45,8 +54,9 @@
 int firmware_check_size(uint64_t size, char *err, size_t errlen);
 /* The guest-physical address the image starts at (it ends at 4 GiB). */
 uint64_t firmware_rom_base(uint64_t size);
-/* Copy the image (checked by firmware_check_size) so that it ends at
- * 1 MiB in guest RAM.  Returns 0, or -EINVAL when RAM is too small. */
+/* A BIOS image (at most FIRMWARE_LOW_MAX; checked by firmware_check_size):
+ * copy it so that it ends at 1 MiB in guest RAM.  A larger image is left
+ * alone.  Returns 0, or -EINVAL when RAM is too small. */
 int firmware_load_low(const struct guest_mem *mem, const uint8_t *img,
                       size_t size);
 /* etc/e820: RAM below the PCI hole, KVM's pages, RAM above 4 GiB.

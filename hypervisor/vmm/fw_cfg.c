@@ -234,7 +234,7 @@ void fw_cfg_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
 
 static size_t fw_cfg_count(const struct vmdef *def)
 {
-    return def->boot == VMDEF_BOOT_FIRMWARE;
+    return board_boots_firmware(def);
 }
 
 /* Empty but for the signature: the machine fills it (firmware.h) once

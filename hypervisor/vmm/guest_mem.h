@@ -15,6 +15,11 @@
 
 #define GUEST_MEM_LOW_LIMIT 0xC0000000ULL /* 3 GiB: PCI hole above */
 #define GUEST_MEM_HIGH_BASE 0x100000000ULL /* 4 GiB */
+/* Intel VMX's real-mode TSS (3 pages) above its identity-map page (vm.c),
+ * where QEMU puts them: no RAM, device or firmware image lives there (the
+ * firmware's flash ends 4 GiB and starts above 0xFF000000). */
+#define GUEST_MEM_KVM_PAGES_ADDR 0xfeffc000ULL
+#define GUEST_MEM_KVM_PAGES_SIZE 0x4000ULL
 /* KVM maps guest RAM with 2 MiB pages only where the host address and the
  * guest-physical address agree modulo 2 MiB and a huge page backs it. */
 #define GUEST_MEM_HUGE_PAGE (2ULL << 20)

@@ -32,6 +32,7 @@
 #include "mptable.h"
 #include "msi_irqfd.h"
 #include "pci.h"
+#include "pflash_dev.h"
 #include "queue_ioeventfd.h"
 #include "rtc_cmos.h"
 #include "vcpu.h"
@@ -58,6 +59,10 @@ struct machine {
     /* boot = firmware */
     void *rom;          /* the BIOS image behind the read-only slot */
     size_t rom_size;
+    /* boot = uefi: OVMF's code and variables flash (pflash_dev.h) */
+    struct pflash_dev flash_code, flash_vars;
+    bool flash_code_open, flash_vars_open;
+    struct pflash_layout flash_at;
 };
 
 /* PIRQ A..D on IOAPIC pins 16-19, like QEMU's q35: under ACPI a PCI GSI
@@ -173,8 +178,9 @@ static int machine_prepare_firmware(struct machine *m, const struct vmdef *def)
     struct mapped_file f = { 0 };
     char err[ERRLEN];
     if (map_file(def->firmware, "firmware", &f)) {
-        fprintf(stderr, "corral-vmm: boot = firmware needs a BIOS image: "
-                "Debian's seabios package (bios-256k.bin), shipped as %s\n",
+        fprintf(stderr, "corral-vmm: boot = firmware needs a firmware image: "
+                "Debian's seabios package (bios-256k.bin), shipped as %s, or "
+                "Debian's ovmf package (OVMF_CODE_4M.fd)\n",
                 VMDEF_DEFAULT_FIRMWARE);
         return VM_EXIT_ERROR;
     }
@@ -195,13 +201,41 @@ static int machine_prepare_firmware(struct machine *m, const struct vmdef *def)
     return 0;
 }
 
+/* boot = uefi: the code and the variables file, checked (sizes, the
+ * variable store's header) before any KVM object exists. */
+static int machine_prepare_uefi(struct machine *m, const struct vmdef *def)
+{
+    char err[ERRLEN];
+    if (pflash_dev_open_code(&m->flash_code, def->uefi_code, err, sizeof(err)))
+        return vm_error("uefi_code %s", err);
+    m->flash_code_open = true;
+    if (pflash_dev_open_vars(&m->flash_vars, def->nvram, err, sizeof(err)))
+        return vm_error("nvram %s", err);
+    m->flash_vars_open = true;
+    if (pflash_layout(m->flash_code.size, m->flash_vars.size, &m->flash_at, err,
+                      sizeof(err)))
+        return vm_error("uefi_code %s with nvram %s: %s", def->uefi_code, def->nvram,
+                        err);
+    return 0;
+}
+
+static void machine_close_uefi(struct machine *m)
+{
+    if (m->flash_vars_open && pflash_dev_close(&m->flash_vars) < 0)
+        vm_log(&m->board.vm, "nvram %s: not every variable write reached the file",
+               m->def->nvram);
+    if (m->flash_code_open)
+        pflash_dev_close(&m->flash_code);
+    m->flash_vars_open = m->flash_code_open = false;
+}
+
 /* Every PCI slot in use gets its INTA# routed, as the PCI bus wires it. */
 static size_t machine_pci_irqs(const struct machine *m,
                                struct mptable_pci_irq *out)
 {
     size_t n = 0;
     for (unsigned slot = 0; m->board.pci_created && slot < PCI_MAX_SLOTS; slot++)
-        if (m->board.pci.slots[slot])
+        if (pci_bus_slot(&m->board.pci, slot))
             out[n++] = (struct mptable_pci_irq){
                 .slot = (uint8_t)slot, .pin = 1,
                 .gsi = (uint8_t)pci_bus_slot_gsi(&m->board.pci, slot),
@@ -290,20 +324,13 @@ static void machine_boot_order(struct machine *m, struct firmware_boot_dev *devs
 }
 
 /* fw_cfg, the firmware log and the RTC are on the board already (the
- * device table creates them for boot = firmware); here they get what
- * SeaBIOS reads. */
-static int machine_load_firmware(struct machine *m, const struct vmdef *def)
+ * device table creates them for firmware boot); here they get what
+ * SeaBIOS and OVMF read. */
+static int machine_fill_fw_cfg(struct machine *m)
 {
     struct board *b = &m->board;
-    char err[ERRLEN];
     struct firmware_boot_dev devs[BOARD_MAX_BOOT_DISKS];
     machine_boot_order(m, devs);
-    if (vm_map_rom(&b->vm, firmware_rom_base(m->rom_size), m->rom_size, m->rom,
-                   err, sizeof(err)))
-        return vm_error("firmware %s: %s", def->firmware, err);
-    if (firmware_load_low(&b->vm.mem, m->rom, m->rom_size))
-        return vm_error("firmware %s: guest RAM below 1 MiB is too small",
-                        def->firmware);
     int rc = firmware_fill_fw_cfg(b->fw_cfg, &b->vm.mem, b->nvcpus, devs,
                                   b->n_boot_disks);
     if (!rc)
@@ -311,9 +338,47 @@ static int machine_load_firmware(struct machine *m, const struct vmdef *def)
     if (rc)
         return vm_error("fw_cfg: %s", strerror(-rc));
     rtc_cmos_set(b->rtc, FIRMWARE_CMOS_BOOT_FLAG2, FIRMWARE_CMOS_BOOT_HDD);
+    return 0;
+}
+
+static int machine_load_firmware(struct machine *m, const struct vmdef *def)
+{
+    struct board *b = &m->board;
+    char err[ERRLEN];
+    if (vm_map_rom(&b->vm, firmware_rom_base(m->rom_size), m->rom_size, m->rom,
+                   err, sizeof(err)))
+        return vm_error("firmware %s: %s", def->firmware, err);
+    if (firmware_load_low(&b->vm.mem, m->rom, m->rom_size))
+        return vm_error("firmware %s: guest RAM below 1 MiB is too small",
+                        def->firmware);
+    if (machine_fill_fw_cfg(m))
+        return VM_EXIT_ERROR;
     vm_log(&b->vm, "firmware %s: %zu KiB at 0x%llx, vCPU 0 at the reset vector",
            def->firmware, m->rom_size >> 10,
            (unsigned long long)firmware_rom_base(m->rom_size));
+    return 0;
+}
+
+/* OVMF's two flash devices where QEMU puts them: the code ending at 4 GiB
+ * (read-only), the variables right below it. */
+static int machine_load_uefi(struct machine *m, const struct vmdef *def)
+{
+    struct board *b = &m->board;
+    char err[ERRLEN];
+    if (pflash_dev_map(&m->flash_code, &b->vm, VM_SLOT_ROM, m->flash_at.code_base,
+                       err, sizeof(err)))
+        return vm_error("uefi_code %s", err);
+    if (pflash_dev_map(&m->flash_vars, &b->vm, VM_SLOT_FLASH_VARS,
+                       m->flash_at.vars_base, err, sizeof(err)))
+        return vm_error("nvram %s", err);
+    if (machine_fill_fw_cfg(m))
+        return VM_EXIT_ERROR;
+    vm_log(&b->vm, "uefi: code %s: %llu KiB at 0x%llx; variables %s: %llu KiB at "
+           "0x%llx; vCPU 0 at the reset vector", def->uefi_code,
+           (unsigned long long)(m->flash_code.size >> 10),
+           (unsigned long long)m->flash_at.code_base, def->nvram,
+           (unsigned long long)(m->flash_vars.size >> 10),
+           (unsigned long long)m->flash_at.vars_base);
     return 0;
 }
 
@@ -676,6 +741,7 @@ static void machine_teardown(struct machine *m)
     vm_destroy(&m->board.vm);
     if (m->rom)
         munmap(m->rom, m->rom_size);
+    machine_close_uefi(m); /* after the VM: its slots pointed into the arrays */
 }
 
 static int machine_start(struct machine *m, const struct vmdef *def, bool verbose)
@@ -684,24 +750,30 @@ static int machine_start(struct machine *m, const struct vmdef *def, bool verbos
     struct linux_boot lb;
     int rc;
 
-    bool firmware = def->boot == VMDEF_BOOT_FIRMWARE;
-
     memset(&lb, 0, sizeof(lb));
-    if (machine_setup_signals(m) ||
-        (firmware ? machine_prepare_firmware(m, def)
-                  : machine_prepare_linux(def, &lb))) {
+    rc = machine_setup_signals(m);
+    if (!rc)
+        rc = def->boot == VMDEF_BOOT_FIRMWARE ? machine_prepare_firmware(m, def)
+             : def->boot == VMDEF_BOOT_UEFI   ? machine_prepare_uefi(m, def)
+                                              : machine_prepare_linux(def, &lb);
+    if (rc) {
         linux_boot_release(&lb);
         return VM_EXIT_ERROR;
     }
     if (vm_create(&m->board.vm, def->memory_mib << 20, def->hugepages, verbose,
-                  err, sizeof(err)))
+                  err, sizeof(err))) {
         rc = vm_error("%s", err);
-    else if (firmware) /* the vCPUs stay in their reset state */
-        rc = machine_create_vcpus(m) || machine_add_devices(m, def) ||
-             machine_load_firmware(m, def);
-    else
-        rc = machine_create_vcpus(m) || machine_add_devices(m, def) ||
-             machine_load_linux(m, def, &lb) || machine_write_mptable(m) ||
+    } else {
+        m->board.vm.hyperv = def->hyperv; /* before the vCPUs' CPUID */
+        rc = machine_create_vcpus(m) || machine_add_devices(m, def);
+    }
+    /* Under firmware the vCPUs stay in their reset state. */
+    if (!rc && def->boot == VMDEF_BOOT_FIRMWARE)
+        rc = machine_load_firmware(m, def);
+    else if (!rc && def->boot == VMDEF_BOOT_UEFI)
+        rc = machine_load_uefi(m, def);
+    else if (!rc)
+        rc = machine_load_linux(m, def, &lb) || machine_write_mptable(m) ||
              machine_write_acpi(m);
     linux_boot_release(&lb); /* copied into guest RAM: the files can go */
     if (rc)

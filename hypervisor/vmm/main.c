@@ -13,7 +13,9 @@
 
 static const char usage[] =
 "usage: corral-vmm --kernel PATH [--initrd PATH] [--cmdline STRING]\n"
-"                  [--memory MIB] [--cpus N] [--disk PATH[,OPTIONS]]...\n"
+"                  | --boot firmware [--firmware PATH]\n"
+"                  | --boot uefi --nvram PATH [--uefi-code PATH]\n"
+"                  [--hyperv on|off] [--memory MIB] [--cpus N] [--disk PATH[,OPTIONS]]...\n"
 "                  [--cdrom ISO|none]...\n"
 "                  [--nic [bridge=IF][,mac=MAC][,tap=IF][,fd=N][,model=M]...]...\n"
 "                  [--config FILE] [--serial stdio|pty|unix:PATH|file:PATH]\n"
@@ -27,6 +29,15 @@ static const char usage[] =
 "  --initrd PATH     initramfs loaded below the kernel's initrd_addr_max\n"
 "  --cmdline STRING  kernel command line, appended to what the VMM needs:\n"
 "                    \"" MACHINE_CMDLINE_PREFIX "\"\n"
+"  --boot kernel|firmware|uefi\n"
+"                    how the guest starts: the --kernel given (default), a\n"
+"                    BIOS (SeaBIOS) from its disks and CDs, or UEFI (OVMF)\n"
+"  --firmware PATH   the BIOS image (default " VMDEF_DEFAULT_FIRMWARE ")\n"
+"  --uefi-code PATH  OVMF's code, mapped read-only (default\n"
+"                    " VMDEF_DEFAULT_UEFI_CODE ")\n"
+"  --nvram PATH      the VM's UEFI variables (a copy of OVMF_VARS_4M.fd),\n"
+"                    writable flash kept in PATH across restarts\n"
+"  --hyperv on|off   Hyper-V enlightenments for Windows guests (default off)\n"
 "  --memory MIB      guest RAM in MiB, or with a K/M/G/T suffix (default 256)\n"
 "  --cpus N          vCPUs, 1..64 (default 1)\n"
 "  --disk PATH[,ro][,iops=N][,bps=SIZE][,bus=virtio|sata]\n"
@@ -94,12 +105,18 @@ static const char usage[] =
 
 enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEMORY, OPT_CPUS,
        OPT_DISK, OPT_CDROM, OPT_NIC, OPT_CONFIG, OPT_SERIAL, OPT_NAME, OPT_HELP,
-       OPT_VERSION, OPT_CONTROL, OPT_CONTROL_SEND, OPT_DISPLAY, OPT_VNC };
+       OPT_VERSION, OPT_CONTROL, OPT_CONTROL_SEND, OPT_DISPLAY, OPT_VNC,
+       OPT_BOOT, OPT_FIRMWARE, OPT_UEFI_CODE, OPT_NVRAM, OPT_HYPERV };
 
 static const struct option long_opts[] = {
     { "kernel", required_argument, NULL, OPT_KERNEL },
     { "initrd", required_argument, NULL, OPT_INITRD },
     { "cmdline", required_argument, NULL, OPT_CMDLINE },
+    { "boot", required_argument, NULL, OPT_BOOT },
+    { "firmware", required_argument, NULL, OPT_FIRMWARE },
+    { "uefi-code", required_argument, NULL, OPT_UEFI_CODE },
+    { "nvram", required_argument, NULL, OPT_NVRAM },
+    { "hyperv", required_argument, NULL, OPT_HYPERV },
     { "memory", required_argument, NULL, OPT_MEMORY },
     { "cpus", required_argument, NULL, OPT_CPUS },
     { "disk", required_argument, NULL, OPT_DISK },
@@ -125,6 +142,11 @@ static const char *flag_key(int opt)
     case OPT_KERNEL:  return "kernel";
     case OPT_INITRD:  return "initrd";
     case OPT_CMDLINE: return "cmdline";
+    case OPT_BOOT:    return "boot";
+    case OPT_FIRMWARE: return "firmware";
+    case OPT_UEFI_CODE: return "uefi_code";
+    case OPT_NVRAM:   return "nvram";
+    case OPT_HYPERV:  return "hyperv";
     case OPT_MEMORY:  return "memory";
     case OPT_CPUS:    return "cpus";
     case OPT_DISK:    return "disk";

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "i440fx.h"
+
 /* Bits of CONFIG_ADDRESS: enable, bus, device, function, register. */
 #define PCI_ADDR_ENABLE 0x80000000u
 #define PCI_ADDR_WRITABLE 0x80FFFFFCu
@@ -297,13 +299,18 @@ static void pci_config_read_guest(struct pci_device *dev, uint32_t offset,
     memcpy(data, dev->config + offset, len);
 }
 
-/* The device CONFIG_ADDRESS points at, or NULL: only bus 0, function 0. */
+/* The function CONFIG_ADDRESS points at, or NULL: only bus 0. */
 static struct pci_device *pci_addressed_device(struct pci_bus *pci)
 {
     uint32_t a = pci->config_address;
-    if (!(a & PCI_ADDR_ENABLE) || PCI_ADDR_BUS(a) != 0 || PCI_ADDR_FUNC(a) != 0)
+    if (!(a & PCI_ADDR_ENABLE) || PCI_ADDR_BUS(a) != 0)
         return NULL;
-    return pci->slots[PCI_ADDR_SLOT(a)];
+    return pci->functions[PCI_ADDR_SLOT(a)][PCI_ADDR_FUNC(a)];
+}
+
+struct pci_device *pci_bus_slot(const struct pci_bus *pci, unsigned slot)
+{
+    return slot < PCI_MAX_SLOTS ? pci->functions[slot][0] : NULL;
 }
 
 /* Port 0xCF8: only whole-dword accesses reach CONFIG_ADDRESS. */
@@ -364,18 +371,16 @@ int pci_bus_create(struct pci_bus *pci, struct bus *bus,
         bus_unregister(bus, BUS_PIO, PCI_CONFIG_ADDRESS_PORT, pci);
         return rc;
     }
-    pci_device_init(&pci->host_bridge, PCI_HOST_BRIDGE_VENDOR,
-                    PCI_HOST_BRIDGE_DEVICE, PCI_CLASS_HOST_BRIDGE, 0, NULL);
-    /* A host bridge raises no interrupts. */
-    pci_config_write(&pci->host_bridge, PCI_INTERRUPT_PIN, 1, 0);
-    return pci_bus_add_device(pci, &pci->host_bridge) < 0 ? -ENOSPC : 0;
+    i440fx_init(&pci->host_bridge);
+    return pci_bus_add_function(pci, &pci->host_bridge, 0, 0);
 }
 
 void pci_bus_destroy(struct pci_bus *pci)
 {
     for (unsigned s = 0; s < PCI_MAX_SLOTS; s++)
-        if (pci->slots[s])
-            pci_device_unmap_all(pci, pci->slots[s]);
+        for (unsigned f = 0; f < PCI_MAX_FUNCS; f++)
+            if (pci->functions[s][f])
+                pci_device_unmap_all(pci, pci->functions[s][f]);
     bus_unregister(pci->bus, BUS_PIO, PCI_CONFIG_ADDRESS_PORT, pci);
     bus_unregister(pci->bus, BUS_PIO, PCI_CONFIG_DATA_PORT, pci);
     pci_device_destroy(&pci->host_bridge);
@@ -423,28 +428,53 @@ static int pci_device_enable_decode(struct pci_bus *pci, struct pci_device *dev)
     return 0;
 }
 
+/* Lock held: decode on, then dev answers at slot.func. */
+static int pci_bus_place_locked(struct pci_bus *pci, struct pci_device *dev,
+                                unsigned slot, unsigned func)
+{
+    int rc = pci_device_enable_decode(pci, dev);
+    if (rc < 0) {
+        pci_device_unmap_all(pci, dev);
+        return rc;
+    }
+    dev->pci = pci;
+    dev->slot = (uint8_t)slot;
+    dev->func = (uint8_t)func;
+    pci->functions[slot][func] = dev;
+    if (pci_config_read(dev, PCI_INTERRUPT_PIN, 1))
+        pci_config_write(dev, PCI_INTERRUPT_LINE, 1, pci_bus_slot_gsi(pci, slot));
+    if (func > 0) {
+        struct pci_device *f0 = pci->functions[slot][0];
+        f0->config[PCI_HEADER_TYPE] |= PCI_HEADER_MULTI_FUNCTION;
+    }
+    return 0;
+}
+
 int pci_bus_add_device(struct pci_bus *pci, struct pci_device *dev)
 {
     pthread_mutex_lock(&pci->lock);
     int slot = -ENOSPC;
     for (unsigned s = 0; s < PCI_MAX_SLOTS && slot < 0; s++)
-        if (!pci->slots[s])
+        if (!pci->functions[s][0])
             slot = (int)s;
     if (slot >= 0) {
-        int rc = pci_device_enable_decode(pci, dev);
-        if (rc < 0) {
-            pci_device_unmap_all(pci, dev);
+        int rc = pci_bus_place_locked(pci, dev, (unsigned)slot, 0);
+        if (rc < 0)
             slot = rc;
-        }
-    }
-    if (slot >= 0) {
-        dev->pci = pci;
-        dev->slot = (uint8_t)slot;
-        pci->slots[slot] = dev;
-        if (pci_config_read(dev, PCI_INTERRUPT_PIN, 1))
-            pci_config_write(dev, PCI_INTERRUPT_LINE, 1,
-                             pci_bus_slot_gsi(pci, (unsigned)slot));
     }
     pthread_mutex_unlock(&pci->lock);
     return slot;
+}
+
+int pci_bus_add_function(struct pci_bus *pci, struct pci_device *dev,
+                         unsigned slot, unsigned func)
+{
+    if (slot >= PCI_MAX_SLOTS || func >= PCI_MAX_FUNCS)
+        return -EINVAL;
+    pthread_mutex_lock(&pci->lock);
+    int rc = pci->functions[slot][func] ? -EEXIST
+             : func > 0 && !pci->functions[slot][0] ? -EINVAL
+             : pci_bus_place_locked(pci, dev, slot, func);
+    pthread_mutex_unlock(&pci->lock);
+    return rc;
 }

@@ -36,6 +36,7 @@
 
 #define PCI_CONFIG_SIZE 256
 #define PCI_MAX_SLOTS 32
+#define PCI_MAX_FUNCS 8
 #define PCI_NUM_BARS 6
 
 /* Port I/O for configuration mechanism 1. */
@@ -58,6 +59,7 @@
 #define PCI_REVISION_ID 0x08
 #define PCI_CLASS_PROG 0x09
 #define PCI_HEADER_TYPE 0x0E
+#define PCI_HEADER_MULTI_FUNCTION 0x80
 #define PCI_BAR0 0x10
 #define PCI_SUBSYSTEM_VENDOR_ID 0x2C
 #define PCI_SUBSYSTEM_ID 0x2E
@@ -76,9 +78,6 @@
 #define PCI_CAP_ID_MSIX 0x11
 #define PCI_CAP_ID_VENDOR 0x09
 
-/* The host bridge at 00:00.0. */
-#define PCI_HOST_BRIDGE_VENDOR 0x1B36
-#define PCI_HOST_BRIDGE_DEVICE 0x0008
 #define PCI_CLASS_HOST_BRIDGE 0x060000
 
 struct pci_platform {
@@ -128,6 +127,7 @@ struct pci_device {
     const struct pci_device_ops *ops;
     struct pci_bus *pci; /* set when added to a bus */
     uint8_t slot;
+    uint8_t func;
     uint8_t cap_end;     /* where the next capability goes */
     uint8_t cap_last;    /* offset of the last capability's next pointer */
     pthread_mutex_t intx_lock;
@@ -140,14 +140,17 @@ struct pci_bus {
     struct pci_platform platform;
     pthread_mutex_t lock;
     uint32_t config_address;
-    struct pci_device *slots[PCI_MAX_SLOTS];
-    struct pci_device host_bridge;
+    /* functions[s][0] is the device in slot s; a slot with more than one
+     * function says so in function 0's header type (bit 7). */
+    struct pci_device *functions[PCI_MAX_SLOTS][PCI_MAX_FUNCS];
+    struct pci_device host_bridge; /* the i440FX (i440fx.h) */
     uint64_t mmio_next; /* BAR allocation for direct boot */
     uint32_t pio_next;
 };
 
 /* Set up the bus: claims ports 0xCF8 and 0xCFC-0xCFF on bus and puts the
- * host bridge at 00:00.0.  Returns 0 or a negative errno. */
+ * host bridge (an i440FX, the one OVMF and SeaBIOS know) at 00:00.0.
+ * Returns 0 or a negative errno. */
 int pci_bus_create(struct pci_bus *pci, struct bus *bus,
                    const struct pci_platform *platform);
 /* Takes the config ports and every BAR off the bus. */
@@ -172,6 +175,14 @@ int pci_device_add_capability(struct pci_device *dev, const void *cap,
 /* Put dev in the first free slot, assign its BARs in the windows and turn
  * decode on.  Returns the slot number or a negative errno. */
 int pci_bus_add_device(struct pci_bus *pci, struct pci_device *dev);
+/* The same at a fixed address: function func of slot (the chipset's
+ * functions, whose addresses firmware knows).  A function other than 0
+ * needs function 0 of its slot present, and marks it multi-function.
+ * Returns 0, -EINVAL (no such address, or function 0 missing) or -EEXIST. */
+int pci_bus_add_function(struct pci_bus *pci, struct pci_device *dev,
+                         unsigned slot, unsigned func);
+/* The device in slot (its function 0), or NULL. */
+struct pci_device *pci_bus_slot(const struct pci_bus *pci, unsigned slot);
 
 /* The GSI that slot's INTA is wired to (for MP/ACPI tables). */
 uint32_t pci_bus_slot_gsi(const struct pci_bus *pci, unsigned slot);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cpuid.h"
+#include "hyperv.h"
 
 #define X86_CR0_PE   0x1ULL
 #define X86_CR0_ET   0x10ULL
@@ -49,10 +50,50 @@ static int vcpu_fail(char *err, size_t errlen, const char *what, unsigned index)
     return rc;
 }
 
+#define VCPU_HV_CPUID_MAX 64
+
+/* hyperv = on: KVM_CAP_HYPERV_SYNIC2 on (for hv_synic, hv_stimer), then
+ * the Hyper-V leaves from what KVM supports in place of KVM's own.  A
+ * kernel without KVM_CAP_HYPERV_CPUID cannot: an error, not a silent VM
+ * without what was asked for. */
+static int vcpu_set_hyperv(struct vcpu *c, struct kvm_cpuid_entry2 *e, size_t *n,
+                           size_t cap, char *err, size_t errlen)
+{
+    if (ioctl(c->vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_HYPERV_CPUID) <= 0) {
+        snprintf(err, errlen, "vCPU %u: hyperv = on: KVM lacks "
+                 "KVM_CAP_HYPERV_CPUID (Linux 5.0 or later)", c->index);
+        return -ENOTSUP;
+    }
+    struct kvm_enable_cap synic = { .cap = KVM_CAP_HYPERV_SYNIC2 };
+    bool synic_on = ioctl(c->fd, KVM_ENABLE_CAP, &synic) == 0;
+    struct kvm_cpuid2 *hv = calloc(1, sizeof(*hv) + VCPU_HV_CPUID_MAX *
+                                          sizeof(hv->entries[0]));
+    if (!hv) {
+        errno = ENOMEM;
+        return vcpu_fail(err, errlen, "Hyper-V CPUID", c->index);
+    }
+    hv->nent = VCPU_HV_CPUID_MAX;
+    if (ioctl(c->fd, KVM_GET_SUPPORTED_HV_CPUID, hv) < 0) {
+        int rc = vcpu_fail(err, errlen, "KVM_GET_SUPPORTED_HV_CPUID", c->index);
+        free(hv);
+        return rc;
+    }
+    struct hyperv_result r = hyperv_cpuid(e, n, cap, hv->entries, hv->nent,
+                                          synic_on, c->count);
+    free(hv);
+    for (unsigned f = 0; c->index == 0 && f < HYPERV_FEATURE_COUNT; f++)
+        if (r.missing & (1u << f))
+            vm_error("hyperv = on: KVM cannot provide %s; left out",
+                     hyperv_feature_name(f));
+    if (c->index == 0)
+        vm_log(c->vm, "hyperv: Hyper-V leaves, features 0x%x", r.offered);
+    return 0;
+}
+
 static int vcpu_set_cpuid(struct vcpu *c, char *err, size_t errlen)
 {
     const struct kvm_cpuid2 *sup = c->vm->supported_cpuid;
-    size_t cap = sup->nent + 1, n = sup->nent;
+    size_t cap = sup->nent + 1 + HYPERV_LEAF_COUNT, n = sup->nent;
     struct kvm_cpuid2 *mine = calloc(1, sizeof(*mine) + cap * sizeof(mine->entries[0]));
     if (!mine) {
         errno = ENOMEM;
@@ -62,9 +103,10 @@ static int vcpu_set_cpuid(struct vcpu *c, char *err, size_t errlen)
     cpuid_fixup(mine->entries, &n, cap, c->index, c->count);
     if (ioctl(c->vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0)
         cpuid_set_tsc_deadline(mine->entries, n);
+    int rc = c->vm->hyperv ? vcpu_set_hyperv(c, mine->entries, &n, cap, err, errlen) : 0;
     mine->nent = (uint32_t)n;
-    int rc = ioctl(c->fd, KVM_SET_CPUID2, mine) < 0
-                 ? vcpu_fail(err, errlen, "KVM_SET_CPUID2", c->index) : 0;
+    if (!rc && ioctl(c->fd, KVM_SET_CPUID2, mine) < 0)
+        rc = vcpu_fail(err, errlen, "KVM_SET_CPUID2", c->index);
     free(mine);
     return rc;
 }

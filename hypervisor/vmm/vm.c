@@ -15,9 +15,9 @@
 
 #define KVM_DEFAULT_DEV  "/dev/kvm"
 /* Intel VMX needs three pages for the real-mode TSS and one for the
- * identity map, somewhere no RAM or device lives: just below the BIOS. */
-#define VM_TSS_ADDR      0xfffbd000ULL
-#define VM_IDENTITY_ADDR 0xfffbc000ULL
+ * identity map, somewhere no RAM or device lives (guest_mem.h). */
+#define VM_IDENTITY_ADDR GUEST_MEM_KVM_PAGES_ADDR
+#define VM_TSS_ADDR      (GUEST_MEM_KVM_PAGES_ADDR + 0x1000)
 #define CPUID_MAX_ENTRIES 256
 
 static int vm_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
@@ -176,6 +176,16 @@ int vm_map_ram_slot(struct vm *vm, enum vm_slot slot, uint64_t gpa,
     char err[160];
     return vm_set_slot_flags(vm, slot, log_dirty ? KVM_MEM_LOG_DIRTY_PAGES : 0,
                              gpa, size, host, err, sizeof(err));
+}
+
+int vm_map_readonly_slot(struct vm *vm, enum vm_slot slot, uint64_t gpa,
+                         uint64_t size, void *host)
+{
+    char err[160];
+    if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM) <= 0)
+        return -ENOTSUP;
+    return vm_set_slot_flags(vm, slot, KVM_MEM_READONLY, gpa, size, host, err,
+                             sizeof(err));
 }
 
 int vm_unmap_slot(struct vm *vm, enum vm_slot slot)

@@ -31,6 +31,7 @@ struct vm {
     uint64_t ram_map_bytes; /* length of the mapping behind mem.host */
     struct bus bus;
     struct kvm_cpuid2 *supported_cpuid; /* from KVM_GET_SUPPORTED_CPUID */
+    bool hyperv;         /* Hyper-V enlightenments in every vCPU (hyperv.h) */
     bool verbose;
     int exit_status;     /* VM_RUNNING until the first stop reason */
     int shutdown_requested; /* SIGTERM seen: a reset now ends a shutdown */
@@ -59,6 +60,8 @@ enum vm_slot {
     VM_SLOT_ROM = 2,       /* the BIOS image below 4 GiB */
     VM_SLOT_RAM_ABOVE_VGA = 3, /* RAM from 0xC0000, beside the VGA window */
     VM_SLOT_VGA_VRAM = 4,  /* the VGA's linear framebuffer (its PCI BAR0) */
+    VM_SLOT_FLASH_VARS = 5, /* UEFI variables flash while it reads as ROM
+                               (the code flash takes VM_SLOT_ROM) */
 };
 
 /* The legacy VGA window 0xA0000-0xBFFFF becomes MMIO: low RAM is split
@@ -73,6 +76,10 @@ int vm_punch_vga_hole(struct vm *vm, char *err, size_t errlen);
 int vm_map_ram_slot(struct vm *vm, enum vm_slot slot, uint64_t gpa,
                     uint64_t size, void *host, bool log_dirty);
 int vm_unmap_slot(struct vm *vm, enum vm_slot slot);
+/* The same, read-only (writes exit as MMIO): a ROM in a slot of its own,
+ * which may be unmapped and mapped again (the variables flash). */
+int vm_map_readonly_slot(struct vm *vm, enum vm_slot slot, uint64_t gpa,
+                         uint64_t size, void *host);
 /* The slot's pages written since the last call (one bit per 4 KiB page,
  * bitmap holding at least size / 4096 bits, 64-bit aligned); clears KVM's
  * log.  0 or -errno. */

@@ -66,6 +66,24 @@ def write_exe(path, text="#!/bin/sh\nexit 0\n"):
     os.chmod(path, 0o755)
 
 
+def fake_deb(work, package, directory, files):
+    """A .deb holding files (1 KiB of zeros each) in directory."""
+    deb_tree = os.path.join(work, package + "-deb")
+    os.makedirs(os.path.join(deb_tree, "DEBIAN"))
+    os.makedirs(os.path.join(deb_tree, directory))
+    with open(os.path.join(deb_tree, "DEBIAN", "control"), "w") as f:
+        f.write("Package: %s\nVersion: 1.0\nArchitecture: all\n"
+                "Maintainer: test <test@example.invalid>\nDescription: test stand-in\n"
+                % package)
+    for name in files:
+        with open(os.path.join(deb_tree, directory, name), "wb") as f:
+            f.write(b"\0" * 1024)
+    deb = os.path.join(work, package + ".deb")
+    subprocess.run(["dpkg-deb", "--root-owner-group", "-b", deb_tree, deb], check=True,
+                   capture_output=True)
+    return deb
+
+
 def fake_inputs(work):
     """Stand-ins for what build.sh builds and fetches: make-rootfs.sh only
     copies them, so any executable file will do."""
@@ -82,23 +100,15 @@ def fake_inputs(work):
         f.write("[defaults]\n")
     write_exe(os.path.join(work, "dosfstools", "mkfs.fat"))
     write_exe(os.path.join(work, "bin", "corral"))
-    deb_tree = os.path.join(work, "seabios-deb")
-    os.makedirs(os.path.join(deb_tree, "DEBIAN"))
-    os.makedirs(os.path.join(deb_tree, "usr", "share", "seabios"))
-    with open(os.path.join(deb_tree, "DEBIAN", "control"), "w") as f:
-        f.write("Package: seabios\nVersion: 1.0\nArchitecture: all\n"
-                "Maintainer: test <test@example.invalid>\nDescription: test stand-in\n")
-    for rom in ("bios-256k.bin", "vgabios-stdvga.bin"):  # the BIOS and the VGA BIOS
-        with open(os.path.join(deb_tree, "usr", "share", "seabios", rom), "wb") as f:
-            f.write(b"\0" * 1024)
-    deb = os.path.join(work, "seabios.deb")
-    subprocess.run(["dpkg-deb", "--root-owner-group", "-b", deb_tree, deb], check=True,
-                   capture_output=True)
+    deb = fake_deb(work, "seabios", "usr/share/seabios",
+                   ("bios-256k.bin", "vgabios-stdvga.bin"))  # the BIOS and the VGA BIOS
+    ovmf = fake_deb(work, "ovmf", "usr/share/OVMF",
+                    ("OVMF_CODE_4M.fd", "OVMF_VARS_4M.fd", "OVMF_CODE.fd"))
     env.update(BUSYBOX_DIR=bb, DROPBEAR_DIR=os.path.join(work, "dropbear"),
                UTIL_LINUX_DIR=os.path.join(work, "util-linux"),
                E2FSPROGS_DIR=os.path.join(work, "e2fsprogs"),
                DOSFSTOOLS_DIR=os.path.join(work, "dosfstools"),
-               CORRAL_BIN=os.path.join(work, "bin"), SEABIOS_DEB=deb)
+               CORRAL_BIN=os.path.join(work, "bin"), SEABIOS_DEB=deb, OVMF_DEB=ovmf)
     return env
 
 
@@ -132,6 +142,11 @@ def test_rootfs_is_assembled_and_packed_without_following_its_links(work):
     assert os.stat(os.path.join(dest, "etc", "init.d", "rcS")).st_mode & 0o777 == 0o755
     assert os.stat(os.path.join(dest, "etc", "shadow")).st_mode & 0o777 == 0o600
     assert not os.path.exists(dest + ".seabios")
+    # OVMF's code and variables template where vm.conf's defaults say, and
+    # only those two of the package's files
+    assert sorted(os.listdir(os.path.join(dest, "usr", "share", "OVMF"))) == \
+        ["OVMF_CODE_4M.fd", "OVMF_VARS_4M.fd"]
+    assert not os.path.exists(dest + ".ovmf")
 
     img = os.path.join(work, "initrd.img")
     r = run_with_machine_read_only(work, [os.path.join(ROOT, "initramfs", "pack-initramfs.sh"),

@@ -220,6 +220,48 @@ def make_grub_disk(dest, kernel, initrd, cmdline, size_mib=64):
         shutil.rmtree(work)
 
 
+GRUB_X86_64_EFI = "/usr/lib/grub/x86_64-efi"  # Debian's grub-efi-amd64-bin
+GRUB_EFI_MODULES = ["part_gpt", "fat", "linux", "echo", "boot", "search", "search_fs_file"]
+OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"  # Debian's ovmf, unmodified
+EFI_GRUB_DISK = "efi-grub.img"
+
+
+def make_efi_grub_disk(dest, kernel, initrd, cmdline, size_mib=64):
+    """A GPT disk as a UEFI machine boots it: one EFI system partition
+    (FAT) holding GRUB for x86_64-efi at the removable-media path
+    EFI/BOOT/BOOTX64.EFI (grub-mkimage, with an embedded config that prints
+    GRUB-EFI-MENU on the firmware's console and boots the kernel from the
+    same partition), the kernel and the initramfs.  No root or loop
+    devices: mtools fills the FAT, sgdisk writes the GPT."""
+    work = tempfile.mkdtemp(prefix="efidisk-")
+    try:
+        cfg = os.path.join(work, "early.cfg")
+        with open(cfg, "w") as f:
+            f.write("echo GRUB-EFI-MENU\nsearch --file --set=root /vmlinuz\n"
+                    "linux /vmlinuz %s\ninitrd /initrd.img\nboot\n" % cmdline)
+        bootx64 = os.path.join(work, "BOOTX64.EFI")
+        subprocess.run(["grub-mkimage", "-O", "x86_64-efi", "-d", GRUB_X86_64_EFI, "-c", cfg,
+                        "-p", "/EFI/BOOT", "-o", bootx64] + GRUB_EFI_MODULES, check=True)
+        part = os.path.join(work, "esp.img")
+        part_sectors = size_mib * 2048 - PART_START - 34  # the backup GPT at the end
+        part_sectors -= part_sectors % 8
+        subprocess.run(["mkfs.vfat", "-C", "-n", "CORRALESP", part, str(part_sectors // 2)],
+                       check=True, capture_output=True)
+        subprocess.run(["mmd", "-i", part, "::/EFI", "::/EFI/BOOT"], check=True)
+        for src, name in ((bootx64, "/EFI/BOOT/BOOTX64.EFI"), (kernel, "/vmlinuz"),
+                          (initrd, "/initrd.img")):
+            subprocess.run(["mcopy", "-i", part, src, "::" + name], check=True)
+        with open(dest, "wb") as out, open(part, "rb") as p:
+            out.truncate(size_mib << 20)
+            out.seek(PART_START * SECTOR)
+            shutil.copyfileobj(p, out)
+        subprocess.run(["sgdisk", "-n", "1:%d:%d" % (PART_START, PART_START + part_sectors - 1),
+                        "-t", "1:EF00", "-c", "1:EFI system partition", dest],
+                       check=True, capture_output=True)
+    finally:
+        shutil.rmtree(work)
+
+
 def make_eltorito_cd(dest, kernel, initrd, cmdline):
     """An ISO 9660 image that boots only by El Torito (no emulation,
     ISOLINUX) with no MBR: a BIOS can boot it from a CD-ROM drive but not
@@ -266,6 +308,12 @@ def populate(content_dir):
                    os.path.join(content_dir, "initrd.img"),
                    "console=ttyS0 quiet corral.scenario=acpi-power-button")
     make_blank_disk(os.path.join(content_dir, "blank.img"))
+    # UEFI boot (test_uefi.py): Debian's OVMF and a GPT disk with EFI GRUB
+    shutil.copy(OVMF_CODE, os.path.join(content_dir, os.path.basename(OVMF_CODE)))
+    make_efi_grub_disk(os.path.join(content_dir, EFI_GRUB_DISK),
+                       os.path.join(content_dir, "vmlinuz"),
+                       os.path.join(content_dir, "initrd.img"),
+                       "console=ttyS0 quiet corral.scenario=acpi-power-button")
     shutil.copy(iso_path(), os.path.join(content_dir, "corral.iso"))
     # the display tests (test_screen.py): Debian's installer as users get it
     debian_installer.make_mini_iso(os.path.join(content_dir, "mini.iso"))

@@ -429,6 +429,9 @@ def test_vm_wizard_installer_iso_nic_and_disk_check(ui):
     # For a guest without virtio drivers: its disk on SATA, an e1000 NIC.
     ui.keys(["2G", TAB, TAB, TAB, TAB, TAB, RIGHT])
     ui.wait_screen(re.compile(r"Disk and NIC\s+< SATA \+ e1000"))
+    # UEFI (issue 16): --uefi beside --iso, its variables in VMDIR/nvram.fd
+    ui.keys([TAB, RIGHT])
+    ui.wait_screen(re.compile(r"Firmware\s+< UEFI \(OVMF\) >"))
     ui.keys(F10)
     screen = ui.wait_screen(re.compile(r"lines \d+-\d+ of \d+"), timeout=60)
     assert "guest2" in screen
@@ -441,7 +444,8 @@ def test_vm_wizard_installer_iso_nic_and_disk_check(ui):
     ui.wait_screen(re.compile(r"guest2\s+stopped"))
     show, = in_shell(ui, ["corral vm show guest2"])
     print(show)
-    assert re.search(r"boot\s+firmware", show)
+    assert re.search(r"boot\s+uefi", show), show
+    assert re.search(r"nvram\s+/var/lib/corral/vms/guest2/nvram\.fd", show), show
     assert re.search(r"disks\s+path=\S*guest2/root\.img bus=sata", show), show  # installed to
     assert re.search(r"nics\s+bridge=br1 .*model=e1000", show), show
     assert re.search(r"cdroms\s+path=\S*installer\.iso", show), show  # the ISO in a CD drive

@@ -31,8 +31,11 @@ def facts(out, prefix):
 def test_virtio_blk_devices_and_interrupts(appliance, msi):
     out = run_two_disks(appliance, "" if msi else "pci=nomsi")
     pci = {f[0]: " ".join(f[1:]) for f in facts(out, "PCI")}
-    assert pci["0000:00:00.0"].startswith("0x1b36:0x0008"), pci
-    for slot in ("0000:00:01.0", "0000:00:02.0"):
+    # the i440FX chipset: host bridge, PIIX3 ISA bridge, PIIX4 PM (i440fx.h)
+    assert pci["0000:00:00.0"].startswith("0x8086:0x1237"), pci
+    assert pci["0000:00:01.0"].startswith("0x8086:0x7000"), pci
+    assert pci["0000:00:01.3"].startswith("0x8086:0x7113"), pci
+    for slot in ("0000:00:02.0", "0000:00:03.0"):
         assert pci[slot].startswith("0x1af4:0x1042"), pci
         assert "driver=virtio-pci" in pci[slot], pci
         assert ("msi=2" if msi else "msi=0") in pci[slot], pci

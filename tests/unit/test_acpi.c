@@ -95,6 +95,8 @@ static void test_fadt_points_at_dsdt_facs_and_pm1(void)
     CHECK_EQ_INT(get32(fadt + 48), 0); /* no SMI_CMD: ACPI mode from boot */
     CHECK_EQ_INT(get32(fadt + 56), ACPI_PM1_EVT_PORT);
     CHECK_EQ_INT(get32(fadt + 64), ACPI_PM1_CNT_PORT);
+    CHECK_EQ_INT(get32(fadt + 76), ACPI_PM_TMR_PORT); /* PM_TMR_BLK */
+    CHECK_EQ_INT(fadt[91], 4);                        /* PM_TMR_LEN */
     CHECK_EQ_INT(fadt[88], 4);
     CHECK_EQ_INT(fadt[89], 2);
     CHECK(get16(fadt + 109) & 2);          /* i8042 present */

@@ -28,7 +28,7 @@ static void test_lists_every_command(void)
 static void test_lists_every_create_option(void)
 {
     static const char *const options[] = { "--memory", "--cpus", "--disk", "--kernel",
-                                           "--initrd", "--cmdline", "--firmware", "--iso",
+                                           "--initrd", "--cmdline", "--firmware", "--uefi", "--iso",
                                            "--attach", "--nic", "--autostart",
                                            "--restart", "--set" };
     make_usage();

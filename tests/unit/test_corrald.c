@@ -7,6 +7,8 @@
 #include "../../hypervisor/cli/cli.h"
 #include "../../hypervisor/corrald/corrald.h"
 #include "fdio.h"
+#include "nvram_file.h"
+#include "nvram_sample.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -55,6 +57,8 @@ static pid_t start_daemon(void)
         snprintf(d.cfg.socket_path, sizeof(d.cfg.socket_path), "%s/run/corrald.sock", dir);
         snprintf(d.cfg.vmm_path, sizeof(d.cfg.vmm_path), "%s/fake-vmm", dir);
         snprintf(d.cfg.meminfo_path, sizeof(d.cfg.meminfo_path), "%s/meminfo", dir);
+        snprintf(d.cfg.uefi_vars_path, sizeof(d.cfg.uefi_vars_path),
+                 "%s/vars-template.fd", dir);
         d.cfg.memory_reserve_mib = 512;
         d.cfg.autostart_parallel = 2;
         if (corrald_init(&d, why, sizeof(why)) < 0) {
@@ -207,6 +211,110 @@ static void test_create_and_validation(void)
     expect_error("vm.show", "sata2", NULL, PROTO_E_NOT_FOUND, "no VM called");
     expect_error("vm.start", "nosuch", NULL, PROTO_E_NOT_FOUND, "no VM called");
     expect_error("vm.frobnicate", "web1", NULL, PROTO_E_UNKNOWN_COMMAND, "unknown");
+}
+
+/* boot = uefi: corrald makes VMDIR/nvram.fd from the template; a damaged
+ * template or variables file is refused at create, edit and start with
+ * the same words, and nothing half-made is left. */
+static void test_uefi_nvram(void)
+{
+    static uint8_t vars[0x4000];
+    char tmpl[160], code[160], code_item[180], nvram[200];
+    snprintf(tmpl, sizeof(tmpl), "%s/vars-template.fd", dir);
+    snprintf(code, sizeof(code), "%s/code.fd", dir);
+    snprintf(code_item, sizeof(code_item), "uefi_code=%s", code);
+    snprintf(nvram, sizeof(nvram), "%s/state/vms/efi1/nvram.fd", dir);
+    nvram_sample(vars, sizeof(vars));
+    CHECK_EQ_INT(write_file_atomic(tmpl, vars, sizeof(vars), 0644), 0);
+    write_text(code, "code", 0644);
+    const char *const uefi[] = { "boot=uefi", code_item, NULL };
+    const char *const to_uefi[] = { "boot=uefi", code_item,
+                                    "firmware=" VMDEF_DEFAULT_FIRMWARE, NULL };
+    struct proto_reply rep;
+    CHECK_EQ_INT(call("vm.create", "efi1", uefi, &rep), 0);
+    CHECK(rep.ok);
+    proto_reply_free(&rep);
+    char err[300];
+    CHECK_EQ_INT(nvram_file_check(nvram, err, sizeof(err)), 0);
+    struct vmdef def;
+    struct conf_error cerr;
+    char conf_path[256];
+    snprintf(conf_path, sizeof(conf_path), "%s/state/vms/efi1/vm.conf", dir);
+    CHECK_EQ_INT(vmdef_load(conf_path, &def, &cerr), 0);
+    CHECK_EQ_INT(def.boot, VMDEF_BOOT_UEFI);
+    CHECK_EQ_STR(def.nvram, nvram);
+    CHECK_EQ_INT(call("vm.show", "efi1", NULL, &rep), 0);
+    const struct json_node *d = json_get(&rep.doc, rep.data, "definition");
+    CHECK_EQ_STR(json_get_string(&rep.doc, d, "boot"), "uefi");
+    CHECK_EQ_STR(json_get_string(&rep.doc, d, "nvram"), nvram);
+    proto_reply_free(&rep);
+
+    /* a damaged template: refused, no VM, no file */
+    vars[40] = 'X';
+    CHECK_EQ_INT(write_file_atomic(tmpl, vars, sizeof(vars), 0644), 0);
+    expect_error("vm.create", "efi2", uefi, PROTO_E_INVALID,
+                 "vars-template.fd: not a UEFI variables file: no firmware "
+                 "volume signature (_FVH)");
+    char efi2[200];
+    snprintf(efi2, sizeof(efi2), "%s/state/vms/efi2", dir);
+    CHECK(access(efi2, F_OK) != 0);
+
+    /* a VM's variables file cut short: edit and start say so */
+    CHECK_EQ_INT(truncate(nvram, 0x2000), 0);
+    const char *const edit[] = { "cpus=2", NULL };
+    expect_error("vm.edit", "efi1", edit, PROTO_E_INVALID,
+                 "nvram.fd: not a UEFI variables file: the wrong size");
+    expect_error("vm.start", "efi1", NULL, PROTO_E_INVALID,
+                 "nvram.fd: not a UEFI variables file: the wrong size");
+    CHECK_EQ_STR(show("efi1").state, "stopped");
+
+    /* delete takes the variables file with the VM */
+    CHECK_EQ_INT(call("vm.delete", "efi1", NULL, &rep), 0);
+    CHECK(rep.ok);
+    proto_reply_free(&rep);
+    CHECK(access(nvram, F_OK) != 0);
+
+    /* a BIOS VM switched to UEFI by vm edit gets its variables file then,
+     * and keeps it when switched back and forth */
+    vars[40] = '_';
+    CHECK_EQ_INT(write_file_atomic(tmpl, vars, sizeof(vars), 0644), 0);
+    char bios_image[180];
+    snprintf(bios_image, sizeof(bios_image), "firmware=%s", code); /* any file */
+    const char *const bios[] = { "boot=firmware", bios_image, NULL };
+    CHECK_EQ_INT(call("vm.create", "efi3", bios, &rep), 0);
+    if (!rep.ok)
+        fprintf(stderr, "create efi3: %s\n", rep.error_message);
+    CHECK(rep.ok);
+    proto_reply_free(&rep);
+    snprintf(nvram, sizeof(nvram), "%s/state/vms/efi3/nvram.fd", dir);
+    CHECK(access(nvram, F_OK) != 0);
+    CHECK_EQ_INT(call("vm.edit", "efi3", to_uefi, &rep), 0);
+    if (!rep.ok)
+        fprintf(stderr, "edit efi3: %s\n", rep.error_message);
+    CHECK(rep.ok);
+    proto_reply_free(&rep);
+    CHECK_EQ_INT(nvram_file_check(nvram, err, sizeof(err)), 0);
+    const char *const back_to_bios[] = { "boot=firmware", bios_image,
+                                         "uefi_code=" VMDEF_DEFAULT_UEFI_CODE, NULL };
+    CHECK_EQ_INT(call("vm.edit", "efi3", back_to_bios, &rep), 0);
+    if (!rep.ok)
+        fprintf(stderr, "edit back: %s\n", rep.error_message);
+    CHECK(rep.ok);
+    proto_reply_free(&rep);
+    CHECK_EQ_INT(nvram_file_check(nvram, err, sizeof(err)), 0); /* kept */
+    snprintf(conf_path, sizeof(conf_path), "%s/state/vms/efi3/vm.conf", dir);
+    CHECK_EQ_INT(vmdef_load(conf_path, &def, &cerr), 0);
+    CHECK_EQ_STR(def.nvram, "");                                  /* not named */
+    CHECK_EQ_INT(call("vm.edit", "efi3", to_uefi, &rep), 0);     /* and back */
+    CHECK(rep.ok);
+    proto_reply_free(&rep);
+    CHECK_EQ_INT(vmdef_load(conf_path, &def, &cerr), 0);
+    CHECK_EQ_STR(def.nvram, nvram);
+    CHECK_EQ_INT(call("vm.delete", "efi3", NULL, &rep), 0);
+    proto_reply_free(&rep);
+    CHECK(access(nvram, F_OK) != 0);
+    unlink(tmpl);
+    unlink(code);
 }
 
 static void test_start_and_sigkill_restart(void)
@@ -560,6 +668,7 @@ int main(int argc, char **argv)
 
     daemon_pid = start_daemon();
     RUN(test_create_and_validation);
+    RUN(test_uefi_nvram);
     RUN(test_start_and_sigkill_restart);
     RUN(test_overcommit_refused);
     RUN(test_vmm_error_is_reported);

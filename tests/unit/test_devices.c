@@ -10,6 +10,7 @@
 #include "check.h"
 #include "../../hypervisor/vmm/debugcon.h"
 #include "../../hypervisor/vmm/devices.h"
+#include "../../hypervisor/vmm/fw_cfg.h"
 #include "../../hypervisor/vmm/serial_8250.h"
 #include "../../hypervisor/vmm/vga.h"
 #include "../../hypervisor/vmm/virtio_input.h"
@@ -108,19 +109,22 @@ static void test_firmware_machine(void)
      * test_display_follows_the_definition that firmware boot has one). */
     def.display = VMDEF_DISPLAY_NONE;
     CHECK_EQ_INT(board_add_devices(&board, &def), 0);
-    /* COM1, i8042, RTC, PM, fw_cfg, firmware log, two disks, rng */
-    CHECK_EQ_INT(board.ndevices, 9);
+    /* COM1, i8042, RTC, ISA bridge, PM, fw_cfg, firmware log, two disks, rng */
+    CHECK_EQ_INT(board.ndevices, 10);
     CHECK(board.kbd && board.pm && board.rtc && board.fw_cfg);
     CHECK(board.console.uart != NULL);
     CHECK_EQ_INT(port_read(DEBUGCON_PORT, &v), 0);
     CHECK_EQ_INT(v, DEBUGCON_READBACK);
     CHECK_EQ_INT(port_read(SERIAL_COM1_PORT + 5, &v), 0); /* LSR */
-    /* the host bridge is slot 0: the disks follow in order, then the rng */
+    /* the host bridge is slot 0, the chipset slot 1 (ISA bridge and PM):
+     * the disks follow in order, then the rng */
+    CHECK_EQ_INT(pci_config_read(pci_bus_slot(&board.pci, 1), PCI_DEVICE_ID, 2), 0x7000);
+    CHECK_EQ_INT(pci_config_read(board.pci.functions[1][3], PCI_DEVICE_ID, 2), 0x7113);
     CHECK_EQ_INT(board.n_boot_disks, 2);
-    CHECK_EQ_INT(board.boot_disks[0].slot, 1);
-    CHECK_EQ_INT(board.boot_disks[1].slot, 2);
-    CHECK(board.pci.slots[3] != NULL);
-    CHECK(board.pci.slots[4] == NULL);
+    CHECK_EQ_INT(board.boot_disks[0].slot, 2);
+    CHECK_EQ_INT(board.boot_disks[1].slot, 3);
+    CHECK(pci_bus_slot(&board.pci, 4) != NULL);
+    CHECK(pci_bus_slot(&board.pci, 5) == NULL);
     CHECK_EQ_INT(board.n_virtio, 3); /* each one's kicks, by ioeventfd */
     CHECK(board.input.has_kbd && board.input.has_mouse && !board.input.has_tablet);
     teardown(2);
@@ -136,19 +140,19 @@ static void test_ahci_for_sata_disks_and_cdroms(void)
     def.cdrom_count = 1; /* an empty drive */
     def.display = VMDEF_DISPLAY_NONE; /* the VGA needs KVM's memory slots */
     CHECK_EQ_INT(board_add_devices(&board, &def), 0);
-    /* COM1, i8042, RTC, PM, fw_cfg, firmware log, a virtio disk, AHCI, rng */
-    CHECK_EQ_INT(board.ndevices, 9);
+    /* COM1, i8042, RTC, ISA, PM, fw_cfg, firmware log, a virtio disk, AHCI, rng */
+    CHECK_EQ_INT(board.ndevices, 10);
     CHECK(board.ahci != NULL);
     CHECK_EQ_INT(board.n_boot_disks, 3);
-    CHECK_EQ_INT(board.boot_disks[0].slot, 1); /* disks[1], on virtio */
+    CHECK_EQ_INT(board.boot_disks[0].slot, 2); /* disks[1], on virtio */
     CHECK_EQ_INT(board.boot_disks[0].ahci_port, -1);
-    CHECK_EQ_INT(board.boot_disks[1].slot, 2);
+    CHECK_EQ_INT(board.boot_disks[1].slot, 3);
     CHECK_EQ_INT(board.boot_disks[1].ahci_port, 0);
     CHECK(!board.boot_disks[1].cdrom);
     CHECK_EQ_INT(board.boot_disks[2].ahci_port, 1);
     CHECK(board.boot_disks[2].cdrom);
     CHECK_EQ_INT(board.boot_disks[2].fd, -1);
-    CHECK_EQ_INT(pci_config_read(board.pci.slots[2], PCI_DEVICE_ID, 2), 0x2922);
+    CHECK_EQ_INT(pci_config_read(pci_bus_slot(&board.pci, 3), PCI_DEVICE_ID, 2), 0x2922);
     teardown(2);
 }
 
@@ -172,17 +176,34 @@ static void test_display_follows_the_definition(void)
     CHECK_EQ_INT(virtio_input_device.count(&def), 1);
 }
 
+/* OVMF by boot = uefi reads fw_cfg and logs to 0x402 as SeaBIOS does, and
+ * has a screen by default. */
+static void test_uefi_gets_the_firmware_devices(void)
+{
+    static struct vmdef def;
+    vmdef_init(&def);
+    def.boot = VMDEF_BOOT_UEFI;
+    CHECK(board_boots_firmware(&def));
+    CHECK_EQ_INT(fw_cfg_device.count(&def), 1);
+    CHECK_EQ_INT(debugcon_device.count(&def), 1);
+    CHECK_EQ_INT(vga_device.count(&def), 1);
+    def.boot = VMDEF_BOOT_KERNEL;
+    CHECK(!board_boots_firmware(&def));
+    CHECK_EQ_INT(fw_cfg_device.count(&def), 0);
+    CHECK_EQ_INT(debugcon_device.count(&def), 0);
+}
+
 static void test_kernel_machine_has_no_firmware_devices(void)
 {
     static struct vmdef def;
     uint8_t v = 0;
     setup(&def, VMDEF_BOOT_KERNEL, 0);
     CHECK_EQ_INT(board_add_devices(&board, &def), 0);
-    CHECK_EQ_INT(board.ndevices, 5); /* COM1, i8042, RTC, PM, rng */
+    CHECK_EQ_INT(board.ndevices, 6); /* COM1, i8042, RTC, ISA, PM, rng */
     CHECK(!board.input.has_tablet); /* no display (serial console): no tablet */
     CHECK(board.fw_cfg == NULL);
     CHECK(port_read(DEBUGCON_PORT, &v) < 0);
-    CHECK(board.pci.slots[1] != NULL);
+    CHECK(pci_bus_slot(&board.pci, 2) != NULL);
     teardown(0);
 }
 
@@ -193,8 +214,8 @@ static void test_failed_disk_stops_the_walk(void)
     def.disk_count = 1;
     snprintf(def.disks[0].path, sizeof(def.disks[0].path), "/nonexistent/disk.img");
     CHECK(board_add_devices(&board, &def) != 0);
-    CHECK_EQ_INT(board.ndevices, 4); /* what came before the disk, to release */
-    CHECK(board.pci.slots[1] == NULL);
+    CHECK_EQ_INT(board.ndevices, 5); /* what came before the disk, to release */
+    CHECK(pci_bus_slot(&board.pci, 2) == NULL);
     teardown(0);
 }
 
@@ -205,6 +226,7 @@ int main(void)
     RUN(test_firmware_machine);
     RUN(test_ahci_for_sata_disks_and_cdroms);
     RUN(test_display_follows_the_definition);
+    RUN(test_uefi_gets_the_firmware_devices);
     RUN(test_kernel_machine_has_no_firmware_devices);
     RUN(test_failed_disk_stops_the_walk);
     return check_summary("devices");

@@ -264,9 +264,17 @@ static void test_image_placement(void)
     CHECK_EQ_INT(firmware_check_size(256 << 10, err, sizeof(err)), 0);
     CHECK_EQ_INT(firmware_check_size(128 << 10, err, sizeof(err)), 0);
     CHECK(firmware_check_size(0, err, sizeof(err)) < 0);
-    CHECK(firmware_check_size(100000, err, sizeof(err)) < 0);
-    CHECK(firmware_check_size(512 << 10, err, sizeof(err)) < 0);
+    CHECK(firmware_check_size(100000, err, sizeof(err)) < 0); /* not whole pages */
+    CHECK(strstr(err, "OVMF_CODE_4M.fd") != NULL);
+    CHECK_EQ_INT(firmware_check_size(3653632, err, sizeof(err)), 0); /* OVMF_CODE_4M.fd */
+    CHECK_EQ_INT(firmware_check_size(4 << 20, err, sizeof(err)), 0);
+    CHECK(firmware_check_size((4 << 20) + 4096, err, sizeof(err)) < 0);
+    CHECK(firmware_check_size(1ULL << 40, err, sizeof(err)) < 0);
     CHECK_EQ_INT(firmware_rom_base(256 << 10), 0xfffc0000);
+    CHECK_EQ_INT(firmware_rom_base(3653632), 0xffc84000); /* as on QEMU */
+    /* KVM's pages lie outside the largest image and the PCI window */
+    CHECK(FIRMWARE_KVM_PAGES_ADDR + FIRMWARE_KVM_PAGES_SIZE <= firmware_rom_base(FIRMWARE_SIZE_MAX));
+    CHECK(FIRMWARE_KVM_PAGES_ADDR >= 0xFEC00000ULL);
 
     struct dma_env env;
     dma_env_init(&env);
@@ -279,6 +287,13 @@ static void test_image_placement(void)
     guest_mem_layout(&tiny, env.ram, 512 << 10);
     CHECK(firmware_load_low(&tiny, img, 128 << 10) < 0);
     free(img);
+    /* a UEFI image gets no low copy: the area stays as it was */
+    uint8_t *big = calloc(1, 1 << 20);
+    memset(big, 0xEE, 1 << 20);
+    memset(env.ram + 0xc0000, 0, 0x40000);
+    CHECK_EQ_INT(firmware_load_low(&env.mem, big, 1 << 20), 0);
+    CHECK(env.ram[0xc0000] == 0 && env.ram[0xfffff] == 0);
+    free(big);
     dma_env_free(&env);
 }
 

@@ -2,6 +2,7 @@
  * drives it through the port-I/O bus, BAR sizing and moving, decode
  * enable, capabilities and INTx. */
 #include "check.h"
+#include "../../hypervisor/vmm/i440fx.h"
 #include "../../hypervisor/vmm/pci.h"
 
 #include <errno.h>
@@ -98,7 +99,7 @@ static void test_host_bridge_and_absent_devices(void)
 {
     setup();
     CHECK_EQ_INT(cfg_read(0, PCI_VENDOR_ID, 4),
-                 PCI_HOST_BRIDGE_DEVICE << 16 | PCI_HOST_BRIDGE_VENDOR);
+                 I440FX_DEVICE << 16 | I440FX_VENDOR);
     CHECK_EQ_INT(cfg_read(0, 0x08, 4) >> 8, PCI_CLASS_HOST_BRIDGE);
     CHECK_EQ_INT(cfg_read(7, PCI_VENDOR_ID, 4), 0xFFFFFFFF);
     pio_write(0xCF8, cfg_addr(0, 1, 1, 0), 4); /* function 1 */
@@ -212,7 +213,7 @@ static void test_bar_cannot_steal_config_ports(void)
     setup();
     cfg_write(1, PCI_BAR0 + 4, 0xCE0, 4); /* 0xCE0-0xCFF covers 0xCF8 */
     CHECK_EQ_INT(cfg_read(1, PCI_BAR0 + 4, 4), 0xCE1);
-    CHECK_EQ_INT(cfg_read(0, PCI_VENDOR_ID, 2), PCI_HOST_BRIDGE_VENDOR);
+    CHECK_EQ_INT(cfg_read(0, PCI_VENDOR_ID, 2), I440FX_VENDOR);
     CHECK(!dev.bars[1].mapped);
     /* Two BARs at one address: the second one stays off the bus. */
     uint32_t bar0 = cfg_read(1, PCI_BAR0, 4);
@@ -272,6 +273,66 @@ static void test_intx_and_disable(void)
     teardown();
 }
 
+static uint32_t fn_read(unsigned slot, unsigned fn, unsigned reg, uint32_t len)
+{
+    pio_write(0xCF8, cfg_addr(0, slot, fn, reg), 4);
+    return pio_read((uint16_t)(0xCFC + (reg & 3)), len);
+}
+
+/* A second function in a slot: reachable by its function number, and
+ * function 0 says the slot is multi-function (bit 7 of the header type),
+ * which is what makes firmware and Linux look at functions 1-7. */
+static void test_multi_function_slot(void)
+{
+    static struct pci_device f3, other;
+    setup();
+    CHECK_EQ_INT(fn_read(1, 0, PCI_HEADER_TYPE, 1), 0);
+    pci_device_init(&f3, 0x8086, 0x7113, 0x068000, 3, NULL);
+    CHECK_EQ_INT(pci_bus_add_function(&pci, &f3, 1, 3), 0);
+    CHECK_EQ_INT(fn_read(1, 0, PCI_HEADER_TYPE, 1), PCI_HEADER_MULTI_FUNCTION);
+    CHECK_EQ_INT(fn_read(1, 3, PCI_VENDOR_ID, 4), 0x71138086);
+    CHECK_EQ_INT(fn_read(1, 3, PCI_HEADER_TYPE, 1), 0);
+    CHECK_EQ_INT(fn_read(1, 2, PCI_VENDOR_ID, 4), 0xFFFFFFFF);
+    /* taken, out of range, or without a function 0 */
+    pci_device_init(&other, 0x8086, 0x7000, 0x060100, 0, NULL);
+    CHECK_EQ_INT(pci_bus_add_function(&pci, &other, 1, 3), -EEXIST);
+    CHECK_EQ_INT(pci_bus_add_function(&pci, &other, 0, 0), -EEXIST);
+    CHECK_EQ_INT(pci_bus_add_function(&pci, &other, 9, 1), -EINVAL);
+    CHECK_EQ_INT(pci_bus_add_function(&pci, &other, 32, 0), -EINVAL);
+    CHECK_EQ_INT(pci_bus_add_function(&pci, &other, 1, 8), -EINVAL);
+    /* a guest cannot clear the multi-function bit */
+    pio_write(0xCF8, cfg_addr(0, 1, 0, PCI_HEADER_TYPE), 4);
+    pio_write(0xCFE, 0, 1);
+    CHECK_EQ_INT(fn_read(1, 0, PCI_HEADER_TYPE, 1), PCI_HEADER_MULTI_FUNCTION);
+    /* the next free slot skips the chipset's */
+    CHECK_EQ_INT(pci_bus_add_device(&pci, &other), 2);
+    CHECK(pci_bus_slot(&pci, 2) == &other);
+    CHECK(pci_bus_slot(&pci, 32) == NULL);
+    teardown();
+    pci_device_destroy(&f3);
+    pci_device_destroy(&other);
+}
+
+/* The i440FX's PAM and SMRAM registers keep what firmware writes; the IDs
+ * and the rest of its header do not change. */
+static void test_i440fx_registers(void)
+{
+    setup();
+    CHECK_EQ_INT(cfg_read(0, PCI_REVISION_ID, 1), I440FX_REVISION);
+    CHECK_EQ_INT(cfg_read(0, PCI_INTERRUPT_PIN, 1), 0);
+    CHECK_EQ_INT(cfg_read(0, I440FX_SMRAM, 1), I440FX_SMRAM_RESET);
+    cfg_write(0, I440FX_PAM0 & ~3u, 0x33333300, 4); /* SeaBIOS: ALIGN_DOWN */
+    CHECK_EQ_INT(cfg_read(0, I440FX_PAM0, 1), 0x33);
+    CHECK_EQ_INT(cfg_read(0, I440FX_PAM0 - 1, 1), 0); /* 0x58: not PAM */
+    cfg_write(0, I440FX_SMRAM, 0xFF, 1);
+    CHECK_EQ_INT(cfg_read(0, I440FX_SMRAM, 1), I440FX_SMRAM_RESET | I440FX_SMRAM_WRITABLE);
+    cfg_write(0, PCI_VENDOR_ID, 0xFFFFFFFF, 4);
+    cfg_write(0, PCI_INTERRUPT_LINE, 0xFF, 1);
+    CHECK_EQ_INT(cfg_read(0, PCI_VENDOR_ID, 4), I440FX_DEVICE << 16 | I440FX_VENDOR);
+    CHECK_EQ_INT(cfg_read(0, PCI_INTERRUPT_LINE, 1), 0);
+    teardown();
+}
+
 int main(void)
 {
     RUN(test_host_bridge_and_absent_devices);
@@ -285,5 +346,7 @@ int main(void)
     RUN(test_bar_declaration_errors);
     RUN(test_capability_list);
     RUN(test_intx_and_disable);
+    RUN(test_multi_function_slot);
+    RUN(test_i440fx_registers);
     return check_summary("pci");
 }

@@ -33,7 +33,7 @@ static void test_create_kernel_with_nic(void)
 {
     struct vmform_create c = {"web1", "512M", "2", "", VMFORM_BOOT_KERNEL, "vmlinuz",
                               "initrd.img", "console=ttyS0", "br0", true,
-                              VMFORM_DEVICES_VIRTIO};
+                              VMFORM_DEVICES_VIRTIO, VMFORM_FIRMWARE_BIOS};
     char paths[VMFORM_ARGS][VMFORM_PATH_MAX];
     const char *argv[VMFORM_ARGV_MAX];
 
@@ -53,7 +53,8 @@ static void test_create_kernel_with_nic(void)
 static void test_create_iso_and_disk_image(void)
 {
     struct vmform_create c = {"inst", "1G", "1", "20G", VMFORM_BOOT_ISO, "debian.iso",
-                              "ignored", "ignored", "br1", false, VMFORM_DEVICES_VIRTIO};
+                              "ignored", "ignored", "br1", false, VMFORM_DEVICES_VIRTIO,
+                              VMFORM_FIRMWARE_BIOS};
     char paths[VMFORM_ARGS][VMFORM_PATH_MAX];
     const char *argv[VMFORM_ARGV_MAX];
 
@@ -72,7 +73,8 @@ static void test_create_iso_and_disk_image(void)
 static void test_create_for_a_guest_without_virtio(void)
 {
     struct vmform_create c = {"win1", "4G", "2", "60G", VMFORM_BOOT_ISO, "windows.iso",
-                              "", "", "br0", false, VMFORM_DEVICES_COMPAT};
+                              "", "", "br0", false, VMFORM_DEVICES_COMPAT,
+                              VMFORM_FIRMWARE_BIOS};
     char paths[VMFORM_ARGS][VMFORM_PATH_MAX];
     const char *argv[VMFORM_ARGV_MAX];
 
@@ -86,6 +88,31 @@ static void test_create_for_a_guest_without_virtio(void)
     vmform_create_argv(&c, "/img", paths, argv);
     CHECK_EQ_STR(joined(argv), "corral vm create win1 --memory 4G --cpus 2 --attach "
                                "/img/win.img,bus=sata --firmware");
+}
+
+/* UEFI: --uefi in place of --firmware, or beside --iso. */
+static void test_create_uefi(void)
+{
+    struct vmform_create c = {"efi1", "2G", "2", "30G", VMFORM_BOOT_ISO, "debian.iso",
+                              "", "", "none", false, VMFORM_DEVICES_VIRTIO,
+                              VMFORM_FIRMWARE_UEFI};
+    char paths[VMFORM_ARGS][VMFORM_PATH_MAX];
+    const char *argv[VMFORM_ARGV_MAX];
+
+    vmform_create_argv(&c, "/img", paths, argv);
+    CHECK_EQ_STR(joined(argv), "corral vm create efi1 --memory 2G --cpus 2 --disk 30G --iso "
+                               "/img/debian.iso --uefi");
+    c.boot = VMFORM_BOOT_DISK_IMAGE;
+    c.disk_size = "";
+    c.image = "gpt.img";
+    vmform_create_argv(&c, "/img", paths, argv);
+    CHECK_EQ_STR(joined(argv), "corral vm create efi1 --memory 2G --cpus 2 --attach "
+                               "/img/gpt.img --uefi");
+    c.boot = VMFORM_BOOT_KERNEL; /* a kernel boots directly: no firmware */
+    c.image = "vmlinuz";
+    vmform_create_argv(&c, "/img", paths, argv);
+    CHECK_EQ_STR(joined(argv), "corral vm create efi1 --memory 2G --cpus 2 --kernel "
+                               "/img/vmlinuz --cmdline ");
 }
 
 static void test_disk_against_boot(void)
@@ -210,6 +237,7 @@ int main(void)
     RUN(test_create_kernel_with_nic);
     RUN(test_create_iso_and_disk_image);
     RUN(test_create_for_a_guest_without_virtio);
+    RUN(test_create_uefi);
     RUN(test_disk_against_boot);
     RUN(test_edit_sends_only_changes);
     RUN(test_image_lists);

@@ -198,7 +198,7 @@ static void test_unknown_and_duplicate_keys(void)
 static void test_boot_consistency(void)
 {
     check_refused("name = a\nboot = bios\n",
-                  DEF_PATH ":2: boot: 'bios' is not kernel or firmware");
+                  DEF_PATH ":2: boot: 'bios' is not kernel, firmware or uefi");
     check_refused("name = a\ncpus = 2\n",
                   DEF_PATH ": kernel: missing (needed for boot = kernel)");
     check_refused("name = a\nboot = firmware\ninitrd = /i\n",
@@ -366,6 +366,8 @@ static void test_round_trip(void)
                      "stop_timeout = 0\n");
     check_round_trip("name = fw\nboot = firmware\nfirmware = /bios.bin\n"
                      "serial = pty\n");
+    check_round_trip("name = uefi\nboot = uefi\nuefi_code = /c.fd\nnvram = /n.fd\n"
+                     "hyperv = on\n");
     /* fuzz_vmdef's find: an inherited tap fd was not written back */
     check_round_trip("name = we000ernel\nkernel = /vmls=.00M\nnic =\nnic = fd=120\n");
 }
@@ -498,6 +500,70 @@ static void test_check_files(void)
     CHECK_EQ_INT(rmdir(dir), 0);
 }
 
+/* boot = uefi: nvram required, uefi_code and nvram only with it,
+ * hyperv on/off, the round trip, and the variables file checked. */
+static void test_uefi_and_hyperv(void)
+{
+    struct vmdef d, back;
+    check_accepted("name = web1\nboot = uefi\nnvram = nvram.fd\nhyperv = on\n", &d);
+    CHECK_EQ_INT(d.boot, VMDEF_BOOT_UEFI);
+    CHECK_EQ_STR(d.nvram, "/defs/web1/nvram.fd");
+    CHECK_EQ_STR(d.uefi_code, VMDEF_DEFAULT_UEFI_CODE);
+    CHECK(d.hyperv);
+    CHECK(vmdef_has_display(&d));
+    check_refused("name = web1\nboot = uefi\n",
+                  DEF_PATH ": nvram: missing (needed for boot = uefi: the VM's "
+                  "UEFI variables file, a copy of " VMDEF_DEFAULT_UEFI_VARS ")");
+    check_refused(KERNEL_VM "nvram = /n.fd\n",
+                  DEF_PATH ":3: nvram: only used with boot = uefi");
+    check_refused("name = web1\nboot = firmware\nuefi_code = /c.fd\n",
+                  DEF_PATH ":3: uefi_code: only used with boot = uefi");
+    check_refused("name = web1\nboot = uefi\nnvram = /n\nfirmware = /bios\n",
+                  DEF_PATH ":4: firmware: only used with boot = firmware");
+    check_refused(KERNEL_VM "hyperv = maybe\n",
+                  DEF_PATH ":3: hyperv: 'maybe' is not on or off");
+    check_accepted(KERNEL_VM "nvram =\n", &back); /* empty: none */
+    CHECK_EQ_STR(back.nvram, "");
+    check_accepted(KERNEL_VM "hyperv = off\n", &back);
+    CHECK(!back.hyperv);
+
+    struct conf c;
+    struct conf_error err;
+    conf_init(&c);
+    CHECK_EQ_INT(vmdef_to_conf(&d, &c), 0);
+    CHECK_EQ_STR(conf_get(&c, "hyperv"), "on");
+    CHECK_EQ_STR(conf_get(&c, "nvram"), "/defs/web1/nvram.fd");
+    CHECK_EQ_INT(vmdef_from_conf(&c, NULL, &back, &err), 0);
+    CHECK_EQ_INT(back.boot, VMDEF_BOOT_UEFI);
+    CHECK_EQ_STR(back.nvram, d.nvram);
+    CHECK_EQ_STR(back.uefi_code, d.uefi_code);
+    CHECK(back.hyperv);
+    conf_free(&c);
+    conf_init(&c);
+    d.hyperv = false;
+    CHECK_EQ_INT(vmdef_to_conf(&d, &c), 0);
+    CHECK(conf_get(&c, "hyperv") == NULL); /* off is the default: not written */
+    conf_free(&c);
+
+    /* the files: code readable, nvram a good variables file */
+    char dir[] = "/tmp/test_vmdef_uefi.XXXXXX", nv[64];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(nv, sizeof(nv), "%s/nvram.fd", dir);
+    int fd = open(nv, O_WRONLY | O_CREAT, 0600);
+    CHECK_EQ_INT(write(fd, "not a volume", 12), 12);
+    close(fd);
+    snprintf(d.nvram, sizeof(d.nvram), "%s", nv);
+    snprintf(d.uefi_code, sizeof(d.uefi_code), "%s", nv); /* any readable file */
+    CHECK_EQ_INT(vmdef_check_files(&d, NULL, &err), -EINVAL);
+    CHECK(strstr(err.reason, "nvram: ") == err.reason);
+    CHECK(strstr(err.reason, "not a UEFI variables file") != NULL);
+    snprintf(d.uefi_code, sizeof(d.uefi_code), "%s/missing.fd", dir);
+    CHECK_EQ_INT(vmdef_check_files(&d, NULL, &err), -ENOENT);
+    CHECK(strstr(err.reason, "uefi_code: ") == err.reason);
+    unlink(nv);
+    CHECK_EQ_INT(rmdir(dir), 0);
+}
+
 int main(void)
 {
     RUN(test_full_definition);
@@ -515,5 +581,6 @@ int main(void)
     RUN(test_set_key_and_check);
     RUN(test_nic_mac);
     RUN(test_check_files);
+    RUN(test_uefi_and_hyperv);
     return check_summary("vmdef");
 }

@@ -1,0 +1,132 @@
+"""Issue 16: UEFI boot - Debian's unmodified OVMF (OVMF_CODE_4M.fd, from
+the ovmf package, on the test-data disk) in corral-vmm, inside the control
+domain under nested KVM.
+
+OVMF finds the platform it knows (the i440FX host bridge, the PIIX3 ISA
+bridge and the PIIX4 PM function with its ACPI timer: i440fx.h,
+piix3_isa.h, piix4_pm.h), reads fw_cfg (e820, boot order, the ACPI tables
+through etc/table-loader) and keeps its variables in RAM (no flash behind
+it yet).  The disk (guest.make_efi_grub_disk) is GPT with one EFI system
+partition holding Debian's EFI GRUB at EFI/BOOT/BOOTX64.EFI, the guest
+kernel and initramfs; GRUB prints GRUB-EFI-MENU through the firmware's
+console, which is COM1, and boots the kernel to the acpi-power-button
+scenario.
+
+A 1-vCPU guest each time (see test_firmware.py); should the nested host
+panic anyway, the test says so.
+
+The outer QEMU (Debian's 7.2, TCG emulating SVM) has a bug UEFI firmware
+trips: when the nested guest writes CR8 while the nested hypervisor waits
+for an interrupt window, its SVM code raises an interrupt without the
+lock it must hold and QEMU aborts ("tcg_handle_interrupt: assertion
+failed").  OVMF's interrupt handlers write CR8 on every return, so the
+appliance dies, usually while OVMF is still in its DXE phase.  Linux
+guests never write CR8, which is why SeaBIOS and direct boot are not
+affected.  The VMM's log therefore also goes to the appliance's console
+(kept by the host): when the appliance dies of that assertion, the test is
+an expected failure that says how far OVMF got; any other outcome is
+judged in full.
+"""
+
+import re
+
+import pytest
+
+from conftest import TESTDATA_MOUNT
+from guest import EFI_GRUB_DISK, OVMF_CODE
+from qemu import ConsoleTimeout
+from test_vmm import stop_vmms
+
+OVMF = "%s/%s" % (TESTDATA_MOUNT, OVMF_CODE.rsplit("/", 1)[1])
+LOG = "/tmp/uefi-test.log"
+POWEROFF = 0
+
+
+OUTER_QEMU_BUG = "tcg_handle_interrupt: assertion failed"
+
+
+VARS_TEMPLATE = "/usr/share/OVMF/OVMF_VARS_4M.fd"  # shipped by the control domain
+
+
+def write_def(machine, name, disks, boot="firmware", memory=1024, display="none"):
+    """boot = firmware: OVMF's code as a plain firmware image, variables in
+    RAM; boot = uefi: the code and a fresh copy of the variables template
+    as the two flash devices."""
+    if boot == "uefi":
+        machine.out("cp %s /tmp/%s-vars.fd" % (VARS_TEMPLATE, name))
+        how = ["boot = uefi", "uefi_code = %s" % OVMF, "nvram = /tmp/%s-vars.fd" % name]
+    else:
+        how = ["boot = firmware", "firmware = %s" % OVMF]
+    lines = (["name = %s" % name] + how + ["memory = %d" % memory, "display = %s" % display]
+             + ["disk = %s" % d for d in disks])
+    machine.out("printf '%s\\n' > /tmp/%s.conf" % ("\\n".join(lines), name))
+    return "/tmp/%s.conf" % name
+
+
+def start_vmm(machine, conf, markers, timeout):
+    """corral-vmm -v in the background, its log also on the appliance's
+    console; returns the log once a marker shows (or the VMM ended)."""
+    machine.out("rm -f %s; ( (timeout -s KILL %d corral-vmm --config %s -v </dev/null 2>&1;"
+                " echo VMM-STATUS=$?) | tee %s >/dev/ttyS0 & )" % (LOG, timeout + 120, conf, LOG))
+    grep = " ".join("-e %s" % m for m in list(markers) + ["VMM-STATUS"])
+    return machine.out("for i in $(seq %d); do grep -q %s %s && break; sleep 1; done; cat %s"
+                       % (timeout, grep, LOG, LOG), timeout=timeout + 60)
+
+
+def xfail_if_outer_qemu_crashed(machine, error):
+    """The known outer-QEMU abort (see above) is an expected failure, with
+    the last lines the VMM wrote before it; anything else fails."""
+    log = machine.log_text()
+    if OUTER_QEMU_BUG not in log:
+        raise error
+    vmm = [line for line in log.splitlines() if line.startswith("corral-vmm:")]
+    pytest.xfail("the outer QEMU aborted (%s) under OVMF's CR8 writes; the VMM's last "
+                 "lines:\n%s" % (OUTER_QEMU_BUG, "\n".join(vmm[-8:])))
+
+
+def note_panic(machine):
+    if machine.host_panicked():
+        print("note: the nested host kernel panicked (known nesting bug)")
+
+
+@pytest.mark.parametrize("boot", ["firmware", "uefi"])
+def test_ovmf_boots_efi_grub_on_gpt_disk_and_powers_off_by_acpi(appliance, boot):
+    """OVMF, GRUB from the ESP, the kernel to the guest's marker; then the
+    power button (SIGTERM) reaches the guest through ACPI and its poweroff
+    goes through S5, as under SeaBIOS.  Once as a firmware image, once with
+    its code and variables flash (boot = uefi)."""
+    conf = write_def(appliance, "uefigrub", [TESTDATA_MOUNT + "/" + EFI_GRUB_DISK + ",ro"],
+                     boot=boot)
+    try:
+        out = start_vmm(appliance, conf, ["GUEST-WAITING"], timeout=840)
+    except ConsoleTimeout as e:
+        xfail_if_outer_qemu_crashed(appliance, e)
+    note_panic(appliance)
+    if boot == "uefi":
+        assert re.search(r"uefi: code \S+OVMF_CODE_4M.fd: 3568 KiB at 0xffc84000; "
+                         r"variables \S+: 528 KiB at 0xffc00000", out), out[-3000:]
+    else:
+        assert re.search(r"firmware \S+OVMF_CODE_4M.fd: 3568 KiB at 0xffc84000", out), out[-3000:]
+    assert "GRUB-EFI-MENU" in out, out[-3000:]  # OVMF's console is on COM1
+    assert re.search(r"GUEST-BOOTED cpus=1 mem_kb=\d+", out), out[-3000:]
+    assert "GUEST-WAITING button=/dev/input/event" in out, out[-3000:]
+    appliance.out("kill -TERM $(pidof corral-vmm)")
+    out = appliance.out("for i in $(seq 90); do grep -q VMM-STATUS %s && break; sleep 1; done; "
+                        "cat %s" % (LOG, LOG), timeout=120)
+    note_panic(appliance)
+    stop_vmms(appliance)
+    assert "GUEST-POWER-BUTTON" in out, out[-3000:]
+    assert "guest entered ACPI S5" in out, out[-3000:]
+    assert "VMM-STATUS=%d" % POWEROFF in out, out[-2000:]
+
+
+def test_firmware_image_too_large_is_a_clear_error(appliance):
+    """The firmware key takes an image of up to 4 MiB (the flash area below
+    4 GiB); a larger one is refused before anything starts."""
+    appliance.out("head -c 5242880 /dev/zero > /tmp/big.fd && printf 'name = uefibig\\n"
+                  "boot = firmware\\nfirmware = /tmp/big.fd\\n' > /tmp/uefibig.conf")
+    status, _ = appliance.sh("timeout -s KILL 60 corral-vmm --config /tmp/uefibig.conf"
+                             " </dev/null >%s 2>&1" % LOG, timeout=90)
+    out = appliance.out("cat %s; rm -f /tmp/big.fd" % LOG)
+    assert status == 3, out
+    assert "at most 4 MiB" in out and "OVMF_CODE_4M.fd" in out, out
