@@ -503,3 +503,32 @@ def test_image_import_https_needs_and_checks_sha256(host, tmp_path):
     assert status == 1 and "https download failed" in err["error"]["message"], err
     assert images_named(machine, "imp-") == "1"  # only the good one, no .part files
     machine.out("rm -f /var/lib/corral/images/imp-*")
+
+
+def test_uefi_vm_gets_its_variables_file_and_a_damaged_one_is_refused(host):
+    """Issue 16: `vm create --uefi` makes VMDIR/nvram.fd from the control
+    domain's OVMF_VARS_4M.fd; `vm show` says so; a variables file cut short
+    is refused at start with the reason, and the VM stays stopped.  (OVMF
+    itself under corral-vmm: tests/integration/test_uefi.py.)"""
+    machine, _ = host
+    status, vm = corral_json(machine, "vm create efi1 --memory 512M --disk 1G --uefi")
+    assert status == 0, vm
+    try:
+        status, vm = corral_json(machine, "vm show efi1")
+        d = vm["definition"]
+        nvram = "/var/lib/corral/vms/efi1/nvram.fd"
+        assert d["boot"] == "uefi" and d["nvram"] == nvram, d
+        assert d["uefi_code"] == "/usr/share/OVMF/OVMF_CODE_4M.fd", d
+        assert d["hyperv"] is False and d["display"] == "std", d
+        assert machine.sh("cmp %s /usr/share/OVMF/OVMF_VARS_4M.fd" % nvram)[0] == 0
+        show = machine.out("corral vm show efi1")
+        assert re.search(r"boot\s+uefi", show) and re.search(r"nvram\s+" + nvram, show), show
+        machine.out("truncate -s 131072 %s" % nvram)
+        status, err = corral_json(machine, "vm start efi1")
+        assert status == 1, err
+        assert ("nvram: %s: not a UEFI variables file: the wrong size: the volume header "
+                "says 540672 bytes, the file has 131072" % nvram) in err["error"]["message"], err
+        assert corral_json(machine, "vm show efi1")[1]["state"] == "stopped"
+    finally:
+        machine.sh("corral vm delete efi1 --yes --delete-disks")
+    assert machine.sh("test -e /var/lib/corral/vms/efi1")[0] != 0
