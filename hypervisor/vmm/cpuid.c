@@ -12,6 +12,8 @@
 #define LEAF_TOPO_LEVEL_CORE 2u
 #define KVM_SIG_LEAF         0x40000000u
 #define KVM_FEATURES_LEAF    0x40000001u
+#define KVM_TIMING_LEAF      0x40000010u
+#define KVM_APIC_BUS_KHZ     1000000u /* KVM's local APIC timer runs at 1 GHz */
 
 unsigned cpuid_core_bits(uint32_t nvcpus)
 {
@@ -136,4 +138,25 @@ void cpuid_fixup(struct kvm_cpuid_entry2 *e, size_t *n, size_t cap,
         cpuid_set_kvm_signature(&e[*n]);
         (*n)++;
     }
+}
+
+int cpuid_set_timing(struct kvm_cpuid_entry2 *e, size_t *n, size_t cap,
+                     uint32_t tsc_khz)
+{
+    struct kvm_cpuid_entry2 *sig = cpuid_find(e, *n, KVM_SIG_LEAF, 0);
+    struct kvm_cpuid_entry2 *t = cpuid_find(e, *n, KVM_TIMING_LEAF, 0);
+    if (!sig || tsc_khz == 0)
+        return -1;
+    if (!t) {
+        if (*n >= cap)
+            return -1;
+        t = &e[(*n)++];
+    }
+    memset(t, 0, sizeof(*t));
+    t->function = KVM_TIMING_LEAF;
+    t->eax = tsc_khz;
+    t->ebx = KVM_APIC_BUS_KHZ;
+    if (sig->eax < KVM_TIMING_LEAF)
+        sig->eax = KVM_TIMING_LEAF;
+    return 0;
 }

@@ -29,6 +29,15 @@ void cpuid_fixup(struct kvm_cpuid_entry2 *e, size_t *n, size_t cap,
  * failure") and costs boot time. */
 void cpuid_set_tsc_deadline(struct kvm_cpuid_entry2 *e, size_t n);
 
+/* The hypervisor timing leaf 0x40000010 (TSC and local APIC bus frequency
+ * in kHz, as QEMU and VMware offer it), with the KVM signature leaf's limit
+ * raised to reach it.  SeaBIOS reads it and keeps time by the TSC; without
+ * it, on a PIIX4 it reads the ACPI PM timer, whose every read is an exit
+ * (slow under nested virtualization).  Needs the signature leaf and, when
+ * the leaf is new, cap > *n; returns 0 or -1. */
+int cpuid_set_timing(struct kvm_cpuid_entry2 *e, size_t *n, size_t cap,
+                     uint32_t tsc_khz);
+
 /* The entry for (function, index), or NULL. */
 struct kvm_cpuid_entry2 *cpuid_find(struct kvm_cpuid_entry2 *e, size_t n,
                                     uint32_t function, uint32_t index);

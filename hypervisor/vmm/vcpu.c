@@ -93,7 +93,7 @@ static int vcpu_set_hyperv(struct vcpu *c, struct kvm_cpuid_entry2 *e, size_t *n
 static int vcpu_set_cpuid(struct vcpu *c, char *err, size_t errlen)
 {
     const struct kvm_cpuid2 *sup = c->vm->supported_cpuid;
-    size_t cap = sup->nent + 1 + HYPERV_LEAF_COUNT, n = sup->nent;
+    size_t cap = sup->nent + 2 + HYPERV_LEAF_COUNT, n = sup->nent;
     struct kvm_cpuid2 *mine = calloc(1, sizeof(*mine) + cap * sizeof(mine->entries[0]));
     if (!mine) {
         errno = ENOMEM;
@@ -103,6 +103,9 @@ static int vcpu_set_cpuid(struct vcpu *c, char *err, size_t errlen)
     cpuid_fixup(mine->entries, &n, cap, c->index, c->count);
     if (ioctl(c->vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0)
         cpuid_set_tsc_deadline(mine->entries, n);
+    int tsc_khz = ioctl(c->fd, KVM_GET_TSC_KHZ, 0);
+    if (tsc_khz > 0)
+        cpuid_set_timing(mine->entries, &n, cap, (uint32_t)tsc_khz);
     int rc = c->vm->hyperv ? vcpu_set_hyperv(c, mine->entries, &n, cap, err, errlen) : 0;
     mine->nent = (uint32_t)n;
     if (!rc && ioctl(c->fd, KVM_SET_CPUID2, mine) < 0)

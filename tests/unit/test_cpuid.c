@@ -96,8 +96,35 @@ static void test_tsc_deadline(void)
     cpuid_set_tsc_deadline(e, 0); /* no leaf 1: nothing happens */
 }
 
+/* The timing leaf SeaBIOS looks for: TSC kHz in EAX, the 1 GHz APIC bus in
+ * EBX, reachable from the signature leaf's limit; never past cap. */
+static void test_timing_leaf(void)
+{
+    struct kvm_cpuid_entry2 e[CAP];
+    size_t n = fake_supported(e);
+    cpuid_fixup(e, &n, CAP, 0, 1);
+    size_t before = n;
+    CHECK_EQ_INT(cpuid_set_timing(e, &n, CAP, 2994372), 0);
+    CHECK_EQ_INT(n, before + 1);
+    struct kvm_cpuid_entry2 *t = cpuid_find(e, n, 0x40000010, 0);
+    CHECK(t && t->eax == 2994372 && t->ebx == 1000000 && t->ecx == 0);
+    CHECK(cpuid_find(e, n, 0x40000000, 0)->eax >= 0x40000010);
+    CHECK_EQ_INT(cpuid_set_timing(e, &n, CAP, 1000), 0); /* replaced, not added */
+    CHECK_EQ_INT(n, before + 1);
+    CHECK_EQ_INT(cpuid_find(e, n, 0x40000010, 0)->eax, 1000);
+    n = fake_supported(e);
+    CHECK_EQ_INT(cpuid_set_timing(e, &n, CAP, 1000), -1); /* no signature leaf */
+    cpuid_fixup(e, &n, CAP, 0, 1);
+    before = n;
+    CHECK_EQ_INT(cpuid_set_timing(e, &n, n, 1000), -1); /* no room */
+    CHECK_EQ_INT(cpuid_set_timing(e, &n, CAP, 0), -1);  /* unknown frequency */
+    CHECK_EQ_INT(n, before);
+    CHECK_EQ_INT(cpuid_find(e, n, 0x40000000, 0)->eax, 0x40000001);
+}
+
 int main(void)
 {
+    RUN(test_timing_leaf);
     RUN(test_tsc_deadline);
     RUN(test_core_bits);
     RUN(test_topology);
