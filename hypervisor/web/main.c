@@ -37,7 +37,7 @@ static void usage(FILE *out)
             "  --shadow PATH       the password file (default /etc/shadow)\n"
             "  --routes            print the API routes and exit\n"
             "  --help              this text\n",
-            SRV_WEB_ROOT, SRV_STATE_DIR, PROTO_SOCKET_ENV, PROTO_SOCKET_PATH);
+            SRV_WEB_ROOT, WEB_STATE_DIR, PROTO_SOCKET_ENV, PROTO_SOCKET_PATH);
 }
 
 static int parse_port(const char *text, unsigned *out)
@@ -92,7 +92,7 @@ int main(int argc, char **argv)
 {
     static struct srv s;
     char why[256] = "";
-    s.opt = (struct srv_options){ .root = SRV_WEB_ROOT, .state_dir = SRV_STATE_DIR,
+    s.opt = (struct srv_options){ .root = SRV_WEB_ROOT, .state_dir = WEB_STATE_DIR,
                                   .run_dir = "/run/corral-web", .listen = "",
                                   .https_port = 443, .http_port = 80,
                                   .socket_path = proto_socket_path(),

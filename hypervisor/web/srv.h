@@ -7,10 +7,10 @@
 
 #include <stddef.h>
 
+#include "web_paths.h"
 #include "web_ratelimit.h"
 #include "web_session.h"
 
-#define SRV_STATE_DIR "/var/lib/corral/web"
 #define SRV_WEB_ROOT "/usr/share/corral/web"
 
 struct srv_options {

@@ -2,6 +2,7 @@
 #include "web_ratelimit.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 void web_ratelimit_init(struct web_ratelimit *rl)
@@ -15,10 +16,13 @@ static bool web_rate_stale(const struct web_rate_entry *e, time_t now)
     return !e->addr[0] || now - e->last >= WEB_RATE_FORGET_S;
 }
 
-/* addr's entry (the caller holds the lock), or with create a fresh one. */
-static struct web_rate_entry *web_rate_find(struct web_ratelimit *rl, const char *addr,
+/* addr's entry (the caller holds the lock), or with create a fresh one.
+ * Addresses are compared as stored: cut to WEB_ADDR_MAX - 1 bytes. */
+static struct web_rate_entry *web_rate_find(struct web_ratelimit *rl, const char *full,
                                             time_t now, bool create)
 {
+    char addr[WEB_ADDR_MAX];
+    snprintf(addr, sizeof(addr), "%s", full);
     struct web_rate_entry *spare = NULL;
     for (size_t i = 0; i < WEB_RATE_ENTRIES; i++) {
         struct web_rate_entry *e = &rl->entries[i];
@@ -31,7 +35,7 @@ static struct web_rate_entry *web_rate_find(struct web_ratelimit *rl, const char
     if (!create)
         return NULL;
     memset(spare, 0, sizeof(*spare));
-    strncpy(spare->addr, addr, WEB_ADDR_MAX - 1);
+    memcpy(spare->addr, addr, sizeof(addr));
     return spare;
 }
 
@@ -69,9 +73,9 @@ long web_ratelimit_failed(struct web_ratelimit *rl, const char *addr, time_t now
 void web_ratelimit_succeeded(struct web_ratelimit *rl, const char *addr)
 {
     pthread_mutex_lock(&rl->lock);
-    for (size_t i = 0; i < WEB_RATE_ENTRIES; i++) {
-        if (strncmp(rl->entries[i].addr, addr, WEB_ADDR_MAX) == 0)
-            memset(&rl->entries[i], 0, sizeof(rl->entries[i]));
-    }
+    /* now = 0: an entry is never stale then, so any entry is found */
+    struct web_rate_entry *e = web_rate_find(rl, addr, 0, false);
+    if (e)
+        memset(e, 0, sizeof(*e));
     pthread_mutex_unlock(&rl->lock);
 }
