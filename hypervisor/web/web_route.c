@@ -26,7 +26,8 @@ const struct web_command web_commands[] = {
     { "vm.stop", false },     { "vm.kill", false },    { "vm.pause", false },
     { "vm.resume", false },   { "vm.restart", false }, { "vm.delete", false },
     { "vm.cdrom", false },    { "disk.create", false }, { "disk.resize", false },
-    { "disk.list", true },
+    { "disk.list", true },    { "vm.log", true },      { "image.list", true },
+    { "image.delete", false },
 };
 const size_t web_command_count = sizeof(web_commands) / sizeof(web_commands[0]);
 
@@ -168,8 +169,10 @@ static const struct {
     { "name", false }, { "disk", false }, { "bytes", true }, { "lines", true },
 };
 
+/* One key=value; seen has a bit per key of web_query_keys given before (a
+ * repeated key would make an object corrald refuses). */
 static int web_query_pair(const char *pair, size_t len, struct json_writer *w,
-                          char *why, size_t why_len)
+                          unsigned *seen, char *why, size_t why_len)
 {
     const char *eq = memchr(pair, '=', len);
     char key[16], value[1024];
@@ -181,6 +184,11 @@ static int web_query_pair(const char *pair, size_t len, struct json_writer *w,
     for (size_t i = 0; i < sizeof(web_query_keys) / sizeof(web_query_keys[0]); i++) {
         if (strcmp(web_query_keys[i].key, key) != 0)
             continue;
+        if (*seen & (1u << i)) {
+            snprintf(why, why_len, "query parameter %s given twice", key);
+            return -EINVAL;
+        }
+        *seen |= 1u << i;
         if (!web_query_keys[i].number) {
             json_kv_string(w, key, value);
             return 0;
@@ -203,10 +211,11 @@ static int web_query_pair(const char *pair, size_t len, struct json_writer *w,
 int web_query_args(const char *query, struct json_writer *w, char *why, size_t why_len)
 {
     const char *p = query;
+    unsigned seen = 0;
     while (p && *p) {
         const char *amp = strchr(p, '&');
         size_t len = amp ? (size_t)(amp - p) : strlen(p);
-        if (len > 0 && web_query_pair(p, len, w, why, why_len) < 0)
+        if (len > 0 && web_query_pair(p, len, w, &seen, why, why_len) < 0)
             return -EINVAL;
         p = amp ? amp + 1 : NULL;
     }

@@ -294,7 +294,7 @@ static void test_query_args(void)
     json_writer_free(&w);
     const char *bad[] = { "name", "name=%", "name=%4", "name=%zz", "name=a%00b", "evil=1",
                           "bytes=-1", "bytes=12x", "bytes=", "bytes=99999999999999999999",
-                          "lines=+5" };
+                          "lines=+5", "name=a&name=b", "name=a&bytes=1&name=a" };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         CHECK(args_of(query_fn, bad[i], why, sizeof(why), &w) == NULL);
         json_writer_free(&w);
