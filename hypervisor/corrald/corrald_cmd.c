@@ -560,6 +560,7 @@ static const struct {
     { "vm.log", corrald_cmd_vm_log },
     { "image.list", corrald_cmd_image_list },
     { "image.delete", corrald_cmd_image_delete },
+    { "image.upload", corrald_cmd_image_upload },
 };
 
 static void corrald_dispatch(struct corrald_request *r)

@@ -29,6 +29,7 @@ void corrald_client_close(struct corrald_client *c)
         return;
     if (c->console_vm && c->console_vm->console_client == c)
         c->console_vm->console_client = NULL;
+    corrald_upload_abort(c); /* a half upload leaves nothing behind */
     close(c->fd);
     proto_linebuf_free(&c->in);
     c->fd = -1;
@@ -66,9 +67,10 @@ static void corrald_accept(struct corrald *d)
         c->fd = fd;
         c->console_vm = NULL;
         c->skipping = false;
+        c->upload.fd = -1;
         return;
     }
-    struct corrald_client busy = { fd, { 0 }, NULL, false };
+    struct corrald_client busy = { .fd = fd, .upload.fd = -1 };
     struct json_writer w;
     json_writer_init(&w, 1024);
     proto_error_reply(&w, PROTO_E_INTERNAL, "too many clients (%d)", CORRALD_MAX_CLIENTS);
@@ -93,10 +95,53 @@ static void corrald_skip_to_next_line(struct corrald_client *c)
     c->skipping = false;
 }
 
+/* Raw upload bytes, straight from the socket (not through the line buffer). */
+static void corrald_upload_readable(struct corrald_client *c)
+{
+    static char buf[64 * 1024];
+    uint64_t left = c->upload.size - c->upload.done;
+    ssize_t n = read(c->fd, buf, left < sizeof(buf) ? (size_t)left : sizeof(buf));
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (n <= 0) {
+        corrald_client_close(c);
+        return;
+    }
+    corrald_upload_feed(c, buf, (size_t)n);
+}
+
+/* After a request that switched the client to upload mode, what came with
+ * the request line belongs to the upload. */
+static void corrald_upload_start(struct corrald_client *c)
+{
+    size_t len;
+    const char *rest = proto_linebuf_rest(&c->in, &len);
+    uint64_t left = c->upload.size - c->upload.done;
+    size_t take = len < left ? len : (size_t)left;
+    char *copy = take ? malloc(take) : NULL;
+    if (take && !copy) {
+        corrald_client_close(c);
+        return;
+    }
+    if (take)
+        memcpy(copy, rest, take);
+    /* the rest past the upload (a next request) stays buffered */
+    memmove(c->in.buf, rest + take, len - take);
+    c->in.len = len - take;
+    c->in.taken = 0;
+    if (take || c->upload.size == 0)
+        corrald_upload_feed(c, copy, take);
+    free(copy);
+}
+
 static void corrald_client_readable(struct corrald *d, struct corrald_client *c)
 {
     if (c->console_vm) {
         corrald_console_from_client(c);
+        return;
+    }
+    if (c->upload.fd >= 0) {
+        corrald_upload_readable(c);
         return;
     }
     long n = proto_linebuf_read(&c->in, c->fd);
@@ -119,8 +164,12 @@ static void corrald_client_readable(struct corrald *d, struct corrald_client *c)
     }
     size_t len;
     char *line;
-    while (c->fd >= 0 && !c->console_vm && (line = proto_linebuf_take(&c->in, &len)))
+    while (c->fd >= 0 && !c->console_vm && c->upload.fd < 0 &&
+           (line = proto_linebuf_take(&c->in, &len))) {
         corrald_handle_request(d, c, line, len);
+        if (c->fd >= 0 && c->upload.fd >= 0)
+            corrald_upload_start(c);
+    }
 }
 
 /* ---- set-up ---------------------------------------------------------------- */

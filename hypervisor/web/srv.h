@@ -8,6 +8,10 @@
 #include <stddef.h>
 
 #include "web_paths.h"
+
+struct mg_context;
+struct mg_connection;
+struct web_gate;
 #include "web_ratelimit.h"
 #include "web_session.h"
 
@@ -42,14 +46,21 @@ int srv_tls_prepare(struct srv *s, char *why, size_t why_len);
 struct mg_context *srv_http_start(struct srv *s, char *why, size_t why_len);
 
 /* srv_console: the /ws/console/<vm> WebSocket bridge. */
-struct mg_context;
 void srv_console_register(struct mg_context *ctx, struct srv *s);
 
+/* srv_upload: PUT /api/images/<name>, streamed to corrald's image.upload. */
+void srv_upload(struct srv *s, struct mg_connection *conn, const struct web_gate *g,
+                const char *addr);
+
 /* srv_http helpers for the other srv files. */
-struct mg_connection;
 /* The client address as text (for the log). */
 void srv_client_addr(const struct mg_connection *conn, char *out, size_t len);
 /* Whether conn's cookie names a live session. */
 int srv_session_ok(struct srv *s, const struct mg_connection *conn, char *csrf);
+/* A JSON reply (body plus '\n'); extra: more header lines or "". */
+void srv_send_json(struct mg_connection *conn, int status, const char *extra,
+                   const char *body);
+void srv_send_error(struct mg_connection *conn, int status, const char *extra,
+                    const char *code, const char *message);
 
 #endif

@@ -46,6 +46,7 @@ static const char *srv_reason(int status)
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 411: return "Length Required";
     case 409: return "Conflict";
     case 413: return "Payload Too Large";
     case 429: return "Too Many Requests";
@@ -55,7 +56,7 @@ static const char *srv_reason(int status)
 }
 
 /* A JSON reply; extra is more header lines ("Name: value\r\n...") or "". */
-static void srv_send_json(struct mg_connection *conn, int status, const char *extra,
+void srv_send_json(struct mg_connection *conn, int status, const char *extra,
                           const char *body)
 {
     size_t len = strlen(body);
@@ -67,7 +68,7 @@ static void srv_send_json(struct mg_connection *conn, int status, const char *ex
     mg_write(conn, "\n", 1);
 }
 
-static void srv_send_error(struct mg_connection *conn, int status, const char *extra,
+void srv_send_error(struct mg_connection *conn, int status, const char *extra,
                            const char *code, const char *message)
 {
     struct json_writer w;
@@ -284,6 +285,9 @@ static int srv_api(struct mg_connection *conn, void *cbdata)
     }
     case WEB_H_CMD:
         srv_cmd(s, conn, &g, addr);
+        break;
+    case WEB_H_UPLOAD:
+        srv_upload(s, conn, &g, addr);
         break;
     case WEB_H_WS_CONSOLE: /* reached only without the Upgrade header */
         srv_send_error(conn, 400, "", "bad-request", "a WebSocket path");

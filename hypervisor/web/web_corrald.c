@@ -49,6 +49,17 @@ static int web_corrald_reply(int fd, struct proto_linebuf *lb, char **reply, siz
     return 0;
 }
 
+int web_corrald_read_reply(int fd, char **reply, size_t *len, char *why, size_t why_len)
+{
+    struct proto_linebuf lb;
+    *reply = NULL;
+    int rc = proto_linebuf_init(&lb, PROTO_MAX_REPLY);
+    if (rc == 0)
+        rc = web_corrald_reply(fd, &lb, reply, len, why, why_len);
+    proto_linebuf_free(&lb);
+    return rc;
+}
+
 int web_corrald_call(const char *socket_path, struct json_writer *w, char **reply,
                      size_t *len, int *console_fd, char **rest, size_t *rest_len,
                      char *why, size_t why_len)

@@ -2,6 +2,7 @@
  * web_route.h). */
 #include "web_route.h"
 
+#include "image_name.h"
 #include "web_session.h"
 
 #include <errno.h>
@@ -15,6 +16,7 @@ const struct web_route web_routes[] = {
     { "GET", "/api/session", false, WEB_H_SESSION, true },
     { "GET", "/api/cmd/", true, WEB_H_CMD, true },
     { "POST", "/api/cmd/", true, WEB_H_CMD, true },
+    { "PUT", "/api/images/", true, WEB_H_UPLOAD, true },
     { "GET", "/ws/console/", true, WEB_H_WS_CONSOLE, true },
 };
 const size_t web_route_count = sizeof(web_routes) / sizeof(web_routes[0]);
@@ -93,6 +95,12 @@ void web_gate(const char *method, const char *path, bool session_ok,
     if (g->route->needs_session && web_method_changes(method) &&
         !web_token_equal(csrf_header, session_csrf)) {
         web_refuse(g, 403, "csrf", "missing or wrong X-CSRF-Token header");
+        return;
+    }
+    if (g->route->handler == WEB_H_UPLOAD && (!image_name_valid(g->rest) ||
+                                              strstr(g->rest, ".part."))) {
+        web_refuse(g, 400, "invalid", "not an image name (letters, digits, . _ - +; "
+                                      "not starting with '.')");
         return;
     }
     if (g->route->handler == WEB_H_CMD) {
