@@ -12,6 +12,7 @@
 struct mg_context;
 struct mg_connection;
 struct web_gate;
+#include "web_history.h"
 #include "web_ratelimit.h"
 #include "web_session.h"
 
@@ -31,6 +32,7 @@ struct srv {
     struct srv_options opt;
     struct web_sessions sessions;
     struct web_ratelimit ratelimit;
+    struct web_history history;
     char pem_path[512];
     char fingerprint[96 + 1]; /* SHA-256 as AB:CD:..., 95 chars */
 };
@@ -51,6 +53,12 @@ void srv_console_register(struct mg_context *ctx, struct srv *s);
 /* srv_upload: PUT /api/images/<name>, streamed to corrald's image.upload. */
 void srv_upload(struct srv *s, struct mg_connection *conn, const struct web_gate *g,
                 const char *addr);
+
+/* srv_history: samples host.info every WEB_HISTORY_INTERVAL_S in a thread
+ * of its own; 0 or -errno. */
+int srv_history_start(struct srv *s);
+/* srv_logs: GET /api/logs?q=TEXT&lines=N (logread, searched). */
+void srv_logs(struct mg_connection *conn);
 
 /* srv_http helpers for the other srv files. */
 /* The client address as text (for the log). */

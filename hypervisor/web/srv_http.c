@@ -286,6 +286,18 @@ static int srv_api(struct mg_connection *conn, void *cbdata)
     case WEB_H_CMD:
         srv_cmd(s, conn, &g, addr);
         break;
+    case WEB_H_HISTORY: {
+        struct json_writer w;
+        json_writer_init(&w, 1 << 20);
+        web_history_write(&s->history, &w);
+        const char *text = json_writer_text(&w);
+        srv_send_json(conn, text ? 200 : 500, "", text ? text : "{}");
+        json_writer_free(&w);
+        break;
+    }
+    case WEB_H_LOGS:
+        srv_logs(conn);
+        break;
     case WEB_H_UPLOAD:
         srv_upload(s, conn, &g, addr);
         break;

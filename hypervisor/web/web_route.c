@@ -17,6 +17,8 @@ const struct web_route web_routes[] = {
     { "GET", "/api/cmd/", true, WEB_H_CMD, true },
     { "POST", "/api/cmd/", true, WEB_H_CMD, true },
     { "PUT", "/api/images/", true, WEB_H_UPLOAD, true },
+    { "GET", "/api/host/history", false, WEB_H_HISTORY, true },
+    { "GET", "/api/logs", false, WEB_H_LOGS, true },
     { "GET", "/ws/console/", true, WEB_H_WS_CONSOLE, true },
 };
 const size_t web_route_count = sizeof(web_routes) / sizeof(web_routes[0]);
@@ -29,7 +31,7 @@ const struct web_command web_commands[] = {
     { "vm.resume", false },   { "vm.restart", false }, { "vm.delete", false },
     { "vm.cdrom", false },    { "disk.create", false }, { "disk.resize", false },
     { "disk.list", true },    { "vm.log", true },      { "image.list", true },
-    { "image.delete", false },
+    { "image.delete", false }, { "host.reboot", false }, { "host.shutdown", false },
 };
 const size_t web_command_count = sizeof(web_commands) / sizeof(web_commands[0]);
 
