@@ -99,6 +99,7 @@ struct corrald_client {
     struct corrald_vm *console_vm; /* set: raw console stream mode */
     bool skipping; /* dropping the rest of a too large request line */
     struct corrald_upload upload;  /* upload.fd >= 0: raw upload mode */
+    int pass_fd; /* >= 0: goes with the next reply (SCM_RIGHTS), then closed */
 };
 
 struct corrald {
@@ -181,6 +182,10 @@ void corrald_console_from_vm(struct corrald *d, struct corrald_vm *vm);
 void corrald_console_from_client(struct corrald_client *c);
 void corrald_console_attach(struct corrald *d, struct corrald_vm *vm,
                             struct corrald_client *c);
+
+/* corrald_vnc.c: sends the first byte of text with fd attached (the rest
+ * follows as usual); 0 or -EPIPE. */
+int corrald_send_with_fd(int sock, const char *text, size_t len, int fd);
 
 /* corrald_image.c: the raw bytes of an upload (see image.upload). */
 void corrald_upload_feed(struct corrald_client *c, const char *data, size_t n);

@@ -651,6 +651,7 @@ static const struct {
     { "disk.resize", corrald_cmd_disk_resize },
     { "disk.list", corrald_cmd_disk_list },
     { "vm.log", corrald_cmd_vm_log },
+    { "vm.vnc", corrald_cmd_vm_vnc },
     { "image.list", corrald_cmd_image_list },
     { "image.delete", corrald_cmd_image_delete },
     { "image.upload", corrald_cmd_image_upload },

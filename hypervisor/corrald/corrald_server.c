@@ -30,6 +30,9 @@ void corrald_client_close(struct corrald_client *c)
     if (c->console_vm && c->console_vm->console_client == c)
         c->console_vm->console_client = NULL;
     corrald_upload_abort(c); /* a half upload leaves nothing behind */
+    if (c->pass_fd >= 0)
+        close(c->pass_fd);
+    c->pass_fd = -1;
     close(c->fd);
     proto_linebuf_free(&c->in);
     c->fd = -1;
@@ -46,7 +49,19 @@ void corrald_send_reply(struct corrald_client *c, struct json_writer *w)
                           strerror(-w->error));
         text = json_writer_text(&fallback);
     }
-    if (proto_send_line(c->fd, text, strlen(text)) < 0)
+    size_t len = strlen(text), sent = 0;
+    if (c->pass_fd >= 0) { /* vm.vnc: the connection rides on the first byte */
+        int rc = corrald_send_with_fd(c->fd, text, len, c->pass_fd);
+        close(c->pass_fd);
+        c->pass_fd = -1;
+        if (rc < 0) {
+            corrald_client_close(c);
+            json_writer_free(&fallback);
+            return;
+        }
+        sent = 1;
+    }
+    if (proto_send_line(c->fd, text + sent, len - sent) < 0)
         corrald_client_close(c);
     json_writer_free(&fallback);
 }
@@ -68,9 +83,10 @@ static void corrald_accept(struct corrald *d)
         c->console_vm = NULL;
         c->skipping = false;
         c->upload.fd = -1;
+        c->pass_fd = -1;
         return;
     }
-    struct corrald_client busy = { .fd = fd, .upload.fd = -1 };
+    struct corrald_client busy = { .fd = fd, .upload.fd = -1, .pass_fd = -1 };
     struct json_writer w;
     json_writer_init(&w, 1024);
     proto_error_reply(&w, PROTO_E_INTERNAL, "too many clients (%d)", CORRALD_MAX_CLIENTS);
@@ -258,7 +274,7 @@ int corrald_init(struct corrald *d, char *why, size_t why_len)
     char dir[CORRALD_PATH_MAX];
     d->listen_fd = d->signal_fd = -1;
     for (size_t i = 0; i < CORRALD_MAX_CLIENTS; i++)
-        d->clients[i].fd = -1;
+        d->clients[i] = (struct corrald_client){ .fd = -1, .upload.fd = -1, .pass_fd = -1 };
     const char *const dirs[] = { d->cfg.run_dir, d->cfg.state_dir };
     for (size_t i = 0; i < 2; i++) {
         snprintf(dir, sizeof(dir), "%s/vms", dirs[i]);

@@ -49,6 +49,8 @@ struct mg_context *srv_http_start(struct srv *s, char *why, size_t why_len);
 
 /* srv_console: the /ws/console/<vm> WebSocket bridge. */
 void srv_console_register(struct mg_context *ctx, struct srv *s);
+/* srv_vnc: the /ws/vnc/<vm> WebSocket bridge (noVNC). */
+void srv_vnc_register(struct mg_context *ctx, struct srv *s);
 
 /* srv_upload: PUT /api/images/<name>, streamed to corrald's image.upload. */
 void srv_upload(struct srv *s, struct mg_connection *conn, const struct web_gate *g,

@@ -302,6 +302,7 @@ static int srv_api(struct mg_connection *conn, void *cbdata)
         srv_upload(s, conn, &g, addr);
         break;
     case WEB_H_WS_CONSOLE: /* reached only without the Upgrade header */
+    case WEB_H_WS_VNC:
         srv_send_error(conn, 400, "", "bad-request", "a WebSocket path");
         break;
     }
@@ -369,6 +370,9 @@ struct mg_context *srv_http_start(struct srv *s, char *why, size_t why_len)
     if (!ctx)
         return NULL;
     mg_set_request_handler(ctx, "/api", srv_api, s);
+    /* /ws/... without the WebSocket upgrade: through the gate as well */
+    mg_set_request_handler(ctx, "/ws", srv_api, s);
     srv_console_register(ctx, s);
+    srv_vnc_register(ctx, s);
     return ctx;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -98,5 +99,68 @@ int web_corrald_call(const char *socket_path, struct json_writer *w, char **repl
     proto_linebuf_free(&lb);
     if (fd >= 0)
         close(fd);
+    return rc;
+}
+
+/* One recvmsg() into buf, taking any descriptor passed with it. */
+static ssize_t web_corrald_recv(int sock, char *buf, size_t len, int *fd)
+{
+    char control[CMSG_SPACE(sizeof(int))];
+    struct iovec iov = { .iov_base = buf, .iov_len = len };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+                          .msg_controllen = sizeof(control) };
+    ssize_t n;
+    do
+        n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+    while (n < 0 && errno == EINTR);
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); n >= 0 && c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && *fd < 0)
+            memcpy(fd, CMSG_DATA(c), sizeof(int));
+    }
+    return n;
+}
+
+int web_corrald_call_fd(const char *socket_path, struct json_writer *w, char **reply,
+                        size_t *len, int *fd, char *why, size_t why_len)
+{
+    const char *text = json_writer_text(w);
+    char buf[4096];
+    size_t used = 0;
+    *reply = NULL;
+    *fd = -1;
+    if (!text) {
+        snprintf(why, why_len, "request too large");
+        return -E2BIG;
+    }
+    int sock = web_corrald_connect(socket_path, why, why_len);
+    if (sock < 0)
+        return sock;
+    int rc = proto_send_line(sock, text, strlen(text));
+    /* The reply is short (vm.vnc's is one small object); the line ends it. */
+    while (rc == 0 && !memchr(buf, '\n', used)) {
+        ssize_t n = used < sizeof(buf) ? web_corrald_recv(sock, buf + used,
+                                                          sizeof(buf) - used, fd) : -1;
+        if (n <= 0) {
+            snprintf(why, why_len, "corrald closed the connection without a reply");
+            rc = -EPIPE;
+            break;
+        }
+        used += (size_t)n;
+    }
+    close(sock);
+    if (rc == 0) {
+        *len = (size_t)((char *)memchr(buf, '\n', used) - buf);
+        *reply = malloc(*len + 1);
+        if (!*reply) {
+            rc = -ENOMEM;
+        } else {
+            memcpy(*reply, buf, *len);
+            (*reply)[*len] = '\0';
+        }
+    }
+    if (rc < 0 && *fd >= 0) {
+        close(*fd);
+        *fd = -1;
+    }
     return rc;
 }

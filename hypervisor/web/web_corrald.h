@@ -23,4 +23,10 @@ int web_corrald_call(const char *socket_path, struct json_writer *w, char **repl
  * web_corrald_call) into *reply (malloc'd).  0 or -errno with why. */
 int web_corrald_read_reply(int fd, char **reply, size_t *len, char *why, size_t why_len);
 
+/* A request whose ok reply brings a file descriptor (vm.vnc): the reply
+ * into *reply (malloc'd) and the descriptor in *fd (-1 if none came).
+ * 0 or -errno with why. */
+int web_corrald_call_fd(const char *socket_path, struct json_writer *w, char **reply,
+                        size_t *len, int *fd, char *why, size_t why_len);
+
 #endif

@@ -20,6 +20,7 @@ const struct web_route web_routes[] = {
     { "GET", "/api/host/history", false, WEB_H_HISTORY, true },
     { "GET", "/api/logs", false, WEB_H_LOGS, true },
     { "GET", "/ws/console/", true, WEB_H_WS_CONSOLE, true },
+    { "GET", "/ws/vnc/", true, WEB_H_WS_VNC, true },
 };
 const size_t web_route_count = sizeof(web_routes) / sizeof(web_routes[0]);
 
