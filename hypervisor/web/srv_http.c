@@ -57,15 +57,26 @@ static const char *srv_reason(int status)
 
 /* A JSON reply; extra is more header lines ("Name: value\r\n...") or "". */
 void srv_send_json(struct mg_connection *conn, int status, const char *extra,
-                          const char *body)
+                   const char *body)
 {
+    /* One write for head and body: two would wait on the peer's delayed
+     * ACK (Nagle) between them. */
     size_t len = strlen(body);
-    mg_printf(conn,
-              "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
-              "Content-Length: %zu\r\nCache-Control: no-store\r\n%s\r\n",
-              status, srv_reason(status), len + 1, extra);
-    mg_write(conn, body, len);
-    mg_write(conn, "\n", 1);
+    char head[1024];
+    int n = snprintf(head, sizeof(head),
+                     "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+                     "Content-Length: %zu\r\nCache-Control: no-store\r\n%s\r\n",
+                     status, srv_reason(status), len + 1, extra);
+    char *all = n > 0 && (size_t)n < sizeof(head) ? malloc((size_t)n + len + 1) : NULL;
+    if (!all) {
+        mg_send_http_error(conn, 500, "out of memory");
+        return;
+    }
+    memcpy(all, head, (size_t)n);
+    memcpy(all + n, body, len);
+    all[(size_t)n + len] = '\n';
+    mg_write(conn, all, (size_t)n + len + 1);
+    free(all);
 }
 
 void srv_send_error(struct mg_connection *conn, int status, const char *extra,
@@ -353,6 +364,7 @@ struct mg_context *srv_http_start(struct srv *s, char *why, size_t why_len)
         "enable_directory_listing", "no",
         "num_threads", threads,
         "enable_keep_alive", "yes",
+        "tcp_nodelay", "1",
         "request_timeout_ms", "30000",
         "websocket_timeout_ms", "3600000",
         "additional_header",
