@@ -5,29 +5,13 @@
  * its user; it needs no access to the VMM's files. */
 #include "corrald_cmd.h"
 
+#include "fdio.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
-
-static int corrald_vnc_connect(const char *path)
-{
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    if (strlen(path) >= sizeof(sa.sun_path))
-        return -ENAMETOOLONG;
-    strcpy(sa.sun_path, path);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -errno;
-    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-        int err = errno;
-        close(fd);
-        return -err;
-    }
-    return fd;
-}
 
 void corrald_cmd_vm_vnc(struct corrald_request *r)
 {
@@ -41,7 +25,7 @@ void corrald_cmd_vm_vnc(struct corrald_request *r)
         return;
     }
     corrald_run_path(r->d, vm->name, CORRALD_VNC_SOCKET, path, sizeof(path));
-    int fd = corrald_vnc_connect(path);
+    int fd = fdio_unix_connect(path);
     if (fd < 0) {
         snprintf(msg, sizeof(msg), fd == -ENOENT ? "%s has no screen (display = std gives one)"
                                                  : "%s: %s", fd == -ENOENT ? vm->name : path,

@@ -62,11 +62,19 @@ int srv_history_start(struct srv *s);
 /* srv_logs: GET /api/logs?q=TEXT&lines=N (logread, searched). */
 void srv_logs(struct mg_connection *conn);
 
+/* srv_import: POST /api/cmd/image.import with its body. */
+void srv_import(struct mg_connection *conn, const char *addr, const char *body, size_t len);
+
 /* srv_http helpers for the other srv files. */
 /* The client address as text (for the log). */
 void srv_client_addr(const struct mg_connection *conn, char *out, size_t len);
 /* Whether conn's cookie names a live session. */
 int srv_session_ok(struct srv *s, const struct mg_connection *conn, char *csrf);
+/* The VM a WebSocket request for prefix + NAME asks for, when its session,
+ * Origin and name are good (what: "console", "screen", for the log);
+ * else NULL, logged with the client's address. */
+const char *srv_ws_vm(struct srv *s, const struct mg_connection *conn, const char *prefix,
+                      const char *what);
 /* A JSON reply (body plus '\n'); extra: more header lines or "". */
 void srv_send_json(struct mg_connection *conn, int status, const char *extra,
                    const char *body);

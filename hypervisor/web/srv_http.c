@@ -3,6 +3,7 @@
 
 #include "proto.h"
 #include "shadow.h"
+#include "vmdef.h"
 #include "web_cookie.h"
 #include "web_corrald.h"
 #include "web_route.h"
@@ -33,6 +34,24 @@ int srv_session_ok(struct srv *s, const struct mg_connection *conn, char *csrf)
     if (web_cookie_get(mg_get_header(conn, "Cookie"), WEB_COOKIE_NAME, id, sizeof(id)) < 0)
         return 0;
     return web_sessions_check(&s->sessions, id, time(NULL), csrf);
+}
+
+const char *srv_ws_vm(struct srv *s, const struct mg_connection *conn, const char *prefix,
+                      const char *what)
+{
+    const struct mg_request_info *ri = mg_get_request_info(conn);
+    const char *vm = ri->local_uri + strlen(prefix);
+    char addr[WEB_ADDR_MAX];
+    srv_client_addr(conn, addr, sizeof(addr));
+    if (!srv_session_ok(s, conn, NULL) ||
+        !web_origin_matches(mg_get_header(conn, "Origin"), mg_get_header(conn, "Host")) ||
+        !vmdef_name_valid(vm)) {
+        syslog(LOG_WARNING, "%s %s from %s refused (session, origin or name)", what,
+               ri->local_uri, addr);
+        return NULL;
+    }
+    syslog(LOG_NOTICE, "%s of %s opened from %s", what, vm, addr);
+    return vm;
 }
 
 /* ---- replies -------------------------------------------------------------- */
@@ -309,6 +328,16 @@ static int srv_api(struct mg_connection *conn, void *cbdata)
     case WEB_H_LOGS:
         srv_logs(conn);
         break;
+    case WEB_H_IMPORT: {
+        char *body;
+        size_t len;
+        if (srv_read_body(conn, &body, &len) < 0)
+            srv_send_error(conn, 413, "", "too-large", "the body is too large");
+        else
+            srv_import(conn, addr, body, len);
+        free(body);
+        break;
+    }
     case WEB_H_UPLOAD:
         srv_upload(s, conn, &g, addr);
         break;

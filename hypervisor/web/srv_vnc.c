@@ -73,18 +73,9 @@ static void *srv_vnc_reader(void *arg)
 
 static int srv_vnc_connect(const struct mg_connection *conn, void *cbdata)
 {
-    struct srv *s = cbdata;
-    const struct mg_request_info *ri = mg_get_request_info(conn);
-    char addr[WEB_ADDR_MAX];
-    const char *vm = ri->local_uri + strlen("/ws/vnc/");
-    srv_client_addr(conn, addr, sizeof(addr));
-    if (!srv_session_ok(s, conn, NULL) ||
-        !web_origin_matches(mg_get_header(conn, "Origin"), mg_get_header(conn, "Host")) ||
-        !vmdef_name_valid(vm)) {
-        syslog(LOG_WARNING, "screen %s from %s refused (session, origin or name)", ri->local_uri,
-               addr);
+    const char *vm = srv_ws_vm(cbdata, conn, "/ws/vnc/", "screen");
+    if (!vm)
         return 1;
-    }
     struct srv_vnc *v = calloc(1, sizeof(*v));
     if (!v)
         return 1;
@@ -93,7 +84,6 @@ static int srv_vnc_connect(const struct mg_connection *conn, void *cbdata)
     v->ended = true; /* until a reader runs */
     pthread_mutex_init(&v->lock, NULL);
     mg_set_user_connection_data(conn, v);
-    syslog(LOG_NOTICE, "screen of %s opened from %s", vm, addr);
     return 0;
 }
 

@@ -1,6 +1,7 @@
 /* web_corrald: requests to corrald (see web_corrald.h). */
 #include "web_corrald.h"
 
+#include "fdio.h"
 #include "proto.h"
 
 #include <errno.h>
@@ -9,25 +10,13 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 static int web_corrald_connect(const char *path, char *why, size_t why_len)
 {
-    struct sockaddr_un addr = { .sun_family = AF_UNIX };
-    if (strlen(path) >= sizeof(addr.sun_path)) {
-        snprintf(why, why_len, "%s: path too long", path);
-        return -ENAMETOOLONG;
-    }
-    strcpy(addr.sun_path, path);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-        int err = errno;
-        snprintf(why, why_len, "cannot reach corrald at %s: %s", path, strerror(err));
-        if (fd >= 0)
-            close(fd);
-        return -err;
-    }
+    int fd = fdio_unix_connect(path);
+    if (fd < 0)
+        snprintf(why, why_len, "cannot reach corrald at %s: %s", path, strerror(-fd));
     return fd;
 }
 

@@ -25,6 +25,7 @@ enum web_handler {
     WEB_H_UPLOAD,     /* PUT /api/images/<name>: the body is the image */
     WEB_H_HISTORY,    /* the host's use over the last hour */
     WEB_H_LOGS,       /* the system log */
+    WEB_H_IMPORT,     /* image.import: the CLI's import, run by corral-web */
 };
 
 struct web_route {

@@ -6,6 +6,7 @@
 
 #include "../../hypervisor/web/web_cookie.h"
 #include "../../hypervisor/web/web_history.h"
+#include "../../hypervisor/web/web_import.h"
 #include "../../hypervisor/web/web_logs.h"
 #include "../../hypervisor/web/web_ratelimit.h"
 #include "../../hypervisor/web/web_route.h"
@@ -488,6 +489,38 @@ static void test_logs(void)
     CHECK_EQ_INT(web_logs_lines("5x"), -1);
 }
 
+static void test_import_args(void)
+{
+    struct web_import imp;
+    char why[160], body[400];
+    const char *sum = "4092dd6d76bfc1a7ac0d8e694f7943896b80eeb8160e75ed2170841e846ff1b1";
+    snprintf(body, sizeof(body), "{\"url\":\"https://example.org/d.iso\",\"sha256\":\"%s\","
+             "\"name\":\"d.iso\"}", sum);
+    CHECK_EQ_INT(web_import_parse(body, strlen(body), &imp, why, sizeof(why)), 0);
+    CHECK_EQ_STR(imp.argv[0], "corral");
+    CHECK_EQ_STR(imp.argv[4], "https://example.org/d.iso");
+    CHECK_EQ_STR(imp.argv[6], sum);
+    CHECK_EQ_STR(imp.argv[8], "d.iso");
+    CHECK(imp.argv[9] == NULL);
+    snprintf(body, sizeof(body), "{\"url\":\"http://h/x\",\"sha256\":\"%s\"}", sum);
+    CHECK_EQ_INT(web_import_parse(body, strlen(body), &imp, why, sizeof(why)), 0);
+    CHECK(imp.argv[7] == NULL); /* no --name */
+    const char *bad[] = {
+        "{\"url\":\"file:///etc/shadow\",\"sha256\":\"%s\"}",
+        "{\"url\":\"http://h/a b\",\"sha256\":\"%s\"}",
+        "{\"url\":\"http://h/x\",\"sha256\":\"%.63s\"}",
+        "{\"url\":\"http://h/x\"}%s",
+        "{\"url\":\"http://h/x\",\"sha256\":\"%s\",\"name\":\"../x\"}",
+        "{\"url\":\"http://h/x\",\"sha256\":\"%s\",\"name\":\"--help\"}",
+        "{\"url\":\"-http://h\",\"sha256\":\"%s\"}",
+        "[\"%s\"]",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        snprintf(body, sizeof(body), bad[i], sum);
+        CHECK_EQ_INT(web_import_parse(body, strlen(body), &imp, why, sizeof(why)), -EINVAL);
+    }
+}
+
 int main(void)
 {
     RUN(test_session_lifecycle);
@@ -506,5 +539,6 @@ int main(void)
     RUN(test_routes_print);
     RUN(test_history);
     RUN(test_logs);
+    RUN(test_import_args);
     return check_summary("web");
 }
