@@ -6,7 +6,8 @@ Log in with a wrong password (refused) and the right one; every API route
 (the list comes from the server's one table: `corral-web --routes`, the
 static binary runs here too) refuses a request without a session; a change
 without the CSRF token is refused; create, start, stop and delete a VM
-through the API; upload an image (and an aborted upload leaves nothing);
+through the API; two viewers of a VM's serial console over WebSockets see
+the same output and either can type; upload an image (and an aborted upload leaves nothing);
 the certificate the server presents is the one whose fingerprint the
 console shows.
 
@@ -14,12 +15,14 @@ The test sets a root password for the login and puts the appliance's
 /etc/shadow back afterwards (the appliance is shared with other tests).
 """
 
+import base64
 import hashlib
 import http.client
 import json
 import os
 import socket
 import ssl
+import struct
 import subprocess
 import time
 
@@ -209,6 +212,114 @@ def test_vm_create_start_stop_delete(web):
         assert status == 404, body
         assert "vm.start from" in m.out("logread | grep corral-web | tail -40")
     finally:
+        m.sh("corral vm kill %s --wait; corral vm delete %s --yes --delete-disks" % (name, name))
+
+
+class Viewer:
+    """A WebSocket client of /ws/console/<vm> (RFC 6455, just enough)."""
+
+    def __init__(self, api, path):
+        raw = socket.create_connection(("127.0.0.1", api.port), timeout=60)
+        self.tls = INSECURE.wrap_socket(raw)
+        key = base64.b64encode(os.urandom(16)).decode()
+        origin = "https://127.0.0.1:%d" % api.port
+        self.tls.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nOrigin: %s\r\n"
+                          "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                          "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
+                          "Cookie: %s\r\n\r\n" % (path, api.port, origin, key, api.cookie)).encode())
+        self.buf = b""
+        while b"\r\n\r\n" not in self.buf:
+            chunk = self.tls.recv(4096)
+            assert chunk, "the server closed the upgrade: %r" % self.buf
+            self.buf += chunk
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        assert head.startswith(b"HTTP/1.1 101"), head
+        self.text = b""
+
+    def _frame(self):
+        """One whole frame from buf, or None."""
+        b = self.buf
+        if len(b) < 2:
+            return None
+        n, at = b[1] & 0x7f, 2
+        if n == 126:
+            if len(b) < 4:
+                return None
+            n, at = struct.unpack(">H", b[2:4])[0], 4
+        elif n == 127:
+            if len(b) < 10:
+                return None
+            n, at = struct.unpack(">Q", b[2:10])[0], 10
+        if len(b) < at + n:
+            return None
+        self.buf = b[at + n:]
+        return b[0] & 0x0f, b[at:at + n]
+
+    def wait_for(self, marker, timeout):
+        deadline = time.monotonic() + timeout
+        while marker.encode() not in self.text:
+            frame = self._frame()
+            if frame:
+                opcode, payload = frame
+                assert opcode != 8, "closed: %r (seen: %r)" % (payload, self.text[-500:])
+                self.text += payload
+                continue
+            assert time.monotonic() < deadline, "no %r in %r" % (marker, self.text[-500:])
+            self.tls.settimeout(max(1, deadline - time.monotonic()))
+            try:
+                chunk = self.tls.recv(65536)
+            except socket.timeout:
+                continue
+            assert chunk, "the server closed: %r" % self.text[-500:]
+            self.buf += chunk
+
+    def send(self, data):
+        mask = os.urandom(4)
+        masked = bytes(c ^ mask[i % 4] for i, c in enumerate(data))
+        self.tls.sendall(bytes([0x82, 0x80 | len(data)]) + mask + masked)
+
+    def close(self):
+        self.tls.close()
+
+
+def test_console_viewers_share_the_output(web):
+    m, api = web
+    if not api.cookie:
+        api.login(PASSWORD)
+    name = "webapi2"
+    m.sh("corral vm kill %s --wait; corral vm delete %s --yes --delete-disks" % (name, name))
+    viewers = []
+    try:
+        status, body = api.cmd("vm.create", {"name": name, "config": [
+            "memory=256M", "kernel=" + KERNEL, "initrd=" + INITRD,
+            "cmdline=quiet corral.scenario=serial-echo"]})
+        assert status == 200, body
+        assert api.cmd("vm.start", {"name": name})[0] == 200
+        # attach at once: the guest prints its marker seconds later
+        viewers = [Viewer(api, "/ws/console/" + name) for _ in range(2)]
+        for v in viewers:
+            v.wait_for("GUEST-READY", 300)
+        viewers[0].send(b"typed-in-one-viewer\r")
+        for v in viewers:
+            v.wait_for("GUEST-TYPED typed-in-one-viewer", 120)
+        # another site's page cannot open it with the cookie
+        raw = socket.create_connection(("127.0.0.1", api.port), timeout=30)
+        tls = INSECURE.wrap_socket(raw)
+        tls.sendall(("GET /ws/console/%s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+                     "Origin: https://evil.example\r\nUpgrade: websocket\r\n"
+                     "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
+                     "Sec-WebSocket-Version: 13\r\nCookie: %s\r\n\r\n"
+                     % (name, api.port, base64.b64encode(os.urandom(16)).decode(),
+                        api.cookie)).encode())
+        try:
+            answer = tls.recv(4096)
+        except OSError:  # closed without an answer: refused too
+            answer = b""
+        assert not answer.startswith(b"HTTP/1.1 101"), answer
+        tls.close()
+    finally:
+        for v in viewers:
+            v.close()
         m.sh("corral vm kill %s --wait; corral vm delete %s --yes --delete-disks" % (name, name))
 
 
