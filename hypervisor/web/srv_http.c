@@ -182,11 +182,10 @@ static void srv_login(struct srv *s, struct mg_connection *conn, const char *add
     }
     struct json_doc doc;
     const char *password = NULL;
+    memset(&doc, 0, sizeof(doc)); /* freed on every path below */
     int rc = srv_read_body(conn, &body, &len);
     if (rc == 0 && json_parse(body, len, &doc, reason, sizeof(reason)) == 0)
         password = json_get_string(&doc, json_root(&doc), "password");
-    else
-        memset(&doc, 0, sizeof(doc));
     if (!password || strlen(password) > SRV_PASSWORD_MAX) {
         srv_send_error(conn, 400, "", "bad-request", "the body must be {\"password\":\"...\"}");
     } else if (!srv_password_matches(password, hash)) {
