@@ -323,6 +323,30 @@ def test_console_viewers_share_the_output(web):
         m.sh("corral vm kill %s --wait; corral vm delete %s --yes --delete-disks" % (name, name))
 
 
+def test_screen_over_websocket_speaks_rfb(web):
+    m, api = web
+    if not api.cookie:
+        api.login(PASSWORD)
+    name = "webapi3"
+    m.sh("corral vm kill %s --wait; corral vm delete %s --yes --delete-disks" % (name, name))
+    try:
+        status, body = api.cmd("vm.create", {"name": name, "config": [
+            "memory=256M", "kernel=" + KERNEL, "initrd=" + INITRD, "display=std",
+            "cmdline=quiet corral.scenario=vmm-wait"]})
+        assert status == 200, body
+        assert api.cmd("vm.start", {"name": name})[0] == 200
+        wait_state(api, name, "running", 120)
+        # the VMM makes its RFB socket a moment after corrald reports running
+        assert wait_for(lambda: m.sh("test -S /run/corral/vms/%s/vnc.sock" % name)[0] == 0, 120)
+        screen = Viewer(api, "/ws/vnc/" + name)
+        try:
+            screen.wait_for("RFB 003.008", 60)  # the VMM's RFB greeting, through corrald's fd
+        finally:
+            screen.close()
+    finally:
+        m.sh("corral vm kill %s --wait; corral vm delete %s --yes --delete-disks" % (name, name))
+
+
 def test_upload_an_image_and_an_aborted_one(web):
     m, api = web
     if not api.cookie:
