@@ -130,6 +130,14 @@ def test_login_wrong_then_right(web):
     assert status == 401 and body["error"]["code"] == "denied", body
     status, body, _ = anon.request("POST", "/api/login", b"{not json", csrf=False)
     assert status == 400, body
+    # rate limiting: the fifth failure in a row makes the next try wait
+    for _ in range(4):
+        assert anon.login("not-" + PASSWORD)[0] == 401
+    status, body, r = anon.login(PASSWORD)
+    assert status == 429 and body["error"]["code"] == "rate-limited", body
+    wait = int(r.getheader("Retry-After"))
+    assert 0 < wait <= 5, wait
+    time.sleep(wait + 1)
     status, body, r = api.login(PASSWORD)
     assert status == 200 and body["user"] == "root" and len(body["csrf"]) == 64, body
     cookie = r.getheader("Set-Cookie")
