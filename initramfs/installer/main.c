@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 #include <sys/reboot.h>
 
@@ -14,7 +15,9 @@
 #include "disk.h"
 #include "install.h"
 #include "json.h"
+#include "password.h"
 #include "progress.h"
+#include "sys.h"
 
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_REFUSED = 2 };
 
@@ -29,12 +32,14 @@ static void usage(FILE *out)
             "       corral-install --answer FILE   unattended install (docs/install.md)\n"
             "       corral-install --auto          at boot: install if an answer file is given\n"
             "       corral-install --upgrade ISO   put ISO's system into the other boot slot\n"
-            "       corral-install --boot-ok       this boot reached the ready state\n");
+            "       corral-install --boot-ok       this boot reached the ready state\n"
+            "       corral-install --boot-password the boot menu's password (the root\n"
+            "                                      password, read from stdin)\n");
 }
 
 struct options {
     const char *disk, *confirm, *answer, *upgrade;
-    int list, json, automatic, boot_ok;
+    int list, json, automatic, boot_ok, boot_password;
 };
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -45,6 +50,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"confirm", required_argument, NULL, 'c'}, {"answer", required_argument, NULL, 'a'},
         {"auto", no_argument, NULL, 'A'},          {"upgrade", required_argument, NULL, 'u'},
         {"boot-ok", no_argument, NULL, 'b'},       {"help", no_argument, NULL, 'h'},
+        {"boot-password", no_argument, NULL, 'p'},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof(*o));
@@ -58,6 +64,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         case 'A': o->automatic = 1; break;
         case 'u': o->upgrade = optarg; break;
         case 'b': o->boot_ok = 1; break;
+        case 'p': o->boot_password = 1; break;
         case 'h': usage(stdout); exit(EXIT_OK);
         default: usage(stderr); return -1;
         }
@@ -140,7 +147,7 @@ static int load_answer(const char *path, struct answer *a)
     conf_free(&c);
     if (rc) {
         conf_error_format(&err, msg, sizeof(msg));
-        fprintf(stderr, "corral-install: answer file %s\n", msg);
+        fprintf(stderr, "corral-install: answer file %s; nothing was changed.\n", msg);
     }
     return rc;
 }
@@ -182,6 +189,29 @@ static int run_install(const struct disk *target, const struct answer *a)
     return EXIT_OK;
 }
 
+/* 0 when the installed system can be logged in to (answer.h), else the
+ * refusal is printed. */
+/* The live session's shadow and authorized_keys text (NULL when absent),
+ * which the install carries over; free both. */
+static void read_live_login(char **shadow, char **keys)
+{
+    char err[256];
+    *shadow = read_file("/etc/shadow", 1 << 20, NULL, err, sizeof(err));
+    *keys = read_file(LIVE_STATE_DIR "/ssh/authorized_keys", 1 << 20, NULL, err, sizeof(err));
+}
+
+static int check_login(const struct answer *a)
+{
+    char why[512], *shadow, *keys;
+    read_live_login(&shadow, &keys);
+    int rc = answer_check_login(a, shadow, keys, why, sizeof(why));
+    free(shadow);
+    free(keys);
+    if (rc)
+        fprintf(stderr, "corral-install: %s; nothing was changed.\n", why);
+    return rc;
+}
+
 static int install_chosen(const char *rule, const char *confirm, const struct answer *a,
                           int from_answer)
 {
@@ -199,6 +229,8 @@ static int install_chosen(const char *rule, const char *confirm, const struct an
         refuse_unconfirmed(&disks[i], from_answer);
         return EXIT_REFUSED;
     }
+    if (check_login(a))
+        return EXIT_REFUSED;
     return run_install(&disks[i], a);
 }
 
@@ -250,6 +282,83 @@ static void prompt(const char *question, char *out, size_t len)
     out[strcspn(out, "\r\n")] = '\0';
 }
 
+/* prompt() without echo when the keyboard is a terminal. */
+static void prompt_secret(const char *question, char *out, size_t len)
+{
+    struct termios saved, quiet;
+    int tty = tcgetattr(STDIN_FILENO, &saved) == 0;
+    if (tty) {
+        quiet = saved;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
+    prompt(question, out, len);
+    if (tty) {
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+        printf("\n");
+    }
+}
+
+/* The root password (and with it the boot menu's) for this live session
+ * and so for the installed system; 0 when it is set. */
+static int set_root_password(const char *password, char *why, size_t len)
+{
+    char input[PASSWORD_MAX_LENGTH + 8], out[256];
+    const char *argv[] = {"chpasswd", NULL};
+    snprintf(input, sizeof(input), "root:%s\n", password);
+    int rc = run_program(argv, input, out, sizeof(out), why, len);
+    explicit_bzero(input, sizeof(input));
+    return rc ? -1 : boot_password_set(password, why, len);
+}
+
+/* Whether the live session has a root password and an authorized SSH key
+ * (answer_check_login's rules). */
+static void live_login(int *has_password, int *has_key)
+{
+    static struct answer none;
+    char why[512], *shadow, *keys;
+    read_live_login(&shadow, &keys);
+    answer_init(&none);
+    *has_password = answer_check_login(&none, shadow, NULL, why, sizeof(why)) == 0;
+    *has_key = answer_check_login(&none, NULL, keys, why, sizeof(why)) == 0;
+    free(shadow);
+    free(keys);
+}
+
+/* Without a root password in the live session, the install asks for one
+ * (it also locks the boot menu); only with an SSH key may it be left
+ * out: an installed system nobody can log in to is not installed.
+ * 0 when a login exists or was set. */
+static int interactive_login(void)
+{
+    char first[PASSWORD_MAX_LENGTH + 2], second[PASSWORD_MAX_LENGTH + 2], why[512];
+    int has_password, has_key;
+    live_login(&has_password, &has_key);
+    if (has_password)
+        return 0;
+    printf("\nSet the root password of the installed system (at least %d characters).\n"
+           "It is asked for by the console, SSH password login and the boot menu's editor.\n",
+           PASSWORD_MIN_LENGTH);
+    prompt_secret(has_key ? "Root password (empty: SSH key login only): " : "Root password: ",
+                  first, sizeof(first));
+    if (!first[0] && has_key)
+        return 0;
+    if (!first[0])
+        return printf("No password and no SSH key: nobody could log in; nothing was changed.\n"),
+               -1;
+    prompt_secret("Again: ", second, sizeof(second));
+    int rc = password_check_pair(first, second, why, sizeof(why));
+    if (rc == 0)
+        rc = set_root_password(first, why, sizeof(why));
+    explicit_bzero(first, sizeof(first));
+    explicit_bzero(second, sizeof(second));
+    if (rc)
+        printf("The password was not set (%s); nothing was changed.\n", why);
+    else
+        printf("The root password is set: %s\n", why);
+    return rc ? -1 : 0;
+}
+
 static int cmd_interactive(void)
 {
     static struct disk disks[DISK_MAX];
@@ -279,6 +388,8 @@ static int cmd_interactive(void)
         if (strcmp(typed, "yes") != 0)
             return printf("Not confirmed; nothing was changed.\n"), EXIT_REFUSED;
     }
+    if (interactive_login())
+        return EXIT_REFUSED;
     return run_install(&disks[i], &a);
 }
 
@@ -292,6 +403,20 @@ static int cmd_upgrade(const char *iso)
     printf("corral-install: the new system boots once at the next reboot; it becomes the "
            "default when it reaches the ready state, else the current one comes back.\n");
     return EXIT_OK;
+}
+
+/* The root password on stdin (as chpasswd takes it, but the password
+ * alone); the console UI's password screen runs this after chpasswd. */
+static int cmd_boot_password(void)
+{
+    char password[PASSWORD_MAX_LENGTH + 2], msg[600];
+    if (!fgets(password, sizeof(password), stdin))
+        password[0] = '\0';
+    password[strcspn(password, "\n")] = '\0';
+    int rc = boot_password_set(password, msg, sizeof(msg));
+    explicit_bzero(password, sizeof(password));
+    fprintf(rc ? stderr : stdout, "corral-install: %s\n", msg);
+    return rc ? EXIT_FAILED : EXIT_OK;
 }
 
 static int cmd_boot_ok(void)
@@ -312,6 +437,8 @@ int main(int argc, char **argv)
         return o.json ? cmd_list_json() : cmd_list();
     if (o.boot_ok)
         return cmd_boot_ok();
+    if (o.boot_password)
+        return cmd_boot_password();
     if (o.upgrade)
         return cmd_upgrade(o.upgrade);
     if (o.automatic)

@@ -1,7 +1,8 @@
 /* libFuzzer target for what corral-install reads from outside: answer
  * files (through conf_parse), grubenv blocks from the ESP and blkid's
  * output.  Any input is accepted or refused, never a crash; an answer that
- * is accepted holds only values its validators pass; a grubenv block that
+ * is accepted holds only values its validators pass, always a way to log
+ * in, and a boot menu password that renders into password.cfg; a grubenv block that
  * parses formats back to a block that parses to the same variables. */
 #include "../../initramfs/installer/answer.h"
 #include "../../initramfs/installer/bootcfg.h"
@@ -22,8 +23,12 @@ static void fuzz_answer(const char *text, size_t size)
     conf_init(&c);
     if (conf_parse(text, size, "answer.conf", &c, &err) == 0 &&
         answer_from_conf(&c, "answer.conf", &a, &err) == 0) {
+        char cfg[1024];
         if (a.disk[0] == '\0' ||
-            (a.root_password_hash[0] && !valid_password_hash(a.root_password_hash)))
+            (a.root_password_hash[0] && !valid_password_hash(a.root_password_hash)) ||
+            (!a.root_password_hash[0] && a.ssh_key_count == 0) ||
+            (a.boot_password_pbkdf2[0] &&
+             bootcfg_password_render(a.boot_password_pbkdf2, cfg, sizeof(cfg)) != 0))
             abort();
         for (size_t i = 0; i < a.ssh_key_count; i++)
             if (validate_ssh_public_key(a.ssh_keys[i], NULL, 0) != 0)
