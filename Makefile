@@ -34,6 +34,9 @@ MUSL_CRYPT_PREFIX ?= $(OUT)/third-party/musl-crypt
 # compile line; only those two programs link it (lib is linked as an
 # archive, so a program takes only the lib objects it uses).
 ZLIB_PREFIX ?= $(OUT)/third-party/zlib
+# libsodium's Ed25519 (static, musl, built by build.sh): corral-install
+# checks release ISOs' signatures with it.
+LIBSODIUM_PREFIX ?= $(OUT)/third-party/libsodium
 
 # program name -> source directory
 DIR_corral-vmm     := hypervisor/vmm
@@ -43,19 +46,26 @@ DIR_corral-setup   := console-ui
 DIR_corral-install := initramfs/installer
 DIR_corral-nettest := hypervisor/nettest
 DIR_corral-sysconf := initramfs/sysconf
+DIR_corral-netguard := initramfs/netguard
 LIBS_corral-vmm    := -L$(ZLIB_PREFIX)/lib -lz
 LIBS_corral        := -L$(ZLIB_PREFIX)/lib -lz
+LIBS_corral-install := -L$(LIBSODIUM_PREFIX)/lib -lsodium
+CFLAGS_corral-install := -I$(LIBSODIUM_PREFIX)/include
 LIBS_corral-setup  := -L$(NCURSES_PREFIX)/lib -lncursesw -L$(MUSL_CRYPT_PREFIX)/lib -lcrypt
 CFLAGS_corral-setup := -I$(NCURSES_PREFIX)/include -I$(NCURSES_PREFIX)/include/ncursesw \
                        -I$(MUSL_CRYPT_PREFIX)/include
 
 ALL_PROGRAMS := corral-vmm corrald corral corral-setup corral-install corral-nettest \
-                corral-sysconf
-# Only programs that exist yet; corral-setup only when ncurses and crypt
+                corral-sysconf corral-netguard
+# Only programs that exist yet; corral-install only when libsodium is
+# built, corral-setup only when ncurses and crypt
 # are built.
 PROGRAMS := $(foreach p,$(ALL_PROGRAMS),$(if $(wildcard $(DIR_$(p))/main.c),$(p)))
 ifneq ($(words $(wildcard $(NCURSES_PREFIX)/lib/libncursesw.a $(MUSL_CRYPT_PREFIX)/lib/libcrypt.a)),2)
 PROGRAMS := $(filter-out corral-setup,$(PROGRAMS))
+endif
+ifeq ($(wildcard $(LIBSODIUM_PREFIX)/lib/libsodium.a),)
+PROGRAMS := $(filter-out corral-install,$(PROGRAMS))
 endif
 
 LIB_SRCS := $(wildcard lib/*.c)

@@ -324,6 +324,17 @@ static const char *const ssh_key_types[] = {
     "sk-ecdsa-sha2-nistp256@openssh.com",
 };
 
+int hex_digit_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 static int base64_value(char c)
 {
     if (c >= 'A' && c <= 'Z')

@@ -63,4 +63,7 @@ int validate_yes_no(const char *text, char *why, size_t len);
  * of another type under this name, fails here, not at the next login). */
 int validate_ssh_public_key(const char *text, char *why, size_t len);
 
+/* A hex digit's value (either case), or -1. */
+int hex_digit_value(char c);
+
 #endif

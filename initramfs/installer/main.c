@@ -3,6 +3,7 @@
  * boot.  See docs/install.md. */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,13 +11,17 @@
 #include <unistd.h>
 #include <sys/reboot.h>
 
+#include <sodium/crypto_sign_ed25519.h>
+
 #include "answer.h"
 #include "conf.h"
 #include "disk.h"
 #include "install.h"
+#include "isosig.h"
 #include "json.h"
 #include "password.h"
 #include "progress.h"
+#include "sha256.h"
 #include "sys.h"
 
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_REFUSED = 2 };
@@ -393,8 +398,82 @@ static int cmd_interactive(void)
     return run_install(&disks[i], &a);
 }
 
+/* The SHA-256 of a file, streamed, in hex: 0 or -1 with why. */
+static int file_sha256(const char *path, char hex[65], char *why, size_t len)
+{
+    static uint8_t buf[1 << 16];
+    uint8_t digest[32];
+    struct sha256 h;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(why, len, "cannot read %s: %s", path, strerror(errno));
+        return -1;
+    }
+    sha256_init(&h);
+    for (size_t n; (n = fread(buf, 1, sizeof(buf), f)) > 0;)
+        sha256_update(&h, buf, n);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        snprintf(why, len, "cannot read %s", path);
+        return -1;
+    }
+    sha256_final(&h, digest);
+    sha256_hex(digest, hex);
+    return 0;
+}
+
+__attribute__((format(printf, 3, 4))) static int refuse(char *why, size_t len, const char *f, ...)
+{
+    va_list ap;
+    va_start(ap, f);
+    vsnprintf(why, len, f, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* Nothing is installed without proof: ISO.sig must hold the ISO's SHA-256
+ * and this system's release key's Ed25519 signature of it (isosig.h).
+ * 0, or -1 with why. */
+static int verify_iso(const char *iso, char *why, size_t len)
+{
+    char path[4096], err[256], hex[65], message[128];
+    uint8_t key[ISOSIG_KEY_BYTES];
+    struct isosig sig;
+    size_t n;
+    char *text = read_file(RELEASE_KEY_PATH, 4096, NULL, err, sizeof(err));
+    int rc = text ? release_key_parse(text, key) : -1;
+    free(text);
+    if (rc)
+        return refuse(why, len, "this system has no usable release key (%s)", RELEASE_KEY_PATH);
+    snprintf(path, sizeof(path), "%s" ISOSIG_SUFFIX, iso);
+    if (!(text = read_file(path, 8192, &n, err, sizeof(err))))
+        return refuse(why, len, "%s is not signed: no %s beside it (release ISOs come with one)",
+                      iso, path);
+    rc = isosig_parse(text, n, &sig, err, sizeof(err));
+    free(text);
+    if (rc)
+        return refuse(why, len, "%s is not a signature file: %s", path, err);
+    if (file_sha256(iso, hex, why, len))
+        return -1;
+    if (strcmp(hex, sig.sha256) != 0)
+        return refuse(why, len, "%s does not match its signature (sha256 %.16s..., signed "
+                      "%.16s...): it was changed or damaged", iso, hex, sig.sha256);
+    isosig_message(hex, message, sizeof(message));
+    if (crypto_sign_ed25519_verify_detached(sig.signature, (const unsigned char *)message,
+                                            strlen(message), key) != 0)
+        return refuse(why, len, "the signature of %s is not from this system's release key", iso);
+    return 0;
+}
+
 static int cmd_upgrade(const char *iso)
 {
+    char why[1024];
+    if (verify_iso(iso, why, sizeof(why))) {
+        fprintf(stderr, "corral-install: %s; nothing was changed.\n", why);
+        return EXIT_REFUSED;
+    }
+    printf("corral-install: %s: signature good (this system's release key)\n", iso);
     struct progress p;
     progress_init(&p, stdout, upgrade_step_count);
     if (upgrade_run(iso, &p))

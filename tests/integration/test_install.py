@@ -235,10 +235,16 @@ def test_bios_install_refusals_persistence_and_upgrade(tmp_path, ssh_key):
 
 
 def upgrade(m, new_slot):
-    """corral-install --upgrade from an ISO file on the data partition."""
+    """corral-install --upgrade from an ISO file on the data partition, with
+    the signature ./build.sh wrote beside it (test_signed_upgrade.py)."""
     m.out("dd if=/dev/vdb of=/var/lib/corral/images/new.iso bs=1M 2>/dev/null")
+    with open(iso_path() + ".sig") as f:
+        lines = f.read().splitlines()
+    m.out("printf '%%s\\n' %s >/var/lib/corral/images/new.iso.sig"
+          % " ".join("'%s'" % line for line in lines))
     status, out = m.sh("corral-install --upgrade /var/lib/corral/images/new.iso 2>&1", timeout=300)
     assert status == 0, out
+    assert "signature good (this system's release key)" in out, out
     assert "writing the new system into boot slot %s" % new_slot in out, out
     assert "all 5 steps done" in out, out
 
