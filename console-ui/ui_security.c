@@ -76,7 +76,7 @@ static void password_screen(void)
     if (status != 0)
         ui_message(form.title, out[0] ? out : "chpasswd failed: the password was not changed.");
     else
-        ui_message(form.title, "The root password is set; it also locks the boot menu.");
+        ui_message(form.title, "The root password is set. It also locks the boot menu.");
 wipe:
     explicit_bzero(fields, sizeof(fields));
 }
