@@ -38,6 +38,9 @@ ZLIB_PREFIX ?= $(OUT)/third-party/zlib
 # corral-web only.
 CIVETWEB_PREFIX ?= $(OUT)/third-party/civetweb
 MBEDTLS_PREFIX ?= $(OUT)/third-party/mbedtls
+# libsodium's Ed25519 (static, musl, built by build.sh): corral-install
+# checks release ISOs' signatures with it.
+LIBSODIUM_PREFIX ?= $(OUT)/third-party/libsodium
 
 # program name -> source directory
 DIR_corral-vmm     := hypervisor/vmm
@@ -48,8 +51,11 @@ DIR_corral-install := initramfs/installer
 DIR_corral-nettest := hypervisor/nettest
 DIR_corral-sysconf := initramfs/sysconf
 DIR_corral-web     := hypervisor/web
+DIR_corral-netguard := initramfs/netguard
 LIBS_corral-vmm    := -L$(ZLIB_PREFIX)/lib -lz
 LIBS_corral        := -L$(ZLIB_PREFIX)/lib -lz
+LIBS_corral-install := -L$(LIBSODIUM_PREFIX)/lib -lsodium
+CFLAGS_corral-install := -I$(LIBSODIUM_PREFIX)/include
 LIBS_corral-setup  := -L$(NCURSES_PREFIX)/lib -lncursesw -L$(MUSL_CRYPT_PREFIX)/lib -lcrypt
 LIBS_corral-web    := -L$(CIVETWEB_PREFIX)/lib -lcivetweb -L$(MBEDTLS_PREFIX)/lib -lmbedtls \
                       -lmbedx509 -lmbedcrypto -L$(MUSL_CRYPT_PREFIX)/lib -lcrypt
@@ -59,8 +65,10 @@ CFLAGS_corral-setup := -I$(NCURSES_PREFIX)/include -I$(NCURSES_PREFIX)/include/n
                        -I$(MUSL_CRYPT_PREFIX)/include
 
 ALL_PROGRAMS := corral-vmm corrald corral corral-setup corral-install corral-nettest \
-                corral-sysconf corral-web
-# Only programs that exist yet; corral-setup only when ncurses and crypt
+                corral-sysconf corral-web corral-netguard
+# Only programs that exist yet; corral-install only when libsodium is
+# built, corral-web only when civetweb, mbedTLS and crypt are, corral-setup
+# only when ncurses and crypt
 # are built.
 PROGRAMS := $(foreach p,$(ALL_PROGRAMS),$(if $(wildcard $(DIR_$(p))/main.c),$(p)))
 ifneq ($(words $(wildcard $(NCURSES_PREFIX)/lib/libncursesw.a $(MUSL_CRYPT_PREFIX)/lib/libcrypt.a)),2)
@@ -68,6 +76,9 @@ PROGRAMS := $(filter-out corral-setup,$(PROGRAMS))
 endif
 ifneq ($(words $(wildcard $(CIVETWEB_PREFIX)/lib/libcivetweb.a $(MBEDTLS_PREFIX)/lib/libmbedtls.a $(MUSL_CRYPT_PREFIX)/lib/libcrypt.a)),3)
 PROGRAMS := $(filter-out corral-web,$(PROGRAMS))
+endif
+ifeq ($(wildcard $(LIBSODIUM_PREFIX)/lib/libsodium.a),)
+PROGRAMS := $(filter-out corral-install,$(PROGRAMS))
 endif
 
 LIB_SRCS := $(wildcard lib/*.c)

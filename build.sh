@@ -193,7 +193,7 @@ config_hash() {
 # one list.  Each NAME has NAME_SRC and NAME_VERSION in configs/versions.conf
 # (upper case, '-' as '_'), a build_NAME function below that leaves its
 # cache entry in NAME_DIR, and its version in the release file and manifest.
-THIRD_PARTY="busybox musl dropbear ncurses zlib util-linux e2fsprogs dosfstools mbedtls civetweb"
+THIRD_PARTY="busybox musl dropbear ncurses zlib util-linux e2fsprogs dosfstools mbedtls civetweb ebtables libsodium"
 
 # pin_var NAME FIELD: the name of NAME's variable FIELD (SRC, VERSION, DIR)
 pin_var() {
@@ -497,6 +497,70 @@ build_civetweb() {
     CIVETWEB_DIR=$CACHED_DIR
 }
 
+# ebtables (legacy, the kernel's ebtables tables): the bridge guard of
+# /usr/libexec/corral/network (corral-netguard writes its rules).  Chosen
+# over nftables: Debian's nftables, libnftnl and libmnl source tarballs
+# are not in the reachable archive, and this binary is 158 KiB static.
+recipe_ebtables() {
+    # Debian's patches touch configure.ac and Makefile.am (install paths
+    # only): keep the shipped configure and Makefile.in, no autotools.
+    touch aclocal.m4 && touch configure config.h.in && touch Makefile.in || exit 1
+    logged env CC=musl-gcc CFLAGS="-Os -ffunction-sections -fdata-sections -isystem $(musl_includes)" \
+        LOCKFILE=/run/ebtables.lock ./configure --prefix=/usr --sysconfdir=/etc \
+        --disable-shared --enable-static
+    logged make -j"$JOBS" libebtc.la ebtables-standalone.o
+    # Each match and target registers itself from a constructor, which
+    # nothing references: link the whole library, or they are left out.
+    logged musl-gcc -static -Os -Wl,--gc-sections -o ebtables ebtables-standalone.o \
+        -Wl,--whole-archive .libs/libebtc.a -Wl,--no-whole-archive
+    logged strip ebtables
+    # Its names for EtherTypes, which `ebtables -L` shows (IPv4, ARP, ...).
+    logged cp ebtables ethertypes "$1/"
+}
+
+build_ebtables() {
+    local key
+    key=${EBTABLES_VERSION#*:}-$(declare -f recipe_ebtables | config_hash /dev/stdin)
+    cached_build ebtables "$key" ebtables \
+        "ebtables $EBTABLES_VERSION: ebtables (static, musl)" \
+        "$EBTABLES_SRC" "$EBTABLES_VERSION" recipe_ebtables
+    EBTABLES_DIR=$CACHED_DIR
+}
+
+# libsodium's Ed25519 signature check, for corral-install --upgrade (release
+# ISOs are signed).  Only the files verification needs, compiled directly:
+# Debian's source has no configure script, and the rest is not used.
+# (mbedTLS 2.28 has no Ed25519.)
+LIBSODIUM_FILES="crypto_sign/ed25519/ref10/open.c crypto_sign/ed25519/ref10/sign.c
+    crypto_sign/ed25519/sign_ed25519.c crypto_core/ed25519/ref10/ed25519_ref10.c
+    crypto_hash/sha512/hash_sha512.c crypto_hash/sha512/cp/hash_sha512_cp.c
+    crypto_verify/sodium/verify.c sodium/utils.c sodium/core.c sodium/runtime.c
+    randombytes/randombytes.c randombytes/sysrandom/randombytes_sysrandom.c"
+recipe_libsodium() {
+    local f lib=src/libsodium
+    mkdir -p "$1/lib" "$1/include" obj || exit 1
+    sed -e "s/@VERSION@/${LIBSODIUM_VERSION%%-*}/" -e 's/@SODIUM_LIBRARY_VERSION_MAJOR@/10/' \
+        -e 's/@SODIUM_LIBRARY_VERSION_MINOR@/3/' \
+        -e 's/@SODIUM_LIBRARY_MINIMAL_DEF@/#define SODIUM_LIBRARY_MINIMAL 1/' \
+        "$lib/include/sodium/version.h.in" >"$lib/include/sodium/version.h" || exit 1
+    for f in $LIBSODIUM_FILES; do
+        # x86-64: 128-bit integers (the fe51 field code), little endian.
+        logged musl-gcc -Os -ffunction-sections -fdata-sections -DCONFIGURED=1 -DHAVE_TI_MODE \
+            -DNATIVE_LITTLE_ENDIAN -I"$lib/include" -I"$lib/include/sodium" \
+            -isystem "$(musl_includes)" -c "$lib/$f" -o "obj/$(basename "$f" .c).o"
+    done
+    logged ar rcs "$1/lib/libsodium.a" obj/*.o
+    cp -r "$lib/include/sodium.h" "$lib/include/sodium" "$1/include/" || exit 1
+}
+
+build_libsodium() {
+    local key
+    key=${LIBSODIUM_VERSION#*:}-$(declare -f recipe_libsodium | config_hash /dev/stdin <(echo "$LIBSODIUM_FILES"))
+    cached_build libsodium "$key" lib/libsodium.a "libsodium $LIBSODIUM_VERSION: Ed25519 verification (static, musl)" \
+        "$LIBSODIUM_SRC" "$LIBSODIUM_VERSION" recipe_libsodium
+    LIBSODIUM_DIR=$CACHED_DIR
+}
+
 # The kernel and the curated module set, from Debian's signed kernel image.
 prepare_kernel() {
     local deb tree
@@ -523,9 +587,10 @@ build_own_binaries() {
     ln -sfn "$CIVETWEB_DIR" "$OUT/third-party/civetweb"
     ln -sfn "$MBEDTLS_DIR" "$OUT/third-party/mbedtls"
     ln -sfn "$MUSL_DIR" "$OUT/third-party/musl-crypt"
+    ln -sfn "$LIBSODIUM_DIR" "$OUT/third-party/libsodium"
     make -C "$ROOT" -s -j"$JOBS" NCURSES_PREFIX="$NCURSES_DIR" \
         MUSL_CRYPT_PREFIX="$MUSL_DIR" ZLIB_PREFIX="$ZLIB_DIR" CIVETWEB_PREFIX="$CIVETWEB_DIR" \
-        MBEDTLS_PREFIX="$MBEDTLS_DIR" all
+        MBEDTLS_PREFIX="$MBEDTLS_DIR" LIBSODIUM_PREFIX="$LIBSODIUM_DIR" all
 }
 
 # The answer file of `iso --answer FILE` goes onto the ISO (not into the
@@ -536,6 +601,45 @@ place_answer_file() {
     step "ISO: answer file $1 (unattended install)"
     mkdir -p "$OUT/iso-root/corral"
     install -m 0644 "$1" "$OUT/iso-root/corral/answer.conf"
+}
+
+# Release signing (docs/install.md, "Signed releases").  The key is an
+# Ed25519 private key in PEM (openssl genpkey -algorithm ed25519), named by
+# CORRAL_SIGNING_KEY; without it, the test key (tests/keys/, public: a
+# build signed with it is no release).  Its public half is baked into the
+# control domain; the ISO's signature goes beside it as ISO.sig.
+signing_key() {
+    if [ -n "${CORRAL_SIGNING_KEY:-}" ]; then
+        [ -r "$CORRAL_SIGNING_KEY" ] || die "CORRAL_SIGNING_KEY=$CORRAL_SIGNING_KEY is not readable"
+        echo "$CORRAL_SIGNING_KEY"
+    else
+        echo "$ROOT/tests/keys/test-release-key.pem"
+    fi
+}
+
+bake_release_key() {
+    local key
+    key=$(signing_key)
+    [ -n "${CORRAL_SIGNING_KEY:-}" ] ||
+        echo "    NOTE: no CORRAL_SIGNING_KEY: signed with the TEST key (tests/keys/): not a release"
+    mkdir -p "$OUT/rootfs/usr/share/corral"
+    # The raw public key is the last 32 bytes of its DER form.
+    openssl pkey -in "$key" -pubout -outform DER | tail -c 32 | od -An -v -tx1 | tr -d ' \n' \
+        >"$OUT/rootfs/usr/share/corral/release-key.pub" || die "cannot read the signing key $key"
+    echo >>"$OUT/rootfs/usr/share/corral/release-key.pub"
+}
+
+# ISO.sig: the ISO's sha256 and the Ed25519 signature of
+# "corral-iso-v1 sha256=HEX" (initramfs/installer/isosig.h).
+sign_iso() {
+    local sha sig msg=$OUT/iso-signed-message
+    sha=$(sha256sum "$1" | cut -d' ' -f1)
+    # pkeyutl signs Ed25519 in one shot, from a file (not a pipe).
+    printf 'corral-iso-v1 sha256=%s' "$sha" >"$msg"
+    sig=$(openssl pkeyutl -sign -rawin -inkey "$(signing_key)" -in "$msg" | od -An -v -tx1 | tr -d ' \n')
+    [ ${#sig} -eq 128 ] || die "signing $1 failed"
+    printf '# %s\nsha256=%s\ned25519=%s\n' "$(basename "$1")" "$sha" "$sig" >"$1.sig"
+    echo "    signature: $1.sig"
 }
 
 cmd_iso() {
@@ -572,6 +676,7 @@ cmd_iso() {
     ln -sfn "$KERNEL_TREE" "$OUT/kernel-tree"
     step "control domain: release file and manifest"
     write_release "$OUT/rootfs/etc/corral-release"
+    bake_release_key
     step "control domain: initramfs (cpio, xz)"
     mkdir -p "$OUT/iso-root/boot"
     "$ROOT/initramfs/pack-initramfs.sh" "$OUT/rootfs" "$OUT/iso-root/boot/initrd.img"
@@ -580,6 +685,7 @@ cmd_iso() {
     step "ISO: GRUB (BIOS + UEFI) with xorriso"
     "$ROOT/iso/make-iso.sh" "$OUT/iso-root" "$ISO" "$VERSION"
     write_manifest "$ISO.manifest"
+    sign_iso "$ISO"
     step_done
     echo "==> wrote $ISO ($(du -m "$ISO" | cut -f1) MiB) in $(($(date +%s) - BUILD_START)) s"
 }

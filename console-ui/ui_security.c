@@ -50,6 +50,7 @@ static void password_screen(void)
     struct ui_form form = {"Root password", intro, fields, PW_COUNT, NULL, false, 0};
     char input[PASSWORD_MAX_LENGTH + 8], out[1024];
     const char *argv[] = {"chpasswd", NULL};
+    const char *boot_argv[] = {"corral-install", "--boot-password", NULL};
     int status;
 
     snprintf(intro, sizeof(intro), "At least %d characters. Used for SSH password login, the "
@@ -64,11 +65,18 @@ static void password_screen(void)
         goto wipe;
     snprintf(input, sizeof(input), "root:%.*s\n", PASSWORD_MAX_LENGTH, fields[PW_FIRST].edit.text);
     status = run_command(argv, input, out, sizeof(out), 10000);
+    if (status == 0) {
+        /* The same password locks the boot menu (GRUB's PBKDF2 form). */
+        snprintf(input, sizeof(input), "%.*s\n", PASSWORD_MAX_LENGTH, fields[PW_FIRST].edit.text);
+        status = run_command(boot_argv, input, out, sizeof(out), 60000);
+        if (status != 0 && !out[0])
+            snprintf(out, sizeof(out), "corral-install --boot-password failed.");
+    }
     explicit_bzero(input, sizeof(input));
     if (status != 0)
         ui_message(form.title, out[0] ? out : "chpasswd failed: the password was not changed.");
     else
-        ui_message(form.title, "The root password is set.");
+        ui_message(form.title, "The root password is set. It also locks the boot menu.");
 wipe:
     explicit_bzero(fields, sizeof(fields));
 }

@@ -4,7 +4,7 @@
 # Environment (set by build.sh): BUSYBOX_DIR, DROPBEAR_DIR, CORRAL_BIN
 # (our static binaries), SEABIOS_DEB, OVMF_DEB, and the disk tools corral-install
 # runs: UTIL_LINUX_DIR (sfdisk), E2FSPROGS_DIR (mke2fs, e2fsck, tune2fs),
-# DOSFSTOOLS_DIR (mkfs.fat).
+# DOSFSTOOLS_DIR (mkfs.fat); EBTABLES_DIR (ebtables, the bridge guard).
 #
 # Nothing outside DEST is read or changed through the links made here: they
 # point at paths of the control domain (/bin/busybox), which on the build
@@ -53,6 +53,8 @@ ln -sf mke2fs usr/sbin/mkfs.ext4
 ln -sf e2fsck usr/sbin/fsck.ext4
 install -m 0755 "$DOSFSTOOLS_DIR/mkfs.fat" usr/sbin/mkfs.fat
 ln -sf mkfs.fat usr/sbin/mkfs.vfat
+install -m 0755 "$EBTABLES_DIR/ebtables" usr/sbin/ebtables
+install -m 0644 "$EBTABLES_DIR/ethertypes" etc/ethertypes
 
 # The web client's pages go here (web/ of the source tree, when built).
 mkdir -p usr/share/corral/web

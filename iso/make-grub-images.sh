@@ -15,7 +15,7 @@
 #   make-grub-images.sh DEST_DIR
 set -euo pipefail
 dest=$1
-modules="part_gpt fat normal linux configfile echo test serial terminal loadenv
+modules="part_gpt fat normal linux configfile echo test serial terminal loadenv password_pbkdf2
          search search_label sleep reboot halt boot minicmd"
 mkdir -p "$dest"
 grub-mkimage -O i386-pc -o "$dest/core.img" -p '(,gpt2)/grub' biosdisk $modules

@@ -1,5 +1,6 @@
 /* hex: one hexadecimal digit's value, for the parsers of GUIDs (the
- * installer) and of percent-encoded URLs (corral-web). */
+ * installer), of release signatures (isosig) and of percent-encoded URLs
+ * (corral-web). */
 #ifndef CORRAL_HEX_H
 #define CORRAL_HEX_H
 

@@ -74,6 +74,11 @@ static const struct sysconf_key_info keys[SYSCONF_KEY_COUNT] = {
         .name = "console_lock", .type = SYSCONF_BOOL, .validate = validate_yes_no,
         .default_value = "yes", .values = "`yes` or `no`",
         .doc = "the console UI asks for the root password, once one is set, before changes"},
+    [SYSCONF_MGMT_FROM_VMS] = {
+        .name = "mgmt_from_vms", .type = SYSCONF_BOOL, .validate = validate_yes_no,
+        .default_value = "no", .values = "`yes` or `no`",
+        .doc = "VMs on `br0` may reach this machine's SSH (22) and web (80, 443) ports "
+               "(applied by `/usr/libexec/corral/network guard`)"},
 };
 
 const struct sysconf_key_info *sysconf_key_info(enum sysconf_key key)

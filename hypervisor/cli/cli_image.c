@@ -2,7 +2,7 @@
  * copies a kernel, initrd or disk image into STATE/images, hashing it on
  * the way (SHA-256, checked against --sha256 when given) with a progress
  * bar on a terminal.  http:// is fetched here; https:// through BusyBox's
- * wget, whose TLS does not verify the server's certificate - so an https
+ * wget, whose TLS does not verify the server's certificate - so a URL
  * import must name the SHA-256 it expects.  The file appears only once
  * complete and verified. */
 #include "cli.h"
@@ -104,18 +104,10 @@ static int cli_http_head(struct cli_source *src, const char *url, char *why,
     return 0;
 }
 
-/* https: BusyBox's wget writes the body to a pipe.  Its TLS cannot check
- * who answered, so only a --sha256 makes the result trustworthy. */
-static int cli_open_https(const char *url, const char *sha256,
-                          struct cli_source *src, char *why, size_t why_len)
+/* https: BusyBox's wget writes the body to a pipe. */
+static int cli_open_https(const char *url, struct cli_source *src, char *why, size_t why_len)
 {
     int p[2];
-    if (!sha256) {
-        snprintf(why, why_len, "%s: an https import needs --sha256 SUM: the control "
-                 "domain cannot verify the server's certificate, so the checksum is "
-                 "what proves the file is the one you meant", url);
-        return -EINVAL;
-    }
     if (pipe2(p, O_CLOEXEC) < 0 || (src->fetcher = fork()) < 0) {
         snprintf(why, why_len, "%s: %s", url, strerror(errno));
         return -EIO;
@@ -152,12 +144,21 @@ static int cli_source_finish(struct cli_source *src, char *why, size_t why_len)
     return -EIO;
 }
 
+/* Nothing is installed without proof: plain http can be changed by anyone
+ * on the way, and BusyBox's TLS cannot check who answered, so only a
+ * --sha256 makes a download trustworthy. */
 static int cli_open_url(const char *url, const char *sha256, struct cli_source *src,
                         char *why, size_t why_len)
 {
     char host[256], port[8] = "80";
+    if (!sha256) {
+        snprintf(why, why_len, "%s: a download needs --sha256 SUM: neither http nor the "
+                 "control domain's https proves who sent the file, so the checksum is what "
+                 "proves it is the one you meant", url);
+        return -EINVAL;
+    }
     if (!strncmp(url, "https://", 8))
-        return cli_open_https(url, sha256, src, why, why_len);
+        return cli_open_https(url, src, why, why_len);
     const char *rest = url + 7, *path = strchr(rest, '/');
     size_t host_len = path ? (size_t)(path - rest) : strlen(rest);
     if (host_len == 0 || host_len >= sizeof(host)) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "password.h"
 #include "validate.h"
 
 void answer_init(struct answer *a)
@@ -54,7 +55,7 @@ static int valid_disk_rule(const char *s)
 
 /* The installer's own keys; every system.conf key is accepted too. */
 static const char *const answer_keys[] = {
-    "disk", "wipe", "root_password_hash", "ssh_key", "console", "reboot",
+    "disk", "wipe", "root_password_hash", "boot_password_pbkdf2", "ssh_key", "console", "reboot",
 };
 
 static int is_answer_key(const char *key)
@@ -142,12 +143,52 @@ int answer_from_conf(const struct conf *c, const char *path, struct answer *a,
         (rc = copy_checked(c, path, "root_password_hash", a->root_password_hash,
                            sizeof(a->root_password_hash), valid_password_hash,
                            "not a crypt(3) hash ($6$..., $5$..., $1$... or $2b$...)", err)) ||
+        (rc = copy_checked(c, path, "boot_password_pbkdf2", a->boot_password_pbkdf2,
+                           sizeof(a->boot_password_pbkdf2), grub_pbkdf2_valid,
+                           "not grub.pbkdf2.sha512.N.SALT.HASH (as grub-mkpasswd-pbkdf2 prints it)",
+                           err)) ||
         (rc = read_bool(c, path, "wipe", &a->wipe, err)) ||
         (rc = read_bool(c, path, "reboot", &a->reboot, err)) ||
         (rc = read_ssh_keys(c, path, a, err)) || (rc = read_console(c, path, a, err)) ||
         (rc = read_system_keys(c, path, a, err)))
         return rc;
+    if (!a->root_password_hash[0] && a->ssh_key_count == 0)
+        return conf_error_set(err, path, 0,
+                              "root_password_hash or ssh_key: one is required (the installed "
+                              "system would have no way to log in)");
     return 0;
+}
+
+static int has_authorized_key(const char *text)
+{
+    char line[CONF_MAX_LINE], why[VALIDATE_WHY_MAX];
+    while (text && *text) {
+        size_t n = strcspn(text, "\n");
+        if (n < sizeof(line)) {
+            memcpy(line, text, n);
+            line[n] = '\0';
+            if (validate_ssh_public_key(line, why, sizeof(why)) == 0)
+                return 1;
+        }
+        text += n + (text[n] == '\n');
+    }
+    return 0;
+}
+
+int answer_check_login(const struct answer *a, const char *live_shadow,
+                       const char *live_authorized_keys, char *why, size_t len)
+{
+    char hash[256];
+    if (a->root_password_hash[0] || a->ssh_key_count > 0)
+        return 0;
+    if (live_shadow && shadow_root_hash(live_shadow, hash, sizeof(hash)) == 0 &&
+        shadow_hash_is_password(hash))
+        return 0;
+    if (has_authorized_key(live_authorized_keys))
+        return 0;
+    snprintf(why, len, "the installed system would have no way to log in: set a root password "
+                       "(the console UI's Security screen, or passwd) or add an SSH key first");
+    return -EACCES;
 }
 
 int answer_apply_system_conf(const struct answer *a, struct conf *system)

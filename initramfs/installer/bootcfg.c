@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pbkdf2.h"
+
 /* GRUB reads this from the ESP ($prefix is (,gpt2)/grub on BIOS, /grub on
  * UEFI; $root is the ESP).  The slot logic runs before the menu, so the
  * entries always name a slot whose kernel is there. */
@@ -15,6 +17,10 @@ static const char bootcfg_template[] =
     "serial --unit=0 --speed=115200 --word=8 --parity=no --stop=1\n"
     "terminal_input console serial\n"
     "terminal_output console serial\n"
+    "# The boot menu's password: password.cfg, written with the root password\n"
+    "# (corral-install --boot-password).  Entries boot without it; editing one\n"
+    "# or the GRUB command line needs it.\n"
+    "if [ -f \"${prefix}/" BOOTCFG_PASSWORD_FILE "\" ]; then source \"${prefix}/" BOOTCFG_PASSWORD_FILE "\"; fi\n"
     "set timeout=5\n"
     "set default=%s\n"
     "load_env\n"
@@ -33,16 +39,16 @@ static const char bootcfg_template[] =
     "    if [ \"${boot_slot}\" = \"a\" ]; then set other_slot=b; else set other_slot=a; fi\n"
     "fi\n"
     "\n"
-    "menuentry \"Corral (slot ${boot_slot})\" --id normal {\n"
+    "menuentry \"Corral (slot ${boot_slot})\" --id normal --unrestricted {\n"
     "    linux /${boot_slot}/vmlinuz corral.slot=${boot_slot} console=ttyS0,115200n8 console=tty0 quiet\n"
     "    initrd /${boot_slot}/initrd.img\n"
     "}\n"
-    "menuentry \"Corral (slot ${boot_slot}, serial console)\" --id serial {\n"
+    "menuentry \"Corral (slot ${boot_slot}, serial console)\" --id serial --unrestricted {\n"
     "    linux /${boot_slot}/vmlinuz corral.slot=${boot_slot} console=tty0 console=ttyS0,115200n8 quiet\n"
     "    initrd /${boot_slot}/initrd.img\n"
     "}\n"
     "if [ -f \"/${other_slot}/vmlinuz\" ]; then\n"
-    "    menuentry \"Corral (previous system: slot ${other_slot})\" --id previous {\n"
+    "    menuentry \"Corral (previous system: slot ${other_slot})\" --id previous --unrestricted {\n"
     "        linux /${other_slot}/vmlinuz corral.slot=${other_slot} console=ttyS0,115200n8 console=tty0 quiet\n"
     "        initrd /${other_slot}/initrd.img\n"
     "    }\n"
@@ -53,6 +59,18 @@ int bootcfg_render(const char *version, enum boot_console console, char *buf,
 {
     const char *entry = console == BOOT_CONSOLE_SERIAL ? "serial" : "normal";
     int n = snprintf(buf, len, bootcfg_template, version, entry);
+    return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
+}
+
+int bootcfg_password_render(const char *pbkdf2, char *buf, size_t len)
+{
+    if (!grub_pbkdf2_valid(pbkdf2))
+        return -EINVAL;
+    int n = snprintf(buf, len,
+                     "# The boot menu's password (the root password's PBKDF2), written by\n"
+                     "# corral-install --boot-password.\n"
+                     "set superusers=\"root\"\n"
+                     "password_pbkdf2 root %s\n", pbkdf2);
     return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
 }
 

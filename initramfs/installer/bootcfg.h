@@ -9,6 +9,8 @@
  *                 next boot is slot a again; when b does reach it, the
  *                 control domain (corral-install --boot-ok) sets slot=b.
  *
+ * grub/password.cfg locks the menu (below).
+ *
  * grubenv is GRUB's environment block: exactly 1024 bytes, the line
  * "# GRUB Environment Block", then name=value lines, padded with '#'.
  * GRUB's save_env rewrites it in place, so its size never changes. */
@@ -30,6 +32,16 @@ struct grubenv {
 /* Which menu entry boots by default: the screen or the serial port as the
  * kernel's main console. */
 enum boot_console { BOOT_CONSOLE_SCREEN, BOOT_CONSOLE_SERIAL };
+
+/* grub/password.cfg on the ESP, which grub.cfg sources when it is there:
+ * GRUB's superuser root with the root password's PBKDF2.  Menu entries
+ * are --unrestricted (they boot without it); editing an entry or the GRUB
+ * command line asks for it. */
+#define BOOTCFG_PASSWORD_FILE "password.cfg"
+
+/* Writes password.cfg for pbkdf2 (grub.pbkdf2.sha512...) into buf.
+ * Returns 0, -EINVAL when pbkdf2 is not that form, or -ENOSPC. */
+int bootcfg_password_render(const char *pbkdf2, char *buf, size_t len);
 
 /* Writes grub.cfg for version into buf.  Returns 0 or -ENOSPC. */
 int bootcfg_render(const char *version, enum boot_console console, char *buf,

@@ -21,6 +21,8 @@
 #include "conf.h"
 #include "efi.h"
 #include "layout.h"
+#include "password.h"
+#include "pbkdf2.h"
 #include "sys.h"
 
 #define SYS_BLOCK "/sys/block"
@@ -226,6 +228,7 @@ struct install_ctx {
     char part[PART_COUNT + 1][80];
     char esp[64], data[64];
     int esp_mounted, data_mounted;
+    char boot_password[GRUB_PBKDF2_MAX]; /* "" leaves the boot menu open */
     char err[1024];
 };
 
@@ -238,15 +241,21 @@ __attribute__((format(printf, 2, 3))) static int fail(struct install_ctx *c, con
     return -1;
 }
 
+/* n bytes from /dev/urandom: 0 or -1. */
+static int random_bytes(void *buf, size_t n)
+{
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    ssize_t got = fd < 0 ? -1 : read(fd, buf, n);
+    if (fd >= 0)
+        close(fd);
+    return got == (ssize_t)n ? 0 : -1;
+}
+
 /* The ESP's GUID is chosen here, so that the UEFI boot entry can name it. */
 static int choose_esp_guid(struct install_ctx *c)
 {
     uint8_t random[16];
-    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd < 0 ? -1 : read(fd, random, sizeof(random));
-    if (fd >= 0)
-        close(fd);
-    if (n != (ssize_t)sizeof(random))
+    if (random_bytes(random, sizeof(random)))
         return fail(c, "cannot read /dev/urandom for a partition GUID");
     guid_format_random(random, c->layout.part[PART_ESP - 1].uuid);
     return 0;
@@ -415,6 +424,29 @@ static int carry_shadow(struct install_ctx *c)
     return rc;
 }
 
+/* The boot menu password: the answer's, else the live session's (set with
+ * the root password from the console UI or corral-install's prompt). */
+static int carry_boot_password(struct install_ctx *c)
+{
+    char path[PATH_MAX], err[256];
+    fmt(c->boot_password, sizeof(c->boot_password), "%s", c->answer->boot_password_pbkdf2);
+    if (!c->boot_password[0]) {
+        char *live = read_file(BOOT_PASSWORD_FILE, GRUB_PBKDF2_MAX, NULL, err, sizeof(err));
+        if (live) {
+            live[strcspn(live, "\n")] = '\0';
+            if (grub_pbkdf2_valid(live))
+                fmt(c->boot_password, sizeof(c->boot_password), "%s", live);
+            free(live);
+        }
+    }
+    if (!c->boot_password[0])
+        return 0;
+    fmt(path, sizeof(path), "%s/boot-password", c->data);
+    char line[GRUB_PBKDF2_MAX + 1];
+    fmt(line, sizeof(line), "%s\n", c->boot_password);
+    return write_file_synced(path, line, strlen(line), 0600, c->err, sizeof(c->err));
+}
+
 static int step_carry_settings(struct install_ctx *c)
 {
     static const char *const dirs[] = {"vms", "images"};
@@ -424,7 +456,8 @@ static int step_carry_settings(struct install_ctx *c)
         if (make_dirs(path, 0755, c->err, sizeof(c->err)))
             return -1;
     }
-    return carry_system_conf(c) || carry_ssh(c) || carry_shadow(c) ? -1 : 0;
+    return carry_system_conf(c) || carry_ssh(c) || carry_shadow(c) || carry_boot_password(c)
+               ? -1 : 0;
 }
 
 /* ---- boot loader ------------------------------------------------------------ */
@@ -440,6 +473,24 @@ static int write_grubenv(const char *esp, const struct grubenv *env, char *err, 
     return write_file_synced(path, block, sizeof(block), 0644, err, err_len);
 }
 
+/* grub/password.cfg: written when there is a password, removed when not. */
+static int write_password_cfg(const char *esp, const char *pbkdf2, char *err, size_t err_len)
+{
+    char cfg[1024], path[PATH_MAX];
+    fmt(path, sizeof(path), "%s/grub/" BOOTCFG_PASSWORD_FILE, esp);
+    if (!pbkdf2[0]) {
+        if (unlink(path) == 0 || errno == ENOENT)
+            return 0;
+        fmt(err, err_len, "cannot remove %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (bootcfg_password_render(pbkdf2, cfg, sizeof(cfg))) {
+        fmt(err, err_len, "the boot menu password is not GRUB's PBKDF2 form");
+        return -1;
+    }
+    return write_file_synced(path, cfg, strlen(cfg), 0600, err, err_len);
+}
+
 static int step_boot_menu(struct install_ctx *c)
 {
     char cfg[8192], path[PATH_MAX];
@@ -452,7 +503,8 @@ static int step_boot_menu(struct install_ctx *c)
     grubenv_set(&env, "slot", "a");
     grubenv_set(&env, "try_slot", "");
     fmt(path, sizeof(path), "%s/grub/grub.cfg", c->esp);
-    if (write_grubenv(c->esp, &env, c->err, sizeof(c->err)))
+    if (write_grubenv(c->esp, &env, c->err, sizeof(c->err)) ||
+        write_password_cfg(c->esp, c->boot_password, c->err, sizeof(c->err)))
         return -1;
     return write_file_synced(path, cfg, strlen(cfg), 0644, c->err, sizeof(c->err));
 }
@@ -667,7 +719,7 @@ static const struct {
     {"mount the new file systems", step_mount},
     {"copy the kernel and initramfs into boot slot a", step_copy_system},
     {"carry over the settings (system.conf, SSH keys, root password)", step_carry_settings},
-    {"write the boot menu (grub.cfg, grubenv)", step_boot_menu},
+    {"write the boot menu (grub.cfg, grubenv, password.cfg)", step_boot_menu},
     {"install GRUB for UEFI (EFI/BOOT/BOOTX64.EFI, boot entry)", step_grub_uefi},
     {"install GRUB for legacy BIOS (MBR, BIOS boot partition)", step_grub_bios},
     {"unmount and flush", step_finish},
@@ -886,5 +938,54 @@ int boot_ok(char *msg, size_t msg_len)
         fmt(msg, msg_len, "boot slot %s reached the ready state: it is the default now", slot);
     sync();
     umount(dir);
+    return rc;
+}
+
+/* ---- the boot menu password --------------------------------------------------- */
+
+static int boot_password_pbkdf2(const char *password, char *out, size_t len, char *err,
+                                size_t err_len)
+{
+    uint8_t salt[GRUB_PBKDF2_SALT_BYTES];
+    if (random_bytes(salt, sizeof(salt))) {
+        fmt(err, err_len, "cannot read /dev/urandom for a salt");
+        return -1;
+    }
+    if (grub_pbkdf2_format(password, salt, sizeof(salt), GRUB_PBKDF2_ITERATIONS, out, len)) {
+        fmt(err, err_len, "the PBKDF2 form does not fit");
+        return -1;
+    }
+    return 0;
+}
+
+int boot_password_set(const char *password, char *msg, size_t msg_len)
+{
+    char pbkdf2[GRUB_PBKDF2_MAX], line[GRUB_PBKDF2_MAX + 1], err[512], dev[80];
+    const char *dir = "/run/corral/boot-esp";
+    if (password_check_rules(password, err, sizeof(err))) {
+        fmt(msg, msg_len, "the password is not usable: %s", err);
+        return -1;
+    }
+    if (boot_password_pbkdf2(password, pbkdf2, sizeof(pbkdf2), msg, msg_len))
+        return -1;
+    fmt(line, sizeof(line), "%s\n", pbkdf2);
+    if (write_file_synced(BOOT_PASSWORD_FILE, line, strlen(line), 0600, msg, msg_len))
+        return -1;
+    /* Live: the file is all there is; the install carries it over. */
+    if (installed_esp(dev, sizeof(dev), err, sizeof(err))) {
+        fmt(msg, msg_len, "the boot menu password is set; it locks the boot menu of the "
+                          "system this live session installs");
+        return 0;
+    }
+    if (mount_installed_esp(dir, msg, msg_len))
+        return -1;
+    int rc = write_password_cfg(dir, pbkdf2, err, sizeof(err));
+    sync();
+    umount(dir);
+    if (rc)
+        fmt(msg, msg_len, "cannot lock the boot menu: %s", err);
+    else
+        fmt(msg, msg_len, "the boot menu is locked with the root password (grub/"
+                          BOOTCFG_PASSWORD_FILE " on %s)", dev);
     return rc;
 }

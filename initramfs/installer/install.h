@@ -42,6 +42,15 @@ extern const int install_step_count; /* for progress_init */
 int upgrade_run(const char *iso, struct progress *p);
 extern const int upgrade_step_count;
 
+/* The boot menu's password: GRUB's PBKDF2 form of the root password, kept
+ * in BOOT_PASSWORD_FILE (with the state, like the shadow file) and, on an
+ * installed system, in the ESP's grub/password.cfg (bootcfg.h).  The
+ * install carries the live session's file over. */
+#define BOOT_PASSWORD_FILE LIVE_STATE_DIR "/boot-password"
+/* Sets it from password (lib/password.h's rules): 0 with what was done in
+ * msg, or -1 with why not. */
+int boot_password_set(const char *password, char *msg, size_t msg_len);
+
 /* Called when the system reached the ready state: the slot it booted
  * (corral.slot= on the command line) becomes the slot that boots. */
 int boot_ok(char *msg, size_t msg_len);

@@ -3,18 +3,26 @@
  * boot.  See docs/install.md. */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 #include <sys/reboot.h>
+
+#include <sodium/crypto_sign_ed25519.h>
 
 #include "answer.h"
 #include "conf.h"
 #include "disk.h"
 #include "install.h"
+#include "isosig.h"
 #include "json.h"
+#include "password.h"
 #include "progress.h"
+#include "sha256.h"
+#include "sys.h"
 
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_REFUSED = 2 };
 
@@ -29,12 +37,14 @@ static void usage(FILE *out)
             "       corral-install --answer FILE   unattended install (docs/install.md)\n"
             "       corral-install --auto          at boot: install if an answer file is given\n"
             "       corral-install --upgrade ISO   put ISO's system into the other boot slot\n"
-            "       corral-install --boot-ok       this boot reached the ready state\n");
+            "       corral-install --boot-ok       this boot reached the ready state\n"
+            "       corral-install --boot-password the boot menu's password (the root\n"
+            "                                      password, read from stdin)\n");
 }
 
 struct options {
     const char *disk, *confirm, *answer, *upgrade;
-    int list, json, automatic, boot_ok;
+    int list, json, automatic, boot_ok, boot_password;
 };
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -45,6 +55,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"confirm", required_argument, NULL, 'c'}, {"answer", required_argument, NULL, 'a'},
         {"auto", no_argument, NULL, 'A'},          {"upgrade", required_argument, NULL, 'u'},
         {"boot-ok", no_argument, NULL, 'b'},       {"help", no_argument, NULL, 'h'},
+        {"boot-password", no_argument, NULL, 'p'},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof(*o));
@@ -58,6 +69,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         case 'A': o->automatic = 1; break;
         case 'u': o->upgrade = optarg; break;
         case 'b': o->boot_ok = 1; break;
+        case 'p': o->boot_password = 1; break;
         case 'h': usage(stdout); exit(EXIT_OK);
         default: usage(stderr); return -1;
         }
@@ -140,7 +152,7 @@ static int load_answer(const char *path, struct answer *a)
     conf_free(&c);
     if (rc) {
         conf_error_format(&err, msg, sizeof(msg));
-        fprintf(stderr, "corral-install: answer file %s\n", msg);
+        fprintf(stderr, "corral-install: answer file %s; nothing was changed.\n", msg);
     }
     return rc;
 }
@@ -182,6 +194,29 @@ static int run_install(const struct disk *target, const struct answer *a)
     return EXIT_OK;
 }
 
+/* 0 when the installed system can be logged in to (answer.h), else the
+ * refusal is printed. */
+/* The live session's shadow and authorized_keys text (NULL when absent),
+ * which the install carries over; free both. */
+static void read_live_login(char **shadow, char **keys)
+{
+    char err[256];
+    *shadow = read_file("/etc/shadow", 1 << 20, NULL, err, sizeof(err));
+    *keys = read_file(LIVE_STATE_DIR "/ssh/authorized_keys", 1 << 20, NULL, err, sizeof(err));
+}
+
+static int check_login(const struct answer *a)
+{
+    char why[512], *shadow, *keys;
+    read_live_login(&shadow, &keys);
+    int rc = answer_check_login(a, shadow, keys, why, sizeof(why));
+    free(shadow);
+    free(keys);
+    if (rc)
+        fprintf(stderr, "corral-install: %s; nothing was changed.\n", why);
+    return rc;
+}
+
 static int install_chosen(const char *rule, const char *confirm, const struct answer *a,
                           int from_answer)
 {
@@ -199,6 +234,8 @@ static int install_chosen(const char *rule, const char *confirm, const struct an
         refuse_unconfirmed(&disks[i], from_answer);
         return EXIT_REFUSED;
     }
+    if (check_login(a))
+        return EXIT_REFUSED;
     return run_install(&disks[i], a);
 }
 
@@ -250,6 +287,83 @@ static void prompt(const char *question, char *out, size_t len)
     out[strcspn(out, "\r\n")] = '\0';
 }
 
+/* prompt() without echo when the keyboard is a terminal. */
+static void prompt_secret(const char *question, char *out, size_t len)
+{
+    struct termios saved, quiet;
+    int tty = tcgetattr(STDIN_FILENO, &saved) == 0;
+    if (tty) {
+        quiet = saved;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
+    prompt(question, out, len);
+    if (tty) {
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+        printf("\n");
+    }
+}
+
+/* The root password (and with it the boot menu's) for this live session
+ * and so for the installed system; 0 when it is set. */
+static int set_root_password(const char *password, char *why, size_t len)
+{
+    char input[PASSWORD_MAX_LENGTH + 8], out[256];
+    const char *argv[] = {"chpasswd", NULL};
+    snprintf(input, sizeof(input), "root:%s\n", password);
+    int rc = run_program(argv, input, out, sizeof(out), why, len);
+    explicit_bzero(input, sizeof(input));
+    return rc ? -1 : boot_password_set(password, why, len);
+}
+
+/* Whether the live session has a root password and an authorized SSH key
+ * (answer_check_login's rules). */
+static void live_login(int *has_password, int *has_key)
+{
+    static struct answer none;
+    char why[512], *shadow, *keys;
+    read_live_login(&shadow, &keys);
+    answer_init(&none);
+    *has_password = answer_check_login(&none, shadow, NULL, why, sizeof(why)) == 0;
+    *has_key = answer_check_login(&none, NULL, keys, why, sizeof(why)) == 0;
+    free(shadow);
+    free(keys);
+}
+
+/* Without a root password in the live session, the install asks for one
+ * (it also locks the boot menu); only with an SSH key may it be left
+ * out: an installed system nobody can log in to is not installed.
+ * 0 when a login exists or was set. */
+static int interactive_login(void)
+{
+    char first[PASSWORD_MAX_LENGTH + 2], second[PASSWORD_MAX_LENGTH + 2], why[512];
+    int has_password, has_key;
+    live_login(&has_password, &has_key);
+    if (has_password)
+        return 0;
+    printf("\nSet the root password of the installed system (at least %d characters).\n"
+           "It is asked for by the console, SSH password login and the boot menu's editor.\n",
+           PASSWORD_MIN_LENGTH);
+    prompt_secret(has_key ? "Root password (empty: SSH key login only): " : "Root password: ",
+                  first, sizeof(first));
+    if (!first[0] && has_key)
+        return 0;
+    if (!first[0])
+        return printf("No password and no SSH key: nobody could log in; nothing was changed.\n"),
+               -1;
+    prompt_secret("Again: ", second, sizeof(second));
+    int rc = password_check_pair(first, second, why, sizeof(why));
+    if (rc == 0)
+        rc = set_root_password(first, why, sizeof(why));
+    explicit_bzero(first, sizeof(first));
+    explicit_bzero(second, sizeof(second));
+    if (rc)
+        printf("The password was not set (%s); nothing was changed.\n", why);
+    else
+        printf("The root password is set: %s\n", why);
+    return rc ? -1 : 0;
+}
+
 static int cmd_interactive(void)
 {
     static struct disk disks[DISK_MAX];
@@ -279,11 +393,87 @@ static int cmd_interactive(void)
         if (strcmp(typed, "yes") != 0)
             return printf("Not confirmed; nothing was changed.\n"), EXIT_REFUSED;
     }
+    if (interactive_login())
+        return EXIT_REFUSED;
     return run_install(&disks[i], &a);
+}
+
+/* The SHA-256 of a file, streamed, in hex: 0 or -1 with why. */
+static int file_sha256(const char *path, char hex[65], char *why, size_t len)
+{
+    static uint8_t buf[1 << 16];
+    uint8_t digest[32];
+    struct sha256 h;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(why, len, "cannot read %s: %s", path, strerror(errno));
+        return -1;
+    }
+    sha256_init(&h);
+    for (size_t n; (n = fread(buf, 1, sizeof(buf), f)) > 0;)
+        sha256_update(&h, buf, n);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        snprintf(why, len, "cannot read %s", path);
+        return -1;
+    }
+    sha256_final(&h, digest);
+    sha256_hex(digest, hex);
+    return 0;
+}
+
+__attribute__((format(printf, 3, 4))) static int refuse(char *why, size_t len, const char *f, ...)
+{
+    va_list ap;
+    va_start(ap, f);
+    vsnprintf(why, len, f, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* Nothing is installed without proof: ISO.sig must hold the ISO's SHA-256
+ * and this system's release key's Ed25519 signature of it (isosig.h).
+ * 0, or -1 with why. */
+static int verify_iso(const char *iso, char *why, size_t len)
+{
+    char path[4096], err[256], hex[65], message[128];
+    uint8_t key[ISOSIG_KEY_BYTES];
+    struct isosig sig;
+    size_t n;
+    char *text = read_file(RELEASE_KEY_PATH, 4096, NULL, err, sizeof(err));
+    int rc = text ? release_key_parse(text, key) : -1;
+    free(text);
+    if (rc)
+        return refuse(why, len, "this system has no usable release key (%s)", RELEASE_KEY_PATH);
+    snprintf(path, sizeof(path), "%s" ISOSIG_SUFFIX, iso);
+    if (!(text = read_file(path, 8192, &n, err, sizeof(err))))
+        return refuse(why, len, "%s is not signed: no %s beside it (release ISOs come with one)",
+                      iso, path);
+    rc = isosig_parse(text, n, &sig, err, sizeof(err));
+    free(text);
+    if (rc)
+        return refuse(why, len, "%s is not a signature file: %s", path, err);
+    if (file_sha256(iso, hex, why, len))
+        return -1;
+    if (strcmp(hex, sig.sha256) != 0)
+        return refuse(why, len, "%s does not match its signature (sha256 %.16s..., signed "
+                      "%.16s...): it was changed or damaged", iso, hex, sig.sha256);
+    isosig_message(hex, message, sizeof(message));
+    if (crypto_sign_ed25519_verify_detached(sig.signature, (const unsigned char *)message,
+                                            strlen(message), key) != 0)
+        return refuse(why, len, "the signature of %s is not from this system's release key", iso);
+    return 0;
 }
 
 static int cmd_upgrade(const char *iso)
 {
+    char why[1024];
+    if (verify_iso(iso, why, sizeof(why))) {
+        fprintf(stderr, "corral-install: %s; nothing was changed.\n", why);
+        return EXIT_REFUSED;
+    }
+    printf("corral-install: %s: signature good (this system's release key)\n", iso);
     struct progress p;
     progress_init(&p, stdout, upgrade_step_count);
     if (upgrade_run(iso, &p))
@@ -292,6 +482,20 @@ static int cmd_upgrade(const char *iso)
     printf("corral-install: the new system boots once at the next reboot; it becomes the "
            "default when it reaches the ready state, else the current one comes back.\n");
     return EXIT_OK;
+}
+
+/* The root password on stdin (as chpasswd takes it, but the password
+ * alone); the console UI's password screen runs this after chpasswd. */
+static int cmd_boot_password(void)
+{
+    char password[PASSWORD_MAX_LENGTH + 2], msg[600];
+    if (!fgets(password, sizeof(password), stdin))
+        password[0] = '\0';
+    password[strcspn(password, "\n")] = '\0';
+    int rc = boot_password_set(password, msg, sizeof(msg));
+    explicit_bzero(password, sizeof(password));
+    fprintf(rc ? stderr : stdout, "corral-install: %s\n", msg);
+    return rc ? EXIT_FAILED : EXIT_OK;
 }
 
 static int cmd_boot_ok(void)
@@ -312,6 +516,8 @@ int main(int argc, char **argv)
         return o.json ? cmd_list_json() : cmd_list();
     if (o.boot_ok)
         return cmd_boot_ok();
+    if (o.boot_password)
+        return cmd_boot_password();
     if (o.upgrade)
         return cmd_upgrade(o.upgrade);
     if (o.automatic)

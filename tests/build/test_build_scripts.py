@@ -99,6 +99,9 @@ def fake_inputs(work):
     with open(os.path.join(work, "e2fsprogs", "mke2fs.conf"), "w") as f:
         f.write("[defaults]\n")
     write_exe(os.path.join(work, "dosfstools", "mkfs.fat"))
+    write_exe(os.path.join(work, "ebtables", "ebtables"))
+    with open(os.path.join(work, "ebtables", "ethertypes"), "w") as f:
+        f.write("IPv4 0800 ip ip4\n")
     write_exe(os.path.join(work, "bin", "corral"))
     deb = fake_deb(work, "seabios", "usr/share/seabios",
                    ("bios-256k.bin", "vgabios-stdvga.bin"))  # the BIOS and the VGA BIOS
@@ -108,6 +111,7 @@ def fake_inputs(work):
                UTIL_LINUX_DIR=os.path.join(work, "util-linux"),
                E2FSPROGS_DIR=os.path.join(work, "e2fsprogs"),
                DOSFSTOOLS_DIR=os.path.join(work, "dosfstools"),
+               EBTABLES_DIR=os.path.join(work, "ebtables"),
                CORRAL_BIN=os.path.join(work, "bin"), SEABIOS_DEB=deb, OVMF_DEB=ovmf)
     return env
 

@@ -1,11 +1,13 @@
 /* libFuzzer target for what corral-install reads from outside: answer
- * files (through conf_parse), grubenv blocks from the ESP and blkid's
- * output.  Any input is accepted or refused, never a crash; an answer that
- * is accepted holds only values its validators pass; a grubenv block that
+ * files (through conf_parse), grubenv blocks from the ESP, blkid's
+ * output and release ISO signature files and keys.  Any input is accepted or refused, never a crash; an answer that
+ * is accepted holds only values its validators pass, always a way to log
+ * in, and a boot menu password that renders into password.cfg; a grubenv block that
  * parses formats back to a block that parses to the same variables. */
 #include "../../initramfs/installer/answer.h"
 #include "../../initramfs/installer/bootcfg.h"
 #include "../../initramfs/installer/disk.h"
+#include "../../initramfs/installer/isosig.h"
 #include "validate.h"
 
 #include <stdint.h>
@@ -22,8 +24,12 @@ static void fuzz_answer(const char *text, size_t size)
     conf_init(&c);
     if (conf_parse(text, size, "answer.conf", &c, &err) == 0 &&
         answer_from_conf(&c, "answer.conf", &a, &err) == 0) {
+        char cfg[1024];
         if (a.disk[0] == '\0' ||
-            (a.root_password_hash[0] && !valid_password_hash(a.root_password_hash)))
+            (a.root_password_hash[0] && !valid_password_hash(a.root_password_hash)) ||
+            (!a.root_password_hash[0] && a.ssh_key_count == 0) ||
+            (a.boot_password_pbkdf2[0] &&
+             bootcfg_password_render(a.boot_password_pbkdf2, cfg, sizeof(cfg)) != 0))
             abort();
         for (size_t i = 0; i < a.ssh_key_count; i++)
             if (validate_ssh_public_key(a.ssh_keys[i], NULL, 0) != 0)
@@ -63,6 +69,19 @@ static void fuzz_blkid(const char *text)
         abort();
 }
 
+/* A parsed signature names a digest of 64 lower-case hex digits. */
+static void fuzz_isosig(const char *text, size_t size)
+{
+    struct isosig sig;
+    uint8_t key[ISOSIG_KEY_BYTES];
+    char why[128], message[128];
+    if (isosig_parse(text, size, &sig, why, sizeof(why)) == 0 &&
+        (strlen(sig.sha256) != 64 || strspn(sig.sha256, "0123456789abcdef") != 64 ||
+         isosig_message(sig.sha256, message, sizeof(message)) != 0))
+        abort();
+    release_key_parse(text, key);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *text = malloc(size + 1);
@@ -73,6 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_answer(text, size);
     fuzz_grubenv(text, size);
     fuzz_blkid(text);
+    fuzz_isosig(text, size);
     free(text);
     return 0;
 }

@@ -4,7 +4,7 @@ ISO's own BusyBox (out/rootfs) and the modules of the kernel the ISO ships
 control domain leaves out), and that kernel (out/iso-root/boot/vmlinuz).
 
 Besides BusyBox the guest has corral-nettest (static, from the ISO's
-rootfs) and corral-randread (guest/tools/randread.c, built here with musl).  The guest's /init loads the virtio drivers and e1000, prints
+rootfs), corral-randread and corral-udpsend (guest/tools/, built here with musl).  The guest's /init loads the virtio drivers and e1000, prints
 `GUEST-BOOTED cpus=N mem_kb=N`, runs the scenario named on the kernel
 command line (`corral.scenario=NAME`, a script from guest/scenarios/NAME.sh)
 and prints `GUEST-DONE status=N`.  What it does then is up to the scenario
@@ -138,6 +138,10 @@ def make_initramfs(dest, staging, modules=None, on_demand=None):
     subprocess.run(["musl-gcc", "-static", "-Os", "-s", "-o",
                     os.path.join(staging, "bin", "corral-randread"),
                     os.path.join(HERE, "guest", "tools", "randread.c")], check=True)
+    # UDP from a chosen source port: the hostile guest's DHCP answers (test_guard.py).
+    subprocess.run(["musl-gcc", "-static", "-Os", "-s", "-o",
+                    os.path.join(staging, "bin", "corral-udpsend"),
+                    os.path.join(HERE, "guest", "tools", "udpsend.c")], check=True)
     for rel in module_closure(krel, modules + on_demand):
         src = os.path.join(KERNEL_TREE, "lib", "modules", krel, rel)
         dst = os.path.join(staging, "lib", "modules", krel, rel)

@@ -263,7 +263,7 @@ def test_ssh_key_add_then_remove(ui, ssh_key):
 def test_set_root_password_then_the_console_asks_for_it(ui):
     password_form(ui)
     ui.keys([PASSWORD, TAB, PASSWORD, TAB, ENTER])
-    ui.wait_screen("The root password is set.")
+    ui.wait_screen("The root password is set. It also locks the boot menu.")
     ui.keys(ENTER)
     ui.root_password = PASSWORD
     home(ui)
@@ -273,8 +273,13 @@ def test_set_root_password_then_the_console_asks_for_it(ui):
     ui.wait_screen("! wrong password")
     ui.keys(["\x15", PASSWORD, ENTER])
     ui.wait_screen(UI_MENU_SHELL_TEXT)
-    shadow, kept = in_shell(ui, ["grep '^root:' /etc/shadow",
-                                 "grep '^root:' /var/lib/corral/shadow; readlink /etc/shadow"])
+    shadow, kept, menu_lock = in_shell(ui, [
+        "grep '^root:' /etc/shadow",
+        "grep '^root:' /var/lib/corral/shadow; readlink /etc/shadow",
+        "cat /var/lib/corral/boot-password"])
+    # GRUB's form of the same password, which an install carries to the
+    # installed boot menu (corral-install --boot-password).
+    assert menu_lock.startswith("grub.pbkdf2.sha512.10000."), menu_lock
     hash_ = shadow.split(":")[1]
     assert hash_.startswith("$6$"), shadow
     assert kept.startswith("root:" + hash_ + ":"), "kept with the state"

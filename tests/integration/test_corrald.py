@@ -466,7 +466,12 @@ def test_image_import_file_and_http_with_checksums(host):
                 "cat /tmp/imp-src.img; } | nc -l -p 8089 >/dev/null & ); sleep 1" % (3 << 20))
     status, img = import_json(machine, "http://127.0.0.1:8089/imp-http.img --sha256 " + good)
     assert status == 0 and img["name"] == "imp-http.img" and img["sha256"] == good, img
-    status, err = import_json(machine, "http://127.0.0.1:8090/nothing-listens.img")
+    # Without --sha256 an http download is refused before anything is fetched.
+    status, err = import_json(machine, "http://127.0.0.1:8089/imp-http2.img")
+    assert status == 1 and err["error"]["code"] == "invalid", err
+    assert "needs --sha256" in err["error"]["message"], err
+    assert images_named(machine, "imp-http2") == "0"
+    status, err = import_json(machine, "http://127.0.0.1:8090/nothing-listens.img --sha256 " + good)
     assert status == 1 and "8090" in err["error"]["message"], err
     machine.out("rm -f /var/lib/corral/images/imp-* /tmp/imp-src.img")
 

@@ -150,18 +150,32 @@ def test_bios_install_refusals_persistence_and_upgrade(tmp_path, ssh_key):
         assert status == 2 and "Type the disk name again to confirm" in out, out
         assert "Not confirmed; nothing was changed." in out
 
+        # Nobody could log in to what would be installed: refused.
+        refusal(live, "corral-install --disk vda", "the installed system would have no way to log in")
+        refusal(live, "printf 'disk = vda\\n' >/tmp/nologin.conf; corral-install --answer /tmp/nologin.conf",
+                "root_password_hash or ssh_key: one is required")
+        status, out = live.sh("printf 'vda\\nyes\\n\\n' | corral-install 2>&1")
+        assert status == 2 and "No password and no SSH key: nobody could log in; nothing was changed." in out, out
+        status, out = live.sh("printf 'vda\\nyes\\nLive-Pass-1\\nLive-Pass-2\\n' | corral-install 2>&1")
+        assert status == 2 and "the two passwords differ" in out and "nothing was changed" in out, out
+        assert live.out("grep '^root:' /etc/shadow").startswith("root:*:")
+
         # Settings made in the live session.
-        live.out("echo 'root:Live-Pass-1' | chpasswd")
-        live_root = live.out("grep '^root:' /etc/shadow").strip()
-        assert live_root.startswith("root:$")
         live.out("echo '%s' >> /root/.ssh/authorized_keys" % public_key(ssh_key))
         live.out("echo 'hostname = corral-bios' >> /var/lib/corral/system.conf")
         host_key = live.out("sha256sum /var/lib/corral/ssh/dropbear_ed25519_host_key").split()[0]
 
+        # The root password is asked for (an SSH key alone would do too) and
+        # set in the live session, which the install carries over.
         t0 = time.monotonic()
-        status, out = live.sh("printf 'vda\\nyes\\n' | corral-install 2>&1", timeout=900)
+        status, out = live.sh("printf 'vda\\nyes\\nLive-Pass-1\\nLive-Pass-1\\n' | corral-install 2>&1",
+                              timeout=900)
         took = time.monotonic() - t0
         assert status == 0, out
+        assert "Root password (empty: SSH key login only):" in out, out
+        assert "it locks the boot menu of the system this live session installs" in out, out
+        live_root = live.out("grep '^root:' /etc/shadow").strip()
+        assert live_root.startswith("root:$")
         steps = install_steps(out)
         assert [s[0] for s in steps] == list(range(1, 12)), out
         print_steps("BIOS (interactive)", steps)
@@ -173,6 +187,8 @@ def test_bios_install_refusals_persistence_and_upgrade(tmp_path, ssh_key):
 
     assert {p: sha256(p) for p in (tiny, used)} == before, "a refused disk was changed"
     check_disk_image(target)
+    live_menu_lock = esp_file(target, "/grub/password.cfg")
+    assert "password_pbkdf2 root grub.pbkdf2.sha512.10000." in live_menu_lock
 
     # First boot from the disk, no ISO: what the live session set is there.
     m = boot_from_disk("install-bios-disk1", "bios", target, root_password="Live-Pass-1")
@@ -192,9 +208,14 @@ def test_bios_install_refusals_persistence_and_upgrade(tmp_path, ssh_key):
         m.out("echo 'root:Disk-Pass-2' | chpasswd")
         new_root = m.out("grep '^root:' /etc/shadow").strip()
         assert new_root != live_root
+        # What the console UI runs after chpasswd: the boot menu follows.
+        assert "the boot menu is locked with the root password (grub/password.cfg on /dev/vda2)" in \
+            m.out("echo Disk-Pass-2 | corral-install --boot-password")
         shutdown(m)
     finally:
         m.stop()
+    menu_lock = esp_file(target, "/grub/password.cfg")
+    assert "password_pbkdf2 root grub.pbkdf2.sha512.10000." in menu_lock and menu_lock != live_menu_lock
 
     # Second boot: the state written on the disk is kept.  The ISO rides
     # along as a read-only disk, the "new version" for the upgrade below.
@@ -214,10 +235,16 @@ def test_bios_install_refusals_persistence_and_upgrade(tmp_path, ssh_key):
 
 
 def upgrade(m, new_slot):
-    """corral-install --upgrade from an ISO file on the data partition."""
+    """corral-install --upgrade from an ISO file on the data partition, with
+    the signature ./build.sh wrote beside it (test_signed_upgrade.py)."""
     m.out("dd if=/dev/vdb of=/var/lib/corral/images/new.iso bs=1M 2>/dev/null")
+    with open(iso_path() + ".sig") as f:
+        lines = f.read().splitlines()
+    m.out("printf '%%s\\n' %s >/var/lib/corral/images/new.iso.sig"
+          % " ".join("'%s'" % line for line in lines))
     status, out = m.sh("corral-install --upgrade /var/lib/corral/images/new.iso 2>&1", timeout=300)
     assert status == 0, out
+    assert "signature good (this system's release key)" in out, out
     assert "writing the new system into boot slot %s" % new_slot in out, out
     assert "all 5 steps done" in out, out
 
@@ -416,7 +443,8 @@ def test_iso_with_a_baked_in_answer_file_installs_without_a_keystroke(tmp_path):
     shutil.copytree(ISO_ROOT, root, ignore=shutil.ignore_patterns("corral"))
     os.makedirs(os.path.join(root, "corral"))
     with open(os.path.join(root, "corral", "answer.conf"), "w") as f:
-        f.write("disk = vda\nhostname = baked\n")
+        f.write("disk = vda\nhostname = baked\nroot_password_hash = %s\n"
+                "boot_password_pbkdf2 = %s\n" % (crypt_hash(BAKED_PASSWORD), grub_pbkdf2(BAKED_PASSWORD)))
     iso = str(tmp_path / "unattended.iso")
     with open(os.path.join(os.path.dirname(OUT), "VERSION")) as f:
         version = f.read().strip()
@@ -433,3 +461,71 @@ def test_iso_with_a_baked_in_answer_file_installs_without_a_keystroke(tmp_path):
     finally:
         m.stop()
     check_disk_image(target)
+    cfg = esp_file(target, "/grub/password.cfg")
+    assert 'set superusers="root"\npassword_pbkdf2 root grub.pbkdf2.sha512.10000.' in cfg, cfg
+    boot_through_the_locked_menu(target, BAKED_PASSWORD)
+
+
+BAKED_PASSWORD = "Baked-Pass-4"
+
+
+def crypt_hash(password):
+    return subprocess.run(["openssl", "passwd", "-6", "-salt", "corralsalt", password],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+def grub_pbkdf2(password, salt=bytes(range(64))):
+    """GRUB's password_pbkdf2 form, as grub-mkpasswd-pbkdf2 prints it."""
+    digest = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, 10000, 64)
+    return "grub.pbkdf2.sha512.10000.%s.%s" % (salt.hex().upper(), digest.hex().upper())
+
+
+def esp_file(image, path):
+    r = subprocess.run(["mtype", "-i", "%s@@%d" % (image, partition_start(image, 2)), "::" + path],
+                       capture_output=True, text=True, env=dict(os.environ, MTOOLS_SKIP_CHECK="1"))
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def grub_editor_to_linux_line(m):
+    """In GRUB's entry editor (drawn on the serial console, read as a
+    screen): moves the cursor down to the line that starts the kernel."""
+    for _ in range(4):
+        m._read_until_quiet(quiet=1)
+        if "linux /" in m.screen.display[m.screen.cursor.y]:
+            return
+        m.keys("\x0e")  # Ctrl-N: next line
+    raise AssertionError("no linux line in GRUB's editor:\n" + m.screen_text())
+
+
+def boot_through_the_locked_menu(target, password):
+    """The installed boot menu is locked: editing an entry asks for a user
+    and the root password, and a wrong one is refused; the entries still
+    boot without it.  With the password, an edited entry adds corral.shell,
+    which the console then ignores, since a root password is set."""
+    m = Machine("install-locked-menu", firmware="bios", media=None,
+                disks=[(target, {"boot": True})], root_password=password)
+    m.start()
+    try:
+        m.expect(r"Corral \(slot a\)", timeout=300, what="GRUB's menu")
+        m.keys("e")
+        m.expect(r"Enter username:", timeout=30, what="GRUB to ask who edits the entry")
+        m.keys(list("root") + ["\r"])
+        m.expect(r"Enter password:", timeout=30)
+        m.keys(list("not-the-password") + ["\r"])
+        m.expect(r"access denied", timeout=60, what="GRUB to refuse the wrong password")
+        m.expect(r"Corral \(slot a\)", timeout=60, what="GRUB's menu again")
+        m.keys("e")
+        m.expect(r"Enter username:", timeout=60, what="GRUB to ask again")
+        m.keys(list("root") + ["\r"])
+        m.expect(r"Enter password:", timeout=30)
+        m.keys(list(password) + ["\r"])
+        m.expect(r"Ctrl-x", timeout=60, what="GRUB's entry editor")
+        grub_editor_to_linux_line(m)
+        m.keys(["\x05"] + list(" corral.shell") + ["\x18"])  # Ctrl-E: line end; Ctrl-X: boot
+        m.expect(r"corral.shell ignored: a root password is set", timeout=600,
+                 what="the console to refuse corral.shell")
+        m.ui_shell()  # the console UI, which asks for the password
+        assert "corral.shell" in m.out("cat /proc/cmdline")
+    finally:
+        m.stop()

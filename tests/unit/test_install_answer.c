@@ -63,18 +63,56 @@ static void test_full_answer(void)
 static void test_minimal_answer_defaults(void)
 {
     struct conf_error err;
-    CHECK_EQ_INT(parse("disk = /dev/vda\n", &err), 0);
+    CHECK_EQ_INT(parse("disk = /dev/vda\nssh_key = " KEY "\n", &err), 0);
     CHECK_EQ_STR(a.disk, "/dev/vda");
     CHECK_EQ_INT(a.wipe, 0);
     CHECK_EQ_INT(a.reboot, 0);
     CHECK_EQ_INT(a.console, BOOT_CONSOLE_SCREEN);
     CHECK_EQ_STR(a.root_password_hash, "");
+    CHECK_EQ_STR(a.boot_password_pbkdf2, "");
+    CHECK_EQ_INT(a.ssh_key_count, 1);
+    CHECK_EQ_INT(parse("disk = vda\nroot_password_hash = " HASH "\n", &err), 0);
     CHECK_EQ_INT(a.ssh_key_count, 0);
+}
+
+/* An answer file that leaves no way to log in is refused, whatever else
+ * it says; the boot menu password must be GRUB's form. */
+static void test_login_required(void)
+{
+    struct conf_error err;
+    parse_fails("disk = vda\n", 0, "root_password_hash or ssh_key: one is required");
+    parse_fails("disk = vda\nwipe = yes\nhostname = h\nreboot = yes\n", 0,
+                "the installed system would have no way to log in");
+    parse_fails("disk = vda\nssh_key = " KEY "\nboot_password_pbkdf2 = " HASH "\n", 3,
+                "boot_password_pbkdf2: not grub.pbkdf2.sha512");
+    CHECK_EQ_INT(parse("disk = vda\nssh_key = " KEY "\n"
+                       "boot_password_pbkdf2 = grub.pbkdf2.sha512.10000.00FF.AA11\n", &err), 0);
+    CHECK_EQ_STR(a.boot_password_pbkdf2, "grub.pbkdf2.sha512.10000.00FF.AA11");
+}
+
+/* The command line and the interactive install carry the live session's
+ * login: its root password or an authorized key must exist. */
+static void test_live_login_check(void)
+{
+    char why[256] = "";
+    const char *locked = "root:*:19000:0:99999:7:::\nnobody:*:1:0:::::\n";
+    const char *set = "root:" HASH ":19000:0:99999:7:::\n";
+    answer_init(&a);
+    CHECK_EQ_INT(answer_check_login(&a, locked, "", why, sizeof(why)), -EACCES);
+    CHECK(strstr(why, "set a root password") != NULL);
+    CHECK_EQ_INT(answer_check_login(&a, NULL, NULL, why, sizeof(why)), -EACCES);
+    CHECK_EQ_INT(answer_check_login(&a, "root:!" HASH ":1::::::\n", NULL, why, sizeof(why)), -EACCES);
+    CHECK_EQ_INT(answer_check_login(&a, locked, "# a comment\nnot a key\n", why, sizeof(why)), -EACCES);
+    CHECK_EQ_INT(answer_check_login(&a, set, "", why, sizeof(why)), 0);
+    CHECK_EQ_INT(answer_check_login(&a, locked, "# keys\n" KEY "\n", why, sizeof(why)), 0);
+    CHECK_EQ_INT(answer_check_login(&a, locked, KEY, why, sizeof(why)), 0); /* no newline */
+    a.ssh_key_count = 1;
+    CHECK_EQ_INT(answer_check_login(&a, locked, "", why, sizeof(why)), 0);
 }
 
 static void test_answer_errors(void)
 {
-    parse_fails("wipe = yes\n", 0, "disk: missing");
+    parse_fails("wipe = yes\nssh_key = " KEY "\n", 0, "disk: missing");
     parse_fails("disk = vda\ncolour = blue\n", 2, "colour: unknown key");
     parse_fails("disk = vda\nwipe = maybe\n", 2, "wipe: not yes or no");
     parse_fails("disk = vda\n\nroot_password_hash = secret\n", 3, "not a crypt(3) hash");
@@ -112,7 +150,7 @@ static void test_system_conf_merge(void)
     const char *live = "hostname = live\nnet_mode = dhcp\nssh_password = yes\n";
     conf_init(&sys);
     CHECK_EQ_INT(conf_parse(live, strlen(live), "system.conf", &sys, &err), 0);
-    CHECK_EQ_INT(parse("disk = vda\nhostname = h2\nnet_mode = static\nnet_address = 10.1.1.2/24\n"
+    CHECK_EQ_INT(parse("disk = vda\nssh_key = " KEY "\nhostname = h2\nnet_mode = static\nnet_address = 10.1.1.2/24\n"
                        "net_vlan = 7\nconsole_lock = no\n", &err), 0);
     CHECK_EQ_INT(answer_apply_system_conf(&a, &sys), 0);
     CHECK_EQ_STR(conf_get(&sys, "hostname"), "h2");
@@ -160,6 +198,8 @@ int main(void)
     RUN(test_full_answer);
     RUN(test_minimal_answer_defaults);
     RUN(test_answer_errors);
+    RUN(test_login_required);
+    RUN(test_live_login_check);
     RUN(test_password_hash_check);
     RUN(test_system_conf_merge);
     RUN(test_shadow_root_hash);

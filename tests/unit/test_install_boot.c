@@ -156,12 +156,34 @@ static void test_grub_cfg(void)
     CHECK(strstr(cfg, "linux /${boot_slot}/vmlinuz corral.slot=${boot_slot} console=ttyS0,115200n8 console=tty0 quiet") != NULL);
     CHECK(strstr(cfg, "linux /${boot_slot}/vmlinuz corral.slot=${boot_slot} console=tty0 console=ttyS0,115200n8 quiet") != NULL);
     CHECK(strstr(cfg, "initrd /${boot_slot}/initrd.img") != NULL);
-    CHECK(strstr(cfg, "--id serial") != NULL);
+    CHECK(strstr(cfg, "--id serial --unrestricted {") != NULL);
+    /* Every entry boots without the menu password; only editing needs it. */
+    size_t entries = 0, unrestricted = 0;
+    for (const char *p = cfg; (p = strstr(p, "menuentry ")) != NULL; p++)
+        entries++;
+    for (const char *p = cfg; (p = strstr(p, "--unrestricted {")) != NULL; p++)
+        unrestricted++;
+    CHECK_EQ_INT(entries, 3);
+    CHECK_EQ_INT(unrestricted, entries);
+    CHECK(strstr(cfg, "if [ -f \"${prefix}/password.cfg\" ]; then source \"${prefix}/password.cfg\"; fi\n") != NULL);
     /* The menu never names a slot without a kernel. */
     CHECK(strstr(cfg, "if [ ! -f \"/${boot_slot}/vmlinuz\" ]; then") != NULL);
     CHECK_EQ_INT(bootcfg_render("1.2.3", BOOT_CONSOLE_SERIAL, cfg, sizeof(cfg)), 0);
     CHECK(strstr(cfg, "set default=serial\n") != NULL);
     CHECK_EQ_INT(bootcfg_render("1.2.3", BOOT_CONSOLE_SERIAL, cfg, 100), -ENOSPC);
+}
+
+static void test_password_cfg(void)
+{
+    char cfg[1024];
+    const char *pbkdf2 = "grub.pbkdf2.sha512.10000.0011AA.FF22";
+    CHECK_EQ_INT(bootcfg_password_render(pbkdf2, cfg, sizeof(cfg)), 0);
+    CHECK(strstr(cfg, "\nset superusers=\"root\"\npassword_pbkdf2 root grub.pbkdf2.sha512.10000.0011AA.FF22\n") != NULL);
+    /* Nothing but the hash can reach GRUB's script. */
+    CHECK_EQ_INT(bootcfg_password_render("grub.pbkdf2.sha512.10000.0011AA.FF22\nset superusers=",
+                                         cfg, sizeof(cfg)), -EINVAL);
+    CHECK_EQ_INT(bootcfg_password_render("$6$salt$hash", cfg, sizeof(cfg)), -EINVAL);
+    CHECK_EQ_INT(bootcfg_password_render(pbkdf2, cfg, 40), -ENOSPC);
 }
 
 static void test_grubenv_round_trip(void)
@@ -231,6 +253,7 @@ int main(void)
     RUN(test_core_patch);
     RUN(test_mbr_patch);
     RUN(test_grub_cfg);
+    RUN(test_password_cfg);
     RUN(test_grubenv_round_trip);
     RUN(test_grubenv_rejects);
     RUN(test_slots);

@@ -1,7 +1,7 @@
-/* Unit tests: root password rules and shadow parsing (console-ui/password.c). */
+/* Unit tests: root password rules and shadow parsing (lib/password.c). */
 #include <errno.h>
 
-#include "../../console-ui/password.h"
+#include "password.h"
 #include "check.h"
 
 static char why[128];

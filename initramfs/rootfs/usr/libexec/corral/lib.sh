@@ -21,4 +21,12 @@ conf_value() {
         sed -e 's/[[:space:]]*$//' -e 's/^"\(.*\)"$/\1/'
 }
 
+# root_password_set: true when root has a usable password (not empty, '*'
+# or a locked '!...'), the same rule as lib/password.c's
+# shadow_hash_is_password.
+root_password_set() {
+    awk -F: '$1 == "root" { found = ($2 != "" && $2 !~ /^[*!]/) } END { exit !found }' \
+        /etc/shadow 2>/dev/null
+}
+
 release_value() { conf_value /etc/corral-release "$1" | sed 's/^=//'; }

@@ -1,4 +1,5 @@
-/* password: the rules for the root password set from the console UI.
+/* password: the rules for the root password (the console UI and the
+ * installer set it).
  *
  * The password itself is hashed by BusyBox's chpasswd (SHA-512 crypt), not
  * here; these are the rules the UI enforces before handing it over. */
