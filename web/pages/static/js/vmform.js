@@ -12,7 +12,8 @@ function field(label, id, control, help) {
 }
 
 const input = (attrs) => h('input', { type: 'text', ...attrs });
-const textarea = (attrs) => h('textarea', { rows: 3, cols: 50, ...attrs });
+// A textarea's value is its content, not an attribute.
+const textarea = ({ value, ...attrs }) => h('textarea', { rows: 3, cols: 50, ...attrs }, value || '');
 const select = (options, value) => h('select', {}, options.map(([v, label]) =>
     h('option', { value: v, selected: v === value }, label)));
 

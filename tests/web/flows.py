@@ -1,0 +1,98 @@
+"""What a user does in the web client, step by step in the browser: shared
+by the tests against the stand-in (tests/web/test_pages.py) and against the
+appliance (tests/integration/test_web_browser.py)."""
+
+import os
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SCREENS = os.path.join(ROOT, "out", "test-screens")
+
+
+def screenshot(b, label):
+    """A full-page screenshot kept under out/test-screens/web-LABEL.png."""
+    os.makedirs(SCREENS, exist_ok=True)
+    return b.do("screenshot", path=os.path.join(SCREENS, "web-%s.png" % label))
+
+
+def login(b, url, password):
+    """Logs in; returns the error shown, or None when it worked."""
+    b.do("goto", url=url)
+    b.do("wait", selector="#password")
+    b.do("fill", selector="#password", value=password)
+    b.do("press", key="Enter")
+    for _ in range(150):
+        if b.do("count", selector="#login-error .error"):
+            return b.do("text", selector="#login-error .error")
+        if b.do("count", selector="#top:not([hidden])"):
+            return None
+        time.sleep(0.2)
+    raise AssertionError("neither logged in nor refused after 30 s")
+
+
+def go(b, url, page):
+    b.do("goto", url=url + "#/" + page)
+
+
+def wait_vm_state(b, name, state, timeout=120):
+    b.do("wait", selector='#vm-list tr[data-vm="%s"] .state' % name, text=state, timeout=timeout * 1000)
+
+
+def confirm(b):
+    """Presses the confirming button of the open dialog."""
+    b.do("click", selector="dialog[open] button[value=yes]")
+
+
+def create_vm(b, url, name, kernel, initrd, cmdline, memory="256M"):
+    """Creates a VM with the wizard (direct kernel boot); returns the text
+    of its page."""
+    go(b, url, "vms")
+    b.do("click", selector="#vm-new")
+    b.do("wait", selector="#vm-form")
+    b.do("fill", selector="#name", value=name)
+    b.do("fill", selector="#memory", value=memory)
+    b.do("check", selector="input[name=boot][value=kernel]")
+    b.do("fill", selector="#kernel", value=kernel)
+    b.do("fill", selector="#initrd", value=initrd)
+    b.do("fill", selector="#cmdline", value=cmdline)
+    b.do("fill", selector="#nics", value="")   # the test appliance has no bridge
+    screenshot(b, "vm-create")
+    b.do("click", selector="#vm-form button[type=submit]")
+    b.do("wait", selector="h1", text="VM %s" % name)
+    return b.do("wait", selector="#view dl")
+
+
+def vm_action(b, url, name, action, confirmed=True):
+    go(b, url, "vms")
+    b.do("click", selector='#vm-list button[data-action="%s"][data-vm="%s"]' % (action, name))
+    if confirmed:
+        confirm(b)
+
+
+def open_console(b, url, name):
+    go(b, url, "console/" + name)
+    b.do("wait", selector='#console-status[data-connected="yes"]')
+
+
+def console_text(b):
+    return b.do("text", selector="#terminal .xterm-rows")
+
+
+def wait_console(b, text, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        screen = console_text(b)
+        if text in screen:
+            return screen
+        time.sleep(0.5)
+    raise AssertionError("%r not on the console after %d s; it shows:\n%s" % (text, timeout, console_text(b)))
+
+
+def upload(b, url, path, name):
+    """Uploads a file on the Images page; returns the status text."""
+    go(b, url, "images")
+    b.do("wait", selector="#upload-form")
+    b.do("files", selector="#upload-file", path=path)
+    b.do("fill", selector="#upload-name", value=name)
+    b.do("click", selector="#upload-form button[type=submit]")
+    return b.do("wait", selector="#upload-status .ok", timeout=600000)
