@@ -77,7 +77,7 @@ package_list() {
 # Debian's npm).
 missing_packages() {
     local p provided
-    provided=$(dpkg-query -W -f='${Status}|${Provides}\n' 2>/dev/null |
+    provided=$({ dpkg-query -W -f='${Status}|${Provides}\n' 2>/dev/null || true; } |
         sed -n 's/^install ok installed|//p' | tr ',' '\n' | sed 's/ *(.*//; s/^ *//')
     for p in "$@"; do
         dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' ||
@@ -573,6 +573,7 @@ input_lines() {
     local p src ver dsc
     echo "kernel $KERNEL_PKG $KERNEL_VERSION $(sha256sum "$KERNEL_DEB" | cut -d' ' -f1)"
     echo "seabios $SEABIOS_PKG $SEABIOS_VERSION $(sha256sum "$SEABIOS_DEB" | cut -d' ' -f1)"
+    echo "npm web/package-lock.json - $(sha256sum "$ROOT/web/package-lock.json" | cut -d' ' -f1)"
     for p in $THIRD_PARTY; do
         src=$(pin_var "$p" SRC) ver=$(pin_var "$p" VERSION)
         dsc=$(ls "$(fetch_source "${!src}" "${!ver}")"/*.dsc)
@@ -642,6 +643,9 @@ cmd_test() {
     /usr/bin/python3 "$ROOT/tools/help_docs.py" --check || failed+=("docs")
     step "unit tests (make check, ASan/UBSan)"
     make -C "$ROOT" -s check || failed+=("unit tests")
+    step "web client: pages in headless Chromium against a stand-in server (tests/web)"
+    CORRAL_NODE_MODULES="$OUT/node_modules" /usr/bin/python3 -m pytest -p no:cacheprovider -q "$ROOT/tests/web" ||
+        failed+=("web pages")
     step "fuzz targets (bounded time each)"
     make -C "$ROOT" -s fuzz-run FUZZ_SECONDS="${FUZZ_SECONDS:-15}" || failed+=("fuzz targets")
     step "integration tests (pytest, QEMU)"

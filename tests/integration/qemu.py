@@ -163,6 +163,8 @@ class Machine:
         self.extra_args = list(extra_args)
         self.iso = iso or iso_path()
         self.ssh_port = free_port() if nic else None
+        # the web client (corral-web, HTTPS on 443) on loopback
+        self.https_port = free_port() if nic else None
         self.cpu_model = None  # e.g. "EPYC,-svm" to hide virtualization
         self.workdir = tempfile.mkdtemp(prefix="corral-%s-" % name)
         os.makedirs(LOG_DIR, exist_ok=True)
@@ -216,8 +218,9 @@ class Machine:
         # (tls_stdio_server.py): restrict=on keeps explicit forwards.
         https = "guestfwd=tcp:%s:443-cmd:%s %s %s" % (
             HTTPS_GUEST_ADDR, sys.executable, TLS_SERVER, HTTPS_DIR)
-        return ["-netdev", "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:%d-:22,%s"
-                % (self.ssh_port, https), "-device", "virtio-net-pci,netdev=n0"]
+        return ["-netdev", "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:%d-:22,"
+                "hostfwd=tcp:127.0.0.1:%d-:443,%s"
+                % (self.ssh_port, self.https_port, https), "-device", "virtio-net-pci,netdev=n0"]
 
     def _accel_args(self):
         if self.cpu_model:
