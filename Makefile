@@ -34,6 +34,10 @@ MUSL_CRYPT_PREFIX ?= $(OUT)/third-party/musl-crypt
 # compile line; only those two programs link it (lib is linked as an
 # archive, so a program takes only the lib objects it uses).
 ZLIB_PREFIX ?= $(OUT)/third-party/zlib
+# civetweb (HTTP, WebSocket) and mbedTLS, static musl, built by build.sh:
+# corral-web only.
+CIVETWEB_PREFIX ?= $(OUT)/third-party/civetweb
+MBEDTLS_PREFIX ?= $(OUT)/third-party/mbedtls
 
 # program name -> source directory
 DIR_corral-vmm     := hypervisor/vmm
@@ -43,19 +47,27 @@ DIR_corral-setup   := console-ui
 DIR_corral-install := initramfs/installer
 DIR_corral-nettest := hypervisor/nettest
 DIR_corral-sysconf := initramfs/sysconf
+DIR_corral-web     := hypervisor/web
 LIBS_corral-vmm    := -L$(ZLIB_PREFIX)/lib -lz
 LIBS_corral        := -L$(ZLIB_PREFIX)/lib -lz
 LIBS_corral-setup  := -L$(NCURSES_PREFIX)/lib -lncursesw -L$(MUSL_CRYPT_PREFIX)/lib -lcrypt
+LIBS_corral-web    := -L$(CIVETWEB_PREFIX)/lib -lcivetweb -L$(MBEDTLS_PREFIX)/lib -lmbedtls \
+                      -lmbedx509 -lmbedcrypto -L$(MUSL_CRYPT_PREFIX)/lib -lcrypt
+CFLAGS_corral-web  := -I$(CIVETWEB_PREFIX)/include -I$(MBEDTLS_PREFIX)/include \
+                      -I$(MUSL_CRYPT_PREFIX)/include
 CFLAGS_corral-setup := -I$(NCURSES_PREFIX)/include -I$(NCURSES_PREFIX)/include/ncursesw \
                        -I$(MUSL_CRYPT_PREFIX)/include
 
 ALL_PROGRAMS := corral-vmm corrald corral corral-setup corral-install corral-nettest \
-                corral-sysconf
+                corral-sysconf corral-web
 # Only programs that exist yet; corral-setup only when ncurses and crypt
 # are built.
 PROGRAMS := $(foreach p,$(ALL_PROGRAMS),$(if $(wildcard $(DIR_$(p))/main.c),$(p)))
 ifneq ($(words $(wildcard $(NCURSES_PREFIX)/lib/libncursesw.a $(MUSL_CRYPT_PREFIX)/lib/libcrypt.a)),2)
 PROGRAMS := $(filter-out corral-setup,$(PROGRAMS))
+endif
+ifneq ($(words $(wildcard $(CIVETWEB_PREFIX)/lib/libcivetweb.a $(MBEDTLS_PREFIX)/lib/libmbedtls.a $(MUSL_CRYPT_PREFIX)/lib/libcrypt.a)),3)
+PROGRAMS := $(filter-out corral-web,$(PROGRAMS))
 endif
 
 LIB_SRCS := $(wildcard lib/*.c)
@@ -67,6 +79,9 @@ TESTABLE_SRCS := $(LIB_SRCS) $(foreach p,$(ALL_PROGRAMS),\
 # front end, left out of unit tests.  Its other files are plain C (field
 # validators, password rules, the menu model...) and are tested.
 TESTABLE_SRCS := $(filter-out console-ui/ui_%,$(TESTABLE_SRCS))
+# hypervisor/web/srv_*.c are corral-web's glue to civetweb and mbedTLS
+# (libraries built for musl only); its web_*.c logic is tested.
+TESTABLE_SRCS := $(filter-out hypervisor/web/srv_%,$(TESTABLE_SRCS))
 
 .PHONY: all check fuzz fuzz-run clean
 all: $(addprefix $(OUT)/bin/,$(PROGRAMS))

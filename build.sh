@@ -198,7 +198,7 @@ config_hash() {
 # one list.  Each NAME has NAME_SRC and NAME_VERSION in configs/versions.conf
 # (upper case, '-' as '_'), a build_NAME function below that leaves its
 # cache entry in NAME_DIR, and its version in the release file and manifest.
-THIRD_PARTY="busybox musl dropbear ncurses zlib util-linux e2fsprogs dosfstools"
+THIRD_PARTY="busybox musl dropbear ncurses zlib util-linux e2fsprogs dosfstools mbedtls civetweb"
 
 # pin_var NAME FIELD: the name of NAME's variable FIELD (SRC, VERSION, DIR)
 pin_var() {
@@ -452,6 +452,56 @@ build_dosfstools() {
     DOSFSTOOLS_DIR=$CACHED_DIR
 }
 
+# mbedTLS (TLS, X.509, EC keys) for corral-web: the three static libraries
+# and their headers.  Threading on, as Debian builds it: civetweb's worker
+# threads share one random generator.
+MBEDTLS_OPTIONS="MBEDTLS_THREADING_C MBEDTLS_THREADING_PTHREAD"
+
+recipe_mbedtls() {
+    local opt
+    for opt in $MBEDTLS_OPTIONS; do
+        logged sed -i "s|^//#define $opt\$|#define $opt|" include/mbedtls/config.h
+        grep -q "^#define $opt\$" include/mbedtls/config.h || exit 1
+    done
+    logged make -j"$JOBS" -C library CC=musl-gcc AR=ar \
+        CFLAGS="-Os -ffunction-sections -fdata-sections -isystem $(musl_includes)" \
+        libmbedcrypto.a libmbedx509.a libmbedtls.a
+    mkdir -p "$1/lib" || exit 1
+    logged cp library/libmbedcrypto.a library/libmbedx509.a library/libmbedtls.a "$1/lib/"
+    logged cp -r include "$1/"
+}
+
+build_mbedtls() {
+    local key
+    key=${MBEDTLS_VERSION#*:}-$(echo "$MBEDTLS_OPTIONS" | sha256sum | cut -c1-8)
+    cached_build mbedtls "$key" lib/libmbedtls.a "mbedtls $MBEDTLS_VERSION: build (static, musl)" \
+        "$MBEDTLS_SRC" "$MBEDTLS_VERSION" recipe_mbedtls
+    MBEDTLS_DIR=$CACHED_DIR
+}
+
+# civetweb (HTTP server with WebSocket) for corral-web: civetweb.c alone,
+# its TLS from mbedTLS (USE_MBEDTLS with NO_SSL: no OpenSSL), no CGI, no
+# Lua, no file uploads through its own forms code.
+CIVETWEB_DEFS="-DUSE_WEBSOCKET -DUSE_MBEDTLS -DNO_SSL -DNO_CGI -DUSE_IPV6"
+
+recipe_civetweb() {
+    mkdir -p "$1/lib" "$1/include" || exit 1
+    # shellcheck disable=SC2086
+    logged musl-gcc -Os -ffunction-sections -fdata-sections -std=gnu11 $CIVETWEB_DEFS \
+        -isystem "$(musl_includes)" -I"$MBEDTLS_DIR/include" -Iinclude \
+        -c src/civetweb.c -o civetweb.o
+    logged ar rcs "$1/lib/libcivetweb.a" civetweb.o
+    logged cp include/civetweb.h "$1/include/"
+}
+
+build_civetweb() {
+    local key
+    key=${CIVETWEB_VERSION#*:}-$(echo "$CIVETWEB_DEFS" | sha256sum | cut -c1-8)-mbedtls${MBEDTLS_VERSION#*:}
+    cached_build civetweb "$key" lib/libcivetweb.a "civetweb $CIVETWEB_VERSION: build (static, musl, mbedTLS)" \
+        "$CIVETWEB_SRC" "$CIVETWEB_VERSION" recipe_civetweb
+    CIVETWEB_DIR=$CACHED_DIR
+}
+
 # The kernel and the curated module set, from Debian's signed kernel image.
 prepare_kernel() {
     local deb tree
@@ -505,8 +555,12 @@ build_own_binaries() {
     # after one ./build.sh finds it here (the Makefile's default).
     mkdir -p "$OUT/third-party"
     ln -sfn "$ZLIB_DIR" "$OUT/third-party/zlib"
+    ln -sfn "$CIVETWEB_DIR" "$OUT/third-party/civetweb"
+    ln -sfn "$MBEDTLS_DIR" "$OUT/third-party/mbedtls"
+    ln -sfn "$MUSL_DIR" "$OUT/third-party/musl-crypt"
     make -C "$ROOT" -s -j"$JOBS" NCURSES_PREFIX="$NCURSES_DIR" \
-        MUSL_CRYPT_PREFIX="$MUSL_DIR" ZLIB_PREFIX="$ZLIB_DIR" all
+        MUSL_CRYPT_PREFIX="$MUSL_DIR" ZLIB_PREFIX="$ZLIB_DIR" CIVETWEB_PREFIX="$CIVETWEB_DIR" \
+        MBEDTLS_PREFIX="$MBEDTLS_DIR" all
 }
 
 # The answer file of `iso --answer FILE` goes onto the ISO (not into the

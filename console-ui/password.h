@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "shadow.h" /* root's hash, shared with corral-web */
+
 #define PASSWORD_MIN_LENGTH 8
 #define PASSWORD_MAX_LENGTH 128
 
@@ -18,13 +20,5 @@
 int password_check_rules(const char *password, char *why, size_t len);
 /* Both entries: the rules on the first, then that the second matches. */
 int password_check_pair(const char *first, const char *second, char *why, size_t len);
-
-/* The hash field of root's line in shadow text (e.g. /etc/shadow), copied
- * into hash (at most len - 1 bytes).  Returns 0, -ENOENT when there is no
- * root line, -EINVAL when the line is malformed or too long. */
-int shadow_root_hash(const char *shadow_text, char *hash, size_t len);
-/* Whether a shadow hash field is a usable password (not empty, '*' or a
- * locked '!...'). */
-bool shadow_hash_is_password(const char *hash);
 
 #endif

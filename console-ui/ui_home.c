@@ -13,6 +13,7 @@
 #include "sysinfo.h"
 #include "ui.h"
 #include "vmlist.h"
+#include "web_paths.h"
 
 #define REFRESH_MS 2000
 #define LABEL_W 11
@@ -26,6 +27,7 @@ struct home_facts {
     char vms[160];
     char state[256];
     char ssh[160];
+    char web[160];
 };
 
 /* "ssh root@A" for every IPv4 address of the management interface (br0,
@@ -118,6 +120,16 @@ static void ssh_line(char *out, size_t len)
         snprintf(out, len, "key login only (password login turned off)");
 }
 
+/* corral-web's certificate, so that a browser's first visit can be checked. */
+static void web_line(char *out, size_t len)
+{
+    char path[512], fp[128];
+    if (read_small_file(root_path(WEB_FINGERPRINT_FILE, path, sizeof(path)), fp, sizeof(fp)) <= 0)
+        snprintf(out, len, "not started yet (no certificate)");
+    else
+        snprintf(out, len, "https://ADDRESS/  certificate SHA-256 %.*s", (int)strcspn(fp, "\n"), fp);
+}
+
 static void gather(struct home_facts *f)
 {
     gethostname(ui_ctx.hostname, sizeof(ui_ctx.hostname) - 1);
@@ -129,6 +141,7 @@ static void gather(struct home_facts *f)
     memory_line(f->memory, sizeof(f->memory));
     vms_line(f->vms, sizeof(f->vms));
     ssh_line(f->ssh, sizeof(f->ssh));
+    web_line(f->web, sizeof(f->web));
 }
 
 static int fact(int y, const char *label, const char *value)
@@ -156,7 +169,8 @@ static void draw_home(const struct home_facts *f)
     y += fact(y, "Memory:", f->memory);
     y += fact(y, "VMs:", f->vms);
     y += fact(y, "State:", f->state);
-    fact(y, "SSH:", f->ssh);
+    y += fact(y, "SSH:", f->ssh);
+    fact(y, "Web:", f->web);
     refresh();
 }
 

@@ -54,6 +54,9 @@ ln -sf e2fsck usr/sbin/fsck.ext4
 install -m 0755 "$DOSFSTOOLS_DIR/mkfs.fat" usr/sbin/mkfs.fat
 ln -sf mkfs.fat usr/sbin/mkfs.vfat
 
+# The web client's pages go here (web/ of the source tree, when built).
+mkdir -p usr/share/corral/web
+
 # Our own binaries, as far as they exist yet.
 for b in "$CORRAL_BIN"/*; do
     [ -x "$b" ] && install -m 0755 "$b" usr/bin/

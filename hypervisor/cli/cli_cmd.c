@@ -433,6 +433,14 @@ static int cli_vm_delete(const struct cli *cli, const struct cli_command *cmd,
 }
 
 /* The console log is a file of corrald's; read it directly (root only). */
+static void cli_human_log(const struct proto_reply *rep)
+{
+    const struct json_node *log = json_get(&rep->doc, rep->data, "log");
+    if (log && log->type == JSON_STRING)
+        fputs(log->string, stdout);
+}
+
+/* vm log NAME [--bytes N]: the tail of the console log, read by corrald. */
 static int cli_vm_log(const struct cli *cli, const struct cli_command *cmd,
                       const char *name, struct cli_args *a)
 {
@@ -442,36 +450,13 @@ static int cli_vm_log(const struct cli *cli, const struct cli_command *cmd,
         if (!v || (bytes = strtol(v, NULL, 10)) <= 0 || bytes > PROTO_MAX_REPLY / 8)
             return cli_usage_error("vm log options: --bytes N (at most 512K)");
     }
-    char path[PATH_MAX];
-    snprintf(path, sizeof(path), "%s/vms/%s/console.log", cli->state_dir, name);
-    if (!vmdef_name_valid(name))
-        return cli_fail(cli, PROTO_E_INVALID, "'%s' is not a VM name", name);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return cli_fail(cli, errno == ENOENT ? PROTO_E_NOT_FOUND : PROTO_E_IO,
-                        "%s: %s", path, strerror(errno));
-    static char buf[PROTO_MAX_REPLY / 8];
-    off_t size = lseek(fd, 0, SEEK_END);
-    off_t from = size > bytes ? size - bytes : 0;
-    ssize_t n = pread(fd, buf, (size_t)(size - from), from);
-    close(fd);
-    if (n < 0)
-        return cli_fail(cli, PROTO_E_IO, "%s: %s", path, strerror(errno));
-    if (!cli->json) {
-        fwrite(buf, 1, (size_t)n, stdout);
-        return 0;
-    }
     struct json_writer w;
-    json_writer_init(&w, PROTO_MAX_REPLY);
-    json_begin_object(&w);
+    json_writer_init(&w, PROTO_MAX_REQUEST);
+    proto_begin_request(&w, cmd->request);
     json_kv_string(&w, "name", name);
-    json_kv_string(&w, "path", path);
-    json_key(&w, "log");
-    json_string_bytes(&w, buf, (size_t)n);
-    json_end_object(&w);
-    puts(json_writer_text(&w));
-    json_writer_free(&w);
-    return 0;
+    json_kv_int(&w, "bytes", bytes);
+    proto_end_request(&w);
+    return cli_request(cli, &w, cmd->human);
 }
 
 /* ---- disks --------------------------------------------------------------- */
@@ -498,6 +483,23 @@ static void cli_human_disk_list(const struct proto_reply *rep)
         printf("%-16s %8s %8s %-8s %s\n", cli_str(rep, d, "vm"), size, used,
                attached ? (readonly ? "ro" : "yes") : "no", cli_str(rep, d, "path"));
     }
+}
+
+static void cli_human_image_list(const struct proto_reply *rep)
+{
+    const struct json_node *images = json_get(&rep->doc, rep->data, "images");
+    printf("%-40s %8s %-6s\n", "NAME", "SIZE", "KIND");
+    for (const struct json_node *i = json_first(&rep->doc, images); i;
+         i = json_next(&rep->doc, i)) {
+        char size[16];
+        cli_format_mib(cli_int(rep, i, "size_bytes") >> 20, size, sizeof(size));
+        printf("%-40s %8s %-6s\n", cli_str(rep, i, "name"), size, cli_str(rep, i, "kind"));
+    }
+}
+
+static void cli_human_image_deleted(const struct proto_reply *rep)
+{
+    printf("image %s deleted\n", cli_str(rep, rep->data, "name"));
 }
 
 /* ---- the commands: each reads its own words after "group sub" ------------ */
@@ -665,7 +667,7 @@ const struct cli_command cli_commands[] = {
     { "vm", "delete", "NAME [--yes] [--delete-disks]", "",
       "vm.delete", true, cli_vm_delete, cli_human_deleted },
     { "vm", "log", "NAME [--bytes N]", "the console log (last N bytes, 64K)",
-      NULL, true, cli_vm_log, NULL },
+      "vm.log", true, cli_vm_log, cli_human_log },
     { "vm", "vnc", "NAME [--listen 127.0.0.1:PORT]",
       "serve the VM's screen (VNC, no password)\non a loopback port, for ssh -L",
       NULL, true, cli_cmd_vnc, NULL },
@@ -684,6 +686,10 @@ const struct cli_command cli_commands[] = {
     { "image", "import", "PATH|URL [--sha256 SUM] [--name NAME]",
       "copy or fetch (http://, https:// with\n--sha256) into STATE/images",
       NULL, false, cli_cmd_image_import, NULL },
+    { "image", "list", "", "the images (corrald lists STATE/images)",
+      "image.list", false, cli_cmd_simple, cli_human_image_list },
+    { "image", "delete", "NAME", "delete an image from STATE/images",
+      "image.delete", true, cli_cmd_simple, cli_human_image_deleted },
     { "console", NULL, "NAME",
       "attach to the serial console; Ctrl-]\ndetaches, the VM keeps running",
       NULL, true, cli_cmd_console, NULL },

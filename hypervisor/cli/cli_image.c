@@ -8,6 +8,7 @@
 #include "cli.h"
 
 #include "fdio.h"
+#include "image_name.h"
 #include "sha256.h"
 
 #include <errno.h>
@@ -246,16 +247,6 @@ static int cli_copy(struct cli_source *src, int out, bool progress, char hex[65]
     return 0;
 }
 
-static bool cli_image_name_ok(const char *name)
-{
-    if (!name[0] || name[0] == '.' || strlen(name) > 128)
-        return false;
-    for (const char *p = name; *p; p++)
-        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+", *p))
-            return false;
-    return true;
-}
-
 struct cli_import {
     const char *from, *sha256, *name;
 };
@@ -266,7 +257,7 @@ static int cli_import_into(const struct cli *cli, const struct cli_import *imp,
     char dest[PATH_MAX], tmp[PATH_MAX + 16], hex[65], why[PATH_MAX + 128];
     long long size = 0;
     const char *name = imp->name ? imp->name : src->name;
-    if (!cli_image_name_ok(name))
+    if (!image_name_valid(name))
         return cli_fail(cli, PROTO_E_INVALID, "'%s' is not an image name (letters, "
                         "digits, . _ - +; give one with --name)", name);
     snprintf(dest, sizeof(dest), "%s/%s", dir, name);

@@ -557,6 +557,9 @@ static const struct {
     { "disk.create", corrald_cmd_disk_create },
     { "disk.resize", corrald_cmd_disk_resize },
     { "disk.list", corrald_cmd_disk_list },
+    { "vm.log", corrald_cmd_vm_log },
+    { "image.list", corrald_cmd_image_list },
+    { "image.delete", corrald_cmd_image_delete },
 };
 
 static void corrald_dispatch(struct corrald_request *r)

@@ -27,4 +27,9 @@ void corrald_cmd_disk_create(struct corrald_request *r);
 void corrald_cmd_disk_resize(struct corrald_request *r);
 void corrald_cmd_disk_list(struct corrald_request *r);
 
+/* corrald_image.c */
+void corrald_cmd_image_list(struct corrald_request *r);
+void corrald_cmd_image_delete(struct corrald_request *r);
+void corrald_cmd_vm_log(struct corrald_request *r);
+
 #endif
