@@ -88,6 +88,16 @@ def wait_console(b, text, timeout=120):
     raise AssertionError("%r not on the console after %d s; it shows:\n%s" % (text, timeout, console_text(b)))
 
 
+def search_logs(b, url, text):
+    """Searches the system log page; returns the lines shown."""
+    go(b, url, "logs")
+    b.do("wait", selector="#log-count")
+    b.do("fill", selector="#log-search", value=text)
+    b.do("press", key="Enter")
+    b.do("wait", selector="#log-count", text='"%s"' % text)
+    return b.do("text", selector="#log-text")
+
+
 def upload(b, url, path, name):
     """Uploads a file on the Images page; returns the status text."""
     go(b, url, "images")
@@ -95,4 +105,6 @@ def upload(b, url, path, name):
     b.do("files", selector="#upload-file", path=path)
     b.do("fill", selector="#upload-name", value=name)
     b.do("click", selector="#upload-form button[type=submit]")
-    return b.do("wait", selector="#upload-status .ok", timeout=600000)
+    text = b.do("wait", selector="#upload-status .ok, #upload-errors .error", timeout=600000)
+    assert b.do("count", selector="#upload-errors .error") == 0, "the upload was refused: %s" % text
+    return text

@@ -359,6 +359,7 @@ class Handler(BaseHTTPRequestHandler):
             if not chunk:
                 return None     # aborted: nothing is kept
             got += len(chunk)
+            time.sleep(self.server.upload_delay)
         with self.server.host.lock:
             if name in self.server.host.images:
                 return self.error(409, "exists", "an image called '%s' exists already" % name)
@@ -436,6 +437,7 @@ class Server(ThreadingHTTPServer):
         self.sessions = {}
         self.host = Host(vms)
         self.verbose = False
+        self.upload_delay = 0     # seconds per 64 KiB read: a slow link, to abort on
         self.syslog = ["kernel: Linux version 6.1 (stand-in)", "corrald: started"]
         self.samples = []
 

@@ -37,9 +37,11 @@ def server(pages):
 
 
 @pytest.fixture(scope="module")
-def b(tmp_path_factory):
+def b(tmp_path_factory, server):
+    """A browser logged in to the stand-in (each test may run alone)."""
     log = tmp_path_factory.mktemp("browser") / "browser.log"
     br = browser.Browser(str(log))
+    assert flows.login(br, url_of(server), PASSWORD) is None
     yield br
     br.close()
 
@@ -49,6 +51,8 @@ def url_of(server):
 
 
 def test_login_refuses_a_wrong_password_and_takes_the_right_one(b, server):
+    b.do("click", selector="#logout")
+    b.do("wait", selector="#password")
     error = flows.login(b, url_of(server), "not-the-password")
     assert error and "Wrong password" in error, error
     flows.screenshot(b, "login-refused")
@@ -155,6 +159,23 @@ def test_upload_lists_the_image_and_delete_removes_it(b, server, tmp_path):
     b.do("waitgone", selector='#image-list tr[data-image="small.iso"]', timeout=10000)
 
 
+def test_an_aborted_upload_says_so_and_leaves_nothing(b, server, tmp_path):
+    big = tmp_path / "big.iso"
+    big.write_bytes(b"\0" * (8 << 20))
+    server.upload_delay = 0.05
+    try:
+        flows.go(b, url_of(server), "images")
+        b.do("files", selector="#upload-file", path=str(big))
+        b.do("click", selector="#upload-form button[type=submit]")
+        b.do("wait", selector="#upload-status", text="of 8.0 MiB")
+        b.do("click", selector="#upload-abort")
+        assert "nothing was kept" in b.do("wait", selector="#upload-errors .error")
+    finally:
+        server.upload_delay = 0
+    assert "big.iso" not in server.host.images
+    assert b.do("count", selector='#image-list tr[data-image="big.iso"]') == 0
+
+
 def test_import_failure_is_shown(b, server):
     flows.go(b, url_of(server), "images")
     b.do("fill", selector="#import-url", value="https://example.invalid/x.iso")
@@ -164,11 +185,8 @@ def test_import_failure_is_shown(b, server):
 
 
 def test_logs_are_searchable(b, server):
-    flows.go(b, url_of(server), "logs")
-    b.do("wait", selector="#log-text", text="corrald")
-    b.do("fill", selector="#log-search", value="logged in")
-    b.do("press", key="Enter")
-    text = b.do("wait", selector="#log-text", text="logged in")
+    text = flows.search_logs(b, url_of(server), "logged in")
+    assert "root logged in from 127.0.0.1" in text
     assert "corrald: started" not in text
     flows.screenshot(b, "logs")
 
@@ -177,6 +195,7 @@ def test_session_loss_returns_to_the_login(b, server):
     server.sessions.clear()
     flows.go(b, url_of(server), "vms")
     b.do("wait", selector="#password")
+    assert flows.login(b, url_of(server), PASSWORD) is None
 
 
 def test_no_script_errors(b):

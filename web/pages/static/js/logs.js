@@ -8,7 +8,7 @@ export function logsPage(view) {
     const lines = h('select', { id: 'log-lines' }, [200, 1000, 5000].map((n) => h('option', { value: n }, `last ${n} lines`)));
     const out = h('pre', { class: 'log', id: 'log-text', tabindex: 0, 'aria-label': 'System log' });
     const errors = h('div');
-    const count = h('p', { class: 'note', role: 'status' });
+    const count = h('p', { class: 'note', id: 'log-count', role: 'status' });
     async function load() {
         try {
             const params = { lines: lines.value };
