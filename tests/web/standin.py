@@ -49,6 +49,7 @@ class Host:
         self.images = {"vmlinuz": 9 << 20, "initrd.img": 3 << 20}
         self.consoles = {}        # name -> list of bytes chunks (the log)
         self.viewers = {}         # name -> set of sockets
+        self.screens = {}         # name -> set of sockets (RFB)
         self.started = time.time()
         for i in range(vm_count):
             self.create({"name": "vm%02d" % i, "config": ["memory=256M", "kernel=/var/lib/corral/images/vmlinuz"]})
@@ -144,7 +145,7 @@ class Host:
         self.state(vm, ("running", "paused", "stopping", "restarting"), "stopped", "stop it")
         vm["last_stop"] = {"reason": "stopped by request: guest powered off" if end == "poweroff" else "forced off",
                            "end": end, "code": 0, "at": int(time.time())}
-        for s in list(self.viewers.get(vm["name"], ())):
+        for s in list(self.viewers.get(vm["name"], ())) + list(self.screens.get(vm["name"], ())):
             ws_close(s)
 
     def console_out(self, name, data):
@@ -313,6 +314,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, {"user": "root", "csrf": s}) if s else self.error(401, "denied", "not logged in")
         if url.path.startswith("/ws/console/"):
             return self.console(url.path[len("/ws/console/"):])
+        if url.path.startswith("/ws/vnc/"):
+            return self.screen(url.path[len("/ws/vnc/"):])
         if not self.guarded(False):
             return None
         if url.path == "/api/host/history":
@@ -395,14 +398,19 @@ class Handler(BaseHTTPRequestHandler):
             data = f.read()
         self.reply(200, data, [("Content-Type", TYPES.get(os.path.splitext(path)[1], "application/octet-stream"))])
 
-    def console(self, name):
+    def running_vm(self, name):
+        """True when name runs, else the refusal has been sent."""
         if not self.session():
-            return self.error(401, "denied", "log in first")
-        host = self.server.host
-        with host.lock:
-            vm = host.vms.get(name)
+            self.error(401, "denied", "log in first")
+            return False
+        with self.server.host.lock:
+            vm = self.server.host.vms.get(name)
             if not vm or vm["state"] not in ("running", "paused"):
-                return self.error(409, "wrong-state", "%s is not running" % name)
+                self.error(409, "wrong-state", "%s is not running" % name)
+                return False
+        return True
+
+    def upgrade(self):
         key = self.headers.get("Sec-WebSocket-Key", "")
         accept = base64.b64encode(hashlib.sha1((key + WS_GUID).encode()).digest()).decode()
         self.send_response(101)
@@ -410,6 +418,40 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Connection", "Upgrade")
         self.send_header("Sec-WebSocket-Accept", accept)
         self.end_headers()
+
+    def screen(self, name):
+        """A VM's screen: RFB 3.8, no security, a 64x48 framebuffer of one
+        colour sent whole in answer to every message after the init."""
+        if not self.running_vm(name):
+            return
+        self.upgrade()
+        sock, frames = self.connection, ws_frames(self.rfile)
+        w, h = 64, 48
+        ws_send(sock, b"RFB 003.008\n")
+        next(frames)                                    # the client's version
+        ws_send(sock, b"\x01\x01")                      # one security type: None
+        next(frames)                                    # its choice
+        ws_send(sock, struct.pack(">I", 0))             # security result: OK
+        next(frames)                                    # ClientInit
+        pixel_format = struct.pack(">BBBBHHHBBB3x", 32, 24, 0, 1, 255, 255, 255, 16, 8, 0)
+        ws_send(sock, struct.pack(">HH", w, h) + pixel_format + struct.pack(">I", len(name)) + name.encode())
+        update = struct.pack(">BxHHHHHi", 0, 1, 0, 0, w, h, 0) + b"\x40\x80\x20\x00" * (w * h)
+        screens = self.server.host.screens.setdefault(name, set())
+        screens.add(sock)
+        try:
+            for opcode, _ in frames:
+                if opcode == 8:
+                    break
+                ws_send(sock, update)
+        finally:
+            screens.discard(sock)
+        self.close_connection = True
+
+    def console(self, name):
+        if not self.running_vm(name):
+            return
+        host = self.server.host
+        self.upgrade()
         sock = self.connection
         with host.lock:
             ws_send(sock, b"".join(host.consoles[name])[-4096:])

@@ -119,6 +119,21 @@ def test_vm_lifecycle_with_console(b, server):
     b.do("waitgone", selector='#vm-list tr[data-vm="web1"]', timeout=10000)
 
 
+def test_screen_page_shows_the_vm_screen(b, server):
+    url = url_of(server)
+    server.host.command("vm.start", {"name": "vm01"})
+    try:
+        flows.go(b, url, "screen/vm01")
+        b.do("wait", selector='#screen-status[data-connected="yes"]')
+        b.do("wait", selector="#screen canvas")
+        size = b.do("eval", expr="(() => { const c = document.querySelector('#screen canvas'); return [c.width, c.height]; })()")
+        assert size == [64, 48], size
+        flows.screenshot(b, "screen")
+    finally:
+        server.host.command("vm.kill", {"name": "vm01"})
+    assert "closed" in b.do("wait", selector="#screen-status .error")
+
+
 def test_refusals_are_shown_in_words_where_they_happen(b, server):
     url = url_of(server)
     flows.go(b, url, "vms/new")
