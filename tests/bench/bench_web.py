@@ -37,18 +37,25 @@ def list_load_ms(b, url, rounds):
     return statistics.median(times)
 
 
+def measure(url, log, rounds):
+    """Logs in with a fresh browser and times the VM list."""
+    b = browser.Browser(log)
+    try:
+        assert flows.login(b, url, PASSWORD) is None
+        return list_load_ms(b, url, rounds)
+    finally:
+        b.close()
+
+
 def bench_standin(args, tmpdir):
     import subprocess
     root = os.path.join(tmpdir, "web")
     subprocess.run([os.path.join(flows.ROOT, "web", "install-pages.sh"), browser.NODE_MODULES, root], check=True)
     server = standin.serve(root, password=PASSWORD, vms=VMS)
-    b = browser.Browser(os.path.join(tmpdir, "browser-standin.log"))
     try:
-        url = "https://127.0.0.1:%d/" % server.server_port
-        assert flows.login(b, url, PASSWORD) is None
-        return list_load_ms(b, url, args.rounds)
+        return measure("https://127.0.0.1:%d/" % server.server_port,
+                       os.path.join(tmpdir, "browser-standin.log"), args.rounds)
     finally:
-        b.close()
         server.shutdown()
 
 
@@ -65,13 +72,8 @@ def bench_appliance(args, image, tmpdir):
         m.out("echo 'root:%s' | chpasswd" % PASSWORD)
         m.out("i=0; while [ $i -lt %d ]; do corral vm create bench$i --kernel %s/vmlinuz >/dev/null"
               " || break; i=$((i+1)); done; corral vm list | wc -l" % (VMS, TESTDATA_MOUNT), timeout=600)
-        b = browser.Browser(os.path.join(tmpdir, "browser-appliance.log"))
-        try:
-            url = "https://127.0.0.1:%d/" % m.https_port
-            assert flows.login(b, url, PASSWORD) is None
-            return list_load_ms(b, url, args.rounds)
-        finally:
-            b.close()
+        return measure("https://127.0.0.1:%d/" % m.https_port,
+                       os.path.join(tmpdir, "browser-appliance.log"), args.rounds)
     finally:
         m.stop()
 
