@@ -27,6 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 MARKER = "CORRAL-STANDIN-CONSOLE-READY"
+IMAGES = "/var/lib/corral/images"
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css",
          ".png": "image/png", ".svg": "image/svg+xml", ".json": "application/json"}
@@ -174,7 +175,8 @@ class Host:
         if cmd == "vm.create":
             return self.create(a)
         if cmd == "image.list":
-            return {"images": [{"name": n, "size_bytes": s, "kind": kind_of(n)} for n, s in sorted(self.images.items())]}
+            return {"dir": IMAGES, "images": [{"name": n, "size_bytes": s, "kind": kind_of(n), "path": "%s/%s" % (IMAGES, n)}
+                                              for n, s in sorted(self.images.items())]}
         if cmd == "image.delete":
             if a.get("name") not in self.images:
                 raise Fail("not-found", "no image called '%s'" % a.get("name"))

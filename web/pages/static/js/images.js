@@ -4,12 +4,9 @@
 import { h, fill, showError, formatBytes, confirmAction } from './dom.js';
 import * as api from './api.js';
 
-// corrald keeps images here (`corral image import`, docs/cli.md); used
-// only when image.list does not give an image's path itself.
-const IMAGE_DIR = '/var/lib/corral/images';
-
+// image.list gives each image's path (corrald knows where they are).
 export function imagePath(img) {
-    return img.path || `${IMAGE_DIR}/${img.name}`;
+    return img.path || img.name;
 }
 
 function imageTable(images, errors, refresh) {
