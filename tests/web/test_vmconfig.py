@@ -11,4 +11,4 @@ def test_vmconfig_under_node():
     r = subprocess.run(["node", "--test", os.path.join(HERE, "vmconfig.test.mjs")],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "# fail 0" in r.stdout and "# pass 6" in r.stdout, r.stdout
+    assert "# fail 0" in r.stdout and "# pass 8" in r.stdout, r.stdout

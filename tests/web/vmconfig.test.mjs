@@ -2,6 +2,7 @@
 // vmconfig.js) and the graphs' geometry (graph.js's pure part): node --test.
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import { linePath, historySeries } from '../../web/pages/static/js/graph.js';
 import { createArgs, editArgs, editValues, nicSpec, FormError } from '../../web/pages/static/js/vmconfig.js';
 
 const base = { name: 'web1', memory: '1G', cpus: '2', boot: 'kernel', kernel: '/i/vmlinuz', initrd: '', cmdline: '',
@@ -53,4 +54,19 @@ test('edit sends a changed disk or NIC list whole, and will not empty it', () =>
     const c = editArgs('web1', before, { ...before, disks: before.disks + '\n/i/e.img' }).config;
     assert.deepEqual(c, ['disk=/v/root.img', 'disk=/i/d.img,ro,bus=sata', 'disk=/i/e.img']);
     assert.throws(() => editArgs('web1', before, { ...before, nics: '' }), /NICs: removing all/);
+});
+
+test('graphs: the hour ending now spans the width, 0-100 % the height, clamped', () => {
+    const now = 10000;
+    assert.equal(linePath([[now - 3600, 0], [now - 1800, 50], [now, 100]], now), 'M0.0,120.0 L300.0,60.0 L600.0,0.0');
+    assert.equal(linePath([[now - 3601, 10], [now, 150], [now - 10, NaN]], now), 'M600.0,0.0');
+    assert.equal(linePath([], now), '');
+});
+
+test('graphs: memory and storage as percentages of their totals', () => {
+    const s = historySeries({ samples: [{ t: 1, cpu_pct: 5, mem_used: 1, mem_total: 4, storage_used: 3, storage_total: 0 }] });
+    assert.deepEqual(s.cpu, [[1, 5]]);
+    assert.deepEqual(s.memory, [[1, 25]]);
+    assert.ok(Number.isNaN(s.storage[0][1]));   // no total: not drawn
+    assert.equal(historySeries(null).last, null);
 });
