@@ -7,18 +7,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct cpu_sample {
-    uint64_t busy;  /* user + nice + system + irq + softirq + steal */
-    uint64_t total; /* busy + idle + iowait */
-};
+#include "cpustat.h" /* cpu_sample: shared with corrald's host.info */
 
 /* From /proc/meminfo: MemTotal and MemAvailable in KiB.  0 or -EINVAL. */
 int meminfo_parse(const char *text, uint64_t *total_kib, uint64_t *available_kib);
-/* From /proc/stat: the aggregate "cpu" line.  0 or -EINVAL. */
-int cpu_sample_parse(const char *text, struct cpu_sample *out);
-/* Percent of CPU time busy between two samples (0..100); 0 when no time
- * passed. */
-unsigned cpu_busy_percent(const struct cpu_sample *before, const struct cpu_sample *after);
 /* From /proc/cpuinfo: the number of processors and the first model name
  * (empty when absent). */
 void cpuinfo_parse(const char *text, unsigned *count, char *model, size_t len);

@@ -18,5 +18,8 @@ int fdio_mkdir_p(const char *path, mode_t mode);
  * mode 0600 (umask, then chmod), close-on-exec and non-blocking.  Returns
  * the fd or -errno (-ENAMETOOLONG for a path that does not fit). */
 int fdio_unix_listen(const char *path, int backlog);
+/* A stream connection to the unix socket at path (close-on-exec): the fd,
+ * or -ENAMETOOLONG / -errno. */
+int fdio_unix_connect(const char *path);
 
 #endif

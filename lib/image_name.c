@@ -6,7 +6,7 @@
 
 bool image_name_valid(const char *name)
 {
-    if (!name || !name[0] || name[0] == '.' || strlen(name) > IMAGE_NAME_MAX)
+    if (!name || !name[0] || name[0] == '.' || name[0] == '-' || strlen(name) > IMAGE_NAME_MAX)
         return false;
     for (const char *p = name; *p; p++)
         if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+", *p))

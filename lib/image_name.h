@@ -8,7 +8,7 @@
 #define IMAGE_NAME_MAX 128
 
 /* 1-IMAGE_NAME_MAX of letters, digits, '.', '_', '-', '+', not starting
- * with '.' (so never "..", a hidden file or a path). */
+ * with '.' or '-' (so never "..", a hidden file, a path or an option). */
 bool image_name_valid(const char *name);
 /* What an image is, from its name: "iso", "kernel", "initrd" or "disk". */
 const char *image_kind(const char *name);

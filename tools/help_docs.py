@@ -28,6 +28,7 @@ DOCS = [  # (document, command); a --help text goes in a code fence
     ("docs/cli.md", "corrald --help"),
     ("docs/install.md", "corral-install --help"),
     ("docs/corral-nettest.md", "corral-nettest --help"),
+    ("docs/web-api.md", "corral-web --help"),
     ("README.md", "corral-sysconf --help"),
     ("README.md", "corral-sysconf keys"),
 ]

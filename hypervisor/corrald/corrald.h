@@ -85,11 +85,21 @@ struct corrald_vm {
     struct corrald_client *console_client;
 };
 
+/* An image.upload in progress: the client's bytes go to tmp until size. */
+struct corrald_upload {
+    int fd; /* tmp, open; -1: no upload */
+    uint64_t size, done;
+    char tmp[CORRALD_PATH_MAX + 32], dest[CORRALD_PATH_MAX];
+    char name[160];
+};
+
 struct corrald_client {
     int fd;
     struct proto_linebuf in;
     struct corrald_vm *console_vm; /* set: raw console stream mode */
     bool skipping; /* dropping the rest of a too large request line */
+    struct corrald_upload upload;  /* upload.fd >= 0: raw upload mode */
+    int pass_fd; /* >= 0: goes with the next reply (SCM_RIGHTS), then closed */
 };
 
 struct corrald {
@@ -172,6 +182,14 @@ void corrald_console_from_vm(struct corrald *d, struct corrald_vm *vm);
 void corrald_console_from_client(struct corrald_client *c);
 void corrald_console_attach(struct corrald *d, struct corrald_vm *vm,
                             struct corrald_client *c);
+
+/* corrald_vnc.c: sends the first byte of text with fd attached (the rest
+ * follows as usual); 0 or -EPIPE. */
+int corrald_send_with_fd(int sock, const char *text, size_t len, int fd);
+
+/* corrald_image.c: the raw bytes of an upload (see image.upload). */
+void corrald_upload_feed(struct corrald_client *c, const char *data, size_t n);
+void corrald_upload_abort(struct corrald_client *c);
 
 /* corrald_cmd.c: one request, one reply. */
 void corrald_handle_request(struct corrald *d, struct corrald_client *c,

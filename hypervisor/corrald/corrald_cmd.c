@@ -4,6 +4,14 @@
 
 #include "control_proto.h"
 #include "corrald_host.h"
+#include "cpustat.h"
+#include "runcmd.h"
+
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <sys/statvfs.h>
+#include <sys/sysinfo.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -64,6 +72,88 @@ static void corrald_cpu_model(char *buf, size_t len)
         fclose(f);
 }
 
+/* The IPv4 addresses of every interface but loopback, as "A/PREFIX". */
+static void corrald_write_addresses(struct json_writer *w)
+{
+    struct ifaddrs *list, *ifa;
+    json_key(w, "addresses");
+    json_begin_array(w);
+    if (getifaddrs(&list) == 0) {
+        for (ifa = list; ifa; ifa = ifa->ifa_next) {
+            char a[INET_ADDRSTRLEN], text[INET_ADDRSTRLEN + 4];
+            if (!ifa->ifa_addr || ifa->ifa_addr->sa_family != AF_INET || !ifa->ifa_netmask ||
+                strcmp(ifa->ifa_name, "lo") == 0)
+                continue;
+            inet_ntop(AF_INET, &((struct sockaddr_in *)ifa->ifa_addr)->sin_addr, a, sizeof(a));
+            uint32_t mask = ntohl(((struct sockaddr_in *)ifa->ifa_netmask)->sin_addr.s_addr);
+            snprintf(text, sizeof(text), "%s/%d", a, __builtin_popcount(mask));
+            json_begin_object(w);
+            json_kv_string(w, "ifname", ifa->ifa_name);
+            json_kv_string(w, "address", text);
+            json_end_object(w);
+        }
+        freeifaddrs(list);
+    }
+    json_end_array(w);
+}
+
+/* CPU time since boot (the web client's sampler turns two of these into a
+ * percentage), uptime and the state directory's file system. */
+static void corrald_write_host_use(struct json_writer *w, const char *state_dir)
+{
+    char text[4096], name[256] = "";
+    struct cpu_sample cpu = { 0, 0 };
+    struct sysinfo si;
+    struct statvfs fs;
+    FILE *f = fopen("/proc/stat", "r");
+    size_t n = f ? fread(text, 1, sizeof(text) - 1, f) : 0;
+    if (f)
+        fclose(f);
+    text[n] = '\0';
+    cpu_sample_parse(text, &cpu);
+    gethostname(name, sizeof(name) - 1);
+    json_kv_string(w, "hostname", name);
+    json_kv_int(w, "uptime_s", sysinfo(&si) == 0 ? (int64_t)si.uptime : 0);
+    json_kv_int(w, "cpu_busy_ticks", (int64_t)cpu.busy);
+    json_kv_int(w, "cpu_total_ticks", (int64_t)cpu.total);
+    if (statvfs(state_dir, &fs) == 0) {
+        json_kv_int(w, "storage_total_bytes", (int64_t)(fs.f_blocks * fs.f_frsize));
+        json_kv_int(w, "storage_used_bytes",
+                    (int64_t)((fs.f_blocks - fs.f_bfree) * fs.f_frsize));
+    }
+    corrald_write_addresses(w);
+}
+
+/* host.reboot and host.shutdown: init's reboot and poweroff, which stop
+ * the VMs (rc.shutdown) first; the reply goes out before that starts. */
+static void corrald_host_power(struct corrald_request *r, const char *command)
+{
+    const char *argv[] = { command, NULL };
+    char out[512], msg[600];
+    int rc = run_command(argv, NULL, out, sizeof(out), 10000);
+    if (rc != 0) {
+        snprintf(msg, sizeof(msg), "%s failed (%d): %s", command, rc, out);
+        corrald_fail(r, PROTO_E_IO, msg);
+        return;
+    }
+    corrald_log("host %s requested", command);
+    proto_begin_reply(r->w);
+    json_begin_object(r->w);
+    json_kv_string(r->w, "action", command);
+    json_end_object(r->w);
+    proto_end_reply(r->w);
+}
+
+static void corrald_cmd_host_reboot(struct corrald_request *r)
+{
+    corrald_host_power(r, "reboot");
+}
+
+static void corrald_cmd_host_shutdown(struct corrald_request *r)
+{
+    corrald_host_power(r, "poweroff");
+}
+
 static void corrald_cmd_host_info(struct corrald_request *r)
 {
     struct corrald_meminfo mi = { 0, 0 };
@@ -90,6 +180,7 @@ static void corrald_cmd_host_info(struct corrald_request *r)
     json_kv_bool(w, "kvm", access("/dev/kvm", R_OK | W_OK) == 0);
     json_kv_int(w, "vms", (int64_t)r->d->vm_count);
     json_kv_int(w, "vms_running", (int64_t)running);
+    corrald_write_host_use(w, r->d->cfg.state_dir);
     json_end_object(w);
     proto_end_reply(w);
 }
@@ -547,6 +638,8 @@ static const struct {
     corrald_cmd_fn fn;
 } corrald_commands[] = {
     { "host.info", corrald_cmd_host_info }, { "vm.list", corrald_cmd_vm_list },
+    { "host.reboot", corrald_cmd_host_reboot },
+    { "host.shutdown", corrald_cmd_host_shutdown },
     { "vm.show", corrald_cmd_vm_show },     { "vm.create", corrald_cmd_vm_create },
     { "vm.edit", corrald_cmd_vm_edit },     { "vm.start", corrald_cmd_vm_start },
     { "vm.stop", corrald_cmd_vm_stop },     { "vm.kill", corrald_cmd_vm_kill },
@@ -558,8 +651,10 @@ static const struct {
     { "disk.resize", corrald_cmd_disk_resize },
     { "disk.list", corrald_cmd_disk_list },
     { "vm.log", corrald_cmd_vm_log },
+    { "vm.vnc", corrald_cmd_vm_vnc },
     { "image.list", corrald_cmd_image_list },
     { "image.delete", corrald_cmd_image_delete },
+    { "image.upload", corrald_cmd_image_upload },
 };
 
 static void corrald_dispatch(struct corrald_request *r)

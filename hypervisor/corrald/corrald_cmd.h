@@ -27,9 +27,13 @@ void corrald_cmd_disk_create(struct corrald_request *r);
 void corrald_cmd_disk_resize(struct corrald_request *r);
 void corrald_cmd_disk_list(struct corrald_request *r);
 
+/* corrald_vnc.c */
+void corrald_cmd_vm_vnc(struct corrald_request *r);
+
 /* corrald_image.c */
 void corrald_cmd_image_list(struct corrald_request *r);
 void corrald_cmd_image_delete(struct corrald_request *r);
+void corrald_cmd_image_upload(struct corrald_request *r);
 void corrald_cmd_vm_log(struct corrald_request *r);
 
 #endif

@@ -1,8 +1,9 @@
-/* corrald_image: the image store, STATE/images - image.list and
- * image.delete (the CLI and the web client both list and delete through
- * here), and vm.log, the tail of a VM's console log. */
+/* corrald_image: the image store, STATE/images - image.list, image.delete
+ * and image.upload (the CLI and the web client both go through here), and
+ * vm.log, the tail of a VM's console log. */
 #include "corrald_cmd.h"
 
+#include "fdio.h"
 #include "image_name.h"
 
 #include <dirent.h>
@@ -160,4 +161,114 @@ void corrald_cmd_vm_log(struct corrald_request *r)
     json_end_object(r->w);
     proto_end_reply(r->w);
     free(text);
+}
+
+/* ---- upload ---------------------------------------------------------------- */
+
+/* image.upload {name, size}: replies ok (ready), after which the client
+ * sends exactly size raw bytes; they go to IMAGES/NAME.part.XXXXXX, which
+ * becomes IMAGES/NAME once complete (never over an existing image), and a
+ * second reply says how that went.  A client that goes away before the end
+ * leaves nothing behind. */
+void corrald_cmd_image_upload(struct corrald_request *r)
+{
+    struct corrald_upload *u = &r->client->upload;
+    const char *name = proto_arg_string(&r->req, "name");
+    long long size;
+    char dir[CORRALD_DIR_MAX + 8], msg[CORRALD_PATH_MAX + 128];
+    if (!image_name_valid(name) || strstr(name, ".part.")) {
+        corrald_fail(r, PROTO_E_INVALID, "\"name\": an image name (letters, digits, . _ - +)");
+        return;
+    }
+    if (!proto_arg_int(&r->req, "size", &size) || size < 0) {
+        corrald_fail(r, PROTO_E_INVALID, "\"size\": the number of bytes that follow");
+        return;
+    }
+    corrald_images_dir(r->d, dir, sizeof(dir));
+    fdio_mkdir_p(dir, 0700); /* a failure shows when the file is made */
+    snprintf(u->dest, sizeof(u->dest), "%s/%s", dir, name);
+    if (access(u->dest, F_OK) == 0) {
+        snprintf(msg, sizeof(msg), "an image called '%s' exists already", name);
+        corrald_fail(r, PROTO_E_EXISTS, msg);
+        return;
+    }
+    snprintf(u->tmp, sizeof(u->tmp), "%s.part.XXXXXX", u->dest);
+    int fd = mkostemp(u->tmp, O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(msg, sizeof(msg), "%s: %s", dir, strerror(errno));
+        corrald_fail(r, PROTO_E_IO, msg);
+        return;
+    }
+    u->fd = fd;
+    u->size = (uint64_t)size;
+    u->done = 0;
+    snprintf(u->name, sizeof(u->name), "%s", name);
+    corrald_log("image %s: upload of %lld bytes started", name, size);
+    proto_begin_reply(r->w);
+    json_begin_object(r->w);
+    json_kv_string(r->w, "name", name);
+    json_kv_int(r->w, "size_bytes", size);
+    json_kv_bool(r->w, "ready", true);
+    json_end_object(r->w);
+    proto_end_reply(r->w);
+}
+
+void corrald_upload_abort(struct corrald_client *c)
+{
+    struct corrald_upload *u = &c->upload;
+    if (u->fd < 0)
+        return;
+    close(u->fd);
+    unlink(u->tmp);
+    u->fd = -1;
+    corrald_log("image %s: upload aborted after %llu of %llu bytes; nothing kept", u->name,
+                (unsigned long long)u->done, (unsigned long long)u->size);
+}
+
+/* The upload is complete: keep it under its name and say so. */
+static void corrald_upload_finish(struct corrald_client *c)
+{
+    struct corrald_upload *u = &c->upload;
+    struct json_writer w;
+    char msg[2 * CORRALD_PATH_MAX];
+    int err = fsync(u->fd) < 0 ? errno : 0;
+    /* link() never replaces: an image made meanwhile under that name wins */
+    if (!err && link(u->tmp, u->dest) < 0)
+        err = errno;
+    close(u->fd);
+    unlink(u->tmp);
+    u->fd = -1;
+    json_writer_init(&w, 4096);
+    if (err) {
+        snprintf(msg, sizeof(msg), "%s: %s", u->dest, strerror(err));
+        proto_error_reply(&w, err == EEXIST ? PROTO_E_EXISTS : PROTO_E_IO, "%s", msg);
+    } else {
+        corrald_log("image %s: uploaded, %llu bytes", u->name, (unsigned long long)u->size);
+        proto_begin_reply(&w);
+        json_begin_object(&w);
+        json_kv_string(&w, "name", u->name);
+        json_kv_string(&w, "path", u->dest);
+        json_kv_int(&w, "size_bytes", (int64_t)u->size);
+        json_end_object(&w);
+        proto_end_reply(&w);
+    }
+    corrald_send_reply(c, &w);
+    json_writer_free(&w);
+}
+
+void corrald_upload_feed(struct corrald_client *c, const char *data, size_t n)
+{
+    struct corrald_upload *u = &c->upload;
+    if (n && fdio_write_all(u->fd, data, n) < 0) {
+        struct json_writer w;
+        json_writer_init(&w, 4096);
+        proto_error_reply(&w, PROTO_E_IO, "%s: %s", u->tmp, strerror(errno));
+        corrald_send_reply(c, &w);
+        json_writer_free(&w);
+        corrald_client_close(c); /* aborts: the rest of the stream has nowhere to go */
+        return;
+    }
+    u->done += n;
+    if (u->done == u->size)
+        corrald_upload_finish(c);
 }

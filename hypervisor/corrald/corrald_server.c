@@ -29,6 +29,10 @@ void corrald_client_close(struct corrald_client *c)
         return;
     if (c->console_vm && c->console_vm->console_client == c)
         c->console_vm->console_client = NULL;
+    corrald_upload_abort(c); /* a half upload leaves nothing behind */
+    if (c->pass_fd >= 0)
+        close(c->pass_fd);
+    c->pass_fd = -1;
     close(c->fd);
     proto_linebuf_free(&c->in);
     c->fd = -1;
@@ -45,7 +49,19 @@ void corrald_send_reply(struct corrald_client *c, struct json_writer *w)
                           strerror(-w->error));
         text = json_writer_text(&fallback);
     }
-    if (proto_send_line(c->fd, text, strlen(text)) < 0)
+    size_t len = strlen(text), sent = 0;
+    if (c->pass_fd >= 0) { /* vm.vnc: the connection rides on the first byte */
+        int rc = corrald_send_with_fd(c->fd, text, len, c->pass_fd);
+        close(c->pass_fd);
+        c->pass_fd = -1;
+        if (rc < 0) {
+            corrald_client_close(c);
+            json_writer_free(&fallback);
+            return;
+        }
+        sent = 1;
+    }
+    if (proto_send_line(c->fd, text + sent, len - sent) < 0)
         corrald_client_close(c);
     json_writer_free(&fallback);
 }
@@ -66,9 +82,11 @@ static void corrald_accept(struct corrald *d)
         c->fd = fd;
         c->console_vm = NULL;
         c->skipping = false;
+        c->upload.fd = -1;
+        c->pass_fd = -1;
         return;
     }
-    struct corrald_client busy = { fd, { 0 }, NULL, false };
+    struct corrald_client busy = { .fd = fd, .upload.fd = -1, .pass_fd = -1 };
     struct json_writer w;
     json_writer_init(&w, 1024);
     proto_error_reply(&w, PROTO_E_INTERNAL, "too many clients (%d)", CORRALD_MAX_CLIENTS);
@@ -93,10 +111,53 @@ static void corrald_skip_to_next_line(struct corrald_client *c)
     c->skipping = false;
 }
 
+/* Raw upload bytes, straight from the socket (not through the line buffer). */
+static void corrald_upload_readable(struct corrald_client *c)
+{
+    static char buf[64 * 1024];
+    uint64_t left = c->upload.size - c->upload.done;
+    ssize_t n = read(c->fd, buf, left < sizeof(buf) ? (size_t)left : sizeof(buf));
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (n <= 0) {
+        corrald_client_close(c);
+        return;
+    }
+    corrald_upload_feed(c, buf, (size_t)n);
+}
+
+/* After a request that switched the client to upload mode, what came with
+ * the request line belongs to the upload. */
+static void corrald_upload_start(struct corrald_client *c)
+{
+    size_t len;
+    const char *rest = proto_linebuf_rest(&c->in, &len);
+    uint64_t left = c->upload.size - c->upload.done;
+    size_t take = len < left ? len : (size_t)left;
+    char *copy = take ? malloc(take) : NULL;
+    if (take && !copy) {
+        corrald_client_close(c);
+        return;
+    }
+    if (take)
+        memcpy(copy, rest, take);
+    /* the rest past the upload (a next request) stays buffered */
+    memmove(c->in.buf, rest + take, len - take);
+    c->in.len = len - take;
+    c->in.taken = 0;
+    if (take || c->upload.size == 0)
+        corrald_upload_feed(c, copy, take);
+    free(copy);
+}
+
 static void corrald_client_readable(struct corrald *d, struct corrald_client *c)
 {
     if (c->console_vm) {
         corrald_console_from_client(c);
+        return;
+    }
+    if (c->upload.fd >= 0) {
+        corrald_upload_readable(c);
         return;
     }
     long n = proto_linebuf_read(&c->in, c->fd);
@@ -119,8 +180,12 @@ static void corrald_client_readable(struct corrald *d, struct corrald_client *c)
     }
     size_t len;
     char *line;
-    while (c->fd >= 0 && !c->console_vm && (line = proto_linebuf_take(&c->in, &len)))
+    while (c->fd >= 0 && !c->console_vm && c->upload.fd < 0 &&
+           (line = proto_linebuf_take(&c->in, &len))) {
         corrald_handle_request(d, c, line, len);
+        if (c->fd >= 0 && c->upload.fd >= 0)
+            corrald_upload_start(c);
+    }
 }
 
 /* ---- set-up ---------------------------------------------------------------- */
@@ -209,7 +274,7 @@ int corrald_init(struct corrald *d, char *why, size_t why_len)
     char dir[CORRALD_PATH_MAX];
     d->listen_fd = d->signal_fd = -1;
     for (size_t i = 0; i < CORRALD_MAX_CLIENTS; i++)
-        d->clients[i].fd = -1;
+        d->clients[i] = (struct corrald_client){ .fd = -1, .upload.fd = -1, .pass_fd = -1 };
     const char *const dirs[] = { d->cfg.run_dir, d->cfg.state_dir };
     for (size_t i = 0; i < 2; i++) {
         snprintf(dir, sizeof(dir), "%s/vms", dirs[i]);

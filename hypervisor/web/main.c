@@ -104,6 +104,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     web_sessions_init(&s.sessions, web_random_bytes);
     web_ratelimit_init(&s.ratelimit);
+    web_history_init(&s.history);
     if (srv_tls_prepare(&s, why, sizeof(why)) < 0) {
         fprintf(stderr, "corral-web: %s\n", why);
         syslog(LOG_ERR, "%s", why);
@@ -115,6 +116,8 @@ int main(int argc, char **argv)
         syslog(LOG_ERR, "cannot start: %s", why);
         return 1;
     }
+    if (srv_history_start(&s) < 0)
+        syslog(LOG_WARNING, "no host history: its thread did not start");
     syslog(LOG_NOTICE, "serving https on port %u, certificate %s", s.opt.https_port,
            s.fingerprint);
     fprintf(stderr, "corral-web: https on port %u, certificate SHA-256 %s\n",

@@ -138,23 +138,14 @@ static struct srv_hub *srv_hub_open(struct srv *s, struct mg_connection *conn,
 
 static int srv_console_connect(const struct mg_connection *conn, void *cbdata)
 {
-    struct srv *s = cbdata;
-    const struct mg_request_info *ri = mg_get_request_info(conn);
-    char addr[WEB_ADDR_MAX];
-    const char *vm = ri->local_uri + strlen("/ws/console/");
-    srv_client_addr(conn, addr, sizeof(addr));
-    if (!srv_session_ok(s, conn, NULL) ||
-        !web_origin_matches(mg_get_header(conn, "Origin"), mg_get_header(conn, "Host")) ||
-        !vmdef_name_valid(vm)) {
-        syslog(LOG_WARNING, "console %s from %s refused (session, origin or name)", ri->local_uri, addr);
+    const char *vm = srv_ws_vm(cbdata, conn, "/ws/console/", "console");
+    if (!vm)
         return 1;
-    }
     struct srv_viewer *v = calloc(1, sizeof(*v));
     if (!v)
         return 1;
     snprintf(v->vm, sizeof(v->vm), "%s", vm);
     mg_set_user_connection_data(conn, v);
-    syslog(LOG_NOTICE, "console of %s opened from %s", vm, addr);
     return 0;
 }
 

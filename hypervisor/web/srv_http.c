@@ -3,6 +3,7 @@
 
 #include "proto.h"
 #include "shadow.h"
+#include "vmdef.h"
 #include "web_cookie.h"
 #include "web_corrald.h"
 #include "web_route.h"
@@ -35,6 +36,24 @@ int srv_session_ok(struct srv *s, const struct mg_connection *conn, char *csrf)
     return web_sessions_check(&s->sessions, id, time(NULL), csrf);
 }
 
+const char *srv_ws_vm(struct srv *s, const struct mg_connection *conn, const char *prefix,
+                      const char *what)
+{
+    const struct mg_request_info *ri = mg_get_request_info(conn);
+    const char *vm = ri->local_uri + strlen(prefix);
+    char addr[WEB_ADDR_MAX];
+    srv_client_addr(conn, addr, sizeof(addr));
+    if (!srv_session_ok(s, conn, NULL) ||
+        !web_origin_matches(mg_get_header(conn, "Origin"), mg_get_header(conn, "Host")) ||
+        !vmdef_name_valid(vm)) {
+        syslog(LOG_WARNING, "%s %s from %s refused (session, origin or name)", what,
+               ri->local_uri, addr);
+        return NULL;
+    }
+    syslog(LOG_NOTICE, "%s of %s opened from %s", what, vm, addr);
+    return vm;
+}
+
 /* ---- replies -------------------------------------------------------------- */
 
 static const char *srv_reason(int status)
@@ -46,6 +65,7 @@ static const char *srv_reason(int status)
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 411: return "Length Required";
     case 409: return "Conflict";
     case 413: return "Payload Too Large";
     case 429: return "Too Many Requests";
@@ -55,19 +75,30 @@ static const char *srv_reason(int status)
 }
 
 /* A JSON reply; extra is more header lines ("Name: value\r\n...") or "". */
-static void srv_send_json(struct mg_connection *conn, int status, const char *extra,
-                          const char *body)
+void srv_send_json(struct mg_connection *conn, int status, const char *extra,
+                   const char *body)
 {
+    /* One write for head and body: two would wait on the peer's delayed
+     * ACK (Nagle) between them. */
     size_t len = strlen(body);
-    mg_printf(conn,
-              "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
-              "Content-Length: %zu\r\nCache-Control: no-store\r\n%s\r\n",
-              status, srv_reason(status), len + 1, extra);
-    mg_write(conn, body, len);
-    mg_write(conn, "\n", 1);
+    char head[1024];
+    int n = snprintf(head, sizeof(head),
+                     "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+                     "Content-Length: %zu\r\nCache-Control: no-store\r\n%s\r\n",
+                     status, srv_reason(status), len + 1, extra);
+    char *all = n > 0 && (size_t)n < sizeof(head) ? malloc((size_t)n + len + 1) : NULL;
+    if (!all) {
+        mg_send_http_error(conn, 500, "out of memory");
+        return;
+    }
+    memcpy(all, head, (size_t)n);
+    memcpy(all + n, body, len);
+    all[(size_t)n + len] = '\n';
+    mg_write(conn, all, (size_t)n + len + 1);
+    free(all);
 }
 
-static void srv_send_error(struct mg_connection *conn, int status, const char *extra,
+void srv_send_error(struct mg_connection *conn, int status, const char *extra,
                            const char *code, const char *message)
 {
     struct json_writer w;
@@ -151,11 +182,10 @@ static void srv_login(struct srv *s, struct mg_connection *conn, const char *add
     }
     struct json_doc doc;
     const char *password = NULL;
+    memset(&doc, 0, sizeof(doc)); /* freed on every path below */
     int rc = srv_read_body(conn, &body, &len);
     if (rc == 0 && json_parse(body, len, &doc, reason, sizeof(reason)) == 0)
         password = json_get_string(&doc, json_root(&doc), "password");
-    else
-        memset(&doc, 0, sizeof(doc));
     if (!password || strlen(password) > SRV_PASSWORD_MAX) {
         srv_send_error(conn, 400, "", "bad-request", "the body must be {\"password\":\"...\"}");
     } else if (!srv_password_matches(password, hash)) {
@@ -285,7 +315,33 @@ static int srv_api(struct mg_connection *conn, void *cbdata)
     case WEB_H_CMD:
         srv_cmd(s, conn, &g, addr);
         break;
+    case WEB_H_HISTORY: {
+        struct json_writer w;
+        json_writer_init(&w, 1 << 20);
+        web_history_write(&s->history, &w);
+        const char *text = json_writer_text(&w);
+        srv_send_json(conn, text ? 200 : 500, "", text ? text : "{}");
+        json_writer_free(&w);
+        break;
+    }
+    case WEB_H_LOGS:
+        srv_logs(conn);
+        break;
+    case WEB_H_IMPORT: {
+        char *body;
+        size_t len;
+        if (srv_read_body(conn, &body, &len) < 0)
+            srv_send_error(conn, 413, "", "too-large", "the body is too large");
+        else
+            srv_import(conn, addr, body, len);
+        free(body);
+        break;
+    }
+    case WEB_H_UPLOAD:
+        srv_upload(s, conn, &g, addr);
+        break;
     case WEB_H_WS_CONSOLE: /* reached only without the Upgrade header */
+    case WEB_H_WS_VNC:
         srv_send_error(conn, 400, "", "bad-request", "a WebSocket path");
         break;
     }
@@ -336,6 +392,7 @@ struct mg_context *srv_http_start(struct srv *s, char *why, size_t why_len)
         "enable_directory_listing", "no",
         "num_threads", threads,
         "enable_keep_alive", "yes",
+        "tcp_nodelay", "1",
         "request_timeout_ms", "30000",
         "websocket_timeout_ms", "3600000",
         "additional_header",
@@ -353,6 +410,9 @@ struct mg_context *srv_http_start(struct srv *s, char *why, size_t why_len)
     if (!ctx)
         return NULL;
     mg_set_request_handler(ctx, "/api", srv_api, s);
+    /* /ws/... without the WebSocket upgrade: through the gate as well */
+    mg_set_request_handler(ctx, "/ws", srv_api, s);
     srv_console_register(ctx, s);
+    srv_vnc_register(ctx, s);
     return ctx;
 }

@@ -1,6 +1,7 @@
 /* web_corrald: requests to corrald (see web_corrald.h). */
 #include "web_corrald.h"
 
+#include "fdio.h"
 #include "proto.h"
 
 #include <errno.h>
@@ -8,25 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 static int web_corrald_connect(const char *path, char *why, size_t why_len)
 {
-    struct sockaddr_un addr = { .sun_family = AF_UNIX };
-    if (strlen(path) >= sizeof(addr.sun_path)) {
-        snprintf(why, why_len, "%s: path too long", path);
-        return -ENAMETOOLONG;
-    }
-    strcpy(addr.sun_path, path);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-        int err = errno;
-        snprintf(why, why_len, "cannot reach corrald at %s: %s", path, strerror(err));
-        if (fd >= 0)
-            close(fd);
-        return -err;
-    }
+    int fd = fdio_unix_connect(path);
+    if (fd < 0)
+        snprintf(why, why_len, "cannot reach corrald at %s: %s", path, strerror(-fd));
     return fd;
 }
 
@@ -47,6 +37,17 @@ static int web_corrald_reply(int fd, struct proto_linebuf *lb, char **reply, siz
         return -ENOMEM;
     memcpy(*reply, line, *len + 1);
     return 0;
+}
+
+int web_corrald_read_reply(int fd, char **reply, size_t *len, char *why, size_t why_len)
+{
+    struct proto_linebuf lb;
+    *reply = NULL;
+    int rc = proto_linebuf_init(&lb, PROTO_MAX_REPLY);
+    if (rc == 0)
+        rc = web_corrald_reply(fd, &lb, reply, len, why, why_len);
+    proto_linebuf_free(&lb);
+    return rc;
 }
 
 int web_corrald_call(const char *socket_path, struct json_writer *w, char **reply,
@@ -87,5 +88,68 @@ int web_corrald_call(const char *socket_path, struct json_writer *w, char **repl
     proto_linebuf_free(&lb);
     if (fd >= 0)
         close(fd);
+    return rc;
+}
+
+/* One recvmsg() into buf, taking any descriptor passed with it. */
+static ssize_t web_corrald_recv(int sock, char *buf, size_t len, int *fd)
+{
+    char control[CMSG_SPACE(sizeof(int))];
+    struct iovec iov = { .iov_base = buf, .iov_len = len };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+                          .msg_controllen = sizeof(control) };
+    ssize_t n;
+    do
+        n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+    while (n < 0 && errno == EINTR);
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); n >= 0 && c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && *fd < 0)
+            memcpy(fd, CMSG_DATA(c), sizeof(int));
+    }
+    return n;
+}
+
+int web_corrald_call_fd(const char *socket_path, struct json_writer *w, char **reply,
+                        size_t *len, int *fd, char *why, size_t why_len)
+{
+    const char *text = json_writer_text(w);
+    char buf[4096];
+    size_t used = 0;
+    *reply = NULL;
+    *fd = -1;
+    if (!text) {
+        snprintf(why, why_len, "request too large");
+        return -E2BIG;
+    }
+    int sock = web_corrald_connect(socket_path, why, why_len);
+    if (sock < 0)
+        return sock;
+    int rc = proto_send_line(sock, text, strlen(text));
+    /* The reply is short (vm.vnc's is one small object); the line ends it. */
+    while (rc == 0 && !memchr(buf, '\n', used)) {
+        ssize_t n = used < sizeof(buf) ? web_corrald_recv(sock, buf + used,
+                                                          sizeof(buf) - used, fd) : -1;
+        if (n <= 0) {
+            snprintf(why, why_len, "corrald closed the connection without a reply");
+            rc = -EPIPE;
+            break;
+        }
+        used += (size_t)n;
+    }
+    close(sock);
+    if (rc == 0) {
+        *len = (size_t)((char *)memchr(buf, '\n', used) - buf);
+        *reply = malloc(*len + 1);
+        if (!*reply) {
+            rc = -ENOMEM;
+        } else {
+            memcpy(*reply, buf, *len);
+            (*reply)[*len] = '\0';
+        }
+    }
+    if (rc < 0 && *fd >= 0) {
+        close(*fd);
+        *fd = -1;
+    }
     return rc;
 }

@@ -2,6 +2,8 @@
  * web_route.h). */
 #include "web_route.h"
 
+#include "hex.h"
+#include "image_name.h"
 #include "web_session.h"
 
 #include <errno.h>
@@ -13,9 +15,15 @@ const struct web_route web_routes[] = {
     { "POST", "/api/login", false, WEB_H_LOGIN, false },
     { "POST", "/api/logout", false, WEB_H_LOGOUT, true },
     { "GET", "/api/session", false, WEB_H_SESSION, true },
+    /* before the prefix routes: the first route that fits wins */
+    { "POST", "/api/cmd/image.import", false, WEB_H_IMPORT, true },
     { "GET", "/api/cmd/", true, WEB_H_CMD, true },
     { "POST", "/api/cmd/", true, WEB_H_CMD, true },
+    { "PUT", "/api/images/", true, WEB_H_UPLOAD, true },
+    { "GET", "/api/host/history", false, WEB_H_HISTORY, true },
+    { "GET", "/api/logs", false, WEB_H_LOGS, true },
     { "GET", "/ws/console/", true, WEB_H_WS_CONSOLE, true },
+    { "GET", "/ws/vnc/", true, WEB_H_WS_VNC, true },
 };
 const size_t web_route_count = sizeof(web_routes) / sizeof(web_routes[0]);
 
@@ -27,7 +35,7 @@ const struct web_command web_commands[] = {
     { "vm.resume", false },   { "vm.restart", false }, { "vm.delete", false },
     { "vm.cdrom", false },    { "disk.create", false }, { "disk.resize", false },
     { "disk.list", true },    { "vm.log", true },      { "image.list", true },
-    { "image.delete", false },
+    { "image.delete", false }, { "host.reboot", false }, { "host.shutdown", false },
 };
 const size_t web_command_count = sizeof(web_commands) / sizeof(web_commands[0]);
 
@@ -95,6 +103,12 @@ void web_gate(const char *method, const char *path, bool session_ok,
         web_refuse(g, 403, "csrf", "missing or wrong X-CSRF-Token header");
         return;
     }
+    if (g->route->handler == WEB_H_UPLOAD && (!image_name_valid(g->rest) ||
+                                              strstr(g->rest, ".part."))) {
+        web_refuse(g, 400, "invalid", "not an image name (letters, digits, . _ - +; "
+                                      "not starting with '.')");
+        return;
+    }
     if (g->route->handler == WEB_H_CMD) {
         g->command = web_command_find(g->rest);
         if (!g->command)
@@ -124,17 +138,6 @@ int web_status_for_code(const char *code)
 
 /* ---- arguments ------------------------------------------------------------ */
 
-static int web_hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decodes len bytes of a query component into out (NUL terminated).
  * -EINVAL on a bad %XX, a NUL byte or a value too long for out. */
 static int web_query_decode(const char *in, size_t len, char *out, size_t out_len)
@@ -147,7 +150,7 @@ static int web_query_decode(const char *in, size_t len, char *out, size_t out_le
         } else if (c == '%') {
             if (len - i < 3)
                 return -EINVAL;
-            int hi = web_hex_digit(in[i + 1]), lo = web_hex_digit(in[i + 2]);
+            int hi = hex_digit_value(in[i + 1]), lo = hex_digit_value(in[i + 2]);
             if (hi < 0 || lo < 0)
                 return -EINVAL;
             c = hi * 16 + lo;

@@ -21,6 +21,11 @@ enum web_handler {
     WEB_H_SESSION,
     WEB_H_CMD,        /* /api/cmd/<command>: passed on to corrald */
     WEB_H_WS_CONSOLE, /* /ws/console/<vm> */
+    WEB_H_WS_VNC,     /* /ws/vnc/<vm> */
+    WEB_H_UPLOAD,     /* PUT /api/images/<name>: the body is the image */
+    WEB_H_HISTORY,    /* the host's use over the last hour */
+    WEB_H_LOGS,       /* the system log */
+    WEB_H_IMPORT,     /* image.import: the CLI's import, run by corral-web */
 };
 
 struct web_route {

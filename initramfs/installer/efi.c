@@ -1,20 +1,11 @@
 /* efi: UEFI load options and BootOrder (efi.h). */
 #include "efi.h"
 
+#include "hex.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 int guid_parse(const char *text, uint8_t out[16])
 {
@@ -30,7 +21,7 @@ int guid_parse(const char *text, uint8_t out[16])
                 return -EINVAL;
             continue;
         }
-        int hi = hex_value(text[i]), lo = hex_value(text[i + 1]);
+        int hi = hex_digit_value(text[i]), lo = hex_digit_value(text[i + 1]);
         if (hi < 0 || lo < 0)
             return -EINVAL;
         bytes[n++] = (uint8_t)(hi << 4 | lo);

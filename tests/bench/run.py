@@ -115,6 +115,12 @@ def bench_firmware_boot(args):
     with_testdata(lambda image: bench_boot.bench(args, image, table))
 
 
+@benchmark("web-server")
+def bench_web_server(args):
+    import bench_web_server
+    with_testdata(lambda image: bench_web_server.bench(args, image, table))
+
+
 @benchmark("display")
 def bench_display(args):
     import bench_display

@@ -1,6 +1,6 @@
 /* libFuzzer: corral-web's request parsing - the gate (method, path, token),
  * the Cookie header, the query string, the JSON body and the Host and
- * Origin headers.  The input is split at '\n' into those fields.  Checks:
+ * Origin headers, image.import's body.  The input is split at '\n' into those fields.  Checks:
  * no crash, no over-read, a request let through without a session is a
  * login, one that changes something without the right token never passes,
  * and the arguments written are always a JSON object. */
@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../../hypervisor/web/web_cookie.h"
+#include "../../hypervisor/web/web_import.h"
 #include "../../hypervisor/web/web_route.h"
 #include "../../hypervisor/web/web_session.h"
 #include "../../lib/json.h"
@@ -84,6 +85,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_args_object(&w);
     }
     json_writer_free(&w);
+    struct web_import imp;
+    if (web_import_parse(body, strlen(body), &imp, why, sizeof(why)) == 0 &&
+        (strncmp(imp.argv[4], "http", 4) != 0 || strlen(imp.argv[6]) != 64))
+        abort();
     free(copy);
     return 0;
 }

@@ -5,6 +5,9 @@
 #include "check.h"
 
 #include "../../hypervisor/web/web_cookie.h"
+#include "../../hypervisor/web/web_history.h"
+#include "../../hypervisor/web/web_import.h"
+#include "../../hypervisor/web/web_logs.h"
 #include "../../hypervisor/web/web_ratelimit.h"
 #include "../../hypervisor/web/web_route.h"
 #include "../../hypervisor/web/web_session.h"
@@ -228,6 +231,22 @@ static void test_gate_routes(void)
     CHECK_EQ_INT(g.status, 405);
     gate("get", "/api/cmd/vm.list", true, NULL, &g);
     CHECK_EQ_INT(g.status, 405);
+    /* uploads: the name is checked before anything is read or made */
+    gate("PUT", "/api/images/debian.iso", true, token, &g);
+    CHECK_EQ_INT(g.status, 0);
+    CHECK_EQ_STR(g.rest, "debian.iso");
+    const char *bad_names[] = { "../x", "..", ".hidden", "a/b", "a b", "x.iso.part.abc",
+                                "%2e%2e", "" };
+    for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++) {
+        char path[64];
+        snprintf(path, sizeof(path), "/api/images/%s", bad_names[i]);
+        gate("PUT", path, true, token, &g);
+        CHECK(g.status == 400 || g.status == 404);
+    }
+    gate("PUT", "/api/images/debian.iso", true, NULL, &g);
+    CHECK_EQ_INT(g.status, 403);
+    gate("PUT", "/api/images/debian.iso", false, token, &g);
+    CHECK_EQ_INT(g.status, 401);
 }
 
 static void test_gate_session_and_csrf(void)
@@ -383,6 +402,125 @@ static void test_routes_print(void)
     free(text);
 }
 
+static struct web_history history;
+
+static int add_info(int64_t t, const char *json)
+{
+    struct json_doc doc;
+    char why[64];
+    if (json_parse(json, strlen(json), &doc, why, sizeof(why)) != 0)
+        return -99;
+    int rc = web_history_add(&history, t, &doc, json_root(&doc));
+    json_doc_free(&doc);
+    return rc;
+}
+
+static void test_history(void)
+{
+    struct json_writer w;
+    char info[400];
+    web_history_init(&history);
+    json_writer_init(&w, 1 << 20);
+    web_history_write(&history, &w);
+    CHECK_EQ_STR(json_writer_text(&w), "{\"interval_s\":10,\"samples\":[]}");
+    json_writer_free(&w);
+    CHECK_EQ_INT(add_info(1, "{}"), -EINVAL);
+    CHECK_EQ_INT(add_info(1, "{\"memory_total_mib\":100,\"memory_available_mib\":200,"
+                             "\"cpu_busy_ticks\":0,\"cpu_total_ticks\":0,"
+                             "\"storage_total_bytes\":0,\"storage_used_bytes\":0}"), -EINVAL);
+    for (int i = 0; i < WEB_HISTORY_SAMPLES + 5; i++) {
+        snprintf(info, sizeof(info),
+                 "{\"memory_total_mib\":1024,\"memory_available_mib\":256,"
+                 "\"cpu_busy_ticks\":%d,\"cpu_total_ticks\":%d,"
+                 "\"storage_total_bytes\":1000,\"storage_used_bytes\":%d}",
+                 i * 25, i * 100, i);
+        CHECK_EQ_INT(add_info(100 + 10 * i, info), 0);
+    }
+    json_writer_init(&w, 1 << 20);
+    web_history_write(&history, &w);
+    const char *text = json_writer_text(&w);
+    struct json_doc doc;
+    char why[64];
+    CHECK_EQ_INT(json_parse(text, strlen(text), &doc, why, sizeof(why)), 0);
+    const struct json_node *samples = json_get(&doc, json_root(&doc), "samples");
+    CHECK_EQ_INT(samples->count, WEB_HISTORY_SAMPLES);
+    const struct json_node *first = json_first(&doc, samples);
+    int64_t v;
+    CHECK(json_get_int(&doc, first, "t", &v) && v == 100 + 10 * 5); /* oldest kept */
+    CHECK(json_get_int(&doc, first, "cpu_pct", &v) && v == 25);
+    CHECK(json_get_int(&doc, first, "mem_used", &v) && v == 768LL << 20);
+    CHECK(json_get_int(&doc, first, "storage_used", &v) && v == 5);
+    json_doc_free(&doc);
+    json_writer_free(&w);
+}
+
+static const char *logs_of(const char *text, const char *q, size_t lines, struct json_writer *w)
+{
+    json_writer_init(w, 1 << 16);
+    web_logs_write(text, strlen(text), q, lines, w);
+    return json_writer_text(w);
+}
+
+static void test_logs(void)
+{
+    struct json_writer w;
+    const char *log = "a one\nb two\na three\nb four\n";
+    CHECK_EQ_STR(logs_of(log, "", 10, &w), "{\"lines\":[\"a one\",\"b two\",\"a three\",\"b four\"]}");
+    json_writer_free(&w);
+    CHECK_EQ_STR(logs_of(log, "a ", 10, &w), "{\"lines\":[\"a one\",\"a three\"]}");
+    json_writer_free(&w);
+    CHECK_EQ_STR(logs_of(log, NULL, 2, &w), "{\"lines\":[\"a three\",\"b four\"]}");
+    json_writer_free(&w);
+    CHECK_EQ_STR(logs_of(log, "b", 1, &w), "{\"lines\":[\"b four\"]}");
+    json_writer_free(&w);
+    CHECK_EQ_STR(logs_of("no newline", "new", 5, &w), "{\"lines\":[\"no newline\"]}");
+    json_writer_free(&w);
+    CHECK_EQ_STR(logs_of("", "x", 5, &w), "{\"lines\":[]}");
+    json_writer_free(&w);
+    CHECK_EQ_STR(logs_of("x\n", "a very long search text", 5, &w), "{\"lines\":[]}");
+    json_writer_free(&w);
+    CHECK_EQ_INT(web_logs_lines(NULL), WEB_LOG_LINES_DEFAULT);
+    CHECK_EQ_INT(web_logs_lines(""), WEB_LOG_LINES_DEFAULT);
+    CHECK_EQ_INT(web_logs_lines("50"), 50);
+    CHECK_EQ_INT(web_logs_lines("0"), -1);
+    CHECK_EQ_INT(web_logs_lines("-5"), -1);
+    CHECK_EQ_INT(web_logs_lines("5001"), -1);
+    CHECK_EQ_INT(web_logs_lines(" 5"), -1);
+    CHECK_EQ_INT(web_logs_lines("5x"), -1);
+}
+
+static void test_import_args(void)
+{
+    struct web_import imp;
+    char why[160], body[400];
+    const char *sum = "4092dd6d76bfc1a7ac0d8e694f7943896b80eeb8160e75ed2170841e846ff1b1";
+    snprintf(body, sizeof(body), "{\"url\":\"https://example.org/d.iso\",\"sha256\":\"%s\","
+             "\"name\":\"d.iso\"}", sum);
+    CHECK_EQ_INT(web_import_parse(body, strlen(body), &imp, why, sizeof(why)), 0);
+    CHECK_EQ_STR(imp.argv[0], "corral");
+    CHECK_EQ_STR(imp.argv[4], "https://example.org/d.iso");
+    CHECK_EQ_STR(imp.argv[6], sum);
+    CHECK_EQ_STR(imp.argv[8], "d.iso");
+    CHECK(imp.argv[9] == NULL);
+    snprintf(body, sizeof(body), "{\"url\":\"http://h/x\",\"sha256\":\"%s\"}", sum);
+    CHECK_EQ_INT(web_import_parse(body, strlen(body), &imp, why, sizeof(why)), 0);
+    CHECK(imp.argv[7] == NULL); /* no --name */
+    const char *bad[] = {
+        "{\"url\":\"file:///etc/shadow\",\"sha256\":\"%s\"}",
+        "{\"url\":\"http://h/a b\",\"sha256\":\"%s\"}",
+        "{\"url\":\"http://h/x\",\"sha256\":\"%.63s\"}",
+        "{\"url\":\"http://h/x\"}%s",
+        "{\"url\":\"http://h/x\",\"sha256\":\"%s\",\"name\":\"../x\"}",
+        "{\"url\":\"http://h/x\",\"sha256\":\"%s\",\"name\":\"--help\"}",
+        "{\"url\":\"-http://h\",\"sha256\":\"%s\"}",
+        "[\"%s\"]",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        snprintf(body, sizeof(body), bad[i], sum);
+        CHECK_EQ_INT(web_import_parse(body, strlen(body), &imp, why, sizeof(why)), -EINVAL);
+    }
+}
+
 int main(void)
 {
     RUN(test_session_lifecycle);
@@ -399,5 +537,8 @@ int main(void)
     RUN(test_status_for_code);
     RUN(test_origin_and_host);
     RUN(test_routes_print);
+    RUN(test_history);
+    RUN(test_logs);
+    RUN(test_import_args);
     return check_summary("web");
 }

@@ -1,0 +1,61 @@
+/* corrald_vnc: vm.vnc - a connection to a running VM's screen (the VMM's
+ * RFB socket, RUN/vms/NAME/vnc.sock) handed to the client as a file
+ * descriptor (SCM_RIGHTS) with the ok reply, so that the screen's stream
+ * never passes through corrald's loop.  The web client's noVNC bridge is
+ * its user; it needs no access to the VMM's files. */
+#include "corrald_cmd.h"
+
+#include "fdio.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+void corrald_cmd_vm_vnc(struct corrald_request *r)
+{
+    struct corrald_vm *vm = corrald_arg_vm(r);
+    char path[CORRALD_PATH_MAX], msg[CORRALD_PATH_MAX + 96];
+    if (!vm)
+        return;
+    if (vm->state != CORRALD_VM_RUNNING) {
+        snprintf(msg, sizeof(msg), "%s is %s", vm->name, corrald_state_name(vm->state));
+        corrald_fail(r, PROTO_E_STATE, msg);
+        return;
+    }
+    corrald_run_path(r->d, vm->name, CORRALD_VNC_SOCKET, path, sizeof(path));
+    int fd = fdio_unix_connect(path);
+    if (fd < 0) {
+        snprintf(msg, sizeof(msg), fd == -ENOENT ? "%s has no screen (display = std gives one)"
+                                                 : "%s: %s", fd == -ENOENT ? vm->name : path,
+                 strerror(-fd));
+        corrald_fail(r, fd == -ENOENT ? PROTO_E_INVALID : PROTO_E_IO, msg);
+        return;
+    }
+    r->client->pass_fd = fd;
+    proto_begin_reply(r->w);
+    json_begin_object(r->w);
+    json_kv_string(r->w, "name", vm->name);
+    json_end_object(r->w);
+    proto_end_reply(r->w);
+}
+
+int corrald_send_with_fd(int sock, const char *text, size_t len, int fd)
+{
+    char control[CMSG_SPACE(sizeof(int))];
+    struct iovec iov = { .iov_base = (void *)text, .iov_len = len ? 1 : 0 };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+                          .msg_controllen = sizeof(control) };
+    memset(control, 0, sizeof(control));
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    ssize_t n;
+    do
+        n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    return n == 1 ? 0 : -EPIPE;
+}
