@@ -31,6 +31,11 @@ export function graph(title, points, now, latestText) {
     if (d) {
         box.append(svg('path', { class: 'area', d: d + closeArea(d) }));
         box.append(svg('path', { class: 'line', d }));
+        // The latest sample as a dot: just after a start the line is only
+        // a point or two at the right edge.
+        const last = d.match(/([\d.]+),([\d.]+)$/);
+        // (a round-capped stroke, not a circle: the SVG is stretched)
+        if (last) box.append(svg('path', { class: 'dot', d: `M${last[1]},${last[2]} l0.01,0` }));
     }
     return h('figure', { class: 'graph panel', dataset: { graph: title } },
         h('figcaption', {}, h('strong', {}, title), ' ', latestText || ''),
