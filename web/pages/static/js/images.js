@@ -77,8 +77,10 @@ function uploadForm(refresh) {
 
 function importForm(refresh) {
     const url = h('input', { type: 'url', id: 'import-url', required: true, size: 50, placeholder: 'https://…/debian.iso' });
-    const sha = h('input', { type: 'text', id: 'import-sha256', size: 64, pattern: '[0-9a-fA-F]{64}',
-                             placeholder: '64 hex digits (required for https://)' });
+    // corral-web requires the checksum: it is what proves the file is the
+    // one meant (the appliance does not verify https certificates).
+    const sha = h('input', { type: 'text', id: 'import-sha256', size: 64, pattern: '[0-9a-fA-F]{64}', required: true,
+                             placeholder: '64 hex digits' });
     const name = h('input', { type: 'text', id: 'import-name', placeholder: 'as in the URL' });
     const status = h('div', { id: 'import-status', role: 'status' });
     const button = h('button', { type: 'submit', class: 'primary' }, 'Import');
