@@ -120,14 +120,17 @@ static void ssh_line(char *out, size_t len)
         snprintf(out, len, "key login only (password login turned off)");
 }
 
-/* corral-web's certificate, so that a browser's first visit can be checked. */
+/* corral-web's certificate, so that a browser's first visit can be checked:
+ * its SHA-256 in two halves of 16 bytes, one a line. */
 static void web_line(char *out, size_t len)
 {
     char path[512], fp[128];
     if (read_small_file(root_path(WEB_FINGERPRINT_FILE, path, sizeof(path)), fp, sizeof(fp)) <= 0)
         snprintf(out, len, "not started yet (no certificate)");
+    else if (strlen(fp) == 95)
+        snprintf(out, len, "SHA-256 %.47s %s", fp, fp + 48);
     else
-        snprintf(out, len, "https://ADDRESS/  certificate SHA-256 %.*s", (int)strcspn(fp, "\n"), fp);
+        snprintf(out, len, "SHA-256 %s", fp);
 }
 
 static void gather(struct home_facts *f)

@@ -30,6 +30,10 @@ struct srv_hub {
     char vm[VMDEF_NAME_MAX + 1];
     int fd;
     bool dead; /* the console ended; the hub stays until its viewers go */
+    /* Held while the console's output goes to the viewers, and to change
+     * the list of them (after srv_hubs_lock): a viewer slow to take its
+     * bytes holds up its own VM's viewers only. */
+    pthread_mutex_t out;
     struct mg_connection *viewers[SRV_VIEWERS_MAX];
     size_t viewer_count;
     struct srv_hub *next;
@@ -41,8 +45,15 @@ struct srv_viewer {
     struct srv_hub *hub;
 };
 
+/* The list of hubs, each hub's fd and dead flag. */
 static pthread_mutex_t srv_hubs_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct srv_hub *srv_hubs;
+
+static void srv_hub_free(struct srv_hub *hub)
+{
+    pthread_mutex_destroy(&hub->out);
+    free(hub);
+}
 
 static void srv_hub_unlink(struct srv_hub *hub)
 {
@@ -71,21 +82,23 @@ static void *srv_hub_reader(void *arg)
             continue;
         if (n <= 0)
             break;
-        pthread_mutex_lock(&srv_hubs_lock);
+        pthread_mutex_lock(&hub->out);
         for (size_t i = 0; i < hub->viewer_count; i++)
             mg_websocket_write(hub->viewers[i], MG_WEBSOCKET_OPCODE_BINARY, buf, (size_t)n);
-        pthread_mutex_unlock(&srv_hubs_lock);
+        pthread_mutex_unlock(&hub->out);
     }
     pthread_mutex_lock(&srv_hubs_lock);
     close(hub->fd);
     hub->fd = -1;
     hub->dead = true;
     srv_hub_unlink(hub);
+    pthread_mutex_lock(&hub->out);
     srv_hub_close_viewers(hub, "\x03\xe8the console ended");
     bool orphan = hub->viewer_count == 0;
+    pthread_mutex_unlock(&hub->out);
     pthread_mutex_unlock(&srv_hubs_lock);
     if (orphan)
-        free(hub);
+        srv_hub_free(hub);
     return NULL;
 }
 
@@ -116,6 +129,7 @@ static struct srv_hub *srv_hub_open(struct srv *s, struct mg_connection *conn,
     struct srv_hub *hub = rc == 0 ? calloc(1, sizeof(*hub)) : NULL;
     pthread_t thread;
     if (hub) {
+        pthread_mutex_init(&hub->out, NULL);
         snprintf(hub->vm, sizeof(hub->vm), "%s", vm);
         hub->fd = fd;
         if (rest_len)
@@ -126,7 +140,7 @@ static struct srv_hub *srv_hub_open(struct srv *s, struct mg_connection *conn,
             srv_hubs = hub;
         } else {
             snprintf(why, why_len, "no thread for the console");
-            free(hub);
+            srv_hub_free(hub);
             hub = NULL;
         }
     }
@@ -159,8 +173,15 @@ static void srv_console_ready(struct mg_connection *conn, void *cbdata)
         hub = hub->next;
     if (!hub)
         hub = srv_hub_open(cbdata, conn, v->vm, why, sizeof(why));
-    if (hub && hub->viewer_count < SRV_VIEWERS_MAX) {
-        hub->viewers[hub->viewer_count++] = conn;
+    bool added = false;
+    if (hub) {
+        pthread_mutex_lock(&hub->out);
+        added = hub->viewer_count < SRV_VIEWERS_MAX;
+        if (added)
+            hub->viewers[hub->viewer_count++] = conn;
+        pthread_mutex_unlock(&hub->out);
+    }
+    if (added) {
         v->hub = hub;
     } else {
         char frame[260];
@@ -196,13 +217,16 @@ static void srv_console_close(const struct mg_connection *conn, void *cbdata)
     pthread_mutex_lock(&srv_hubs_lock);
     struct srv_hub *hub = v->hub, *to_free = NULL;
     if (hub) {
+        pthread_mutex_lock(&hub->out);
         for (size_t i = 0; i < hub->viewer_count; i++) {
             if (hub->viewers[i] == conn) {
                 hub->viewers[i] = hub->viewers[--hub->viewer_count];
                 break;
             }
         }
-        if (hub->viewer_count == 0) {
+        size_t left = hub->viewer_count;
+        pthread_mutex_unlock(&hub->out);
+        if (left == 0) {
             if (hub->dead)
                 to_free = hub;
             else {
@@ -213,7 +237,8 @@ static void srv_console_close(const struct mg_connection *conn, void *cbdata)
         }
     }
     pthread_mutex_unlock(&srv_hubs_lock);
-    free(to_free);
+    if (to_free)
+        srv_hub_free(to_free);
     free(v);
 }
 

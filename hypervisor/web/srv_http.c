@@ -377,7 +377,8 @@ static int srv_log_message(const struct mg_connection *conn, const char *message
 
 struct mg_context *srv_http_start(struct srv *s, char *why, size_t why_len)
 {
-    char ports[160], threads[] = "24";
+    /* Each open WebSocket (console, screen) holds a worker thread. */
+    char ports[160], threads[] = "48";
     const char *bind = s->opt.listen[0] ? s->opt.listen : "";
     const char *colon = s->opt.listen[0] ? ":" : "";
     if (s->opt.http_port)

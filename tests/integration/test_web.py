@@ -130,6 +130,14 @@ def test_login_wrong_then_right(web):
     assert status == 401 and body["error"]["code"] == "denied", body
     status, body, _ = anon.request("POST", "/api/login", b"{not json", csrf=False)
     assert status == 400, body
+    # rate limiting: the fifth failure in a row makes the next try wait
+    for _ in range(4):
+        assert anon.login("not-" + PASSWORD)[0] == 401
+    status, body, r = anon.login(PASSWORD)
+    assert status == 429 and body["error"]["code"] == "rate-limited", body
+    wait = int(r.getheader("Retry-After"))
+    assert 0 < wait <= 5, wait
+    time.sleep(wait + 1)
     status, body, r = api.login(PASSWORD)
     assert status == 200 and body["user"] == "root" and len(body["csrf"]) == 64, body
     cookie = r.getheader("Set-Cookie")
@@ -320,6 +328,30 @@ def test_console_viewers_share_the_output(web):
     finally:
         for v in viewers:
             v.close()
+        m.sh("corral vm kill %s --wait; corral vm delete %s --yes --delete-disks" % (name, name))
+
+
+def test_screen_over_websocket_speaks_rfb(web):
+    m, api = web
+    if not api.cookie:
+        api.login(PASSWORD)
+    name = "webapi3"
+    m.sh("corral vm kill %s --wait; corral vm delete %s --yes --delete-disks" % (name, name))
+    try:
+        status, body = api.cmd("vm.create", {"name": name, "config": [
+            "memory=256M", "kernel=" + KERNEL, "initrd=" + INITRD, "display=std",
+            "cmdline=quiet corral.scenario=vmm-wait"]})
+        assert status == 200, body
+        assert api.cmd("vm.start", {"name": name})[0] == 200
+        wait_state(api, name, "running", 120)
+        # the VMM makes its RFB socket a moment after corrald reports running
+        assert wait_for(lambda: m.sh("test -S /run/corral/vms/%s/vnc.sock" % name)[0] == 0, 120)
+        screen = Viewer(api, "/ws/vnc/" + name)
+        try:
+            screen.wait_for("RFB 003.008", 60)  # the VMM's RFB greeting, through corrald's fd
+        finally:
+            screen.close()
+    finally:
         m.sh("corral vm kill %s --wait; corral vm delete %s --yes --delete-disks" % (name, name))
 
 
