@@ -5,8 +5,8 @@ web/package-lock.json; tests/web/browser.py) reaches corral-web through
 QEMU's forward of the appliance's port 443 (Machine.https_port): log in
 (a wrong password refused, the right one accepted), create a VM from the
 test kernel and initramfs with the wizard, start it, see its marker in the
-in-browser serial console, type into it, stop and delete it; upload an ISO
-and see it listed; search the system log.  Screenshots of each page go to
+in-browser serial console, type into it, stop and delete it; see a VM's
+screen (noVNC) and type on its keyboard; upload an ISO and see it listed; search the system log.  Screenshots of each page go to
 out/test-screens/web-appliance-*.png.
 
 The appliance, its root password (put back afterwards) and corral-web are
@@ -20,7 +20,7 @@ import sys
 
 import pytest
 
-from conftest import TESTDATA_MOUNT
+from conftest import TESTDATA_MOUNT, wait_for
 from test_web import PASSWORD, web  # noqa: F401 (the fixture: corral-web answering, a root password)
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "web"))
@@ -41,13 +41,17 @@ def site(web):  # noqa: F811
 
 
 @pytest.fixture(scope="module")
-def b(tmp_path_factory):
+def b(tmp_path_factory, site):
+    """A browser logged in to the appliance (each test may run alone)."""
     br = browser.Browser(str(tmp_path_factory.mktemp("browser") / "browser.log"))
+    assert flows.login(br, site[1], PASSWORD) is None
     yield br
     br.close()
 
 
 def test_login_refuses_a_wrong_password_and_takes_the_right_one(site, b):
+    b.do("click", selector="#logout")
+    b.do("wait", selector="#password")
     _, url = site
     error = flows.login(b, url, "not-" + PASSWORD)
     assert error and "Wrong password" in error, error
@@ -86,6 +90,31 @@ def test_vm_from_kernel_console_typing_stop_delete(site, b):
         flows.vm_action(b, url, name, "delete")
         b.do("waitgone", selector='#vm-list tr[data-vm="%s"]' % name, timeout=60000)
         assert m.sh("corral vm show %s" % name)[0] != 0, "the VM is still defined"
+    finally:
+        m.sh("corral vm kill %s --wait; corral vm delete %s --yes --delete-disks" % (name, name))
+
+
+def test_screen_of_a_vm_with_a_display(site, b):
+    """noVNC over /ws/vnc: the guest draws a text console on bochs-drm."""
+    m, url = site
+    name = "webui2"
+    m.sh("corral vm kill %s --wait; corral vm delete %s --yes --delete-disks" % (name, name))
+    try:
+        flows.create_vm(b, url, name, KERNEL, INITRD, "quiet corral.scenario=screen-echo", display="std")
+        flows.vm_action(b, url, name, "start", confirmed=False)
+        flows.wait_vm_state(b, name, "running", timeout=60)
+        width, height = flows.screen_size(b, url, name)
+        assert width >= 640 and height >= 400, (width, height)
+        log = "corral vm log %s | grep -c '%%s'" % name
+        assert wait_for(lambda: m.sh(log % "GUEST-WAITING")[0] == 0, 300), m.out("corral vm log " + name)
+        # Typed on the screen's keyboard: the guest reads it on tty1 and
+        # prints it on its serial console.
+        b.do("click", selector="#screen canvas")
+        b.do("type", text="vnc-typed\n", delay=80)
+        assert wait_for(lambda: m.sh(log % "GUEST-TYPED vnc-typed")[0] == 0, 120), m.out("corral vm log " + name)
+        flows.screenshot(b, "appliance-screen")
+        flows.vm_action(b, url, name, "kill")
+        flows.wait_vm_state(b, name, "stopped", timeout=120)
     finally:
         m.sh("corral vm kill %s --wait; corral vm delete %s --yes --delete-disks" % (name, name))
 

@@ -43,7 +43,7 @@ def confirm(b):
     b.do("click", selector="dialog[open] button[value=yes]")
 
 
-def create_vm(b, url, name, kernel, initrd, cmdline, memory="256M"):
+def create_vm(b, url, name, kernel, initrd, cmdline, memory="256M", display=""):
     """Creates a VM with the wizard (direct kernel boot); returns the text
     of its page."""
     go(b, url, "vms")
@@ -56,6 +56,7 @@ def create_vm(b, url, name, kernel, initrd, cmdline, memory="256M"):
     b.do("fill", selector="#initrd", value=initrd)
     b.do("fill", selector="#cmdline", value=cmdline)
     b.do("fill", selector="#nics", value="")   # the test appliance has no bridge
+    b.do("select", selector="#display", value=display)
     screenshot(b, "vm-create")
     b.do("click", selector="#vm-form button[type=submit]")
     b.do("wait", selector="h1", text="VM %s" % name)
@@ -67,6 +68,14 @@ def vm_action(b, url, name, action, confirmed=True):
     b.do("click", selector='#vm-list button[data-action="%s"][data-vm="%s"]' % (action, name))
     if confirmed:
         confirm(b)
+
+
+def screen_size(b, url, name):
+    """Opens the VM's screen page; returns its canvas's [width, height]."""
+    go(b, url, "screen/" + name)
+    b.do("wait", selector='#screen-status[data-connected="yes"]', timeout=120000)
+    b.do("wait", selector="#screen canvas")
+    return b.do("eval", expr="(() => { const c = document.querySelector('#screen canvas'); return [c.width, c.height]; })()")
 
 
 def open_console(b, url, name):

@@ -123,10 +123,7 @@ def test_screen_page_shows_the_vm_screen(b, server):
     url = url_of(server)
     server.host.command("vm.start", {"name": "vm01"})
     try:
-        flows.go(b, url, "screen/vm01")
-        b.do("wait", selector='#screen-status[data-connected="yes"]')
-        b.do("wait", selector="#screen canvas")
-        size = b.do("eval", expr="(() => { const c = document.querySelector('#screen canvas'); return [c.width, c.height]; })()")
+        size = flows.screen_size(b, url, "vm01")
         assert size == [64, 48], size
         flows.screenshot(b, "screen")
     finally:
