@@ -131,6 +131,33 @@ def test_screen_page_shows_the_vm_screen(b, server):
     assert "closed" in b.do("wait", selector="#screen-status .error")
 
 
+def focused(b):
+    return b.do("eval", expr="(() => { const e = document.activeElement; return [e.tagName, e.dataset.action || '', e.dataset.vm || e.value || '']; })()")
+
+
+def test_the_vm_list_works_from_the_keyboard(b, server):
+    """Tab to a VM's Start, Enter; focus stays on the row's new buttons
+    through the live refresh; Stop's dialog is answered with the keyboard."""
+    url = url_of(server)
+    flows.go(b, url, "vms")
+    flows.wait_vm_state(b, "vm00", "stopped")
+    for _ in range(30):
+        if focused(b) == ["BUTTON", "start", "vm00"]:
+            break
+        b.do("press", key="Tab")
+    assert focused(b) == ["BUTTON", "start", "vm00"]
+    b.do("press", key="Enter")
+    flows.wait_vm_state(b, "vm00", "running", timeout=10)
+    assert focused(b)[1:] == ["stop", "vm00"], focused(b)
+    b.do("press", key="Enter")
+    b.do("wait", selector="dialog[open]")
+    assert focused(b) == ["BUTTON", "", "no"], focused(b)     # Cancel first: Enter alone does nothing harmful
+    b.do("press", key="Tab")
+    assert focused(b) == ["BUTTON", "", "yes"], focused(b)
+    b.do("press", key="Enter")
+    flows.wait_vm_state(b, "vm00", "stopped", timeout=10)
+
+
 def test_refusals_are_shown_in_words_where_they_happen(b, server):
     url = url_of(server)
     flows.go(b, url, "vms/new")

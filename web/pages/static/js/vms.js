@@ -56,8 +56,10 @@ function actionButtons(vm, errors, after) {
         dataset: { action, vm: vm.name },
         'aria-label': `${ACTIONS[action].label} ${vm.name}`,
         onclick: async (e) => {
+            // Busy, not disabled: a disabled button loses the keyboard focus.
             const button = e.currentTarget;
-            button.disabled = true;
+            if (button.getAttribute('aria-disabled') === 'true') return;
+            button.setAttribute('aria-disabled', 'true');
             try {
                 const done = await runAction(vm.name, action);
                 showError(errors, null);
@@ -65,7 +67,7 @@ function actionButtons(vm, errors, after) {
             } catch (err) {
                 showError(errors, `${ACTIONS[action].label} ${vm.name}: ${err.message}`);
             } finally {
-                button.disabled = false;
+                button.removeAttribute('aria-disabled');
             }
         } }, ACTIONS[action].label));
 }
@@ -97,7 +99,7 @@ export function vmListPage(view) {
 
     function update(vms) {
         const seen = new Set();
-        for (const vm of vms) {
+        for (const [i, vm] of vms.entries()) {
             seen.add(vm.name);
             let row = rows.get(vm.name);
             if (!row) {
@@ -108,7 +110,9 @@ export function vmListPage(view) {
                 fill(row.cells[0], h('a', { href: `#/vm/${encodeURIComponent(vm.name)}` }, vm.name));
                 rows.set(vm.name, row);
             }
-            body.append(row.tr);   // keeps the order sorted as given (by name)
+            // In the order given (by name); moved only when out of place,
+            // as moving a row takes the focus off its buttons.
+            if (body.children[i] !== row.tr) body.insertBefore(row.tr, body.children[i] || null);
             fill(row.cells[2], vm.cpus);
             fill(row.cells[3], formatMiB(vm.memory_mib));
             fill(row.cells[4], formatDuration(vm.uptime_s));
@@ -116,9 +120,13 @@ export function vmListPage(view) {
             if (row.state !== stateKey) {
                 row.state = stateKey;
                 fill(row.cells[1], stateCell(vm));
+                // New buttons for the new state; a keyboard user who was on
+                // one of the old ones lands on the first of them.
+                const hadFocus = row.cells[5].contains(document.activeElement);
                 fill(row.cells[5], h('div', { class: 'actions' }, actionButtons(vm, errors, refresh),
                     vm.state === 'running' || vm.state === 'paused'
                         ? h('a', { class: 'button', href: `#/console/${encodeURIComponent(vm.name)}` }, 'Console') : null));
+                if (hadFocus) row.cells[5].querySelector('button, a').focus();
             }
         }
         for (const [name, row] of rows)
