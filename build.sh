@@ -72,11 +72,16 @@ package_list() {
     grep -v '^#' "$1" | grep -v '^[[:space:]]*$'
 }
 
+# A package counts as present when installed, or provided by an installed
+# one (nodejs from elsewhere than Debian provides npm, and conflicts with
+# Debian's npm).
 missing_packages() {
-    local p
+    local p provided
+    provided=$({ dpkg-query -W -f='${Status}|${Provides}\n' 2>/dev/null || true; } |
+        sed -n 's/^install ok installed|//p' | tr ',' '\n' | sed 's/ *(.*//; s/^ *//')
     for p in "$@"; do
         dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-            echo "$p"
+            grep -qxF "$p" <<<"$provided" || echo "$p"
     done
 }
 
@@ -576,6 +581,36 @@ prepare_kernel() {
     KERNEL_DEB=$deb
 }
 
+# --- npm packages (web client) ----------------------------------------------
+
+# web/package-lock.json's packages, installed by `npm ci` into
+# $CACHE/npm/<sha256 of the lockfile>: a changed lockfile is a new entry,
+# an unchanged one is never fetched again.  npm's own download cache sits
+# beside it, so a new entry fetches only what changed.  The entry appears
+# only once complete.  Sets NODE_MODULES.
+install_npm_packages() {
+    local key dir tmp
+    key=$(cat "$ROOT/web/package.json" "$ROOT/web/package-lock.json" | sha256sum | cut -c1-16)
+    dir=$CACHE/npm/$key
+    NODE_MODULES=$dir/node_modules
+    if [ -f "$dir/.complete" ]; then
+        echo "    npm packages: cached ($dir)"
+        return 0
+    fi
+    tmp=$dir.tmp.$$
+    rm -rf "$tmp"
+    mkdir -p "$tmp"
+    cp "$ROOT/web/package.json" "$ROOT/web/package-lock.json" "$tmp/"
+    echo "    npm ci (web/package-lock.json) into $dir"
+    (cd "$tmp" && npm ci --ignore-scripts --no-audit --no-fund --prefer-offline \
+        --cache "$CACHE/npm/_npm-cache" >"$tmp.log" 2>&1) ||
+        { cat "$tmp.log" >&2; die "npm ci failed (log above)"; }
+    rm -f "$tmp.log"
+    touch "$tmp/.complete"
+    rm -rf "$dir"
+    mv "$tmp" "$dir"
+}
+
 # --- the control domain (initramfs) ----------------------------------------
 
 build_own_binaries() {
@@ -660,6 +695,8 @@ cmd_iso() {
     SEABIOS_DEB=$(fetch_deb "$SEABIOS_PKG" "$SEABIOS_VERSION")
     step "ovmf $OVMF_VERSION: fetch"
     OVMF_DEB=$(fetch_deb "$OVMF_PKG" "$OVMF_VERSION")
+    step "web client: npm packages"
+    install_npm_packages
     cache_unlock
     build_own_binaries
     step "control domain: assemble rootfs"
@@ -674,6 +711,10 @@ cmd_iso() {
     # guest.py): they need drivers the control domain does not ship (the
     # guest side of bochs-drm, ahci, e1000...).  A link, not a copy.
     ln -sfn "$KERNEL_TREE" "$OUT/kernel-tree"
+    step "control domain: web client pages (web/install-pages.sh)"
+    "$ROOT/web/install-pages.sh" "$NODE_MODULES" "$OUT/rootfs/usr/share/corral/web"
+    # The tests' browser driver (playwright-core) comes from the same entry.
+    ln -sfn "$NODE_MODULES" "$OUT/node_modules"
     step "control domain: release file and manifest"
     write_release "$OUT/rootfs/etc/corral-release"
     bake_release_key
@@ -696,6 +737,7 @@ input_lines() {
     echo "kernel $KERNEL_PKG $KERNEL_VERSION $(sha256sum "$KERNEL_DEB" | cut -d' ' -f1)"
     echo "seabios $SEABIOS_PKG $SEABIOS_VERSION $(sha256sum "$SEABIOS_DEB" | cut -d' ' -f1)"
     echo "ovmf $OVMF_PKG $OVMF_VERSION $(sha256sum "$OVMF_DEB" | cut -d' ' -f1)"
+    echo "npm web/package-lock.json - $(sha256sum "$ROOT/web/package-lock.json" | cut -d' ' -f1)"
     for p in $THIRD_PARTY; do
         src=$(pin_var "$p" SRC) ver=$(pin_var "$p" VERSION)
         dsc=$(ls "$(fetch_source "${!src}" "${!ver}")"/*.dsc)
@@ -766,6 +808,9 @@ cmd_test() {
     /usr/bin/python3 "$ROOT/tools/help_docs.py" --check || failed+=("docs")
     step "unit tests (make check, ASan/UBSan)"
     make -C "$ROOT" -s check || failed+=("unit tests")
+    step "web client: pages in headless Chromium against a stand-in server (tests/web)"
+    CORRAL_NODE_MODULES="$OUT/node_modules" /usr/bin/python3 -m pytest -p no:cacheprovider -q "$ROOT/tests/web" ||
+        failed+=("web pages")
     step "fuzz targets (bounded time each)"
     make -C "$ROOT" -s fuzz-run FUZZ_SECONDS="${FUZZ_SECONDS:-15}" || failed+=("fuzz targets")
     step "integration tests (pytest, QEMU)"

@@ -6,6 +6,7 @@ on this machine, and printed as a table with how it was measured.
     ./build.sh bench appliance       only the appliance figures
     ./build.sh bench net boot        guest networking and VM exits; firmware boot
     ./build.sh bench devices         virtio against SATA + e1000 (disk, NIC, exits)
+    ./build.sh bench web             the web client: VM list page load, 50 VMs
     ./build.sh bench --rounds 5      more rounds (the median is shown)
     ./build.sh bench --clean-build   also time a clean build with an empty cache
 
@@ -127,6 +128,12 @@ def bench_display(args):
         key = os.path.join(d, "id_ed25519")
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key], check=True)
         with_testdata(lambda image: bench_display.bench(args, image, table, key))
+
+
+@benchmark("web")
+def bench_web(args):
+    import bench_web
+    with_testdata(lambda image: bench_web.bench(args, image, table))
 
 
 @benchmark("clean-build")
