@@ -33,6 +33,7 @@ void vmdef_init(struct vmdef *d)
     d->serial = VMDEF_SERIAL_STDIO;
     d->restart = VMDEF_RESTART_ON_FAILURE;
     d->stop_timeout_s = 60;
+    d->jail = true;
 }
 
 /* ---- names, words and simple values --------------------------------------- */
@@ -600,6 +601,12 @@ static int vmdef_apply_stop_timeout(struct vmdef *d, const char *value,
     return 0;
 }
 
+static int vmdef_apply_jail(struct vmdef *d, const char *value,
+                            const char *base_dir, char *why, size_t why_len)
+{
+    return vmdef_parse_yes_no(value, &d->jail, why, why_len);
+}
+
 struct vmdef_key {
     const char *key;
     bool is_list;
@@ -625,6 +632,7 @@ static const struct vmdef_key vmdef_keys[] = {
     { "autostart", false, vmdef_apply_autostart },
     { "restart", false, vmdef_apply_restart },
     { "stop_timeout", false, vmdef_apply_stop_timeout },
+    { "jail", false, vmdef_apply_jail },
 };
 #define VMDEF_KEY_COUNT (sizeof(vmdef_keys) / sizeof(vmdef_keys[0]))
 
@@ -868,6 +876,8 @@ int vmdef_to_conf(const struct vmdef *d, struct conf *out)
     vmdef_put(&w, "autostart", d->autostart ? "yes" : "no");
     vmdef_put(&w, "restart", vmdef_restart_name(d->restart));
     vmdef_put_number(&w, "stop_timeout", d->stop_timeout_s, "");
+    if (!d->jail) /* only when off: the default stays unwritten */
+        vmdef_put(&w, "jail", "no");
     return w.rc;
 }
 

@@ -49,6 +49,9 @@
  *   restart      no | on-failure | always                  on-failure
  *   stop_timeout seconds between the ACPI shutdown request 60
  *                and the forced stop, 0..86400
+ *   jail         yes | no: corrald runs the VMM jailed (own   yes
+ *                uid, namespaces, empty root, seccomp; see
+ *                docs/corral-vmm.md); no is for debugging
  *
  * Relative paths (kernel, initrd, firmware, disk, serial unix:/file:) are
  * relative to the directory holding the definition file; struct vmdef holds
@@ -139,6 +142,7 @@ struct vmdef {
     bool autostart;
     enum vmdef_restart restart;
     unsigned stop_timeout_s;
+    bool jail; /* corrald jails the VMM (the default) */
 };
 
 /* The disks on bus, and the index-th of them (in definition order). */

@@ -68,6 +68,7 @@ struct corrald_vm {
     time_t started_at;     /* wall clock, for people */
     int64_t started_ms;    /* monotonic, for run length */
     uint64_t committed_mib;
+    unsigned jail_uid;     /* its VMM's uid (jail_ids.h); 0: not jailed */
     bool stop_requested, kill_requested, restart_after_stop, forced;
     bool paused;               /* running, its vCPUs held (vm pause) */
     int64_t stop_deadline_ms;  /* 0 = none */
