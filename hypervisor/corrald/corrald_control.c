@@ -109,7 +109,7 @@ int corrald_cdrom_vm(struct corrald *d, struct corrald_vm *vm, unsigned drive,
      * VMM opens no file */
     int iso_fd = -1;
     if (rc == 0 && iso && (iso_fd = open(iso, O_RDONLY | O_CLOEXEC)) < 0) {
-        *code = errno == ENOENT ? PROTO_E_NOT_FOUND : PROTO_E_INVALID;
+        *code = PROTO_E_INVALID; /* as the VMM's own refusal was */
         snprintf(why, why_len, "%s: %s", iso, strerror(errno));
         rc = -errno;
     }

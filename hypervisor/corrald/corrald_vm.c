@@ -313,6 +313,11 @@ void corrald_write_vm_json(struct json_writer *w, const struct corrald_vm *vm,
         json_int(w, vm->vmm_pid);
     else
         json_null(w);
+    json_key(w, "jail_uid"); /* its VMM's uid; null: not running or jail = no */
+    if (alive && vm->jail_uid)
+        json_int(w, vm->jail_uid);
+    else
+        json_null(w);
     json_kv_int(w, "started_at", alive ? (int64_t)vm->started_at : 0);
     json_kv_int(w, "uptime_s", alive ? (clock_monotonic_ms() - vm->started_ms) / 1000 : 0);
     json_kv_int(w, "restarts", vm->restarts);

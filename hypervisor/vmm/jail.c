@@ -73,8 +73,28 @@ static int jail_namespaces(const char *hostname, char *err, size_t errlen)
     return 0;
 }
 
-/* An empty tmpfs over JAIL_ROOT becomes "/", the host's tree is detached
- * (runc's pivot_root(".", ".") then unmount of the old root). */
+/* The tmpfs (the cwd) becomes "/" and the host's tree goes: detached
+ * after pivot_root(".", ".") (runc's way); or, where the host's root is
+ * the initramfs (rootfs cannot be pivoted: EINVAL, as on the control
+ * domain), moved over "/" and chrooted into, as switch_root does - the
+ * host's tree then lies under it, reachable by no path, and chroot needs
+ * a capability the jail drops and a call seccomp refuses. */
+static int jail_new_root(char *err, size_t errlen)
+{
+    if (syscall(SYS_pivot_root, ".", ".") == 0) {
+        if (umount2(".", MNT_DETACH) < 0)
+            return jail_fail(err, errlen, "detach the host's root");
+        return 0;
+    }
+    if (errno != EINVAL)
+        return jail_fail(err, errlen, "pivot_root");
+    if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
+        return jail_fail(err, errlen, "move the new root over /");
+    if (chroot(".") < 0)
+        return jail_fail(err, errlen, "chroot");
+    return 0;
+}
+
 static int jail_pivot(char *err, size_t errlen)
 {
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -84,10 +104,8 @@ static int jail_pivot(char *err, size_t errlen)
         return jail_fail(err, errlen, "mount tmpfs on " JAIL_ROOT);
     if (chdir(JAIL_ROOT) < 0)
         return jail_fail(err, errlen, "chdir " JAIL_ROOT);
-    if (syscall(SYS_pivot_root, ".", ".") < 0)
-        return jail_fail(err, errlen, "pivot_root");
-    if (umount2(".", MNT_DETACH) < 0)
-        return jail_fail(err, errlen, "detach the host's root");
+    if (jail_new_root(err, errlen) < 0)
+        return -1;
     if (chdir("/") < 0)
         return jail_fail(err, errlen, "chdir /");
     if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID |

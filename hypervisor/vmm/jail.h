@@ -5,7 +5,8 @@
  *   - new mount, IPC, UTS and network namespaces (the PID namespace is
  *     made by whoever starts it: the VMM must be its first process, as
  *     corrald's monitor arranges);
- *   - pivot_root into an empty, read-only tmpfs mounted over JAIL_ROOT;
+ *   - pivot_root (or, from an initramfs root, MS_MOVE and chroot) into an
+ *     empty, read-only tmpfs mounted over JAIL_ROOT;
  *   - the capability bounding set emptied, then uid and gid UID (no
  *     supplementary groups), every capability set cleared;
  *   - no_new_privs, not dumpable;
