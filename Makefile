@@ -96,7 +96,7 @@ $(patsubst %.c,$(OUT)/musl/%.o,$(call srcs_of,$(1))): PROG := $(1)
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
 
-# corral-vmm with its test hooks (CORRAL_VMM_TEST_HOOKS: SIGUSR1 makes a
+# corral-vmm with its test hooks (CORRAL_VMM_TEST_HOOKS: SIGURG makes a
 # call the jail forbids), for tests/integration/test_jail.py, which puts it
 # on the test-data disk.  Never in the ISO.
 TEST_VMM := $(OUT)/test-bin/corral-vmm

@@ -34,6 +34,7 @@ void vmdef_init(struct vmdef *d)
     d->restart = VMDEF_RESTART_ON_FAILURE;
     d->stop_timeout_s = 60;
     d->jail = true;
+    d->cpu_weight = VMDEF_DEFAULT_CPU_WEIGHT;
 }
 
 /* ---- names, words and simple values --------------------------------------- */
@@ -607,6 +608,28 @@ static int vmdef_apply_jail(struct vmdef *d, const char *value,
     return vmdef_parse_yes_no(value, &d->jail, why, why_len);
 }
 
+static int vmdef_apply_cpu_limit(struct vmdef *d, const char *value,
+                                 const char *base_dir, char *why, size_t why_len)
+{
+    uint64_t n;
+    if (conf_parse_uint(value, 1, VMDEF_MAX_CPUS * 100, &n) < 0)
+        return vmdef_why(why, why_len, "'%.40s' is not a percentage of one CPU "
+                         "from 1 to %d", value, VMDEF_MAX_CPUS * 100);
+    d->cpu_limit = (unsigned)n;
+    return 0;
+}
+
+static int vmdef_apply_cpu_weight(struct vmdef *d, const char *value,
+                                  const char *base_dir, char *why, size_t why_len)
+{
+    uint64_t n;
+    if (conf_parse_uint(value, 1, VMDEF_MAX_CPU_WEIGHT, &n) < 0)
+        return vmdef_why(why, why_len, "'%.40s' is not a weight from 1 to %d",
+                         value, VMDEF_MAX_CPU_WEIGHT);
+    d->cpu_weight = (unsigned)n;
+    return 0;
+}
+
 struct vmdef_key {
     const char *key;
     bool is_list;
@@ -633,6 +656,8 @@ static const struct vmdef_key vmdef_keys[] = {
     { "restart", false, vmdef_apply_restart },
     { "stop_timeout", false, vmdef_apply_stop_timeout },
     { "jail", false, vmdef_apply_jail },
+    { "cpu_limit", false, vmdef_apply_cpu_limit },
+    { "cpu_weight", false, vmdef_apply_cpu_weight },
 };
 #define VMDEF_KEY_COUNT (sizeof(vmdef_keys) / sizeof(vmdef_keys[0]))
 
@@ -677,6 +702,10 @@ static int vmdef_check_whole(const struct vmdef *d, const char **key, char *why,
     *key = "firmware";
     if (kernel_boot && strcmp(d->firmware, VMDEF_DEFAULT_FIRMWARE) != 0)
         return vmdef_why(why, why_len, "only used with boot = firmware");
+    *key = "cpu_limit";
+    if (d->cpu_limit > 100 * (d->cpus ? d->cpus : 1))
+        return vmdef_why(why, why_len, "%u%% is more than its %u vCPU(s) can use "
+                         "(100%% each)", d->cpu_limit, d->cpus ? d->cpus : 1);
     return 0;
 }
 
@@ -878,6 +907,10 @@ int vmdef_to_conf(const struct vmdef *d, struct conf *out)
     vmdef_put_number(&w, "stop_timeout", d->stop_timeout_s, "");
     if (!d->jail) /* only when off: the default stays unwritten */
         vmdef_put(&w, "jail", "no");
+    if (d->cpu_limit)
+        vmdef_put_number(&w, "cpu_limit", d->cpu_limit, "");
+    if (d->cpu_weight != VMDEF_DEFAULT_CPU_WEIGHT)
+        vmdef_put_number(&w, "cpu_weight", d->cpu_weight, "");
     return w.rc;
 }
 

@@ -69,6 +69,7 @@ struct corrald_vm {
     int64_t started_ms;    /* monotonic, for run length */
     uint64_t committed_mib;
     unsigned jail_uid;     /* its VMM's uid (jail_ids.h); 0: not jailed */
+    bool in_cgroup;        /* its VMM runs in CORRALD_CGROUP_DIR/NAME */
     bool stop_requested, kill_requested, restart_after_stop, forced;
     bool paused;               /* running, its vCPUs held (vm pause) */
     int64_t stop_deadline_ms;  /* 0 = none */

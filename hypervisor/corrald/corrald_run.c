@@ -4,6 +4,7 @@
 #include "clock.h"
 #include "control_proto.h"
 
+#include "corrald_cgroup.h"
 #include "corrald_host.h"
 #include "fdio.h"
 #include "jail_ids.h"
@@ -122,6 +123,11 @@ static int corrald_spawn(struct corrald *d, struct corrald_vm *vm, char *why,
     rc = corrald_pick_jail_uid(d, vm, why, why_len);
     if (rc < 0)
         return rc;
+    char cg_why[600];
+    vm->in_cgroup = corrald_cgroup_create(CORRALD_CGROUP_DIR, vm->name, &vm->def,
+                                          cg_why, sizeof(cg_why)) == 0;
+    if (!vm->in_cgroup)
+        corrald_log("%s: no resource limits (cgroup v2): %s", vm->name, cg_why);
     corrald_clear_run_files(d, vm->name);
     if (vm->def.serial == VMDEF_SERIAL_UNIX)
         unlink(vm->def.serial_path); /* a stale socket would stop the VMM */
@@ -301,6 +307,8 @@ static void corrald_release_run(struct corrald *d, struct corrald_vm *vm)
     vm->paused = false;
     corrald_console_close(vm);
     corrald_clear_run_files(d, vm->name);
+    corrald_cgroup_remove(CORRALD_CGROUP_DIR, vm->name);
+    vm->in_cgroup = false;
 }
 
 static void corrald_after_end(struct corrald *d, struct corrald_vm *vm, long run_s)
@@ -368,6 +376,7 @@ void corrald_adopt_vm(struct corrald *d, struct corrald_vm *vm)
         return;
     }
     corrald_mark_running(d, vm);
+    vm->in_cgroup = true; /* if it was not, vm show finds no group */
     corrald_run_path(d, vm->name, "vmm.pid", path, sizeof(path));
     if (corrald_read_number(path, "vmm_pid", &vmm_pid))
         vm->vmm_pid = (pid_t)vmm_pid;

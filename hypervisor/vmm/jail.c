@@ -43,10 +43,9 @@ static void jail_sigsys(int sig, siginfo_t *si, void *ctx)
     const char *name = seccomp_filter_syscall_name(si->si_syscall);
     char msg[192];
     int n = snprintf(msg, sizeof(msg),
-                     "corral-vmm: seccomp: forbidden system call %d (%s%s%llx): "
-                     "the VMM is killed\n", si->si_syscall, name ? name : "?",
-                     name ? ", first argument 0x" : ", first argument 0x",
-                     (unsigned long long)r[REG_RDI]);
+                     "corral-vmm: seccomp: forbidden system call %d (%s, first "
+                     "argument 0x%llx): the VMM is killed\n", si->si_syscall,
+                     name ? name : "?", (unsigned long long)r[REG_RDI]);
     if (si->si_syscall == SYS_ioctl)
         n = snprintf(msg, sizeof(msg), "corral-vmm: seccomp: forbidden system call "
                      "%d (ioctl, request 0x%llx): the VMM is killed\n",

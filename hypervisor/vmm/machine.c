@@ -39,6 +39,9 @@
 #include "vm.h"
 
 #define HALT_CHECK_MS 500
+/* The test builds' forbidden call (SIGUSR1 kicks vCPUs; SIGURG's default
+ * is to be ignored, so a product VMM does nothing with it). */
+#define JAIL_TEST_SIGNAL SIGURG
 #define ERRLEN 512
 
 struct machine {
@@ -395,7 +398,7 @@ static int machine_setup_signals(struct machine *m)
     sigaddset(&set, SIGHUP);
     sigaddset(&set, SIGUSR2);
 #ifdef CORRAL_VMM_TEST_HOOKS
-    sigaddset(&set, SIGUSR1);
+    sigaddset(&set, JAIL_TEST_SIGNAL);
 #endif
     sigaddset(&set, VCPU_KICK_SIGNAL);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
@@ -447,7 +450,7 @@ static void machine_handle_signal(struct machine *m)
 #ifdef CORRAL_VMM_TEST_HOOKS
         /* Test builds only (tests/integration/test_jail.py): a VMM taken
          * over by its guest tries to read another VM's files. */
-        if (si.ssi_signo == SIGUSR1) {
+        if (si.ssi_signo == JAIL_TEST_SIGNAL) {
             vm_log(&m->board.vm, "test hook: opening /var/lib/corral");
             int fd = open("/var/lib/corral", O_RDONLY | O_CLOEXEC);
             vm_error("test hook: open /var/lib/corral: %s",
