@@ -1,7 +1,7 @@
 /* corrald_monitor: the small process that sits between corrald and each
  * VMM.  corrald forks and re-executes itself as
  *
- *   corral-monitor NAME VMM CONF VM_DIR RUN_DIR JAIL_UID CGROUP
+ *   corral-monitor NAME VMM CONF VM_DIR RUN_DIR JAIL_UID CGROUP_DIR
  *
  * (argv[0] is what `pidof corrald` and adoption tell it apart by).  The
  * monitor is its own session and process group and ignores SIGTERM, so a
@@ -16,8 +16,9 @@
  * With a JAIL_UID (not 0) the VMM is forked into a new PID namespace, as
  * its first process, and run with --jail JAIL_UID: it opens what the
  * definition names, then jails itself before the guest runs (the VMM's
- * jail.h).  Its pid in vmm.pid is the one the host sees.  With CGROUP
- * ("yes") the VMM joins its VM's cgroup (corrald_cgroup.h) before exec. */
+ * jail.h).  Its pid in vmm.pid is the one the host sees.  With a
+ * CGROUP_DIR (not "") the VMM joins CGROUP_DIR/NAME (corrald_cgroup.h)
+ * before exec. */
 #include "corrald.h"
 #include "corrald_cgroup.h"
 
@@ -62,7 +63,8 @@ void corrald_exec_monitor(const struct corrald *d, const struct corrald_vm *vm)
     char uid[16];
     snprintf(uid, sizeof(uid), "%u", vm->jail_uid);
     execl("/proc/self/exe", CORRALD_MONITOR_NAME, vm->name, d->cfg.vmm_path,
-          conf_path, vm_dir, run_dir, uid, vm->in_cgroup ? "yes" : "no", (char *)NULL);
+          conf_path, vm_dir, run_dir, uid, vm->in_cgroup ? d->cfg.cgroup_dir : "",
+          (char *)NULL);
     _exit(127);
 }
 
@@ -78,7 +80,7 @@ static bool corrald_monitor_has_display(const char *conf_path)
 
 struct monitor_vmm {
     const char *name, *vmm, *conf_path, *vm_dir, *run_dir, *jail_uid;
-    bool cgroup;
+    const char *cgroup_dir; /* "": none */
     int log_fd;
     int alive_fd; /* read end of a pipe only the monitor writes to */
 };
@@ -103,10 +105,10 @@ static void corrald_monitor_exec_vmm(const struct monitor_vmm *v)
     dup2(v->log_fd, 1);
     dup2(v->log_fd, 2);
     close(v->alive_fd);
-    int rc = v->cgroup ? corrald_cgroup_join(CORRALD_CGROUP_DIR, v->name) : 0;
+    int rc = v->cgroup_dir[0] ? corrald_cgroup_join(v->cgroup_dir, v->name) : 0;
     if (rc < 0)
         fprintf(stderr, "corral-monitor: %s/%s: %s (no resource limits)\n",
-                CORRALD_CGROUP_DIR, v->name, strerror(-rc));
+                v->cgroup_dir, v->name, strerror(-rc));
     if (chdir(v->vm_dir) < 0)
         fprintf(stderr, "corral-monitor: %s: %s\n", v->vm_dir, strerror(errno));
     argv[argc++] = v->vmm;
@@ -140,13 +142,13 @@ static void corrald_monitor_write(const char *run_dir, const char *file,
 int corrald_monitor_main(int argc, char **argv)
 {
     if (argc != 8) {
-        fprintf(stderr, "usage: %s NAME VMM CONF VM_DIR RUN_DIR JAIL_UID yes|no "
+        fprintf(stderr, "usage: %s NAME VMM CONF VM_DIR RUN_DIR JAIL_UID CGROUP_DIR "
                 "(run by corrald)\n", CORRALD_MONITOR_NAME);
         return 2;
     }
     struct monitor_vmm v = { .name = argv[1], .vmm = argv[2], .conf_path = argv[3],
                              .vm_dir = argv[4], .run_dir = argv[5],
-                             .jail_uid = argv[6], .cgroup = !strcmp(argv[7], "yes") };
+                             .jail_uid = argv[6], .cgroup_dir = argv[7] };
     const char *run_dir = v.run_dir;
     char log_path[CORRALD_PATH_MAX + 16];
     int alive[2];

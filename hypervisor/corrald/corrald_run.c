@@ -96,7 +96,7 @@ static int corrald_pick_jail_uid(struct corrald *d, struct corrald_vm *vm,
     static unsigned taken[CORRALD_MAX_VMS];
     size_t n = 0;
     vm->jail_uid = 0;
-    if (!vm->def.jail)
+    if (!vm->def.jail || !d->cfg.jail)
         return 0;
     for (size_t i = 0; i < d->vm_count; i++)
         if (d->vms[i] != vm && d->vms[i]->jail_uid &&
@@ -124,9 +124,10 @@ static int corrald_spawn(struct corrald *d, struct corrald_vm *vm, char *why,
     if (rc < 0)
         return rc;
     char cg_why[600];
-    vm->in_cgroup = corrald_cgroup_create(CORRALD_CGROUP_DIR, vm->name, &vm->def,
+    vm->in_cgroup = d->cfg.cgroup_dir[0] &&
+                    corrald_cgroup_create(d->cfg.cgroup_dir, vm->name, &vm->def,
                                           cg_why, sizeof(cg_why)) == 0;
-    if (!vm->in_cgroup)
+    if (!vm->in_cgroup && d->cfg.cgroup_dir[0])
         corrald_log("%s: no resource limits (cgroup v2): %s", vm->name, cg_why);
     corrald_clear_run_files(d, vm->name);
     if (vm->def.serial == VMDEF_SERIAL_UNIX)
@@ -307,7 +308,8 @@ static void corrald_release_run(struct corrald *d, struct corrald_vm *vm)
     vm->paused = false;
     corrald_console_close(vm);
     corrald_clear_run_files(d, vm->name);
-    corrald_cgroup_remove(CORRALD_CGROUP_DIR, vm->name);
+    if (d->cfg.cgroup_dir[0])
+        corrald_cgroup_remove(d->cfg.cgroup_dir, vm->name);
     vm->in_cgroup = false;
 }
 
@@ -376,7 +378,7 @@ void corrald_adopt_vm(struct corrald *d, struct corrald_vm *vm)
         return;
     }
     corrald_mark_running(d, vm);
-    vm->in_cgroup = true; /* if it was not, vm show finds no group */
+    vm->in_cgroup = d->cfg.cgroup_dir[0] != '\0'; /* if not, vm show finds no group */
     corrald_run_path(d, vm->name, "vmm.pid", path, sizeof(path));
     if (corrald_read_number(path, "vmm_pid", &vmm_pid))
         vm->vmm_pid = (pid_t)vmm_pid;

@@ -302,13 +302,13 @@ static void corrald_write_definition(struct json_writer *w, const struct vmdef *
 
 /* Its cgroup's limits and use, read back (null: not running, or no
  * group). */
-static void corrald_write_limits(struct json_writer *w, const struct corrald_vm *vm,
-                                 bool alive)
+static void corrald_write_limits(struct json_writer *w, const struct corrald *d,
+                                 const struct corrald_vm *vm, bool alive)
 {
     struct corrald_cgroup_usage u;
     json_key(w, "limits");
     if (!alive || !vm->in_cgroup ||
-        corrald_cgroup_read(CORRALD_CGROUP_DIR, vm->name, &u) < 0) {
+        corrald_cgroup_read(d->cfg.cgroup_dir, vm->name, &u) < 0) {
         json_null(w);
         return;
     }
@@ -325,8 +325,8 @@ static void corrald_write_limits(struct json_writer *w, const struct corrald_vm 
     json_end_object(w);
 }
 
-void corrald_write_vm_json(struct json_writer *w, const struct corrald_vm *vm,
-                           bool with_definition)
+void corrald_write_vm_json(struct json_writer *w, const struct corrald *d,
+                           const struct corrald_vm *vm, bool with_definition)
 {
     bool alive = vm->state == CORRALD_VM_RUNNING || vm->state == CORRALD_VM_STOPPING;
     json_begin_object(w);
@@ -347,7 +347,7 @@ void corrald_write_vm_json(struct json_writer *w, const struct corrald_vm *vm,
         json_int(w, vm->jail_uid);
     else
         json_null(w);
-    corrald_write_limits(w, vm, alive);
+    corrald_write_limits(w, d, vm, alive);
     json_kv_int(w, "started_at", alive ? (int64_t)vm->started_at : 0);
     json_kv_int(w, "uptime_s", alive ? (clock_monotonic_ms() - vm->started_ms) / 1000 : 0);
     json_kv_int(w, "restarts", vm->restarts);

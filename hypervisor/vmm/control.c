@@ -148,6 +148,7 @@ static void control_line(void *ctx, const char *line, size_t len, bool too_long)
     } else {
         snprintf(reply, sizeof(reply), "error %s: %s", code, why);
     }
+    control_forget_fd(x->cl); /* one that came with another request, or a bad one */
     snprintf(out, sizeof(out), "%s\n", reply);
     control_send(x->cl, out);
     x->stop = x->cl->fd < 0;

@@ -6,6 +6,7 @@ on this machine, and printed as a table with how it was measured.
     ./build.sh bench appliance       only the appliance figures
     ./build.sh bench net boot        guest networking and VM exits; firmware boot
     ./build.sh bench devices         virtio against SATA + e1000 (disk, NIC, exits)
+    ./build.sh bench jail            the VMM jailed against jail = no
     ./build.sh bench --rounds 5      more rounds (the median is shown)
     ./build.sh bench --clean-build   also time a clean build with an empty cache
 
@@ -106,6 +107,12 @@ def bench_net(args):
 def bench_devices(args):
     import bench_devices
     with_testdata(lambda image: bench_devices.bench(args, image, table))
+
+
+@benchmark("jail")
+def bench_jail(args):
+    import bench_jail
+    with_testdata(lambda image: bench_jail.bench(args, image, table))
 
 
 @benchmark("boot")
