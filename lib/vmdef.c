@@ -236,15 +236,23 @@ static int vmdef_apply_hugepages(struct vmdef *d, const char *value,
     return vmdef_parse_yes_no(value, &d->hugepages, why, why_len);
 }
 
+/* A whole number from 1 to max into *out, or "'VALUE' is not WHAT from 1
+ * to MAX". */
+static int vmdef_parse_count(const char *value, unsigned max, const char *what,
+                             unsigned *out, char *why, size_t why_len)
+{
+    uint64_t n;
+    if (conf_parse_uint(value, 1, max, &n) < 0)
+        return vmdef_why(why, why_len, "'%.40s' is not %s from 1 to %u", value, what,
+                         max);
+    *out = (unsigned)n;
+    return 0;
+}
+
 static int vmdef_apply_cpus(struct vmdef *d, const char *value,
                             const char *base_dir, char *why, size_t why_len)
 {
-    uint64_t n;
-    if (conf_parse_uint(value, 1, VMDEF_MAX_CPUS, &n) < 0)
-        return vmdef_why(why, why_len, "'%.40s' is not a number from 1 to %d",
-                         value, VMDEF_MAX_CPUS);
-    d->cpus = (unsigned)n;
-    return 0;
+    return vmdef_parse_count(value, VMDEF_MAX_CPUS, "a number", &d->cpus, why, why_len);
 }
 
 static int vmdef_apply_boot(struct vmdef *d, const char *value,
@@ -611,23 +619,15 @@ static int vmdef_apply_jail(struct vmdef *d, const char *value,
 static int vmdef_apply_cpu_limit(struct vmdef *d, const char *value,
                                  const char *base_dir, char *why, size_t why_len)
 {
-    uint64_t n;
-    if (conf_parse_uint(value, 1, VMDEF_MAX_CPUS * 100, &n) < 0)
-        return vmdef_why(why, why_len, "'%.40s' is not a percentage of one CPU "
-                         "from 1 to %d", value, VMDEF_MAX_CPUS * 100);
-    d->cpu_limit = (unsigned)n;
-    return 0;
+    return vmdef_parse_count(value, VMDEF_MAX_CPUS * 100, "a percentage of one CPU",
+                             &d->cpu_limit, why, why_len);
 }
 
 static int vmdef_apply_cpu_weight(struct vmdef *d, const char *value,
                                   const char *base_dir, char *why, size_t why_len)
 {
-    uint64_t n;
-    if (conf_parse_uint(value, 1, VMDEF_MAX_CPU_WEIGHT, &n) < 0)
-        return vmdef_why(why, why_len, "'%.40s' is not a weight from 1 to %d",
-                         value, VMDEF_MAX_CPU_WEIGHT);
-    d->cpu_weight = (unsigned)n;
-    return 0;
+    return vmdef_parse_count(value, VMDEF_MAX_CPU_WEIGHT, "a weight", &d->cpu_weight,
+                             why, why_len);
 }
 
 struct vmdef_key {

@@ -11,7 +11,7 @@ import os
 import re
 import statistics
 
-from bench_net import THROUGHPUT_RE
+import bench_devices
 from qemu import Machine, accel_args
 
 TEST_MOUNT = "/mnt/test"
@@ -45,14 +45,8 @@ def run_guest(m, extra, host):
     boot = re.search(r"BOOT-MS ([\d.]+)", out)
     if boot and "BENCH-DEVICES" in out:
         r["BOOT"] = float(boot.group(1)) / 1000
-    for key in ("WRITE", "READ"):
-        s = re.search(r"BENCH-%s seconds=([\d.]+)" % key, out)
-        if s and float(s.group(1)) > 0:
-            r[key] = MIB / float(s.group(1))
-    t = THROUGHPUT_RE.search(out)
-    if t:
-        r["NET"] = float(t.group(1))
-    if not t:
+    r.update(bench_devices.sequential(out, MIB))
+    if "NET" not in r:
         print("bench jail: the guest (%s) fell short; its last output:\n%s"
               % (extra or "jailed", out[-2500:]))
     return r
@@ -77,12 +71,7 @@ def allowlist():
 
 def bench(args, testdata_image, table):
     with Machine("bench-jail", memory_mib=2048, cpus=2, disks=[testdata_image]) as m:
-        m.wait_ready()
-        m.out("mkdir -p %s && mount -t ext4 $(findfs LABEL=CORRAL-TEST) %s && "
-              "dd if=/dev/zero of=%s bs=1M count=%d 2>/dev/null"
-              % (TEST_MOUNT, TEST_MOUNT, DISK, MIB), timeout=300)
-        host = m.out("ip -4 -o addr show br0 | awk '{print $4}' | cut -d/ -f1").strip().splitlines()[-1]
-        m.out("(corral-nettest server </dev/null >/tmp/nettest-server.log 2>&1 &)")
+        host = bench_devices.prepare(m, DISK, MIB)
         runs = {name: [] for name, _ in SETUPS}
         for _ in range(args.rounds):
             for name, extra in SETUPS:
