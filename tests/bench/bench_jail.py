@@ -29,8 +29,8 @@ corral vm create %(name)s --memory 256M --kernel %(mnt)s/vmlinuz --initrd %(mnt)
 s=$(cut -d' ' -f1 /proc/uptime); corral vm start %(name)s >/dev/null
 i=0; while ! corral vm log %(name)s | grep -q BENCH-DEVICES && [ $i -lt 3000 ]; do usleep 100000; i=$((i+1)); done
 e=$(cut -d' ' -f1 /proc/uptime); echo "BOOT-MS $(awk "BEGIN {print ($e - $s) * 1000}")"
-i=0; while ! corral vm log %(name)s | grep -q EXITS-NET-END && [ $i -lt 600 ]; do sleep 1; i=$((i+1)); done
 corral --json vm show %(name)s | grep -o '"jail_uid":[0-9a-z]*'
+i=0; while ! corral vm log %(name)s | grep -q EXITS-NET-END && [ $i -lt 600 ]; do sleep 1; i=$((i+1)); done
 corral vm log %(name)s; corral vm kill %(name)s --wait >/dev/null 2>&1; corral vm delete %(name)s --yes >/dev/null"""
 
 SETUPS = [("jailed (default)", ""), ("jail = no", "--set jail=no")]
