@@ -122,6 +122,19 @@ $(patsubst %.c,$(OUT)/musl/%.o,$(call srcs_of,$(1))): PROG := $(1)
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
 
+# corral-vmm with its test hooks (CORRAL_VMM_TEST_HOOKS: SIGURG makes a
+# call the jail forbids), for tests/integration/test_jail.py, which puts it
+# on the test-data disk.  Never in the ISO.
+TEST_VMM := $(OUT)/test-bin/corral-vmm
+$(OUT)/musl-test/%.o: %.c $(MUSL_INC)/.stamp
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(PROD_CFLAGS) -DCORRAL_VMM_TEST_HOOKS -MMD -MP -c $< -o $@
+$(TEST_VMM): $(patsubst %.c,$(OUT)/musl-test/%.o,$(call srcs_of,corral-vmm)) $(MUSL_LIB)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(PROD_LDFLAGS) -o $@ $^ $(LIBS_corral-vmm)
+.PHONY: test-vmm
+test-vmm: $(TEST_VMM)
+
 # --- unit tests: host compiler, ASan + UBSan --------------------------------
 HOST_CC     ?= cc
 SAN         := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

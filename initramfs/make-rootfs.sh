@@ -21,7 +21,8 @@ mkdir -p "$DEST"
 cp -a "$HERE/rootfs/." "$DEST/"
 cd "$DEST"
 mkdir -p bin sbin usr/bin usr/sbin usr/libexec/corral usr/share/corral lib \
-    proc sys dev run tmp root var/lib/corral var/log etc/dropbear mnt media
+    proc sys dev run tmp root var/lib/corral var/log etc/dropbear mnt media \
+    var/empty
 chmod 1777 tmp
 chmod 700 root
 

@@ -2,6 +2,7 @@
 #include "control_conn.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -58,11 +59,44 @@ int control_conn_open(const char *path, int timeout_ms)
     return fd;
 }
 
-int control_conn_request(int fd, const char *cmd, char *reply, size_t len)
+/* The request line in one sendmsg, with passed_fd (if >= 0) attached. */
+static int control_conn_send_line(int fd, const char *cmd, int passed_fd)
 {
-    int rc = fdio_write_all(fd, cmd, strlen(cmd));
-    if (rc == 0)
-        rc = fdio_write_all(fd, "\n", 1);
+    char line[CONTROL_LINE_MAX + 2];
+    if (passed_fd < 0) { /* as given, however long: the VMM answers that */
+        int rc = fdio_write_all(fd, cmd, strlen(cmd));
+        return rc < 0 ? rc : fdio_write_all(fd, "\n", 1);
+    }
+    int n = snprintf(line, sizeof(line), "%s\n", cmd);
+    if (n < 0 || (size_t)n >= sizeof(line))
+        return -EMSGSIZE;
+    union {
+        struct cmsghdr hdr;
+        char space[CMSG_SPACE(sizeof(int))];
+    } cbuf;
+    memset(&cbuf, 0, sizeof(cbuf));
+    struct iovec iov = { line, (size_t)n };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+                          .msg_control = cbuf.space,
+                          .msg_controllen = sizeof(cbuf.space) };
+    struct cmsghdr *h = CMSG_FIRSTHDR(&msg);
+    h->cmsg_level = SOL_SOCKET;
+    h->cmsg_type = SCM_RIGHTS;
+    h->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(h), &passed_fd, sizeof(int));
+    ssize_t w;
+    do
+        w = sendmsg(fd, &msg, MSG_NOSIGNAL);
+    while (w < 0 && errno == EINTR);
+    if (w < 0)
+        return -errno;
+    return w == n ? 0 : -EIO; /* a line this short goes in whole */
+}
+
+int control_conn_request_fd(int fd, const char *cmd, int passed_fd, char *reply,
+                            size_t len)
+{
+    int rc = control_conn_send_line(fd, cmd, passed_fd);
     if (rc == 0)
         rc = control_conn_line(fd, reply, len);
     if (rc < 0)
@@ -71,13 +105,24 @@ int control_conn_request(int fd, const char *cmd, char *reply, size_t len)
                ? 0 : 1;
 }
 
-int control_conn_call(const char *path, const char *cmd, int timeout_ms,
-                      char *reply, size_t len)
+int control_conn_request(int fd, const char *cmd, char *reply, size_t len)
+{
+    return control_conn_request_fd(fd, cmd, -1, reply, len);
+}
+
+int control_conn_call_fd(const char *path, const char *cmd, int passed_fd,
+                         int timeout_ms, char *reply, size_t len)
 {
     int fd = control_conn_open(path, timeout_ms);
     if (fd < 0)
         return fd;
-    int rc = control_conn_request(fd, cmd, reply, len);
+    int rc = control_conn_request_fd(fd, cmd, passed_fd, reply, len);
     close(fd);
     return rc;
+}
+
+int control_conn_call(const char *path, const char *cmd, int timeout_ms,
+                      char *reply, size_t len)
+{
+    return control_conn_call_fd(path, cmd, -1, timeout_ms, reply, len);
 }

@@ -15,6 +15,12 @@ int control_conn_open(const char *path, int timeout_ms);
  * VMM went away or did not answer.  Nothing past the reply is read: after
  * "ok console" the console stream follows on fd. */
 int control_conn_request(int fd, const char *cmd, char *reply, size_t len);
+/* The same with passed_fd (>= 0) sent along (SCM_RIGHTS): how a jailed
+ * VMM gets a file (cdrom-insert's image). */
+int control_conn_request_fd(int fd, const char *cmd, int passed_fd, char *reply,
+                            size_t len);
+int control_conn_call_fd(const char *path, const char *cmd, int passed_fd,
+                         int timeout_ms, char *reply, size_t len);
 /* control_conn_open + one request + close. */
 int control_conn_call(const char *path, const char *cmd, int timeout_ms,
                       char *reply, size_t len);

@@ -55,6 +55,10 @@ enum control_cmd {
 struct control_args {
     unsigned drive;                  /* cdrom-eject, cdrom-insert */
     char path[CONTROL_LINE_MAX + 1]; /* cdrom-insert */
+    /* cdrom-insert: the image, opened by the client and passed with the
+     * request (SCM_RIGHTS), or -1 to open path (an unjailed VMM only).
+     * Set by the server after parsing; the request handler owns it. */
+    int fd;
 };
 
 /* Parses one request line (without '\n').  Returns 0 with *cmd (and

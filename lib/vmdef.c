@@ -35,6 +35,8 @@ void vmdef_init(struct vmdef *d)
     d->serial = VMDEF_SERIAL_STDIO;
     d->restart = VMDEF_RESTART_ON_FAILURE;
     d->stop_timeout_s = 60;
+    d->jail = true;
+    d->cpu_weight = VMDEF_DEFAULT_CPU_WEIGHT;
 }
 
 /* ---- names, words and simple values --------------------------------------- */
@@ -236,15 +238,23 @@ static int vmdef_apply_hugepages(struct vmdef *d, const char *value,
     return vmdef_parse_yes_no(value, &d->hugepages, why, why_len);
 }
 
+/* A whole number from 1 to max into *out, or "'VALUE' is not WHAT from 1
+ * to MAX". */
+static int vmdef_parse_count(const char *value, unsigned max, const char *what,
+                             unsigned *out, char *why, size_t why_len)
+{
+    uint64_t n;
+    if (conf_parse_uint(value, 1, max, &n) < 0)
+        return vmdef_why(why, why_len, "'%.40s' is not %s from 1 to %u", value, what,
+                         max);
+    *out = (unsigned)n;
+    return 0;
+}
+
 static int vmdef_apply_cpus(struct vmdef *d, const char *value,
                             const char *base_dir, char *why, size_t why_len)
 {
-    uint64_t n;
-    if (conf_parse_uint(value, 1, VMDEF_MAX_CPUS, &n) < 0)
-        return vmdef_why(why, why_len, "'%.40s' is not a number from 1 to %d",
-                         value, VMDEF_MAX_CPUS);
-    d->cpus = (unsigned)n;
-    return 0;
+    return vmdef_parse_count(value, VMDEF_MAX_CPUS, "a number", &d->cpus, why, why_len);
 }
 
 static int vmdef_apply_boot(struct vmdef *d, const char *value,
@@ -630,6 +640,26 @@ static int vmdef_apply_stop_timeout(struct vmdef *d, const char *value,
     return 0;
 }
 
+static int vmdef_apply_jail(struct vmdef *d, const char *value,
+                            const char *base_dir, char *why, size_t why_len)
+{
+    return vmdef_parse_yes_no(value, &d->jail, why, why_len);
+}
+
+static int vmdef_apply_cpu_limit(struct vmdef *d, const char *value,
+                                 const char *base_dir, char *why, size_t why_len)
+{
+    return vmdef_parse_count(value, VMDEF_MAX_CPUS * 100, "a percentage of one CPU",
+                             &d->cpu_limit, why, why_len);
+}
+
+static int vmdef_apply_cpu_weight(struct vmdef *d, const char *value,
+                                  const char *base_dir, char *why, size_t why_len)
+{
+    return vmdef_parse_count(value, VMDEF_MAX_CPU_WEIGHT, "a weight", &d->cpu_weight,
+                             why, why_len);
+}
+
 struct vmdef_key {
     const char *key;
     bool is_list;
@@ -658,6 +688,9 @@ static const struct vmdef_key vmdef_keys[] = {
     { "autostart", false, vmdef_apply_autostart },
     { "restart", false, vmdef_apply_restart },
     { "stop_timeout", false, vmdef_apply_stop_timeout },
+    { "jail", false, vmdef_apply_jail },
+    { "cpu_limit", false, vmdef_apply_cpu_limit },
+    { "cpu_weight", false, vmdef_apply_cpu_weight },
 };
 #define VMDEF_KEY_COUNT (sizeof(vmdef_keys) / sizeof(vmdef_keys[0]))
 
@@ -721,6 +754,10 @@ static int vmdef_check_whole(const struct vmdef *d, const char **key, char *why,
     if (d->boot != VMDEF_BOOT_FIRMWARE &&
         strcmp(d->firmware, VMDEF_DEFAULT_FIRMWARE) != 0)
         return vmdef_why(why, why_len, "only used with boot = firmware");
+    *key = "cpu_limit";
+    if (d->cpu_limit > 100 * (d->cpus ? d->cpus : 1))
+        return vmdef_why(why, why_len, "%u%% is more than its %u vCPU(s) can use "
+                         "(100%% each)", d->cpu_limit, d->cpus ? d->cpus : 1);
     return vmdef_check_uefi(d, key, why, why_len);
 }
 
@@ -927,6 +964,12 @@ int vmdef_to_conf(const struct vmdef *d, struct conf *out)
     vmdef_put(&w, "autostart", d->autostart ? "yes" : "no");
     vmdef_put(&w, "restart", vmdef_restart_name(d->restart));
     vmdef_put_number(&w, "stop_timeout", d->stop_timeout_s, "");
+    if (!d->jail) /* only when off: the default stays unwritten */
+        vmdef_put(&w, "jail", "no");
+    if (d->cpu_limit)
+        vmdef_put_number(&w, "cpu_limit", d->cpu_limit, "");
+    if (d->cpu_weight != VMDEF_DEFAULT_CPU_WEIGHT)
+        vmdef_put_number(&w, "cpu_weight", d->cpu_weight, "");
     return w.rc;
 }
 

@@ -57,6 +57,13 @@
  *   restart      no | on-failure | always                  on-failure
  *   stop_timeout seconds between the ACPI shutdown request 60
  *                and the forced stop, 0..86400
+ *   cpu_limit    percent of one host CPU the VM may use at  (no limit)
+ *                most (cgroup cpu.max), 1..100 x cpus
+ *   cpu_weight   its share under contention (cgroup         100
+ *                cpu.weight), 1..10000
+ *   jail         yes | no: corrald runs the VMM jailed (own   yes
+ *                uid, namespaces, empty root, seccomp; see
+ *                docs/corral-vmm.md); no is for debugging
  *
  * Relative paths (kernel, initrd, firmware, uefi_code, nvram, disk, serial
  * unix:/file:) are
@@ -84,6 +91,8 @@
 #define VMDEF_MIN_MEMORY_MIB 16
 #define VMDEF_MAX_MEMORY_MIB ((uint64_t)4 << 20) /* 4 TiB */
 #define VMDEF_MAX_STOP_TIMEOUT 86400
+#define VMDEF_DEFAULT_CPU_WEIGHT 100 /* cgroup v2's own default */
+#define VMDEF_MAX_CPU_WEIGHT 10000
 #define VMDEF_DEFAULT_FIRMWARE "/usr/share/corral/bios.bin"
 /* Debian's ovmf package, as the control domain ships it: the code, and
  * the variables template corrald copies to a new VM's nvram. */
@@ -155,6 +164,9 @@ struct vmdef {
     bool autostart;
     enum vmdef_restart restart;
     unsigned stop_timeout_s;
+    bool jail; /* corrald jails the VMM (the default) */
+    unsigned cpu_limit;  /* percent of one CPU; 0 = no limit */
+    unsigned cpu_weight; /* 1..10000 */
 };
 
 /* The disks on bus, and the index-th of them (in definition order). */

@@ -22,7 +22,9 @@ int cli_connect(const struct cli *cli, char *why, size_t why_len)
         int err = errno;
         snprintf(why, why_len, "cannot reach corrald at %s: %s%s", cli->socket_path,
                  strerror(err),
-                 err == ENOENT || err == ECONNREFUSED ? " (is corrald running?)" : "");
+                 err == ENOENT || err == ECONNREFUSED
+                     ? " (corrald is down: init starts it again within seconds; "
+                       "`logread | grep corrald` says why it stopped)" : "");
         if (fd >= 0)
             close(fd);
         return -err;

@@ -110,6 +110,29 @@ static void cli_print_list_items(const struct proto_reply *rep,
     }
 }
 
+/* The jail and the cgroup's limits and use of a running VM. */
+static void cli_print_containment(const struct proto_reply *rep,
+                                  const struct json_node *vm)
+{
+    const struct json_node *lim = json_get(&rep->doc, vm, "limits");
+    long long uid = cli_int(rep, vm, "jail_uid");
+    if (uid > 0)
+        printf("%-12s uid %lld, own namespaces, empty root, seccomp\n", "jail", uid);
+    else
+        printf("%-12s none (jail = no)\n", "jail");
+    if (!lim || lim->type != JSON_OBJECT) {
+        printf("%-12s none (no cgroup v2)\n", "limits");
+        return;
+    }
+    char used[16], max[16] = "none";
+    cli_format_mib(cli_int(rep, lim, "memory_current") >> 20, used, sizeof(used));
+    if (cli_int(rep, lim, "memory_max") > 0)
+        cli_format_mib(cli_int(rep, lim, "memory_max") >> 20, max, sizeof(max));
+    printf("%-12s %s used of %s\n%-12s cpu.max %s, weight %lld, %lld s used\n",
+           "memory.max", used, max, "cpu", cli_str(rep, lim, "cpu_max"),
+           cli_int(rep, lim, "cpu_weight"), cli_int(rep, lim, "cpu_usage_us") / 1000000);
+}
+
 static void cli_human_show(const struct proto_reply *rep)
 {
     const struct json_node *vm = rep->data, *def = json_get(&rep->doc, vm, "definition");
@@ -119,8 +142,10 @@ static void cli_human_show(const struct proto_reply *rep)
     duration_format(cli_int(rep, vm, "uptime_s"), up, sizeof(up));
     printf("%-12s %s\n%-12s %s\n", "name", cli_str(rep, vm, "name"), "state",
            cli_str(rep, vm, "state"));
-    if (cli_is_up(cli_str(rep, vm, "state")))
+    if (cli_is_up(cli_str(rep, vm, "state"))) {
         printf("%-12s %lld\n%-12s %s\n", "pid", cli_int(rep, vm, "pid"), "uptime", up);
+        cli_print_containment(rep, vm);
+    }
     printf("%-12s %s\n%-12s %lld\n%-12s %s\n", "memory", mem, "cpus",
            cli_int(rep, vm, "cpus"), "boot", cli_str(rep, def, "boot"));
     static const char *const files[] = { "kernel", "initrd", "cmdline" };

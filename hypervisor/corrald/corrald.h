@@ -50,6 +50,11 @@ struct corrald_config {
     char meminfo_path[CORRALD_PATH_MAX];
     uint64_t memory_reserve_mib;
     unsigned autostart_parallel;
+    /* Containment (on in the product; the unit tests' fake VMM runs
+     * without): jail VMMs whose definition allows it (--no-jail: never),
+     * and give each VM a cgroup under cgroup_dir ("": none). */
+    bool jail;
+    char cgroup_dir[CORRALD_DIR_MAX]; /* CORRALD_CGROUP_DIR */
 };
 
 enum corrald_vm_state {
@@ -71,6 +76,8 @@ struct corrald_vm {
     time_t started_at;     /* wall clock, for people */
     int64_t started_ms;    /* monotonic, for run length */
     uint64_t committed_mib;
+    unsigned jail_uid;     /* its VMM's uid (jail_ids.h); 0: not jailed */
+    bool in_cgroup;        /* its VMM runs in CORRALD_CGROUP_DIR/NAME */
     bool stop_requested, kill_requested, restart_after_stop, forced;
     bool paused;               /* running, its vCPUs held (vm pause) */
     int64_t stop_deadline_ms;  /* 0 = none */
@@ -136,7 +143,8 @@ uint64_t corrald_committed_mib(const struct corrald *d);
 const char *corrald_state_name(enum corrald_vm_state s);
 /* The state people see: "paused" for a running VM that is paused. */
 const char *corrald_vm_state_name(const struct corrald_vm *vm);
-void corrald_write_vm_json(struct json_writer *w, const struct corrald_vm *vm,
+void corrald_write_vm_json(struct json_writer *w, const struct corrald *d,
+                           const struct corrald_vm *vm,
                            bool with_definition);
 /* Records (and keeps in RUN/vms/NAME/last-stop.conf) why the VM stopped. */
 void corrald_record_stop(struct corrald_vm *vm, const char *fmt, ...)

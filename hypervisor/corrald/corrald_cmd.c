@@ -50,7 +50,7 @@ struct corrald_vm *corrald_arg_vm(struct corrald_request *r)
 static void corrald_reply_vm(struct corrald_request *r, const struct corrald_vm *vm)
 {
     proto_begin_reply(r->w);
-    corrald_write_vm_json(r->w, vm, true);
+    corrald_write_vm_json(r->w, r->d, vm, true);
     proto_end_reply(r->w);
 }
 
@@ -203,7 +203,7 @@ static void corrald_cmd_vm_list(struct corrald_request *r)
     json_key(r->w, "vms");
     json_begin_array(r->w);
     for (size_t i = 0; i < d->vm_count; i++)
-        corrald_write_vm_json(r->w, d->vms[i], false);
+        corrald_write_vm_json(r->w, d, d->vms[i], false);
     json_end_array(r->w);
     json_end_object(r->w);
     proto_end_reply(r->w);

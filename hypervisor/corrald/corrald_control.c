@@ -7,25 +7,36 @@
 #include "corrald.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "control_conn.h"
 #include "control_proto.h"
 
 #define CORRALD_CONTROL_TIMEOUT_MS 3000
 
-int corrald_vmm_control(const struct corrald *d, const struct corrald_vm *vm,
-                        const char *cmd, char *reply, size_t len)
+/* cmd, with passed_fd (>= 0) attached. */
+static int corrald_vmm_control_fd(const struct corrald *d, const struct corrald_vm *vm,
+                                  const char *cmd, int passed_fd, char *reply,
+                                  size_t len)
 {
     char path[CORRALD_PATH_MAX];
     corrald_run_path(d, vm->name, CORRALD_CONTROL_SOCKET, path, sizeof(path));
-    int rc = control_conn_call(path, cmd, CORRALD_CONTROL_TIMEOUT_MS, reply, len);
+    int rc = control_conn_call_fd(path, cmd, passed_fd, CORRALD_CONTROL_TIMEOUT_MS,
+                                  reply, len);
     if (rc < 0)
         snprintf(reply, len, "no answer on %s: %s", path,
                  rc == -ENOENT ? "no control socket (a VMM started by an "
                                  "older corrald?)" : strerror(-rc));
     return rc;
+}
+
+int corrald_vmm_control(const struct corrald *d, const struct corrald_vm *vm,
+                        const char *cmd, char *reply, size_t len)
+{
+    return corrald_vmm_control_fd(d, vm, cmd, -1, reply, len);
 }
 
 /* The VMM's reply "error CODE: message" as the protocol's error code. */
@@ -58,11 +69,11 @@ static int corrald_require_running(const struct corrald_vm *vm, const char **cod
 /* Send line to vm's VMM; on an error reply or none, the protocol's code
  * and the VMM's message. */
 static int corrald_control_request(struct corrald *d, struct corrald_vm *vm,
-                                   const char *line, const char **code, char *why,
-                                   size_t why_len)
+                                   const char *line, int passed_fd, const char **code,
+                                   char *why, size_t why_len)
 {
     char reply[CONTROL_REPLY_MAX];
-    int rc = corrald_vmm_control(d, vm, line, reply, sizeof(reply));
+    int rc = corrald_vmm_control_fd(d, vm, line, passed_fd, reply, sizeof(reply));
     if (rc == 0)
         return 0;
     *code = rc > 0 ? corrald_control_code(reply) : PROTO_E_IO;
@@ -76,8 +87,8 @@ int corrald_pause_vm(struct corrald *d, struct corrald_vm *vm, bool pause,
 {
     int rc = corrald_require_running(vm, code, why, why_len);
     if (rc == 0)
-        rc = corrald_control_request(d, vm, pause ? "pause" : "resume", code, why,
-                                     why_len);
+        rc = corrald_control_request(d, vm, pause ? "pause" : "resume", -1, code,
+                                     why, why_len);
     if (rc < 0)
         return rc;
     vm->paused = pause;
@@ -94,8 +105,18 @@ int corrald_cdrom_vm(struct corrald *d, struct corrald_vm *vm, unsigned drive,
         *code = PROTO_E_INVALID;
         rc = -EINVAL;
     }
+    /* corrald opens the image, with its rights, and hands it over: a jailed
+     * VMM opens no file */
+    int iso_fd = -1;
+    if (rc == 0 && iso && (iso_fd = open(iso, O_RDONLY | O_CLOEXEC)) < 0) {
+        *code = PROTO_E_INVALID; /* as the VMM's own refusal was */
+        snprintf(why, why_len, "%s: %s", iso, strerror(errno));
+        rc = -errno;
+    }
     if (rc == 0)
-        rc = corrald_control_request(d, vm, line, code, why, why_len);
+        rc = corrald_control_request(d, vm, line, iso_fd, code, why, why_len);
+    if (iso_fd >= 0)
+        close(iso_fd);
     if (rc < 0)
         return rc;
     corrald_log("%s: CD-ROM drive %u: %s%s", vm->name, drive,

@@ -1,5 +1,8 @@
 /* corrald_policy: restart decisions and exit descriptions (see the .h). */
 #include "corrald_policy.h"
+#include "jail_ids.h"
+
+#include <signal.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -67,6 +70,18 @@ enum corrald_action corrald_decide(enum vmdef_restart policy,
     return CORRALD_RESTART;
 }
 
+unsigned corrald_jail_uid_pick(const unsigned *taken, size_t n)
+{
+    for (unsigned uid = JAIL_UID_FIRST; uid <= JAIL_UID_LAST; uid++) {
+        bool used = false;
+        for (size_t i = 0; i < n && !used; i++)
+            used = taken[i] == uid;
+        if (!used)
+            return uid;
+    }
+    return 0;
+}
+
 void corrald_describe_exit(struct corrald_exit ex, char *buf, size_t len)
 {
     switch (ex.end) {
@@ -90,8 +105,9 @@ void corrald_describe_exit(struct corrald_exit ex, char *buf, size_t len)
         snprintf(buf, len, "VMM failed (exit status %d)", ex.code);
         return;
     case CORRALD_END_SIGNAL:
-        snprintf(buf, len, "VMM killed by signal %d (%s)", ex.code,
-                 strsignal(ex.code));
+        snprintf(buf, len, "VMM killed by signal %d (%s)%s", ex.code,
+                 strsignal(ex.code), ex.code == SIGSYS ? ": a system call its "
+                 "jail forbids (seccomp)" : "");
         return;
     case CORRALD_END_UNKNOWN:
         snprintf(buf, len, "VMM and its monitor ended; exit status unknown");

@@ -59,6 +59,11 @@ enum corrald_action corrald_decide(enum vmdef_restart policy,
 /* Delay before the start that follows n quick failures in a row. */
 unsigned corrald_backoff_ms(unsigned quick_failures);
 
+/* The jail uid for a VM that starts now: the lowest of JAIL_UID_FIRST..
+ * JAIL_UID_LAST that no running VM holds (taken: theirs, n of them), or 0
+ * when all are taken. */
+unsigned corrald_jail_uid_pick(const unsigned *taken, size_t n);
+
 /* "guest powered off", "VMM killed by signal 9 (Killed)", ... */
 void corrald_describe_exit(struct corrald_exit ex, char *buf, size_t len);
 

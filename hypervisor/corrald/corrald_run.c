@@ -4,8 +4,10 @@
 #include "clock.h"
 #include "control_proto.h"
 
+#include "corrald_cgroup.h"
 #include "corrald_host.h"
 #include "fdio.h"
+#include "jail_ids.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -67,9 +69,10 @@ static void corrald_write_run_conf(struct corrald *d, const struct corrald_vm *v
     char path[CORRALD_PATH_MAX], text[256];
     corrald_run_path(d, vm->name, "run.conf", path, sizeof(path));
     int n = snprintf(text, sizeof(text),
-                     "monitor_pid = %ld\nstarted_at = %lld\nmemory_mib = %llu\n",
+                     "monitor_pid = %ld\nstarted_at = %lld\nmemory_mib = %llu\n"
+                     "jail_uid = %u\n",
                      (long)vm->monitor_pid, (long long)vm->started_at,
-                     (unsigned long long)vm->committed_mib);
+                     (unsigned long long)vm->committed_mib, vm->jail_uid);
     int rc = write_file_atomic(path, text, (size_t)n, 0600);
     if (rc < 0)
         corrald_log("%s: %s (the VM cannot be adopted after a corrald restart)",
@@ -86,6 +89,27 @@ static void corrald_mark_running(struct corrald *d, struct corrald_vm *vm)
     vm->vmm_pid = 0;
 }
 
+/* One uid per running VM (the others' are taken), or 0 with jail = no. */
+static int corrald_pick_jail_uid(struct corrald *d, struct corrald_vm *vm,
+                                 char *why, size_t why_len)
+{
+    static unsigned taken[CORRALD_MAX_VMS];
+    size_t n = 0;
+    vm->jail_uid = 0;
+    if (!vm->def.jail || !d->cfg.jail)
+        return 0;
+    for (size_t i = 0; i < d->vm_count; i++)
+        if (d->vms[i] != vm && d->vms[i]->jail_uid &&
+            (d->vms[i]->state == CORRALD_VM_RUNNING ||
+             d->vms[i]->state == CORRALD_VM_STOPPING))
+            taken[n++] = d->vms[i]->jail_uid;
+    vm->jail_uid = corrald_jail_uid_pick(taken, n);
+    if (vm->jail_uid)
+        return 0;
+    snprintf(why, why_len, "no jail uid left in " JAIL_UID_RANGE);
+    return -EAGAIN;
+}
+
 static int corrald_spawn(struct corrald *d, struct corrald_vm *vm, char *why,
                          size_t why_len)
 {
@@ -96,6 +120,15 @@ static int corrald_spawn(struct corrald *d, struct corrald_vm *vm, char *why,
         snprintf(why, why_len, "%s: %s", run_dir, strerror(-rc));
         return rc;
     }
+    rc = corrald_pick_jail_uid(d, vm, why, why_len);
+    if (rc < 0)
+        return rc;
+    char cg_why[600];
+    vm->in_cgroup = d->cfg.cgroup_dir[0] &&
+                    corrald_cgroup_create(d->cfg.cgroup_dir, vm->name, &vm->def,
+                                          cg_why, sizeof(cg_why)) == 0;
+    if (!vm->in_cgroup && d->cfg.cgroup_dir[0])
+        corrald_log("%s: no resource limits (cgroup v2): %s", vm->name, cg_why);
     corrald_clear_run_files(d, vm->name);
     if (vm->def.serial == VMDEF_SERIAL_UNIX)
         unlink(vm->def.serial_path); /* a stale socket would stop the VMM */
@@ -113,7 +146,12 @@ static int corrald_spawn(struct corrald *d, struct corrald_vm *vm, char *why,
     vm->committed_mib = vm->def.memory_mib;
     corrald_mark_running(d, vm);
     corrald_write_run_conf(d, vm);
-    corrald_log("%s: started (monitor pid %ld)", vm->name, (long)pid);
+    if (vm->jail_uid)
+        corrald_log("%s: started (monitor pid %ld, jailed as uid %u)", vm->name,
+                    (long)pid, vm->jail_uid);
+    else
+        corrald_log("%s: started (monitor pid %ld, not jailed: jail = no)",
+                    vm->name, (long)pid);
     return 0;
 }
 
@@ -242,7 +280,9 @@ static void corrald_describe_end(struct corrald *d, struct corrald_vm *vm,
 {
     char what[160], detail[256] = "";
     corrald_describe_exit(vm->last_exit, what, sizeof(what));
-    if (vm->last_exit.end == CORRALD_END_VMM_ERROR)
+    /* its last line says why: a failed start, or the call seccomp refused */
+    if (vm->last_exit.end == CORRALD_END_VMM_ERROR ||
+        (vm->last_exit.end == CORRALD_END_SIGNAL && vm->last_exit.code == SIGSYS))
         corrald_last_vmm_line(d, vm->name, detail, sizeof(detail));
     if (vm->kill_requested)
         corrald_record_stop(vm, "killed by request");
@@ -268,6 +308,9 @@ static void corrald_release_run(struct corrald *d, struct corrald_vm *vm)
     vm->paused = false;
     corrald_console_close(vm);
     corrald_clear_run_files(d, vm->name);
+    if (d->cfg.cgroup_dir[0])
+        corrald_cgroup_remove(d->cfg.cgroup_dir, vm->name);
+    vm->in_cgroup = false;
 }
 
 static void corrald_after_end(struct corrald *d, struct corrald_vm *vm, long run_s)
@@ -317,7 +360,7 @@ void corrald_vm_ended(struct corrald *d, struct corrald_vm *vm)
 void corrald_adopt_vm(struct corrald *d, struct corrald_vm *vm)
 {
     char path[CORRALD_PATH_MAX];
-    long long pid, started, memory, vmm_pid;
+    long long pid, started, memory, vmm_pid, jail_uid;
     corrald_run_path(d, vm->name, "run.conf", path, sizeof(path));
     if (!corrald_read_number(path, "monitor_pid", &pid) ||
         !corrald_read_number(path, "started_at", &started) ||
@@ -327,6 +370,7 @@ void corrald_adopt_vm(struct corrald *d, struct corrald_vm *vm)
     vm->started_at = (time_t)started;
     vm->started_ms = clock_monotonic_ms() - (int64_t)(time(NULL) - started) * 1000;
     vm->committed_mib = (uint64_t)memory;
+    vm->jail_uid = corrald_read_number(path, "jail_uid", &jail_uid) ? (unsigned)jail_uid : 0;
     if (!corrald_is_monitor_of(vm->monitor_pid, vm->name) ||
         (vm->pidfd = corrald_pidfd_open(vm->monitor_pid)) < 0) {
         /* It ended while no corrald was watching. */
@@ -334,6 +378,7 @@ void corrald_adopt_vm(struct corrald *d, struct corrald_vm *vm)
         return;
     }
     corrald_mark_running(d, vm);
+    vm->in_cgroup = d->cfg.cgroup_dir[0] != '\0'; /* if not, vm show finds no group */
     corrald_run_path(d, vm->name, "vmm.pid", path, sizeof(path));
     if (corrald_read_number(path, "vmm_pid", &vmm_pid))
         vm->vmm_pid = (pid_t)vmm_pid;

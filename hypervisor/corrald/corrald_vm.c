@@ -1,5 +1,6 @@
 /* corrald_vm: the table of VMs, their paths and their JSON description. */
 #include "corrald.h"
+#include "corrald_cgroup.h"
 #include "clock.h"
 
 #include <dirent.h>
@@ -296,11 +297,39 @@ static void corrald_write_definition(struct json_writer *w, const struct vmdef *
     /* what the VM gets, the default resolved: the CLI offers its screen */
     json_kv_string(w, "display", vmdef_has_display(def) ? "std" : "none");
     json_kv_int(w, "stop_timeout", def->stop_timeout_s);
+    json_kv_int(w, "cpu_limit", def->cpu_limit);
+    json_kv_int(w, "cpu_weight", def->cpu_weight);
+    json_kv_bool(w, "jail", def->jail);
     json_end_object(w);
 }
 
-void corrald_write_vm_json(struct json_writer *w, const struct corrald_vm *vm,
-                           bool with_definition)
+/* Its cgroup's limits and use, read back (null: not running, or no
+ * group). */
+static void corrald_write_limits(struct json_writer *w, const struct corrald *d,
+                                 const struct corrald_vm *vm, bool alive)
+{
+    struct corrald_cgroup_usage u;
+    json_key(w, "limits");
+    if (!alive || !vm->in_cgroup ||
+        corrald_cgroup_read(d->cfg.cgroup_dir, vm->name, &u) < 0) {
+        json_null(w);
+        return;
+    }
+    json_begin_object(w);
+    json_key(w, "memory_max");
+    if (u.memory_max)
+        json_int(w, (int64_t)u.memory_max);
+    else
+        json_null(w);
+    json_kv_int(w, "memory_current", (int64_t)u.memory_current);
+    json_kv_string(w, "cpu_max", u.cpu_max);
+    json_kv_int(w, "cpu_weight", u.cpu_weight);
+    json_kv_int(w, "cpu_usage_us", (int64_t)u.cpu_usage_us);
+    json_end_object(w);
+}
+
+void corrald_write_vm_json(struct json_writer *w, const struct corrald *d,
+                           const struct corrald_vm *vm, bool with_definition)
 {
     bool alive = vm->state == CORRALD_VM_RUNNING || vm->state == CORRALD_VM_STOPPING;
     json_begin_object(w);
@@ -316,6 +345,12 @@ void corrald_write_vm_json(struct json_writer *w, const struct corrald_vm *vm,
         json_int(w, vm->vmm_pid);
     else
         json_null(w);
+    json_key(w, "jail_uid"); /* its VMM's uid; null: not running or jail = no */
+    if (alive && vm->jail_uid)
+        json_int(w, vm->jail_uid);
+    else
+        json_null(w);
+    corrald_write_limits(w, d, vm, alive);
     json_kv_int(w, "started_at", alive ? (int64_t)vm->started_at : 0);
     json_kv_int(w, "uptime_s", alive ? (clock_monotonic_ms() - vm->started_ms) / 1000 : 0);
     json_kv_int(w, "restarts", vm->restarts);

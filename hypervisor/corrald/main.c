@@ -1,5 +1,6 @@
 /* corrald: Corral's VM manager (see corrald.h and docs/cli.md). */
 #include "corrald.h"
+#include "corrald_cgroup.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -22,7 +23,12 @@ static const char corrald_usage[] =
     "                        " VMDEF_DEFAULT_UEFI_VARS ")\n"
     "  --memory-reserve SIZE memory kept for the host (default 512M, or\n"
     "                        memory_reserve in STATE/corrald.conf)\n"
+    "  --no-jail             run no VMM jailed, whatever its definition says\n"
+    "                        (for debugging; see jail = in docs/vm-definition.md)\n"
     "  --help                this text\n"
+    "\n"
+    "Every VM gets a cgroup v2 group, " CORRALD_CGROUP_DIR "/NAME, with its\n"
+    "memory and CPU limits (when cgroup2 is mounted at /sys/fs/cgroup).\n"
     "\n"
     "Its pid is in RUN/corrald.pid (`pidof corrald` also lists the VM\n"
     "monitors, which run the same executable as corral-monitor).\n"
@@ -77,6 +83,10 @@ static int corrald_parse_args(int argc, char **argv, struct corrald_config *cfg)
             fputs(corrald_usage, stdout);
             exit(0);
         }
+        if (!strcmp(opt, "--no-jail")) {
+            cfg->jail = false;
+            continue;
+        }
         char *dest = !strcmp(opt, "--state-dir") ? cfg->state_dir
                      : !strcmp(opt, "--run-dir") ? cfg->run_dir
                      : !strcmp(opt, "--socket")  ? cfg->socket_path
@@ -127,6 +137,8 @@ int main(int argc, char **argv)
     snprintf(cfg->meminfo_path, sizeof(cfg->meminfo_path), "/proc/meminfo");
     cfg->memory_reserve_mib = 512;
     cfg->autostart_parallel = 2;
+    cfg->jail = true;
+    snprintf(cfg->cgroup_dir, sizeof(cfg->cgroup_dir), "%s", CORRALD_CGROUP_DIR);
     if (corrald_parse_args(argc, argv, cfg) < 0)
         return 2;
     char why[600];

@@ -515,20 +515,22 @@ int ahci_cdrom_eject(struct ahci *a, unsigned drive)
     return rc;
 }
 
-/* A medium's image: read-only, lock shared. */
-static int ahci_open_medium(struct atapi_cd *cd, const char *path)
+/* A medium's image: read-only, lock shared; given (passed_fd >= 0) or
+ * opened here. */
+static int ahci_open_medium(struct atapi_cd *cd, const char *path, int passed_fd)
 {
     uint64_t bytes;
-    int fd = block_image_open(path, true, &bytes);
+    int fd = passed_fd >= 0 ? block_image_adopt(passed_fd, true, &bytes)
+                            : block_image_open(path, true, &bytes);
     if (fd < 0)
         return fd;
     int rc = atapi_cd_insert(cd, fd, bytes);
-    if (rc < 0)
+    if (rc < 0 && passed_fd < 0)
         close(fd);
     return rc;
 }
 
-int ahci_cdrom_insert(struct ahci *a, unsigned drive, const char *path)
+int ahci_cdrom_insert(struct ahci *a, unsigned drive, const char *path, int fd)
 {
     pthread_mutex_lock(&a->lock);
     struct atapi_cd *cd = ahci_cd(a, drive);
@@ -536,7 +538,7 @@ int ahci_cdrom_insert(struct ahci *a, unsigned drive, const char *path)
     if (cd && cd->fd >= 0 && cd->locked)
         rc = -EBUSY;
     else if (cd)
-        rc = ahci_open_medium(cd, path);
+        rc = ahci_open_medium(cd, path, fd);
     pthread_mutex_unlock(&a->lock);
     return rc;
 }
@@ -551,7 +553,7 @@ static int ahci_open_port(struct ahci_port *p, const struct ahci_port_options *o
     if (o->kind == AHCI_PORT_CDROM) {
         snprintf(name, sizeof(name), "cdrom%u", index);
         atapi_cd_init(&p->cd, name);
-        return o->path ? ahci_open_medium(&p->cd, o->path) : 0;
+        return o->path ? ahci_open_medium(&p->cd, o->path, -1) : 0;
     }
     uint64_t bytes;
     int fd = block_image_open(o->path, o->readonly, &bytes);

@@ -181,7 +181,9 @@ void ahci_limit_expired(struct ahci *a, unsigned port);
  * an empty drive, -EINVAL for an image smaller than one block, or the
  * errno of opening the image.  Inserting replaces a medium already in. */
 int ahci_cdrom_eject(struct ahci *a, unsigned drive);
-int ahci_cdrom_insert(struct ahci *a, unsigned drive, const char *path);
+/* fd >= 0: the image, already open (taken over on success, still the
+ * caller's on failure); else path is opened. */
+int ahci_cdrom_insert(struct ahci *a, unsigned drive, const char *path, int fd);
 
 /* The controller on the board, for the device table (devices.h). */
 struct device_desc;

@@ -24,21 +24,23 @@ static int block_image_bytes(int fd, uint64_t *bytes)
     return 0;
 }
 
+int block_image_adopt(int fd, bool readonly, uint64_t *bytes)
+{
+    if (flock(fd, (readonly ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0)
+        return errno == EWOULDBLOCK ? -EBUSY : -errno;
+    int rc = block_image_bytes(fd, bytes);
+    return rc < 0 ? rc : fd;
+}
+
 int block_image_open(const char *path, bool readonly, uint64_t *bytes)
 {
     int fd = open(path, (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
     if (fd < 0)
         return -errno;
-    int rc = 0;
-    if (flock(fd, (readonly ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0)
-        rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
-    if (rc == 0)
-        rc = block_image_bytes(fd, bytes);
-    if (rc < 0) {
+    int rc = block_image_adopt(fd, readonly, bytes);
+    if (rc < 0)
         close(fd);
-        return rc;
-    }
-    return fd;
+    return rc;
 }
 
 int block_image_transfer(int fd, const struct iovec *src, int n,

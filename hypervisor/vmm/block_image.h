@@ -21,6 +21,11 @@
  * neither a file nor a block device. */
 int block_image_open(const char *path, bool readonly, uint64_t *bytes);
 
+/* The same for an image opened by someone else (corrald, for a jailed
+ * VMM): locks fd and gives its size.  Returns fd, or -errno (fd is then
+ * still the caller's). */
+int block_image_adopt(int fd, bool readonly, uint64_t *bytes);
+
 /* Transfer all of iov (n <= BLOCK_IMAGE_MAX_IOV entries) at offset,
  * retrying short transfers and EINTR.  Returns 0, -EIO when the file
  * ended early, or -errno. */

@@ -15,7 +15,7 @@ int control_open(struct control *c, const char *path,
     memset(c, 0, sizeof(*c));
     c->ops = *ops;
     for (unsigned i = 0; i < CONTROL_MAX_CLIENTS; i++)
-        c->clients[i].fd = -1;
+        c->clients[i].fd = c->clients[i].passed_fd = -1;
     c->listen_fd = fdio_unix_listen(path, CONTROL_MAX_CLIENTS);
     if (c->listen_fd < 0) {
         snprintf(err, errlen, "control socket %s: %s", path, strerror(-c->listen_fd));
@@ -26,10 +26,18 @@ int control_open(struct control *c, const char *path,
     return 0;
 }
 
+static void control_forget_fd(struct control_client *cl)
+{
+    if (cl->passed_fd >= 0)
+        close(cl->passed_fd);
+    cl->passed_fd = -1;
+}
+
 static void control_drop(struct control_client *cl)
 {
     if (cl->fd >= 0 && !cl->handed_over)
         close(cl->fd);
+    control_forget_fd(cl);
     cl->fd = -1;
     cl->handed_over = false;
 }
@@ -76,7 +84,7 @@ static void control_accept(struct control *c)
         struct control_client *cl = &c->clients[i];
         if (cl->fd >= 0)
             continue;
-        *cl = (struct control_client){ .fd = fd };
+        *cl = (struct control_client){ .fd = fd, .passed_fd = -1 };
         control_send(cl, CONTROL_GREETING);
         return;
     }
@@ -131,19 +139,54 @@ static void control_line(void *ctx, const char *line, size_t len, bool too_long)
             control_console(x);
             return;
         }
+        args.fd = -1;
+        if (cmd == CONTROL_CDROM_INSERT) {
+            args.fd = x->cl->passed_fd; /* the handler's now */
+            x->cl->passed_fd = -1;
+        }
         x->c->ops.request(x->c->ops.ctx, cmd, &args, reply, sizeof(reply));
     } else {
         snprintf(reply, sizeof(reply), "error %s: %s", code, why);
     }
+    control_forget_fd(x->cl); /* one that came with another request, or a bad one */
     snprintf(out, sizeof(out), "%s\n", reply);
     control_send(x->cl, out);
     x->stop = x->cl->fd < 0;
 }
 
+/* A read that also takes a descriptor sent with the bytes: the last one
+ * wins, extras are closed (MSG_CMSG_CLOEXEC: none leaks into a child). */
+static ssize_t control_recv(struct control_client *cl, char *buf, size_t len)
+{
+    union {
+        struct cmsghdr hdr;
+        char space[CMSG_SPACE(sizeof(int) * 4)];
+    } cbuf;
+    struct iovec iov = { buf, len };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+                          .msg_control = cbuf.space,
+                          .msg_controllen = sizeof(cbuf.space) };
+    ssize_t n = recvmsg(cl->fd, &msg, MSG_CMSG_CLOEXEC);
+    if (n < 0)
+        return n;
+    for (struct cmsghdr *h = CMSG_FIRSTHDR(&msg); h; h = CMSG_NXTHDR(&msg, h)) {
+        if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
+            continue;
+        size_t count = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < count; i++) {
+            int fd;
+            memcpy(&fd, CMSG_DATA(h) + i * sizeof(int), sizeof(int));
+            control_forget_fd(cl);
+            cl->passed_fd = fd;
+        }
+    }
+    return n;
+}
+
 static void control_read(struct control *c, struct control_client *cl)
 {
     char buf[512];
-    ssize_t n = read(cl->fd, buf, sizeof(buf));
+    ssize_t n = control_recv(cl, buf, sizeof(buf));
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return;
     if (n <= 0) {

@@ -3,6 +3,9 @@
  * own).  Up to CONTROL_MAX_CLIENTS connections at a time; each gets the
  * greeting and then one reply per request line (control_proto.h).  A
  * "console" request hands the connection over to the console's readers.
+ * A descriptor sent with a request (SCM_RIGHTS, one per read) goes to that
+ * request (cdrom-insert: the jailed VMM cannot open the ISO itself) and is
+ * closed if the request does not take it.
  * What the requests do is the machine's business: it answers through
  * struct control_ops. */
 #ifndef CORRAL_CONTROL_H
@@ -31,6 +34,7 @@ struct control_client {
     int fd;
     struct control_linebuf in;
     bool handed_over; /* became a console reader: not ours any more */
+    int passed_fd;    /* a descriptor sent with the pending request, or -1 */
 };
 
 struct control {

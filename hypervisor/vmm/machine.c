@@ -28,6 +28,7 @@
 #include "fw_cfg.h"
 #include "i8042.h"
 #include "iothread.h"
+#include "jail.h"
 #include "rfb.h"
 #include "mptable.h"
 #include "msi_irqfd.h"
@@ -39,6 +40,9 @@
 #include "vm.h"
 
 #define HALT_CHECK_MS 500
+/* The test builds' forbidden call (SIGUSR1 kicks vCPUs; SIGURG's default
+ * is to be ignored, so a product VMM does nothing with it). */
+#define JAIL_TEST_SIGNAL SIGURG
 #define ERRLEN 512
 
 struct machine {
@@ -56,6 +60,7 @@ struct machine {
     /* the remote console (--vnc) */
     struct rfb_server rfb;
     const char *vnc_path;
+    unsigned jail_uid; /* --jail: 0 = not jailed */
     /* boot = firmware */
     void *rom;          /* the BIOS image behind the read-only slot */
     size_t rom_size;
@@ -457,6 +462,9 @@ static int machine_setup_signals(struct machine *m)
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGHUP);
     sigaddset(&set, SIGUSR2);
+#ifdef CORRAL_VMM_TEST_HOOKS
+    sigaddset(&set, JAIL_TEST_SIGNAL);
+#endif
     sigaddset(&set, VCPU_KICK_SIGNAL);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     sigdelset(&set, VCPU_KICK_SIGNAL);
@@ -504,6 +512,17 @@ static void machine_handle_signal(struct machine *m)
             machine_print_exits(m);
             continue;
         }
+#ifdef CORRAL_VMM_TEST_HOOKS
+        /* Test builds only (tests/integration/test_jail.py): a VMM taken
+         * over by its guest tries to read another VM's files. */
+        if (si.ssi_signo == JAIL_TEST_SIGNAL) {
+            vm_log(&m->board.vm, "test hook: opening /var/lib/corral");
+            int fd = open("/var/lib/corral", O_RDONLY | O_CLOEXEC);
+            vm_error("test hook: open /var/lib/corral: %s",
+                     fd < 0 ? strerror(errno) : "opened");
+            continue;
+        }
+#endif
         vm_log(&m->board.vm, "signal %u: pressing the ACPI power button",
                si.ssi_signo);
         machine_shutdown(m);
@@ -564,8 +583,16 @@ static void machine_control_cdrom(struct machine *m, enum control_cmd cmd,
 {
     struct ahci *a = m->board.ahci;
     bool eject = cmd == CONTROL_CDROM_EJECT;
+    if (!eject && args->fd < 0 && jail_active()) {
+        snprintf(reply, len, "error %s: %s: a jailed VMM opens no file: send the "
+                 "image's descriptor with the request (SCM_RIGHTS)",
+                 CONTROL_E_BAD_REQUEST, args->path);
+        return;
+    }
     int rc = !a ? -ENODEV : eject ? ahci_cdrom_eject(a, args->drive)
-                                  : ahci_cdrom_insert(a, args->drive, args->path);
+                                  : ahci_cdrom_insert(a, args->drive, args->path, args->fd);
+    if (rc < 0 && !eject && args->fd >= 0)
+        close(args->fd);
     if (rc == 0) {
         vm_log(&m->board.vm, "control: CD-ROM drive %u: %s%s", args->drive,
                eject ? "medium ejected" : "inserted ", eject ? "" : args->path);
@@ -782,6 +809,10 @@ static int machine_start(struct machine *m, const struct vmdef *def, bool verbos
         return VM_EXIT_ERROR;
     if (m->vnc_path && machine_open_vnc(m, def))
         return VM_EXIT_ERROR;
+    if (m->jail_uid && jail_enter(m->jail_uid, def->name, err, sizeof(err)))
+        return vm_error("%s", err);
+    if (m->jail_uid)
+        vm_log(&m->board.vm, "jailed: uid %u, empty root, seccomp", m->jail_uid);
     board_attach_kicks(&m->board);
     if (iothread_start(&m->board.io))
         return vm_error("cannot start the I/O thread");
@@ -803,7 +834,7 @@ int machine_run(const struct vmdef *def, const struct machine_opts *opts)
     m.def = def;
     m.control.listen_fd = -1;
     for (unsigned i = 0; i < CONTROL_MAX_CLIENTS; i++)
-        m.control.clients[i].fd = -1;
+        m.control.clients[i].fd = m.control.clients[i].passed_fd = -1;
     vcpu_gate_init(&m.gate);
     m.board.nvcpus = def->cpus ? def->cpus : 1;
     m.signal_fd = -1;
@@ -814,6 +845,7 @@ int machine_run(const struct vmdef *def, const struct machine_opts *opts)
         m.vcpus[i].fd = -1, m.vcpus[i].kstats.fd = -1;
     m.control_path = opts->control_path;
     m.vnc_path = opts->vnc_path;
+    m.jail_uid = opts->jail_uid;
     m.rfb.listen_fd = m.rfb.timer_fd = -1;
     for (unsigned i = 0; i < RFB_MAX_CLIENTS; i++)
         m.rfb.clients[i].fd = -1;

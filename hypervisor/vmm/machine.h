@@ -18,6 +18,7 @@
 struct machine_opts {
     const char *control_path; /* the control socket */
     const char *vnc_path;     /* the RFB server (a VM with a display) */
+    unsigned jail_uid;        /* jail (jail.h) as this uid before the guest runs; 0: no */
     bool verbose;
 };
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "control_client.h"
+#include "jail.h"
 #include "machine.h"
 #include "vm.h"
 #include "vmdef.h"
@@ -20,7 +21,7 @@ static const char usage[] =
 "                  [--nic [bridge=IF][,mac=MAC][,tap=IF][,fd=N][,model=M]...]...\n"
 "                  [--config FILE] [--serial stdio|pty|unix:PATH|file:PATH]\n"
 "                  [--name NAME] [--display std|none] [--vnc PATH]\n"
-"                  [--control PATH] [-v] [--help] [--version]\n"
+"                  [--control PATH] [--jail UID] [-v] [--help] [--version]\n"
 "       corral-vmm --control-send PATH COMMAND...\n"
 "\n"
 "Runs one virtual machine on /dev/kvm until the guest stops.\n"
@@ -77,6 +78,12 @@ static const char usage[] =
 "                    send the commands to a running VMM's control socket and\n"
 "                    print the replies (after console: relay it); exit 0 if\n"
 "                    all were ok, 1 on an error reply, 2 if unreachable\n"
+"  --jail UID        once everything is open and before the guest runs,\n"
+"                    jail the VMM: uid and gid UID (" JAIL_UID_RANGE "),\n"
+"                    new namespaces, an empty root, no capabilities,\n"
+"                    no_new_privs, a seccomp filter (see docs/corral-vmm.md);\n"
+"                    the VMM must be the first process of a new PID\n"
+"                    namespace (corrald starts every VM so)\n"
 "  -v, --verbose     log what the VMM does on stderr\n"
 "\n"
 "Rate limits are token buckets holding one second's worth (the burst);\n"
@@ -106,7 +113,7 @@ static const char usage[] =
 enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEMORY, OPT_CPUS,
        OPT_DISK, OPT_CDROM, OPT_NIC, OPT_CONFIG, OPT_SERIAL, OPT_NAME, OPT_HELP,
        OPT_VERSION, OPT_CONTROL, OPT_CONTROL_SEND, OPT_DISPLAY, OPT_VNC,
-       OPT_BOOT, OPT_FIRMWARE, OPT_UEFI_CODE, OPT_NVRAM, OPT_HYPERV };
+       OPT_BOOT, OPT_FIRMWARE, OPT_UEFI_CODE, OPT_NVRAM, OPT_HYPERV, OPT_JAIL };
 
 static const struct option long_opts[] = {
     { "kernel", required_argument, NULL, OPT_KERNEL },
@@ -127,6 +134,7 @@ static const struct option long_opts[] = {
     { "name", required_argument, NULL, OPT_NAME },
     { "display", required_argument, NULL, OPT_DISPLAY },
     { "vnc", required_argument, NULL, OPT_VNC },
+    { "jail", required_argument, NULL, OPT_JAIL },
     { "control", required_argument, NULL, OPT_CONTROL },
     { "control-send", required_argument, NULL, OPT_CONTROL_SEND },
     { "verbose", no_argument, NULL, 'v' },
@@ -167,9 +175,19 @@ static int fail_usage(const char *fmt, const char *a, const char *b)
     return VM_EXIT_ERROR;
 }
 
+static int parse_jail_uid(const char *text, unsigned *uid)
+{
+    uint64_t v;
+    if (conf_parse_uint(text, JAIL_UID_FIRST, JAIL_UID_LAST, &v) < 0)
+        return -1;
+    *uid = (unsigned)v;
+    return 0;
+}
+
 struct run_opts {
     bool verbose, done;
     const char *control, *control_send, *vnc;
+    unsigned jail_uid;
 };
 
 /* First pass: --config, -v, --help, --version, --control(-send); the
@@ -187,6 +205,8 @@ static int first_pass(int argc, char **argv, struct vmdef *def,
             ro->control_send = optarg;
         if (opt == OPT_VNC)
             ro->vnc = optarg;
+        if (opt == OPT_JAIL && parse_jail_uid(optarg, &ro->jail_uid))
+            return fail_usage("--jail %s: a uid from " JAIL_UID_RANGE "%s", optarg, "");
         if (opt == OPT_HELP || opt == OPT_VERSION) {
             fputs(opt == OPT_HELP ? usage : "corral-vmm " CORRAL_VERSION "\n", stdout);
             ro->done = true;
@@ -250,6 +270,6 @@ int main(int argc, char **argv)
         return fail_usage("--vnc %s: this VM has no display (display = none)%s",
                           ro.vnc, "");
     struct machine_opts mo = { .control_path = ro.control, .vnc_path = ro.vnc,
-                               .verbose = ro.verbose };
+                               .verbose = ro.verbose, .jail_uid = ro.jail_uid };
     return machine_run(&def, &mo);
 }

@@ -1,5 +1,6 @@
 /* vga: the VGA/Bochs VBE device on the board (see vga.h). */
 #include "vga.h"
+#include "jail.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -358,7 +359,8 @@ static int vga_add(struct board *b, const struct vmdef *def, size_t index,
 static void vga_destroy(void *dev)
 {
     struct vga *v = dev;
-    const char *dump = getenv("CORRAL_VMM_SCREEN_DUMP");
+    /* not from a jail: it has no file system to write to */
+    const char *dump = jail_active() ? NULL : getenv("CORRAL_VMM_SCREEN_DUMP");
     if (dump && *dump && v->cache.cells && v->pci.ops)
         vga_dump_screen(v, dump);
     if (v->pci.ops) /* pci_device_init ran */

@@ -65,23 +65,31 @@ def per_mib(a, b, mib):
             "vmm": (b["vmm_mmio"] - a["vmm_mmio"] + b["vmm_io"] - a["vmm_io"]) / mib}
 
 
+def sequential(out, mib):
+    """MiB/s of the scenario's sequential WRITE and READ phases, and of its
+    TCP send as NET (each key only when the guest got that far)."""
+    r = {}
+    for key in ("WRITE", "READ"):
+        s = re.search(r"BENCH-%s seconds=([\d.]+)" % key, out)
+        if s and float(s.group(1)) > 0:
+            r[key] = mib / float(s.group(1))
+    t = THROUGHPUT_RE.search(out)
+    if t:
+        r["NET"] = float(t.group(1))
+    return r
+
+
 def run_guest(m, setup, host):
     name, disk, nic, dev = setup
     out = m.out(WATCHED % {"log": LOG, "nic": nic, "disk": disk, "mnt": TEST_MOUNT, "dev": dev,
                            "mib": MIB, "secs": SECONDS, "ip": GUEST_IP, "host": host,
                            "markers": " ".join(MARKERS)}, timeout=900)
-    r = {}
-    for key in ("WRITE", "READ"):
-        s = re.search(r"BENCH-%s seconds=([\d.]+)" % key, out)
-        if s and float(s.group(1)) > 0:
-            r[key] = MIB / float(s.group(1))
+    r = sequential(out, MIB)
     rr = RANDREAD_RE.search(out)
     if rr:
         r["IOPS"], r["RANDMIBS"] = int(rr.group(3)), float(rr.group(4))
     t = THROUGHPUT_RE.search(out)
     sent = re.search(r"throughput: ([\d.]+) MiB", out)
-    if t:
-        r["NET"] = float(t.group(1))
     snaps = snapshots(out)
     if len(snaps) >= 6:
         r["WRITE-EXITS"] = per_mib(snaps[0], snaps[1], MIB)
@@ -107,14 +115,22 @@ def med_exits(runs, key):
     return "%.0f / %.0f" % (statistics.median(kvm), statistics.median(vmm))
 
 
+def prepare(m, disk, mib):
+    """The booted appliance ready for the bench-devices scenario: the test
+    data mounted, a zeroed disk image of mib MiB at disk (in RAM), a
+    corral-nettest server; returns the control domain's address on br0."""
+    m.wait_ready()
+    m.out("mkdir -p %s && mount -t ext4 $(findfs LABEL=CORRAL-TEST) %s && "
+          "dd if=/dev/zero of=%s bs=1M count=%d 2>/dev/null"
+          % (TEST_MOUNT, TEST_MOUNT, disk, mib), timeout=300)
+    host = m.out("ip -4 -o addr show br0 | awk '{print $4}' | cut -d/ -f1").strip().splitlines()[-1]
+    m.out("(corral-nettest server </dev/null >/tmp/nettest-server.log 2>&1 &)")
+    return host
+
+
 def bench(args, testdata_image, table):
     with Machine("bench-devices", memory_mib=2048, cpus=2, disks=[testdata_image]) as m:
-        m.wait_ready()
-        m.out("mkdir -p %s && mount -t ext4 $(findfs LABEL=CORRAL-TEST) %s && "
-              "dd if=/dev/zero of=%s bs=1M count=%d 2>/dev/null"
-              % (TEST_MOUNT, TEST_MOUNT, DISK, MIB), timeout=300)
-        host = m.out("ip -4 -o addr show br0 | awk '{print $4}' | cut -d/ -f1").strip().splitlines()[-1]
-        m.out("(corral-nettest server </dev/null >/tmp/nettest-server.log 2>&1 &)")
+        host = prepare(m, DISK, MIB)
         runs = {s[0]: [] for s in SETUPS}
         for _ in range(args.rounds):
             for setup in SETUPS:

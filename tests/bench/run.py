@@ -7,6 +7,7 @@ on this machine, and printed as a table with how it was measured.
     ./build.sh bench net boot        guest networking and VM exits; firmware boot
     ./build.sh bench devices         virtio against SATA + e1000 (disk, NIC, exits)
     ./build.sh bench web             the web client: VM list page load, 50 VMs
+    ./build.sh bench jail            the VMM jailed against jail = no
     ./build.sh bench --rounds 5      more rounds (the median is shown)
     ./build.sh bench --clean-build   also time a clean build with an empty cache
 
@@ -107,6 +108,12 @@ def bench_net(args):
 def bench_devices(args):
     import bench_devices
     with_testdata(lambda image: bench_devices.bench(args, image, table))
+
+
+@benchmark("jail")
+def bench_jail(args):
+    import bench_jail
+    with_testdata(lambda image: bench_jail.bench(args, image, table))
 
 
 @benchmark("boot")

@@ -19,7 +19,7 @@ import subprocess
 import tempfile
 
 import debian_installer
-from qemu import OUT, iso_path
+from qemu import OUT, ROOT, iso_path
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOTFS = os.path.join(OUT, "rootfs")
@@ -326,6 +326,10 @@ def populate(content_dir):
     make_initramfs(os.path.join(content_dir, NOVIRTIO_INITRD),
                    os.path.join(content_dir + ".staging"), NOVIRTIO_MODULES, [])
     shutil.rmtree(content_dir + ".staging")
+    # the VMM with its test hooks (test_jail.py), built here: never in the ISO
+    subprocess.run(["make", "-s", "-C", ROOT, "test-vmm"], check=True)
+    shutil.copy(os.path.join(OUT, "test-bin", "corral-vmm"),
+                os.path.join(content_dir, "corral-vmm-test-hooks"))
     make_eltorito_cd(os.path.join(content_dir, ELTORITO_ISO),
                      os.path.join(content_dir, "vmlinuz"),
                      os.path.join(content_dir, NOVIRTIO_INITRD),

@@ -496,9 +496,9 @@ static void test_atapi_through_hba(void)
     check_failed(PORT_CD, 2);
     CHECK_EQ_INT(port_reg(PORT_CD, AHCI_PxTFD) >> 12, ATAPI_SENSE_NOT_READY);
     recover(PORT_CD);
-    CHECK_EQ_INT(ahci_cdrom_insert(hba, 0, "/nonexistent/x.iso"), -ENOENT);
-    CHECK_EQ_INT(ahci_cdrom_insert(hba, 1, iso_image), -ENODEV);
-    CHECK_EQ_INT(ahci_cdrom_insert(hba, 0, iso_image), 0);
+    CHECK_EQ_INT(ahci_cdrom_insert(hba, 0, "/nonexistent/x.iso", -1), -ENOENT);
+    CHECK_EQ_INT(ahci_cdrom_insert(hba, 1, iso_image, -1), -ENODEV);
+    CHECK_EQ_INT(ahci_cdrom_insert(hba, 0, iso_image, -1), 0);
     packet(tur, 0);
     check_failed(PORT_CD, 2); /* unit attention: medium changed */
     close_hba();

@@ -2,6 +2,8 @@
  * leave the connection (and the others) working, the connection limit,
  * the hand-over of a "console" connection, owner-only mode. */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -12,14 +14,17 @@
 
 #include "check.h"
 #include "../../hypervisor/vmm/control.h"
+#include "control_conn.h"
 
-struct fake_vm { int requests; int console_fd; int console_rc; };
+struct fake_vm { int requests; int console_fd; int console_rc; int passed_fd; };
 
 static void fake_request(void *ctx, enum control_cmd cmd,
                          const struct control_args *args, char *reply, size_t len)
 {
     struct fake_vm *vm = ctx;
     vm->requests++;
+    if (cmd == CONTROL_CDROM_INSERT)
+        vm->passed_fd = args->fd; /* the handler's to close */
     snprintf(reply, len, "ok %s", control_cmd_name(cmd));
 }
 
@@ -76,7 +81,7 @@ static void start(struct server *s)
 {
     char err[256];
     memset(s, 0, sizeof(*s));
-    s->vm.console_fd = -1;
+    s->vm.console_fd = s->vm.passed_fd = -1;
     snprintf(s->path, sizeof(s->path), "/tmp/corral-test-control.%d", (int)getpid());
     struct control_ops ops = { .ctx = &s->vm, .request = fake_request,
                                .console = fake_console };
@@ -99,6 +104,56 @@ static void test_greeting_requests_and_mode(void)
     close(fd);
     control_close(&s.c);
     CHECK(stat(s.path, &st) < 0); /* removed */
+}
+
+/* cdrom-insert with the image's descriptor attached (how corrald feeds a
+ * jailed VMM): the handler gets it; one sent with another request is
+ * closed, not kept for a later one. */
+static void test_descriptor_passed_with_cdrom_insert(void)
+{
+    struct server s;
+    char reply[128];
+    start(&s);
+    int fd = connect_to(s.path);
+    serve(&s.c);
+    got(fd);
+    int image = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    struct stat want, have;
+    CHECK_EQ_INT(fstat(image, &want), 0);
+    pid_t child = fork();
+    if (child == 0) { /* the client blocks for its reply: serve meanwhile */
+        alarm(10);
+        _exit(control_conn_request_fd(fd, "cdrom-insert 0 /images/a.iso", image,
+                                      reply, sizeof(reply)) == 0 ? 0 : 1);
+    }
+    for (int i = 0; i < 20 && s.vm.requests == 0; i++)
+        serve(&s.c);
+    int status;
+    CHECK_EQ_INT(waitpid(child, &status, 0), child);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK(s.vm.passed_fd >= 0);
+    CHECK_EQ_INT(fstat(s.vm.passed_fd, &have), 0);
+    CHECK(have.st_ino == want.st_ino && have.st_rdev == want.st_rdev);
+    close(s.vm.passed_fd);
+    s.vm.passed_fd = -1;
+    /* with status, the descriptor is dropped: the next insert has none */
+    struct control_client *cl = NULL;
+    child = fork();
+    if (child == 0) {
+        alarm(10);
+        _exit(control_conn_request_fd(fd, "status", image, reply, sizeof(reply)) == 0
+                  ? 0 : 1);
+    }
+    for (int i = 0; i < 20 && s.vm.requests < 2; i++)
+        serve(&s.c);
+    CHECK_EQ_INT(waitpid(child, &status, 0), child);
+    for (unsigned i = 0; i < CONTROL_MAX_CLIENTS; i++)
+        if (s.c.clients[i].fd >= 0)
+            cl = &s.c.clients[i];
+    CHECK(cl && cl->passed_fd == -1);
+    close(image);
+    close(fd);
+    control_close(&s.c);
 }
 
 static void test_bad_requests_leave_others_alone(void)
@@ -184,6 +239,7 @@ int main(void)
     signal(SIGPIPE, SIG_IGN);
     RUN(test_greeting_requests_and_mode);
     RUN(test_bad_requests_leave_others_alone);
+    RUN(test_descriptor_passed_with_cdrom_insert);
     RUN(test_connection_limit);
     RUN(test_console_hand_over);
     return check_summary("control");

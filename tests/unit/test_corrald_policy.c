@@ -2,6 +2,7 @@
 #include "check.h"
 #include "../../hypervisor/corrald/corrald_host.h"
 #include "../../hypervisor/corrald/corrald_policy.h"
+#include "jail_ids.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -144,8 +145,35 @@ static void test_memory_free_for_vms(void)
     CHECK_EQ_INT(corrald_memory_free_for_vms(256, 512, 0), 0);
 }
 
+static void test_jail_uid_pick(void)
+{
+    CHECK_EQ_INT(corrald_jail_uid_pick(NULL, 0), JAIL_UID_FIRST);
+    unsigned taken[] = { JAIL_UID_FIRST, JAIL_UID_FIRST + 2 };
+    CHECK_EQ_INT(corrald_jail_uid_pick(taken, 2), JAIL_UID_FIRST + 1);
+    unsigned gap[] = { JAIL_UID_FIRST + 1 };
+    CHECK_EQ_INT(corrald_jail_uid_pick(gap, 1), JAIL_UID_FIRST);
+    static unsigned all[JAIL_UID_LAST - JAIL_UID_FIRST + 1];
+    for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        all[i] = JAIL_UID_FIRST + i;
+    CHECK_EQ_INT(corrald_jail_uid_pick(all, sizeof(all) / sizeof(all[0])), 0);
+    all[100] = 1; /* not a jail uid: frees JAIL_UID_FIRST + 100 */
+    CHECK_EQ_INT(corrald_jail_uid_pick(all, sizeof(all) / sizeof(all[0])),
+                 JAIL_UID_FIRST + 100);
+}
+
+static void test_sigsys_says_seccomp(void)
+{
+    char buf[160];
+    struct corrald_exit ex = { CORRALD_END_SIGNAL, SIGSYS };
+    corrald_describe_exit(ex, buf, sizeof(buf));
+    CHECK(strstr(buf, "VMM killed by signal 31") == buf);
+    CHECK(strstr(buf, "a system call its jail forbids (seccomp)") != NULL);
+}
+
 int main(void)
 {
+    RUN(test_jail_uid_pick);
+    RUN(test_sigsys_says_seccomp);
     RUN(test_exit_from_status);
     RUN(test_backoff_doubles_and_caps);
     RUN(test_policy_table);

@@ -65,7 +65,8 @@ static void test_full_definition(void)
                    "serial = unix:console.sock\n"
                    "autostart = yes\n"
                    "restart = always\n"
-                   "stop_timeout = 120\n",
+                   "stop_timeout = 120\n"
+                   "jail = no\n",
                    &d);
     CHECK_EQ_STR(d.name, "web-1");
     CHECK_EQ_STR(d.uuid, "123e4567-e89b-12d3-a456-426614174000");
@@ -99,6 +100,7 @@ static void test_full_definition(void)
     CHECK(d.autostart);
     CHECK_EQ_INT(d.restart, VMDEF_RESTART_ALWAYS);
     CHECK_EQ_INT(d.stop_timeout_s, 120);
+    CHECK(!d.jail);
 }
 
 static void test_defaults(void)
@@ -116,6 +118,7 @@ static void test_defaults(void)
     CHECK(!d.autostart);
     CHECK_EQ_INT(d.restart, VMDEF_RESTART_ON_FAILURE);
     CHECK_EQ_INT(d.stop_timeout_s, 60);
+    CHECK(d.jail); /* jailed unless the definition says no */
 
     check_accepted("name = fw\nboot = firmware\ndisk = /d.img\n", &d);
     CHECK_EQ_INT(d.boot, VMDEF_BOOT_FIRMWARE);
@@ -174,6 +177,14 @@ static void test_bad_memory_and_cpus(void)
                   DEF_PATH ":3: cpus: '-1' is not a number from 1 to 64");
     check_refused(KERNEL_VM "stop_timeout = 86401\n",
                   DEF_PATH ":3: stop_timeout: '86401' is not seconds from 0 to 86400");
+    check_refused(KERNEL_VM "jail = maybe\n",
+                  DEF_PATH ":3: jail: 'maybe' is not yes or no");
+    check_refused(KERNEL_VM "cpu_limit = 0\n",
+                  DEF_PATH ":3: cpu_limit: '0' is not a percentage of one CPU from 1 to 6400");
+    check_refused(KERNEL_VM "cpu_weight = 10001\n",
+                  DEF_PATH ":3: cpu_weight: '10001' is not a weight from 1 to 10000");
+    check_refused(KERNEL_VM "cpus = 2\ncpu_limit = 201\n",
+                  DEF_PATH ":4: cpu_limit: 201% is more than its 2 vCPU(s) can use (100% each)");
     struct vmdef d;
     check_accepted(KERNEL_VM "memory = 16\ncpus = 64\n", &d);
     CHECK_EQ_INT(d.memory_mib, 16);
@@ -386,6 +397,8 @@ static void test_display(void)
     check_refused(KERNEL_VM "display = vga\n",
                   DEF_PATH ":3: display: 'vga' is not std or none");
     check_round_trip(KERNEL_VM "display = std\n");
+    check_round_trip(KERNEL_VM "jail = no\n");
+    check_round_trip(KERNEL_VM "cpus = 2\ncpu_limit = 150\ncpu_weight = 300\n");
     check_round_trip(KERNEL_VM "nic = model=e1000\nnic = bridge=br1,model=virtio\n"
                      "nic = mac=52:54:00:00:00:09,model=e1000,bps=1M\n");
     check_round_trip(KERNEL_VM "disk = /a,ro,iops=5,bus=sata\ndisk = /b\n"

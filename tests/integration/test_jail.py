@@ -1,0 +1,136 @@
+"""Issue 18: every VMM corrald starts runs jailed - its own uid, new
+namespaces, an empty root, no capabilities, no_new_privs, seccomp - and
+corrald is supervised by init.
+
+Guests are the vmm-wait scenario of test_corrald.py.  The forbidden system
+call comes from the test build of the VMM (CORRAL_VMM_TEST_HOOKS, on the
+test-data disk, never in the ISO): SIGURG makes it open a file, which the
+jail refuses.  It is bind-mounted over /usr/bin/corral-vmm only while its
+VM starts.
+"""
+
+import re
+
+from conftest import TESTDATA_MOUNT
+from test_corrald import (corral_json, create_guest, ensure_corrald, host,  # noqa: F401
+                          show, wait_for, wait_guest_up, wait_state)
+
+JAIL_FIRST, JAIL_LAST = 100000, 165535
+TEST_VMM = TESTDATA_MOUNT + "/corral-vmm-test-hooks"
+
+
+def status_fields(machine, pid):
+    text = machine.out("cat /proc/%d/status" % pid)
+    fields = {}
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        fields[key.strip()] = value.strip()
+    return fields
+
+
+def namespace(machine, pid, kind):
+    return machine.out("readlink /proc/%s/ns/%s" % (pid, kind)).strip().splitlines()[-1]
+
+
+def start_guest(machine, made, name, extra=""):
+    create_guest(machine, made, name, extra=extra)
+    status, vm = corral_json(machine, "vm start %s" % name)
+    assert status == 0, vm
+    wait_guest_up(machine, name)
+    vm = show(machine, name)
+    assert vm["pid"], vm
+    return vm
+
+
+def test_vmms_run_jailed_each_as_its_own_uid(host):
+    machine, made = host
+    vms = [start_guest(machine, made, name) for name in ("jail1", "jail2")]
+    uids = []
+    for vm in vms:
+        pid = vm["pid"]
+        st = status_fields(machine, pid)
+        real, eff, saved, fs = (int(x) for x in st["Uid"].split())
+        assert real == eff == saved == fs == vm["jail_uid"], (st["Uid"], vm)
+        assert JAIL_FIRST <= real <= JAIL_LAST
+        assert [int(x) for x in st["Gid"].split()] == [real] * 4, st["Gid"]
+        assert st["Groups"] == "", st
+        for caps in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
+            assert int(st[caps], 16) == 0, (caps, st[caps])
+        assert st["NoNewPrivs"] == "1" and st["Seccomp"] == "2", st
+        uids.append(real)
+        # Its root is an empty directory, not the host's.
+        assert machine.out("ls -A /proc/%d/root/ | wc -l" % pid).strip().endswith("0")
+        for kind in ("mnt", "net", "pid", "ipc", "uts"):
+            assert namespace(machine, pid, kind) != namespace(machine, 1, kind), kind
+        # Another VM's files: no path reaches them from the empty root, and
+        # its uid has no right on them (the state directory is root's, 0700).
+        assert machine.out("stat -c '%a %u' /var/lib/corral/vms/jail1").strip() \
+            .endswith("700 0")
+    assert len(set(uids)) == 2, uids
+    # Its cgroup: guest RAM + 64 MiB + 1/32 of the RAM, the VMM alone in it.
+    for vm in vms:
+        limits = vm["limits"]
+        assert limits["memory_max"] == (256 + 64 + 8) << 20, vm
+        assert 0 < limits["memory_current"] <= limits["memory_max"], vm
+        assert limits["cpu_max"] == "max 100000" and limits["cpu_weight"] == 100, vm
+        assert machine.out("cat /proc/%d/cgroup" % vm["pid"]).strip().endswith(
+            "0::/corral/%s" % vm["name"])
+        assert machine.out("cat /sys/fs/cgroup/corral/%s/memory.max" % vm["name"]) \
+            .strip().endswith(str((256 + 64 + 8) << 20))
+    # Everything that works unjailed still does: pause, resume, a clean stop.
+    assert corral_json(machine, "vm pause jail1")[0] == 0
+    assert show(machine, "jail1")["state"] == "paused"
+    assert corral_json(machine, "vm resume jail1")[0] == 0
+    status, vm = corral_json(machine, "vm stop jail1 --wait", timeout=240)
+    assert status == 0, vm
+    vm = show(machine, "jail1")
+    assert vm["state"] == "stopped" and "guest powered off" in vm["last_stop"]["reason"], vm
+    log = machine.out("cat /run/corral/vms/jail2/vmm.log")
+    assert "seccomp" not in log, log
+
+
+def test_a_forbidden_system_call_kills_the_vmm_and_corrald_says_why(host):
+    machine, made = host
+    machine.out("mount --bind %s /usr/bin/corral-vmm" % TEST_VMM)
+    try:
+        vm = start_guest(machine, made, "jailtrap", extra="--restart no")
+    finally:
+        machine.out("umount -l /usr/bin/corral-vmm")  # the VMM runs it: lazily
+    machine.out("kill -URG %d" % vm["pid"])
+    try:
+        vm = wait_state(machine, "jailtrap", "stopped")
+    finally:
+        print(machine.out("cat /run/corral/vms/jailtrap/vmm.log; logread | grep jailtrap"))
+    reason = vm["last_stop"]["reason"]
+    assert vm["last_stop"]["end"] == "signal" and vm["last_stop"]["code"] == 31, vm
+    assert "a system call its jail forbids (seccomp)" in reason, reason
+    # musl's open() is the open system call (2) on x86-64
+    assert re.search(r"forbidden system call (2 \(open|257 \(openat),", reason), reason
+
+
+def test_jail_no_runs_the_vmm_as_before_and_cpu_limits_apply(host):
+    machine, made = host
+    vm = start_guest(machine, made, "nojail1",
+                     extra="--set jail=no --set cpu_limit=50 --set cpu_weight=300")
+    assert vm["limits"]["cpu_max"] == "50000 100000", vm
+    assert vm["limits"]["cpu_weight"] == 300, vm
+    assert vm["jail_uid"] is None, vm
+    st = status_fields(machine, vm["pid"])
+    assert st["Uid"].split()[0] == "0" and st["Seccomp"] == "0", st
+
+
+def test_killing_corrald_has_init_start_it_again_and_vms_stay_up(host):
+    machine, made = host
+    before = start_guest(machine, made, "jailsup")
+    old = int(machine.out("cat /run/corral/corrald.pid").strip().splitlines()[-1])
+    machine.out("kill -9 %d" % old)
+
+    def new_corrald():
+        status, out = machine.sh("cat /run/corral/corrald.pid")
+        pid = out.strip().splitlines()[-1] if status == 0 and out.strip() else ""
+        return pid.isdigit() and int(pid) != old and \
+            machine.sh("kill -0 %s && corral host info >/dev/null" % pid)[0] == 0
+    wait_for("init to start corrald again", new_corrald, timeout=60, interval=1)
+    after = wait_state(machine, "jailsup", "running")
+    assert after["pid"] == before["pid"] and after["jail_uid"] == before["jail_uid"], after
+    assert "respawn" in machine.out("grep corrald-run /etc/inittab")
