@@ -6,7 +6,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "control_proto.h"
@@ -35,20 +34,14 @@ static int control_conn_line(int fd, char *buf, size_t len)
 
 int control_conn_open(const char *path, int timeout_ms)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
     struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
     char greeting[64];
-    if (strlen(path) >= sizeof(sa.sun_path))
-        return -ENAMETOOLONG;
-    strcpy(sa.sun_path, path);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = fdio_unix_connect(path);
     if (fd < 0)
-        return -errno;
+        return fd;
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-    int rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -errno : 0;
-    if (rc == 0)
-        rc = control_conn_line(fd, greeting, sizeof(greeting));
+    int rc = control_conn_line(fd, greeting, sizeof(greeting));
     if (rc == 0 && (strlen(greeting) + 1 != sizeof(CONTROL_GREETING) - 1 ||
                     strncmp(greeting, CONTROL_GREETING, strlen(greeting)) != 0))
         rc = -EPROTO;
