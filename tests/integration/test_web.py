@@ -123,6 +123,18 @@ def test_certificate_is_the_one_the_console_shows(web):
     assert m.out("stat -c %a /var/lib/corral/web/key.pem").strip() == "600"
 
 
+def test_plain_http_on_port_80_redirects_to_https(web):
+    """Port 80 only redirects: a 301 to the same path on https at the host
+    the browser named, and never the API's answers in clear text."""
+    m, _ = web
+    request = r"GET /vms/web1 HTTP/1.0\r\nHost: corral.example:80\r\n\r\n"
+    lines = m.out("printf '%s' | nc 127.0.0.1 80" % request).replace("\r", "").split("\n")
+    assert lines[0].startswith("HTTP/1.1 301"), lines
+    assert "Location: https://corral.example/vms/web1" in lines, lines
+    api = m.out(r"printf 'GET /api/cmd/vm.list HTTP/1.0\r\n\r\n' | nc 127.0.0.1 80")
+    assert api.startswith("HTTP/1.1 301") and '"ok"' not in api, api
+
+
 def test_login_wrong_then_right(web):
     m, api = web
     anon = Api(api.port)
