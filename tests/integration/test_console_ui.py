@@ -663,6 +663,12 @@ def test_install_to_disk_through_the_menu_then_boot_from_it(tmp_path):
         m.keys(["vda", ENTER])
         m.wait_screen("Type yes to install", timeout=60)
         m.keys(["yes", ENTER])
+        # A way to log in is required: the live system has no password or
+        # key, so the installer asks for the installed system's password.
+        m.wait_screen("Root password:", timeout=60)
+        m.keys(["corral-install-pw", ENTER])
+        m.wait_screen("Again:", timeout=30)
+        m.keys(["corral-install-pw", ENTER])
         screen = m.wait_screen("Press Enter to return to the console menu", timeout=1200)
         print("\n" + screen)
         assert "installation complete" in m.log_text()
