@@ -622,13 +622,14 @@ def test_upgrade_lists_isos_and_refuses_what_is_not_one(ui):
     ui.keys(["\x15", "/var/lib/corral/images/newer.iso", F10])
     ui.wait_screen("! No such file or directory")
     # The Corral ISO this machine booted from is a real one: the form lets
-    # it through to corral-install --upgrade, which refuses on a live
-    # system (nothing installed to upgrade), and the UI shows that.
+    # it through to corral-install --upgrade, which refuses it before
+    # touching anything (a drive has no signature file beside it: issue
+    # 18's signed upgrades), and the UI shows that.
     ui.keys(["\x15", "/dev/sr0", F10])
     screen = ui.wait_screen("Press Enter to return to the console menu", timeout=120)
     print("\n" + screen)
-    assert "[1/5] ok" in screen  # mount the new ISO: it is one
-    assert "FAILED at step 2/5" in screen and "corral-install finished with an error" in screen
+    assert "/dev/sr0 is not signed" in screen and "nothing was changed" in screen, screen
+    assert "corral-install finished with an error" in screen
     ui.keys(ENTER)
     ui.wait_screen("Upgrade from an ISO")
 
