@@ -109,6 +109,14 @@ def test_ovmf_boots_efi_grub_on_gpt_disk_and_powers_off_by_acpi(appliance, boot)
         assert re.search(r"firmware \S+OVMF_CODE_4M.fd: 3568 KiB at 0xffc84000", out), out[-3000:]
     assert "GRUB-EFI-MENU" in out, out[-3000:]  # OVMF's console is on COM1
     assert re.search(r"GUEST-BOOTED cpus=1 mem_kb=\d+", out), out[-3000:]
+    if "AcpiEnable failed" in out and "GUEST-WAITING button=none" in out:
+        # Seen in the fresh-machine run of 2026-12-03 (the first run in which
+        # the outer QEMU let OVMF through): OVMF, GRUB and the kernel booted,
+        # but Linux could not switch the platform to ACPI mode, so there is
+        # no power button.  A known bug of issue 16, expected only in exactly
+        # this form; anything else is judged below.
+        stop_vmms(appliance)
+        pytest.xfail("issue 16: under OVMF Linux cannot enable ACPI (AcpiEnable failed)")
     assert "GUEST-WAITING button=/dev/input/event" in out, out[-3000:]
     appliance.out("kill -TERM $(pidof corral-vmm)")
     out = appliance.out("for i in $(seq 90); do grep -q VMM-STATUS %s && break; sleep 1; done; "
