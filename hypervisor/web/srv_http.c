@@ -357,15 +357,15 @@ static int srv_begin_request(struct mg_connection *conn)
     const struct mg_request_info *ri = mg_get_request_info(conn);
     if (ri->is_ssl)
         return 0;
-    char host[256], port[16] = "";
+    char host[256], port[16] = "", target[1024];
     web_host_name(mg_get_header(conn, "Host"), host, sizeof(host));
     if (s->opt.https_port != 443)
         snprintf(port, sizeof(port), ":%u", s->opt.https_port);
+    web_redirect_target(ri->local_uri, ri->query_string, target, sizeof(target));
     mg_printf(conn,
               "HTTP/1.1 301 Moved Permanently\r\nLocation: https://%s%s%s\r\n"
               "Content-Length: 0\r\nConnection: close\r\n\r\n",
-              host[0] ? host : "localhost", port,
-              web_path_safe(ri->local_uri) ? ri->local_uri : "/");
+              host[0] ? host : "localhost", port, target);
     return 301;
 }
 

@@ -283,15 +283,47 @@ void web_host_name(const char *header, char *out, size_t len)
     out[n] = '\0';
 }
 
-bool web_path_safe(const char *path)
+/* RFC 3986 pchar and '/': the bytes a path may carry unencoded. */
+static bool web_path_char_plain(unsigned char c)
 {
-    if (!path || path[0] != '/')
-        return false;
-    for (const char *p = path; *p; p++) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c != 0 && strchr("-._~/!$&'()*+,;=:@", c));
+}
+
+static bool web_query_printable(const char *query)
+{
+    for (const char *p = query; *p; p++) {
         if (*p <= ' ' || *p >= 0x7f)
             return false;
     }
     return true;
+}
+
+void web_redirect_target(const char *path, const char *query, char *out, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = 0;
+    if (len < 2)
+        return;
+    snprintf(out, len, "/");
+    if (!path || path[0] != '/')
+        return;
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        if (n + 4 > len) {
+            snprintf(out, len, "/");
+            return;
+        }
+        if (web_path_char_plain(*p)) {
+            out[n++] = (char)*p;
+        } else {
+            out[n++] = '%';
+            out[n++] = hex[*p >> 4];
+            out[n++] = hex[*p & 15];
+        }
+    }
+    out[n] = '\0';
+    if (query && query[0] && web_query_printable(query) && n + 1 + strlen(query) < len)
+        snprintf(out + n, len - n, "?%s", query);
 }
 
 /* ---- listing -------------------------------------------------------------- */

@@ -92,9 +92,11 @@ bool web_origin_matches(const char *origin, const char *host);
  * port, into out; "" when the header is absent or not a plausible host
  * name or address (letters, digits, '.', '-', ':' in brackets). */
 void web_host_name(const char *header, char *out, size_t len);
-/* Whether a request path may be echoed in a Location header: starts with
- * '/', printable ASCII without spaces, CR or LF. */
-bool web_path_safe(const char *path);
+/* The path and query of a redirect's Location header: the decoded path
+ * percent-encoded again (so a space or a CR LF cannot end the header) and
+ * "?query" when the raw query is printable ASCII without spaces.  A path
+ * that is not absolute, or that does not fit, becomes "/". */
+void web_redirect_target(const char *path, const char *query, char *out, size_t len);
 
 /* Prints "METHOD PATH" for every route, a prefix route once per command
  * (cmd routes) or with "X" for the name (others). */

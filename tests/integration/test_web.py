@@ -127,10 +127,10 @@ def test_plain_http_on_port_80_redirects_to_https(web):
     """Port 80 only redirects: a 301 to the same path on https at the host
     the browser named, and never the API's answers in clear text."""
     m, _ = web
-    request = r"GET /vms/web1 HTTP/1.0\r\nHost: corral.example:80\r\n\r\n"
+    request = r"GET /vms/web1?tab=log HTTP/1.0\r\nHost: corral.example:80\r\n\r\n"
     lines = m.out("printf '%s' | nc 127.0.0.1 80" % request).replace("\r", "").split("\n")
     assert lines[0].startswith("HTTP/1.1 301"), lines
-    assert "Location: https://corral.example/vms/web1" in lines, lines
+    assert "Location: https://corral.example/vms/web1?tab=log" in lines, lines
     api = m.out(r"printf 'GET /api/cmd/vm.list HTTP/1.0\r\n\r\n' | nc 127.0.0.1 80")
     assert api.startswith("HTTP/1.1 301") and '"ok"' not in api, api
 

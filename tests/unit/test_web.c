@@ -382,9 +382,30 @@ static void test_origin_and_host(void)
     CHECK_EQ_STR(host, "");
     web_host_name(NULL, host, sizeof(host));
     CHECK_EQ_STR(host, "");
-    CHECK(web_path_safe("/static/app.js"));
-    CHECK(!web_path_safe("/a\r\nb"));
-    CHECK(!web_path_safe("relative"));
+}
+
+static void test_redirect_target(void)
+{
+    char out[32];
+    web_redirect_target("/static/app.js", NULL, out, sizeof(out));
+    CHECK_EQ_STR(out, "/static/app.js");
+    web_redirect_target("/vms/web1", "tab=log&n=2", out, sizeof(out));
+    CHECK_EQ_STR(out, "/vms/web1?tab=log&n=2");
+    /* a decoded CR LF or space cannot end the header: encoded again */
+    web_redirect_target("/a\r\nSet-Cookie: x", "", out, sizeof(out));
+    CHECK_EQ_STR(out, "/a%0D%0ASet-Cookie:%20x");
+    /* a query with a space or a control byte is dropped, the path kept */
+    web_redirect_target("/vms", "a=b\r\nX: y", out, sizeof(out));
+    CHECK_EQ_STR(out, "/vms");
+    web_redirect_target("relative", "q=1", out, sizeof(out));
+    CHECK_EQ_STR(out, "/");
+    web_redirect_target(NULL, NULL, out, sizeof(out));
+    CHECK_EQ_STR(out, "/");
+    /* too long for the buffer: "/", never a cut path */
+    web_redirect_target("/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", NULL, out, sizeof(out));
+    CHECK_EQ_STR(out, "/");
+    web_redirect_target("/vms", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", out, sizeof(out));
+    CHECK_EQ_STR(out, "/vms");
 }
 
 static void test_routes_print(void)
@@ -536,6 +557,7 @@ int main(void)
     RUN(test_body_args);
     RUN(test_status_for_code);
     RUN(test_origin_and_host);
+    RUN(test_redirect_target);
     RUN(test_routes_print);
     RUN(test_history);
     RUN(test_logs);
