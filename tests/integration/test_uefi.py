@@ -15,17 +15,27 @@ scenario.
 A 1-vCPU guest each time (see test_firmware.py); should the nested host
 panic anyway, the test says so.
 
-The outer QEMU (Debian's 7.2, TCG emulating SVM) has a bug UEFI firmware
-trips: when the nested guest writes CR8 while the nested hypervisor waits
-for an interrupt window, its SVM code raises an interrupt without the
-lock it must hold and QEMU aborts ("tcg_handle_interrupt: assertion
-failed").  OVMF's interrupt handlers write CR8 on every return, so the
-appliance dies, usually while OVMF is still in its DXE phase.  Linux
-guests never write CR8, which is why SeaBIOS and direct boot are not
-affected.  The VMM's log therefore also goes to the appliance's console
-(kept by the host): when the appliance dies of that assertion, the test is
-an expected failure that says how far OVMF got; any other outcome is
-judged in full.
+The outer QEMU (Debian's 7.2, TCG emulating SVM) aborts under OVMF with
+"tcg_handle_interrupt: assertion failed" a few seconds into OVMF in
+nearly every run (it let OVMF through once on 2026-12-03).  Read from
+its source (7.2+dfsg-7+deb12u18, target/i386/tcg/sysemu/misc_helper.c):
+a MOV to CR8 that the
+nested hypervisor does not intercept runs helper_write_crN, which, when
+the VMCB's V_IRQ is set, calls cpu_interrupt() without the lock that
+tcg_handle_interrupt asserts (accel/tcg/tcg-accel-ops.c).  KVM sets V_IRQ
+to ask for an interrupt window (an interrupt pending while the guest has
+interrupts off) and, with nothing in the local APIC's IRR (the 8259's
+ExtINT never is), leaves CR8 writes unintercepted; edk2's interrupt
+handlers restore CR8 on every return (CpuExceptionHandlerLib), so a timer
+tick pending at that moment is the abort.  Linux guests never write
+CR8, which is why SeaBIOS and direct boot are not affected.  No outer QEMU
+option avoids it (single-threaded TCG drops the lock around guest code
+too), nor any KVM parameter; dropping late PIT ticks in the VMM did not
+help (4 of 4 runs still aborted).  The fix is one lock in QEMU, which this
+suite does not build; see docs/design-notes.md.  The VMM's log therefore
+also goes to the appliance's console (kept by the host): when the
+appliance dies of that assertion, the test is an expected failure that
+says how far OVMF got; any other outcome is judged in full.
 """
 
 import re
@@ -109,14 +119,11 @@ def test_ovmf_boots_efi_grub_on_gpt_disk_and_powers_off_by_acpi(appliance, boot)
         assert re.search(r"firmware \S+OVMF_CODE_4M.fd: 3568 KiB at 0xffc84000", out), out[-3000:]
     assert "GRUB-EFI-MENU" in out, out[-3000:]  # OVMF's console is on COM1
     assert re.search(r"GUEST-BOOTED cpus=1 mem_kb=\d+", out), out[-3000:]
-    if "AcpiEnable failed" in out and "GUEST-WAITING button=none" in out:
-        # Seen in the fresh-machine run of 2026-12-03 (the first run in which
-        # the outer QEMU let OVMF through): OVMF, GRUB and the kernel booted,
-        # but Linux could not switch the platform to ACPI mode, so there is
-        # no power button.  A known bug of issue 16, expected only in exactly
-        # this form; anything else is judged below.
-        stop_vmms(appliance)
-        pytest.xfail("issue 16: under OVMF Linux cannot enable ACPI (AcpiEnable failed)")
+    # Our FADT, as OVMF installed it from the table-loader (a FADT whose
+    # checksum OVMF's ADD_CHECKSUM left wrong was dropped: "AcpiEnable
+    # failed" and no power button, the fresh-machine run of 2026-12-03).
+    assert re.search(r"DMESG .*ACPI: FACP 0x[0-9A-F]+ \S+ \(v06 CORRAL", out), out[-3000:]
+    assert "AcpiEnable failed" not in out, out[-3000:]
     assert "GUEST-WAITING button=/dev/input/event" in out, out[-3000:]
     appliance.out("kill -TERM $(pidof corral-vmm)")
     out = appliance.out("for i in $(seq 90); do grep -q VMM-STATUS %s && break; sleep 1; done; "
