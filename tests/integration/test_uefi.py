@@ -38,13 +38,18 @@ appliance dies of that assertion, the test is an expected failure that
 says how far OVMF got; any other outcome is judged in full.
 """
 
+import os
 import re
+import shutil
+import socket
+import subprocess
+import time
 
 import pytest
 
 from conftest import TESTDATA_MOUNT
 from guest import EFI_GRUB_DISK, OVMF_CODE
-from qemu import ConsoleTimeout
+from qemu import OUT, ROOT, ConsoleTimeout
 from test_vmm import stop_vmms
 
 OVMF = "%s/%s" % (TESTDATA_MOUNT, OVMF_CODE.rsplit("/", 1)[1])
@@ -55,7 +60,7 @@ POWEROFF = 0
 OUTER_QEMU_BUG = "tcg_handle_interrupt: assertion failed"
 
 
-VARS_TEMPLATE = "/usr/share/OVMF/OVMF_VARS_4M.fd"  # shipped by the control domain
+VARS_TEMPLATE = "/usr/share/OVMF/OVMF_VARS_4M.fd"  # in the control domain and on the test host
 
 
 def write_def(machine, name, disks, boot="firmware", memory=1024, display="none"):
@@ -145,3 +150,75 @@ def test_firmware_image_too_large_is_a_clear_error(appliance):
     out = appliance.out("cat %s; rm -f /tmp/big.fd" % LOG)
     assert status == 3, out
     assert "at most 4 MiB" in out and "OVMF_CODE_4M.fd" in out, out
+
+
+def wait_in_file(path, marker, timeout, process):
+    """The file's text once marker is in it, the process has ended, or at
+    the deadline (the file appears once QEMU has started)."""
+    deadline = time.time() + timeout
+    while True:
+        text = ""
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                text = f.read().decode("utf-8", "replace")
+        if marker in text or process.poll() is not None or time.time() > deadline:
+            return text
+        time.sleep(1)
+
+
+def monitor_command(path, command):
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(30)
+        s.connect(path)
+        s.recv(4096)
+        s.sendall(command.encode() + b"\n")
+        time.sleep(1)
+
+
+def test_ovmf_installs_our_acpi_tables_from_the_table_loader(testdata_image, tmp_path):
+    """The ACPI half of the boot test above without the nested hypervisor
+    (whose outer QEMU aborts under OVMF): Debian's OVMF in a plain QEMU
+    (TCG, q35 with QEMU's own ACPI off) gets corral-vmm's three table-loader
+    files through fw_cfg (tests/tools/acpi_loader_files.c, the same
+    acpi_loader_build), boots the EFI GRUB disk, and the guest must find
+    our FADT, DSDT, FACS and MADT and switch to ACPI mode; then QEMU's
+    power button reaches it and its poweroff ends QEMU.  This works because
+    QEMU's ICH9 power-management block sits where our FADT says (OVMF puts
+    it at 0x600, with PIIX4's register layout) and its SCI is IRQ 9 as ours.
+    Before the table-loader shipped zeroed checksum bytes, OVMF dropped our
+    FADT here too: "AcpiEnable failed", no power button."""
+    subprocess.run(["make", "-s", "-C", ROOT, "acpi-loader-files"], check=True)
+    files = tmp_path / "fw_cfg"
+    files.mkdir()
+    subprocess.run([os.path.join(OUT, "test-bin", "acpi-loader-files"), str(files)],
+                   check=True)
+    content = os.path.join(os.path.dirname(testdata_image), "content")
+    shutil.copy(VARS_TEMPLATE, tmp_path / "vars.fd")
+    serial, monitor = str(tmp_path / "serial.log"), str(tmp_path / "monitor.sock")
+    cmd = (["qemu-system-x86_64", "-M", "q35,acpi=off", "-accel", "tcg", "-m", "512",
+            "-display", "none", "-no-reboot", "-serial", "file:" + serial,
+            "-monitor", "unix:%s,server=on,wait=off" % monitor,
+            "-drive", "if=pflash,format=raw,readonly=on,file=" + OVMF_CODE,
+            "-drive", "if=pflash,format=raw,file=%s" % (tmp_path / "vars.fd"),
+            "-drive", "if=virtio,format=raw,readonly=on,file="
+            + os.path.join(content, EFI_GRUB_DISK)]
+           + [arg for name, base in (("table-loader", "table-loader"),
+                                     ("acpi/tables", "tables"), ("acpi/rsdp", "rsdp"))
+              for arg in ("-fw_cfg", "name=etc/%s,file=%s" % (name, files / base))])
+    qemu = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        out = wait_in_file(serial, "GUEST-WAITING", 600, qemu)
+        assert "GRUB-EFI-MENU" in out, out[-3000:]
+        for table in ("FACP", "DSDT", "APIC"):
+            assert re.search(r"DMESG .*ACPI: %s 0x[0-9A-F]+ \S+ \(v\d\d CORRAL" % table,
+                             out), out[-3000:]
+        assert "ACPI: FACS" in out and "AcpiEnable failed" not in out, out[-3000:]
+        assert "GUEST-WAITING button=/dev/input/event" in out, out[-3000:]
+        monitor_command(monitor, "system_powerdown")
+        assert qemu.wait(timeout=120) == 0, qemu.stderr.read()
+        out = wait_in_file(serial, "GUEST-DONE", 5, qemu)
+        assert "GUEST-POWER-BUTTON" in out and "reboot: Power down" in out, out[-2000:]
+    finally:
+        if qemu.poll() is None:
+            qemu.kill()
+            qemu.wait()
