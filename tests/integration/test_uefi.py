@@ -17,9 +17,10 @@ panic anyway, the test says so.
 
 The outer QEMU (Debian's 7.2, TCG emulating SVM) aborts under OVMF with
 "tcg_handle_interrupt: assertion failed" a few seconds into OVMF in
-nearly every run (it let OVMF through once on 2026-12-03).  Read from
-its source (7.2+dfsg-7+deb12u18, target/i386/tcg/sysemu/misc_helper.c):
-a MOV to CR8 that the
+nearly every run (it let OVMF through once on 2026-12-03).  From a
+backtrace under gdb and its source (7.2+dfsg-7+deb12u18, target/i386/
+tcg/sysemu/misc_helper.c; docs/design-notes.md has the evidence): a MOV
+to CR8 that the
 nested hypervisor does not intercept runs helper_write_crN, which, when
 the VMCB's V_IRQ is set, calls cpu_interrupt() without the lock that
 tcg_handle_interrupt asserts (accel/tcg/tcg-accel-ops.c).  KVM sets V_IRQ
