@@ -163,6 +163,15 @@ check: $(UNIT_TESTS)
 	done; \
 	echo "unit test programs: $$pass passed, $$fail failed"; test $$fail -eq 0
 
+# The ACPI table-loader files as corral-vmm makes them, for test_uefi.py to
+# hand Debian's OVMF in a plain QEMU.  Never in the ISO.
+ACPI_LOADER_FILES := $(OUT)/test-bin/acpi-loader-files
+$(ACPI_LOADER_FILES): tests/tools/acpi_loader_files.c $(HOST_LIB)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(HOST_LIB) -pthread -lz
+.PHONY: acpi-loader-files
+acpi-loader-files: $(ACPI_LOADER_FILES)
+
 # --- fuzz targets: clang + libFuzzer ----------------------------------------
 FUZZ_CC      ?= clang
 FUZZ_CFLAGS  := $(WARN) $(DEFS) $(INCS) -O1 -g -fsanitize=fuzzer-no-link,address,undefined

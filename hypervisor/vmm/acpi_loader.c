@@ -51,13 +51,20 @@ static int loader_pointer(struct acpi_loader *l, const char *dest_file,
     return 0;
 }
 
-/* file[at] is set so that file[start .. start+len) sums to zero. */
+/* file[at] is set so that file[start .. start+len) sums to zero.  The byte
+ * goes out as zero, as QEMU's do: SeaBIOS subtracts the range's sum from
+ * it, which works from any value, but OVMF overwrites it with the checksum
+ * of the range, the byte's own old value included, which is right only from
+ * zero; and OVMF installs only tables whose checksum is right (a FADT with
+ * its base-0 checksum left in was dropped, and Linux found no FADT). */
 static int loader_checksum(struct acpi_loader *l, const char *file,
                            uint32_t at, uint32_t start, uint32_t len)
 {
     uint8_t *e = loader_entry(l, ACPI_LOADER_ADD_CHECKSUM);
     if (!e)
         return -ENOSPC;
+    uint8_t *data = strcmp(file, ACPI_LOADER_FILE_RSDP) ? l->tables : l->rsdp;
+    data[at] = 0;
     memcpy(e + 4, file, strlen(file));
     put_le(e + 4 + ACPI_LOADER_NAME_SIZE, at, 4);
     put_le(e + 4 + ACPI_LOADER_NAME_SIZE + 4, start, 4);

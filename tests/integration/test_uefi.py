@@ -15,26 +15,42 @@ scenario.
 A 1-vCPU guest each time (see test_firmware.py); should the nested host
 panic anyway, the test says so.
 
-The outer QEMU (Debian's 7.2, TCG emulating SVM) has a bug UEFI firmware
-trips: when the nested guest writes CR8 while the nested hypervisor waits
-for an interrupt window, its SVM code raises an interrupt without the
-lock it must hold and QEMU aborts ("tcg_handle_interrupt: assertion
-failed").  OVMF's interrupt handlers write CR8 on every return, so the
-appliance dies, usually while OVMF is still in its DXE phase.  Linux
-guests never write CR8, which is why SeaBIOS and direct boot are not
-affected.  The VMM's log therefore also goes to the appliance's console
-(kept by the host): when the appliance dies of that assertion, the test is
-an expected failure that says how far OVMF got; any other outcome is
-judged in full.
+The outer QEMU (Debian's 7.2, TCG emulating SVM) aborts under OVMF with
+"tcg_handle_interrupt: assertion failed" a few seconds into OVMF in
+nearly every run (it let OVMF through once on 2026-12-03).  From a
+backtrace under gdb and its source (7.2+dfsg-7+deb12u18, target/i386/
+tcg/sysemu/misc_helper.c; docs/design-notes.md has the evidence): a MOV
+to CR8 that the
+nested hypervisor does not intercept runs helper_write_crN, which, when
+the VMCB's V_IRQ is set, calls cpu_interrupt() without the lock that
+tcg_handle_interrupt asserts (accel/tcg/tcg-accel-ops.c).  KVM sets V_IRQ
+to ask for an interrupt window (an interrupt pending while the guest has
+interrupts off) and, with nothing in the local APIC's IRR (the 8259's
+ExtINT never is), leaves CR8 writes unintercepted; edk2's interrupt
+handlers restore CR8 on every return (CpuExceptionHandlerLib), so a timer
+tick pending at that moment is the abort.  Linux guests never write
+CR8, which is why SeaBIOS and direct boot are not affected.  No outer QEMU
+option avoids it (single-threaded TCG drops the lock around guest code
+too), nor any KVM parameter; dropping late PIT ticks in the VMM did not
+help (4 of 4 runs still aborted).  The fix is one lock in QEMU, which this
+suite does not build; see docs/design-notes.md.  The VMM's log therefore
+also goes to the appliance's console (kept by the host): when the
+appliance dies of that assertion, the test is an expected failure that
+says how far OVMF got; any other outcome is judged in full.
 """
 
+import os
 import re
+import shutil
+import socket
+import subprocess
+import time
 
 import pytest
 
 from conftest import TESTDATA_MOUNT
 from guest import EFI_GRUB_DISK, OVMF_CODE
-from qemu import ConsoleTimeout
+from qemu import OUT, ROOT, ConsoleTimeout
 from test_vmm import stop_vmms
 
 OVMF = "%s/%s" % (TESTDATA_MOUNT, OVMF_CODE.rsplit("/", 1)[1])
@@ -45,7 +61,7 @@ POWEROFF = 0
 OUTER_QEMU_BUG = "tcg_handle_interrupt: assertion failed"
 
 
-VARS_TEMPLATE = "/usr/share/OVMF/OVMF_VARS_4M.fd"  # shipped by the control domain
+VARS_TEMPLATE = "/usr/share/OVMF/OVMF_VARS_4M.fd"  # in the control domain and on the test host
 
 
 def write_def(machine, name, disks, boot="firmware", memory=1024, display="none"):
@@ -109,14 +125,11 @@ def test_ovmf_boots_efi_grub_on_gpt_disk_and_powers_off_by_acpi(appliance, boot)
         assert re.search(r"firmware \S+OVMF_CODE_4M.fd: 3568 KiB at 0xffc84000", out), out[-3000:]
     assert "GRUB-EFI-MENU" in out, out[-3000:]  # OVMF's console is on COM1
     assert re.search(r"GUEST-BOOTED cpus=1 mem_kb=\d+", out), out[-3000:]
-    if "AcpiEnable failed" in out and "GUEST-WAITING button=none" in out:
-        # Seen in the fresh-machine run of 2026-12-03 (the first run in which
-        # the outer QEMU let OVMF through): OVMF, GRUB and the kernel booted,
-        # but Linux could not switch the platform to ACPI mode, so there is
-        # no power button.  A known bug of issue 16, expected only in exactly
-        # this form; anything else is judged below.
-        stop_vmms(appliance)
-        pytest.xfail("issue 16: under OVMF Linux cannot enable ACPI (AcpiEnable failed)")
+    # Our FADT, as OVMF installed it from the table-loader (a FADT whose
+    # checksum OVMF's ADD_CHECKSUM left wrong was dropped: "AcpiEnable
+    # failed" and no power button, the fresh-machine run of 2026-12-03).
+    assert re.search(r"DMESG .*ACPI: FACP 0x[0-9A-F]+ \S+ \(v06 CORRAL", out), out[-3000:]
+    assert "AcpiEnable failed" not in out, out[-3000:]
     assert "GUEST-WAITING button=/dev/input/event" in out, out[-3000:]
     appliance.out("kill -TERM $(pidof corral-vmm)")
     out = appliance.out("for i in $(seq 90); do grep -q VMM-STATUS %s && break; sleep 1; done; "
@@ -138,3 +151,75 @@ def test_firmware_image_too_large_is_a_clear_error(appliance):
     out = appliance.out("cat %s; rm -f /tmp/big.fd" % LOG)
     assert status == 3, out
     assert "at most 4 MiB" in out and "OVMF_CODE_4M.fd" in out, out
+
+
+def wait_in_file(path, marker, timeout, process):
+    """The file's text once marker is in it, the process has ended, or at
+    the deadline (the file appears once QEMU has started)."""
+    deadline = time.time() + timeout
+    while True:
+        text = ""
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                text = f.read().decode("utf-8", "replace")
+        if marker in text or process.poll() is not None or time.time() > deadline:
+            return text
+        time.sleep(1)
+
+
+def monitor_command(path, command):
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(30)
+        s.connect(path)
+        s.recv(4096)
+        s.sendall(command.encode() + b"\n")
+        time.sleep(1)
+
+
+def test_ovmf_installs_our_acpi_tables_from_the_table_loader(testdata_image, tmp_path):
+    """The ACPI half of the boot test above without the nested hypervisor
+    (whose outer QEMU aborts under OVMF): Debian's OVMF in a plain QEMU
+    (TCG, q35 with QEMU's own ACPI off) gets corral-vmm's three table-loader
+    files through fw_cfg (tests/tools/acpi_loader_files.c, the same
+    acpi_loader_build), boots the EFI GRUB disk, and the guest must find
+    our FADT, DSDT, FACS and MADT and switch to ACPI mode; then QEMU's
+    power button reaches it and its poweroff ends QEMU.  This works because
+    QEMU's ICH9 power-management block sits where our FADT says (OVMF puts
+    it at 0x600, with PIIX4's register layout) and its SCI is IRQ 9 as ours.
+    Before the table-loader shipped zeroed checksum bytes, OVMF dropped our
+    FADT here too: "AcpiEnable failed", no power button."""
+    subprocess.run(["make", "-s", "-C", ROOT, "acpi-loader-files"], check=True)
+    files = tmp_path / "fw_cfg"
+    files.mkdir()
+    subprocess.run([os.path.join(OUT, "test-bin", "acpi-loader-files"), str(files)],
+                   check=True)
+    content = os.path.join(os.path.dirname(testdata_image), "content")
+    shutil.copy(VARS_TEMPLATE, tmp_path / "vars.fd")
+    serial, monitor = str(tmp_path / "serial.log"), str(tmp_path / "monitor.sock")
+    cmd = (["qemu-system-x86_64", "-M", "q35,acpi=off", "-accel", "tcg", "-m", "512",
+            "-display", "none", "-no-reboot", "-serial", "file:" + serial,
+            "-monitor", "unix:%s,server=on,wait=off" % monitor,
+            "-drive", "if=pflash,format=raw,readonly=on,file=" + OVMF_CODE,
+            "-drive", "if=pflash,format=raw,file=%s" % (tmp_path / "vars.fd"),
+            "-drive", "if=virtio,format=raw,readonly=on,file="
+            + os.path.join(content, EFI_GRUB_DISK)]
+           + [arg for name, base in (("table-loader", "table-loader"),
+                                     ("acpi/tables", "tables"), ("acpi/rsdp", "rsdp"))
+              for arg in ("-fw_cfg", "name=etc/%s,file=%s" % (name, files / base))])
+    qemu = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        out = wait_in_file(serial, "GUEST-WAITING", 600, qemu)
+        assert "GRUB-EFI-MENU" in out, out[-3000:]
+        for table in ("FACP", "DSDT", "APIC"):
+            assert re.search(r"DMESG .*ACPI: %s 0x[0-9A-F]+ \S+ \(v\d\d CORRAL" % table,
+                             out), out[-3000:]
+        assert "ACPI: FACS" in out and "AcpiEnable failed" not in out, out[-3000:]
+        assert "GUEST-WAITING button=/dev/input/event" in out, out[-3000:]
+        monitor_command(monitor, "system_powerdown")
+        assert qemu.wait(timeout=120) == 0, qemu.stderr.read()
+        out = wait_in_file(serial, "GUEST-DONE", 5, qemu)
+        assert "GUEST-POWER-BUTTON" in out and "reboot: Power down" in out, out[-2000:]
+    finally:
+        if qemu.poll() is None:
+            qemu.kill()
+            qemu.wait()

@@ -6,5 +6,8 @@
 echo "RNG current=$(cat /sys/class/misc/hw_random/rng_current 2>/dev/null)" \
      "bytes=$(dd if=/dev/hwrng bs=64 count=4 2>/dev/null | wc -c)"
 dmesg | grep -i -E "acpi.*(error|warn|S5|sleep|power)|button" | sed 's/^/DMESG /' | head -20
+# The tables the kernel found (the FADT among them), to tell whose tables a
+# firmware handed over when ACPI does not come up.
+dmesg | grep -E "ACPI: (RSDP|XSDT|RSDT|FACP|DSDT|FACS|APIC) " | sed 's/^/DMESG /' | head -10
 . /scenarios/wait-power-button.sh
 wait_power_button
