@@ -559,6 +559,7 @@ static int ahci_open_port(struct ahci_port *p, const struct ahci_port_options *o
     int fd = block_image_open(o->path, o->readonly, &bytes);
     if (fd < 0)
         return fd;
+    block_image_use_direct(fd);
     ata_disk_init(&p->disk, fd, bytes, o->readonly, o->path);
     return 0;
 }
@@ -634,6 +635,8 @@ void ahci_destroy(struct ahci *a)
     for (unsigned i = 0; i < a->nports; i++)
         ahci_close_port(&a->ports[i]);
     pci_device_destroy(&a->pci);
+    if (a->io_created)
+        iothread_destroy(&a->io);
     pthread_mutex_destroy(&a->lock);
     free(a);
 }
@@ -674,13 +677,14 @@ static void ahci_board_limit_expired(void *ctx, uint32_t events)
 }
 
 static void ahci_board_log(struct board *b, const struct ahci_port_options *o,
-                           unsigned port)
+                           const struct ahci_port *p, unsigned port)
 {
     if (o->kind == AHCI_PORT_CDROM)
         vm_log(&b->vm, "ahci port %u: CD-ROM %s", port, o->path ? o->path : "(empty)");
     else
-        vm_log(&b->vm, "ahci port %u: disk %s%s, limits %llu bytes/s %llu ops/s "
+        vm_log(&b->vm, "ahci port %u: disk %s%s, %s, limits %llu bytes/s %llu ops/s "
                "(0: none)", port, o->path, o->readonly ? ", read-only" : "",
+               block_image_is_direct(p->disk.fd) ? "O_DIRECT" : "buffered (no O_DIRECT here)",
                (unsigned long long)o->bps, (unsigned long long)o->iops);
 }
 
@@ -701,13 +705,19 @@ static int ahci_board_add(struct board *b, const struct vmdef *def, size_t index
         return vm_error("ahci: %s", strerror(-rc));
     *dev = a;
     b->ahci = a;
+    rc = iothread_init(&a->io);
+    a->io_created = true;
+    if (rc < 0)
+        return vm_error("ahci: I/O thread: %s", strerror(-rc));
+    if (board_add_disk_thread(b, &a->io))
+        return VM_EXIT_ERROR;
     for (unsigned i = 0; i < n; i++) {
         const struct ahci_port *p = &a->ports[i];
         bool cd = p->kind == AHCI_PORT_CDROM;
-        ahci_board_log(b, &ports[i], i);
+        ahci_board_log(b, &ports[i], p, i);
         board_add_boot_drive(b, a->pci.slot, i, cd, cd ? p->cd.fd : p->disk.fd);
-        rc = board_watch_limit(b, &a->ports[i].limit, ahci_board_limit_expired,
-                               &a->ports[i]);
+        rc = board_watch_limit_on(b, &a->io, &a->ports[i].limit,
+                                  ahci_board_limit_expired, &a->ports[i]);
         if (rc)
             return rc;
     }

@@ -15,7 +15,9 @@
  * slots in flight, so they lose little, and there is no second thread
  * touching the command list, hence no ordering to get wrong; the price is
  * that a vCPU waits for its own disk I/O.  Only a request the rate limit
- * holds back is resumed later, by the limit's timer on the I/O thread.
+ * holds back is resumed later, by the limit's timer on the controller's
+ * own I/O thread (never the one serving the NICs).  Disk images are
+ * opened O_DIRECT where the file system allows it (block_image.h).
  *
  * Every guest-written structure is checked like a virtqueue: the command
  * header, the table and each PRD's buffer must lie inside guest RAM, a
@@ -47,6 +49,7 @@
 #include "ata.h"
 #include "atapi.h"
 #include "block_image.h"
+#include "iothread.h"
 #include "pci.h"
 #include "rate_limit.h"
 
@@ -155,6 +158,8 @@ struct ahci {
     unsigned nports;
     struct ahci_port ports[AHCI_MAX_PORTS];
     struct iovec iov[AHCI_PRDT_MAX]; /* scratch, under the lock */
+    struct iothread io; /* its own, for the rate limits' timers */
+    bool io_created;
 };
 
 /* Open the ports' images (disks locked like virtio-blk's, CD-ROMs

@@ -115,7 +115,7 @@ static int virtio_blk_write_zeros(int fd, uint64_t offset, uint64_t len)
 {
     /* Not const: a const array of zeros goes into .rodata and adds 64 KiB
      * to the binary; in .bss it costs nothing until used.  Never written. */
-    static uint8_t zeros[64 * 1024];
+    static uint8_t zeros[64 * 1024] __attribute__((aligned(BLOCK_IMAGE_BOUNCE_ALIGN)));
     while (len > 0) {
         size_t chunk = len < sizeof(zeros) ? (size_t)len : sizeof(zeros);
         struct iovec iov = { zeros, chunk };
@@ -342,6 +342,7 @@ static int virtio_blk_open(struct virtio_blk *blk,
     blk->fd = block_image_open(opts->path, opts->readonly, &bytes);
     if (blk->fd < 0)
         return blk->fd;
+    blk->direct = block_image_use_direct(blk->fd);
     /* A partial last sector cannot be addressed; it is left alone. */
     blk->capacity = bytes / VIRTIO_BLK_SECTOR_SIZE;
     return 0;
@@ -410,6 +411,8 @@ void virtio_blk_destroy(struct virtio_blk *blk)
     if (!blk)
         return;
     virtio_pci_destroy(&blk->vdev);
+    if (blk->io_created)
+        iothread_destroy(&blk->io);
     close(blk->fd);
     rate_limit_destroy(&blk->limit);
     free(blk);
@@ -441,12 +444,19 @@ static int blk_add(struct board *b, const struct vmdef *def, size_t index,
         return vm_error("disk %s: %s", d->path,
                         rc == -EBUSY ? "in use by another VM" : strerror(-rc));
     *dev = blk;
-    board_add_virtio(b, &blk->vdev);
+    rc = iothread_init(&blk->io);
+    blk->io_created = true;
+    if (rc < 0)
+        return vm_error("disk %s: I/O thread: %s", d->path, strerror(-rc));
+    if (board_add_disk_thread(b, &blk->io))
+        return VM_EXIT_ERROR;
+    board_add_virtio_on(b, &blk->vdev, &blk->io);
     board_add_boot_disk(b, blk->vdev.pci.slot, blk->fd);
-    vm_log(&b->vm, "disk %s: virtio-blk%s, limits %llu bytes/s %llu ops/s "
+    vm_log(&b->vm, "disk %s: virtio-blk%s, %s, limits %llu bytes/s %llu ops/s "
            "(0: none)", d->path, d->readonly ? ", read-only" : "",
+           blk->direct ? "O_DIRECT" : "buffered (no O_DIRECT here)",
            (unsigned long long)d->bps, (unsigned long long)d->iops);
-    return board_watch_limit(b, &blk->limit, blk_limit_expired, blk);
+    return board_watch_limit_on(b, &blk->io, &blk->limit, blk_limit_expired, blk);
 }
 
 static void blk_destroy(void *dev)

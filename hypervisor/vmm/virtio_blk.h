@@ -25,10 +25,15 @@
  * The image is locked (flock: exclusive, or shared when read-only) so two
  * VMs cannot write one disk by mistake.
  *
+ * The image is opened O_DIRECT where the file system allows it, else
+ * buffered (block_image.h), and vmm.log says which.
+ *
  * Wiring: virtio_blk_device (the device table, devices.h) creates one per
- * disk of the definition with virtio_blk_create(), puts its rate limit's
- * timer on the I/O thread and its queue kicks on an ioeventfd, and
- * releases it with virtio_blk_destroy() after pci_bus_destroy().
+ * disk of the definition with virtio_blk_create(), gives it an I/O thread
+ * of its own (so its I/O never delays a NIC's packets, nor theirs its
+ * requests), puts its rate limit's timer there and its queue kicks on an
+ * ioeventfd served there, and releases it with virtio_blk_destroy() after
+ * pci_bus_destroy().
  *
  * The guest needs virtio_pci and virtio_blk (CONFIG_VIRTIO_PCI,
  * CONFIG_VIRTIO_BLK) and sees the disks as /dev/vda, /dev/vdb, ... in the
@@ -39,6 +44,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "iothread.h"
 #include "rate_limit.h"
 #include "virtio_pci.h"
 
@@ -90,6 +96,9 @@ struct virtio_blk {
     struct virtio_pci_dev vdev;
     int fd;
     bool readonly;
+    bool direct;    /* opened O_DIRECT (the file system allowed it) */
+    struct iothread io; /* its own: queue kicks and the limit's timer */
+    bool io_created;
     uint64_t capacity; /* in 512-byte sectors */
     char serial[VIRTIO_BLK_ID_BYTES];
     struct rate_limit limit;
