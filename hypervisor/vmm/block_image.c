@@ -47,6 +47,14 @@ int block_image_open(const char *path, bool readonly, uint64_t *bytes)
     return rc;
 }
 
+void block_image_close(int fd)
+{
+    if (fd < 0)
+        return;
+    flock(fd, LOCK_UN);
+    close(fd);
+}
+
 bool block_image_use_direct(int fd)
 {
     int flags = fcntl(fd, F_GETFL);

@@ -37,6 +37,11 @@ int block_image_open(const char *path, bool readonly, uint64_t *bytes);
  * still the caller's). */
 int block_image_adopt(int fd, bool readonly, uint64_t *bytes);
 
+/* Unlock and close.  Unlocking first matters: an io_uring that registered
+ * the fd keeps the file open a while after the ring is gone, and with it
+ * the lock, so the image could not be opened again at once. */
+void block_image_close(int fd);
+
 /* Make fd bypass the page cache (O_DIRECT), when its file system allows.
  * Returns whether it does. */
 bool block_image_use_direct(int fd);
