@@ -41,6 +41,11 @@ MBEDTLS_PREFIX ?= $(OUT)/third-party/mbedtls
 # libsodium's Ed25519 (static, musl, built by build.sh): corral-install
 # checks release ISOs' signatures with it.
 LIBSODIUM_PREFIX ?= $(OUT)/third-party/libsodium
+# liburing (static, musl, built by build.sh): corral-vmm's disks.  Unit
+# tests and fuzz targets link the host's (liburing-dev, test-deps.txt), its
+# static archive: Debian's liburing.so.2.3 does not export the restriction
+# calls (io_uring_register_restrictions, io_uring_enable_rings).
+LIBURING_PREFIX ?= $(OUT)/third-party/liburing
 
 # program name -> source directory
 DIR_corral-vmm     := hypervisor/vmm
@@ -52,7 +57,8 @@ DIR_corral-nettest := hypervisor/nettest
 DIR_corral-sysconf := initramfs/sysconf
 DIR_corral-web     := hypervisor/web
 DIR_corral-netguard := initramfs/netguard
-LIBS_corral-vmm    := -L$(ZLIB_PREFIX)/lib -lz
+LIBS_corral-vmm    := -L$(ZLIB_PREFIX)/lib -lz -L$(LIBURING_PREFIX)/lib -luring
+CFLAGS_corral-vmm  := -I$(LIBURING_PREFIX)/include
 LIBS_corral        := -L$(ZLIB_PREFIX)/lib -lz
 LIBS_corral-install := -L$(LIBSODIUM_PREFIX)/lib -lsodium
 CFLAGS_corral-install := -I$(LIBSODIUM_PREFIX)/include
@@ -128,7 +134,7 @@ $(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
 TEST_VMM := $(OUT)/test-bin/corral-vmm
 $(OUT)/musl-test/%.o: %.c $(MUSL_INC)/.stamp
 	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(PROD_CFLAGS) -DCORRAL_VMM_TEST_HOOKS -MMD -MP -c $< -o $@
+	$(MUSL_CC) $(PROD_CFLAGS) $(CFLAGS_corral-vmm) -DCORRAL_VMM_TEST_HOOKS -MMD -MP -c $< -o $@
 $(TEST_VMM): $(patsubst %.c,$(OUT)/musl-test/%.o,$(call srcs_of,corral-vmm)) $(MUSL_LIB)
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(PROD_LDFLAGS) -o $@ $^ $(LIBS_corral-vmm)
@@ -152,7 +158,7 @@ $(HOST_LIB): $(patsubst %.c,$(OUT)/host/%.o,$(TESTABLE_SRCS))
 
 $(OUT)/host/tests/%: tests/unit/%.c tests/unit/check.h $(HOST_LIB)
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(HOST_LIB) -pthread -lz
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(HOST_LIB) -pthread -lz -l:liburing.a
 
 check: $(UNIT_TESTS)
 	@test -n "$(UNIT_TESTS)" || { echo "make check: no unit tests found"; exit 1; }
@@ -185,7 +191,7 @@ $(OUT)/fuzzobj/%.o: %.c
 $(OUT)/fuzz/%: tests/fuzz/%.c $(patsubst %.c,$(OUT)/fuzzobj/%.o,$(TESTABLE_SRCS))
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(WARN) $(DEFS) $(INCS) -O1 -g -fsanitize=fuzzer,address,undefined \
-	  -o $@ $^ -pthread -lz
+	  -o $@ $^ -pthread -lz -l:liburing.a
 
 fuzz: $(FUZZ_TARGETS)
 

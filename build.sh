@@ -198,7 +198,7 @@ config_hash() {
 # one list.  Each NAME has NAME_SRC and NAME_VERSION in configs/versions.conf
 # (upper case, '-' as '_'), a build_NAME function below that leaves its
 # cache entry in NAME_DIR, and its version in the release file and manifest.
-THIRD_PARTY="busybox musl dropbear ncurses zlib util-linux e2fsprogs dosfstools mbedtls civetweb ebtables libsodium"
+THIRD_PARTY="busybox musl dropbear ncurses zlib util-linux e2fsprogs dosfstools mbedtls civetweb ebtables libsodium liburing"
 
 # pin_var NAME FIELD: the name of NAME's variable FIELD (SRC, VERSION, DIR)
 pin_var() {
@@ -566,6 +566,25 @@ build_libsodium() {
     LIBSODIUM_DIR=$CACHED_DIR
 }
 
+# liburing: corral-vmm's disks keep requests in flight through io_uring.
+# Only the static library (its own configure, no autotools), with musl.
+recipe_liburing() {
+    local cflags="-Os -ffunction-sections -fdata-sections -isystem $(musl_includes)"
+    logged env CFLAGS="$cflags" ./configure --cc=musl-gcc --prefix=/usr
+    logged make -C src -j"$JOBS" ENABLE_SHARED=0 CFLAGS="$cflags" liburing.a
+    mkdir -p "$1/lib" "$1/include" || exit 1
+    logged cp src/liburing.a "$1/lib/"
+    cp -r src/include/liburing.h src/include/liburing "$1/include/" || exit 1
+}
+
+build_liburing() {
+    local key
+    key=${LIBURING_VERSION#*:}-$(declare -f recipe_liburing | config_hash /dev/stdin)
+    cached_build liburing "$key" lib/liburing.a "liburing $LIBURING_VERSION: io_uring (static, musl)" \
+        "$LIBURING_SRC" "$LIBURING_VERSION" recipe_liburing
+    LIBURING_DIR=$CACHED_DIR
+}
+
 # The kernel and the curated module set, from Debian's signed kernel image.
 prepare_kernel() {
     local deb tree
@@ -654,9 +673,11 @@ build_own_binaries() {
     ln -sfn "$MBEDTLS_DIR" "$OUT/third-party/mbedtls"
     ln -sfn "$MUSL_DIR" "$OUT/third-party/musl-crypt"
     ln -sfn "$LIBSODIUM_DIR" "$OUT/third-party/libsodium"
+    ln -sfn "$LIBURING_DIR" "$OUT/third-party/liburing"
     make -C "$ROOT" -s -j"$JOBS" NCURSES_PREFIX="$NCURSES_DIR" \
         MUSL_CRYPT_PREFIX="$MUSL_DIR" ZLIB_PREFIX="$ZLIB_DIR" CIVETWEB_PREFIX="$CIVETWEB_DIR" \
-        MBEDTLS_PREFIX="$MBEDTLS_DIR" LIBSODIUM_PREFIX="$LIBSODIUM_DIR" all
+        MBEDTLS_PREFIX="$MBEDTLS_DIR" LIBSODIUM_PREFIX="$LIBSODIUM_DIR" \
+        LIBURING_PREFIX="$LIBURING_DIR" all
 }
 
 # The answer file of `iso --answer FILE` goes onto the ISO (not into the

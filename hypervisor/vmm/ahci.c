@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 #include "devices.h"
@@ -155,12 +156,21 @@ static void ahci_port_device_reset(struct ahci *a, struct ahci_port *p)
         ahci_post_signature(a, p);
 }
 
+/* Commands in flight are the driver's no more (list stopped, port reset):
+ * their completions will be dropped. */
+static void ahci_forget_in_flight(struct ahci_port *p)
+{
+    p->in_flight = 0;
+    p->generation++;
+}
+
 static void ahci_port_reset(struct ahci *a, struct ahci_port *p)
 {
     p->clb = p->fb = 0;
     p->is = p->ie = p->sctl = p->serr = p->sact = p->ci = 0;
     p->cmd = AHCI_PxCMD_SUD | AHCI_PxCMD_POD;
     p->stopped = false;
+    ahci_forget_in_flight(p);
     rate_limit_cancel(&p->limit);
     ahci_port_device_reset(a, p);
 }
@@ -288,8 +298,56 @@ static void ahci_execute(struct ahci_port *p, const struct ahci_command *c,
     atapi_cd_execute(&p->cd, &c->ata, packet, &c->sg, r);
 }
 
-/* Run the command in slot.  Returns 1 when done, 0 when the rate limit
- * holds it back, -1 when it failed (the port stopped). */
+/* The command's end: PRDBC, then an error (the port stops) or the FISes.
+ * Returns 1, or -1 when it failed. */
+static int ahci_finish(struct ahci *a, struct ahci_port *p, unsigned slot,
+                       const struct ahci_command *c, const struct ata_result *r)
+{
+    put_le32(c->header + 4, r->bytes); /* PRDBC: bytes transferred */
+    if (r->status & ATA_STATUS_ERR) {
+        ahci_fail(a, p, r->status, r->error, r->lba);
+        return -1;
+    }
+    ahci_complete(a, p, slot, c, r);
+    return 1;
+}
+
+/* A queued read or write in the port's ring; freed when it completes. */
+struct ahci_req {
+    unsigned slot;
+    uint32_t generation;
+    uint64_t len;
+    struct ahci_command c; /* sg.iov points at iov below */
+    struct iovec iov[];
+};
+
+/* Put a queued read or write in flight.  Returns true when it is; false
+ * when it must run synchronously (not one, or it would fail, or no room). */
+static bool ahci_submit(struct ahci_port *p, unsigned slot, const struct ahci_command *c)
+{
+    uint64_t offset, len;
+    bool is_write;
+    if (!p->ring_active || !block_ring_has_room(&p->ring) ||
+        !ata_disk_queued_rw(&p->disk, &c->ata, &c->sg, &offset, &len, &is_write))
+        return false;
+    struct iovec iov[AHCI_PRDT_MAX];
+    int n = virtq_iov_slice(c->sg.iov, c->sg.n, 0, len, iov, AHCI_PRDT_MAX);
+    struct ahci_req *r = n < 0 ? NULL : malloc(sizeof(*r) + (size_t)n * sizeof(iov[0]));
+    if (!r)
+        return false;
+    *r = (struct ahci_req){ .slot = slot, .generation = p->generation, .len = len, .c = *c };
+    memcpy(r->iov, iov, (size_t)n * sizeof(iov[0]));
+    r->c.sg = (struct ata_sg){ .iov = r->iov, .n = (unsigned)n, .len = len };
+    if (block_ring_queue_rw(&p->ring, r->iov, (unsigned)n, offset, is_write, r) < 0) {
+        free(r);
+        return false;
+    }
+    p->in_flight |= 1u << slot;
+    return true;
+}
+
+/* Run the command in slot.  Returns 1 when done or in flight, 0 when the
+ * rate limit holds it back, -1 when it failed (the port stopped). */
 static int ahci_run_slot(struct ahci *a, struct ahci_port *p, unsigned slot)
 {
     struct ahci_command c;
@@ -304,24 +362,64 @@ static int ahci_run_slot(struct ahci *a, struct ahci_port *p, unsigned slot)
     }
     if (!rate_limit_admit(&p->limit, 1, c.sg.len))
         return 0;
+    if (p->kind == AHCI_PORT_DISK && ahci_submit(p, slot, &c))
+        return 1;
     ahci_execute(p, &c, &r);
-    put_le32(c.header + 4, r.bytes); /* PRDBC: bytes transferred */
-    if (r.status & ATA_STATUS_ERR) {
-        ahci_fail(a, p, r.status, r.error, r.lba);
-        return -1;
-    }
-    ahci_complete(a, p, slot, &c, &r);
-    return 1;
+    return ahci_finish(a, p, slot, &c, &r);
 }
 
-/* Run the issued commands, lowest slot first, while the port runs. */
+/* Run the issued commands not yet in flight, lowest slot first, while the
+ * port runs; then hand what went in flight to the kernel at once. */
 static void ahci_port_run(struct ahci *a, struct ahci_port *p)
 {
-    while ((p->cmd & AHCI_PxCMD_ST) && !p->stopped && p->ci) {
-        unsigned slot = (unsigned)__builtin_ctz(p->ci);
+    uint32_t todo;
+    while ((p->cmd & AHCI_PxCMD_ST) && !p->stopped && (todo = p->ci & ~p->in_flight)) {
+        unsigned slot = (unsigned)__builtin_ctz(todo);
         if (ahci_run_slot(a, p, slot) <= 0)
             break;
     }
+    if (p->ring_active)
+        block_ring_submit(&p->ring);
+}
+
+/* A queued command came back from the ring with res.  One the ring did
+ * not finish whole (O_DIRECT refusing the guest's buffers, a short
+ * transfer, an error) runs again synchronously, which handles those cases
+ * and reports a real error as ata_disk_execute does (NCQ error log). */
+static void ahci_req_done(struct ahci *a, struct ahci_port *p, struct ahci_req *r,
+                          int32_t res)
+{
+    if (r->generation == p->generation) {
+        struct ata_result result;
+        p->in_flight &= ~(1u << r->slot);
+        if (res >= 0 && (uint64_t)res == r->len)
+            ata_disk_queued_done(&r->c.ata, &result);
+        else
+            ata_disk_execute(&p->disk, &r->c.ata, &r->c.sg, &result);
+        if (!p->stopped)
+            ahci_finish(a, p, r->slot, &r->c, &result);
+    }
+    free(r);
+}
+
+static void ahci_reap(struct ahci *a, struct ahci_port *p, bool wait)
+{
+    struct block_ring_done done[ATA_NCQ_DEPTH];
+    unsigned n = block_ring_reap(&p->ring, done, ATA_NCQ_DEPTH, wait);
+    for (unsigned i = 0; i < n; i++)
+        ahci_req_done(a, p, done[i].tag, done[i].res);
+}
+
+void ahci_requests_done(struct ahci *a, unsigned port, bool wait)
+{
+    struct ahci_port *p = &a->ports[port];
+    if (!p->ring_active)
+        return;
+    pthread_mutex_lock(&a->lock);
+    ahci_reap(a, p, wait);
+    ahci_port_run(a, p); /* what waited for room in the ring */
+    ahci_irq_update(a);
+    pthread_mutex_unlock(&a->lock);
 }
 
 /* --- port registers ---------------------------------------------------------- */
@@ -336,6 +434,7 @@ static void ahci_write_cmd(struct ahci *a, struct ahci_port *p, uint32_t value)
         /* Stopping the list takes back every issued command. */
         p->ci = p->sact = 0;
         p->stopped = false;
+        ahci_forget_in_flight(p);
         rate_limit_cancel(&p->limit);
     }
     if ((p->cmd & AHCI_PxCMD_FRE) && !(old & AHCI_PxCMD_FRE) && p->signature_pending)
@@ -559,16 +658,32 @@ static int ahci_open_port(struct ahci_port *p, const struct ahci_port_options *o
     int fd = block_image_open(o->path, o->readonly, &bytes);
     if (fd < 0)
         return fd;
+    block_image_use_direct(fd);
     ata_disk_init(&p->disk, fd, bytes, o->readonly, o->path);
+    /* No io_uring here (ENOSYS, EPERM): every command synchronously. */
+    if (!o->synchronous)
+        p->ring_active = block_ring_init(&p->ring, fd, ATA_NCQ_DEPTH) == 0;
     return 0;
 }
 
-static void ahci_close_port(struct ahci_port *p)
+/* Guest RAM and the requests must outlive what is in flight. */
+static void ahci_drain_ring(struct ahci *a, struct ahci_port *p)
 {
+    if (!p->ring_active)
+        return;
+    while (p->ring.in_flight > 0)
+        ahci_reap(a, p, true);
+    block_ring_destroy(&p->ring);
+    p->ring_active = false;
+}
+
+static void ahci_close_port(struct ahci *a, struct ahci_port *p)
+{
+    ahci_drain_ring(a, p);
     if (p->kind == AHCI_PORT_CDROM)
         atapi_cd_destroy(&p->cd);
-    else if (p->disk.fd >= 0)
-        close(p->disk.fd);
+    else
+        block_image_close(p->disk.fd);
     rate_limit_destroy(&p->limit);
 }
 
@@ -632,8 +747,10 @@ void ahci_destroy(struct ahci *a)
     if (!a)
         return;
     for (unsigned i = 0; i < a->nports; i++)
-        ahci_close_port(&a->ports[i]);
+        ahci_close_port(a, &a->ports[i]);
     pci_device_destroy(&a->pci);
+    if (a->io_created)
+        iothread_destroy(&a->io);
     pthread_mutex_destroy(&a->lock);
     free(a);
 }
@@ -673,14 +790,22 @@ static void ahci_board_limit_expired(void *ctx, uint32_t events)
     ahci_limit_expired(p->hba, p->index);
 }
 
+static void ahci_board_requests_done(void *ctx, uint32_t events)
+{
+    struct ahci_port *p = ctx;
+    ahci_requests_done(p->hba, p->index, false);
+}
+
 static void ahci_board_log(struct board *b, const struct ahci_port_options *o,
-                           unsigned port)
+                           const struct ahci_port *p, unsigned port)
 {
     if (o->kind == AHCI_PORT_CDROM)
         vm_log(&b->vm, "ahci port %u: CD-ROM %s", port, o->path ? o->path : "(empty)");
     else
-        vm_log(&b->vm, "ahci port %u: disk %s%s, limits %llu bytes/s %llu ops/s "
+        vm_log(&b->vm, "ahci port %u: disk %s%s, %s, %s, limits %llu bytes/s %llu ops/s "
                "(0: none)", port, o->path, o->readonly ? ", read-only" : "",
+               block_image_is_direct(p->disk.fd) ? "O_DIRECT" : "buffered (no O_DIRECT here)",
+               p->ring_active ? "NCQ through io_uring" : "synchronous (no io_uring here)",
                (unsigned long long)o->bps, (unsigned long long)o->iops);
 }
 
@@ -701,15 +826,25 @@ static int ahci_board_add(struct board *b, const struct vmdef *def, size_t index
         return vm_error("ahci: %s", strerror(-rc));
     *dev = a;
     b->ahci = a;
+    rc = iothread_init(&a->io);
+    a->io_created = true;
+    if (rc < 0)
+        return vm_error("ahci: I/O thread: %s", strerror(-rc));
+    if (board_add_disk_thread(b, &a->io))
+        return VM_EXIT_ERROR;
     for (unsigned i = 0; i < n; i++) {
         const struct ahci_port *p = &a->ports[i];
         bool cd = p->kind == AHCI_PORT_CDROM;
-        ahci_board_log(b, &ports[i], i);
+        ahci_board_log(b, &ports[i], p, i);
         board_add_boot_drive(b, a->pci.slot, i, cd, cd ? p->cd.fd : p->disk.fd);
-        rc = board_watch_limit(b, &a->ports[i].limit, ahci_board_limit_expired,
-                               &a->ports[i]);
+        rc = board_watch_limit_on(b, &a->io, &a->ports[i].limit,
+                                  ahci_board_limit_expired, &a->ports[i]);
         if (rc)
             return rc;
+        if (p->ring_active &&
+            (rc = iothread_add(&a->io, p->ring.event_fd, EPOLLIN, ahci_board_requests_done,
+                               &a->ports[i])) < 0)
+            return vm_error("ahci: I/O thread: %s", strerror(-rc));
     }
     return 0;
 }

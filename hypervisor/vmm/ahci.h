@@ -14,8 +14,14 @@
  * (as bhyve does for small requests).  The guest's own drivers keep many
  * slots in flight, so they lose little, and there is no second thread
  * touching the command list, hence no ordering to get wrong; the price is
- * that a vCPU waits for its own disk I/O.  Only a request the rate limit
- * holds back is resumed later, by the limit's timer on the I/O thread.
+ * that a vCPU waits for its own disk I/O - except for queued (NCQ) reads
+ * and writes on a disk, which go in flight through the port's io_uring
+ * (block_ring.h) while the vCPU goes back to the guest, and complete, in
+ * any order, on the controller's own I/O thread (never the one serving the
+ * NICs): SDB FIS, SActive and PxCI bits, interrupt.  A request the rate
+ * limit holds back is resumed there too, by the limit's timer.  Where
+ * io_uring is unavailable every command runs synchronously.  Disk images
+ * are opened O_DIRECT where the file system allows it (block_image.h).
  *
  * Every guest-written structure is checked like a virtqueue: the command
  * header, the table and each PRD's buffer must lie inside guest RAM, a
@@ -47,6 +53,8 @@
 #include "ata.h"
 #include "atapi.h"
 #include "block_image.h"
+#include "block_ring.h"
+#include "iothread.h"
 #include "pci.h"
 #include "rate_limit.h"
 
@@ -129,6 +137,7 @@ struct ahci_port_options {
     const char *path; /* the image; NULL: a CD-ROM drive with no medium */
     bool readonly;    /* disks (a CD-ROM is always read-only) */
     uint64_t bps, iops;           /* disks' rate limits; 0: none */
+    bool synchronous;             /* disks: no io_uring even where there is one (tests) */
     rate_limit_clock_fn clock_ns; /* NULL: CLOCK_MONOTONIC (tests set it) */
 };
 
@@ -145,6 +154,11 @@ struct ahci_port {
     uint32_t is, ie, cmd, tfd, sig, ssts, sctl, serr, sact, ci;
     bool signature_pending; /* the reset's D2H FIS waits for FIS receive on */
     bool stopped;           /* a command failed: nothing runs until ST cycles */
+    /* Disks: queued (NCQ) reads and writes in flight through io_uring. */
+    struct block_ring ring;
+    bool ring_active;
+    uint32_t in_flight;  /* slots whose command is in the ring */
+    uint32_t generation; /* counts list stops and resets: older completions are dropped */
 };
 
 struct ahci {
@@ -155,6 +169,8 @@ struct ahci {
     unsigned nports;
     struct ahci_port ports[AHCI_MAX_PORTS];
     struct iovec iov[AHCI_PRDT_MAX]; /* scratch, under the lock */
+    struct iothread io; /* its own, for the rate limits' timers */
+    bool io_created;
 };
 
 /* Open the ports' images (disks locked like virtio-blk's, CD-ROMs
@@ -174,6 +190,10 @@ void ahci_write(struct ahci *a, uint32_t offset, uint32_t value);
 
 /* The port's rate-limit timer fired: run what it held back. */
 void ahci_limit_expired(struct ahci *a, unsigned port);
+/* The port's ring (ports[port].ring.event_fd) has completions: finish
+ * those commands; with wait, first wait for one (tests).  For the
+ * controller's I/O thread. */
+void ahci_requests_done(struct ahci *a, unsigned port, bool wait);
 
 /* Media changes (the control socket) in CD-ROM drive number drive (0:
  * the first cdrom = of the definition): -ENODEV when there is no such

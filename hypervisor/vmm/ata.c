@@ -242,6 +242,30 @@ static void ata_disk_read_write(struct ata_disk *d, const struct ata_cmd *c,
     ata_ok(r);
 }
 
+bool ata_disk_queued_rw(const struct ata_disk *d, const struct ata_cmd *c,
+                        const struct ata_sg *sg, uint64_t *offset, uint64_t *len,
+                        bool *is_write)
+{
+    if (c->command != ATA_CMD_READ_FPDMA && c->command != ATA_CMD_WRITE_FPDMA)
+        return false;
+    uint64_t lba = ata_cmd_lba(c), sectors = ata_cmd_sectors(c);
+    *is_write = c->command == ATA_CMD_WRITE_FPDMA;
+    *offset = lba * ATA_SECTOR_SIZE;
+    *len = sectors * ATA_SECTOR_SIZE;
+    if (*is_write && (d->readonly || !d->write_cache))
+        return false;
+    return ata_range_ok(d, lba, sectors) && sg->len >= *len;
+}
+
+void ata_disk_queued_done(const struct ata_cmd *c, struct ata_result *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->lba = ata_cmd_lba(c);
+    r->bytes = (uint32_t)(ata_cmd_sectors(c) * ATA_SECTOR_SIZE);
+    r->data_in = c->command == ATA_CMD_READ_FPDMA;
+    ata_ok(r);
+}
+
 static void ata_disk_verify(struct ata_disk *d, const struct ata_cmd *c,
                             struct ata_result *r)
 {

@@ -138,6 +138,18 @@ void ata_disk_execute(struct ata_disk *d, const struct ata_cmd *c,
 bool ata_cmd_is_ncq(const struct ata_cmd *c);
 unsigned ata_ncq_tag(const struct ata_cmd *c);
 
+/* A queued read or write (READ/WRITE FPDMA QUEUED) the controller may put
+ * in flight instead of ata_disk_execute(): its byte offset and length in
+ * the image, checked as ata_disk_execute() would check them.  False for
+ * any other command, one that would fail (ata_disk_execute() then reports
+ * the error), and writes while the write cache is off (they must be
+ * durable before they complete). */
+bool ata_disk_queued_rw(const struct ata_disk *d, const struct ata_cmd *c,
+                        const struct ata_sg *sg, uint64_t *offset, uint64_t *len,
+                        bool *is_write);
+/* The result of such a command that moved all its bytes. */
+void ata_disk_queued_done(const struct ata_cmd *c, struct ata_result *r);
+
 /* --- shared with atapi.c ------------------------------------------------- */
 
 /* ident from model and path: serial "CRL" + 17 hex digits of a hash of

@@ -4,11 +4,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "virtq.h"
 
 /* Size in bytes of a regular file or a block device. */
 static int block_image_bytes(int fd, uint64_t *bytes)
@@ -43,12 +47,31 @@ int block_image_open(const char *path, bool readonly, uint64_t *bytes)
     return rc;
 }
 
-int block_image_transfer(int fd, const struct iovec *src, int n,
-                         uint64_t offset, bool is_write)
+void block_image_close(int fd)
+{
+    if (fd < 0)
+        return;
+    flock(fd, LOCK_UN);
+    close(fd);
+}
+
+bool block_image_use_direct(int fd)
+{
+    int flags = fcntl(fd, F_GETFL);
+    return flags >= 0 && fcntl(fd, F_SETFL, flags | O_DIRECT) == 0;
+}
+
+bool block_image_is_direct(int fd)
+{
+    int flags = fcntl(fd, F_GETFL);
+    return flags >= 0 && (flags & O_DIRECT);
+}
+
+/* preadv/pwritev until all of iov moved. */
+static int block_image_transfer_plain(int fd, const struct iovec *src, int n,
+                                      uint64_t offset, bool is_write)
 {
     struct iovec iov[BLOCK_IMAGE_MAX_IOV];
-    if (n < 0 || n > BLOCK_IMAGE_MAX_IOV)
-        return -EINVAL;
     memcpy(iov, src, sizeof(iov[0]) * (size_t)n);
     struct iovec *cur = iov;
     while (n > 0) {
@@ -72,4 +95,67 @@ int block_image_transfer(int fd, const struct iovec *src, int n,
         }
     }
     return 0;
+}
+
+static size_t block_image_iov_bytes(const struct iovec *iov, int n)
+{
+    size_t total = 0;
+    for (int i = 0; i < n; i++)
+        total += iov[i].iov_len;
+    return total;
+}
+
+/* The same transfer through one page-aligned buffer, a piece at a time:
+ * the offset and the length stay the caller's (whole sectors), only the
+ * guest's buffers are replaced. */
+static int block_image_transfer_bounced(int fd, const struct iovec *iov, int n,
+                                        uint64_t offset, bool is_write)
+{
+    size_t total = block_image_iov_bytes(iov, n);
+    uint8_t *buf = aligned_alloc(BLOCK_IMAGE_BOUNCE_ALIGN, BLOCK_IMAGE_BOUNCE_BYTES);
+    if (!buf)
+        return -ENOMEM;
+    int rc = 0;
+    for (size_t done = 0; done < total && rc == 0;) {
+        size_t chunk = total - done;
+        if (chunk > BLOCK_IMAGE_BOUNCE_BYTES)
+            chunk = BLOCK_IMAGE_BOUNCE_BYTES;
+        struct iovec one = { buf, chunk };
+        if (is_write)
+            virtq_iov_read(iov, (unsigned)n, done, buf, chunk);
+        rc = block_image_transfer_plain(fd, &one, 1, offset + done, is_write);
+        if (rc == 0 && !is_write)
+            virtq_iov_write(iov, (unsigned)n, done, buf, chunk);
+        done += chunk;
+    }
+    free(buf);
+    return rc;
+}
+
+/* O_DIRECT refused even an aligned buffer (a file system that takes the
+ * flag but not the I/O, or a device with a larger block): buffered from
+ * now on, for every request of this image. */
+static void block_image_go_buffered(int fd)
+{
+    int flags = fcntl(fd, F_GETFL);
+    if (flags >= 0 && fcntl(fd, F_SETFL, flags & ~O_DIRECT) == 0)
+        fprintf(stderr, "corral-vmm: disk fd %d: O_DIRECT I/O refused (EINVAL); "
+                        "buffered from now on\n", fd);
+}
+
+int block_image_transfer(int fd, const struct iovec *iov, int n,
+                         uint64_t offset, bool is_write)
+{
+    if (n < 0 || n > BLOCK_IMAGE_MAX_IOV)
+        return -EINVAL;
+    int rc = block_image_transfer_plain(fd, iov, n, offset, is_write);
+    /* The kernel checks O_DIRECT's alignment before moving anything, so
+     * trying again moves each byte once. */
+    if (rc != -EINVAL || !block_image_is_direct(fd))
+        return rc;
+    rc = block_image_transfer_bounced(fd, iov, n, offset, is_write);
+    if (rc != -EINVAL)
+        return rc;
+    block_image_go_buffered(fd);
+    return block_image_transfer_plain(fd, iov, n, offset, is_write);
 }

@@ -90,7 +90,7 @@ int board_add_devices(struct board *b, const struct vmdef *def)
 void board_attach_kicks(struct board *b)
 {
     for (size_t i = 0; b->fast_io && i < b->n_virtio; i++) {
-        int rc = queue_ioeventfds_attach(&b->kicks, b->virtio[i]);
+        int rc = queue_ioeventfds_attach(&b->kicks, b->virtio[i], b->virtio_io[i]);
         if (rc < 0)
             vm_log(&b->vm, "%s: ioeventfd: %s; queue kicks by exit",
                    b->virtio[i]->cfg.name, strerror(-rc));
@@ -111,8 +111,15 @@ void board_destroy_devices(struct board *b)
 int board_watch_limit(struct board *b, const struct rate_limit *rl,
                       iothread_fn fn, void *dev)
 {
+    return board_watch_limit_on(b, &b->io, rl, fn, dev);
+}
+
+int board_watch_limit_on(struct board *b, struct iothread *io,
+                         const struct rate_limit *rl, iothread_fn fn, void *dev)
+{
+    (void)b;
     int fd = rate_limit_fd(rl);
-    int rc = fd < 0 ? 0 : iothread_add(&b->io, fd, EPOLLIN, fn, dev);
+    int rc = fd < 0 ? 0 : iothread_add(io, fd, EPOLLIN, fn, dev);
     if (rc < 0)
         return vm_error("rate limit timer: I/O thread: %s", strerror(-rc));
     return 0;
@@ -128,8 +135,40 @@ void *board_alloc_device(void **dev, size_t size, const char *name)
 
 void board_add_virtio(struct board *b, struct virtio_pci_dev *vdev)
 {
-    if (b->n_virtio < BOARD_MAX_DEVICES)
+    board_add_virtio_on(b, vdev, &b->io);
+}
+
+void board_add_virtio_on(struct board *b, struct virtio_pci_dev *vdev,
+                         struct iothread *io)
+{
+    if (b->n_virtio < BOARD_MAX_DEVICES) {
+        b->virtio_io[b->n_virtio] = io;
         b->virtio[b->n_virtio++] = vdev;
+    }
+}
+
+int board_add_disk_thread(struct board *b, struct iothread *io)
+{
+    if (b->n_disk_io == BOARD_MAX_DISK_THREADS)
+        return vm_error("disk I/O threads: more than %d", BOARD_MAX_DISK_THREADS);
+    b->disk_io[b->n_disk_io++] = io;
+    return 0;
+}
+
+int board_start_disk_threads(struct board *b)
+{
+    for (size_t i = 0; i < b->n_disk_io; i++) {
+        int rc = iothread_start(b->disk_io[i]);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+void board_stop_disk_threads(struct board *b)
+{
+    for (size_t i = 0; i < b->n_disk_io; i++)
+        iothread_stop(b->disk_io[i]);
 }
 
 void board_add_boot_disk(struct board *b, unsigned slot, int fd)

@@ -90,6 +90,8 @@ struct board_disk {
     int fd;
 };
 #define BOARD_MAX_BOOT_DISKS (VMDEF_MAX_DISKS + VMDEF_MAX_SATA_PORTS)
+/* Threads of their own: one per virtio disk, one for the AHCI controller. */
+#define BOARD_MAX_DISK_THREADS (VMDEF_MAX_DISKS + 1)
 
 struct board {
     struct vm vm;
@@ -118,7 +120,14 @@ struct board {
     struct board_disk boot_disks[BOARD_MAX_BOOT_DISKS];
     size_t n_boot_disks;
     struct virtio_pci_dev *virtio[BOARD_MAX_DEVICES]; /* for queue kicks */
+    struct iothread *virtio_io[BOARD_MAX_DEVICES];    /* ...served there */
     size_t n_virtio;
+    /* Disks' I/O threads (owned by their devices), so that disk I/O never
+     * runs on the thread that serves the NICs: started with the I/O
+     * thread, after the jail (unshare wants a single-threaded process),
+     * and stopped with it. */
+    struct iothread *disk_io[BOARD_MAX_DISK_THREADS];
+    size_t n_disk_io;
     struct device_instance devices[BOARD_MAX_DEVICES];
     size_t ndevices;
 };
@@ -148,8 +157,21 @@ void *board_alloc_device(void **dev, size_t size, const char *name);
 /* A rate limit's timer goes to the I/O thread (nothing when unlimited). */
 int board_watch_limit(struct board *b, const struct rate_limit *rl,
                       iothread_fn fn, void *dev);
-/* A virtio function whose queue kicks board_attach_kicks() attaches. */
+/* The same on a disk's own thread io. */
+int board_watch_limit_on(struct board *b, struct iothread *io,
+                         const struct rate_limit *rl, iothread_fn fn, void *dev);
+/* A virtio function whose queue kicks board_attach_kicks() attaches, to
+ * the I/O thread or (the _on form) to a disk's own thread. */
 void board_add_virtio(struct board *b, struct virtio_pci_dev *vdev);
+void board_add_virtio_on(struct board *b, struct virtio_pci_dev *vdev,
+                         struct iothread *io);
+/* A disk's own I/O thread (initialised by the device, which destroys it
+ * in its destroy hook): the machine starts and stops it with the I/O
+ * thread.  Returns 0 or VM_EXIT_ERROR (reported). */
+int board_add_disk_thread(struct board *b, struct iothread *io);
+/* Start them all (0, or -errno); stop them all (idempotent). */
+int board_start_disk_threads(struct board *b);
+void board_stop_disk_threads(struct board *b);
 void board_add_boot_disk(struct board *b, unsigned slot, int fd);
 /* A disk or CD-ROM drive (fd -1: empty) on port of the AHCI controller
  * in slot. */

@@ -27,6 +27,7 @@
 #include "firmware.h"
 #include "fw_cfg.h"
 #include "i8042.h"
+#include "block_image.h"
 #include "iothread.h"
 #include "jail.h"
 #include "rfb.h"
@@ -299,11 +300,16 @@ static int machine_write_acpi(struct machine *m)
  * a CD an El Torito boot record? */
 static bool machine_boot_disk_bootable(const struct board_disk *d)
 {
+    /* block_image_transfer: the disk may be O_DIRECT, which a stack
+     * buffer does not satisfy. */
     uint8_t buf[512];
-    if (d->cdrom)
-        return pread(d->fd, buf, FIRMWARE_ELTORITO_LEN, FIRMWARE_ELTORITO_OFFSET) ==
-                   FIRMWARE_ELTORITO_LEN && firmware_cd_bootable(buf);
-    return pread(d->fd, buf, sizeof(buf), 0) == sizeof(buf) &&
+    if (d->cdrom) {
+        struct iovec iov = { buf, FIRMWARE_ELTORITO_LEN };
+        return block_image_transfer(d->fd, &iov, 1, FIRMWARE_ELTORITO_OFFSET,
+                                    false) == 0 && firmware_cd_bootable(buf);
+    }
+    struct iovec iov = { buf, sizeof(buf) };
+    return block_image_transfer(d->fd, &iov, 1, 0, false) == 0 &&
            firmware_sector_bootable(buf);
 }
 
@@ -752,6 +758,7 @@ static void machine_teardown(struct machine *m)
         vcpu_destroy(&m->vcpus[i]);
     if (m->board.io_created) {
         iothread_stop(&m->board.io);
+        board_stop_disk_threads(&m->board);
         rfb_close(&m->rfb);
         queue_ioeventfds_destroy(&m->board.kicks);
         msi_irqfds_destroy(&m->board.msi);
@@ -814,8 +821,8 @@ static int machine_start(struct machine *m, const struct vmdef *def, bool verbos
     if (m->jail_uid)
         vm_log(&m->board.vm, "jailed: uid %u, empty root, seccomp", m->jail_uid);
     board_attach_kicks(&m->board);
-    if (iothread_start(&m->board.io))
-        return vm_error("cannot start the I/O thread");
+    if (iothread_start(&m->board.io) || board_start_disk_threads(&m->board))
+        return vm_error("cannot start the I/O threads");
     m->started_ms = clock_monotonic_ms();
     for (unsigned i = 0; i < m->board.nvcpus; i++)
         m->vcpus[i].gate = &m->gate;

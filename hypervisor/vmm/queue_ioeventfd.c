@@ -62,9 +62,11 @@ static void queue_ioeventfd_ready(void *ctx, uint32_t events)
 }
 
 int queue_ioeventfds_attach(struct queue_ioeventfds *t,
-                            struct virtio_pci_dev *vdev)
+                            struct virtio_pci_dev *vdev, struct iothread *io)
 {
     int rc = 0;
+    if (!io)
+        io = t->io;
     pthread_mutex_lock(&t->lock);
     for (uint16_t q = 0; q < vdev->cfg.num_queues && rc == 0; q++) {
         if (t->n == QUEUE_IOEVENTFD_MAX) {
@@ -72,13 +74,14 @@ int queue_ioeventfds_attach(struct queue_ioeventfds *t,
             break;
         }
         struct queue_ioeventfd *e = &t->e[t->n];
-        *e = (struct queue_ioeventfd){ .vm = t->vm, .vdev = vdev, .queue = q };
+        *e = (struct queue_ioeventfd){ .vm = t->vm, .vdev = vdev, .io = io,
+                                       .queue = q };
         e->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (e->fd < 0) {
             rc = -errno;
             break;
         }
-        rc = iothread_add(t->io, e->fd, EPOLLIN, queue_ioeventfd_ready, e);
+        rc = iothread_add(io, e->fd, EPOLLIN, queue_ioeventfd_ready, e);
         if (rc < 0) {
             close(e->fd);
             break;
@@ -100,7 +103,7 @@ void queue_ioeventfds_destroy(struct queue_ioeventfds *t)
         struct queue_ioeventfd *e = &t->e[i];
         if (e->gpa)
             queue_ioeventfd_kvm(e, e->gpa, false);
-        iothread_remove(t->io, e->fd);
+        iothread_remove(e->io, e->fd);
         close(e->fd);
     }
     t->n = 0;

@@ -2,11 +2,13 @@
 #include "virtio_blk.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 #include "block_image.h"
@@ -34,7 +36,8 @@ struct virtio_blk_config_regs {
     uint8_t physical_block_exp, alignment_offset;
     uint16_t min_io_size;
     uint32_t opt_io_size;
-    uint8_t writeback, unused0[3];
+    uint8_t writeback, unused0;
+    uint16_t num_queues;
     uint32_t max_discard_sectors;
     uint32_t max_discard_seg;
     uint32_t discard_sector_alignment;
@@ -80,32 +83,54 @@ static bool virtio_blk_data_ok(const struct virtio_blk *blk, uint64_t sector,
            virtio_blk_range_ok(blk, sector, len / VIRTIO_BLK_SECTOR_SIZE);
 }
 
-/* IN or OUT: the data is the writable bytes before the status byte, or
- * the readable bytes after the header. */
-static uint8_t virtio_blk_read_write(struct virtio_blk *blk,
+/* An IN or OUT request's data, checked: the writable bytes before the
+ * status byte, or the readable bytes after the header. */
+struct virtio_blk_rw {
+    bool is_write;
+    uint64_t offset;
+    size_t len;
+    int n;
+    struct iovec *iov;
+};
+
+/* Check an IN or OUT request and describe its data in rw->iov (room for
+ * VIRTQ_MAX_SIZE entries).  Returns VIRTIO_BLK_S_OK or the status it
+ * fails with. */
+static uint8_t virtio_blk_rw_prepare(const struct virtio_blk *blk,
                                      const struct virtq_chain *c,
                                      const struct virtio_blk_header *h,
-                                     uint32_t *written)
+                                     struct virtio_blk_rw *rw)
 {
     bool is_write = h->type == VIRTIO_BLK_T_OUT;
     const struct iovec *segs = is_write ? c->seg : c->seg + c->n_readable;
     unsigned nsegs = is_write ? c->n_readable : c->n_writable;
     size_t skip = is_write ? VIRTIO_BLK_HEADER_BYTES : 0;
-    size_t len = is_write ? c->readable_len - VIRTIO_BLK_HEADER_BYTES
-                          : c->writable_len - 1u;
-
+    rw->is_write = is_write;
+    rw->len = is_write ? c->readable_len - VIRTIO_BLK_HEADER_BYTES
+                       : c->writable_len - 1u;
+    rw->offset = h->sector * VIRTIO_BLK_SECTOR_SIZE;
     if (is_write && blk->readonly)
         return VIRTIO_BLK_S_IOERR;
-    if (!virtio_blk_data_ok(blk, h->sector, len))
+    if (!virtio_blk_data_ok(blk, h->sector, rw->len))
         return VIRTIO_BLK_S_IOERR;
-    int n = virtq_iov_slice(segs, nsegs, skip, len, blk->data, VIRTQ_MAX_SIZE);
-    if (n < 0)
+    rw->n = virtq_iov_slice(segs, nsegs, skip, rw->len, rw->iov, VIRTQ_MAX_SIZE);
+    return rw->n < 0 ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
+}
+
+/* IN or OUT, synchronously. */
+static uint8_t virtio_blk_read_write(struct virtio_blk *blk,
+                                     const struct virtq_chain *c,
+                                     const struct virtio_blk_header *h,
+                                     uint32_t *written)
+{
+    struct virtio_blk_rw rw = { .iov = blk->data };
+    uint8_t status = virtio_blk_rw_prepare(blk, c, h, &rw);
+    if (status != VIRTIO_BLK_S_OK)
+        return status;
+    if (block_image_transfer(blk->fd, rw.iov, rw.n, rw.offset, rw.is_write) < 0)
         return VIRTIO_BLK_S_IOERR;
-    if (block_image_transfer(blk->fd, blk->data, n,
-                            h->sector * VIRTIO_BLK_SECTOR_SIZE, is_write) < 0)
-        return VIRTIO_BLK_S_IOERR;
-    if (!is_write)
-        *written += (uint32_t)len;
+    if (!rw.is_write)
+        *written += (uint32_t)rw.len;
     return VIRTIO_BLK_S_OK;
 }
 
@@ -115,7 +140,7 @@ static int virtio_blk_write_zeros(int fd, uint64_t offset, uint64_t len)
 {
     /* Not const: a const array of zeros goes into .rodata and adds 64 KiB
      * to the binary; in .bss it costs nothing until used.  Never written. */
-    static uint8_t zeros[64 * 1024];
+    static uint8_t zeros[64 * 1024] __attribute__((aligned(BLOCK_IMAGE_BOUNCE_ALIGN)));
     while (len > 0) {
         size_t chunk = len < sizeof(zeros) ? (size_t)len : sizeof(zeros);
         struct iovec iov = { zeros, chunk };
@@ -220,21 +245,179 @@ static uint8_t virtio_blk_dispatch(struct virtio_blk *blk,
     }
 }
 
+/* Where the status byte goes: the chain's last writable byte. */
+static void virtio_blk_put_status(const struct virtq_chain *c, uint8_t status)
+{
+    virtq_iov_write(c->seg + c->n_readable, c->n_writable, c->writable_len - 1u,
+                    &status, 1);
+}
+
+/* The header, or false when the chain has no room for it or for a status
+ * byte (a protocol error). */
+static bool virtio_blk_header_of(const struct virtq_chain *c,
+                                 struct virtio_blk_header *h)
+{
+    if (c->readable_len < VIRTIO_BLK_HEADER_BYTES || c->writable_len < 1)
+        return false;
+    virtq_iov_read(c->seg, c->n_readable, 0, h, sizeof(*h));
+    return true;
+}
+
 int virtio_blk_handle_request(struct virtio_blk *blk,
                               const struct virtq_chain *chain,
                               uint32_t *written)
 {
     struct virtio_blk_header h;
-    if (chain->readable_len < VIRTIO_BLK_HEADER_BYTES || chain->writable_len < 1)
+    if (!virtio_blk_header_of(chain, &h))
         return -EPROTO;
-    virtq_iov_read(chain->seg, chain->n_readable, 0, &h, sizeof(h));
     *written = 0;
     uint8_t status = virtio_blk_dispatch(blk, chain, &h, written);
-    /* The status byte is the chain's last writable byte. */
-    virtq_iov_write(chain->seg + chain->n_readable, chain->n_writable,
-                    chain->writable_len - 1u, &status, 1);
+    virtio_blk_put_status(chain, status);
     *written += 1;
     return 0;
+}
+
+/* --- requests in flight (io_uring) ------------------------------------------- */
+
+/* A read, write or flush handed to the ring; freed when it completes. */
+struct virtio_blk_req {
+    uint16_t queue, head;
+    uint32_t generation; /* the device's at submission (a reset drops it) */
+    bool is_flush;
+    struct virtio_blk_rw rw;
+    uint8_t *status; /* the status byte, in guest RAM */
+    struct iovec iov[];
+};
+
+/* The status byte's address: the chain's segments are guest RAM the
+ * queue checked, which outlives every request. */
+static uint8_t *virtio_blk_status_byte(const struct virtq_chain *c)
+{
+    size_t at = c->writable_len - 1u;
+    for (unsigned i = c->n_readable; i < c->n_readable + c->n_writable; i++) {
+        if (at < c->seg[i].iov_len)
+            return (uint8_t *)c->seg[i].iov_base + at;
+        at -= c->seg[i].iov_len;
+    }
+    return NULL; /* not reached: writable_len is the segments' sum */
+}
+
+static struct virtio_blk_req *virtio_blk_req_new(struct virtio_blk *blk, uint16_t q,
+                                                 const struct virtq_chain *c,
+                                                 const struct virtio_blk_rw *rw)
+{
+    unsigned n = rw ? (unsigned)rw->n : 0;
+    struct virtio_blk_req *r = malloc(sizeof(*r) + n * sizeof(struct iovec));
+    if (!r)
+        return NULL;
+    *r = (struct virtio_blk_req){ .queue = q, .head = c->head,
+                                  .generation = blk->generation,
+                                  .is_flush = !rw, .status = virtio_blk_status_byte(c) };
+    if (rw) {
+        r->rw = *rw;
+        r->rw.iov = r->iov;
+        memcpy(r->iov, rw->iov, n * sizeof(struct iovec));
+    }
+    return r;
+}
+
+/* Put an IN, OUT or FLUSH request in flight.  Returns true when it is;
+ * false when it must be served synchronously (any other type, a request
+ * that fails its checks, no memory). */
+static bool virtio_blk_submit(struct virtio_blk *blk, uint16_t q,
+                              const struct virtq_chain *c,
+                              const struct virtio_blk_header *h)
+{
+    struct virtio_blk_rw rw = { .iov = blk->data };
+    struct virtio_blk_req *r = NULL;
+    if (h->type == VIRTIO_BLK_T_FLUSH && !blk->readonly)
+        r = virtio_blk_req_new(blk, q, c, NULL);
+    else if ((h->type == VIRTIO_BLK_T_IN || h->type == VIRTIO_BLK_T_OUT) &&
+             virtio_blk_rw_prepare(blk, c, h, &rw) == VIRTIO_BLK_S_OK)
+        r = virtio_blk_req_new(blk, q, c, &rw);
+    if (!r)
+        return false;
+    int rc = r->is_flush ? block_ring_queue_flush(&blk->ring, r)
+                         : block_ring_queue_rw(&blk->ring, r->iov, (unsigned)r->rw.n,
+                                               r->rw.offset, r->rw.is_write, r);
+    if (rc < 0)
+        free(r);
+    return rc == 0;
+}
+
+/* A request came back from the ring with res.  A read or write the ring
+ * did not finish whole (O_DIRECT refusing the guest's buffers, a short
+ * transfer) is done again synchronously, which handles those cases. */
+static uint8_t virtio_blk_req_status(struct virtio_blk *blk,
+                                     const struct virtio_blk_req *r, int32_t res)
+{
+    if (r->is_flush)
+        return res == 0 ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR;
+    if (res >= 0 && (size_t)res == r->rw.len)
+        return VIRTIO_BLK_S_OK;
+    return block_image_transfer(blk->fd, r->rw.iov, r->rw.n, r->rw.offset,
+                                r->rw.is_write) == 0 ? VIRTIO_BLK_S_OK
+                                                      : VIRTIO_BLK_S_IOERR;
+}
+
+/* Complete one request; returns the queue to interrupt, or -1 when a reset
+ * came in between and the request is no longer the driver's. */
+static int virtio_blk_req_done(struct virtio_blk *blk, struct virtio_blk_req *r,
+                               int32_t res)
+{
+    uint8_t status = virtio_blk_req_status(blk, r, res);
+    int q = -1;
+    if (r->generation == blk->generation) {
+        *r->status = status;
+        uint32_t written = 1;
+        if (!r->is_flush && !r->rw.is_write && status == VIRTIO_BLK_S_OK)
+            written += (uint32_t)r->rw.len;
+        virtq_push(virtio_pci_queue_ring(&blk->vdev, r->queue), r->head, written);
+        q = r->queue;
+    }
+    free(r);
+    return q;
+}
+
+/* Reap what completed (waiting for one when wait), under the device lock.
+ * Returns the queues to interrupt, as a bit mask. */
+static uint32_t virtio_blk_reap(struct virtio_blk *blk, bool wait)
+{
+    struct block_ring_done done[32];
+    uint32_t queues = 0;
+    unsigned n;
+    do {
+        n = block_ring_reap(&blk->ring, done, 32, wait);
+        for (unsigned i = 0; i < n; i++) {
+            int q = virtio_blk_req_done(blk, done[i].tag, done[i].res);
+            if (q >= 0)
+                queues |= 1u << q;
+        }
+        wait = false;
+    } while (n == 32);
+    return queues;
+}
+
+void virtio_blk_requests_done(struct virtio_blk *blk, bool wait)
+{
+    if (!blk->ring_active)
+        return;
+    pthread_mutex_lock(&blk->vdev.lock);
+    uint32_t queues = virtio_blk_reap(blk, wait);
+    uint32_t stalled = 0;
+    for (uint16_t q = 0; q < blk->vdev.cfg.num_queues; q++) {
+        if (queues & (1u << q))
+            virtio_pci_queue_interrupt(&blk->vdev, q);
+        if (blk->queues[q].stalled)
+            stalled |= 1u << q;
+        blk->queues[q].stalled = false;
+    }
+    pthread_mutex_unlock(&blk->vdev.lock);
+    /* Room again: drain what waited for it (the transport checks the
+     * queue is still live). */
+    for (uint16_t q = 0; q < blk->vdev.cfg.num_queues; q++)
+        if (stalled & (1u << q))
+            virtio_pci_notify_queue(&blk->vdev, q);
 }
 
 /* --- transport hooks ------------------------------------------------------ */
@@ -254,58 +437,86 @@ static uint64_t virtio_blk_request_bytes(const struct virtq_chain *c)
     return 0;
 }
 
-/* The next request to serve: the one the rate limit held back, else a
- * new one.  Returns 1 when it may be served now, 0 when there is none or
- * it must wait (it is then held, the limit's timer armed), <0 broken. */
-static int virtio_blk_next(struct virtio_blk *blk, struct virtq *vq)
+/* The next request to serve on queue q: the one the rate limit held
+ * back, else a new one.  Returns 1 when it may be served now (in
+ * qs->chain), 0 when there is none or it must wait (held, the limit's
+ * timer armed; or the ring is full, stalled until completions make room),
+ * <0 broken. */
+static int virtio_blk_next(struct virtio_blk *blk, struct virtq *vq,
+                           struct virtio_blk_queue *qs)
 {
-    if (!blk->held) {
-        int rc = virtq_pop(vq, &blk->chain);
+    if (blk->ring_active && !block_ring_has_room(&blk->ring)) {
+        qs->stalled = true;
+        return 0;
+    }
+    if (!qs->held) {
+        int rc = virtq_pop(vq, &qs->chain);
         if (rc <= 0)
             return rc;
-        blk->held = true;
+        qs->held = true;
     }
-    if (!rate_limit_admit(&blk->limit, 1, virtio_blk_request_bytes(&blk->chain)))
+    if (!rate_limit_admit(&blk->limit, 1, virtio_blk_request_bytes(&qs->chain)))
         return 0;
-    blk->held = false;
+    qs->held = false;
     return 1;
 }
 
-/* Drain the queue, re-checking after telling the driver where we stopped
+/* Serve one request of queue q: in flight on the ring when it can be,
+ * else now.  Returns 0, or -EPROTO (no header or status byte). */
+static int virtio_blk_serve(struct virtio_blk *blk, uint16_t q, struct virtq *vq,
+                            const struct virtq_chain *c)
+{
+    struct virtio_blk_header h;
+    if (!virtio_blk_header_of(c, &h))
+        return -EPROTO;
+    if (blk->ring_active && virtio_blk_submit(blk, q, c, &h))
+        return 0;
+    uint32_t written;
+    virtio_blk_handle_request(blk, c, &written);
+    virtq_push(vq, c->head, written);
+    return 0;
+}
+
+/* Drain queue q, re-checking after telling the driver where we stopped
  * so that a request made meanwhile is not left waiting.  A request the
  * rate limit holds back stops the draining until its timer fires (kicks
- * meanwhile change nothing: order is kept). */
+ * meanwhile change nothing: order is kept); so does a full ring, until
+ * completions make room.  What went in flight is submitted in one call. */
 static int virtio_blk_queue_notify(struct virtio_pci_dev *vdev, uint16_t q)
 {
     struct virtio_blk *blk = virtio_blk_of(vdev);
+    struct virtio_blk_queue *qs = &blk->queues[q];
     struct virtq *vq = virtio_pci_queue_ring(vdev, q);
     int rc;
     do {
-        while ((rc = virtio_blk_next(blk, vq)) > 0) {
-            uint32_t written;
-            if (virtio_blk_handle_request(blk, &blk->chain, &written) < 0)
+        while ((rc = virtio_blk_next(blk, vq, qs)) > 0)
+            if (virtio_blk_serve(blk, q, vq, &qs->chain) < 0)
                 return -EPROTO;
-            virtq_push(vq, blk->chain.head, written);
-        }
         if (rc < 0)
             return rc;
-    } while (!blk->held && virtq_enable_notify(vq));
+    } while (!qs->held && !qs->stalled && virtq_enable_notify(vq));
+    if (blk->ring_active)
+        block_ring_submit(&blk->ring);
     virtio_pci_queue_interrupt(vdev, q);
     return 0;
 }
 
-/* A reset takes back every request, the held one too. */
+/* A reset takes back every request: the held ones, and those in flight
+ * (their completions are dropped). */
 static void virtio_blk_reset(struct virtio_pci_dev *vdev)
 {
     struct virtio_blk *blk = virtio_blk_of(vdev);
-    blk->held = false;
+    for (unsigned q = 0; q < VIRTIO_BLK_MAX_QUEUES; q++)
+        blk->queues[q].held = blk->queues[q].stalled = false;
+    blk->generation++;
     rate_limit_cancel(&blk->limit);
 }
 
 void virtio_blk_limit_expired(struct virtio_blk *blk)
 {
     rate_limit_timer_ack(&blk->limit);
-    virtio_pci_notify_queue(&blk->vdev, 0);
+    for (uint16_t q = 0; q < blk->vdev.cfg.num_queues; q++)
+        virtio_pci_notify_queue(&blk->vdev, q);
 }
 
 static void virtio_blk_config_read(struct virtio_pci_dev *vdev, uint32_t offset,
@@ -323,6 +534,7 @@ static void virtio_blk_config_read(struct virtio_pci_dev *vdev, uint32_t offset,
         .max_write_zeroes_sectors = VIRTIO_BLK_RANGE_SECTORS_MAX,
         .max_write_zeroes_seg = 1,
         .write_zeroes_may_unmap = 1,
+        .num_queues = blk->vdev.cfg.num_queues,
     };
     memcpy(data, (const uint8_t *)&regs + offset, len);
 }
@@ -342,6 +554,7 @@ static int virtio_blk_open(struct virtio_blk *blk,
     blk->fd = block_image_open(opts->path, opts->readonly, &bytes);
     if (blk->fd < 0)
         return blk->fd;
+    blk->direct = block_image_use_direct(blk->fd);
     /* A partial last sector cannot be addressed; it is left alone. */
     blk->capacity = bytes / VIRTIO_BLK_SECTOR_SIZE;
     return 0;
@@ -363,7 +576,8 @@ static uint64_t virtio_blk_features(bool readonly)
 {
     uint64_t f = 1ULL << VIRTIO_F_RING_EVENT_IDX | 1ULL << VIRTIO_F_INDIRECT_DESC |
                  1ULL << VIRTIO_BLK_F_SIZE_MAX | 1ULL << VIRTIO_BLK_F_SEG_MAX |
-                 1ULL << VIRTIO_BLK_F_BLK_SIZE | 1ULL << VIRTIO_BLK_F_FLUSH;
+                 1ULL << VIRTIO_BLK_F_BLK_SIZE | 1ULL << VIRTIO_BLK_F_FLUSH |
+                 1ULL << VIRTIO_BLK_F_MQ;
     if (readonly)
         return f | 1ULL << VIRTIO_BLK_F_RO;
     return f | 1ULL << VIRTIO_BLK_F_DISCARD | 1ULL << VIRTIO_BLK_F_WRITE_ZEROES;
@@ -377,15 +591,20 @@ int virtio_blk_create(struct virtio_blk **out, struct pci_bus *pci,
         return -ENOMEM;
     blk->readonly = opts->readonly;
     blk->fd = -1;
-    int rc = rate_limit_init(&blk->limit, opts->bps, opts->iops, opts->clock_ns);
+    int rc = opts->queues > VIRTIO_BLK_MAX_QUEUES ? -EINVAL : 0;
+    if (rc == 0)
+        rc = rate_limit_init(&blk->limit, opts->bps, opts->iops, opts->clock_ns);
     if (rc == 0)
         rc = virtio_blk_open(blk, opts);
+    /* No io_uring here (ENOSYS, EPERM): every request synchronously. */
+    if (rc == 0 && !opts->synchronous)
+        blk->ring_active = block_ring_init(&blk->ring, blk->fd, BLOCK_RING_MAX_DEPTH) == 0;
     virtio_blk_set_serial(blk, opts);
     const struct virtio_pci_config cfg = {
         .device_id = VIRTIO_BLK_DEVICE_ID,
         .class_code = 0x018000, /* mass storage, other */
         .features = virtio_blk_features(opts->readonly),
-        .num_queues = 1,
+        .num_queues = (uint16_t)(opts->queues ? opts->queues : 1),
         .queue_max_size = VIRTIO_BLK_QUEUE_SIZE,
         .config_size = VIRTIO_BLK_CONFIG_BYTES,
         .ops = &virtio_blk_ops,
@@ -395,8 +614,9 @@ int virtio_blk_create(struct virtio_blk **out, struct pci_bus *pci,
     if (rc == 0)
         rc = virtio_pci_init(&blk->vdev, pci, &cfg);
     if (rc < 0) {
-        if (blk->fd >= 0)
-            close(blk->fd);
+        if (blk->ring_active)
+            block_ring_destroy(&blk->ring);
+        block_image_close(blk->fd);
         rate_limit_destroy(&blk->limit);
         free(blk);
         return rc;
@@ -409,8 +629,16 @@ void virtio_blk_destroy(struct virtio_blk *blk)
 {
     if (!blk)
         return;
+    if (blk->io_created)
+        iothread_destroy(&blk->io);
+    if (blk->ring_active) {
+        /* Guest RAM and the requests must outlive what is in flight. */
+        while (blk->ring.in_flight > 0)
+            virtio_blk_reap(blk, true);
+        block_ring_destroy(&blk->ring);
+    }
     virtio_pci_destroy(&blk->vdev);
-    close(blk->fd);
+    block_image_close(blk->fd);
     rate_limit_destroy(&blk->limit);
     free(blk);
 }
@@ -427,26 +655,46 @@ static void blk_limit_expired(void *ctx, uint32_t events)
     virtio_blk_limit_expired(ctx);
 }
 
+static void blk_requests_done(void *ctx, uint32_t events)
+{
+    virtio_blk_requests_done(ctx, false);
+}
+
 /* One virtio-blk per disk on the virtio bus, in definition order:
  * /dev/vda, /dev/vdb... */
 static int blk_add(struct board *b, const struct vmdef *def, size_t index,
                    void **dev)
 {
     const struct vmdef_disk *d = vmdef_disk_on_bus(def, VMDEF_BUS_VIRTIO, index);
+    unsigned queues = b->nvcpus < VIRTIO_BLK_MAX_QUEUES ? b->nvcpus : VIRTIO_BLK_MAX_QUEUES;
     struct virtio_blk_options o = { .path = d->path, .readonly = d->readonly,
-                                    .bps = d->bps, .iops = d->iops };
+                                    .bps = d->bps, .iops = d->iops,
+                                    .queues = queues ? queues : 1 };
     struct virtio_blk *blk;
     int rc = virtio_blk_create(&blk, &b->pci, &o);
     if (rc < 0)
         return vm_error("disk %s: %s", d->path,
                         rc == -EBUSY ? "in use by another VM" : strerror(-rc));
     *dev = blk;
-    board_add_virtio(b, &blk->vdev);
+    rc = iothread_init(&blk->io);
+    blk->io_created = true;
+    if (rc < 0)
+        return vm_error("disk %s: I/O thread: %s", d->path, strerror(-rc));
+    if (board_add_disk_thread(b, &blk->io))
+        return VM_EXIT_ERROR;
+    board_add_virtio_on(b, &blk->vdev, &blk->io);
     board_add_boot_disk(b, blk->vdev.pci.slot, blk->fd);
-    vm_log(&b->vm, "disk %s: virtio-blk%s, limits %llu bytes/s %llu ops/s "
-           "(0: none)", d->path, d->readonly ? ", read-only" : "",
-           (unsigned long long)d->bps, (unsigned long long)d->iops);
-    return board_watch_limit(b, &blk->limit, blk_limit_expired, blk);
+    vm_log(&b->vm, "disk %s: virtio-blk%s, %s, %s, %u queue(s), limits %llu bytes/s "
+           "%llu ops/s (0: none)", d->path, d->readonly ? ", read-only" : "",
+           blk->direct ? "O_DIRECT" : "buffered (no O_DIRECT here)",
+           blk->ring_active ? "io_uring" : "synchronous (no io_uring here)",
+           o.queues, (unsigned long long)d->bps, (unsigned long long)d->iops);
+    if (blk->ring_active) {
+        rc = iothread_add(&blk->io, blk->ring.event_fd, EPOLLIN, blk_requests_done, blk);
+        if (rc < 0)
+            return vm_error("disk %s: I/O thread: %s", d->path, strerror(-rc));
+    }
+    return board_watch_limit_on(b, &blk->io, &blk->limit, blk_limit_expired, blk);
 }
 
 static void blk_destroy(void *dev)

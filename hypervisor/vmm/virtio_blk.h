@@ -1,6 +1,14 @@
 /* virtio_blk: a virtio block device (virtio 1.x, 5.2) on a raw image file
  * or a host block device, over the virtio-pci transport.
  *
+ * Queues: one per vCPU up to VIRTIO_BLK_MAX_QUEUES (VIRTIO_BLK_F_MQ), each
+ * with its own ioeventfd and MSI-X vector.  Reads, writes and flushes go in
+ * flight through io_uring (block_ring.h), as many at once as the ring holds
+ * (BLOCK_RING_MAX_DEPTH, shared by the queues), and complete in any order
+ * on the disk's I/O thread; the rest (GET_ID, DISCARD, WRITE_ZEROES, and
+ * everything where io_uring is unavailable) is served synchronously.  A
+ * FLUSH starts only after every request before it completed (IO_DRAIN).
+ *
  * Requests: IN (read), OUT (write), FLUSH (fdatasync, so what the guest
  * flushed survives a host crash; we offer VIRTIO_BLK_F_FLUSH, so the guest
  * treats the disk as having a volatile write cache and flushes when it
@@ -25,10 +33,15 @@
  * The image is locked (flock: exclusive, or shared when read-only) so two
  * VMs cannot write one disk by mistake.
  *
+ * The image is opened O_DIRECT where the file system allows it, else
+ * buffered (block_image.h), and vmm.log says which.
+ *
  * Wiring: virtio_blk_device (the device table, devices.h) creates one per
- * disk of the definition with virtio_blk_create(), puts its rate limit's
- * timer on the I/O thread and its queue kicks on an ioeventfd, and
- * releases it with virtio_blk_destroy() after pci_bus_destroy().
+ * disk of the definition with virtio_blk_create(), gives it an I/O thread
+ * of its own (so its I/O never delays a NIC's packets, nor theirs its
+ * requests), puts its rate limit's timer there and its queue kicks on an
+ * ioeventfd served there, and releases it with virtio_blk_destroy() after
+ * pci_bus_destroy().
  *
  * The guest needs virtio_pci and virtio_blk (CONFIG_VIRTIO_PCI,
  * CONFIG_VIRTIO_BLK) and sees the disks as /dev/vda, /dev/vdb, ... in the
@@ -39,6 +52,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "block_ring.h"
+#include "iothread.h"
 #include "rate_limit.h"
 #include "virtio_pci.h"
 
@@ -46,6 +61,9 @@
 #define VIRTIO_BLK_SECTOR_SIZE 512
 #define VIRTIO_BLK_QUEUE_SIZE 256
 #define VIRTIO_BLK_ID_BYTES 20
+/* Request queues: one per vCPU (so each submits without contending on
+ * another's ring), up to this many. */
+#define VIRTIO_BLK_MAX_QUEUES 4
 /* Limits we advertise: data segments per request (the chain also holds
  * the header and the status byte) and bytes per segment. */
 #define VIRTIO_BLK_SEG_MAX (VIRTQ_MAX_SIZE - 2)
@@ -62,6 +80,7 @@
 #define VIRTIO_BLK_F_RO 5
 #define VIRTIO_BLK_F_BLK_SIZE 6
 #define VIRTIO_BLK_F_FLUSH 9
+#define VIRTIO_BLK_F_MQ 12
 #define VIRTIO_BLK_F_DISCARD 13
 #define VIRTIO_BLK_F_WRITE_ZEROES 14
 
@@ -84,17 +103,31 @@ struct virtio_blk_options {
     uint64_t bps;       /* bytes read or written per second; 0: unlimited */
     uint64_t iops;      /* requests per second; 0: unlimited */
     rate_limit_clock_fn clock_ns; /* NULL: CLOCK_MONOTONIC (tests set it) */
+    unsigned queues;    /* 1..VIRTIO_BLK_MAX_QUEUES; 0: 1 */
+    bool synchronous;   /* no io_uring even where there is one (tests) */
+};
+
+/* Per request queue. */
+struct virtio_blk_queue {
+    bool held;    /* chain was popped, the rate limit holds it */
+    bool stalled; /* the ring is full: draining waits for completions */
+    struct virtq_chain chain; /* scratch (or the held request), under the lock */
 };
 
 struct virtio_blk {
     struct virtio_pci_dev vdev;
     int fd;
     bool readonly;
+    bool direct;    /* opened O_DIRECT (the file system allowed it) */
+    struct iothread io; /* its own: queue kicks and the limit's timer */
+    bool io_created;
     uint64_t capacity; /* in 512-byte sectors */
     char serial[VIRTIO_BLK_ID_BYTES];
     struct rate_limit limit;
-    bool held;               /* chain was popped, the rate limit holds it */
-    struct virtq_chain chain;               /* scratch, under the lock */
+    struct block_ring ring; /* requests in flight, when ring_active */
+    bool ring_active;
+    uint32_t generation;    /* counts resets: a completion from before one is dropped */
+    struct virtio_blk_queue queues[VIRTIO_BLK_MAX_QUEUES];
     struct iovec data[VIRTQ_MAX_SIZE];      /* scratch, under the lock */
 };
 
@@ -109,7 +142,13 @@ void virtio_blk_destroy(struct virtio_blk *blk);
  * is unlimited) fired: serve what was held back.  For the I/O thread. */
 void virtio_blk_limit_expired(struct virtio_blk *blk);
 
-/* Serve one request.  Returns 0 with the status byte written and *written
+/* The ring's eventfd (blk->ring.event_fd, when ring_active) fired: complete
+ * what the ring finished, interrupt the driver, and go on with queues that
+ * waited for room.  With wait, first waits for at least one completion
+ * (tests).  For the disk's I/O thread. */
+void virtio_blk_requests_done(struct virtio_blk *blk, bool wait);
+
+/* Serve one request synchronously.  Returns 0 with the status byte written and *written
  * set to the bytes written into the chain, or -EPROTO when the chain has
  * no room for a header or a status byte.  Exposed for tests and fuzzing. */
 int virtio_blk_handle_request(struct virtio_blk *blk,

@@ -6,6 +6,7 @@ on this machine, and printed as a table with how it was measured.
     ./build.sh bench appliance       only the appliance figures
     ./build.sh bench net boot        guest networking and VM exits; firmware boot
     ./build.sh bench devices         virtio against SATA + e1000 (disk, NIC, exits)
+    ./build.sh bench disk            fio in the guest: corral-vmm against QEMU q35
     ./build.sh bench web             the web client: VM list page load, 50 VMs
     ./build.sh bench jail            the VMM jailed against jail = no
     ./build.sh bench --rounds 5      more rounds (the median is shown)
@@ -108,6 +109,12 @@ def bench_net(args):
 def bench_devices(args):
     import bench_devices
     with_testdata(lambda image: bench_devices.bench(args, image, table))
+
+
+@benchmark("disk")
+def bench_disk(args):
+    import bench_disk
+    with_testdata(lambda image: bench_disk.bench(args, image, table))
 
 
 @benchmark("jail")

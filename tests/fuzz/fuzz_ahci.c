@@ -11,7 +11,10 @@
  * (port 0, port 1 or the HBA's), [1] register index, [2..5] the le32
  * value.  Both ports start with their command list at 0x0000/0x0400,
  * their received-FIS area at 0x0800/0x0900, FIS receive and the list
- * running, so a write to PxCI (index 14) issues commands at once. */
+ * running, so a write to PxCI (index 14) issues commands at once.  Queued
+ * reads and writes on the disk go in flight through io_uring: what
+ * completed is reaped after every register write, the rest at the end of
+ * the input. */
 #include "../../hypervisor/vmm/ahci.h"
 
 #include <stdlib.h>
@@ -109,6 +112,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         else
             port_write(data[0] % 3, reg, value);
         (void)ahci_read(hba, AHCI_IS);
+        ahci_requests_done(hba, 0, false); /* queued commands the ring finished */
     }
+    /* Nothing stays in flight into the next input. */
+    while (hba->ports[0].ring_active && hba->ports[0].ring.in_flight > 0)
+        ahci_requests_done(hba, 0, true);
     return 0;
 }

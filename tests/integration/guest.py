@@ -118,10 +118,12 @@ def module_closure(krel, names):
     return sorted(wanted)
 
 
-def make_initramfs(dest, staging, modules=None, on_demand=None):
+def make_initramfs(dest, staging, modules=None, on_demand=None, extra_bins=None):
     """The guest initramfs; modules: what /init loads (default
     GUEST_MODULES), on_demand: modules only copied in (default
-    GUEST_ON_DEMAND_MODULES).  Only these and their dependencies are in it."""
+    GUEST_ON_DEMAND_MODULES).  Only these and their dependencies are in it.
+    extra_bins: {name: path} of static programs added to /bin (the disk
+    benchmark's fio)."""
     modules = GUEST_MODULES if modules is None else modules
     on_demand = GUEST_ON_DEMAND_MODULES if on_demand is None else on_demand
     krel = kernel_release()
@@ -142,6 +144,8 @@ def make_initramfs(dest, staging, modules=None, on_demand=None):
     subprocess.run(["musl-gcc", "-static", "-Os", "-s", "-o",
                     os.path.join(staging, "bin", "corral-udpsend"),
                     os.path.join(HERE, "guest", "tools", "udpsend.c")], check=True)
+    for name, path in (extra_bins or {}).items():
+        shutil.copy(path, os.path.join(staging, "bin", name))
     for rel in module_closure(krel, modules + on_demand):
         src = os.path.join(KERNEL_TREE, "lib", "modules", krel, rel)
         dst = os.path.join(staging, "lib", "modules", krel, rel)

@@ -47,6 +47,8 @@ static void fill_image(char *path, unsigned units, unsigned unit_size)
     close(fd);
 }
 
+static bool synchronous; /* the tests' pass without io_uring */
+
 static int open_hba(bool readonly, const char *iso)
 {
     static const struct pci_platform platform = {
@@ -57,7 +59,8 @@ static int open_hba(bool readonly, const char *iso)
     bus_init(&bus);
     pci_bus_create(&pci, &bus, &platform);
     struct ahci_port_options ports[2] = {
-        { .kind = AHCI_PORT_DISK, .path = disk_image, .readonly = readonly },
+        { .kind = AHCI_PORT_DISK, .path = disk_image, .readonly = readonly,
+          .synchronous = synchronous },
         { .kind = AHCI_PORT_CDROM, .path = iso },
     };
     int failed;
@@ -133,6 +136,13 @@ static void issue(unsigned port, unsigned slot)
 }
 
 static uint32_t prdbc(unsigned slot) { return get32(CLB + slot * 32 + 4); }
+
+/* Everything in flight completed, as the controller's I/O thread sees it. */
+static void settle(unsigned port)
+{
+    while (hba->ports[port].ring_active && hba->ports[port].ring.in_flight > 0)
+        ahci_requests_done(hba, port, true);
+}
 
 static uint8_t image_byte(const char *path, uint64_t offset)
 {
@@ -286,6 +296,8 @@ static void test_ncq(void)
     build(7, ATA_CMD_WRITE_FPDMA, 20, 7 << 3, 2, &len, 1);
     set_port_reg(PORT_DISK, AHCI_PxSACT, 1u << 7);
     issue(PORT_DISK, 7);
+    settle(PORT_DISK);
+    CHECK_EQ_INT(prdbc(7), 1024);
     CHECK_EQ_INT(port_reg(PORT_DISK, AHCI_PxCI), 0);
     CHECK_EQ_INT(port_reg(PORT_DISK, AHCI_PxSACT), 0);
     CHECK(port_reg(PORT_DISK, AHCI_PxIS) & AHCI_PxIS_SDBS);
@@ -524,6 +536,44 @@ static void test_empty_drive_and_bad_images(void)
 static uint64_t fake_now = 5000000000ULL;
 static uint64_t fake_clock(void) { return fake_now; }
 
+/* Eight queued reads go in flight with one PxCI write (the vCPU returns
+ * at once), then complete: SActive and PxCI clear, data and PRDBC right. */
+static void test_ncq_in_flight_together(void)
+{
+    CHECK_EQ_INT(open_hba(false, iso_image), 0);
+    CHECK(hba->ports[PORT_DISK].ring_active);
+    start_port(PORT_DISK);
+    uint32_t len = 512;
+    for (unsigned t = 0; t < 8; t++) {
+        build(t, ATA_CMD_READ_FPDMA, 30 + t, (uint16_t)(t << 3), 1, &len, 1);
+        put32(TABLE + t * 0x100 + AHCI_CMD_TABLE_PRDT, DATA + t * 0x1000);
+    }
+    set_port_reg(PORT_DISK, AHCI_PxSACT, 0xFF);
+    set_port_reg(PORT_DISK, AHCI_PxCI, 0xFF);
+    CHECK_EQ_INT(hba->ports[PORT_DISK].ring.in_flight, 8);
+    CHECK_EQ_INT(port_reg(PORT_DISK, AHCI_PxCI), 0xFF);
+    settle(PORT_DISK);
+    CHECK_EQ_INT(port_reg(PORT_DISK, AHCI_PxCI), 0);
+    CHECK_EQ_INT(port_reg(PORT_DISK, AHCI_PxSACT), 0);
+    CHECK(port_reg(PORT_DISK, AHCI_PxIS) & AHCI_PxIS_SDBS);
+    for (unsigned t = 0; t < 8; t++) {
+        CHECK_EQ_INT(prdbc(t), 512);
+        CHECK_EQ_INT(ram[DATA + t * 0x1000 + 511], image_byte(disk_image, (30 + t) * 512 + 511));
+    }
+    /* Stopping the list while commands are in flight takes them back:
+     * their completions change nothing. */
+    for (unsigned t = 0; t < 4; t++)
+        ram[DATA + t * 0x1000] = 0xEE;
+    set_port_reg(PORT_DISK, AHCI_PxSACT, 0x0F);
+    set_port_reg(PORT_DISK, AHCI_PxCI, 0x0F);
+    set_port_reg(PORT_DISK, AHCI_PxIS, 0xFFFFFFFF);
+    set_port_reg(PORT_DISK, AHCI_PxCMD, AHCI_PxCMD_FRE);
+    settle(PORT_DISK);
+    CHECK_EQ_INT(port_reg(PORT_DISK, AHCI_PxCI), 0);
+    CHECK_EQ_INT(port_reg(PORT_DISK, AHCI_PxIS) & AHCI_PxIS_SDBS, 0);
+    close_hba();
+}
+
 static void test_rate_limit(void)
 {
     static const struct pci_platform platform = {
@@ -569,6 +619,9 @@ int main(void)
     RUN(test_atapi_through_hba);
     RUN(test_empty_drive_and_bad_images);
     RUN(test_rate_limit);
+    RUN(test_ncq_in_flight_together);
+    synchronous = true; /* the queued commands again without io_uring */
+    RUN(test_ncq);
     unlink(disk_image);
     unlink(iso_image);
     free(ram);

@@ -1,10 +1,20 @@
 /* Unit tests for virtio-blk on a temporary raw image: requests handed in
- * as chains, the read-only and range rules, and one request through the
- * whole path (ring, notify register, interrupt). */
+ * as chains, the read-only and range rules, and requests through the
+ * whole path (ring, notify register, interrupt), both in flight through
+ * io_uring and synchronously (where io_uring_setup fails, which a seccomp
+ * filter in a child process makes it do). */
 #include "check.h"
+#include "../../hypervisor/vmm/block_image.h"
 #include "../../hypervisor/vmm/virtio_blk.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -18,6 +28,8 @@ static struct bus bus;
 static struct pci_bus pci;
 static struct virtio_blk *blk;
 static int irq_level;
+static bool synchronous; /* the tests' pass without io_uring */
+static unsigned nqueues = 1;
 
 static void record_irq(void *ctx, uint32_t gsi, int level) { (void)ctx; (void)gsi; irq_level = level; }
 
@@ -55,7 +67,8 @@ static int open_disk_limited(bool readonly, const char *serial, uint64_t bps,
     bus_init(&bus);
     pci_bus_create(&pci, &bus, &platform);
     struct virtio_blk_options o = { .path = image, .readonly = readonly, .serial = serial,
-                                    .bps = bps, .iops = iops, .clock_ns = fake_clock };
+                                    .bps = bps, .iops = iops, .clock_ns = fake_clock,
+                                    .synchronous = synchronous, .queues = nqueues };
     return virtio_blk_create(&blk, &pci, &o);
 }
 
@@ -354,7 +367,7 @@ static void common_write(uint64_t bar, uint32_t reg, uint64_t v, uint32_t len)
     bus_dispatch(&bus, BUS_MMIO, bar + reg, (uint8_t *)&v, len, true);
 }
 
-/* Feature negotiation and one 16-entry queue: descriptors at 0x1000,
+/* Feature negotiation and one 64-entry queue: descriptors at 0x1000,
  * avail at 0x2000, used at 0x3000.  Returns BAR 0's address. */
 static uint64_t start_queue(void)
 {
@@ -362,7 +375,7 @@ static uint64_t start_queue(void)
     common_write(bar, VIRTIO_PCI_COMMON_GFSELECT, 1, 4);
     common_write(bar, VIRTIO_PCI_COMMON_GF, 1, 4); /* VERSION_1 */
     common_write(bar, VIRTIO_PCI_COMMON_STATUS, 1 | 2 | 8, 1);
-    common_write(bar, VIRTIO_PCI_COMMON_Q_SIZE, 16, 2);
+    common_write(bar, VIRTIO_PCI_COMMON_Q_SIZE, 64, 2);
     common_write(bar, VIRTIO_PCI_COMMON_Q_DESC, 0x1000, 8);
     common_write(bar, VIRTIO_PCI_COMMON_Q_DRIVER, 0x2000, 8);
     common_write(bar, VIRTIO_PCI_COMMON_Q_DEVICE, 0x3000, 8);
@@ -371,7 +384,7 @@ static uint64_t start_queue(void)
     return bar;
 }
 
-/* Request i (0..4) reads data_len bytes of sector into 0x9000 + i * 0x1000,
+/* Request i (0..20) reads data_len bytes of sector into 0x9000 + i * 0x1000,
  * its status byte at 0x8800 + i; it is made available as avail entry i. */
 static void queue_read(unsigned i, uint64_t sector, uint32_t data_len)
 {
@@ -398,13 +411,32 @@ static uint16_t used_idx(void)
     return idx;
 }
 
+/* Everything in flight completed, as the disk's I/O thread would see it. */
+static void settle(void)
+{
+    while (blk->ring_active && blk->ring.in_flight > 0)
+        virtio_blk_requests_done(blk, true);
+}
+
+static void kick(uint64_t bar)
+{
+    common_write(bar, VIRTIO_PCI_NOTIFY_OFFSET, 0, 2);
+    settle();
+}
+
+static void expire(void)
+{
+    virtio_blk_limit_expired(blk);
+    settle();
+}
+
 /* A read request through the ring: descriptors, avail, notify, used. */
 static void test_request_through_ring(void)
 {
     CHECK_EQ_INT(open_disk(false, NULL), 0);
     uint64_t bar = start_queue();
     queue_read(0, 7, 512);
-    common_write(bar, VIRTIO_PCI_NOTIFY_OFFSET, 0, 2);
+    kick(bar);
     CHECK_EQ_INT(ram[0x9000], 7);
     CHECK_EQ_INT(ram[0x8800], VIRTIO_BLK_S_OK);
     uint32_t used_len;
@@ -425,16 +457,16 @@ static void test_iops_limit_holds_requests(void)
     uint64_t bar = start_queue();
     for (unsigned i = 0; i < 4; i++)
         queue_read(i, 10 + i, 512);
-    common_write(bar, VIRTIO_PCI_NOTIFY_OFFSET, 0, 2);
+    kick(bar);
     CHECK_EQ_INT(used_idx(), 2);
     CHECK_EQ_INT(ram[0x9000 + 0x1000], 11);
     CHECK_EQ_INT(ram[0x8802], 0xEE); /* not served, not failed */
-    CHECK(blk->held);
+    CHECK(blk->queues[0].held);
     fake_now += 400000000; /* 0.4 s: not yet a token */
-    common_write(bar, VIRTIO_PCI_NOTIFY_OFFSET, 0, 2);
+    kick(bar);
     CHECK_EQ_INT(used_idx(), 2);
     fake_now += 100000000; /* 0.5 s: one token */
-    virtio_blk_limit_expired(blk);
+    expire();
     CHECK_EQ_INT(used_idx(), 3);
     CHECK_EQ_INT(ram[0x8802], VIRTIO_BLK_S_OK);
     CHECK_EQ_INT(ram[0x9000 + 0x2000], 12);
@@ -442,9 +474,9 @@ static void test_iops_limit_holds_requests(void)
     memcpy(&head, ram + 0x3004 + 2 * 8, 4);
     CHECK_EQ_INT(head, 6); /* in order: the third chain */
     fake_now += 500000000;
-    virtio_blk_limit_expired(blk);
+    expire();
     CHECK_EQ_INT(used_idx(), 4);
-    CHECK(!blk->held);
+    CHECK(!blk->queues[0].held);
     close_disk();
 }
 
@@ -456,23 +488,186 @@ static void test_bps_limit_and_reset(void)
     uint64_t bar = start_queue();
     queue_read(0, 1, 2048);
     queue_read(1, 2, 512);
-    common_write(bar, VIRTIO_PCI_NOTIFY_OFFSET, 0, 2);
+    kick(bar);
     CHECK_EQ_INT(used_idx(), 1);
     fake_now += 1000000000;
-    virtio_blk_limit_expired(blk);
+    expire();
     CHECK_EQ_INT(used_idx(), 1); /* the debt is paid, 512 more needed */
     fake_now += 500000000;
-    virtio_blk_limit_expired(blk);
+    expire();
     CHECK_EQ_INT(used_idx(), 2);
     queue_read(2, 3, 2048);
-    common_write(bar, VIRTIO_PCI_NOTIFY_OFFSET, 0, 2);
-    CHECK(blk->held);
+    kick(bar);
+    CHECK(blk->queues[0].held);
     common_write(bar, VIRTIO_PCI_COMMON_STATUS, 0, 1); /* reset */
-    CHECK(!blk->held);
+    CHECK(!blk->queues[0].held);
     fake_now += 10000000000ULL;
-    virtio_blk_limit_expired(blk); /* after a reset: nothing to do */
+    expire(); /* after a reset: nothing to do */
     CHECK_EQ_INT(ram[0x8802], 0xEE);
     close_disk();
+}
+
+/* Request i (0..15) writes one sector of byte value v at sector 20 + i from
+ * 0x9000 + i * 0x1000, as avail entry i; a flush instead when v < 0. */
+static void queue_write_or_flush(unsigned i, int v)
+{
+    uint32_t type = v < 0 ? VIRTIO_BLK_T_FLUSH : VIRTIO_BLK_T_OUT;
+    uint32_t hdr[4] = { type, 0, 20 + i, 0 };
+    put(0x8000 + i * 16, hdr, 16);
+    uint16_t d0 = (uint16_t)(3 * i);
+    memset(ram + 0x9000 + i * 0x1000, v, 512);
+    struct { uint64_t addr; uint32_t len; uint16_t flags, next; } d[3] = {
+        { 0x8000 + i * 16, 16, VIRTQ_DESC_F_NEXT, (uint16_t)(d0 + 1) },
+        { 0x9000 + i * 0x1000, 512, VIRTQ_DESC_F_NEXT, (uint16_t)(d0 + 2) },
+        { 0x8800 + i, 1, VIRTQ_DESC_F_WRITE, 0 },
+    };
+    if (v < 0)
+        d[0].next = (uint16_t)(d0 + 2); /* no data */
+    put(0x1000 + d0 * 16, d, sizeof(d));
+    ram[0x8800 + i] = 0xEE;
+    put(0x2004 + i * 2, &d0, 2);
+    uint16_t idx = (uint16_t)(i + 1);
+    put(0x2002, &idx, 2);
+}
+
+static uint16_t used_head(unsigned n)
+{
+    uint32_t head;
+    memcpy(&head, ram + 0x3004 + n * 8, 4);
+    return (uint16_t)head;
+}
+
+/* Sixteen reads go in flight with one kick (none reaped before the I/O
+ * thread looks), then all complete with the right data. */
+static void test_requests_in_flight_together(void)
+{
+    CHECK_EQ_INT(open_disk(false, NULL), 0);
+    CHECK(blk->ring_active);
+    uint64_t bar = start_queue();
+    for (unsigned i = 0; i < 16; i++) {
+        uint8_t mark = (uint8_t)(0xC0 + i);
+        int fd = open(image, O_WRONLY);
+        CHECK_EQ_INT(pwrite(fd, &mark, 1, (30 + i) * 512 + 511), 1);
+        close(fd);
+        queue_read(i, 30 + i, 512);
+    }
+    common_write(bar, VIRTIO_PCI_NOTIFY_OFFSET, 0, 2);
+    CHECK_EQ_INT(blk->ring.in_flight, 16);
+    CHECK_EQ_INT(used_idx(), 0);
+    settle();
+    CHECK_EQ_INT(used_idx(), 16);
+    for (unsigned i = 0; i < 16; i++) {
+        CHECK_EQ_INT(ram[0x8800 + i], VIRTIO_BLK_S_OK);
+        CHECK_EQ_INT(ram[0x9000 + i * 0x1000 + 511], 0xC0 + i);
+        CHECK_EQ_INT(ram[0x8800 + i], VIRTIO_BLK_S_OK);
+    }
+    CHECK_EQ_INT(irq_level, 1);
+    close_disk();
+}
+
+/* Writes, then a flush, in flight together: the flush completes last
+ * (it waits for everything before it), and the writes are in the image. */
+static void test_flush_completes_after_earlier_writes(void)
+{
+    CHECK_EQ_INT(open_disk(false, NULL), 0);
+    uint64_t bar = start_queue();
+    for (unsigned i = 0; i < 5; i++)
+        queue_write_or_flush(i, 0x60 + (int)i);
+    queue_write_or_flush(5, -1);
+    kick(bar);
+    CHECK_EQ_INT(used_idx(), 6);
+    CHECK_EQ_INT(used_head(5), 15); /* the flush's chain, last */
+    for (unsigned i = 0; i < 6; i++)
+        CHECK_EQ_INT(ram[0x8800 + i], VIRTIO_BLK_S_OK);
+    for (unsigned i = 0; i < 5; i++)
+        CHECK_EQ_INT(image_byte((20 + i) * 512 + 100), 0x60 + i);
+    close_disk();
+}
+
+/* A reset while requests are in flight: their completions are dropped,
+ * nothing is pushed to the (new) ring. */
+static void test_reset_drops_requests_in_flight(void)
+{
+    CHECK_EQ_INT(open_disk(false, NULL), 0);
+    uint64_t bar = start_queue();
+    for (unsigned i = 0; i < 4; i++)
+        queue_read(i, 40 + i, 512);
+    common_write(bar, VIRTIO_PCI_NOTIFY_OFFSET, 0, 2);
+    common_write(bar, VIRTIO_PCI_COMMON_STATUS, 0, 1); /* reset */
+    settle();
+    CHECK_EQ_INT(used_idx(), 0);
+    CHECK_EQ_INT(ram[0x8800], 0xEE);
+    close_disk();
+}
+
+/* A guest buffer O_DIRECT cannot take (an odd address): the ring refuses
+ * it, the request is done again through the bounce buffer. */
+static void test_unaligned_guest_buffer(void)
+{
+    CHECK_EQ_INT(open_disk(false, NULL), 0);
+    uint64_t bar = start_queue();
+    queue_read(0, 9, 512);
+    uint64_t odd = 0x9003;
+    put(0x1000 + 16, &odd, 8); /* descriptor 1's address */
+    kick(bar);
+    CHECK_EQ_INT(used_idx(), 1);
+    CHECK_EQ_INT(ram[0x8800], VIRTIO_BLK_S_OK);
+    CHECK_EQ_INT(ram[0x9003], 9);
+    CHECK_EQ_INT(ram[0x9003 + 511], 9);
+    CHECK(blk->direct == block_image_is_direct(blk->fd)); /* bounced, not given up */
+    close_disk();
+}
+
+/* Several queues: the count in the configuration, VIRTIO_BLK_F_MQ, one
+ * MSI-X vector per queue and one for the configuration. */
+static void test_multiple_queues(void)
+{
+    nqueues = 4;
+    CHECK_EQ_INT(open_disk(false, NULL), 0);
+    nqueues = 1;
+    uint16_t n = 0;
+    blk->vdev.cfg.ops->config_read(&blk->vdev, 0x22, (uint8_t *)&n, 2);
+    CHECK_EQ_INT(n, 4);
+    CHECK(blk->vdev.device_features & 1ULL << VIRTIO_BLK_F_MQ);
+    CHECK_EQ_INT(blk->vdev.cfg.num_queues, 4);
+    close_disk();
+    struct virtio_blk_options o = { .path = image, .queues = VIRTIO_BLK_MAX_QUEUES + 1 };
+    struct virtio_blk *other;
+    CHECK_EQ_INT(virtio_blk_create(&other, &pci, &o), -EINVAL);
+}
+
+/* In a child whose io_uring_setup fails with ENOSYS (a seccomp filter, as
+ * a kernel without io_uring would): the disk serves synchronously. */
+static int child_without_io_uring(void)
+{
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_io_uring_setup, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = { 4, f };
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+        return 2;
+    if (open_disk(false, NULL) != 0 || blk->ring_active)
+        return 3;
+    uint64_t bar = start_queue();
+    queue_read(0, 12, 512);
+    common_write(bar, VIRTIO_PCI_NOTIFY_OFFSET, 0, 2);
+    int ok = used_idx() == 1 && ram[0x8800] == VIRTIO_BLK_S_OK && ram[0x9000] == 12;
+    close_disk();
+    return ok ? 0 : 4;
+}
+
+static void test_no_io_uring_falls_back_to_synchronous(void)
+{
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(child_without_io_uring());
+    int status = -1;
+    CHECK_EQ_INT(waitpid(pid, &status, 0), pid);
+    CHECK(WIFEXITED(status));
+    CHECK_EQ_INT(WEXITSTATUS(status), 0);
 }
 
 int main(void)
@@ -491,6 +686,19 @@ int main(void)
     RUN(test_request_through_ring);
     RUN(test_iops_limit_holds_requests);
     RUN(test_bps_limit_and_reset);
+    RUN(test_requests_in_flight_together);
+    RUN(test_flush_completes_after_earlier_writes);
+    RUN(test_reset_drops_requests_in_flight);
+    RUN(test_unaligned_guest_buffer);
+    RUN(test_multiple_queues);
+    RUN(test_no_io_uring_falls_back_to_synchronous);
+    /* The queue's own tests again without io_uring. */
+    synchronous = true;
+    RUN(test_request_through_ring);
+    RUN(test_iops_limit_holds_requests);
+    RUN(test_bps_limit_and_reset);
+    RUN(test_flush_completes_after_earlier_writes);
+    RUN(test_unaligned_guest_buffer);
     unlink(image);
     free(ram);
     return check_summary("virtio_blk");

@@ -1,0 +1,193 @@
+"""Issue 19's disk figures: fio in the guest, corral-vmm against QEMU q35
+with `-drive ...,cache=none,aio=io_uring`, on the same image file of the
+same ext4 file system, in the same run, inside the nested test host.
+
+fio 3.33 is Debian's source built static with musl here (cached under the
+build cache, keyed by version and configure options) and put into a copy
+of the guest initramfs; the guest (2 vCPUs, 256 MiB) runs
+guest/scenarios/bench-fio.sh against /dev/vda: 1 MiB sequential read and
+write, 4 KiB random read and write, each at iodepth 1 and 32, O_DIRECT,
+ioengine io_uring, time based.  The same fio on the image file in the
+control domain is the host's reference.  The VMMs alternate within each
+round; every figure is the median of the rounds.
+"""
+
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import tempfile
+
+import guest
+from bench_vmm import BENCH_MOUNT, TEST_MOUNT, bundle_qemu, rss_beyond_guest_ram
+from qemu import Machine, accel_args
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CACHE = os.environ.get("CORRAL_CACHE", "/var/cache/corral")
+GUEST_MEM_MIB = 256
+GUEST_CPUS = 2
+DISK_MIB = 512
+SECONDS = 5  # per job; the scenario's default RUNTIME
+FIO_SCENARIO = os.path.join(ROOT, "tests", "integration", "guest", "scenarios", "bench-fio.sh")
+JOBS = [("seq read 1 MiB", "read", "1M"), ("seq write 1 MiB", "write", "1M"),
+        ("rand read 4 KiB", "randread", "4k"), ("rand write 4 KiB", "randwrite", "4k")]
+DEPTHS = (1, 32)
+FIO_CONFIGURE = ["--cc=musl-gcc", "--build-static", "--disable-native", "--disable-numa",
+                 "--disable-rdma", "--disable-rados", "--disable-rbd", "--disable-http",
+                 "--disable-gfapi", "--disable-libnfs", "--disable-lex", "--disable-pmem",
+                 "--disable-xnvme", "--disable-libzbc", "--disable-tcmalloc", "--disable-dfs"]
+
+
+def pin(name):
+    with open(os.path.join(ROOT, "configs", "versions.conf")) as f:
+        return re.search(r"^%s=(\S+)" % name, f.read(), re.M).group(1)
+
+
+def build_fio():
+    """fio static with musl from Debian's source; the cached binary."""
+    version = pin("FIO_VERSION")
+    key = subprocess.run(["sha256sum"], input=" ".join(FIO_CONFIGURE).encode(),
+                         capture_output=True, check=True).stdout.decode()[:12]
+    dest = os.path.join(CACHE, "built", "fio-%s-%s" % (version, key))
+    binary = os.path.join(dest, "fio")
+    if os.path.exists(binary):
+        return binary
+    with tempfile.TemporaryDirectory(prefix="corral-fio-") as work:
+        subprocess.run(["apt-get", "source", "-qq", "--download-only",
+                        "%s=%s" % (pin("FIO_SRC"), version)], cwd=work, check=True)
+        dsc = [f for f in os.listdir(work) if f.endswith(".dsc")][0]
+        src = os.path.join(work, "src")
+        subprocess.run(["dpkg-source", "--no-check", "-x", dsc, src], cwd=work, check=True,
+                       capture_output=True)
+        musl_inc = os.path.join(ROOT, "out", "musl-include")
+        subprocess.run(["./configure"] + FIO_CONFIGURE + ["--extra-cflags=-isystem " + musl_inc],
+                       cwd=src, check=True, capture_output=True)
+        subprocess.run(["make", "-j2", "fio"], cwd=src, check=True, capture_output=True)
+        subprocess.run(["strip", os.path.join(src, "fio")], check=True)
+        os.makedirs(dest + ".tmp", exist_ok=True)
+        shutil.copy(os.path.join(src, "fio"), os.path.join(dest + ".tmp", "fio"))
+        os.rename(dest + ".tmp", dest)
+    return binary
+
+
+def make_bench_disk(work, fio):
+    """ext4 CORRAL-BENCH: Debian's QEMU with its libraries, fio, the guest
+    initramfs with fio, and room for the guest's disk image."""
+    content = os.path.join(work, "bench-content")
+    os.makedirs(content)
+    bundle_qemu(content)
+    shutil.copy(fio, os.path.join(content, "fio"))
+    shutil.copy(FIO_SCENARIO, os.path.join(content, "bench-fio.sh"))
+    guest.make_initramfs(os.path.join(content, "initrd-fio.img"),
+                         os.path.join(work, "initrd-staging"), extra_bins={"fio": fio})
+    image = os.path.join(work, "bench.img")
+    subprocess.run(["mke2fs", "-q", "-t", "ext4", "-L", "CORRAL-BENCH", "-d", content,
+                    image, "2048M"], check=True)
+    return image
+
+
+def vmm_command(disk, cmdline):
+    return ("corral-vmm -v --kernel %s/vmlinuz --initrd %s/initrd-fio.img --memory %d "
+            "--cpus %d --disk %s --cmdline '%s'"
+            % (TEST_MOUNT, BENCH_MOUNT, GUEST_MEM_MIB, GUEST_CPUS, disk, cmdline))
+
+
+def qemu_command(disk, cmdline):
+    q = BENCH_MOUNT + "/qemu"
+    return ("%s/lib/ld-linux-x86-64.so.2 --library-path %s/lib %s/qemu-system-x86_64 -L %s/share "
+            "-enable-kvm -cpu host -m %d -smp %d -nodefaults -no-user-config -display none "
+            "-serial stdio -kernel %s/vmlinuz -initrd %s/initrd-fio.img -M q35 "
+            "-drive file=%s,format=raw,if=none,id=d0,cache=none,aio=io_uring "
+            "-device virtio-blk-pci,drive=d0 -append 'console=ttyS0 %s'"
+            % (q, q, q, q, GUEST_MEM_MIB, GUEST_CPUS, TEST_MOUNT, BENCH_MOUNT, disk, cmdline))
+
+
+class Run:
+    def __init__(self, name, command):
+        self.name = name
+        self.command = command
+
+
+def runs(disk, scenario):
+    cmdline = "quiet corral.scenario=%s" % scenario
+    return [Run("corral-vmm", vmm_command(disk, cmdline)),
+            Run("qemu q35 cache=none,aio=io_uring", qemu_command(disk, cmdline))]
+
+
+# fio's terse (v3) output: read bandwidth KiB/s and IOPS are fields 7 and
+# 8, write's 48 and 49 (1-based).
+def terse_figures(line, rw):
+    f = line.split(";")
+    bw, iops = (f[6], f[7]) if "read" in rw else (f[47], f[48])
+    return float(bw) / 1024.0, float(iops)
+
+
+def parse_fio(out):
+    """{(rw, depth): (MiB/s, IOPS)} from the FIO lines of a run."""
+    figures = {}
+    for rw, depth, terse in re.findall(r"^FIO (\w+) (\d+) (3;.*)$", out, re.M):
+        figures[(rw, int(depth))] = terse_figures(terse, rw)
+    return figures
+
+
+def guest_fio(m, run):
+    out = m.out("%s 2>&1 </dev/null | grep -a -E '^FIO |GUEST-' ; true" % run.command,
+                timeout=900)
+    return parse_fio(out)
+
+
+def host_fio(m, image):
+    """The same jobs on the image file in the control domain."""
+    out = m.out("FIO=%s/fio DEV=%s SIZE=%dM RUNTIME=%d sh %s/bench-fio.sh"
+                % (BENCH_MOUNT, image, DISK_MIB, SECONDS, BENCH_MOUNT), timeout=900)
+    return parse_fio(out)
+
+
+def cell(values, rw):
+    if not values:
+        return "-"
+    mib = statistics.median(v[0] for v in values)
+    iops = statistics.median(v[1] for v in values)
+    return "%.0f MiB/s" % mib if rw in ("read", "write") else "%.0f IOPS" % iops
+
+
+def bench(args, testdata_image, table):
+    fio = build_fio()
+    with tempfile.TemporaryDirectory(prefix="corral-bench-disk-") as work:
+        bench_disk = make_bench_disk(work, fio)
+        m = Machine("bench-disk", memory_mib=3072, cpus=2, disks=[testdata_image, bench_disk])
+        with m:
+            m.wait_ready()
+            m.out("mkdir -p %s %s && mount -t ext4 $(findfs LABEL=CORRAL-TEST) %s && "
+                  "mount -t ext4 $(findfs LABEL=CORRAL-BENCH) %s"
+                  % (TEST_MOUNT, BENCH_MOUNT, TEST_MOUNT, BENCH_MOUNT))
+            image = BENCH_MOUNT + "/guest-disk.img"
+            m.out("dd if=/dev/zero of=%s bs=1M count=%d 2>/dev/null" % (image, DISK_MIB),
+                  timeout=600)
+            names = [r.name for r in runs(image, "")]
+            results = {name: {} for name in names + ["host (fio on the file)"]}
+            rss = {name: [] for name in names}
+            for _ in range(args.rounds):
+                for run in runs(image, "bench-fio"):
+                    for k, v in guest_fio(m, run).items():
+                        results[run.name].setdefault(k, []).append(v)
+            for k, v in host_fio(m, image).items():
+                results["host (fio on the file)"].setdefault(k, []).append(v)
+            for run in runs(image, "vmm-wait"):
+                rss[run.name].append(rss_beyond_guest_ram(m, run))
+    rows = []
+    for label, rw, _ in JOBS:
+        for depth in DEPTHS:
+            for name in results:
+                rows.append(("%s, iodepth %d: %s" % (label, depth, name),
+                             cell(results[name].get((rw, depth)), rw), ""))
+    for name in rss:
+        rows.append(("%s: RSS beyond guest RAM" % name,
+                     "%.1f MiB" % (statistics.median(rss[name]) / 1024.0) if rss[name] else "-",
+                     ""))
+    table("Disk: fio in the guest, corral-vmm against QEMU (inside the nested test host)", rows,
+          note="median of %d rounds; guest %d MiB, %d vCPUs, virtio-blk on a %d MiB raw image "
+               "on ext4, fio 3.33 O_DIRECT io_uring %d s per job; outer QEMU %s"
+               % (args.rounds, GUEST_MEM_MIB, GUEST_CPUS, DISK_MIB, SECONDS,
+                  " ".join(accel_args())))
