@@ -131,6 +131,13 @@ static void cli_print_containment(const struct proto_reply *rep,
     printf("%-12s %s used of %s\n%-12s cpu.max %s, weight %lld, %lld s used\n",
            "memory.max", used, max, "cpu", cli_str(rep, lim, "cpu_max"),
            cli_int(rep, lim, "cpu_weight"), cli_int(rep, lim, "cpu_usage_us") / 1000000);
+    const struct json_node *io = json_get(&rep->doc, lim, "io_max");
+    for (const struct json_node *l = io ? json_first(&rep->doc, io) : NULL; l;
+         l = json_next(&rep->doc, l))
+        printf("%-12s %s\n", "io.max", l->string);
+    const char *note = json_get_string(&rep->doc, lim, "io_note");
+    if (note)
+        printf("%-12s %s\n", "", note);
 }
 
 static void cli_human_show(const struct proto_reply *rep)
