@@ -630,7 +630,7 @@ static int cli_cmd_disk_size(const struct cli *cli, const struct cli_command *cm
 static int cli_cmd_image_import(const struct cli *cli, const struct cli_command *cmd,
                                 const char *vm, struct cli_args *a)
 {
-    const char *from = cli_next(a), *sha = NULL, *name = NULL;
+    const char *from = cli_next(a), *sha = NULL, *name = NULL, *ca = NULL;
     if (!from)
         return cli_arguments_missing(cmd);
     for (const char *opt; (opt = cli_next(a));) {
@@ -639,10 +639,13 @@ static int cli_cmd_image_import(const struct cli *cli, const struct cli_command 
             sha = v;
         else if (v && !strcmp(opt, "--name"))
             name = v;
+        else if (v && !strcmp(opt, "--ca"))
+            ca = v;
         else
-            return cli_usage_error("image import options: --sha256 SUM, --name NAME");
+            return cli_usage_error("image import options: --sha256 SUM, --name NAME, "
+                                   "--ca FILE");
     }
-    return cli_image_import(cli, from, sha, name);
+    return cli_image_import(cli, from, sha, name, ca);
 }
 
 static int cli_cmd_console(const struct cli *cli, const struct cli_command *cmd,
@@ -735,7 +738,7 @@ const struct cli_command cli_commands[] = {
       "disk.resize", true, cli_cmd_disk_size, cli_human_disk },
     { "disk", "list", "[VM]", "disks with size and space used",
       "disk.list", false, cli_cmd_disk_list, cli_human_disk_list },
-    { "image", "import", "PATH|URL [--sha256 SUM] [--name NAME]",
+    { "image", "import", "PATH|URL [--sha256 SUM] [--name NAME] [--ca FILE]",
       "copy or fetch (http://, https:// with\n--sha256) into STATE/images",
       NULL, false, cli_cmd_image_import, NULL },
     { "image", "list", "", "the images (corrald lists STATE/images)",
