@@ -205,3 +205,43 @@ def test_disk_limits_reach_io_max_where_the_device_allows(host):
     assert note.startswith("io.max: not available on 0:") and "no block device" in note, note
     human = machine.out("corral vm show iolimit")
     assert "io.max       %s" % line in human and note in human, human
+
+
+def test_a_stuck_corrald_gets_a_bounded_answer_and_long_commands_still_work(host):
+    """A corrald that is alive but does not answer (SIGSTOP here; a bug that
+    loops would look the same) makes the CLI give up after
+    PROTO_REPLY_TIMEOUT_S with the reason, instead of hanging: init only
+    restarts a corrald that ended.  Commands that take long by design do not
+    wait inside one request, so they still work: a stop forced only after
+    its 40 s timeout, and an image import (no corrald at all)."""
+    machine, made = host
+    create_guest(machine, made, "slowstop", extra="--restart no",
+                 scenario="ignore-power-button")
+    assert corral_json(machine, "vm start slowstop")[0] == 0
+    wait_guest_up(machine, "slowstop")
+    pid = int(machine.out("cat /run/corral/corrald.pid").strip().splitlines()[-1])
+    machine.out("kill -STOP %d" % pid)
+    try:
+        out = machine.out("s=$(date +%s); corral vm list; echo \"rc=$? took=$(($(date +%s) - s))\"",
+                          timeout=120)
+    finally:
+        machine.out("kill -CONT %d" % pid)
+    took = int(re.search(r"took=(\d+)", out).group(1))
+    assert "rc=1" in out and "corral: corrald did not answer in 30 s" in out, out
+    assert 29 <= took <= 45, out
+    status, err = corral_json(machine, "vm list")
+    assert status == 0, err
+    # a stop forced after 40 s: longer than the reply timeout, and fine
+    out = machine.out("s=$(date +%s); corral vm stop slowstop --timeout 40 --wait; "
+                      "echo \"rc=$? took=$(($(date +%s) - s))\"", timeout=180)
+    assert "rc=0" in out and int(re.search(r"took=(\d+)", out).group(1)) >= 40, out
+    vm = show(machine, "slowstop")
+    assert vm["state"] == "stopped" and "forced off" in vm["last_stop"]["reason"], vm
+    machine.out("dd if=/dev/zero of=/tmp/slow-src.img bs=1M count=1 2>/dev/null")
+    machine.out("kill -STOP %d" % pid)
+    try:  # an image import does not need corrald
+        status, img = corral_json(machine, "image import /tmp/slow-src.img --name slow-imp.img")
+    finally:
+        machine.out("kill -CONT %d; rm -f /tmp/slow-src.img /var/lib/corral/images/slow-imp.img"
+                    % pid)
+    assert status == 0 and img["size_bytes"] == 1 << 20, img
