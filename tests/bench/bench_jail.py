@@ -30,7 +30,7 @@ s=$(cut -d' ' -f1 /proc/uptime); corral vm start %(name)s >/dev/null
 i=0; while ! corral vm log %(name)s | grep -q BENCH-DEVICES && [ $i -lt 3000 ]; do usleep 100000; i=$((i+1)); done
 e=$(cut -d' ' -f1 /proc/uptime); echo "BOOT-MS $(awk "BEGIN {print ($e - $s) * 1000}")"
 corral --json vm show %(name)s | grep -o '"jail_uid":[0-9a-z]*'
-i=0; while ! corral vm log %(name)s | grep -q EXITS-NET-END && [ $i -lt 600 ]; do sleep 1; i=$((i+1)); done
+i=0; while ! corral vm log %(name)s | grep -q EXITS-NET-END && [ $i -lt 180 ]; do sleep 1; i=$((i+1)); done
 corral vm log %(name)s; corral vm kill %(name)s --wait >/dev/null 2>&1; corral vm delete %(name)s --yes >/dev/null"""
 
 SETUPS = [("jailed (default)", ""), ("jail = no", "--set jail=no")]
@@ -108,6 +108,10 @@ def bench(args, testdata_image, table):
             # alternated: ABBA..., so that neither setup always runs first
             for name, extra in (SETUPS if i % 2 == 0 else SETUPS[::-1]):
                 runs[name].append(run_guest(m, extra, host))
+                print("bench jail: round %d/%d, %s: %s" % (
+                    i + 1, rounds, name, ", ".join("%s %.2f" % (k, v) for k, v in
+                                                   sorted(runs[name][-1].items())
+                                                   if isinstance(v, float))), flush=True)
         calls, ioctls = allowlist()
     jailed, free = runs[SETUPS[0][0]], runs[SETUPS[1][0]]
     rows = []
