@@ -35,7 +35,7 @@ MUSL_CRYPT_PREFIX ?= $(OUT)/third-party/musl-crypt
 # archive, so a program takes only the lib objects it uses).
 ZLIB_PREFIX ?= $(OUT)/third-party/zlib
 # civetweb (HTTP, WebSocket) and mbedTLS, static musl, built by build.sh:
-# corral-web only.
+# corral-web, and mbedTLS for the CLI's https imports too.
 CIVETWEB_PREFIX ?= $(OUT)/third-party/civetweb
 MBEDTLS_PREFIX ?= $(OUT)/third-party/mbedtls
 # libsodium's Ed25519 (static, musl, built by build.sh): corral-install
@@ -59,7 +59,9 @@ DIR_corral-web     := hypervisor/web
 DIR_corral-netguard := initramfs/netguard
 LIBS_corral-vmm    := -L$(ZLIB_PREFIX)/lib -lz -L$(LIBURING_PREFIX)/lib -luring
 CFLAGS_corral-vmm  := -I$(LIBURING_PREFIX)/include
-LIBS_corral        := -L$(ZLIB_PREFIX)/lib -lz
+LIBS_corral        := -L$(ZLIB_PREFIX)/lib -lz -L$(MBEDTLS_PREFIX)/lib -lmbedtls -lmbedx509 \
+                      -lmbedcrypto
+CFLAGS_corral      := -I$(MBEDTLS_PREFIX)/include
 LIBS_corral-install := -L$(LIBSODIUM_PREFIX)/lib -lsodium
 CFLAGS_corral-install := -I$(LIBSODIUM_PREFIX)/include
 LIBS_corral-setup  := -L$(NCURSES_PREFIX)/lib -lncursesw -L$(MUSL_CRYPT_PREFIX)/lib -lcrypt
@@ -99,6 +101,8 @@ TESTABLE_SRCS := $(filter-out console-ui/ui_%,$(TESTABLE_SRCS))
 # hypervisor/web/srv_*.c are corral-web's glue to civetweb and mbedTLS
 # (libraries built for musl only); its web_*.c logic is tested.
 TESTABLE_SRCS := $(filter-out hypervisor/web/srv_%,$(TESTABLE_SRCS))
+# hypervisor/cli/tls_*.c is the CLI's glue to mbedTLS, for the same reason.
+TESTABLE_SRCS := $(filter-out hypervisor/cli/tls_%,$(TESTABLE_SRCS))
 
 .PHONY: all check fuzz fuzz-run clean
 all: $(addprefix $(OUT)/bin/,$(PROGRAMS))

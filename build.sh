@@ -747,12 +747,15 @@ cmd_iso() {
     SEABIOS_DEB=$(fetch_deb "$SEABIOS_PKG" "$SEABIOS_VERSION")
     step "ovmf $OVMF_VERSION: fetch"
     OVMF_DEB=$(fetch_deb "$OVMF_PKG" "$OVMF_VERSION")
+    step "ca-certificates $CA_CERTIFICATES_VERSION: fetch"
+    CA_CERTIFICATES_DEB=$(fetch_deb "$CA_CERTIFICATES_PKG" "$CA_CERTIFICATES_VERSION")
     step "web client: npm packages"
     install_npm_packages
     cache_unlock
     build_own_binaries
     step "control domain: assemble rootfs"
     CORRAL_BIN=$OUT/bin SEABIOS_DEB=$SEABIOS_DEB OVMF_DEB=$OVMF_DEB \
+        CA_CERTIFICATES_DEB=$CA_CERTIFICATES_DEB \
         "$ROOT/initramfs/make-rootfs.sh" "$OUT/rootfs"
     step "control domain: GRUB images for installed disks (grub-mkimage)"
     "$ROOT/iso/make-grub-images.sh" "$OUT/rootfs/usr/share/corral/grub"
@@ -789,6 +792,7 @@ input_lines() {
     echo "kernel $KERNEL_PKG $KERNEL_VERSION $(sha256sum "$KERNEL_DEB" | cut -d' ' -f1)"
     echo "seabios $SEABIOS_PKG $SEABIOS_VERSION $(sha256sum "$SEABIOS_DEB" | cut -d' ' -f1)"
     echo "ovmf $OVMF_PKG $OVMF_VERSION $(sha256sum "$OVMF_DEB" | cut -d' ' -f1)"
+    echo "ca-certificates $CA_CERTIFICATES_PKG $CA_CERTIFICATES_VERSION $(sha256sum "$CA_CERTIFICATES_DEB" | cut -d' ' -f1)"
     echo "npm web/package-lock.json - $(sha256sum "$ROOT/web/package-lock.json" | cut -d' ' -f1)"
     for p in $THIRD_PARTY; do
         src=$(pin_var "$p" SRC) ver=$(pin_var "$p" VERSION)
@@ -806,6 +810,7 @@ write_release() {
         echo "KERNEL=$KERNEL_RELEASE ($KERNEL_PKG $KERNEL_VERSION)"
         echo "SEABIOS=$SEABIOS_VERSION"
         echo "OVMF=$OVMF_VERSION"
+        echo "CA_CERTIFICATES=$CA_CERTIFICATES_VERSION"
         for p in $THIRD_PARTY; do
             ver=$(pin_var "$p" VERSION)
             echo "${ver%_VERSION}=${!ver}"

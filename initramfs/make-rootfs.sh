@@ -2,7 +2,7 @@
 # Assemble the control domain's root file system (it becomes the initramfs).
 #   make-rootfs.sh DEST
 # Environment (set by build.sh): BUSYBOX_DIR, DROPBEAR_DIR, CORRAL_BIN
-# (our static binaries), SEABIOS_DEB, OVMF_DEB, and the disk tools corral-install
+# (our static binaries), SEABIOS_DEB, OVMF_DEB, CA_CERTIFICATES_DEB, and the disk tools corral-install
 # runs: UTIL_LINUX_DIR (sfdisk), E2FSPROGS_DIR (mke2fs, e2fsck, tune2fs),
 # DOSFSTOOLS_DIR (mkfs.fat); EBTABLES_DIR (ebtables, the bridge guard).
 #
@@ -72,6 +72,19 @@ dpkg-deb -x "$SEABIOS_DEB" "$tmp"
 install -m 0644 "$tmp/usr/share/seabios/bios-256k.bin" usr/share/corral/bios.bin
 # The VGA BIOS SeaBIOS runs for the display device (corral-vmm's display = std).
 install -m 0644 "$tmp/usr/share/seabios/vgabios-stdvga.bin" usr/share/corral/vgabios-stdvga.bin
+rm -rf "$tmp"
+
+# The certificate authorities https imports trust (corral image import,
+# hypervisor/cli/tls_client.h): Debian's Mozilla bundle, one PEM file where
+# Debian's update-ca-certificates puts it.
+tmp=$DEST.ca
+rm -rf "$tmp"
+dpkg-deb -x "$CA_CERTIFICATES_DEB" "$tmp"
+mkdir -p etc/ssl/certs
+cat $(ls "$tmp"/usr/share/ca-certificates/mozilla/*.crt | LC_ALL=C sort) \
+    >etc/ssl/certs/ca-certificates.crt
+[ -s etc/ssl/certs/ca-certificates.crt ] || { echo "make-rootfs: no CA certificates" >&2; exit 1; }
+chmod 0644 etc/ssl/certs/ca-certificates.crt
 rm -rf "$tmp"
 
 # OVMF for UEFI guests (boot = uefi), where Debian puts it: the code, and

@@ -1,8 +1,10 @@
 /* proto: corrald's control protocol codec and framing (see proto.h). */
 #include "proto.h"
+#include "clock.h"
 #include "fdio.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -270,4 +272,19 @@ int proto_send_line(int fd, const char *text, size_t len)
 {
     int rc = fdio_write_all(fd, text, len);
     return rc < 0 ? rc : fdio_write_all(fd, "\n", 1);
+}
+
+int proto_wait_readable(int fd, int64_t deadline_ms)
+{
+    for (;;) {
+        int64_t left = deadline_ms - clock_monotonic_ms();
+        if (left <= 0)
+            return -ETIMEDOUT;
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        int n = poll(&p, 1, left > 60000 ? 60000 : (int)left);
+        if (n > 0)
+            return 0; /* readable, or hung up: the read says which */
+        if (n < 0 && errno != EINTR)
+            return -errno;
+    }
 }

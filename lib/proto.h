@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "json.h"
 
@@ -108,5 +109,18 @@ const char *proto_linebuf_rest(struct proto_linebuf *lb, size_t *len);
 /* Writes all of text and then '\n' (blocking; EINTR retried).  Callers
  * ignore SIGPIPE, so a vanished peer is an -EPIPE here. */
 int proto_send_line(int fd, const char *text, size_t len);
+
+/* How long a client waits for corrald's reply to one request.  corrald's
+ * loop answers every request at once (long work - a VM stopping, a
+ * download - is polled for by the client, never waited on inside one
+ * request), so this much silence means corrald is stuck or stopped. */
+#define PROTO_REPLY_TIMEOUT_S 30
+/* What a client says then. */
+#define PROTO_REPLY_TIMEOUT_TEXT "corrald did not answer in %d s (it is running but " \
+    "stuck or stopped; `logread | grep corrald` may say why)"
+
+/* Waits until fd is readable or the monotonic clock (clock.h) reaches
+ * deadline_ms: 0, -ETIMEDOUT, or -errno. */
+int proto_wait_readable(int fd, int64_t deadline_ms);
 
 #endif

@@ -14,10 +14,13 @@
 #include "proto.h"
 #include "vmdef.h"
 
+struct tls_client_ops; /* tls_client.h */
+
 struct cli {
     bool json;
     const char *socket_path;
     const char *state_dir; /* for `vm log`: $CORRAL_STATE_DIR or /var/lib/corral */
+    const struct tls_client_ops *tls; /* https for image import; NULL: none */
 };
 
 /* cli_client.c */
@@ -80,9 +83,11 @@ const struct cli_command *cli_command_find(const struct cli_command *cmds, size_
 /* Whether any command starts with the word group. */
 bool cli_group_known(const struct cli_command *cmds, size_t n, const char *group);
 
-/* cli_image.c: copy (or fetch over http://) into STATE/images. */
+/* cli_image.c: copy (or fetch over http:// or https://) into STATE/images;
+ * ca_file (or NULL): more certificate authorities to trust for https. */
+#define CLI_URL_TIMEOUT_S 30 /* a server silent this long ends the import */
 int cli_image_import(const struct cli *cli, const char *from, const char *sha256,
-                     const char *name);
+                     const char *name, const char *ca_file);
 
 /* cli_console.c */
 int cli_console(const struct cli *cli, const char *name);

@@ -1,5 +1,6 @@
 /* cli_client: one request, one reply over corrald's socket. */
 #include "cli.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -51,7 +52,16 @@ int cli_exchange(int fd, struct json_writer *w, struct proto_reply *rep,
         return -ENOMEM;
     char *line;
     size_t len;
+    int64_t deadline = clock_monotonic_ms() + PROTO_REPLY_TIMEOUT_S * 1000;
     while (!(line = proto_linebuf_take(lb, &len))) {
+        rc = proto_wait_readable(fd, deadline);
+        if (rc < 0) {
+            if (rc == -ETIMEDOUT)
+                snprintf(why, why_len, PROTO_REPLY_TIMEOUT_TEXT, PROTO_REPLY_TIMEOUT_S);
+            else
+                snprintf(why, why_len, "waiting for corrald: %s", strerror(-rc));
+            break;
+        }
         long n = proto_linebuf_read(lb, fd);
         if (n <= 0) {
             snprintf(why, why_len, "corrald closed the connection without a reply%s%s",

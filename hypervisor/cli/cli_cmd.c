@@ -131,6 +131,13 @@ static void cli_print_containment(const struct proto_reply *rep,
     printf("%-12s %s used of %s\n%-12s cpu.max %s, weight %lld, %lld s used\n",
            "memory.max", used, max, "cpu", cli_str(rep, lim, "cpu_max"),
            cli_int(rep, lim, "cpu_weight"), cli_int(rep, lim, "cpu_usage_us") / 1000000);
+    const struct json_node *io = json_get(&rep->doc, lim, "io_max");
+    for (const struct json_node *l = io ? json_first(&rep->doc, io) : NULL; l;
+         l = json_next(&rep->doc, l))
+        printf("%-12s %s\n", "io.max", l->string);
+    const char *note = json_get_string(&rep->doc, lim, "io_note");
+    if (note)
+        printf("%-12s %s\n", "", note);
 }
 
 static void cli_human_show(const struct proto_reply *rep)
@@ -623,7 +630,7 @@ static int cli_cmd_disk_size(const struct cli *cli, const struct cli_command *cm
 static int cli_cmd_image_import(const struct cli *cli, const struct cli_command *cmd,
                                 const char *vm, struct cli_args *a)
 {
-    const char *from = cli_next(a), *sha = NULL, *name = NULL;
+    const char *from = cli_next(a), *sha = NULL, *name = NULL, *ca = NULL;
     if (!from)
         return cli_arguments_missing(cmd);
     for (const char *opt; (opt = cli_next(a));) {
@@ -632,10 +639,13 @@ static int cli_cmd_image_import(const struct cli *cli, const struct cli_command 
             sha = v;
         else if (v && !strcmp(opt, "--name"))
             name = v;
+        else if (v && !strcmp(opt, "--ca"))
+            ca = v;
         else
-            return cli_usage_error("image import options: --sha256 SUM, --name NAME");
+            return cli_usage_error("image import options: --sha256 SUM, --name NAME, "
+                                   "--ca FILE");
     }
-    return cli_image_import(cli, from, sha, name);
+    return cli_image_import(cli, from, sha, name, ca);
 }
 
 static int cli_cmd_console(const struct cli *cli, const struct cli_command *cmd,
@@ -728,7 +738,7 @@ const struct cli_command cli_commands[] = {
       "disk.resize", true, cli_cmd_disk_size, cli_human_disk },
     { "disk", "list", "[VM]", "disks with size and space used",
       "disk.list", false, cli_cmd_disk_list, cli_human_disk_list },
-    { "image", "import", "PATH|URL [--sha256 SUM] [--name NAME]",
+    { "image", "import", "PATH|URL [--sha256 SUM] [--name NAME] [--ca FILE]",
       "copy or fetch (http://, https:// with\n--sha256) into STATE/images",
       NULL, false, cli_cmd_image_import, NULL },
     { "image", "list", "", "the images (corrald lists STATE/images)",

@@ -1,15 +1,19 @@
-/* cli_image: `corral image import PATH|URL [--sha256 SUM] [--name NAME]` -
- * copies a kernel, initrd or disk image into STATE/images, hashing it on
- * the way (SHA-256, checked against --sha256 when given) with a progress
- * bar on a terminal.  http:// is fetched here; https:// through BusyBox's
- * wget, whose TLS does not verify the server's certificate - so a URL
- * import must name the SHA-256 it expects.  The file appears only once
- * complete and verified. */
+/* cli_image: `corral image import PATH|URL [--sha256 SUM] [--name NAME]
+ * [--ca FILE]` - copies a kernel, initrd or disk image into STATE/images,
+ * hashing it on the way (SHA-256, checked against --sha256 when given) with
+ * a progress bar on a terminal.  http:// and https:// are fetched here;
+ * https through tls_client.c, which verifies the server's certificate
+ * chain (Debian's ca-certificates, plus --ca FILE) and its name.  A URL
+ * import must still name the SHA-256 it expects: TLS proves who sent the
+ * file, not that it is the one meant.  The file appears only once complete
+ * and verified. */
 #include "cli.h"
 
 #include "fdio.h"
 #include "image_name.h"
+#include "url.h"
 #include "sha256.h"
+#include "tls_client.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,13 +25,14 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 struct cli_source {
-    int fd;
-    pid_t fetcher; /* wget for https, reaped by cli_source_finish; 0: none */
-    long long size; /* -1 when unknown */
+    int fd;                 /* a file, or http's socket; -1 under tls */
+    struct tls_client *tls; /* https: the verified connection; NULL: none */
+    const struct tls_client_ops *ops; /* tls's functions */
+    long long size;         /* -1 when unknown */
     char name[256]; /* the file name it suggests */
 };
 
@@ -77,6 +82,21 @@ static int cli_http_connect(const char *host, const char *port, char *why,
     return fd < 0 ? -ECONNREFUSED : fd;
 }
 
+static ssize_t cli_source_read(struct cli_source *src, void *buf, size_t len)
+{
+    return src->tls ? src->ops->read(src->tls, buf, len) : read(src->fd, buf, len);
+}
+
+static void cli_source_close(struct cli_source *src)
+{
+    if (src->tls)
+        src->ops->close(src->tls); /* it owns the socket */
+    src->tls = NULL;
+    if (src->fd >= 0)
+        close(src->fd);
+    src->fd = -1;
+}
+
 /* Reads the response head byte by byte (it is small) up to the blank line;
  * checks for status 200 and takes Content-Length. */
 static int cli_http_head(struct cli_source *src, const char *url, char *why,
@@ -84,106 +104,73 @@ static int cli_http_head(struct cli_source *src, const char *url, char *why,
 {
     char head[8192];
     size_t n = 0;
-    while (n < sizeof(head) - 1 && read(src->fd, head + n, 1) == 1) {
+    while (n < sizeof(head) - 1 && cli_source_read(src, head + n, 1) == 1) {
         n++;
         if (n >= 4 && !memcmp(head + n - 4, "\r\n\r\n", 4))
             break;
     }
     head[n] = '\0';
     int status = 0;
-    if (sscanf(head, "HTTP/%*d.%*d %d", &status) != 1 || status != 200) {
+    if (url_reply_head(head, &status, &src->size) < 0 || status != 200) {
         if (status)
             snprintf(why, why_len, "%s: HTTP status %d", url, status);
         else
             snprintf(why, why_len, "%s: not an HTTP reply", url);
         return -EPROTO;
     }
-    for (char *line = strstr(head, "\r\n"); line; line = strstr(line + 2, "\r\n"))
-        if (!strncasecmp(line + 2, "Content-Length:", 15))
-            src->size = atoll(line + 17);
     return 0;
-}
-
-/* https: BusyBox's wget writes the body to a pipe. */
-static int cli_open_https(const char *url, struct cli_source *src, char *why, size_t why_len)
-{
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) < 0 || (src->fetcher = fork()) < 0) {
-        snprintf(why, why_len, "%s: %s", url, strerror(errno));
-        return -EIO;
-    }
-    if (src->fetcher == 0) {
-        dup2(p[1], STDOUT_FILENO);
-        execlp("wget", "wget", "-q", "-T", "30", "-O", "-", url, (char *)NULL);
-        _exit(127);
-    }
-    close(p[1]);
-    src->fd = p[0];
-    src->size = -1;
-    cli_base_name(strchr(url + 8, '/') ? strchr(url + 8, '/') : "", src->name,
-                  sizeof(src->name));
-    return 0;
-}
-
-/* A fetcher that failed (wget's message is on stderr) spoils the copy. */
-static int cli_source_finish(struct cli_source *src, char *why, size_t why_len)
-{
-    int status;
-    if (src->fetcher <= 0)
-        return 0;
-    close(src->fd); /* an early end: wget gets EPIPE instead of blocking */
-    src->fd = -1;
-    while (waitpid(src->fetcher, &status, 0) < 0 && errno == EINTR)
-        ;
-    src->fetcher = 0;
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-        return 0;
-    snprintf(why, why_len, "the https download failed (wget %s %d); nothing was imported",
-             WIFEXITED(status) ? "exit status" : "signal",
-             WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-    return -EIO;
 }
 
 /* Nothing is installed without proof: plain http can be changed by anyone
- * on the way, and BusyBox's TLS cannot check who answered, so only a
- * --sha256 makes a download trustworthy. */
-static int cli_open_url(const char *url, const char *sha256, struct cli_source *src,
-                        char *why, size_t why_len)
+ * on the way, and https proves who sent the file but not that it is the
+ * one meant, so a download needs --sha256.  https must also prove who
+ * answered (tls_client.h). */
+static int cli_open_url(const struct cli *cli, const char *url, const char *sha256,
+                        const char *ca_file, struct cli_source *src, char *why,
+                        size_t why_len)
 {
-    char host[256], port[8] = "80";
+    struct url_parts u;
     if (!sha256) {
-        snprintf(why, why_len, "%s: a download needs --sha256 SUM: neither http nor the "
-                 "control domain's https proves who sent the file, so the checksum is what "
-                 "proves it is the one you meant", url);
+        snprintf(why, why_len, "%s: a download needs --sha256 SUM: the checksum is what "
+                 "proves it is the file you meant", url);
         return -EINVAL;
     }
-    if (!strncmp(url, "https://", 8))
-        return cli_open_https(url, src, why, why_len);
-    const char *rest = url + 7, *path = strchr(rest, '/');
-    size_t host_len = path ? (size_t)(path - rest) : strlen(rest);
-    if (host_len == 0 || host_len >= sizeof(host)) {
-        snprintf(why, why_len, "%s: not an http://HOST/PATH URL", url);
+    if (url_parse(url, &u) < 0) {
+        snprintf(why, why_len, "%s: not an http[s]://HOST[:PORT]/PATH URL", url);
         return -EINVAL;
     }
-    snprintf(host, sizeof(host), "%.*s", (int)host_len, rest);
-    char *colon = strchr(host, ':');
-    if (colon) {
-        snprintf(port, sizeof(port), "%s", colon + 1);
-        *colon = '\0';
+    if (u.https && !cli->tls) {
+        snprintf(why, why_len, "%s: this build of corral has no TLS", url);
+        return -ENOTSUP;
     }
-    src->fd = cli_http_connect(host, port, why, why_len);
-    if (src->fd < 0)
-        return src->fd;
-    char request[2048];
+    int fd = cli_http_connect(u.host, u.port, why, why_len);
+    if (fd < 0)
+        return fd;
+    /* a server that stops answering ends the import, not hangs it */
+    struct timeval limit = { .tv_sec = CLI_URL_TIMEOUT_S };
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof(limit));
+    if (!u.https)
+        src->fd = fd;
+    else {
+        src->ops = cli->tls;
+        int rc = src->ops->open(fd, u.host, ca_file, &src->tls, why, why_len);
+        if (rc < 0)
+            return rc;
+    }
+    char request[URL_PATH_MAX + 400];
     int len = snprintf(request, sizeof(request),
                        "GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: corral/%s\r\n\r\n",
-                       path ? path : "/", host, CORRAL_VERSION);
-    if (len >= (int)sizeof(request) || fdio_write_all(src->fd, request, (size_t)len) < 0) {
+                       u.path, u.host_header, CORRAL_VERSION);
+    int sent = len >= (int)sizeof(request) ? -ENOSPC
+               : src->tls ? src->ops->write_all(src->tls, request, (size_t)len)
+                          : fdio_write_all(src->fd, request, (size_t)len);
+    if (sent < 0) {
         snprintf(why, why_len, "%s: cannot send the request", url);
         return -EIO;
     }
     src->size = -1;
-    cli_base_name(path ? path : "", src->name, sizeof(src->name));
+    cli_base_name(u.path, src->name, sizeof(src->name));
     return cli_http_head(src, url, why, why_len);
 }
 
@@ -213,9 +200,13 @@ static int cli_copy(struct cli_source *src, int out, bool progress, char hex[65]
     long long done = 0, shown = -1;
     sha256_init(&h);
     for (;;) {
-        ssize_t n = read(src->fd, buf, sizeof(buf));
+        ssize_t n = cli_source_read(src, buf, sizeof(buf));
         if (n < 0 && errno == EINTR)
             continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            snprintf(why, why_len, "the server sent nothing for %d s", CLI_URL_TIMEOUT_S);
+            return -EIO;
+        }
         if (n < 0) {
             snprintf(why, why_len, "reading: %s", strerror(errno));
             return -EIO;
@@ -249,7 +240,7 @@ static int cli_copy(struct cli_source *src, int out, bool progress, char hex[65]
 }
 
 struct cli_import {
-    const char *from, *sha256, *name;
+    const char *from, *sha256, *name, *ca_file;
 };
 
 static int cli_import_into(const struct cli *cli, const struct cli_import *imp,
@@ -269,9 +260,6 @@ static int cli_import_into(const struct cli *cli, const struct cli_import *imp,
     if (out < 0)
         return cli_fail(cli, PROTO_E_IO, "%s: %s", dir, strerror(errno));
     int rc = cli_copy(src, out, !cli->json && isatty(2), hex, &size, why, sizeof(why));
-    int fetched = cli_source_finish(src, why, sizeof(why));
-    if (rc == 0)
-        rc = fetched;
     if (rc == 0 && imp->sha256 && strcasecmp(imp->sha256, hex) != 0) {
         snprintf(why, sizeof(why), "SHA-256 mismatch: the data has %s, "
                  "--sha256 says %s; nothing was imported", hex, imp->sha256);
@@ -304,9 +292,9 @@ static int cli_import_into(const struct cli *cli, const struct cli_import *imp,
 }
 
 int cli_image_import(const struct cli *cli, const char *from, const char *sha256,
-                     const char *name)
+                     const char *name, const char *ca_file)
 {
-    struct cli_import imp = { from, sha256, name };
+    struct cli_import imp = { from, sha256, name, ca_file };
     struct cli_source src = { .fd = -1, .size = -1 };
     char dir[PATH_MAX / 2], why[PATH_MAX + 128]; /* dir + name fit PATH_MAX */
     if (imp.sha256 && (strlen(imp.sha256) != 64 ||
@@ -314,17 +302,15 @@ int cli_image_import(const struct cli *cli, const char *from, const char *sha256
         return cli_fail(cli, PROTO_E_INVALID, "--sha256: 64 hex digits");
     int rc = strncmp(imp.from, "http://", 7) && strncmp(imp.from, "https://", 8)
                  ? cli_open_file(imp.from, &src, why, sizeof(why))
-                 : cli_open_url(imp.from, imp.sha256, &src, why, sizeof(why));
+                 : cli_open_url(cli, imp.from, imp.sha256, imp.ca_file, &src, why,
+                                sizeof(why));
     if (rc < 0) {
-        if (src.fd >= 0)
-            close(src.fd);
+        cli_source_close(&src);
         return cli_fail(cli, rc == -EINVAL ? PROTO_E_INVALID : PROTO_E_IO, "%s", why);
     }
     snprintf(dir, sizeof(dir), "%s/images", cli->state_dir);
     fdio_mkdir_p(dir, 0700); /* a failure shows when the file is made */
     int status = cli_import_into(cli, &imp, &src, dir);
-    cli_source_finish(&src, why, sizeof(why)); /* when refused before the copy */
-    if (src.fd >= 0)
-        close(src.fd);
+    cli_source_close(&src);
     return status;
 }

@@ -78,6 +78,7 @@ struct corrald_vm {
     uint64_t committed_mib;
     unsigned jail_uid;     /* its VMM's uid (jail_ids.h); 0: not jailed */
     bool in_cgroup;        /* its VMM runs in CORRALD_CGROUP_DIR/NAME */
+    char io_note[256];     /* disks io.max could not limit ("" = none) */
     bool stop_requested, kill_requested, restart_after_stop, forced;
     bool paused;               /* running, its vCPUs held (vm pause) */
     int64_t stop_deadline_ms;  /* 0 = none */

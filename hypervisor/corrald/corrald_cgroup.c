@@ -55,7 +55,15 @@ int corrald_cgroup_create(const char *dir, const char *name, const struct vmdef 
     if (rc == 0)
         rc = corrald_cgroup_write(dir, "cgroup.subtree_control", "+memory +cpu", why,
                                   why_len);
+    /* io on its own: without it (no blk-throttle) io.max is missing, and
+     * corrald_io_apply says so, but memory and CPU are still limited */
+    if (rc == 0 && corrald_cgroup_write(parent, "cgroup.subtree_control", "+io",
+                                        NULL, 0) == 0)
+        corrald_cgroup_write(dir, "cgroup.subtree_control", "+io", NULL, 0);
     snprintf(group, sizeof(group), "%s/%s", dir, name);
+    /* a new group each start, so that its memory.events count this run only
+     * (an empty one left behind goes; one that still holds a process stays) */
+    rmdir(group);
     if (rc == 0 && mkdir(group, 0755) < 0 && errno != EEXIST) {
         snprintf(why, why_len, "%s: %s", group, strerror(errno));
         rc = -errno;
@@ -131,4 +139,13 @@ int corrald_cgroup_read(const char *dir, const char *name, struct corrald_cgroup
     u->cpu_max[n] = '\0';
     u->cpu_max[strcspn(u->cpu_max, "\n")] = '\0';
     return 0;
+}
+
+int corrald_cgroup_oom_kills(const char *dir, const char *name, uint64_t *kills,
+                             uint64_t *memory_max)
+{
+    char group[512];
+    snprintf(group, sizeof(group), "%s/%s", dir, name);
+    int rc = corrald_cgroup_number(group, "memory.events", "oom_kill ", kills);
+    return rc < 0 ? rc : corrald_cgroup_number(group, "memory.max", "", memory_max);
 }

@@ -4,15 +4,15 @@
  *   memory.max  guest RAM + CORRALD_VMM_OVERHEAD_MIB + 1/32 of the RAM
  *               (the VMM's own heap, thread stacks, the screen, KVM's page
  *               tables): a VMM that grows past it is reclaimed, then
- *               killed by the kernel's OOM killer, alone;
+ *               killed by the kernel's OOM killer, alone, and corrald
+ *               says so (memory.events oom_kill);
  *   cpu.max     cpu_limit percent of one CPU per 100 ms period, or "max";
  *   cpu.weight  cpu_weight.
  *
  * corrald creates the group before the start; the monitor's child joins it
  * before it execs the VMM (the VMM alone is in it); corrald removes it when
- * the VM ends.  io.max is not set: the disks are files on the data
- * partition, whose device all VMs share (the per-disk iops/bps limits of
- * the definition apply inside the VMM). */
+ * the VM ends.  io.max mirrors the disks' iops=/bps= where their device
+ * allows (corrald_cgroup_io.h). */
 #ifndef CORRAL_CORRALD_CGROUP_H
 #define CORRAL_CORRALD_CGROUP_H
 
@@ -50,5 +50,12 @@ struct corrald_cgroup_usage {
     unsigned cpu_weight;
 };
 int corrald_cgroup_read(const char *dir, const char *name, struct corrald_cgroup_usage *u);
+
+/* How many times the kernel's OOM killer struck in dir/name (memory.events
+ * oom_kill) and its memory.max (0 = "max"); 0 or -errno.  Read when its
+ * VMM has ended, before the group goes, to tell a SIGKILL from the kernel
+ * (out of memory in the group) from anyone else's. */
+int corrald_cgroup_oom_kills(const char *dir, const char *name, uint64_t *kills,
+                             uint64_t *memory_max);
 
 #endif

@@ -2,6 +2,7 @@
 #include "corrald_policy.h"
 #include "jail_ids.h"
 
+#include <inttypes.h>
 #include <signal.h>
 
 #include <stdio.h>
@@ -10,7 +11,7 @@
 
 struct corrald_exit corrald_exit_from_status(int wait_status)
 {
-    struct corrald_exit ex = { CORRALD_END_UNKNOWN, -1 };
+    struct corrald_exit ex = { .end = CORRALD_END_UNKNOWN, .code = -1 };
     if (WIFSIGNALED(wait_status)) {
         ex.end = CORRALD_END_SIGNAL;
         ex.code = WTERMSIG(wait_status);
@@ -105,6 +106,12 @@ void corrald_describe_exit(struct corrald_exit ex, char *buf, size_t len)
         snprintf(buf, len, "VMM failed (exit status %d)", ex.code);
         return;
     case CORRALD_END_SIGNAL:
+        if (ex.code == SIGKILL && ex.oom_memory_max) {
+            snprintf(buf, len, "VMM killed by the kernel: out of memory in its "
+                     "cgroup (memory.max = %" PRIu64 " bytes, %" PRIu64 " MiB)",
+                     ex.oom_memory_max, ex.oom_memory_max >> 20);
+            return;
+        }
         snprintf(buf, len, "VMM killed by signal %d (%s)%s", ex.code,
                  strsignal(ex.code), ex.code == SIGSYS ? ": a system call its "
                  "jail forbids (seccomp)" : "");

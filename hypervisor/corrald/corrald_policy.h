@@ -14,6 +14,7 @@
 #define CORRAL_CORRALD_POLICY_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 
 #include "vmdef.h"
@@ -38,6 +39,9 @@ enum corrald_end {
 struct corrald_exit {
     enum corrald_end end;
     int code; /* exit code or signal number; -1 when unknown */
+    /* Not 0: its cgroup's memory.events counted an OOM kill, and this was
+     * the group's memory.max (bytes); the SIGKILL was the kernel's. */
+    uint64_t oom_memory_max;
 };
 
 /* From a waitpid() status of the VMM. */

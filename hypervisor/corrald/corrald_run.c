@@ -5,6 +5,7 @@
 #include "control_proto.h"
 
 #include "corrald_cgroup.h"
+#include "corrald_cgroup_io.h"
 #include "corrald_host.h"
 #include "fdio.h"
 #include "jail_ids.h"
@@ -129,6 +130,14 @@ static int corrald_spawn(struct corrald *d, struct corrald_vm *vm, char *why,
                                           cg_why, sizeof(cg_why)) == 0;
     if (!vm->in_cgroup && d->cfg.cgroup_dir[0])
         corrald_log("%s: no resource limits (cgroup v2): %s", vm->name, cg_why);
+    vm->io_note[0] = '\0';
+    if (vm->in_cgroup) {
+        char group[1024];
+        snprintf(group, sizeof(group), "%s/%s", d->cfg.cgroup_dir, vm->name);
+        corrald_io_apply(group, &vm->def, vm->io_note, sizeof(vm->io_note));
+        if (vm->io_note[0])
+            corrald_log("%s: %s", vm->name, vm->io_note);
+    }
     corrald_clear_run_files(d, vm->name);
     if (vm->def.serial == VMDEF_SERIAL_UNIX)
         unlink(vm->def.serial_path); /* a stale socket would stop the VMM */
@@ -268,11 +277,24 @@ static struct corrald_exit corrald_read_exit(struct corrald *d, const char *name
 {
     char path[CORRALD_PATH_MAX];
     long long status;
-    struct corrald_exit unknown = { CORRALD_END_UNKNOWN, -1 };
+    struct corrald_exit unknown = { .end = CORRALD_END_UNKNOWN, .code = -1 };
     corrald_run_path(d, name, "exit", path, sizeof(path));
     if (!corrald_read_number(path, "wait_status", &status))
         return unknown;
     return corrald_exit_from_status((int)status);
+}
+
+/* A SIGKILL in a group whose memory.events counted an OOM kill was the
+ * kernel's: the VMM outgrew memory.max (the group is new each start). */
+static void corrald_note_oom_kill(struct corrald *d, struct corrald_vm *vm)
+{
+    uint64_t kills = 0, memory_max = 0;
+    if (vm->last_exit.end != CORRALD_END_SIGNAL || vm->last_exit.code != SIGKILL ||
+        !vm->in_cgroup ||
+        corrald_cgroup_oom_kills(d->cfg.cgroup_dir, vm->name, &kills, &memory_max) < 0)
+        return;
+    if (kills > 0 && memory_max > 0)
+        vm->last_exit.oom_memory_max = memory_max;
 }
 
 static void corrald_describe_end(struct corrald *d, struct corrald_vm *vm,
@@ -350,6 +372,7 @@ void corrald_vm_ended(struct corrald *d, struct corrald_vm *vm)
 {
     long run_s = (long)((clock_monotonic_ms() - vm->started_ms) / 1000);
     vm->last_exit = corrald_read_exit(d, vm->name);
+    corrald_note_oom_kill(d, vm);
     corrald_describe_end(d, vm, run_s);
     corrald_release_run(d, vm);
     corrald_after_end(d, vm, run_s);

@@ -1,6 +1,7 @@
 /* corrald_vm: the table of VMs, their paths and their JSON description. */
 #include "corrald.h"
 #include "corrald_cgroup.h"
+#include "corrald_cgroup_io.h"
 #include "clock.h"
 
 #include <dirent.h>
@@ -303,6 +304,26 @@ static void corrald_write_definition(struct json_writer *w, const struct vmdef *
     json_end_object(w);
 }
 
+/* io.max as the kernel has it, one string per device, and what could not
+ * be limited (null: nothing). */
+static void corrald_write_io_max(struct json_writer *w, const struct corrald *d,
+                                 const struct corrald_vm *vm)
+{
+    char group[1024], text[2048], *at = NULL;
+    snprintf(group, sizeof(group), "%s/%s", d->cfg.cgroup_dir, vm->name);
+    json_key(w, "io_max");
+    json_begin_array(w);
+    if (corrald_io_read(group, text, sizeof(text)) == 0)
+        for (char *line = strtok_r(text, "\n", &at); line; line = strtok_r(NULL, "\n", &at))
+            json_string(w, line);
+    json_end_array(w);
+    json_key(w, "io_note");
+    if (vm->io_note[0])
+        json_string(w, vm->io_note);
+    else
+        json_null(w);
+}
+
 /* Its cgroup's limits and use, read back (null: not running, or no
  * group). */
 static void corrald_write_limits(struct json_writer *w, const struct corrald *d,
@@ -325,6 +346,7 @@ static void corrald_write_limits(struct json_writer *w, const struct corrald *d,
     json_kv_string(w, "cpu_max", u.cpu_max);
     json_kv_int(w, "cpu_weight", u.cpu_weight);
     json_kv_int(w, "cpu_usage_us", (int64_t)u.cpu_usage_us);
+    corrald_write_io_max(w, d, vm);
     json_end_object(w);
 }
 

@@ -41,9 +41,11 @@
 #include "vm.h"
 
 #define HALT_CHECK_MS 500
-/* The test builds' forbidden call (SIGUSR1 kicks vCPUs; SIGURG's default
- * is to be ignored, so a product VMM does nothing with it). */
+/* The test builds' forbidden call and runaway allocation (SIGUSR1 kicks
+ * vCPUs; SIGURG's and SIGWINCH's default is to be ignored, so a product VMM
+ * does nothing with them). */
 #define JAIL_TEST_SIGNAL SIGURG
+#define OOM_TEST_SIGNAL SIGWINCH
 #define ERRLEN 512
 
 struct machine {
@@ -470,6 +472,7 @@ static int machine_setup_signals(struct machine *m)
     sigaddset(&set, SIGUSR2);
 #ifdef CORRAL_VMM_TEST_HOOKS
     sigaddset(&set, JAIL_TEST_SIGNAL);
+    sigaddset(&set, OOM_TEST_SIGNAL);
 #endif
     sigaddset(&set, VCPU_KICK_SIGNAL);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
@@ -527,6 +530,22 @@ static void machine_handle_signal(struct machine *m)
             vm_error("test hook: open /var/lib/corral: %s",
                      fd < 0 ? strerror(errno) : "opened");
             continue;
+        }
+        /* A VMM whose own memory runs away (a leak, or one taken over by
+         * its guest): it touches 16 MiB after 16 MiB until its cgroup's
+         * memory.max has the kernel kill it. */
+        if (si.ssi_signo == OOM_TEST_SIGNAL) {
+            vm_log(&m->board.vm, "test hook: allocating without end");
+            for (;;) {
+                size_t len = 16u << 20;
+                void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+                               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+                if (p == MAP_FAILED) {
+                    vm_error("test hook: mmap: %s", strerror(errno));
+                    return;
+                }
+                memset(p, 0xa5, len);
+            }
         }
 #endif
         vm_log(&m->board.vm, "signal %u: pressing the ACPI power button",

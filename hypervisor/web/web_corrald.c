@@ -1,6 +1,7 @@
 /* web_corrald: requests to corrald (see web_corrald.h). */
 #include "web_corrald.h"
 
+#include "clock.h"
 #include "fdio.h"
 #include "proto.h"
 
@@ -20,12 +21,33 @@ static int web_corrald_connect(const char *path, char *why, size_t why_len)
     return fd;
 }
 
-/* Reads lines until the first, copied into *reply. */
+/* Waits for corrald's next bytes (the reply is due within
+ * PROTO_REPLY_TIMEOUT_S of the request, when deadline_ms is not 0). */
+static int web_corrald_wait(int fd, int64_t deadline_ms, char *why, size_t why_len)
+{
+    int rc = deadline_ms ? proto_wait_readable(fd, deadline_ms) : 0;
+    if (rc == -ETIMEDOUT)
+        snprintf(why, why_len, PROTO_REPLY_TIMEOUT_TEXT, PROTO_REPLY_TIMEOUT_S);
+    else if (rc < 0)
+        snprintf(why, why_len, "waiting for corrald: %s", strerror(-rc));
+    return rc;
+}
+
+static int64_t web_corrald_deadline(void)
+{
+    return clock_monotonic_ms() + PROTO_REPLY_TIMEOUT_S * 1000;
+}
+
+/* Reads lines until the first, copied into *reply (deadline_ms 0: no
+ * limit, for the reply that follows an upload, which corrald first syncs). */
 static int web_corrald_reply(int fd, struct proto_linebuf *lb, char **reply, size_t *len,
-                             char *why, size_t why_len)
+                             int64_t deadline_ms, char *why, size_t why_len)
 {
     char *line;
     while (!(line = proto_linebuf_take(lb, len))) {
+        int rc = web_corrald_wait(fd, deadline_ms, why, why_len);
+        if (rc < 0)
+            return rc;
         long n = proto_linebuf_read(lb, fd);
         if (n <= 0) {
             snprintf(why, why_len, "corrald closed the connection without a reply");
@@ -45,7 +67,7 @@ int web_corrald_read_reply(int fd, char **reply, size_t *len, char *why, size_t 
     *reply = NULL;
     int rc = proto_linebuf_init(&lb, PROTO_MAX_REPLY);
     if (rc == 0)
-        rc = web_corrald_reply(fd, &lb, reply, len, why, why_len);
+        rc = web_corrald_reply(fd, &lb, reply, len, 0, why, why_len);
     proto_linebuf_free(&lb);
     return rc;
 }
@@ -70,7 +92,8 @@ int web_corrald_call(const char *socket_path, struct json_writer *w, char **repl
         if (rc < 0)
             snprintf(why, why_len, "sending to corrald: %s", strerror(-rc));
         else
-            rc = web_corrald_reply(fd, &lb, reply, len, why, why_len);
+            rc = web_corrald_reply(fd, &lb, reply, len, web_corrald_deadline(), why,
+                                   why_len);
     }
     if (rc == 0 && console_fd) {
         size_t n;
@@ -125,8 +148,12 @@ int web_corrald_call_fd(const char *socket_path, struct json_writer *w, char **r
     if (sock < 0)
         return sock;
     int rc = proto_send_line(sock, text, strlen(text));
+    int64_t deadline = web_corrald_deadline();
     /* The reply is short (vm.vnc's is one small object); the line ends it. */
     while (rc == 0 && !memchr(buf, '\n', used)) {
+        rc = web_corrald_wait(sock, deadline, why, why_len);
+        if (rc < 0)
+            break;
         ssize_t n = used < sizeof(buf) ? web_corrald_recv(sock, buf + used,
                                                           sizeof(buf) - used, fd) : -1;
         if (n <= 0) {

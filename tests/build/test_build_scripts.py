@@ -107,12 +107,15 @@ def fake_inputs(work):
                    ("bios-256k.bin", "vgabios-stdvga.bin"))  # the BIOS and the VGA BIOS
     ovmf = fake_deb(work, "ovmf", "usr/share/OVMF",
                     ("OVMF_CODE_4M.fd", "OVMF_VARS_4M.fd", "OVMF_CODE.fd"))
+    cas = fake_deb(work, "ca-certificates", "usr/share/ca-certificates/mozilla",
+                   ("B_Root.crt", "A_Root.crt"))
     env.update(BUSYBOX_DIR=bb, DROPBEAR_DIR=os.path.join(work, "dropbear"),
                UTIL_LINUX_DIR=os.path.join(work, "util-linux"),
                E2FSPROGS_DIR=os.path.join(work, "e2fsprogs"),
                DOSFSTOOLS_DIR=os.path.join(work, "dosfstools"),
                EBTABLES_DIR=os.path.join(work, "ebtables"),
-               CORRAL_BIN=os.path.join(work, "bin"), SEABIOS_DEB=deb, OVMF_DEB=ovmf)
+               CORRAL_BIN=os.path.join(work, "bin"), SEABIOS_DEB=deb, OVMF_DEB=ovmf,
+               CA_CERTIFICATES_DEB=cas)
     return env
 
 
@@ -146,6 +149,10 @@ def test_rootfs_is_assembled_and_packed_without_following_its_links(work):
     assert os.stat(os.path.join(dest, "etc", "init.d", "rcS")).st_mode & 0o777 == 0o755
     assert os.stat(os.path.join(dest, "etc", "shadow")).st_mode & 0o777 == 0o600
     assert not os.path.exists(dest + ".seabios")
+    # the CA bundle https imports trust: every certificate of the package
+    assert os.path.getsize(os.path.join(dest, "etc", "ssl", "certs",
+                                        "ca-certificates.crt")) == 2 * 1024
+    assert not os.path.exists(dest + ".ca")
     # OVMF's code and variables template where vm.conf's defaults say, and
     # only those two of the package's files
     assert sorted(os.listdir(os.path.join(dest, "usr", "share", "OVMF"))) == \

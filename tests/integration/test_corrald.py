@@ -476,38 +476,64 @@ def test_image_import_file_and_http_with_checksums(host):
     machine.out("rm -f /var/lib/corral/images/imp-* /tmp/imp-src.img")
 
 
-def test_image_import_https_needs_and_checks_sha256(host, tmp_path):
-    """https:// through BusyBox wget, from the HTTPS server QEMU runs per
-    connection at 10.0.2.100 (tls_stdio_server.py, self-signed)."""
+def test_image_import_https_verifies_the_server_then_checks_sha256(host, tmp_path):
+    """https:// through corral's own TLS (mbedTLS), from the HTTPS server QEMU
+    runs per connection at 10.0.2.100 (tls_stdio_server.py) with a
+    self-signed certificate for the name corral-test: refused as untrusted,
+    refused for another name even when trusted, and fetched with --ca."""
     machine, _ = host
     files = os.path.join(qemu.HTTPS_DIR, "files")
     os.makedirs(files, exist_ok=True)
+    cert = os.path.join(qemu.HTTPS_DIR, "cert.pem")
     if not os.path.exists(os.path.join(qemu.HTTPS_DIR, "key.pem")):
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                        "-subj", "/CN=corral-test", "-keyout",
-                        os.path.join(qemu.HTTPS_DIR, "key.pem"), "-out",
-                        os.path.join(qemu.HTTPS_DIR, "cert.pem")],
+                        "-subj", "/CN=corral-test", "-addext", "subjectAltName=DNS:corral-test",
+                        "-keyout", os.path.join(qemu.HTTPS_DIR, "key.pem"), "-out", cert],
                        check=True, capture_output=True)
     blob = os.urandom(2 << 20)
     with open(os.path.join(files, "imp-tls.img"), "wb") as f:
         f.write(blob)
     good = hashlib.sha256(blob).hexdigest()
-    url = "https://%s/imp-tls.img" % qemu.HTTPS_GUEST_ADDR
+    with open(cert) as f:
+        machine.out("cat > /tmp/corral-test-ca.pem <<'EOF'\n%sEOF" % f.read())
+    machine.out("grep -q corral-test /etc/hosts || echo '%s corral-test' >> /etc/hosts"
+                % qemu.HTTPS_GUEST_ADDR)
+    url = "https://corral-test/imp-tls.img"
     machine.out("rm -f /var/lib/corral/images/imp-*")
+    # the bundle is Debian's, in the ISO
+    assert int(machine.out("grep -c 'BEGIN CERTIFICATE' /etc/ssl/certs/ca-certificates.crt")
+               .strip().splitlines()[-1]) > 100
 
     status, err = import_json(machine, url)
     assert status == 1 and err["error"]["code"] == "invalid", err
     assert "needs --sha256" in err["error"]["message"], err
-    status, err = import_json(machine, "%s --sha256 %s" % (url, "f" * 64))
+    status, err = import_json(machine, "%s --sha256 %s" % (url, good))
+    assert status == 1, err
+    assert err["error"]["message"] == (
+        "corral-test: the server's certificate is not trusted (The certificate is not "
+        "correctly signed by the trusted CA); to trust a certificate authority of your "
+        "own, give --ca FILE"), err
+    # trusted, but asked for by another name (its address)
+    status, err = import_json(machine, "https://%s/imp-tls.img --sha256 %s --ca "
+                              "/tmp/corral-test-ca.pem" % (qemu.HTTPS_GUEST_ADDR, good))
+    assert status == 1 and "Common Name (CN) does not match" in err["error"]["message"], err
+    assert images_named(machine, "imp-") == "0"
+    ca = " --ca /tmp/corral-test-ca.pem"
+    status, err = import_json(machine, "%s --sha256 %s%s" % (url, "f" * 64, ca))
     assert status == 1 and "SHA-256 mismatch" in err["error"]["message"], err
     assert good in err["error"]["message"], err
-    status, img = import_json(machine, "%s --sha256 %s" % (url, good))
+    status, img = import_json(machine, "%s --sha256 %s%s" % (url, good, ca))
     assert status == 0 and img["sha256"] == good and img["size_bytes"] == len(blob), img
-    status, err = import_json(machine, "https://%s/missing.img --sha256 %s"
-                              % (qemu.HTTPS_GUEST_ADDR, good))
-    assert status == 1 and "https download failed" in err["error"]["message"], err
+    status, err = import_json(machine, "https://corral-test/missing.img --sha256 %s%s"
+                              % (good, ca))
+    assert status == 1 and "HTTP status 404" in err["error"]["message"], err
+    status, err = import_json(machine, "%s --sha256 %s --ca /etc/hostname" % (url, good))
+    assert status == 1 and "--ca /etc/hostname: not a PEM or DER certificate" \
+        in err["error"]["message"], err
     assert images_named(machine, "imp-") == "1"  # only the good one, no .part files
-    machine.out("rm -f /var/lib/corral/images/imp-*")
+    # BusyBox's wget, which verified nothing, no longer speaks https
+    assert machine.sh("wget -q -O /dev/null https://corral-test/imp-tls.img")[0] != 0
+    machine.out("rm -f /var/lib/corral/images/imp-* /tmp/corral-test-ca.pem")
 
 
 def test_uefi_vm_gets_its_variables_file_and_a_damaged_one_is_refused(host):

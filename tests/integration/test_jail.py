@@ -3,9 +3,10 @@ namespaces, an empty root, no capabilities, no_new_privs, seccomp - and
 corrald is supervised by init.
 
 Guests are the vmm-wait scenario of test_corrald.py.  The forbidden system
-call comes from the test build of the VMM (CORRAL_VMM_TEST_HOOKS, on the
-test-data disk, never in the ISO): SIGURG makes it open a file, which the
-jail refuses.  It is bind-mounted over /usr/bin/corral-vmm only while its
+call and the runaway allocation come from the test build of the VMM
+(CORRAL_VMM_TEST_HOOKS, on the test-data disk, never in the ISO): SIGURG
+makes it open a file, which the jail refuses; SIGWINCH makes it allocate
+until its cgroup's memory.max has the kernel kill it.  It is bind-mounted over /usr/bin/corral-vmm only while its
 VM starts.
 """
 
@@ -40,6 +41,16 @@ def start_guest(machine, made, name, extra=""):
     vm = show(machine, name)
     assert vm["pid"], vm
     return vm
+
+
+def start_with_test_vmm(machine, made, name, extra=""):
+    """Starts NAME on the test build of the VMM (its hooks answer SIGURG and
+    SIGWINCH); other VMs keep the product's."""
+    machine.out("mount --bind %s /usr/bin/corral-vmm" % TEST_VMM)
+    try:
+        return start_guest(machine, made, name, extra=extra)
+    finally:
+        machine.out("umount -l /usr/bin/corral-vmm")  # the VMM runs it: lazily
 
 
 def test_vmms_run_jailed_each_as_its_own_uid(host):
@@ -91,11 +102,7 @@ def test_vmms_run_jailed_each_as_its_own_uid(host):
 
 def test_a_forbidden_system_call_kills_the_vmm_and_corrald_says_why(host):
     machine, made = host
-    machine.out("mount --bind %s /usr/bin/corral-vmm" % TEST_VMM)
-    try:
-        vm = start_guest(machine, made, "jailtrap", extra="--restart no")
-    finally:
-        machine.out("umount -l /usr/bin/corral-vmm")  # the VMM runs it: lazily
+    vm = start_with_test_vmm(machine, made, "jailtrap", extra="--restart no")
     machine.out("kill -URG %d" % vm["pid"])
     try:
         vm = wait_state(machine, "jailtrap", "stopped")
@@ -106,6 +113,45 @@ def test_a_forbidden_system_call_kills_the_vmm_and_corrald_says_why(host):
     assert "a system call its jail forbids (seccomp)" in reason, reason
     # musl's open() is the open system call (2) on x86-64
     assert re.search(r"forbidden system call (2 \(open|257 \(openat),", reason), reason
+
+
+def test_a_vmm_that_outgrows_memory_max_is_killed_alone_and_corrald_says_why(host):
+    """A guest cannot outgrow memory.max through its RAM: the VMM maps the
+    guest's RAM once, and the limit is that RAM plus the VMM's overhead.
+    What the limit is for is the VMM's own memory - a leak in the device
+    model, or a VMM its guest took over.  The test build's SIGWINCH hook makes
+    the VMM itself touch 16 MiB after 16 MiB without end: the kernel must
+    kill it inside its cgroup (not the host's OOM killer), corrald must say
+    so, and another VM and corrald itself must carry on."""
+    machine, made = host
+    keep = start_guest(machine, made, "oomkeep", extra="--restart no")
+    machine.out("dmesg -c >/dev/null")
+    vm = start_with_test_vmm(machine, made, "oomtrap", extra="--memory 128M --restart no")
+    memory_max = (128 + 64 + 4) << 20
+    assert vm["limits"]["memory_max"] == memory_max, vm
+    machine.out("kill -WINCH %d" % vm["pid"])
+    try:
+        vm = wait_state(machine, "oomtrap", "stopped")
+    finally:
+        print(machine.out("tail -3 /run/corral/vms/oomtrap/vmm.log; dmesg | grep -i 'out of memory' "
+                          "|| true"))
+    stop = vm["last_stop"]
+    assert stop["end"] == "signal" and stop["code"] == 9, vm
+    assert "VMM killed by the kernel: out of memory in its cgroup (memory.max = %d bytes, 196 MiB)" \
+        % memory_max in stop["reason"], stop
+    kernel = machine.out("dmesg")
+    # the cgroup's OOM killer acted, the host-wide one did not
+    assert "Memory cgroup out of memory" in kernel, kernel[-3000:]
+    assert not re.search(r"^(\[[ 0-9.]+\] )?Out of memory", kernel, re.M), kernel[-3000:]
+    after = show(machine, "oomkeep")
+    assert after["state"] == "running" and after["pid"] == keep["pid"], after
+    assert corral_json(machine, "host info")[0] == 0
+    # the VM starts again in a new group, its OOM count back at zero
+    status, _ = corral_json(machine, "vm start oomtrap")
+    assert status == 0
+    wait_guest_up(machine, "oomtrap")
+    assert machine.out("grep oom_kill /sys/fs/cgroup/corral/oomtrap/memory.events") \
+        .strip().splitlines()[0] == "oom_kill 0"
 
 
 def test_jail_no_runs_the_vmm_as_before_and_cpu_limits_apply(host):
@@ -134,3 +180,68 @@ def test_killing_corrald_has_init_start_it_again_and_vms_stay_up(host):
     after = wait_state(machine, "jailsup", "running")
     assert after["pid"] == before["pid"] and after["jail_uid"] == before["jail_uid"], after
     assert "respawn" in machine.out("grep corrald-run /etc/inittab")
+
+
+def test_disk_limits_reach_io_max_where_the_device_allows(host):
+    """A disk's iops=/bps= also go to the group's io.max, on the whole disk
+    holding the image (here the test-data disk); an image on the live
+    system's RAM file system has no block device, and vm show says so."""
+    machine, made = host
+    machine.out("truncate -s 16M /tmp/io-in-ram.img")
+    vm = start_guest(machine, made, "iolimit", extra=(
+        "--set disk=%s/blank.img,ro,iops=100,bps=1M --set disk=/tmp/io-in-ram.img,iops=50"
+        % TESTDATA_MOUNT))
+    # the test-data disk's whole-disk MAJ:MIN, as sysfs has it
+    dev = machine.out(
+        "d=$(basename $(findfs LABEL=CORRAL-TEST)); "
+        "[ -e /sys/class/block/$d/partition ] && d=$(basename $(readlink -f /sys/class/block/$d/..)); "
+        "cat /sys/class/block/$d/dev").strip().splitlines()[-1]
+    line = "%s rbps=1048576 wbps=1048576 riops=100 wiops=100" % dev
+    limits = vm["limits"]
+    assert limits["io_max"] == [line], limits
+    assert machine.out("cat /sys/fs/cgroup/corral/iolimit/io.max").strip() \
+        .splitlines()[-1] == line
+    note = limits["io_note"]
+    assert note.startswith("io.max: not available on 0:") and "no block device" in note, note
+    human = machine.out("corral vm show iolimit")
+    assert "io.max       %s" % line in human and note in human, human
+
+
+def test_a_stuck_corrald_gets_a_bounded_answer_and_long_commands_still_work(host):
+    """A corrald that is alive but does not answer (SIGSTOP here; a bug that
+    loops would look the same) makes the CLI give up after
+    PROTO_REPLY_TIMEOUT_S with the reason, instead of hanging: init only
+    restarts a corrald that ended.  Commands that take long by design do not
+    wait inside one request, so they still work: a stop forced only after
+    its 40 s timeout, and an image import (no corrald at all)."""
+    machine, made = host
+    create_guest(machine, made, "slowstop", extra="--restart no",
+                 scenario="ignore-power-button")
+    assert corral_json(machine, "vm start slowstop")[0] == 0
+    wait_guest_up(machine, "slowstop")
+    pid = int(machine.out("cat /run/corral/corrald.pid").strip().splitlines()[-1])
+    machine.out("kill -STOP %d" % pid)
+    try:
+        out = machine.out("s=$(date +%s); corral vm list; echo \"rc=$? took=$(($(date +%s) - s))\"",
+                          timeout=120)
+    finally:
+        machine.out("kill -CONT %d" % pid)
+    took = int(re.search(r"took=(\d+)", out).group(1))
+    assert "rc=1" in out and "corral: corrald did not answer in 30 s" in out, out
+    assert 29 <= took <= 45, out
+    status, err = corral_json(machine, "vm list")
+    assert status == 0, err
+    # a stop forced after 40 s: longer than the reply timeout, and fine
+    out = machine.out("s=$(date +%s); corral vm stop slowstop --timeout 40 --wait; "
+                      "echo \"rc=$? took=$(($(date +%s) - s))\"", timeout=180)
+    assert "rc=0" in out and int(re.search(r"took=(\d+)", out).group(1)) >= 40, out
+    vm = show(machine, "slowstop")
+    assert vm["state"] == "stopped" and "forced off" in vm["last_stop"]["reason"], vm
+    machine.out("dd if=/dev/zero of=/tmp/slow-src.img bs=1M count=1 2>/dev/null")
+    machine.out("kill -STOP %d" % pid)
+    try:  # an image import does not need corrald
+        status, img = corral_json(machine, "image import /tmp/slow-src.img --name slow-imp.img")
+    finally:
+        machine.out("kill -CONT %d; rm -f /tmp/slow-src.img /var/lib/corral/images/slow-imp.img"
+                    % pid)
+    assert status == 0 and img["size_bytes"] == 1 << 20, img

@@ -425,3 +425,24 @@ def test_history_and_logs(web):
     status, body, _ = api.request("GET", "/api/logs?q=corral-web&lines=5")
     assert status == 200 and 0 < len(body["lines"]) <= 5, body
     assert all("corral-web" in line for line in body["lines"]), body
+
+
+def test_a_stuck_corrald_gets_a_502_in_bounded_time(web):
+    """Issue 18: corral-web gives up on a corrald that does not answer (here
+    stopped by SIGSTOP) after 30 s with the reason, as the CLI does, and
+    answers again once corrald does."""
+    m, api = web
+    if not api.cookie:
+        api.login(PASSWORD)
+    pid = int(m.out("cat /run/corral/corrald.pid").strip().splitlines()[-1])
+    m.out("kill -STOP %d" % pid)
+    try:
+        start = time.monotonic()
+        status, body = api.cmd("vm.list")
+        took = time.monotonic() - start
+    finally:
+        m.out("kill -CONT %d" % pid)
+    assert status == 502 and body["error"]["code"] == "io-error", body
+    assert body["error"]["message"].startswith("corrald did not answer in 30 s"), body
+    assert 29 <= took <= 50, took
+    assert api.cmd("vm.list")[0] == 200

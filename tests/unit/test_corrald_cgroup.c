@@ -63,9 +63,23 @@ static void test_read_back(void)
     CHECK_EQ_INT(corrald_cgroup_read(dir, "web1", &u), 0);
     CHECK_EQ_INT(u.memory_max, 0);
     CHECK_EQ_INT(corrald_cgroup_read(dir, "nosuchvm", &u), -ENOENT);
+    /* the OOM killer's count, not oom's nor oom_group_kill's */
+    uint64_t kills = 99, memory_max = 99;
+    put(group, "memory.max", "211812352\n");
+    put(group, "memory.events", "low 0\nhigh 0\nmax 41\noom 2\noom_kill 1\n"
+                                "oom_group_kill 0\n");
+    CHECK_EQ_INT(corrald_cgroup_oom_kills(dir, "web1", &kills, &memory_max), 0);
+    CHECK_EQ_INT(kills, 1);
+    CHECK_EQ_INT(memory_max, 211812352);
+    put(group, "memory.events", "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n");
+    CHECK_EQ_INT(corrald_cgroup_oom_kills(dir, "web1", &kills, &memory_max), 0);
+    CHECK_EQ_INT(kills, 0);
+    put(group, "memory.events", "low 0\n"); /* an old kernel without the key */
+    CHECK_EQ_INT(corrald_cgroup_oom_kills(dir, "web1", &kills, &memory_max), -ENOENT);
+    CHECK_EQ_INT(corrald_cgroup_oom_kills(dir, "nosuchvm", &kills, &memory_max), -ENOENT);
     /* the group goes when the VM ends */
     static const char *const files[] = { "memory.max", "memory.current", "cpu.max",
-                                         "cpu.weight", "cpu.stat" };
+                                         "cpu.weight", "cpu.stat", "memory.events" };
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         char path[700];
         snprintf(path, sizeof(path), "%s/%s", group, files[i]);

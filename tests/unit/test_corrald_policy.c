@@ -10,7 +10,7 @@
 
 static struct corrald_exit ended(enum corrald_end end)
 {
-    struct corrald_exit ex = { end, 0 };
+    struct corrald_exit ex = { .end = end, .code = 0 };
     return ex;
 }
 
@@ -111,7 +111,7 @@ static void test_quick_failures_back_off_then_give_up(void)
 static void test_describe_exit(void)
 {
     char buf[128];
-    struct corrald_exit ex = { CORRALD_END_SIGNAL, SIGKILL };
+    struct corrald_exit ex = { .end = CORRALD_END_SIGNAL, .code = SIGKILL };
     corrald_describe_exit(ex, buf, sizeof(buf));
     CHECK_EQ_STR(buf, "VMM killed by signal 9 (Killed)");
     ex.end = CORRALD_END_VMM_ERROR;
@@ -164,14 +164,27 @@ static void test_jail_uid_pick(void)
 static void test_sigsys_says_seccomp(void)
 {
     char buf[160];
-    struct corrald_exit ex = { CORRALD_END_SIGNAL, SIGSYS };
+    struct corrald_exit ex = { .end = CORRALD_END_SIGNAL, .code = SIGSYS };
     corrald_describe_exit(ex, buf, sizeof(buf));
     CHECK(strstr(buf, "VMM killed by signal 31") == buf);
     CHECK(strstr(buf, "a system call its jail forbids (seccomp)") != NULL);
 }
 
+static void test_oom_kill_says_memory_max(void)
+{
+    char buf[160];
+    struct corrald_exit ex = { CORRALD_END_SIGNAL, SIGKILL, 211812352 };
+    corrald_describe_exit(ex, buf, sizeof(buf));
+    CHECK_EQ_STR(buf, "VMM killed by the kernel: out of memory in its cgroup "
+                      "(memory.max = 211812352 bytes, 202 MiB)");
+    ex.code = SIGTERM; /* only a SIGKILL is the OOM killer's */
+    corrald_describe_exit(ex, buf, sizeof(buf));
+    CHECK_EQ_STR(buf, "VMM killed by signal 15 (Terminated)");
+}
+
 int main(void)
 {
+    RUN(test_oom_kill_says_memory_max);
     RUN(test_jail_uid_pick);
     RUN(test_sigsys_says_seccomp);
     RUN(test_exit_from_status);

@@ -2,6 +2,7 @@
  * JSON reader/writer, request/reply codec and line framing. */
 #include "check.h"
 #include "proto.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -292,8 +293,30 @@ static void test_linebuf_read_and_send(void)
     proto_linebuf_free(&lb);
 }
 
+/* A silent peer ends the wait at the deadline, not before; bytes or a
+ * hang-up end it at once. */
+static void test_wait_readable(void)
+{
+    int sv[2];
+    CHECK_EQ_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    int64_t start = clock_monotonic_ms();
+    CHECK_EQ_INT(proto_wait_readable(sv[0], start + 80), -ETIMEDOUT);
+    CHECK(clock_monotonic_ms() - start >= 80);
+    CHECK_EQ_INT(proto_wait_readable(sv[0], start - 1), -ETIMEDOUT); /* already past */
+    CHECK_EQ_INT(write(sv[1], "x\n", 2), 2);
+    CHECK_EQ_INT(proto_wait_readable(sv[0], clock_monotonic_ms() + 5000), 0);
+    char c[2];
+    CHECK_EQ_INT(read(sv[0], c, 2), 2);
+    close(sv[1]);
+    start = clock_monotonic_ms();
+    CHECK_EQ_INT(proto_wait_readable(sv[0], start + 5000), 0); /* hung up */
+    CHECK(clock_monotonic_ms() - start < 1000);
+    close(sv[0]);
+}
+
 int main(void)
 {
+    RUN(test_wait_readable);
     RUN(test_json_values);
     RUN(test_json_refused);
     RUN(test_json_get);
