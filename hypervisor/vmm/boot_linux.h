@@ -108,6 +108,13 @@ int boot_copy_to_guest(const struct guest_mem *mem, uint64_t gpa,
                        const void *src, size_t len, const char *what,
                        char *err, size_t errlen);
 
+/* Check that initrd and command line are those the plan was made for,
+ * and copy them to the plan's addresses. */
+int boot_copy_initrd_cmdline(const struct guest_mem *mem,
+                             const struct boot_plan *plan, const uint8_t *initrd,
+                             size_t initrd_len, const char *cmdline, char *err,
+                             size_t errlen);
+
 /* The boot GDT (flat segments, 64-bit or 32-bit code) and, for long mode,
  * the identity page tables, at their fixed low addresses. */
 int boot_write_cpu_tables(const struct guest_mem *mem, bool long_mode,

@@ -108,18 +108,10 @@ int pvh_boot_load(const struct guest_mem *mem, const struct elf_pvh_info *elf,
 {
     struct e820_entry e820[E820_MAX];
     uint8_t page[4096];
-    int rc = 0;
-
-    if (initrd_len != plan->initrd_size || strlen(cmdline) != plan->cmdline_len)
-        return boot_fail(-EINVAL, err, errlen, "boot plan does not match its inputs");
+    int rc = boot_copy_initrd_cmdline(mem, plan, initrd, initrd_len, cmdline,
+                                      err, errlen);
     for (size_t i = 0; i < elf->n_segments && !rc; i++)
         rc = pvh_load_segment(mem, &elf->seg[i], img, img_len, err, errlen);
-    if (!rc && initrd_len)
-        rc = boot_copy_to_guest(mem, plan->initrd_addr, initrd, initrd_len,
-                                "initrd", err, errlen);
-    if (!rc)
-        rc = boot_copy_to_guest(mem, plan->cmdline_addr, cmdline,
-                                plan->cmdline_len + 1, "command line", err, errlen);
     if (rc)
         return rc;
     size_t n = e820_build(mem, e820, E820_MAX);

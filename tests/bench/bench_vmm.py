@@ -46,10 +46,18 @@ def bundle_qemu(dest):
         shutil.copy(os.path.realpath(src), os.path.join(dest, "qemu", "share", name))
 
 
+# kvmtool is not in Debian 12: when CORRAL_BENCH_KVMTOOL names a static
+# lkvm (built by hand from kvmtool's source, e.g. `make lkvm-static`), the
+# benchmark runs it beside the others; the build never depends on it.
+KVMTOOL = os.environ.get("CORRAL_BENCH_KVMTOOL", "")
+
+
 def make_bench_disk(workdir):
     content = os.path.join(workdir, "bench-content")
     os.makedirs(content)
     bundle_qemu(content)
+    if KVMTOOL:
+        shutil.copy(KVMTOOL, os.path.join(content, "lkvm"))
     image = os.path.join(workdir, "bench.img")
     subprocess.run(["mke2fs", "-q", "-t", "ext4", "-L", "CORRAL-BENCH", "-d", content,
                     image, "1536M"], check=True)
@@ -90,13 +98,22 @@ def vmm_command(disk, cmdline, kernel=BZIMAGE):
             % (TEST_MOUNT, kernel, TEST_MOUNT, GUEST_MEM_MIB, disk, cmdline))
 
 
+def kvmtool_command(disk, cmdline):
+    # no network, the serial console on stdout; its guest ends by rebooting
+    # (killed after 240 s should it hang, so the other rows survive)
+    return ("HOME=/tmp timeout -s KILL 240 %s/lkvm run -k %s/%s -i %s/initrd.img -m %d -c 1 -d %s "
+            "--console serial -n mode=none -p '%s corral.end=reboot'"
+            % (BENCH_MOUNT, TEST_MOUNT, BZIMAGE, TEST_MOUNT, GUEST_MEM_MIB, disk, cmdline))
+
+
 def runs(disk, scenario):
     cmdline = "quiet corral.scenario=%s" % scenario
     return [VmmRun("corral-vmm", vmm_command(disk, cmdline)),
             VmmRun("corral-vmm vmlinux (PVH)", vmm_command(disk, cmdline, VMLINUX)),
             VmmRun("qemu -M q35", qemu_command("q35", disk, cmdline)),
             VmmRun("qemu -M q35 vmlinux (PVH)", qemu_command("q35", disk, cmdline, VMLINUX)),
-            VmmRun("qemu -M microvm", qemu_command("microvm", disk, cmdline))]
+            VmmRun("qemu -M microvm", qemu_command("microvm", disk, cmdline))] + (
+                [VmmRun("kvmtool", kvmtool_command(disk, cmdline))] if KVMTOOL else [])
 
 
 # In the appliance: run a command, stamp (from /proc/uptime) when the guest
@@ -216,6 +233,8 @@ def bench(args, testdata_image, table):
                          median_or_dash(first[name], "%.1f ms"), ""))
     for name in init:
         rows.append(("%s: exec to guest init" % name, median_or_dash(init[name], "%.0f ms"), ""))
+    if not KVMTOOL:
+        rows.append(("kvmtool", "not available", "set CORRAL_BENCH_KVMTOOL=/path/to/static/lkvm"))
     rows.append(("control domain: xzcat of the bzImage's XZ payload (in-VMM decompression cost)",
                  median_or_dash(xz, "%.0f ms"), ""))
     for name in faults:
