@@ -183,10 +183,9 @@ static int machine_load_linux(struct machine *m, const struct vmdef *def,
     const struct guest_mem *mem = &m->board.vm.mem;
     int rc;
     if (lb->pvh) {
-        /* acpi_build puts the RSDP first in its region */
         rc = pvh_boot_load(mem, &lb->elf, &lb->plan, lb->kernel.data,
                            lb->kernel.len, lb->initrd.data, lb->initrd.len,
-                           lb->cmdline, ACPI_REGION_GPA, err, sizeof(err));
+                           lb->cmdline, ACPI_RSDP_GPA, err, sizeof(err));
         snprintf(proto, sizeof(proto), "PVH (ELF)");
     } else {
         rc = boot_linux_load(mem, &lb->bz, &lb->plan, lb->kernel.data,
