@@ -158,14 +158,18 @@ RSS_BEYOND_RAM = r"""awk -v ram=%d '/^Size:/ {size = $2} /^Rss:/ { if (size < ra
 
 
 def rss_beyond_guest_ram(m, run):
-    """Start the guest, wait until its init is idle, read the VMM's smaps."""
+    """Start the guest, wait until its init is idle, read the VMM's smaps
+    (None when the VMM has exited by then)."""
     out = m.out("%s >/tmp/bench-wait.log 2>&1 </dev/null & echo PID=$!" % run.command)
     pid = int(re.search(r"PID=(\d+)", out).group(1))
     m.out("i=0; while ! grep -q GUEST-WAITING /tmp/bench-wait.log && [ $i -lt 300 ]; "
           "do sleep 1; i=$((i+1)); done; grep -q GUEST-WAITING /tmp/bench-wait.log", timeout=330)
-    kib = int(m.out(RSS_BEYOND_RAM % (GUEST_MEM_MIB * 1024, pid)).strip().splitlines()[-1])
+    status, out = m.sh(RSS_BEYOND_RAM % (GUEST_MEM_MIB * 1024, pid))
     m.sh("kill -9 %d; wait %d 2>/dev/null" % (pid, pid))
-    return kib
+    if status != 0:  # the VMM is gone already: no figure rather than no table
+        print("%s: no RSS figure, the VMM had exited:\n%s" % (run.name, out[-500:]))
+        return None
+    return int(out.strip().splitlines()[-1])
 
 
 def host_dd(m, image):
@@ -249,7 +253,9 @@ def bench(args, testdata_image, table):
                 for k in ("WRITE", "READ"):
                     host[k].append(mbps(hd[k]))
             for run in runs(image, "vmm-wait"):
-                rss[run.name].append(rss_beyond_guest_ram(m, run))
+                kib = rss_beyond_guest_ram(m, run)
+                if kib is not None:
+                    rss[run.name].append(kib)
     rows = [("corral-vmm static binary", "%.0f KiB" % size_kib, "<= 512 KiB")]
     for name in first:
         if first[name]:  # corral-vmm -v says when its vCPU first ran
