@@ -43,6 +43,9 @@
  * e820 map reserves, where Linux looks for the RSDP. */
 #define ACPI_REGION_GPA 0xF0000u
 #define ACPI_REGION_SIZE 0x10000u
+/* acpi_build() allocates the RSDP first: with direct kernel boot it sits
+ * at the region's start (what the PVH start_info passes the kernel). */
+#define ACPI_RSDP_GPA ACPI_REGION_GPA
 
 struct acpi_config {
     uint32_t nvcpus;

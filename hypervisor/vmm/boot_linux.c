@@ -67,9 +67,7 @@ static void put16(uint8_t *p, size_t off, uint16_t v) { memcpy(p + off, &v, size
 static void put32(uint8_t *p, size_t off, uint32_t v) { memcpy(p + off, &v, sizeof(v)); }
 static void put64(uint8_t *p, size_t off, uint64_t v) { memcpy(p + off, &v, sizeof(v)); }
 
-static int boot_fail(int rc, char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int boot_fail(int rc, char *err, size_t errlen, const char *fmt, ...)
+int boot_fail(int rc, char *err, size_t errlen, const char *fmt, ...)
 {
     if (err && errlen) {
         va_list ap;
@@ -122,11 +120,11 @@ int bzimage_parse(const uint8_t *img, size_t len, struct bzimage_info *out,
     return 0;
 }
 
-static int plan_initrd(const struct bzimage_info *bz,
-                       const struct guest_mem *mem, uint64_t size,
-                       struct boot_plan *plan, char *err, size_t errlen)
+int boot_plan_initrd(uint64_t initrd_addr_max, const struct guest_mem *mem,
+                     uint64_t size, struct boot_plan *plan, char *err,
+                     size_t errlen)
 {
-    uint64_t limit = (uint64_t)bz->initrd_addr_max + 1;
+    uint64_t limit = initrd_addr_max + 1;
     if (limit > mem->low_size)
         limit = mem->low_size;
     if (size > limit || ((limit - size) & ~PAGE_MASK_4K) < plan->kernel_end)
@@ -169,7 +167,8 @@ int boot_plan_make(const struct bzimage_info *bz, const struct guest_mem *mem,
     plan->long_mode = bz->has_64bit_entry;
     plan->entry = BOOT_KERNEL_ADDR + (plan->long_mode ? LONG_MODE_ENTRY_OFF : 0);
     if (initrd_size)
-        return plan_initrd(bz, mem, initrd_size, plan, err, errlen);
+        return boot_plan_initrd(bz->initrd_addr_max, mem, initrd_size, plan,
+                                err, errlen);
     return 0;
 }
 
@@ -240,9 +239,9 @@ void zero_page_build(uint8_t zp[4096], const uint8_t *img, size_t img_len,
     }
 }
 
-static int copy_to_guest(const struct guest_mem *mem, uint64_t gpa,
-                         const void *src, size_t len, const char *what,
-                         char *err, size_t errlen)
+int boot_copy_to_guest(const struct guest_mem *mem, uint64_t gpa,
+                       const void *src, size_t len, const char *what,
+                       char *err, size_t errlen)
 {
     void *dst = guest_mem_ptr(mem, gpa, len);
     if (!dst)
@@ -275,8 +274,25 @@ static void boot_write_page_tables(uint8_t *pml4, uint8_t *pdpt, uint8_t *pd)
         put64(pd, i * 8, (i << 21) | 0x83); /* present, writable, 2 MiB */
 }
 
-static int boot_write_cpu_tables(const struct guest_mem *mem, bool long_mode,
-                                 char *err, size_t errlen)
+int boot_copy_initrd_cmdline(const struct guest_mem *mem,
+                             const struct boot_plan *plan, const uint8_t *initrd,
+                             size_t initrd_len, const char *cmdline, char *err,
+                             size_t errlen)
+{
+    if (initrd_len != plan->initrd_size || strlen(cmdline) != plan->cmdline_len)
+        return boot_fail(-EINVAL, err, errlen, "boot plan does not match its inputs");
+    int rc = 0;
+    if (initrd_len)
+        rc = boot_copy_to_guest(mem, plan->initrd_addr, initrd, initrd_len,
+                                "initrd", err, errlen);
+    if (!rc)
+        rc = boot_copy_to_guest(mem, plan->cmdline_addr, cmdline,
+                                plan->cmdline_len + 1, "command line", err, errlen);
+    return rc;
+}
+
+int boot_write_cpu_tables(const struct guest_mem *mem, bool long_mode,
+                          char *err, size_t errlen)
 {
     uint64_t *gdt = guest_mem_ptr(mem, BOOT_GDT_ADDR, 4 * sizeof(uint64_t));
     uint8_t *pml4 = guest_mem_ptr(mem, BOOT_PML4_ADDR, 4096);
@@ -299,22 +315,18 @@ int boot_linux_load(const struct guest_mem *mem, const struct bzimage_info *bz,
     uint8_t zp[4096];
     int rc;
 
-    if (bz->payload_offset + bz->payload_size != img_len ||
-        initrd_len != plan->initrd_size || strlen(cmdline) != plan->cmdline_len)
+    if (bz->payload_offset + bz->payload_size != img_len)
         return boot_fail(-EINVAL, err, errlen, "boot plan does not match its inputs");
-    rc = copy_to_guest(mem, plan->kernel_addr, img + bz->payload_offset,
-                       bz->payload_size, "kernel", err, errlen);
-    if (!rc && initrd_len)
-        rc = copy_to_guest(mem, plan->initrd_addr, initrd, initrd_len,
-                           "initrd", err, errlen);
+    rc = boot_copy_initrd_cmdline(mem, plan, initrd, initrd_len, cmdline, err,
+                                  errlen);
     if (!rc)
-        rc = copy_to_guest(mem, plan->cmdline_addr, cmdline,
-                           plan->cmdline_len + 1, "command line", err, errlen);
+        rc = boot_copy_to_guest(mem, plan->kernel_addr, img + bz->payload_offset,
+                                bz->payload_size, "kernel", err, errlen);
     if (rc)
         return rc;
     size_t n = e820_build(mem, e820, E820_MAX);
     zero_page_build(zp, img, img_len, plan, e820, n);
-    rc = copy_to_guest(mem, plan->zero_page_addr, zp, sizeof(zp), "zero page",
-                       err, errlen);
+    rc = boot_copy_to_guest(mem, plan->zero_page_addr, zp, sizeof(zp),
+                            "zero page", err, errlen);
     return rc ? rc : boot_write_cpu_tables(mem, plan->long_mode, err, errlen);
 }

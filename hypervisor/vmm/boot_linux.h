@@ -52,7 +52,8 @@ struct boot_plan {
     uint64_t kernel_addr, kernel_end; /* kernel_end: load + init_size */
     uint64_t initrd_addr, initrd_size;
     uint64_t cmdline_addr, cmdline_len; /* len without NUL */
-    uint64_t zero_page_addr;
+    uint64_t zero_page_addr;  /* boot_params in RSI (0 with PVH) */
+    uint64_t start_info_addr; /* PVH: hvm_start_info in EBX (else 0) */
     uint64_t entry;          /* rip */
     bool long_mode;          /* 64-bit entry, else 32-bit protected mode */
 };
@@ -65,6 +66,11 @@ struct e820_entry {
     uint64_t addr, size;
     uint32_t type;
 };
+
+/* Format a reason into err (when there is room) and return rc: how every
+ * boot loader step (bzImage, ELF/PVH) reports what is wrong. */
+int boot_fail(int rc, char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* Parse and check the setup header.  On error returns -EINVAL (or -EFBIG)
  * with a reason in err (no file name: the caller adds it). */
@@ -79,6 +85,12 @@ int boot_plan_make(const struct bzimage_info *bz, const struct guest_mem *mem,
                    uint64_t initrd_size, uint64_t cmdline_len,
                    struct boot_plan *plan, char *err, size_t errlen);
 
+/* Place an initrd of size bytes at the top of low RAM, page-aligned, below
+ * initrd_addr_max and above plan->kernel_end; fails with a reason. */
+int boot_plan_initrd(uint64_t initrd_addr_max, const struct guest_mem *mem,
+                     uint64_t size, struct boot_plan *plan, char *err,
+                     size_t errlen);
+
 /* The guest's memory map: low RAM, EBDA and BIOS reserved, RAM above 4 GiB.
  * Returns the number of entries (at most max). */
 size_t e820_build(const struct guest_mem *mem, struct e820_entry *tab,
@@ -89,6 +101,24 @@ size_t e820_build(const struct guest_mem *mem, struct e820_entry *tab,
 void zero_page_build(uint8_t zp[4096], const uint8_t *img, size_t img_len,
                      const struct boot_plan *plan,
                      const struct e820_entry *e820, size_t n_e820);
+
+/* Copy len bytes to guest RAM at gpa; -EINVAL naming what when any byte
+ * of the range is not RAM. */
+int boot_copy_to_guest(const struct guest_mem *mem, uint64_t gpa,
+                       const void *src, size_t len, const char *what,
+                       char *err, size_t errlen);
+
+/* Check that initrd and command line are those the plan was made for,
+ * and copy them to the plan's addresses. */
+int boot_copy_initrd_cmdline(const struct guest_mem *mem,
+                             const struct boot_plan *plan, const uint8_t *initrd,
+                             size_t initrd_len, const char *cmdline, char *err,
+                             size_t errlen);
+
+/* The boot GDT (flat segments, 64-bit or 32-bit code) and, for long mode,
+ * the identity page tables, at their fixed low addresses. */
+int boot_write_cpu_tables(const struct guest_mem *mem, bool long_mode,
+                          char *err, size_t errlen);
 
 /* Write kernel, initrd, command line, zero page, GDT and (for long mode)
  * identity page tables into guest RAM.  The plan must come from

@@ -19,6 +19,7 @@
 #include "acpi_loader.h"
 #include "acpi_pm.h"
 #include "boot_linux.h"
+#include "elf_pvh.h"
 #include "clock.h"
 #include "console.h"
 #include "control.h"
@@ -35,6 +36,7 @@
 #include "msi_irqfd.h"
 #include "pci.h"
 #include "pflash_dev.h"
+#include "pvh_boot.h"
 #include "queue_ioeventfd.h"
 #include "rtc_cmos.h"
 #include "vcpu.h"
@@ -129,7 +131,9 @@ static char *machine_cmdline(const struct vmdef *def)
  * object exists: a bad kernel fails fast and touches nothing. */
 struct linux_boot {
     struct mapped_file kernel, initrd;
-    struct bzimage_info bz;
+    bool pvh;               /* an ELF vmlinux, entered by PVH */
+    struct bzimage_info bz; /* else a bzImage */
+    struct elf_pvh_info elf;
     struct boot_plan plan;
     char *cmdline;
 };
@@ -140,6 +144,22 @@ static void linux_boot_release(struct linux_boot *lb)
     unmap_file(&lb->initrd);
     free(lb->cmdline);
     lb->cmdline = NULL;
+}
+
+/* An ELF file is a vmlinux booted by PVH; anything else must be a bzImage. */
+static int machine_plan_kernel(struct linux_boot *lb, const struct guest_mem *layout,
+                               char *err, size_t errlen)
+{
+    const uint8_t *img = lb->kernel.data;
+    size_t cmdline_len = strlen(lb->cmdline);
+    lb->pvh = elf_is_elf(img, lb->kernel.len);
+    if (lb->pvh)
+        return elf_pvh_parse(img, lb->kernel.len, &lb->elf, err, errlen) ||
+               pvh_plan_make(&lb->elf, layout, lb->initrd.len, cmdline_len,
+                             &lb->plan, err, errlen);
+    return bzimage_parse(img, lb->kernel.len, &lb->bz, err, errlen) ||
+           boot_plan_make(&lb->bz, layout, lb->initrd.len, cmdline_len,
+                          &lb->plan, err, errlen);
 }
 
 static int machine_prepare_linux(const struct vmdef *def, struct linux_boot *lb)
@@ -154,9 +174,7 @@ static int machine_prepare_linux(const struct vmdef *def, struct linux_boot *lb)
     if (map_file(def->kernel, "kernel", &lb->kernel) ||
         (def->initrd[0] && map_file(def->initrd, "initrd", &lb->initrd)))
         return VM_EXIT_ERROR;
-    if (bzimage_parse(lb->kernel.data, lb->kernel.len, &lb->bz, err, sizeof(err)) ||
-        boot_plan_make(&lb->bz, &layout, lb->initrd.len, strlen(lb->cmdline),
-                       &lb->plan, err, sizeof(err)))
+    if (machine_plan_kernel(lb, &layout, err, sizeof(err)))
         return vm_error("kernel %s: %s", def->kernel, err);
     return 0;
 }
@@ -164,14 +182,26 @@ static int machine_prepare_linux(const struct vmdef *def, struct linux_boot *lb)
 static int machine_load_linux(struct machine *m, const struct vmdef *def,
                               const struct linux_boot *lb)
 {
-    char err[ERRLEN];
-    if (boot_linux_load(&m->board.vm.mem, &lb->bz, &lb->plan, lb->kernel.data,
-                        lb->kernel.len, lb->initrd.data, lb->initrd.len,
-                        lb->cmdline, err, sizeof(err)))
+    char err[ERRLEN], proto[40];
+    const struct guest_mem *mem = &m->board.vm.mem;
+    int rc;
+    if (lb->pvh) {
+        rc = pvh_boot_load(mem, &lb->elf, &lb->plan, lb->kernel.data,
+                           lb->kernel.len, lb->initrd.data, lb->initrd.len,
+                           lb->cmdline, ACPI_RSDP_GPA, err, sizeof(err));
+        snprintf(proto, sizeof(proto), "PVH (ELF)");
+    } else {
+        rc = boot_linux_load(mem, &lb->bz, &lb->plan, lb->kernel.data,
+                             lb->kernel.len, lb->initrd.data, lb->initrd.len,
+                             lb->cmdline, err, sizeof(err));
+        snprintf(proto, sizeof(proto), "boot protocol %u.%02u",
+                 lb->bz.version >> 8, lb->bz.version & 0xff);
+    }
+    if (rc)
         return vm_error("kernel %s: %s", def->kernel, err);
-    vm_log(&m->board.vm, "kernel: boot protocol %u.%02u, %s entry at 0x%llx; initrd "
-           "%zu bytes at 0x%llx; cmdline \"%s\"", lb->bz.version >> 8,
-           lb->bz.version & 0xff, lb->plan.long_mode ? "64-bit" : "32-bit",
+    vm_log(&m->board.vm, "kernel: %s, %s entry at 0x%llx; initrd "
+           "%zu bytes at 0x%llx; cmdline \"%s\"", proto,
+           lb->plan.long_mode ? "64-bit" : "32-bit",
            (unsigned long long)lb->plan.entry, lb->initrd.len,
            (unsigned long long)lb->plan.initrd_addr, lb->cmdline);
     if (vcpu_setup_boot(&m->vcpus[0], &lb->plan, err, sizeof(err)))

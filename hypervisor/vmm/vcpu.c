@@ -253,6 +253,7 @@ int vcpu_setup_boot(struct vcpu *c, const struct boot_plan *plan, char *err,
     regs.rflags = RFLAGS_RESERVED;
     regs.rip = plan->entry;
     regs.rsi = plan->zero_page_addr; /* the protocol's boot_params pointer */
+    regs.rbx = plan->start_info_addr; /* PVH's hvm_start_info pointer */
     regs.rsp = regs.rbp = BOOT_STACK_TOP;
     if (ioctl(c->fd, KVM_SET_REGS, &regs) < 0)
         return vcpu_fail(err, errlen, "KVM_SET_REGS", c->index);

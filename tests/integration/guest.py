@@ -12,6 +12,7 @@ and prints `GUEST-DONE status=N`.  What it does then is up to the scenario
 """
 
 import glob
+import lzma
 import os
 import shutil
 import struct
@@ -86,6 +87,8 @@ if [ -n "$scenario" ]; then
 fi
 echo "GUEST-DONE status=$status"
 sync
+# kvmtool has no ACPI on x86 and ends only on a reboot (bench_vmm.py)
+grep -q 'corral\.end=reboot' /proc/cmdline && reboot -f
 poweroff -f
 """
 
@@ -301,6 +304,43 @@ def make_blank_disk(dest, size_mib=16):
         f.truncate(size_mib << 20)
 
 
+# The same kernel uncompressed, as an ELF vmlinux booted by PVH
+# (test_vmm.py), and a copy of it cut short: a hostile, truncated ELF.
+VMLINUX = "vmlinux"
+VMLINUX_TRUNCATED = "vmlinux-truncated"
+# Where in the vmlinux the PVH note's type field is (decimal, one line):
+# patched in a copy, it makes an ELF kernel without the PVH entry.
+VMLINUX_PVH_NOTE_TYPE_AT = "vmlinux.pvh-note-type-offset"
+XEN_ELFNOTE_PHYS32_ENTRY = 18
+
+
+def bzimage_payload_range(img):
+    """(file offset, length) of a bzImage's compressed kernel: the setup
+    header's payload_offset counts from the end of the real-mode setup."""
+    setup_sects = img[0x1f1] or 4
+    payload_offset, payload_length = struct.unpack_from("<II", img, 0x248)
+    return (setup_sects + 1) * 512 + payload_offset, payload_length
+
+
+def extract_vmlinux(bzimage, dest):
+    """The ELF inside a bzImage, as the kernel's scripts/extract-vmlinux
+    finds it: the setup header's payload_offset/payload_length give the
+    compressed payload (XZ for Debian's kernels), which Python's lzma
+    decompresses.  A host tool for the tests; corral-vmm does not do this."""
+    with open(bzimage, "rb") as f:
+        img = f.read()
+    start, length = bzimage_payload_range(img)
+    payload = img[start:start + length]
+    if not payload.startswith(b"\xfd7zXZ\x00"):
+        raise RuntimeError("%s: payload is not XZ-compressed" % bzimage)
+    elf = lzma.LZMADecompressor().decompress(payload)
+    if not elf.startswith(b"\x7fELF"):
+        raise RuntimeError("%s: payload is not an ELF vmlinux" % bzimage)
+    with open(dest, "wb") as f:
+        f.write(elf)
+    return elf
+
+
 def populate(content_dir):
     """Fill the test-data disk: guest kernel, guest initramfs, scenarios."""
     shutil.copy(os.path.join(OUT, "iso-root", "boot", "vmlinuz"),
@@ -309,6 +349,15 @@ def populate(content_dir):
                    os.path.join(content_dir + ".staging"))
     with open(os.path.join(content_dir, "not-a-kernel.bin"), "wb") as f:
         f.write(b"this is not a bzImage\n" * 512)
+    elf = extract_vmlinux(os.path.join(content_dir, "vmlinuz"),
+                          os.path.join(content_dir, VMLINUX))
+    with open(os.path.join(content_dir, VMLINUX_TRUNCATED), "wb") as f:
+        f.write(elf[:1 << 20])
+    note = elf.find(struct.pack("<III", 4, 8, XEN_ELFNOTE_PHYS32_ENTRY) + b"Xen\0")
+    if note < 0:
+        raise RuntimeError("the guest kernel has no PVH note (CONFIG_PVH)")
+    with open(os.path.join(content_dir, VMLINUX_PVH_NOTE_TYPE_AT), "w") as f:
+        f.write("%d\n" % (note + 8))
     # firmware boot (test_firmware.py): a GRUB disk, a disk without a boot
     # loader, and Corral's own ISO to boot inside Corral.
     make_grub_disk(os.path.join(content_dir, "grub.img"),

@@ -17,11 +17,14 @@ import re
 
 import pytest
 
+import guest
 from conftest import TESTDATA_MOUNT, boot_appliance, copy_of_testdata
 
 KERNEL = TESTDATA_MOUNT + "/vmlinuz"
 INITRD = TESTDATA_MOUNT + "/initrd.img"
 NOT_A_KERNEL = TESTDATA_MOUNT + "/not-a-kernel.bin"
+VMLINUX = TESTDATA_MOUNT + "/" + guest.VMLINUX  # the same kernel, uncompressed ELF
+VMLINUX_TRUNCATED = TESTDATA_MOUNT + "/" + guest.VMLINUX_TRUNCATED
 LOG = "/tmp/vmm-test.log"
 
 POWEROFF, REBOOT, CRASH, VMM_ERROR = 0, 1, 2, 3
@@ -36,10 +39,11 @@ def run_vmm(machine, args, timeout=180, env=""):
     return status, machine.out("cat %s" % LOG)
 
 
-def boot_args(scenario=None, cpus=1, memory=256, extra="", cmdline="", initrd=INITRD):
+def boot_args(scenario=None, cpus=1, memory=256, extra="", cmdline="", initrd=INITRD,
+              kernel=KERNEL):
     cl = "quiet " + cmdline + (" corral.scenario=" + scenario if scenario else "")
     return ("--kernel %s --initrd %s --cpus %d --memory %d --cmdline '%s' %s"
-            % (KERNEL, initrd, cpus, memory, cl.strip(), extra))
+            % (kernel, initrd, cpus, memory, cl.strip(), extra))
 
 
 def booted(out):
@@ -83,6 +87,42 @@ def test_guest_sees_cpus_and_memory(appliance, testdata_image, cpus):
     # 512 MiB minus what the kernel keeps for itself (about 45 MiB here)
     assert 400 * 1024 < mem_kb <= 512 * 1024, mem_kb
     assert status == POWEROFF, out[-2000:]
+
+
+# Both boot paths of the same Debian kernel (issue 19): the bzImage by the
+# Linux boot protocol's 64-bit entry, the ELF vmlinux by PVH's 32-bit one.
+@pytest.mark.parametrize("kernel,protocol", [
+    (KERNEL, "kernel: boot protocol 2.15, 64-bit entry"),
+    (VMLINUX, "kernel: PVH (ELF), 32-bit entry"),
+], ids=["bzimage", "vmlinux-pvh"])
+def test_kernel_boots_by_each_protocol(appliance, testdata_image, kernel, protocol):
+    args = boot_args(cpus=2, memory=384, kernel=kernel, extra="-v")
+    status, out = retry_on_host_panic(appliance, testdata_image,
+                                      lambda m: run_vmm(m, args))
+    assert protocol in out, out[-3000:]
+    cpus, mem_kb = booted(out)
+    # the memory map reached the kernel: all of it, as with the bzImage
+    assert cpus == 2 and 300 * 1024 < mem_kb <= 384 * 1024, mem_kb
+    assert status == POWEROFF, out[-2000:]
+
+
+def test_hostile_elf_kernels_are_refused(appliance):
+    status, out = run_vmm(appliance, boot_args(kernel=VMLINUX_TRUNCATED))
+    assert status == VMM_ERROR
+    assert re.search(r"kernel %s: truncated ELF: segment of \d+ bytes at file offset "
+                     r"0x[0-9a-f]+ ends past the file's 1048576 bytes" % VMLINUX_TRUNCATED,
+                     out), out[-2000:]
+    assert "GUEST-BOOTED" not in out
+    # an ELF without the PVH note: a copy of the vmlinux with the note's type
+    # changed, as a kernel built without CONFIG_PVH
+    appliance.out("cp %s /tmp/vmlinux-nopvh && printf '\\021' | dd of=/tmp/vmlinux-nopvh "
+                  "bs=1 seek=$(cat %s/%s) conv=notrunc 2>/dev/null"
+                  % (VMLINUX, TESTDATA_MOUNT, guest.VMLINUX_PVH_NOTE_TYPE_AT))
+    status, out = run_vmm(appliance, boot_args(kernel="/tmp/vmlinux-nopvh"))
+    appliance.out("rm -f /tmp/vmlinux-nopvh")
+    assert status == VMM_ERROR
+    assert ("kernel /tmp/vmlinux-nopvh: ELF has no PVH entry point (Xen note "
+            "XEN_ELFNOTE_PHYS32_ENTRY)") in out, out[-2000:]
 
 
 def test_large_guest_gets_ram_above_4g(appliance):
