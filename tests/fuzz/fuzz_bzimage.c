@@ -1,6 +1,8 @@
 /* Fuzz the bzImage loader: header parsing, boot planning against a small
  * guest RAM, and the load itself (zero page, e820, page tables).  Whatever
  * the header says, nothing may be read or written outside the file or RAM. */
+#include "fuzz_input.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,9 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (!ram)
         ram = calloc(1, FUZZ_RAM);
-    /* Copy so that ASan sees reads past the end of the input exactly. */
-    uint8_t *img = malloc(size ? size : 1);
-    memcpy(img, data, size);
+    uint8_t *img = fuzz_input_bytes(data, size);
     guest_mem_layout(&mem, ram, FUZZ_RAM);
     if (bzimage_parse(img, size, &bz, err, sizeof(err)) == 0) {
         size_t initrd_len = size ? data[0] * 11u : 0;

@@ -2,6 +2,8 @@
  * a small guest RAM, and the load itself (segments, start_info page).
  * Whatever the headers say, nothing may be read or written outside the
  * file or RAM. */
+#include "fuzz_input.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (!ram)
         ram = calloc(1, FUZZ_RAM);
-    /* Copy so that ASan sees reads past the end of the input exactly. */
-    uint8_t *img = malloc(size ? size : 1);
-    memcpy(img, data, size);
+    uint8_t *img = fuzz_input_bytes(data, size);
     guest_mem_layout(&mem, ram, FUZZ_RAM);
     if (elf_pvh_parse(img, size, &elf, err, sizeof(err)) == 0) {
         size_t initrd_len = size > 8 ? data[8] * 11u : 0;

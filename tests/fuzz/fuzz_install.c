@@ -10,6 +10,8 @@
 #include "../../initramfs/installer/isosig.h"
 #include "validate.h"
 
+#include "fuzz_input.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,11 +86,7 @@ static void fuzz_isosig(const char *text, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
-    if (!text)
-        return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
+    char *text = fuzz_input_text(data, size);
     fuzz_answer(text, size);
     fuzz_grubenv(text, size);
     fuzz_blkid(text);

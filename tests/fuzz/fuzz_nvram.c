@@ -2,6 +2,7 @@
  * bytes as a whole file.  Invariants: it never reads outside the buffer
  * (ASan), and a refusal always says why in the shared words. */
 #include "../../lib/nvram.h"
+#include "fuzz_input.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -12,10 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char err[256] = "";
     /* a private copy of exactly size bytes so that ASan sees any overread */
-    uint8_t *buf = malloc(size ? size : 1);
-    if (!buf)
-        abort();
-    memcpy(buf, data, size);
+    uint8_t *buf = fuzz_input_bytes(data, size);
     if (nvram_check(buf, size, err, sizeof(err)) &&
         strncmp(err, "not a UEFI variables file: ", 27))
         abort();

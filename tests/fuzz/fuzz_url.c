@@ -4,6 +4,8 @@
  * 0x21 (it goes into a request line). */
 #include "url.h"
 
+#include "fuzz_input.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,11 +24,7 @@ static void fuzz_url_check(const struct url_parts *u)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
-    if (!text)
-        return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
+    char *text = fuzz_input_text(data, size);
     struct url_parts u;
     if (url_parse(text, &u) == 0)
         fuzz_url_check(&u);

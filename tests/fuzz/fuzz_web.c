@@ -67,7 +67,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     web_host_name(host, name, sizeof(name));
     web_origin_matches(cookie, host);
-    web_path_safe(path);
+    char target[64];
+    web_redirect_target(path, cookie, target, sizeof(target));
+    /* a Location header's path: absolute, and nothing a header could end on */
+    if (target[0] != '/')
+        abort();
+    for (const char *t = target; *t; t++)
+        if (*t <= ' ' || *t >= 0x7f)
+            abort();
 
     struct json_writer w;
     char why[160];
