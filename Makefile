@@ -182,6 +182,15 @@ $(ACPI_LOADER_FILES): tests/tools/acpi_loader_files.c $(HOST_LIB)
 .PHONY: acpi-loader-files
 acpi-loader-files: $(ACPI_LOADER_FILES)
 
+# The seccomp filter's cost per system call on this machine's own CPU, for
+# `./build.sh bench seccomp`: optimised, without sanitizers, never in the ISO.
+SECCOMP_COST := $(OUT)/test-bin/seccomp-cost
+$(SECCOMP_COST): tests/bench/seccomp_cost.c hypervisor/vmm/seccomp_filter.c
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(WARN) $(DEFS) -O2 -o $@ $^
+.PHONY: seccomp-cost
+seccomp-cost: $(SECCOMP_COST)
+
 # --- fuzz targets: clang + libFuzzer ----------------------------------------
 FUZZ_CC      ?= clang
 FUZZ_CFLAGS  := $(WARN) $(DEFS) $(INCS) -O1 -g -fsanitize=fuzzer-no-link,address,undefined

@@ -9,6 +9,7 @@ on this machine, and printed as a table with how it was measured.
     ./build.sh bench disk            fio in the guest: corral-vmm against QEMU q35
     ./build.sh bench web             the web client: VM list page load, 50 VMs
     ./build.sh bench jail            the VMM jailed against jail = no
+    ./build.sh bench seccomp         the jail's filter: ns added per system call
     ./build.sh bench --rounds 5      more rounds (the median is shown)
     ./build.sh bench --clean-build   also time a clean build with an empty cache
 
@@ -121,6 +122,23 @@ def bench_disk(args):
 def bench_jail(args):
     import bench_jail
     with_testdata(lambda image: bench_jail.bench(args, image, table))
+
+
+@benchmark("seccomp")
+def bench_seccomp(args):
+    """The jail's only per-call cost, on this machine's own CPU: the seccomp
+    filter corral-vmm installs, timed by tests/bench/seccomp_cost.c."""
+    subprocess.run(["make", "-s", "-C", ROOT, "seccomp-cost"], check=True)
+    rounds = max(args.rounds, 15)
+    out = subprocess.run([os.path.join(ROOT, "out", "test-bin", "seccomp-cost"), str(rounds)],
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    rows = []
+    for line in out[1:]:
+        name, plain, jailed, added = line.split("\t")
+        rows.append(("%s, %s -> %s ns" % (name, plain, jailed), "+%s ns" % added, ""))
+    table("seccomp filter of a jailed corral-vmm (" + out[0] + ")", rows,
+          "per guest I/O: multiply by the calls per operation; bench devices and net "
+          "print the VM exits per MiB that reach corral-vmm, one KVM_RUN each")
 
 
 @benchmark("boot")
