@@ -51,8 +51,9 @@ import time
 import pytest
 
 from conftest import TESTDATA_MOUNT, AppliancePool
-from guest import EFI_GRUB_DISK, OVMF_CODE
+from guest import EFI_GRUB_DISK, EFIVAR_DISK, OVMF_CODE
 from qemu import DEBIAN_QEMU, OUT, ROOT, ConsoleTimeout, patched_qemu_binary
+from test_corrald import corral_json, ensure_corrald
 from test_vmm import stop_vmms
 
 OVMF = "%s/%s" % (TESTDATA_MOUNT, OVMF_CODE.rsplit("/", 1)[1])
@@ -155,6 +156,48 @@ def test_ovmf_boots_efi_grub_on_gpt_disk_and_powers_off_by_acpi(appliance, boot)
     assert "GUEST-POWER-BUTTON" in out, out[-3000:]
     assert "guest entered ACPI S5" in out, out[-3000:]
     assert "VMM-STATUS=%d" % POWEROFF in out, out[-2000:]
+
+
+def vm_run_to_poweroff(machine, name, timeout=900):
+    """Starts a corrald VM, waits until it has stopped (the guest powers
+    off) and returns its console log."""
+    status, vm = corral_json(machine, "vm start %s" % name)
+    assert status == 0, vm
+    deadline = time.monotonic() + timeout
+    while corral_json(machine, "vm show %s" % name)[1]["state"] != "stopped":
+        if time.monotonic() > deadline:
+            raise ConsoleTimeout("%s still running after %d s:\n%s" % (
+                name, timeout, corral_json(machine, "vm log %s" % name)[1]["log"][-3000:]))
+        time.sleep(5)
+    return corral_json(machine, "vm log %s" % name)[1]["log"]
+
+
+def test_efi_variable_written_by_the_guest_survives_a_vm_restart(appliance):
+    """A UEFI VM under corrald (`vm create --uefi`, an EFI GRUB disk
+    attached read-only): its guest writes a variable through efivarfs and
+    powers off, and OVMF has put it in VMDIR/nvram.fd, which is no longer
+    the template; started again, the guest finds it."""
+    ensure_corrald(appliance)
+    name = "efivar1"
+    nvram = "/var/lib/corral/vms/%s/nvram.fd" % name
+    status, vm = corral_json(appliance, "vm create %s --memory 1G --uefi --attach %s/%s,ro"
+                             % (name, TESTDATA_MOUNT, EFIVAR_DISK))
+    assert status == 0, vm
+    try:
+        try:
+            first = vm_run_to_poweroff(appliance, name)
+            assert "EFIVAR-WRITTEN corral-efivar-16" in first, first[-3000:]
+            assert "EFIVAR-FOUND" not in first, first[-3000:]
+            changed = appliance.sh("cmp -s %s %s" % (nvram, VARS_TEMPLATE))[0]
+            assert changed == 1, "%s is still the template after the guest wrote" % nvram
+            second = vm_run_to_poweroff(appliance, name)
+        except ConsoleTimeout as e:
+            xfail_if_outer_qemu_crashed(appliance, e)
+        note_panic(appliance)
+        assert "EFIVAR-FOUND corral-efivar-16" in second, second[-3000:]
+    finally:
+        appliance.sh("corral vm kill %s --wait >/dev/null 2>&1; "
+                     "corral vm delete %s --yes --delete-disks >/dev/null 2>&1" % (name, name))
 
 
 def test_firmware_image_too_large_is_a_clear_error(appliance):
