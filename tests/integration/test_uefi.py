@@ -200,6 +200,25 @@ def test_efi_variable_written_by_the_guest_survives_a_vm_restart(appliance):
                      "corral vm delete %s --yes --delete-disks >/dev/null 2>&1" % (name, name))
 
 
+def test_corral_iso_boots_by_uefi_inside_corral(appliance):
+    """Corral's ISO as a read-only disk of a UEFI VM (code and variables
+    flash): OVMF finds the ISO's EFI system partition, its EFI GRUB shows
+    the menu on the serial port and boots the appliance's own kernel, to
+    its ready banner; then the nested Corral powers off by its button."""
+    conf = write_def(appliance, "uefiiso", [TESTDATA_MOUNT + "/corral.iso,ro"], boot="uefi")
+    try:
+        out = start_vmm(appliance, conf, ["Corral.is.ready.on.ttyS0"], timeout=840)
+    except ConsoleTimeout as e:
+        xfail_if_outer_qemu_crashed(appliance, e)
+    note_panic(appliance)
+    stop_vmms(appliance, grace=120)
+    assert re.search(r"uefi: code \S+OVMF_CODE_4M.fd", out), out[-3000:]
+    with open(os.path.join(ROOT, "VERSION")) as f:
+        version = f.read().strip()
+    assert "GNU GRUB" in out and "Corral %s (serial console)" % version in out, out[-3000:]
+    assert "Corral is ready on ttyS0" in out, out[-3000:]
+
+
 def test_firmware_image_too_large_is_a_clear_error(appliance):
     """The firmware key takes an image of up to 4 MiB (the flash area below
     4 GiB); a larger one is refused before anything starts."""
