@@ -8,6 +8,8 @@
 #   ./build.sh run     boot the ISO in QEMU (20 GiB scratch disk, serial here)
 #   ./build.sh test    the whole test suite (what .ci/run calls)
 #   ./build.sh bench   benchmarks, printed as tables
+#   ./build.sh test-qemu  build (or find in the cache) the patched QEMU of
+#                      the nested-OVMF tests; prints its path
 #   ./build.sh docs    rewrite the usage sections of docs/ from --help
 #   ./build.sh clean   remove out/ (the download cache is kept)
 #
@@ -729,6 +731,60 @@ sign_iso() {
     echo "    signature: $1.sig"
 }
 
+# --- the test suite's patched QEMU -------------------------------------------
+
+# The outer QEMU of the nested-OVMF tests (tests/integration/test_uefi.py):
+# Debian's QEMU of the installed version, from its own source package, with
+# our patches (tests/patches/qemu/*.patch: Debian's 7.2 aborts when a nested
+# guest writes CR8 during an interrupt window, which OVMF does; see
+# docs/design-notes.md), only x86_64 system emulation under TCG, with the
+# devices of tests/patches/qemu/devices.mak.  Nothing of it goes into the
+# ISO.  Debian's firmware path: SeaBIOS, the VGA BIOS and the option ROMs
+# come from the installed packages.
+recipe_test_qemu() {
+    apply_patches "$ROOT/tests/patches/qemu" .
+    cp "$ROOT/tests/patches/qemu/devices.mak" configs/devices/x86_64-softmmu/corral-test.mak || exit 1
+    mkdir -p b && cd b || exit 1
+    logged ../configure --prefix="$1" --target-list=x86_64-softmmu \
+        --firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu \
+        --without-default-features --without-default-devices \
+        --with-devices-x86_64=corral-test --enable-tcg --enable-slirp --enable-fdt=system \
+        --disable-docs --disable-tools --disable-install-blobs \
+        --disable-debug-info --with-git-submodules=ignore
+    logged ninja -j "$JOBS"
+    logged ninja install
+    "$1/bin/qemu-system-x86_64" --version >/dev/null || exit 1
+}
+
+# Cached in $CACHE/built, keyed by the version, the patches, the device
+# list and the recipe, under a lock of its own: a cold build takes minutes
+# and must not hold up the third-party builds behind cache_lock.  Sets
+# TEST_QEMU to the binary.
+build_test_qemu() {
+    local version key patches=$ROOT/tests/patches/qemu
+    version=$(dpkg-query -W -f='${source:Version}' qemu-system-x86 2>/dev/null) ||
+        die "qemu-system-x86 is not installed (./build.sh deps)"
+    key=${version#*:}-$(config_hash "$patches"/* <(declare -f recipe_test_qemu))
+    mkdir -p "$CACHE"
+    exec 7>"$CACHE/.lock-test-qemu"
+    flock -n 7 || { echo "    waiting for another build of the test QEMU"; flock 7; }
+    cached_build test-qemu "$key" bin/qemu-system-x86_64 \
+        "qemu $version for the tests: build (x86_64, TCG, with tests/patches/qemu)" \
+        qemu "$version" recipe_test_qemu
+    flock -u 7
+    exec 7>&-
+    TEST_QEMU=$CACHED_DIR/bin/qemu-system-x86_64
+}
+
+# For a test run outside build.sh (the nested-OVMF tests' fixture calls
+# this when CORRAL_TEST_QEMU is unset): builds or finds the test QEMU and
+# prints its path as the last line.
+cmd_test_qemu() {
+    build_test_qemu
+    step_done
+    echo "$TEST_QEMU"
+}
+
 cmd_iso() {
     local answer=""
     while [ $# -gt 0 ]; do
@@ -870,13 +926,15 @@ cmd_test() {
         failed+=("web pages")
     step "fuzz targets (bounded time each)"
     make -C "$ROOT" -s fuzz-run FUZZ_SECONDS="${FUZZ_SECONDS:-15}" || failed+=("fuzz targets")
+    step "the test suite's patched QEMU, for the nested-OVMF tests (tests/patches/qemu)"
+    build_test_qemu
     step "integration tests (pytest, QEMU)"
     t0=$(date +%s)
     # One worker a core, each with its own appliance (QEMU's TCG runs a
     # vCPU on one host thread, so one appliance leaves the other cores
     # idle); a test file stays on one worker, in order, as its tests
     # share that file's VMs.  CORRAL_TEST_JOBS=1 runs them one by one.
-    (cd "$ROOT" && CORRAL_ISO="$ISO" /usr/bin/python3 -m pytest -p no:cacheprovider \
+    (cd "$ROOT" && CORRAL_ISO="$ISO" CORRAL_TEST_QEMU="$TEST_QEMU" /usr/bin/python3 -m pytest -p no:cacheprovider \
         -n "${CORRAL_TEST_JOBS:-$(nproc)}" --dist loadfile \
         tests/integration "$@") || failed+=("integration tests")
     echo "    integration tests took $(($(date +%s) - t0)) s"
@@ -913,9 +971,10 @@ main() {
     run) cmd_run "$@" ;;
     test) cmd_test "$@" ;;
     bench) cmd_bench "$@" ;;
+    test-qemu) cmd_test_qemu ;;
     docs) cmd_docs ;;
     clean) cmd_clean "$@" ;;
-    -h | --help | help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' ;;
+    -h | --help | help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' ;;
     *) die "unknown command '$cmd' (try ./build.sh --help)" ;;
     esac
 }

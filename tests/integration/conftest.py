@@ -19,7 +19,7 @@ import time
 import pytest
 
 import guest
-from qemu import OUT, ConsoleTimeout, Machine
+from qemu import DEBIAN_QEMU, OUT, ConsoleTimeout, Machine
 
 TESTDATA_MOUNT = "/mnt/test"
 
@@ -37,10 +37,10 @@ def testdata_image(tmp_path_factory):
     return str(image)
 
 
-def boot_appliance(name, testdata_image):
+def boot_appliance(name, testdata_image, qemu=DEBIAN_QEMU):
     """An appliance booted to its shell with the test-data disk mounted."""
     m = Machine(name, firmware="bios", media="cd", memory_mib=3072,
-                disks=[testdata_image])
+                disks=[testdata_image], qemu=qemu)
     m.start()
     try:
         m.wait_ready()
@@ -59,15 +59,17 @@ class AppliancePool:
     should, and the next test gets a freshly booted appliance instead of
     failing in its turn."""
 
-    def __init__(self, testdata_image):
+    def __init__(self, testdata_image, name="appliance", qemu=DEBIAN_QEMU):
         self.testdata_image = testdata_image
+        self.name = name
+        self.qemu = qemu
         self.machine = None
         self.boots = 0
 
     def _boot(self):
         self.boots += 1
-        name = "appliance" if self.boots == 1 else "appliance-%d" % self.boots
-        self.machine = boot_appliance(name, self.testdata_image)
+        name = self.name if self.boots == 1 else "%s-%d" % (self.name, self.boots)
+        self.machine = boot_appliance(name, self.testdata_image, self.qemu)
 
     def _answers(self):
         try:

@@ -32,7 +32,7 @@ GUEST_MODULES = ["virtio_pci", "virtio_mmio", "virtio_blk", "virtio_net", "virti
                  "ahci", "sd_mod", "sr_mod", "isofs"]
 # In the initramfs but loaded only by the scenarios that want them (each
 # loads in well under a second, but every guest would pay for all).
-GUEST_ON_DEMAND_MODULES = ["bochs"]
+GUEST_ON_DEMAND_MODULES = ["bochs", "efivarfs"]
 # The initramfs of guests without virtio drivers (issue 15: test_ahci.py,
 # test_e1000.py, the El Torito CD): only what a PC with an AHCI controller
 # and an Intel NIC needs, so nothing can quietly go through virtio.
@@ -235,6 +235,8 @@ GRUB_X86_64_EFI = "/usr/lib/grub/x86_64-efi"  # Debian's grub-efi-amd64-bin
 GRUB_EFI_MODULES = ["part_gpt", "fat", "linux", "echo", "boot", "search", "search_fs_file"]
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"  # Debian's ovmf, unmodified
 EFI_GRUB_DISK = "efi-grub.img"
+# the same with the efivar-persist scenario (a variable through efivarfs)
+EFIVAR_DISK = "efi-grub-efivar.img"
 
 
 def make_efi_grub_disk(dest, kernel, initrd, cmdline, size_mib=64):
@@ -371,6 +373,10 @@ def populate(content_dir):
                        os.path.join(content_dir, "vmlinuz"),
                        os.path.join(content_dir, "initrd.img"),
                        "console=ttyS0 quiet corral.scenario=acpi-power-button")
+    make_efi_grub_disk(os.path.join(content_dir, EFIVAR_DISK),
+                       os.path.join(content_dir, "vmlinuz"),
+                       os.path.join(content_dir, "initrd.img"),
+                       "console=ttyS0 quiet corral.scenario=efivar-persist", size_mib=32)
     shutil.copy(iso_path(), os.path.join(content_dir, "corral.iso"))
     # the display tests (test_screen.py): Debian's installer as users get it
     debian_installer.make_mini_iso(os.path.join(content_dir, "mini.iso"))

@@ -84,6 +84,34 @@ def accel_args():
     return ["-accel", "tcg,thread=multi", "-cpu", "EPYC,+svm,+npt"]
 
 
+DEBIAN_QEMU = "qemu-system-x86_64"
+
+
+def patched_qemu_binary():
+    """The outer QEMU for the nested-OVMF tests (test_uefi.py), or Debian's.
+
+    Debian's QEMU 7.2 aborts ("tcg_handle_interrupt: assertion failed")
+    when a guest of the appliance's KVM writes CR8 during an interrupt
+    window, which OVMF does on every interrupt return; build.sh builds the
+    same QEMU from Debian's source with the one-lock fix of
+    tests/patches/qemu (docs/design-notes.md).  Only those tests use it;
+    every other test runs on Debian's QEMU.  CORRAL_TEST_QEMU is its path
+    (build.sh test sets it); unset, `./build.sh test-qemu` builds or finds
+    it in the cache; CORRAL_TEST_QEMU=system asks for Debian's QEMU, as
+    does KVM nesting in hardware (the patched QEMU has TCG only, and the
+    bug is in TCG's SVM emulation)."""
+    path = os.environ.get("CORRAL_TEST_QEMU")
+    if path == "system" or uses_kvm():
+        return DEBIAN_QEMU
+    if not path:
+        out = subprocess.run([os.path.join(ROOT, "build.sh"), "test-qemu"], check=True,
+                             stdout=subprocess.PIPE, text=True).stdout
+        path = out.strip().splitlines()[-1]
+    if not os.access(path, os.X_OK):
+        raise RuntimeError("CORRAL_TEST_QEMU=%s is not an executable QEMU" % path)
+    return path
+
+
 def default_cpus():
     """vCPUs of an appliance: 2 on KVM, 1 under TCG.
 
@@ -144,12 +172,15 @@ class Machine:
               stay in the console UI (tests of the UI itself)
     root_password: what to type when the console UI asks for the root
               password (a machine booted with one set, e.g. from a disk)
+    qemu:     the QEMU binary: Debian's, or patched_qemu_binary() for the
+              nested-OVMF tests
     """
 
     def __init__(self, name, firmware="bios", media="cd", memory_mib=2048,
                  cpus=None, nic=True, disks=(), extra_args=(), iso=None, shell=True,
-                 root_password=None):
+                 root_password=None, qemu=DEBIAN_QEMU):
         self.name = name
+        self.qemu = qemu
         self.shell = shell
         self.root_password = root_password
         self.screen = pyte.Screen(80, 24)
@@ -229,7 +260,7 @@ class Machine:
 
     def command(self):
         self.monitor_path = os.path.join(self.workdir, "monitor.sock")
-        return (["qemu-system-x86_64", "-M", "q35", "-smp", str(self.cpus),
+        return ([self.qemu, "-M", "q35", "-smp", str(self.cpus),
                  "-m", str(self.memory_mib), "-display", "none", "-vga", "std",
                  "-serial", "stdio", "-no-reboot",
                  "-monitor", "unix:%s,server=on,wait=off" % self.monitor_path,

@@ -15,28 +15,30 @@ scenario.
 A 1-vCPU guest each time (see test_firmware.py); should the nested host
 panic anyway, the test says so.
 
-The outer QEMU (Debian's 7.2, TCG emulating SVM) aborts under OVMF with
-"tcg_handle_interrupt: assertion failed" a few seconds into OVMF in
-nearly every run (it let OVMF through once on 2026-12-03).  From a
-backtrace under gdb and its source (7.2+dfsg-7+deb12u18, target/i386/
-tcg/sysemu/misc_helper.c; docs/design-notes.md has the evidence): a MOV
-to CR8 that the
-nested hypervisor does not intercept runs helper_write_crN, which, when
-the VMCB's V_IRQ is set, calls cpu_interrupt() without the lock that
+Debian's QEMU 7.2 (TCG emulating SVM), the suite's outer QEMU, aborts
+under OVMF with "tcg_handle_interrupt: assertion failed" a few seconds
+into OVMF in nearly every run.  From a backtrace under gdb and its source
+(7.2+dfsg-7+deb12u18, target/i386/tcg/sysemu/misc_helper.c;
+docs/design-notes.md has the evidence): a MOV to CR8 that the nested
+hypervisor does not intercept runs helper_write_crN, which, when the
+VMCB's V_IRQ is set, calls cpu_interrupt() without the lock that
 tcg_handle_interrupt asserts (accel/tcg/tcg-accel-ops.c).  KVM sets V_IRQ
-to ask for an interrupt window (an interrupt pending while the guest has
-interrupts off) and, with nothing in the local APIC's IRR (the 8259's
-ExtINT never is), leaves CR8 writes unintercepted; edk2's interrupt
-handlers restore CR8 on every return (CpuExceptionHandlerLib), so a timer
-tick pending at that moment is the abort.  Linux guests never write
-CR8, which is why SeaBIOS and direct boot are not affected.  No outer QEMU
-option avoids it (single-threaded TCG drops the lock around guest code
-too), nor any KVM parameter; dropping late PIT ticks in the VMM did not
-help (4 of 4 runs still aborted).  The fix is one lock in QEMU, which this
-suite does not build; see docs/design-notes.md.  The VMM's log therefore
-also goes to the appliance's console (kept by the host): when the
-appliance dies of that assertion, the test is an expected failure that
-says how far OVMF got; any other outcome is judged in full.
+to ask for an interrupt window and, with nothing in the local APIC's IRR
+(the 8259's ExtINT never is), leaves CR8 writes unintercepted; edk2's
+interrupt handlers restore CR8 on every return (CpuExceptionHandlerLib),
+so a timer tick pending at that moment is the abort.  Linux guests never
+write CR8, which is why SeaBIOS and direct boot are not affected, and the
+product is not at fault.
+
+So this module's appliance runs on the test suite's own QEMU: Debian's
+source of the installed version with one patch that takes the lock
+(tests/patches/qemu, built by `./build.sh test-qemu`, cached; see
+qemu.patched_qemu_binary).  Every other test keeps Debian's QEMU.  On the
+patched QEMU every outcome is judged in full.  Where Debian's QEMU is
+used all the same (CORRAL_TEST_QEMU=system, or KVM nesting in hardware),
+an appliance that dies of that assertion makes the test an expected
+failure that says how far OVMF got (the VMM's log also goes to the
+appliance's console, kept by the host for that).
 """
 
 import os
@@ -48,9 +50,10 @@ import time
 
 import pytest
 
-from conftest import TESTDATA_MOUNT
-from guest import EFI_GRUB_DISK, OVMF_CODE
-from qemu import OUT, ROOT, ConsoleTimeout
+from conftest import TESTDATA_MOUNT, AppliancePool
+from guest import EFI_GRUB_DISK, EFIVAR_DISK, OVMF_CODE
+from qemu import DEBIAN_QEMU, OUT, ROOT, ConsoleTimeout, patched_qemu_binary
+from test_corrald import corral_json, ensure_corrald
 from test_vmm import stop_vmms
 
 OVMF = "%s/%s" % (TESTDATA_MOUNT, OVMF_CODE.rsplit("/", 1)[1])
@@ -62,6 +65,19 @@ OUTER_QEMU_BUG = "tcg_handle_interrupt: assertion failed"
 
 
 VARS_TEMPLATE = "/usr/share/OVMF/OVMF_VARS_4M.fd"  # in the control domain and on the test host
+
+
+@pytest.fixture(scope="module")
+def appliance_pool(appliance_pool, testdata_image):
+    """This module's appliances, on the patched QEMU (booted on first use,
+    as the shared one); the shared pool where Debian's QEMU is asked for."""
+    qemu = patched_qemu_binary()
+    if qemu == DEBIAN_QEMU:
+        yield appliance_pool
+        return
+    pool = AppliancePool(testdata_image, name="appliance-patched-qemu", qemu=qemu)
+    yield pool
+    pool.stop()
 
 
 def write_def(machine, name, disks, boot="firmware", memory=1024, display="none"):
@@ -90,10 +106,11 @@ def start_vmm(machine, conf, markers, timeout):
 
 
 def xfail_if_outer_qemu_crashed(machine, error):
-    """The known outer-QEMU abort (see above) is an expected failure, with
-    the last lines the VMM wrote before it; anything else fails."""
+    """On Debian's QEMU, its known abort (see above) is an expected
+    failure, with the last lines the VMM wrote before it; anything else,
+    and anything at all on the patched QEMU, fails."""
     log = machine.log_text()
-    if OUTER_QEMU_BUG not in log:
+    if machine.qemu != DEBIAN_QEMU or OUTER_QEMU_BUG not in log:
         raise error
     vmm = [line for line in log.splitlines() if line.startswith("corral-vmm:")]
     pytest.xfail("the outer QEMU aborted (%s) under OVMF's CR8 writes; the VMM's last "
@@ -139,6 +156,67 @@ def test_ovmf_boots_efi_grub_on_gpt_disk_and_powers_off_by_acpi(appliance, boot)
     assert "GUEST-POWER-BUTTON" in out, out[-3000:]
     assert "guest entered ACPI S5" in out, out[-3000:]
     assert "VMM-STATUS=%d" % POWEROFF in out, out[-2000:]
+
+
+def vm_run_to_poweroff(machine, name, timeout=900):
+    """Starts a corrald VM, waits until it has stopped (the guest powers
+    off) and returns its console log."""
+    status, vm = corral_json(machine, "vm start %s" % name)
+    assert status == 0, vm
+    deadline = time.monotonic() + timeout
+    while corral_json(machine, "vm show %s" % name)[1]["state"] != "stopped":
+        if time.monotonic() > deadline:
+            raise ConsoleTimeout("%s still running after %d s:\n%s" % (
+                name, timeout, corral_json(machine, "vm log %s" % name)[1]["log"][-3000:]))
+        time.sleep(5)
+    return corral_json(machine, "vm log %s" % name)[1]["log"]
+
+
+def test_efi_variable_written_by_the_guest_survives_a_vm_restart(appliance):
+    """A UEFI VM under corrald (`vm create --uefi`, an EFI GRUB disk
+    attached read-only): its guest writes a variable through efivarfs and
+    powers off, and OVMF has put it in VMDIR/nvram.fd, which is no longer
+    the template; started again, the guest finds it."""
+    ensure_corrald(appliance)
+    name = "efivar1"
+    nvram = "/var/lib/corral/vms/%s/nvram.fd" % name
+    status, vm = corral_json(appliance, "vm create %s --memory 1G --uefi --attach %s/%s,ro"
+                             % (name, TESTDATA_MOUNT, EFIVAR_DISK))
+    assert status == 0, vm
+    try:
+        try:
+            first = vm_run_to_poweroff(appliance, name)
+            assert "EFIVAR-WRITTEN corral-efivar-16" in first, first[-3000:]
+            assert "EFIVAR-FOUND" not in first, first[-3000:]
+            changed = appliance.sh("cmp -s %s %s" % (nvram, VARS_TEMPLATE))[0]
+            assert changed == 1, "%s is still the template after the guest wrote" % nvram
+            second = vm_run_to_poweroff(appliance, name)
+        except ConsoleTimeout as e:
+            xfail_if_outer_qemu_crashed(appliance, e)
+        note_panic(appliance)
+        assert "EFIVAR-FOUND corral-efivar-16" in second, second[-3000:]
+    finally:
+        appliance.sh("corral vm kill %s --wait >/dev/null 2>&1; "
+                     "corral vm delete %s --yes --delete-disks >/dev/null 2>&1" % (name, name))
+
+
+def test_corral_iso_boots_by_uefi_inside_corral(appliance):
+    """Corral's ISO as a read-only disk of a UEFI VM (code and variables
+    flash): OVMF finds the ISO's EFI system partition, its EFI GRUB shows
+    the menu on the serial port and boots the appliance's own kernel, to
+    its ready banner; then the nested Corral powers off by its button."""
+    conf = write_def(appliance, "uefiiso", [TESTDATA_MOUNT + "/corral.iso,ro"], boot="uefi")
+    try:
+        out = start_vmm(appliance, conf, ["Corral.is.ready.on.ttyS0"], timeout=840)
+    except ConsoleTimeout as e:
+        xfail_if_outer_qemu_crashed(appliance, e)
+    note_panic(appliance)
+    stop_vmms(appliance, grace=120)
+    assert re.search(r"uefi: code \S+OVMF_CODE_4M.fd", out), out[-3000:]
+    with open(os.path.join(ROOT, "VERSION")) as f:
+        version = f.read().strip()
+    assert "GNU GRUB" in out and "Corral %s (serial console)" % version in out, out[-3000:]
+    assert "Corral is ready on ttyS0" in out, out[-3000:]
 
 
 def test_firmware_image_too_large_is_a_clear_error(appliance):
