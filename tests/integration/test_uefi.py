@@ -5,12 +5,14 @@ domain under nested KVM.
 OVMF finds the platform it knows (the i440FX host bridge, the PIIX3 ISA
 bridge and the PIIX4 PM function with its ACPI timer: i440fx.h,
 piix3_isa.h, piix4_pm.h), reads fw_cfg (e820, boot order, the ACPI tables
-through etc/table-loader) and keeps its variables in RAM (no flash behind
-it yet).  The disk (guest.make_efi_grub_disk) is GPT with one EFI system
+through etc/table-loader) and keeps its variables in RAM (`boot =
+firmware`) or in the variables flash (`boot = uefi`, the VM's nvram
+file).  The disk (guest.make_efi_grub_disk) is GPT with one EFI system
 partition holding Debian's EFI GRUB at EFI/BOOT/BOOTX64.EFI, the guest
 kernel and initramfs; GRUB prints GRUB-EFI-MENU through the firmware's
 console, which is COM1, and boots the kernel to the acpi-power-button
-scenario.
+scenario (efivar-persist on the second such disk).  Corral's own ISO
+boots by UEFI inside Corral too.
 
 A 1-vCPU guest each time (see test_firmware.py); should the nested host
 panic anyway, the test says so.
