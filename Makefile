@@ -151,6 +151,9 @@ SAN         := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitiz
 HOST_CFLAGS := $(WARN) $(DEFS) $(INCS) -Itests/unit -O1 -g $(SAN)
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(OUT)/host/tests/%,$(wildcard tests/unit/test_*.c))
 HOST_LIB    := $(OUT)/host/libcorral-testable.a
+# What every host program linking the testable code needs with it (unit
+# tests, fuzz targets, test tools): threads, zlib, liburing's archive.
+HOST_LINK_LIBS := -pthread -lz -l:liburing.a
 
 $(OUT)/host/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -162,7 +165,7 @@ $(HOST_LIB): $(patsubst %.c,$(OUT)/host/%.o,$(TESTABLE_SRCS))
 
 $(OUT)/host/tests/%: tests/unit/%.c tests/unit/check.h $(HOST_LIB)
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(HOST_LIB) -pthread -lz -l:liburing.a
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(HOST_LIB) $(HOST_LINK_LIBS)
 
 check: $(UNIT_TESTS)
 	@test -n "$(UNIT_TESTS)" || { echo "make check: no unit tests found"; exit 1; }
@@ -178,7 +181,7 @@ check: $(UNIT_TESTS)
 ACPI_LOADER_FILES := $(OUT)/test-bin/acpi-loader-files
 $(ACPI_LOADER_FILES): tests/tools/acpi_loader_files.c $(HOST_LIB)
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(HOST_LIB) -pthread -lz
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(HOST_LIB) $(HOST_LINK_LIBS)
 .PHONY: acpi-loader-files
 acpi-loader-files: $(ACPI_LOADER_FILES)
 
@@ -204,7 +207,7 @@ $(OUT)/fuzzobj/%.o: %.c
 $(OUT)/fuzz/%: tests/fuzz/%.c $(patsubst %.c,$(OUT)/fuzzobj/%.o,$(TESTABLE_SRCS))
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(WARN) $(DEFS) $(INCS) -O1 -g -fsanitize=fuzzer,address,undefined \
-	  -o $@ $^ -pthread -lz -l:liburing.a
+	  -o $@ $^ $(HOST_LINK_LIBS)
 
 fuzz: $(FUZZ_TARGETS)
 

@@ -52,7 +52,7 @@ import time
 
 import pytest
 
-from conftest import TESTDATA_MOUNT, AppliancePool
+from conftest import TESTDATA_MOUNT, AppliancePool, copy_of_testdata
 from guest import EFI_GRUB_DISK, EFIVAR_DISK, OVMF_CODE
 from qemu import DEBIAN_QEMU, OUT, ROOT, ConsoleTimeout, patched_qemu_binary
 from test_corrald import corral_json, ensure_corrald
@@ -77,7 +77,10 @@ def appliance_pool(appliance_pool, testdata_image):
     if qemu == DEBIAN_QEMU:
         yield appliance_pool
         return
-    pool = AppliancePool(testdata_image, name="appliance-patched-qemu", qemu=qemu)
+    # Its own copy of the test-data disk: on a worker whose shared appliance
+    # is up, QEMU's image lock refuses a second writer of the same file.
+    pool = AppliancePool(copy_of_testdata(testdata_image, "patched-qemu"),
+                         name="appliance-patched-qemu", qemu=qemu)
     yield pool
     pool.stop()
 
