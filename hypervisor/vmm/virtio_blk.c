@@ -361,13 +361,14 @@ static uint8_t virtio_blk_req_status(struct virtio_blk *blk,
 }
 
 /* Complete one request; returns the queue to interrupt, or -1 when a reset
- * came in between and the request is no longer the driver's. */
+ * came in between and the request is no longer the driver's (then it is
+ * not re-run either: its buffers may already serve something else). */
 static int virtio_blk_req_done(struct virtio_blk *blk, struct virtio_blk_req *r,
                                int32_t res)
 {
-    uint8_t status = virtio_blk_req_status(blk, r, res);
     int q = -1;
     if (r->generation == blk->generation) {
+        uint8_t status = virtio_blk_req_status(blk, r, res);
         *r->status = status;
         uint32_t written = 1;
         if (!r->is_flush && !r->rw.is_write && status == VIRTIO_BLK_S_OK)
