@@ -38,6 +38,7 @@
 #define CORRALD_PATH_MAX 512
 #define CORRALD_MONITOR_NAME "corral-monitor"
 #define CORRALD_CONTROL_SOCKET "control.sock" /* in RUN/vms/NAME */
+#define CORRALD_IO_NOTE_FILE "io-note"     /* in RUN/vms/NAME: what io.max could not limit */
 #define CORRALD_VNC_SOCKET "vnc.sock" /* in RUN/vms/NAME, with a display */
 #define CORRALD_NVRAM_FILE "nvram.fd" /* in STATE/vms/NAME, boot = uefi */
 

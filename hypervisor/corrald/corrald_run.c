@@ -56,13 +56,26 @@ static int corrald_check_memory(struct corrald *d, struct corrald_vm *vm,
 
 static void corrald_clear_run_files(struct corrald *d, const char *name)
 {
-    static const char *const files[] = { "exit", "vmm.pid", "run.conf",
+    static const char *const files[] = { "exit", "vmm.pid", "run.conf", CORRALD_IO_NOTE_FILE,
                                          CORRALD_CONTROL_SOCKET };
     char path[CORRALD_PATH_MAX];
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         corrald_run_path(d, name, files[i], path, sizeof(path));
         unlink(path);
     }
+}
+
+/* Kept beside run.conf so that a corrald that adopts the VM shows it too. */
+static void corrald_write_io_note(struct corrald *d, const struct corrald_vm *vm)
+{
+    char path[CORRALD_PATH_MAX];
+    if (!vm->io_note[0])
+        return;
+    corrald_run_path(d, vm->name, CORRALD_IO_NOTE_FILE, path, sizeof(path));
+    int rc = write_file_atomic(path, vm->io_note, strlen(vm->io_note), 0600);
+    if (rc < 0)
+        corrald_log("%s: %s (an adopting corrald will not show the io.max note)", path,
+                    strerror(-rc));
 }
 
 static void corrald_write_run_conf(struct corrald *d, const struct corrald_vm *vm)
@@ -155,6 +168,7 @@ static int corrald_spawn(struct corrald *d, struct corrald_vm *vm, char *why,
     vm->committed_mib = vm->def.memory_mib;
     corrald_mark_running(d, vm);
     corrald_write_run_conf(d, vm);
+    corrald_write_io_note(d, vm);
     if (vm->jail_uid)
         corrald_log("%s: started (monitor pid %ld, jailed as uid %u)", vm->name,
                     (long)pid, vm->jail_uid);
@@ -380,6 +394,22 @@ void corrald_vm_ended(struct corrald *d, struct corrald_vm *vm)
 
 /* ---- adoption ------------------------------------------------------------ */
 
+/* What io.max could not limit, as decided at the start: the definition may
+ * have changed since, and only the next start applies it. */
+static void corrald_read_io_note(struct corrald *d, struct corrald_vm *vm)
+{
+    char path[CORRALD_PATH_MAX];
+    uint8_t *text = NULL;
+    size_t len = 0;
+    vm->io_note[0] = '\0';
+    corrald_run_path(d, vm->name, CORRALD_IO_NOTE_FILE, path, sizeof(path));
+    if (fdio_read_file(path, sizeof(vm->io_note) - 1, &text, &len) == 0) {
+        memcpy(vm->io_note, text, len);
+        vm->io_note[len] = '\0';
+    }
+    free(text);
+}
+
 void corrald_adopt_vm(struct corrald *d, struct corrald_vm *vm)
 {
     char path[CORRALD_PATH_MAX];
@@ -405,6 +435,7 @@ void corrald_adopt_vm(struct corrald *d, struct corrald_vm *vm)
     corrald_run_path(d, vm->name, "vmm.pid", path, sizeof(path));
     if (corrald_read_number(path, "vmm_pid", &vmm_pid))
         vm->vmm_pid = (pid_t)vmm_pid;
+    corrald_read_io_note(d, vm);
     corrald_query_paused(d, vm);
     corrald_log("%s: adopted running VM (monitor pid %lld)", vm->name, pid);
 }

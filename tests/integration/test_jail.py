@@ -165,9 +165,7 @@ def test_jail_no_runs_the_vmm_as_before_and_cpu_limits_apply(host):
     assert st["Uid"].split()[0] == "0" and st["Seccomp"] == "0", st
 
 
-def test_killing_corrald_has_init_start_it_again_and_vms_stay_up(host):
-    machine, made = host
-    before = start_guest(machine, made, "jailsup")
+def kill_corrald_and_wait_for_init_to_restart_it(machine):
     old = int(machine.out("cat /run/corral/corrald.pid").strip().splitlines()[-1])
     machine.out("kill -9 %d" % old)
 
@@ -177,6 +175,12 @@ def test_killing_corrald_has_init_start_it_again_and_vms_stay_up(host):
         return pid.isdigit() and int(pid) != old and \
             machine.sh("kill -0 %s && corral host info >/dev/null" % pid)[0] == 0
     wait_for("init to start corrald again", new_corrald, timeout=60, interval=1)
+
+
+def test_killing_corrald_has_init_start_it_again_and_vms_stay_up(host):
+    machine, made = host
+    before = start_guest(machine, made, "jailsup")
+    kill_corrald_and_wait_for_init_to_restart_it(machine)
     after = wait_state(machine, "jailsup", "running")
     assert after["pid"] == before["pid"] and after["jail_uid"] == before["jail_uid"], after
     assert "respawn" in machine.out("grep corrald-run /etc/inittab")
@@ -205,6 +209,12 @@ def test_disk_limits_reach_io_max_where_the_device_allows(host):
     assert note.startswith("io.max: not available on 0:") and "no block device" in note, note
     human = machine.out("corral vm show iolimit")
     assert "io.max       %s" % line in human and note in human, human
+    # A corrald that adopts the running VM shows the same (it keeps the
+    # note from the start: the definition may have changed since).
+    kill_corrald_and_wait_for_init_to_restart_it(machine)
+    adopted = wait_state(machine, "iolimit", "running")
+    assert adopted["pid"] == vm["pid"], adopted
+    assert adopted["limits"]["io_note"] == note and adopted["limits"]["io_max"] == [line], adopted
 
 
 def test_a_stuck_corrald_gets_a_bounded_answer_and_long_commands_still_work(host):
