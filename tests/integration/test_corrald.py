@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import time
 
@@ -476,27 +477,39 @@ def test_image_import_file_and_http_with_checksums(host):
     machine.out("rm -f /var/lib/corral/images/imp-* /tmp/imp-src.img")
 
 
+def serve_certificate(machine, name, alt_names, ca_path):
+    """A new self-signed certificate (CN=name, subjectAltName=alt_names)
+    for the test HTTPS server's next connections, and the same one in the
+    appliance at ca_path, to trust with --ca."""
+    made = {}
+    for part in ("cert", "key"):
+        made[part] = os.path.join(qemu.HTTPS_DIR, "%s.%s.pem" % (name, part))
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=" + name, "-addext", "subjectAltName=" + alt_names,
+                    "-keyout", made["key"], "-out", made["cert"]], check=True, capture_output=True)
+    for part in ("cert", "key"):  # the server loads both at each connection
+        shutil.copy(made[part], os.path.join(qemu.HTTPS_DIR, "%s.pem.new" % part))
+        os.replace(os.path.join(qemu.HTTPS_DIR, "%s.pem.new" % part),
+                   os.path.join(qemu.HTTPS_DIR, "%s.pem" % part))
+    with open(made["cert"]) as f:
+        machine.out("cat > %s <<'EOF'\n%sEOF" % (ca_path, f.read()))
+
+
 def test_image_import_https_verifies_the_server_then_checks_sha256(host, tmp_path):
     """https:// through corral's own TLS (mbedTLS), from the HTTPS server QEMU
     runs per connection at 10.0.2.100 (tls_stdio_server.py) with a
     self-signed certificate for the name corral-test: refused as untrusted,
-    refused for another name even when trusted, and fetched with --ca."""
+    refused for another name or its address even when trusted, fetched with
+    --ca, and by address once the certificate lists the address."""
     machine, _ = host
     files = os.path.join(qemu.HTTPS_DIR, "files")
     os.makedirs(files, exist_ok=True)
-    cert = os.path.join(qemu.HTTPS_DIR, "cert.pem")
-    if not os.path.exists(os.path.join(qemu.HTTPS_DIR, "key.pem")):
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                        "-subj", "/CN=corral-test", "-addext", "subjectAltName=DNS:corral-test",
-                        "-keyout", os.path.join(qemu.HTTPS_DIR, "key.pem"), "-out", cert],
-                       check=True, capture_output=True)
+    serve_certificate(machine, "corral-test", "DNS:corral-test", "/tmp/corral-test-ca.pem")
     blob = os.urandom(2 << 20)
     with open(os.path.join(files, "imp-tls.img"), "wb") as f:
         f.write(blob)
     good = hashlib.sha256(blob).hexdigest()
-    with open(cert) as f:
-        machine.out("cat > /tmp/corral-test-ca.pem <<'EOF'\n%sEOF" % f.read())
-    machine.out("grep -q corral-test /etc/hosts || echo '%s corral-test' >> /etc/hosts"
+    machine.out("grep -q corral-test /etc/hosts || echo '%s corral-test corral-other' >> /etc/hosts"
                 % qemu.HTTPS_GUEST_ADDR)
     url = "https://corral-test/imp-tls.img"
     machine.out("rm -f /var/lib/corral/images/imp-*")
@@ -513,10 +526,16 @@ def test_image_import_https_verifies_the_server_then_checks_sha256(host, tmp_pat
         "corral-test: the server's certificate is not trusted (The certificate is not "
         "correctly signed by the trusted CA); to trust a certificate authority of your "
         "own, give --ca FILE"), err
-    # trusted, but asked for by another name (its address)
+    # trusted, but asked for by another name, or by its address, which the
+    # certificate does not list
+    status, err = import_json(machine, "https://corral-other/imp-tls.img --sha256 %s --ca "
+                              "/tmp/corral-test-ca.pem" % good)
+    assert status == 1 and "Common Name (CN) does not match" in err["error"]["message"], err
     status, err = import_json(machine, "https://%s/imp-tls.img --sha256 %s --ca "
                               "/tmp/corral-test-ca.pem" % (qemu.HTTPS_GUEST_ADDR, good))
-    assert status == 1 and "Common Name (CN) does not match" in err["error"]["message"], err
+    assert status == 1 and err["error"]["message"] == (
+        "%s: the server's certificate is not trusted (its subjectAltName does not list the "
+        "address %s)" % (qemu.HTTPS_GUEST_ADDR, qemu.HTTPS_GUEST_ADDR)), err
     assert images_named(machine, "imp-") == "0"
     ca = " --ca /tmp/corral-test-ca.pem"
     status, err = import_json(machine, "%s --sha256 %s%s" % (url, "f" * 64, ca))
@@ -531,6 +550,15 @@ def test_image_import_https_verifies_the_server_then_checks_sha256(host, tmp_pat
     assert status == 1 and "--ca /etc/hostname: not a PEM or DER certificate" \
         in err["error"]["message"], err
     assert images_named(machine, "imp-") == "1"  # only the good one, no .part files
+    # a certificate that lists the address (IP in subjectAltName) is
+    # accepted by address; mbedTLS 2.28 alone matches only names
+    serve_certificate(machine, "corral-test-ip", "DNS:corral-test,IP:%s" % qemu.HTTPS_GUEST_ADDR,
+                      "/tmp/corral-test-ip-ca.pem")
+    os.link(os.path.join(files, "imp-tls.img"), os.path.join(files, "imp-by-address.img"))
+    status, img = import_json(machine, "https://%s/imp-by-address.img --sha256 %s --ca "
+                              "/tmp/corral-test-ip-ca.pem" % (qemu.HTTPS_GUEST_ADDR, good))
+    assert status == 0 and img["sha256"] == good, img
+    assert images_named(machine, "imp-") == "2"
     # BusyBox's wget, which verified nothing, no longer speaks https
     assert machine.sh("wget -q -O /dev/null https://corral-test/imp-tls.img")[0] != 0
     machine.out("rm -f /var/lib/corral/images/imp-* /tmp/corral-test-ca.pem")
