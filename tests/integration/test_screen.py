@@ -28,11 +28,22 @@ VIEWER_PORT = 5902
 
 
 def start_vm(machine, made, name, args):
+    """`vm create NAME ARGS` and `vm start`, then until the VMM has its
+    screen socket up (a moment after `vm start` answers: a screenshot
+    taken at once can find no socket); a VM that stopped instead fails
+    with its log."""
     status, vm = corral_json(machine, "vm create %s %s" % (name, args))
     assert status == 0, vm
     made.append(name)
     status, vm = corral_json(machine, "vm start %s" % name)
     assert status == 0, vm
+    deadline = time.monotonic() + 60
+    while machine.sh("test -S /run/corral/vms/%s/vnc.sock" % name)[0] != 0:
+        state = show(machine, name)["state"]
+        if state != "running" or time.monotonic() > deadline:
+            raise AssertionError("%s has no screen (%s):\n%s" % (
+                name, state, console_log(machine, name)[-3000:]))
+        time.sleep(1)
     return vm
 
 

@@ -12,7 +12,10 @@ partition holding Debian's EFI GRUB at EFI/BOOT/BOOTX64.EFI, the guest
 kernel and initramfs; GRUB prints GRUB-EFI-MENU through the firmware's
 console, which is COM1, and boots the kernel to the acpi-power-button
 scenario (efivar-persist on the second such disk).  Corral's own ISO
-boots by UEFI inside Corral too.
+boots by UEFI inside Corral too.  On a VM's screen (read by OCR from `corral
+vm screenshot`, screen.py): OVMF's Graphics Output Protocol on our std VGA
+shows EFI GRUB's menu, and Debian's mini.iso boots by UEFI to its
+installer's first dialog.
 
 A 1-vCPU guest each time (see test_firmware.py); should the nested host
 panic anyway, the test says so.
@@ -43,6 +46,7 @@ failure that says how far OVMF got (the VMM's log also goes to the
 appliance's console, kept by the host for that).
 """
 
+import io
 import os
 import re
 import shutil
@@ -52,10 +56,13 @@ import time
 
 import pytest
 
+import debian_installer
+import screen
 from conftest import TESTDATA_MOUNT, AppliancePool, copy_of_testdata
 from guest import EFI_GRUB_DISK, EFIVAR_DISK, OVMF_CODE
 from qemu import DEBIAN_QEMU, OUT, ROOT, ConsoleTimeout, patched_qemu_binary
-from test_corrald import corral_json, ensure_corrald
+from test_corrald import corral_json, ensure_corrald, host  # noqa: F401 (a fixture)
+from test_screen import screen_host, start_vm  # noqa: F401 (a fixture)
 from test_vmm import stop_vmms
 
 OVMF = "%s/%s" % (TESTDATA_MOUNT, OVMF_CODE.rsplit("/", 1)[1])
@@ -222,6 +229,111 @@ def test_corral_iso_boots_by_uefi_inside_corral(appliance):
         version = f.read().strip()
     assert "GNU GRUB" in out and "Corral %s (serial console)" % version in out, out[-3000:]
     assert "Corral is ready on ttyS0" in out, out[-3000:]
+
+
+def png_size(png):
+    """(width, height) from a PNG's IHDR."""
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+def png_colours(png):
+    """How many distinct colours the picture has (1: a blank screen)."""
+    from PIL import Image  # python3-pil, as screen.py's scaling
+    return len(Image.open(io.BytesIO(png)).convert("RGB").getcolors(1 << 24))
+
+
+def read_screen(machine, ssh_key, name, pattern, label, started):
+    """OCR of the VM's screen once it shows pattern; on Debian's QEMU its
+    known abort is an expected failure."""
+    try:
+        text = screen.wait_for_text(machine, ssh_key, name, pattern, timeout=900, label=label)
+    except AssertionError as e:
+        xfail_if_outer_qemu_crashed(machine, e)
+    note_panic(machine)
+    print("%s: %r on the screen %.0f s after vm create" % (name, pattern,
+                                                           time.monotonic() - started))
+    return text
+
+
+def test_ovmf_gop_shows_efi_grub_menu_on_the_screen(screen_host):
+    """A UEFI VM with a display (`vm create --uefi`: display = std by
+    default) boots Corral's ISO: OVMF's QemuVideoDxe drives our std VGA
+    (1234:1111, DISPI through BAR2) and gives the Graphics Output Protocol
+    a linear-framebuffer mode, and EFI GRUB's menu, written through the
+    firmware's console (`terminal_output console serial`), is on the screen
+    and still on the serial port.  A key pressed every 2 s stops GRUB's
+    5 s countdown so the menu stays to be read."""
+    appliance, made, ssh_key = screen_host
+    name = "gop1"
+    started = time.monotonic()
+    vm = start_vm(appliance, made, name, "--memory 512M --uefi --attach %s/corral.iso,ro"
+                  % TESTDATA_MOUNT)
+    assert vm["definition"]["display"] == "std", vm
+    appliance.out("(sh -c 'echo $$ > /tmp/gop1-keys.pid; for i in $(seq 400); do "
+                  "corral vm sendkey %s up; sleep 2; done' </dev/null >/dev/null 2>&1 &)" % name)
+    try:
+        text = read_screen(appliance, ssh_key, name, r"serial console", "gop-menu", started)
+    finally:
+        appliance.sh("kill $(cat /tmp/gop1-keys.pid)")
+    assert "GNU GRUB" in text and "safe mode" in text, text
+    png = screen.screenshot(appliance, ssh_key, name, "gop-final")
+    # OVMF's default GOP mode, 1280x800 (its PCDs: our adapter has no
+    # EDID to offer another); GRUB's text console keeps what it set.
+    assert png_size(png) == (1280, 800), png_size(png)
+    assert png_colours(png) > 1, "the screen is blank"
+    log = corral_json(appliance, "vm log %s --bytes 524288" % name)[1]["log"]
+    assert "GNU GRUB" in log and "serial console" in log, log[-3000:]
+
+
+def test_debian_mini_iso_boots_by_uefi_to_the_installer(screen_host):
+    """Debian's mini.iso (debian_installer.py: hybrid, with the netboot
+    tree's EFI GRUB in its El Torito EFI image) in a `--uefi --iso` VM:
+    OVMF boots the CD's EFI image, GRUB draws the UEFI installer menu with
+    gfxterm on the GOP framebuffer (800x600, its grub.cfg's gfxmode); Enter
+    boots the installer's kernel to its first dialog, as under SeaBIOS
+    (test_screen.py), on our adapter as the kernel's bochs-drm drives it
+    (its default mode, 1024x768)."""
+    appliance, made, ssh_key = screen_host
+    name = "diuefi"
+    started = time.monotonic()
+    start_vm(appliance, made, name, "--memory 1G --uefi --iso %s/mini.iso" % TESTDATA_MOUNT)
+    text = read_screen(appliance, ssh_key, name, r"installer menu", "di-menu", started)
+    assert "Advanced options" in text and "GNU GRUB" in text, text
+    assert png_size(screen.screenshot(appliance, ssh_key, name, "di-menu-size")) == (800, 600)
+    appliance.out("corral vm sendkey %s ret" % name)
+    text = read_screen(appliance, ssh_key, name, r"Select a language", "di-language", started)
+    assert "Albanian" in text and "Esperanto" in text, text
+    assert png_size(screen.screenshot(appliance, ssh_key, name, "di-language-size")) == \
+        (1024, 768)
+
+
+def test_mini_iso_is_hybrid_bios_and_uefi(testdata_image, tmp_path):
+    """The layout the UEFI boot above relies on, checked on the host: the
+    ISO's El Torito catalogue has the BIOS image (ISOLINUX) and a UEFI one,
+    boot/grub/efi.img, a FAT whose EFI/BOOT/BOOTX64.EFI is the netboot
+    tree's own EFI GRUB byte for byte; and the tree's grub.cfg is at
+    /boot/grub/grub.cfg, where that GRUB's x86_64-efi/grub.cfg looks."""
+    iso = os.path.join(os.path.dirname(testdata_image), "content", "mini.iso")
+    report = subprocess.run(["xorriso", "-indev", iso, "-report_el_torito", "plain"],
+                            capture_output=True, text=True, check=True).stdout
+    assert re.search(r"El Torito boot img : +1 +BIOS +y +none", report), report
+    assert re.search(r"El Torito boot img : +2 +UEFI +y +none", report), report
+    assert re.search(r"El Torito img path : +2 +/%s" % debian_installer.EFI_IMAGE,
+                     report), report
+    efi_img, bootx64, cfg = (str(tmp_path / n) for n in ("efi.img", "bootx64.efi", "grub.cfg"))
+    subprocess.run(["xorriso", "-osirrox", "on", "-indev", iso,
+                    "-extract", "/" + debian_installer.EFI_IMAGE, efi_img,
+                    "-extract", "/" + debian_installer.ISO_GRUB_CFG, cfg],
+                   check=True, capture_output=True)
+    listing = subprocess.run(["mdir", "-b", "-i", efi_img, "::/EFI/BOOT"],
+                             capture_output=True, text=True, check=True).stdout
+    assert listing.split() == ["::/EFI/BOOT/BOOTX64.EFI"], listing
+    subprocess.run(["mcopy", "-i", efi_img, "::/" + debian_installer.EFI_BOOT_PATH, bootx64],
+                   check=True)
+    tree = os.path.join(debian_installer.NETBOOT, debian_installer.EFI_GRUB)
+    assert subprocess.run(["cmp", bootx64, tree]).returncode == 0
+    tree_cfg = os.path.join(debian_installer.NETBOOT, debian_installer.EFI_GRUB_CFG)
+    assert subprocess.run(["cmp", cfg, tree_cfg]).returncode == 0
 
 
 def test_firmware_image_too_large_is_a_clear_error(appliance):
