@@ -105,6 +105,13 @@ static size_t block_image_iov_bytes(const struct iovec *iov, int n)
     return total;
 }
 
+static uint64_t block_image_bounced; /* atomic: disks have their own threads */
+
+uint64_t block_image_bounced_count(void)
+{
+    return __atomic_load_n(&block_image_bounced, __ATOMIC_RELAXED);
+}
+
 /* The same transfer through one page-aligned buffer, a piece at a time:
  * the offset and the length stay the caller's (whole sectors), only the
  * guest's buffers are replaced. */
@@ -115,6 +122,7 @@ static int block_image_transfer_bounced(int fd, const struct iovec *iov, int n,
     uint8_t *buf = aligned_alloc(BLOCK_IMAGE_BOUNCE_ALIGN, BLOCK_IMAGE_BOUNCE_BYTES);
     if (!buf)
         return -ENOMEM;
+    __atomic_fetch_add(&block_image_bounced, 1, __ATOMIC_RELAXED);
     int rc = 0;
     for (size_t done = 0; done < total && rc == 0;) {
         size_t chunk = total - done;

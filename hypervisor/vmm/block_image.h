@@ -62,4 +62,9 @@ bool block_image_is_direct(int fd);
 int block_image_transfer(int fd, const struct iovec *iov, int n,
                          uint64_t offset, bool is_write);
 
+/* Transfers that went through the bounce buffer, in this process, so far
+ * (every disk together: a statistic, to see whether guests' buffers are
+ * aligned). */
+uint64_t block_image_bounced_count(void);
+
 #endif
