@@ -371,6 +371,23 @@ static int vmdef_apply_disk_bus(struct vmdef_disk *disk, const char *bus,
     return 0;
 }
 
+static int vmdef_apply_disk_cache(struct vmdef_disk *disk, const char *cache,
+                                  char *why, size_t why_len)
+{
+    if (strcmp(cache, "none") == 0)
+        disk->cache = VMDEF_CACHE_NONE;
+    else if (strcmp(cache, "writeback") == 0)
+        disk->cache = VMDEF_CACHE_WRITEBACK;
+    else
+        return vmdef_why(why, why_len, "cache: '%.20s' is not none or writeback", cache);
+    return 0;
+}
+
+const char *vmdef_disk_cache_name(enum vmdef_disk_cache cache)
+{
+    return cache == VMDEF_CACHE_WRITEBACK ? "writeback" : "none";
+}
+
 /* A disk or drive more on the controller: is there a port left? */
 static int vmdef_sata_port_free(const struct vmdef *d, char *why, size_t why_len)
 {
@@ -415,11 +432,13 @@ const struct vmdef_disk *vmdef_disk_on_bus(const struct vmdef *d,
 static int vmdef_apply_disk_option(struct vmdef_disk *disk, const char *opt,
                                    unsigned *seen, char *why, size_t why_len)
 {
-    static const char *const names[] = { "ro", "iops", "bps", "bus" };
-    if (vmdef_option_once(opt, names, 4, seen, why, why_len) < 0)
+    static const char *const names[] = { "ro", "iops", "bps", "bus", "cache" };
+    if (vmdef_option_once(opt, names, 5, seen, why, why_len) < 0)
         return -EINVAL;
     if (strncmp(opt, "bus=", 4) == 0)
         return vmdef_apply_disk_bus(disk, opt + 4, why, why_len);
+    if (strncmp(opt, "cache=", 6) == 0)
+        return vmdef_apply_disk_cache(disk, opt + 6, why, why_len);
     if (strcmp(opt, "ro") == 0) {
         disk->readonly = true;
         return 0;
@@ -436,7 +455,8 @@ static int vmdef_apply_disk_option(struct vmdef_disk *disk, const char *opt,
         return 0;
     }
     return vmdef_why(why, why_len,
-                     "unknown option '%.40s' (ro, iops=N, bps=SIZE, bus=virtio|sata)",
+                     "unknown option '%.40s' (ro, iops=N, bps=SIZE, bus=virtio|sata, "
+                     "cache=none|writeback)",
                      opt);
 }
 
@@ -856,7 +876,9 @@ static void vmdef_format_disk(const struct vmdef_disk *disk, char *buf,
         n += snprintf(buf + n, len - (size_t)n, ",bps=%llu",
                       (unsigned long long)disk->bps);
     if (disk->bus == VMDEF_BUS_SATA)
-        snprintf(buf + n, len - (size_t)n, ",bus=sata");
+        n += snprintf(buf + n, len - (size_t)n, ",bus=sata");
+    if (disk->cache != VMDEF_CACHE_NONE)
+        snprintf(buf + n, len - (size_t)n, ",cache=%s", vmdef_disk_cache_name(disk->cache));
 }
 
 static void vmdef_format_nic(const struct vmdef_nic *nic, char *buf, size_t len)
@@ -934,7 +956,7 @@ static void vmdef_put_boot(struct vmdef_conf_writer *w, const struct vmdef *d)
 int vmdef_to_conf(const struct vmdef *d, struct conf *out)
 {
     struct vmdef_conf_writer w = { out, 0 };
-    char buf[VMDEF_PATH_MAX + 64];
+    char buf[VMDEF_PATH_MAX + 96]; /* a disk's options: at most 69 bytes */
     vmdef_put(&w, "name", d->name);
     if (d->uuid[0])
         vmdef_put(&w, "uuid", d->uuid);

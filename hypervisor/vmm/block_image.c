@@ -67,6 +67,13 @@ bool block_image_is_direct(int fd)
     return flags >= 0 && (flags & O_DIRECT);
 }
 
+const char *block_image_cache_mode(int fd, bool writeback)
+{
+    if (block_image_is_direct(fd))
+        return "O_DIRECT";
+    return writeback ? "buffered (cache = writeback)" : "buffered (no O_DIRECT here)";
+}
+
 /* preadv/pwritev until all of iov moved. */
 static int block_image_transfer_plain(int fd, const struct iovec *src, int n,
                                       uint64_t offset, bool is_write)

@@ -48,6 +48,10 @@ bool block_image_use_direct(int fd);
 /* Whether fd is O_DIRECT now (for the log: a refused first I/O may have
  * turned it off since). */
 bool block_image_is_direct(int fd);
+/* How the image is cached, for vmm.log: "O_DIRECT", "buffered (cache =
+ * writeback)" when the definition asked for the page cache, else
+ * "buffered (no O_DIRECT here)". */
+const char *block_image_cache_mode(int fd, bool writeback);
 
 /* The alignment a bounced transfer uses: a page, which satisfies every
  * logical block size up to 4 KiB. */

@@ -626,7 +626,7 @@ static int virtio_blk_open(struct virtio_blk *blk,
     blk->fd = block_image_open(opts->path, opts->readonly, &bytes);
     if (blk->fd < 0)
         return blk->fd;
-    blk->direct = block_image_use_direct(blk->fd);
+    blk->direct = !opts->writeback && block_image_use_direct(blk->fd);
     /* A partial last sector cannot be addressed; it is left alone. */
     blk->capacity = bytes / VIRTIO_BLK_SECTOR_SIZE;
     return 0;
@@ -747,6 +747,7 @@ static int blk_add(struct board *b, const struct vmdef *def, size_t index,
     const struct vmdef_disk *d = vmdef_disk_on_bus(def, VMDEF_BUS_VIRTIO, index);
     unsigned queues = b->nvcpus < VIRTIO_BLK_MAX_QUEUES ? b->nvcpus : VIRTIO_BLK_MAX_QUEUES;
     struct virtio_blk_options o = { .path = d->path, .readonly = d->readonly,
+                                    .writeback = d->cache == VMDEF_CACHE_WRITEBACK,
                                     .bps = d->bps, .iops = d->iops,
                                     .queues = queues ? queues : 1 };
     struct virtio_blk *blk;
@@ -766,7 +767,7 @@ static int blk_add(struct board *b, const struct vmdef *def, size_t index,
     board_add_boot_disk(b, blk->vdev.pci.slot, blk->fd);
     vm_log(&b->vm, "disk %s: virtio-blk%s, %s, %s, %u queue(s), limits %llu bytes/s "
            "%llu ops/s (0: none)", d->path, d->readonly ? ", read-only" : "",
-           blk->direct ? "O_DIRECT" : "buffered (no O_DIRECT here)",
+           block_image_cache_mode(blk->fd, o.writeback),
            blk->ring_active ? "io_uring" : "synchronous (no io_uring here)",
            o.queues, (unsigned long long)d->bps, (unsigned long long)d->iops);
     if (blk->ring_active) {

@@ -100,6 +100,7 @@
 struct virtio_blk_options {
     const char *path;
     bool readonly;
+    bool writeback;     /* through the host's page cache, not O_DIRECT */
     const char *serial; /* GET_ID answer; NULL: the file's base name */
     uint64_t bps;       /* bytes read or written per second; 0: unlimited */
     uint64_t iops;      /* requests per second; 0: unlimited */
