@@ -13,9 +13,10 @@ round (the order reversed every other round); every figure is the median of
 the rounds.
 
 Beside the timed figures, which swing 2-3x on a loaded machine, each job's
-counts that do not depend on timing: the guest's requests, merges and
-virtio interrupts (the same for both VMMs), and corral-vmm's own (with -v
-it prints, per run, kicks, io_uring_enter calls and interrupts per request).
+counts that depend little on timing: the guest's requests, merges and
+virtio interrupts and the host KVM's VM exits per job (read the same way
+for both VMMs), and corral-vmm's own (with -v it prints, per run, kicks,
+io_uring_enter calls and interrupts per request).
 
 CORRAL_BENCH_BASELINE_VMM=/path/to/corral-vmm adds that binary as a third
 VMM in the same rounds, for before/after figures in the same conditions.
@@ -149,17 +150,35 @@ def parse_fio(out):
     return figures
 
 
+# KVM's count of VM exits, every VM in the control domain together (the
+# benchmark runs one at a time): read as the guest's JOB-START and COUNTS
+# lines come out of the VMM, so each job gets the exits it caused, whichever
+# the VMM.  The lines themselves cost a few exits (the serial port's, one per
+# character, the same for both VMMs).
+KVM_EXITS = "/sys/kernel/debug/kvm/exits"
+STAMP_EXITS = ('tr -d "\\r" | while IFS= read -r l; do case $l in JOB-START*|COUNTS*) '
+               'echo "$l $(cat %s)";; *) echo "$l";; esac; done' % KVM_EXITS)
+
+
 def parse_counts(out):
-    """{(rw, depth): (requests, merged, interrupts)} from the COUNTS lines."""
-    return {(rw, int(depth)): (int(a), int(b), int(c)) for rw, depth, a, b, c in
-            re.findall(r"^COUNTS (\w+) (\d+) (\d+) (\d+) (\d+)", out, re.M)}
+    """{(rw, depth): (requests, merged, interrupts, exits)} from the
+    COUNTS lines (exits None where KVM's count could not be read)."""
+    starts = {(rw, int(depth)): int(exits) for rw, depth, exits in
+              re.findall(r"^JOB-START (\w+) (\d+) (\d+)\s*$", out, re.M)}
+    counts = {}
+    for rw, depth, a, b, c, end in re.findall(
+            r"^COUNTS (\w+) (\d+) (\d+) (\d+) (\d+)(?: (\d+))?\s*$", out, re.M):
+        start = starts.get((rw, int(depth)))
+        exits = int(end) - start if end and start is not None else None
+        counts[(rw, int(depth))] = (int(a), int(b), int(c), exits)
+    return counts
 
 
 def guest_fio(m, run):
     """The run's fio figures, its guest counts, and corral-vmm's own disk
     statistics line (None for QEMU)."""
-    out = m.out("%s 2>&1 </dev/null | grep -a -E '^(FIO|COUNTS) |GUEST-|: disk .*: requests' ; true"
-                % run.command, timeout=900)
+    out = m.out("%s 2>&1 </dev/null | %s | grep -a -E '^(FIO|COUNTS|JOB-START) |GUEST-|"
+                ": disk .*: requests' ; true" % (run.command, STAMP_EXITS), timeout=900)
     vmm = re.search(r"disk [^:]*: (requests .*)$", out, re.M)
     return parse_fio(out), parse_counts(out), vmm.group(1) if vmm else None
 
@@ -189,6 +208,8 @@ def bench(args, testdata_image, table):
             m.out("mkdir -p %s %s && mount -t ext4 $(findfs LABEL=CORRAL-TEST) %s && "
                   "mount -t ext4 $(findfs LABEL=CORRAL-BENCH) %s"
                   % (TEST_MOUNT, BENCH_MOUNT, TEST_MOUNT, BENCH_MOUNT))
+            m.out("mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug; "
+                  "true")
             image = BENCH_MOUNT + "/guest-disk.img"
             m.out("dd if=/dev/zero of=%s bs=1M count=%d 2>/dev/null" % (image, DISK_MIB),
                   timeout=600)
@@ -232,10 +253,11 @@ def bench(args, testdata_image, table):
     rows = count_rows(counts)
     if not rows:
         return
-    table("Disk: counts per job in the guest (requests, merged by the guest, interrupts "
+    table("Disk: counts per job (requests, merged by the guest, interrupts and VM exits "
           "per request)", rows,
-          note="from /sys/block/vda/stat and /proc/interrupts around each fio job; medians "
-               "of the rounds; these do not depend on the machine's load")
+          note="from the guest's /sys/block/vda/stat and /proc/interrupts and the host KVM's "
+               "exits (debugfs) around each fio job; medians of the rounds; counts, not "
+               "timings, so the machine's load changes them little")
 
 
 def count_rows(counts):
@@ -249,7 +271,9 @@ def count_rows(counts):
                 requests = statistics.median(v[0] for v in values)
                 merged = statistics.median(v[1] for v in values)
                 irqs = statistics.median(v[2] / v[0] for v in values if v[0])
+                exits = [v[3] / v[0] for v in values if v[0] and v[3] is not None]
                 rows.append(("%s, iodepth %d: %s" % (label, depth, name),
-                             "%d requests, %d merged, %.2f interrupts/request"
-                             % (requests, merged, irqs), ""))
+                             "%d requests, %d merged, %.2f interrupts/request, %s VM exits/request"
+                             % (requests, merged, irqs,
+                                "%.2f" % statistics.median(exits) if exits else "-"), ""))
     return rows

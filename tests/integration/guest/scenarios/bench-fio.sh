@@ -8,7 +8,9 @@
 # the same for any VMM: "COUNTS rw depth <requests> <merged> <interrupts>",
 # the disk's requests completed and merged by the guest's block layer
 # (/sys/block/vda/stat) and its virtio request-queue interrupts
-# (/proc/interrupts, every queue and CPU) during the job.
+# (/proc/interrupts, every queue and CPU) during the job.  "JOB-START rw
+# depth" before each job lets the benchmark read the host's KVM exit count
+# as the job starts and, at its COUNTS line, as it ends.
 FIO=${FIO:-fio}
 DEV=${DEV:-/dev/vda}
 RUNTIME=${RUNTIME:-5}
@@ -30,6 +32,7 @@ for job in read:1M write:1M randread:4k randwrite:4k; do
     bs=${job#*:}
     for depth in 1 32; do
         before=$(counts)
+        echo "JOB-START $rw $depth"
         line=$($FIO --name=bench --filename="$DEV" ${SIZE:+--size=$SIZE} --rw=$rw --bs=$bs \
                --iodepth=$depth --ioengine=io_uring --direct=1 --thread --time_based \
                --runtime=$RUNTIME --minimal 2>&1 | tail -n 1)
