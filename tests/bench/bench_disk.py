@@ -13,9 +13,9 @@ round (the order reversed every other round); every figure is the median of
 the rounds.
 
 Beside the timed figures, which swing 2-3x on a loaded machine, each job's
-counts that depend little on timing: the guest's requests, merges and
-virtio interrupts and the host KVM's VM exits per job (read the same way
-for both VMMs), and corral-vmm's own (with -v it prints, per run, kicks,
+counts: the guest's requests, merges and virtio interrupts and the host
+KVM's VM exits per job (read the same way for both VMMs; the exits include
+the timer's and HLT's, which grow with a job's duration), and corral-vmm's own (with -v it prints, per run, kicks,
 io_uring_enter calls and interrupts per request).
 
 CORRAL_BENCH_BASELINE_VMM=/path/to/corral-vmm adds that binary as a third
@@ -256,8 +256,9 @@ def bench(args, testdata_image, table):
     table("Disk: counts per job (requests, merged by the guest, interrupts and VM exits "
           "per request)", rows,
           note="from the guest's /sys/block/vda/stat and /proc/interrupts and the host KVM's "
-               "exits (debugfs) around each fio job; medians of the rounds; counts, not "
-               "timings, so the machine's load changes them little")
+               "exits (debugfs) around each fio job; medians of the rounds; requests, merges "
+               "and interrupts per request hardly move with the machine's load, the exits "
+               "include timer and HLT exits, which grow with a job's duration")
 
 
 def count_rows(counts):
