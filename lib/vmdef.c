@@ -359,33 +359,25 @@ static size_t vmdef_sata_ports(const struct vmdef *d)
     return vmdef_disks_on_bus(d, VMDEF_BUS_SATA) + d->cdrom_count;
 }
 
-static int vmdef_apply_disk_bus(struct vmdef_disk *disk, const char *bus,
-                                char *why, size_t why_len)
-{
-    if (strcmp(bus, "virtio") == 0)
-        disk->bus = VMDEF_BUS_VIRTIO;
-    else if (strcmp(bus, "sata") == 0)
-        disk->bus = VMDEF_BUS_SATA;
-    else
-        return vmdef_why(why, why_len, "bus: '%.20s' is not virtio or sata", bus);
-    return 0;
-}
+/* A disk's bus= and cache= words, indexed by their enums. */
+static const char *const vmdef_bus_words[2] = { "virtio", "sata" };
+static const char *const vmdef_cache_words[2] = { "none", "writeback" };
 
-static int vmdef_apply_disk_cache(struct vmdef_disk *disk, const char *cache,
-                                  char *why, size_t why_len)
+/* key's value, one of two words: its index, or -EINVAL saying
+ * "KEY: 'VALUE' is not A or B". */
+static int vmdef_one_of_two(const char *key, const char *value,
+                            const char *const words[2], char *why, size_t why_len)
 {
-    if (strcmp(cache, "none") == 0)
-        disk->cache = VMDEF_CACHE_NONE;
-    else if (strcmp(cache, "writeback") == 0)
-        disk->cache = VMDEF_CACHE_WRITEBACK;
-    else
-        return vmdef_why(why, why_len, "cache: '%.20s' is not none or writeback", cache);
-    return 0;
+    for (int i = 0; i < 2; i++)
+        if (strcmp(value, words[i]) == 0)
+            return i;
+    return vmdef_why(why, why_len, "%s: '%.20s' is not %s or %s", key, value, words[0],
+                     words[1]);
 }
 
 const char *vmdef_disk_cache_name(enum vmdef_disk_cache cache)
 {
-    return cache == VMDEF_CACHE_WRITEBACK ? "writeback" : "none";
+    return vmdef_cache_words[cache == VMDEF_CACHE_WRITEBACK];
 }
 
 /* A disk or drive more on the controller: is there a port left? */
@@ -435,10 +427,16 @@ static int vmdef_apply_disk_option(struct vmdef_disk *disk, const char *opt,
     static const char *const names[] = { "ro", "iops", "bps", "bus", "cache" };
     if (vmdef_option_once(opt, names, 5, seen, why, why_len) < 0)
         return -EINVAL;
-    if (strncmp(opt, "bus=", 4) == 0)
-        return vmdef_apply_disk_bus(disk, opt + 4, why, why_len);
-    if (strncmp(opt, "cache=", 6) == 0)
-        return vmdef_apply_disk_cache(disk, opt + 6, why, why_len);
+    if (strncmp(opt, "bus=", 4) == 0) {
+        int i = vmdef_one_of_two("bus", opt + 4, vmdef_bus_words, why, why_len);
+        disk->bus = i == 1 ? VMDEF_BUS_SATA : VMDEF_BUS_VIRTIO;
+        return i < 0 ? i : 0;
+    }
+    if (strncmp(opt, "cache=", 6) == 0) {
+        int i = vmdef_one_of_two("cache", opt + 6, vmdef_cache_words, why, why_len);
+        disk->cache = i == 1 ? VMDEF_CACHE_WRITEBACK : VMDEF_CACHE_NONE;
+        return i < 0 ? i : 0;
+    }
     if (strcmp(opt, "ro") == 0) {
         disk->readonly = true;
         return 0;
