@@ -359,16 +359,25 @@ static size_t vmdef_sata_ports(const struct vmdef *d)
     return vmdef_disks_on_bus(d, VMDEF_BUS_SATA) + d->cdrom_count;
 }
 
-static int vmdef_apply_disk_bus(struct vmdef_disk *disk, const char *bus,
-                                char *why, size_t why_len)
+/* A disk's bus= and cache= words, indexed by their enums. */
+static const char *const vmdef_bus_words[2] = { "virtio", "sata" };
+static const char *const vmdef_cache_words[2] = { "none", "writeback" };
+
+/* key's value, one of two words: its index, or -EINVAL saying
+ * "KEY: 'VALUE' is not A or B". */
+static int vmdef_one_of_two(const char *key, const char *value,
+                            const char *const words[2], char *why, size_t why_len)
 {
-    if (strcmp(bus, "virtio") == 0)
-        disk->bus = VMDEF_BUS_VIRTIO;
-    else if (strcmp(bus, "sata") == 0)
-        disk->bus = VMDEF_BUS_SATA;
-    else
-        return vmdef_why(why, why_len, "bus: '%.20s' is not virtio or sata", bus);
-    return 0;
+    for (int i = 0; i < 2; i++)
+        if (strcmp(value, words[i]) == 0)
+            return i;
+    return vmdef_why(why, why_len, "%s: '%.20s' is not %s or %s", key, value, words[0],
+                     words[1]);
+}
+
+const char *vmdef_disk_cache_name(enum vmdef_disk_cache cache)
+{
+    return vmdef_cache_words[cache == VMDEF_CACHE_WRITEBACK];
 }
 
 /* A disk or drive more on the controller: is there a port left? */
@@ -415,11 +424,19 @@ const struct vmdef_disk *vmdef_disk_on_bus(const struct vmdef *d,
 static int vmdef_apply_disk_option(struct vmdef_disk *disk, const char *opt,
                                    unsigned *seen, char *why, size_t why_len)
 {
-    static const char *const names[] = { "ro", "iops", "bps", "bus" };
-    if (vmdef_option_once(opt, names, 4, seen, why, why_len) < 0)
+    static const char *const names[] = { "ro", "iops", "bps", "bus", "cache" };
+    if (vmdef_option_once(opt, names, 5, seen, why, why_len) < 0)
         return -EINVAL;
-    if (strncmp(opt, "bus=", 4) == 0)
-        return vmdef_apply_disk_bus(disk, opt + 4, why, why_len);
+    if (strncmp(opt, "bus=", 4) == 0) {
+        int i = vmdef_one_of_two("bus", opt + 4, vmdef_bus_words, why, why_len);
+        disk->bus = i == 1 ? VMDEF_BUS_SATA : VMDEF_BUS_VIRTIO;
+        return i < 0 ? i : 0;
+    }
+    if (strncmp(opt, "cache=", 6) == 0) {
+        int i = vmdef_one_of_two("cache", opt + 6, vmdef_cache_words, why, why_len);
+        disk->cache = i == 1 ? VMDEF_CACHE_WRITEBACK : VMDEF_CACHE_NONE;
+        return i < 0 ? i : 0;
+    }
     if (strcmp(opt, "ro") == 0) {
         disk->readonly = true;
         return 0;
@@ -436,7 +453,8 @@ static int vmdef_apply_disk_option(struct vmdef_disk *disk, const char *opt,
         return 0;
     }
     return vmdef_why(why, why_len,
-                     "unknown option '%.40s' (ro, iops=N, bps=SIZE, bus=virtio|sata)",
+                     "unknown option '%.40s' (ro, iops=N, bps=SIZE, bus=virtio|sata, "
+                     "cache=none|writeback)",
                      opt);
 }
 
@@ -856,7 +874,9 @@ static void vmdef_format_disk(const struct vmdef_disk *disk, char *buf,
         n += snprintf(buf + n, len - (size_t)n, ",bps=%llu",
                       (unsigned long long)disk->bps);
     if (disk->bus == VMDEF_BUS_SATA)
-        snprintf(buf + n, len - (size_t)n, ",bus=sata");
+        n += snprintf(buf + n, len - (size_t)n, ",bus=sata");
+    if (disk->cache != VMDEF_CACHE_NONE)
+        snprintf(buf + n, len - (size_t)n, ",cache=%s", vmdef_disk_cache_name(disk->cache));
 }
 
 static void vmdef_format_nic(const struct vmdef_nic *nic, char *buf, size_t len)
@@ -934,7 +954,7 @@ static void vmdef_put_boot(struct vmdef_conf_writer *w, const struct vmdef *d)
 int vmdef_to_conf(const struct vmdef *d, struct conf *out)
 {
     struct vmdef_conf_writer w = { out, 0 };
-    char buf[VMDEF_PATH_MAX + 64];
+    char buf[VMDEF_PATH_MAX + 96]; /* a disk's options: at most 69 bytes */
     vmdef_put(&w, "name", d->name);
     if (d->uuid[0])
         vmdef_put(&w, "uuid", d->uuid);

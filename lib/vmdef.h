@@ -31,10 +31,13 @@
  *   hyperv       on | off (also yes/no...): Hyper-V          off
  *                enlightenments for Windows guests
  *   disk         PATH[,ro][,iops=N][,bps=SIZE]               (none)
- *                [,bus=virtio|sata]; repeatable, at most 16,
- *                in boot order; no ',' in PATH.  bus=sata:
- *                a disk on the AHCI controller (for guests
- *                without virtio drivers), else virtio-blk
+ *                [,bus=virtio|sata][,cache=none|writeback];
+ *                repeatable, at most 16, in boot order; no
+ *                ',' in PATH.  bus=sata: a disk on the AHCI
+ *                controller (for guests without virtio
+ *                drivers), else virtio-blk.  cache=none (the
+ *                default): the image bypasses the host's page
+ *                cache (O_DIRECT); writeback: through it
  *   cdrom        ISO | none: an ATAPI CD-ROM drive on the   (none)
  *                AHCI controller, with that image or
  *                empty; repeatable.  SATA disks and CD-ROM
@@ -109,11 +112,16 @@ enum vmdef_restart { VMDEF_RESTART_NO, VMDEF_RESTART_ON_FAILURE,
                      VMDEF_RESTART_ALWAYS };
 
 enum vmdef_disk_bus { VMDEF_BUS_VIRTIO, VMDEF_BUS_SATA };
+/* NONE: O_DIRECT where the file system allows (the guest has its own
+ * cache); WRITEBACK: the host's page cache too.  Flushes are fdatasync
+ * either way. */
+enum vmdef_disk_cache { VMDEF_CACHE_NONE, VMDEF_CACHE_WRITEBACK };
 
 struct vmdef_disk {
     char path[VMDEF_PATH_MAX];
     bool readonly;
     enum vmdef_disk_bus bus;
+    enum vmdef_disk_cache cache;
     uint64_t iops; /* 0 = unlimited */
     uint64_t bps;  /* bytes per second, 0 = unlimited */
 };
@@ -171,6 +179,8 @@ struct vmdef {
 
 /* The disks on bus, and the index-th of them (in definition order). */
 size_t vmdef_disks_on_bus(const struct vmdef *d, enum vmdef_disk_bus bus);
+/* "none" or "writeback", as the definition spells it. */
+const char *vmdef_disk_cache_name(enum vmdef_disk_cache cache);
 const struct vmdef_disk *vmdef_disk_on_bus(const struct vmdef *d,
                                            enum vmdef_disk_bus bus, size_t index);
 

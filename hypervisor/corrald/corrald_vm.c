@@ -233,6 +233,7 @@ static void corrald_write_disks(struct json_writer *w, const struct vmdef *def)
         json_kv_int(w, "iops", (int64_t)def->disks[i].iops);
         json_kv_int(w, "bps", (int64_t)def->disks[i].bps);
         json_kv_string(w, "bus", def->disks[i].bus == VMDEF_BUS_SATA ? "sata" : "virtio");
+        json_kv_string(w, "cache", vmdef_disk_cache_name(def->disks[i].cache));
         json_end_object(w);
     }
     json_end_array(w);

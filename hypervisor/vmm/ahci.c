@@ -658,7 +658,8 @@ static int ahci_open_port(struct ahci_port *p, const struct ahci_port_options *o
     int fd = block_image_open(o->path, o->readonly, &bytes);
     if (fd < 0)
         return fd;
-    block_image_use_direct(fd);
+    if (!o->writeback)
+        block_image_use_direct(fd);
     ata_disk_init(&p->disk, fd, bytes, o->readonly, o->path);
     /* No io_uring here (ENOSYS, EPERM): every command synchronously. */
     if (!o->synchronous)
@@ -773,6 +774,7 @@ static unsigned ahci_board_ports(const struct vmdef *def,
         const struct vmdef_disk *d = vmdef_disk_on_bus(def, VMDEF_BUS_SATA, i);
         ports[n++] = (struct ahci_port_options){
             .kind = AHCI_PORT_DISK, .path = d->path, .readonly = d->readonly,
+            .writeback = d->cache == VMDEF_CACHE_WRITEBACK,
             .bps = d->bps, .iops = d->iops,
         };
     }
@@ -804,7 +806,7 @@ static void ahci_board_log(struct board *b, const struct ahci_port_options *o,
     else
         vm_log(&b->vm, "ahci port %u: disk %s%s, %s, %s, limits %llu bytes/s %llu ops/s "
                "(0: none)", port, o->path, o->readonly ? ", read-only" : "",
-               block_image_is_direct(p->disk.fd) ? "O_DIRECT" : "buffered (no O_DIRECT here)",
+               block_image_cache_mode(p->disk.fd, o->writeback),
                p->ring_active ? "NCQ through io_uring" : "synchronous (no io_uring here)",
                (unsigned long long)o->bps, (unsigned long long)o->iops);
 }

@@ -136,6 +136,7 @@ struct ahci_port_options {
     enum ahci_port_kind kind;
     const char *path; /* the image; NULL: a CD-ROM drive with no medium */
     bool readonly;    /* disks (a CD-ROM is always read-only) */
+    bool writeback;   /* disks: through the host's page cache, not O_DIRECT */
     uint64_t bps, iops;           /* disks' rate limits; 0: none */
     bool synchronous;             /* disks: no io_uring even where there is one (tests) */
     rate_limit_clock_fn clock_ns; /* NULL: CLOCK_MONOTONIC (tests set it) */

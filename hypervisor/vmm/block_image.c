@@ -67,6 +67,13 @@ bool block_image_is_direct(int fd)
     return flags >= 0 && (flags & O_DIRECT);
 }
 
+const char *block_image_cache_mode(int fd, bool writeback)
+{
+    if (block_image_is_direct(fd))
+        return "O_DIRECT";
+    return writeback ? "buffered (cache = writeback)" : "buffered (no O_DIRECT here)";
+}
+
 /* preadv/pwritev until all of iov moved. */
 static int block_image_transfer_plain(int fd, const struct iovec *src, int n,
                                       uint64_t offset, bool is_write)
@@ -105,6 +112,13 @@ static size_t block_image_iov_bytes(const struct iovec *iov, int n)
     return total;
 }
 
+static uint64_t block_image_bounced; /* atomic: disks have their own threads */
+
+uint64_t block_image_bounced_count(void)
+{
+    return __atomic_load_n(&block_image_bounced, __ATOMIC_RELAXED);
+}
+
 /* The same transfer through one page-aligned buffer, a piece at a time:
  * the offset and the length stay the caller's (whole sectors), only the
  * guest's buffers are replaced. */
@@ -115,6 +129,7 @@ static int block_image_transfer_bounced(int fd, const struct iovec *iov, int n,
     uint8_t *buf = aligned_alloc(BLOCK_IMAGE_BOUNCE_ALIGN, BLOCK_IMAGE_BOUNCE_BYTES);
     if (!buf)
         return -ENOMEM;
+    __atomic_fetch_add(&block_image_bounced, 1, __ATOMIC_RELAXED);
     int rc = 0;
     for (size_t done = 0; done < total && rc == 0;) {
         size_t chunk = total - done;

@@ -48,6 +48,10 @@ bool block_image_use_direct(int fd);
 /* Whether fd is O_DIRECT now (for the log: a refused first I/O may have
  * turned it off since). */
 bool block_image_is_direct(int fd);
+/* How the image is cached, for vmm.log: "O_DIRECT", "buffered (cache =
+ * writeback)" when the definition asked for the page cache, else
+ * "buffered (no O_DIRECT here)". */
+const char *block_image_cache_mode(int fd, bool writeback);
 
 /* The alignment a bounced transfer uses: a page, which satisfies every
  * logical block size up to 4 KiB. */
@@ -61,5 +65,10 @@ bool block_image_is_direct(int fd);
  * ended early, or -errno. */
 int block_image_transfer(int fd, const struct iovec *iov, int n,
                          uint64_t offset, bool is_write);
+
+/* Transfers that went through the bounce buffer, in this process, so far
+ * (every disk together: a statistic, to see whether guests' buffers are
+ * aligned). */
+uint64_t block_image_bounced_count(void);
 
 #endif

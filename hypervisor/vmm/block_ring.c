@@ -113,6 +113,7 @@ int block_ring_submit(struct block_ring *r)
             continue;
         if (rc < 0)
             return rc; /* still queued: the next submit tries again */
+        r->enters++;
         r->queued -= (unsigned)rc < r->queued ? (unsigned)rc : r->queued;
         if (rc == 0)
             break;

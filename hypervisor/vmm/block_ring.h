@@ -38,6 +38,8 @@ struct block_ring {
     unsigned depth;
     unsigned in_flight; /* submitted or queued, not yet reaped */
     unsigned queued;    /* prepared, not yet submitted */
+    uint64_t enters;    /* io_uring_enter calls that submitted (a count
+                         * for the disk's statistics: requests per call) */
 };
 
 /* One completion: the tag given at submission, and the result (bytes

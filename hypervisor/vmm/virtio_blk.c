@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -340,9 +341,13 @@ static bool virtio_blk_submit(struct virtio_blk *blk, uint16_t q,
     int rc = r->is_flush ? block_ring_queue_flush(&blk->ring, r)
                          : block_ring_queue_rw(&blk->ring, r->iov, (unsigned)r->rw.n,
                                                r->rw.offset, r->rw.is_write, r);
-    if (rc < 0)
+    if (rc < 0) {
         free(r);
-    return rc == 0;
+        return false;
+    }
+    blk->queues[q].in_flight++;
+    blk->stats.flushes += r->is_flush;
+    return true;
 }
 
 /* A request came back from the ring with res.  A read or write the ring
@@ -355,6 +360,7 @@ static uint8_t virtio_blk_req_status(struct virtio_blk *blk,
         return res == 0 ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR;
     if (res >= 0 && (size_t)res == r->rw.len)
         return VIRTIO_BLK_S_OK;
+    blk->stats.redone++;
     return block_image_transfer(blk->fd, r->rw.iov, r->rw.n, r->rw.offset,
                                 r->rw.is_write) == 0 ? VIRTIO_BLK_S_OK
                                                       : VIRTIO_BLK_S_IOERR;
@@ -368,6 +374,7 @@ static int virtio_blk_req_done(struct virtio_blk *blk, struct virtio_blk_req *r,
 {
     int q = -1;
     if (r->generation == blk->generation) {
+        blk->queues[r->queue].in_flight--;
         uint8_t status = virtio_blk_req_status(blk, r, res);
         *r->status = status;
         uint32_t written = 1;
@@ -399,25 +406,35 @@ static uint32_t virtio_blk_reap(struct virtio_blk *blk, bool wait)
     return queues;
 }
 
+static void virtio_blk_interrupt(struct virtio_blk *blk, uint16_t q)
+{
+    if (virtio_pci_queue_interrupt(&blk->vdev, q))
+        blk->stats.interrupts++;
+}
+
 void virtio_blk_requests_done(struct virtio_blk *blk, bool wait)
 {
     if (!blk->ring_active)
         return;
     pthread_mutex_lock(&blk->vdev.lock);
     uint32_t queues = virtio_blk_reap(blk, wait);
-    uint32_t stalled = 0;
+    blk->stats.reaps += queues != 0;
+    /* Look at every queue that completed something (the driver does not
+     * kick while it has requests in flight, "notifications while busy")
+     * and at those that waited for room on the ring. */
+    uint32_t recheck = queues;
     for (uint16_t q = 0; q < blk->vdev.cfg.num_queues; q++) {
         if (queues & (1u << q))
-            virtio_pci_queue_interrupt(&blk->vdev, q);
+            virtio_blk_interrupt(blk, q);
         if (blk->queues[q].stalled)
-            stalled |= 1u << q;
+            recheck |= 1u << q;
         blk->queues[q].stalled = false;
+        blk->stats.rechecks += (recheck >> q) & 1u;
     }
     pthread_mutex_unlock(&blk->vdev.lock);
-    /* Room again: drain what waited for it (the transport checks the
-     * queue is still live). */
+    /* The transport checks the queue is still live. */
     for (uint16_t q = 0; q < blk->vdev.cfg.num_queues; q++)
-        if (stalled & (1u << q))
+        if (recheck & (1u << q))
             virtio_pci_notify_queue(&blk->vdev, q);
 }
 
@@ -455,6 +472,7 @@ static int virtio_blk_next(struct virtio_blk *blk, struct virtq *vq,
         if (rc <= 0)
             return rc;
         qs->held = true;
+        blk->stats.requests++;
     }
     if (!rate_limit_admit(&blk->limit, 1, virtio_blk_request_bytes(&qs->chain)))
         return 0;
@@ -475,7 +493,24 @@ static int virtio_blk_serve(struct virtio_blk *blk, uint16_t q, struct virtq *vq
     uint32_t written;
     virtio_blk_handle_request(blk, c, &written);
     virtq_push(vq, c->head, written);
+    blk->stats.synchronous++;
     return 0;
+}
+
+/* Notifications while busy: the queue is drained; ask the driver to kick
+ * for its next request, and say whether one came meanwhile.  Not while
+ * requests of the queue are in flight: each of their completions looks at
+ * the queue anyway (virtio_blk_requests_done), so a kick would only cost
+ * the guest a VM exit.  With EVENT_IDX, leaving avail_event behind is what
+ * keeps the driver from kicking (it kicks only when its new avail index
+ * passes avail_event); once the last request completes, notifications are
+ * on again and the queue is looked at once more.  Without EVENT_IDX the
+ * driver kicks regardless, and only the look-again matters. */
+static bool virtio_blk_rearm(const struct virtio_blk_queue *qs, struct virtq *vq)
+{
+    if (qs->in_flight > 0 && vq->event_idx)
+        return false;
+    return virtq_enable_notify(vq);
 }
 
 /* Drain queue q, re-checking after telling the driver where we stopped
@@ -489,16 +524,17 @@ static int virtio_blk_queue_notify(struct virtio_pci_dev *vdev, uint16_t q)
     struct virtio_blk_queue *qs = &blk->queues[q];
     struct virtq *vq = virtio_pci_queue_ring(vdev, q);
     int rc;
+    blk->stats.notifies++;
     do {
         while ((rc = virtio_blk_next(blk, vq, qs)) > 0)
             if (virtio_blk_serve(blk, q, vq, &qs->chain) < 0)
                 return -EPROTO;
         if (rc < 0)
             return rc;
-    } while (!qs->held && !qs->stalled && virtq_enable_notify(vq));
+    } while (!qs->held && !qs->stalled && virtio_blk_rearm(qs, vq));
     if (blk->ring_active)
         block_ring_submit(&blk->ring);
-    virtio_pci_queue_interrupt(vdev, q);
+    virtio_blk_interrupt(blk, q);
     return 0;
 }
 
@@ -507,8 +543,10 @@ static int virtio_blk_queue_notify(struct virtio_pci_dev *vdev, uint16_t q)
 static void virtio_blk_reset(struct virtio_pci_dev *vdev)
 {
     struct virtio_blk *blk = virtio_blk_of(vdev);
-    for (unsigned q = 0; q < VIRTIO_BLK_MAX_QUEUES; q++)
+    for (unsigned q = 0; q < VIRTIO_BLK_MAX_QUEUES; q++) {
         blk->queues[q].held = blk->queues[q].stalled = false;
+        blk->queues[q].in_flight = 0; /* their completions are dropped */
+    }
     blk->generation++;
     rate_limit_cancel(&blk->limit);
 }
@@ -516,8 +554,41 @@ static void virtio_blk_reset(struct virtio_pci_dev *vdev)
 void virtio_blk_limit_expired(struct virtio_blk *blk)
 {
     rate_limit_timer_ack(&blk->limit);
-    for (uint16_t q = 0; q < blk->vdev.cfg.num_queues; q++)
+    for (uint16_t q = 0; q < blk->vdev.cfg.num_queues; q++) {
+        pthread_mutex_lock(&blk->vdev.lock);
+        blk->stats.rechecks++;
+        pthread_mutex_unlock(&blk->vdev.lock);
         virtio_pci_notify_queue(&blk->vdev, q);
+    }
+}
+
+/* Per request, in hundredths (requests 0: 0). */
+static unsigned long long virtio_blk_per_request(uint64_t n, uint64_t requests)
+{
+    return requests ? (unsigned long long)(n * 100 / requests) : 0;
+}
+
+int virtio_blk_stats_format(const struct virtio_blk *blk, char *buf, size_t len)
+{
+    const struct virtio_blk_stats *s = &blk->stats;
+    uint64_t kicks = s->notifies - (s->rechecks < s->notifies ? s->rechecks : s->notifies);
+    uint64_t enters = blk->ring_active ? blk->ring.enters : 0;
+    uint64_t per[] = { kicks, enters, s->interrupts, s->reaps };
+    unsigned long long h[4];
+    for (unsigned i = 0; i < 4; i++)
+        h[i] = virtio_blk_per_request(per[i], s->requests);
+    return snprintf(buf, len,
+                    "requests %llu, kicks %llu (%llu.%02llu per request), "
+                    "io_uring_enter %llu (%llu.%02llu), interrupts %llu (%llu.%02llu), "
+                    "completion wakeups %llu (%llu.%02llu), synchronous %llu, "
+                    "redone %llu, flushes %llu, bounced (every disk) %llu",
+                    (unsigned long long)s->requests, (unsigned long long)kicks,
+                    h[0] / 100, h[0] % 100, (unsigned long long)enters, h[1] / 100,
+                    h[1] % 100, (unsigned long long)s->interrupts, h[2] / 100, h[2] % 100,
+                    (unsigned long long)s->reaps, h[3] / 100, h[3] % 100,
+                    (unsigned long long)s->synchronous, (unsigned long long)s->redone,
+                    (unsigned long long)s->flushes,
+                    (unsigned long long)block_image_bounced_count());
 }
 
 static void virtio_blk_config_read(struct virtio_pci_dev *vdev, uint32_t offset,
@@ -555,7 +626,7 @@ static int virtio_blk_open(struct virtio_blk *blk,
     blk->fd = block_image_open(opts->path, opts->readonly, &bytes);
     if (blk->fd < 0)
         return blk->fd;
-    blk->direct = block_image_use_direct(blk->fd);
+    blk->direct = !opts->writeback && block_image_use_direct(blk->fd);
     /* A partial last sector cannot be addressed; it is left alone. */
     blk->capacity = bytes / VIRTIO_BLK_SECTOR_SIZE;
     return 0;
@@ -636,8 +707,15 @@ void virtio_blk_destroy(struct virtio_blk *blk)
         /* Guest RAM and the requests must outlive what is in flight. */
         while (blk->ring.in_flight > 0)
             virtio_blk_reap(blk, true);
-        block_ring_destroy(&blk->ring);
     }
+    if (blk->verbose) {
+        char line[512];
+        virtio_blk_stats_format(blk, line, sizeof(line));
+        fprintf(stderr, "corral-vmm: disk %.*s: %s\n", VIRTIO_BLK_ID_BYTES, blk->serial,
+                line);
+    }
+    if (blk->ring_active)
+        block_ring_destroy(&blk->ring);
     virtio_pci_destroy(&blk->vdev);
     block_image_close(blk->fd);
     rate_limit_destroy(&blk->limit);
@@ -669,6 +747,7 @@ static int blk_add(struct board *b, const struct vmdef *def, size_t index,
     const struct vmdef_disk *d = vmdef_disk_on_bus(def, VMDEF_BUS_VIRTIO, index);
     unsigned queues = b->nvcpus < VIRTIO_BLK_MAX_QUEUES ? b->nvcpus : VIRTIO_BLK_MAX_QUEUES;
     struct virtio_blk_options o = { .path = d->path, .readonly = d->readonly,
+                                    .writeback = d->cache == VMDEF_CACHE_WRITEBACK,
                                     .bps = d->bps, .iops = d->iops,
                                     .queues = queues ? queues : 1 };
     struct virtio_blk *blk;
@@ -677,6 +756,7 @@ static int blk_add(struct board *b, const struct vmdef *def, size_t index,
         return vm_error("disk %s: %s", d->path,
                         rc == -EBUSY ? "in use by another VM" : strerror(-rc));
     *dev = blk;
+    blk->verbose = b->vm.verbose;
     rc = iothread_init(&blk->io);
     blk->io_created = true;
     if (rc < 0)
@@ -687,7 +767,7 @@ static int blk_add(struct board *b, const struct vmdef *def, size_t index,
     board_add_boot_disk(b, blk->vdev.pci.slot, blk->fd);
     vm_log(&b->vm, "disk %s: virtio-blk%s, %s, %s, %u queue(s), limits %llu bytes/s "
            "%llu ops/s (0: none)", d->path, d->readonly ? ", read-only" : "",
-           blk->direct ? "O_DIRECT" : "buffered (no O_DIRECT here)",
+           block_image_cache_mode(blk->fd, o.writeback),
            blk->ring_active ? "io_uring" : "synchronous (no io_uring here)",
            o.queues, (unsigned long long)d->bps, (unsigned long long)d->iops);
     if (blk->ring_active) {

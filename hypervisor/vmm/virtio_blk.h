@@ -50,6 +50,7 @@
 #define CORRAL_VIRTIO_BLK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "block_ring.h"
@@ -99,6 +100,7 @@
 struct virtio_blk_options {
     const char *path;
     bool readonly;
+    bool writeback;     /* through the host's page cache, not O_DIRECT */
     const char *serial; /* GET_ID answer; NULL: the file's base name */
     uint64_t bps;       /* bytes read or written per second; 0: unlimited */
     uint64_t iops;      /* requests per second; 0: unlimited */
@@ -111,7 +113,23 @@ struct virtio_blk_options {
 struct virtio_blk_queue {
     bool held;    /* chain was popped, the rate limit holds it */
     bool stalled; /* the ring is full: draining waits for completions */
+    unsigned in_flight; /* its requests on the ring (see virtio_blk.c,
+                         * "notifications while busy") */
     struct virtq_chain chain; /* scratch (or the held request), under the lock */
+};
+
+/* What the disk did: the counts that explain its speed, printed at the
+ * end with -v (virtio_blk_stats_format).  Under the device lock. */
+struct virtio_blk_stats {
+    uint64_t notifies;    /* queue_notify calls: the driver's kicks plus... */
+    uint64_t rechecks;    /* ...the device's own looks (completions, timer) */
+    uint64_t requests;    /* chains taken off the queues */
+    uint64_t synchronous; /* of which served synchronously, not on the ring */
+    uint64_t flushes;     /* FLUSH requests (fdatasync) */
+    uint64_t redone;      /* ring requests done again synchronously
+                           * (O_DIRECT refused the buffers, short transfer) */
+    uint64_t reaps;       /* completion wakeups that completed something */
+    uint64_t interrupts;  /* queue interrupts sent to the driver */
 };
 
 struct virtio_blk {
@@ -128,6 +146,8 @@ struct virtio_blk {
     bool ring_active;
     uint32_t generation;    /* counts resets: a completion from before one is dropped */
     struct virtio_blk_queue queues[VIRTIO_BLK_MAX_QUEUES];
+    struct virtio_blk_stats stats;
+    bool verbose; /* print the statistics when destroyed */
     struct iovec data[VIRTQ_MAX_SIZE];      /* scratch, under the lock */
 };
 
@@ -154,6 +174,11 @@ void virtio_blk_requests_done(struct virtio_blk *blk, bool wait);
 int virtio_blk_handle_request(struct virtio_blk *blk,
                               const struct virtq_chain *chain,
                               uint32_t *written);
+
+/* The statistics as one line ("requests N, kicks K (x per request),
+ * ..."), with the ring's io_uring_enter calls and the process's bounced
+ * transfers.  Returns what snprintf returns. */
+int virtio_blk_stats_format(const struct virtio_blk *blk, char *buf, size_t len);
 
 /* One virtio-blk per disk of the definition, for the device table (devices.h). */
 struct device_desc;

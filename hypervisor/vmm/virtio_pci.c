@@ -77,11 +77,13 @@ static void virtio_pci_raise(struct virtio_pci_dev *v, uint16_t vector,
     pci_device_set_intx(&v->pci, true);
 }
 
-void virtio_pci_queue_interrupt(struct virtio_pci_dev *vdev, uint16_t q)
+bool virtio_pci_queue_interrupt(struct virtio_pci_dev *vdev, uint16_t q)
 {
-    if (q < vdev->cfg.num_queues &&
-        virtq_should_interrupt(&vdev->queues[q].vq))
-        virtio_pci_raise(vdev, vdev->queues[q].msix_vector, VIRTIO_ISR_QUEUE);
+    if (q >= vdev->cfg.num_queues ||
+        !virtq_should_interrupt(&vdev->queues[q].vq))
+        return false;
+    virtio_pci_raise(vdev, vdev->queues[q].msix_vector, VIRTIO_ISR_QUEUE);
+    return true;
 }
 
 void virtio_pci_config_changed(struct virtio_pci_dev *vdev)

@@ -163,8 +163,9 @@ void virtio_pci_set_notify_moved(struct virtio_pci_dev *vdev,
 
 /* For device code, with the device lock held (inside a hook). */
 struct virtq *virtio_pci_queue_ring(struct virtio_pci_dev *vdev, uint16_t q);
-/* Interrupt the driver for queue q if the ring says it wants one. */
-void virtio_pci_queue_interrupt(struct virtio_pci_dev *vdev, uint16_t q);
+/* Interrupt the driver for queue q if the ring says it wants one.
+ * Returns whether it did. */
+bool virtio_pci_queue_interrupt(struct virtio_pci_dev *vdev, uint16_t q);
 /* The device configuration changed (config_generation, config interrupt). */
 void virtio_pci_config_changed(struct virtio_pci_dev *vdev);
 /* The device cannot go on without a reset (a broken ring). */

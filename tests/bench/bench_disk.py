@@ -9,7 +9,17 @@ guest/scenarios/bench-fio.sh against /dev/vda: 1 MiB sequential read and
 write, 4 KiB random read and write, each at iodepth 1 and 32, O_DIRECT,
 ioengine io_uring, time based.  The same fio on the image file in the
 control domain is the host's reference.  The VMMs alternate within each
-round; every figure is the median of the rounds.
+round (the order reversed every other round); every figure is the median of
+the rounds.
+
+Beside the timed figures, which swing 2-3x on a loaded machine, each job's
+counts: the guest's requests, merges and virtio interrupts and the host
+KVM's VM exits per job (read the same way for both VMMs; the exits include
+the timer's and HLT's, which grow with a job's duration), and corral-vmm's own (with -v it prints, per run, kicks,
+io_uring_enter calls and interrupts per request).
+
+CORRAL_BENCH_BASELINE_VMM=/path/to/corral-vmm adds that binary as a third
+VMM in the same rounds, for before/after figures in the same conditions.
 """
 
 import os
@@ -78,6 +88,8 @@ def make_bench_disk(work, fio):
     os.makedirs(content)
     bundle_qemu(content)
     shutil.copy(fio, os.path.join(content, "fio"))
+    if BASELINE_VMM:
+        shutil.copy(BASELINE_VMM, os.path.join(content, "corral-vmm-baseline"))
     shutil.copy(FIO_SCENARIO, os.path.join(content, "bench-fio.sh"))
     guest.make_initramfs(os.path.join(content, "initrd-fio.img"),
                          os.path.join(work, "initrd-staging"), extra_bins={"fio": fio})
@@ -87,8 +99,11 @@ def make_bench_disk(work, fio):
     return image
 
 
-def vmm_command(disk, cmdline):
-    return ("corral-vmm -v --kernel %s/vmlinuz --initrd %s/initrd-fio.img --memory %d "
+BASELINE_VMM = os.environ.get("CORRAL_BENCH_BASELINE_VMM")
+
+
+def vmm_command(disk, cmdline, binary="corral-vmm"):
+    return (binary + " -v --kernel %s/vmlinuz --initrd %s/initrd-fio.img --memory %d "
             "--cpus %d --disk %s --cmdline '%s'"
             % (TEST_MOUNT, BENCH_MOUNT, GUEST_MEM_MIB, GUEST_CPUS, disk, cmdline))
 
@@ -111,8 +126,12 @@ class Run:
 
 def runs(disk, scenario):
     cmdline = "quiet corral.scenario=%s" % scenario
-    return [Run("corral-vmm", vmm_command(disk, cmdline)),
-            Run("qemu q35 cache=none,aio=io_uring", qemu_command(disk, cmdline))]
+    found = [Run("corral-vmm", vmm_command(disk, cmdline)),
+             Run("qemu q35 cache=none,aio=io_uring", qemu_command(disk, cmdline))]
+    if BASELINE_VMM:
+        found.insert(1, Run("corral-vmm baseline",
+                            vmm_command(disk, cmdline, BENCH_MOUNT + "/corral-vmm-baseline")))
+    return found
 
 
 # fio's terse (v3) output: read bandwidth KiB/s and IOPS are fields 7 and
@@ -131,10 +150,37 @@ def parse_fio(out):
     return figures
 
 
+# KVM's count of VM exits, every VM in the control domain together (the
+# benchmark runs one at a time): read as the guest's JOB-START and COUNTS
+# lines come out of the VMM, so each job gets the exits it caused, whichever
+# the VMM.  The lines themselves cost a few exits (the serial port's, one per
+# character, the same for both VMMs).
+KVM_EXITS = "/sys/kernel/debug/kvm/exits"
+STAMP_EXITS = ('tr -d "\\r" | while IFS= read -r l; do case $l in JOB-START*|COUNTS*) '
+               'echo "$l $(cat %s)";; *) echo "$l";; esac; done' % KVM_EXITS)
+
+
+def parse_counts(out):
+    """{(rw, depth): (requests, merged, interrupts, exits)} from the
+    COUNTS lines (exits None where KVM's count could not be read)."""
+    starts = {(rw, int(depth)): int(exits) for rw, depth, exits in
+              re.findall(r"^JOB-START (\w+) (\d+) (\d+)\s*$", out, re.M)}
+    counts = {}
+    for rw, depth, a, b, c, end in re.findall(
+            r"^COUNTS (\w+) (\d+) (\d+) (\d+) (\d+)(?: (\d+))?\s*$", out, re.M):
+        start = starts.get((rw, int(depth)))
+        exits = int(end) - start if end and start is not None else None
+        counts[(rw, int(depth))] = (int(a), int(b), int(c), exits)
+    return counts
+
+
 def guest_fio(m, run):
-    out = m.out("%s 2>&1 </dev/null | grep -a -E '^FIO |GUEST-' ; true" % run.command,
-                timeout=900)
-    return parse_fio(out)
+    """The run's fio figures, its guest counts, and corral-vmm's own disk
+    statistics line (None for QEMU)."""
+    out = m.out("%s 2>&1 </dev/null | %s | grep -a -E '^(FIO|COUNTS|JOB-START) |GUEST-|"
+                ": disk .*: requests' ; true" % (run.command, STAMP_EXITS), timeout=900)
+    vmm = re.search(r"disk [^:]*: (requests .*)$", out, re.M)
+    return parse_fio(out), parse_counts(out), vmm.group(1) if vmm else None
 
 
 def host_fio(m, image):
@@ -162,16 +208,26 @@ def bench(args, testdata_image, table):
             m.out("mkdir -p %s %s && mount -t ext4 $(findfs LABEL=CORRAL-TEST) %s && "
                   "mount -t ext4 $(findfs LABEL=CORRAL-BENCH) %s"
                   % (TEST_MOUNT, BENCH_MOUNT, TEST_MOUNT, BENCH_MOUNT))
+            m.out("mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug; "
+                  "true")
             image = BENCH_MOUNT + "/guest-disk.img"
             m.out("dd if=/dev/zero of=%s bs=1M count=%d 2>/dev/null" % (image, DISK_MIB),
                   timeout=600)
             names = [r.name for r in runs(image, "")]
             results = {name: {} for name in names + ["host (fio on the file)"]}
+            counts = {name: {} for name in names}
+            vmm_stats = {name: [] for name in names}
             rss = {name: [] for name in names}
-            for _ in range(args.rounds):
-                for run in runs(image, "bench-fio"):
-                    for k, v in guest_fio(m, run).items():
+            for i in range(args.rounds):
+                order = runs(image, "bench-fio")
+                for run in order if i % 2 == 0 else order[::-1]:
+                    figures, guest_counts, stats = guest_fio(m, run)
+                    for k, v in figures.items():
                         results[run.name].setdefault(k, []).append(v)
+                    for k, v in guest_counts.items():
+                        counts[run.name].setdefault(k, []).append(v)
+                    if stats:
+                        vmm_stats[run.name].append(stats)
             for k, v in host_fio(m, image).items():
                 results["host (fio on the file)"].setdefault(k, []).append(v)
             for run in runs(image, "vmm-wait"):
@@ -182,6 +238,9 @@ def bench(args, testdata_image, table):
             for name in results:
                 rows.append(("%s, iodepth %d: %s" % (label, depth, name),
                              cell(results[name].get((rw, depth)), rw), ""))
+    for name in vmm_stats:
+        for stats in vmm_stats[name]:
+            rows.append(("%s: the disk's counts over a round's 8 jobs" % name, stats, ""))
     for name in rss:
         rows.append(("%s: RSS beyond guest RAM" % name,
                      "%.1f MiB" % (statistics.median(rss[name]) / 1024.0) if rss[name] else "-",
@@ -191,3 +250,31 @@ def bench(args, testdata_image, table):
                "on ext4, fio 3.33 O_DIRECT io_uring %d s per job; outer QEMU %s"
                % (args.rounds, GUEST_MEM_MIB, GUEST_CPUS, DISK_MIB, SECONDS,
                   " ".join(accel_args())))
+    rows = count_rows(counts)
+    if not rows:
+        return
+    table("Disk: counts per job (requests, merged by the guest, interrupts and VM exits "
+          "per request)", rows,
+          note="from the guest's /sys/block/vda/stat and /proc/interrupts and the host KVM's "
+               "exits (debugfs) around each fio job; medians of the rounds; requests, merges "
+               "and interrupts per request hardly move with the machine's load, the exits "
+               "include timer and HLT exits, which grow with a job's duration")
+
+
+def count_rows(counts):
+    rows = []
+    for label, rw, _ in JOBS:
+        for depth in DEPTHS:
+            for name in counts:
+                values = counts[name].get((rw, depth))
+                if not values:
+                    continue
+                requests = statistics.median(v[0] for v in values)
+                merged = statistics.median(v[1] for v in values)
+                irqs = statistics.median(v[2] / v[0] for v in values if v[0])
+                exits = [v[3] / v[0] for v in values if v[0] and v[3] is not None]
+                rows.append(("%s, iodepth %d: %s" % (label, depth, name),
+                             "%d requests, %d merged, %.2f interrupts/request, %s VM exits/request"
+                             % (requests, merged, irqs,
+                                "%.2f" % statistics.median(exits) if exits else "-"), ""))
+    return rows

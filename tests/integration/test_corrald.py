@@ -190,6 +190,7 @@ def test_install_from_iso_vm_boots_the_installer_and_stops_cleanly(host):
     disks, cdroms = vm["definition"]["disks"], vm["definition"]["cdroms"]
     assert len(disks) == 1 and disks[0]["path"].endswith(".img"), disks
     assert not disks[0]["readonly"] and disks[0]["bus"] == "virtio", disks
+    assert disks[0]["cache"] == "none", disks  # O_DIRECT unless asked otherwise
     assert cdroms == [{"path": iso, "empty": False}], cdroms  # in a CD-ROM drive
 
     assert corral_json(machine, "vm start inst1")[0] == 0

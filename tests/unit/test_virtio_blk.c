@@ -367,11 +367,14 @@ static void common_write(uint64_t bar, uint32_t reg, uint64_t v, uint32_t len)
     bus_dispatch(&bus, BUS_MMIO, bar + reg, (uint8_t *)&v, len, true);
 }
 
-/* Feature negotiation and one 64-entry queue: descriptors at 0x1000,
- * avail at 0x2000, used at 0x3000.  Returns BAR 0's address. */
-static uint64_t start_queue(void)
+/* Feature negotiation (VERSION_1 and the features of low, bits 0-31) and
+ * one 64-entry queue: descriptors at 0x1000, avail at 0x2000, used at
+ * 0x3000.  Returns BAR 0's address. */
+static uint64_t start_queue_with(uint32_t low)
 {
     uint64_t bar = blk->vdev.pci.bars[0].mapped_base;
+    common_write(bar, VIRTIO_PCI_COMMON_GFSELECT, 0, 4);
+    common_write(bar, VIRTIO_PCI_COMMON_GF, low, 4);
     common_write(bar, VIRTIO_PCI_COMMON_GFSELECT, 1, 4);
     common_write(bar, VIRTIO_PCI_COMMON_GF, 1, 4); /* VERSION_1 */
     common_write(bar, VIRTIO_PCI_COMMON_STATUS, 1 | 2 | 8, 1);
@@ -382,6 +385,11 @@ static uint64_t start_queue(void)
     common_write(bar, VIRTIO_PCI_COMMON_Q_ENABLE, 1, 2);
     common_write(bar, VIRTIO_PCI_COMMON_STATUS, 1 | 2 | 8 | 4, 1);
     return bar;
+}
+
+static uint64_t start_queue(void)
+{
+    return start_queue_with(0);
 }
 
 /* Request i (0..20) reads data_len bytes of sector into 0x9000 + i * 0x1000,
@@ -618,6 +626,71 @@ static void test_unaligned_guest_buffer(void)
     close_disk();
 }
 
+/* The 64-entry queue's event indices (EVENT_IDX): used_event after the
+ * avail ring, avail_event after the used ring. */
+#define USED_EVENT_GPA (0x2000 + 4 + 2 * 64)
+#define AVAIL_EVENT_GPA (0x3000 + 4 + 8 * 64)
+
+static uint16_t avail_event(void)
+{
+    uint16_t v;
+    memcpy(&v, ram + AVAIL_EVENT_GPA, 2);
+    return v;
+}
+
+/* Notifications while busy: with EVENT_IDX, avail_event stays behind while
+ * requests are in flight (the driver need not kick), a request made then
+ * is taken when a completion comes, and once nothing is in flight
+ * avail_event asks for the next kick.  The statistics count one kick. */
+static void test_no_kicks_needed_while_requests_in_flight(void)
+{
+    CHECK_EQ_INT(open_disk(false, NULL), 0);
+    CHECK(blk->ring_active);
+    uint64_t bar = start_queue_with(1u << VIRTIO_F_RING_EVENT_IDX);
+    uint16_t zero = 0, sentinel = 0x7777;
+    put(USED_EVENT_GPA, &zero, 2); /* an interrupt for the first completion */
+    put(AVAIL_EVENT_GPA, &sentinel, 2);
+    for (unsigned i = 0; i < 4; i++)
+        queue_read(i, 50 + i, 512);
+    common_write(bar, VIRTIO_PCI_NOTIFY_OFFSET, 0, 2);
+    CHECK_EQ_INT(blk->queues[0].in_flight, 4);
+    CHECK_EQ_INT(avail_event(), 0x7777); /* not asked for: 4 in flight */
+    queue_read(4, 54, 512); /* no kick: a completion finds it */
+    virtio_blk_requests_done(blk, true);
+    CHECK(blk->ring.in_flight > 0 || used_idx() == 5);
+    settle();
+    CHECK_EQ_INT(used_idx(), 5);
+    for (unsigned i = 0; i < 5; i++) {
+        CHECK_EQ_INT(ram[0x8800 + i], VIRTIO_BLK_S_OK);
+        CHECK_EQ_INT(ram[0x9000 + i * 0x1000], 50 + i);
+    }
+    CHECK_EQ_INT(blk->queues[0].in_flight, 0);
+    CHECK_EQ_INT(avail_event(), 5); /* idle: the next request kicks */
+    char line[512];
+    virtio_blk_stats_format(blk, line, sizeof(line));
+    CHECK(strstr(line, "requests 5, kicks 1 (0.20 per request)") != NULL);
+    CHECK(strstr(line, "synchronous 0, redone 0, flushes 0") != NULL);
+    close_disk();
+}
+
+/* Without EVENT_IDX the driver kicks anyway; requests still complete and
+ * the statistics see every request served synchronously when there is no
+ * ring. */
+static void test_statistics_count_synchronous_requests(void)
+{
+    CHECK_EQ_INT(open_disk(false, NULL), 0);
+    uint64_t bar = start_queue();
+    queue_read(0, 3, 512);
+    kick(bar);
+    queue_read(1, 4, 512);
+    kick(bar);
+    CHECK_EQ_INT(used_idx(), 2);
+    CHECK_EQ_INT(blk->stats.requests, 2);
+    CHECK_EQ_INT(blk->stats.synchronous, synchronous ? 2 : 0);
+    CHECK_EQ_INT(blk->stats.notifies - blk->stats.rechecks, 2);
+    close_disk();
+}
+
 /* Several queues: the count in the configuration, VIRTIO_BLK_F_MQ, one
  * MSI-X vector per queue and one for the configuration. */
 static void test_multiple_queues(void)
@@ -691,6 +764,8 @@ int main(void)
     RUN(test_reset_drops_requests_in_flight);
     RUN(test_unaligned_guest_buffer);
     RUN(test_multiple_queues);
+    RUN(test_no_kicks_needed_while_requests_in_flight);
+    RUN(test_statistics_count_synchronous_requests);
     RUN(test_no_io_uring_falls_back_to_synchronous);
     /* The queue's own tests again without io_uring. */
     synchronous = true;
@@ -699,6 +774,7 @@ int main(void)
     RUN(test_bps_limit_and_reset);
     RUN(test_flush_completes_after_earlier_writes);
     RUN(test_unaligned_guest_buffer);
+    RUN(test_statistics_count_synchronous_requests);
     unlink(image);
     free(ram);
     return check_summary("virtio_blk");

@@ -357,6 +357,32 @@ static void test_event_idx(void)
     CHECK(virtq_enable_notify(&vq));
 }
 
+/* EVENT_IDX across the u16 wrap: used_event 0xffff asks for an interrupt
+ * when used idx passes 0xffff -> 0, not before; avail_event written at
+ * the wrap is 0, and a request the driver makes then is seen. */
+static void test_event_idx_wraps(void)
+{
+    setup_with(1ull << VIRTIO_F_RING_EVENT_IDX);
+    vq.last_avail_idx = 0xfffe;
+    vq.used_idx = vq.used_at_last_irq = 0xfffe;
+    put16(AVAIL_GPA + 2, 0xfffe);
+    write_desc(DESC_GPA, 0, DATA_GPA, 8, 0, 0);
+    put16(AVAIL_GPA + 4 + 2 * QSIZE, 0xffff); /* used_event */
+    offer(0);
+    offer(0);
+    CHECK_EQ_INT(virtq_pop(&vq, &chain), 1);
+    virtq_push(&vq, chain.head, 0); /* used idx 0xffff: not past 0xffff */
+    CHECK(!virtq_should_interrupt(&vq));
+    CHECK_EQ_INT(virtq_pop(&vq, &chain), 1);
+    virtq_push(&vq, chain.head, 0); /* used idx 0: passed it */
+    CHECK_EQ_INT(get16(USED_GPA + 2), 0);
+    CHECK(virtq_should_interrupt(&vq));
+    CHECK(!virtq_enable_notify(&vq));
+    CHECK_EQ_INT(get16(USED_GPA + 4 + 8 * QSIZE), 0); /* avail_event */
+    offer(0);
+    CHECK(virtq_enable_notify(&vq));
+}
+
 static void test_iov_helpers(void)
 {
     uint8_t a[3] = { 1, 2, 3 }, b[4] = { 4, 5, 6, 7 }, out[7] = { 0 };
@@ -398,6 +424,7 @@ int main(void)
     RUN(test_bad_indirect_tables);
     RUN(test_no_interrupt_flag);
     RUN(test_event_idx);
+    RUN(test_event_idx_wraps);
     RUN(test_iov_helpers);
     free(ram);
     return check_summary("virtq");

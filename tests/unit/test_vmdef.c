@@ -224,7 +224,8 @@ static void test_bad_disks(void)
     check_refused(KERNEL_VM "disk = ,ro\n", DEF_PATH ":3: disk: empty path");
     check_refused(KERNEL_VM "disk =\n", DEF_PATH ":3: disk: empty path");
     check_refused(KERNEL_VM "disk = /a,rw\n",
-                  DEF_PATH ":3: disk: unknown option 'rw' (ro, iops=N, bps=SIZE, bus=virtio|sata)");
+                  DEF_PATH ":3: disk: unknown option 'rw' (ro, iops=N, bps=SIZE, bus=virtio|sata, "
+                  "cache=none|writeback)");
     check_refused(KERNEL_VM "disk = /a,ro,ro\n", DEF_PATH ":3: disk: ro: given twice");
     check_refused(KERNEL_VM "disk = /a,iops=1,iops=2\n",
                   DEF_PATH ":3: disk: iops: given twice");
@@ -279,6 +280,26 @@ static void test_sata_and_cdrom(void)
         strcat(text, "disk = /d,bus=sata\ncdrom = none\n");
     strcat(text, "disk = /virtio-is-fine\ncdrom = none\n");
     check_refused(text, DEF_PATH ":10: cdrom: more than 6 SATA disks and CD-ROM drives");
+}
+
+/* cache = none (the default, O_DIRECT) or writeback, once per disk. */
+static void test_disk_cache(void)
+{
+    struct vmdef d;
+    check_accepted(KERNEL_VM "disk = /a\ndisk = /b,cache=writeback\n"
+                   "disk = /c,cache=none,bus=sata\n", &d);
+    CHECK_EQ_INT(d.disks[0].cache, VMDEF_CACHE_NONE);
+    CHECK_EQ_INT(d.disks[1].cache, VMDEF_CACHE_WRITEBACK);
+    CHECK_EQ_INT(d.disks[2].cache, VMDEF_CACHE_NONE);
+    CHECK_EQ_STR(vmdef_disk_cache_name(d.disks[1].cache), "writeback");
+    CHECK_EQ_STR(vmdef_disk_cache_name(d.disks[2].cache), "none");
+    check_refused(KERNEL_VM "disk = /a,cache=unsafe\n",
+                  DEF_PATH ":3: disk: cache: 'unsafe' is not none or writeback");
+    check_refused(KERNEL_VM "disk = /a,cache=none,cache=writeback\n",
+                  DEF_PATH ":3: disk: cache: given twice");
+    check_refused(KERNEL_VM "disk = /a,cache\n",
+                  DEF_PATH ":3: disk: unknown option 'cache' (ro, iops=N, bps=SIZE, "
+                  "bus=virtio|sata, cache=none|writeback)");
 }
 
 static void test_bad_nics(void)
@@ -403,6 +424,8 @@ static void test_display(void)
                      "nic = mac=52:54:00:00:00:09,model=e1000,bps=1M\n");
     check_round_trip(KERNEL_VM "disk = /a,ro,iops=5,bus=sata\ndisk = /b\n"
                      "cdrom = /c.iso\ncdrom = none\n");
+    check_round_trip(KERNEL_VM "disk = /a,ro,iops=1000000000,bps=18446744073709551615,"
+                     "bus=sata,cache=writeback\ndisk = /b\n");
     check_round_trip("name = fw\nboot = firmware\ndisplay = none\n");
 }
 
@@ -587,6 +610,7 @@ int main(void)
     RUN(test_boot_consistency);
     RUN(test_bad_disks);
     RUN(test_sata_and_cdrom);
+    RUN(test_disk_cache);
     RUN(test_bad_nics);
     RUN(test_serial_restart_uuid);
     RUN(test_round_trip);
