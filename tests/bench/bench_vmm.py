@@ -152,14 +152,19 @@ def timed(m, command, timeout=300):
 
 
 # Resident memory of a running VMM outside the mapping(s) that back guest RAM
-# (every mapping at least as large as the guest's memory).
-RSS_BEYOND_RAM = r"""awk -v ram=%d '/^Size:/ {size = $2} /^Rss:/ { if (size < ram) rss += $2 }
-  END {print rss}' /proc/%d/smaps"""
+# (every mapping at least as large as the guest's memory): the total, and
+# the part in mappings of files (the VMM's own binary and libraries, pages
+# of the page cache that every VMM of the kind shares; the rest is this
+# VM's alone).
+RSS_BEYOND_RAM = r"""awk -v ram=%d '/^[0-9a-f]+-[0-9a-f]+ / {file = ($6 ~ /^\//)}
+  /^Size:/ {size = $2} /^Rss:/ { if (size < ram) { rss += $2; if (file) files += $2 } }
+  END {print rss + 0, files + 0}' /proc/%d/smaps"""
 
 
-def rss_beyond_guest_ram(m, run):
-    """Start the guest, wait until its init is idle, read the VMM's smaps
-    (None when the VMM has exited by then)."""
+def rss_beyond_guest_ram_parts(m, run):
+    """Start the guest, wait until its init is idle, read the VMM's smaps:
+    (KiB beyond guest RAM, KiB of it in file mappings), or None when the
+    VMM has exited by then."""
     out = m.out("%s >/tmp/bench-wait.log 2>&1 </dev/null & echo PID=$!" % run.command)
     pid = int(re.search(r"PID=(\d+)", out).group(1))
     m.out("i=0; while ! grep -q GUEST-WAITING /tmp/bench-wait.log && [ $i -lt 300 ]; "
@@ -169,7 +174,14 @@ def rss_beyond_guest_ram(m, run):
     if status != 0:  # the VMM is gone already: no figure rather than no table
         print("%s: no RSS figure, the VMM had exited:\n%s" % (run.name, out[-500:]))
         return None
-    return int(out.strip().splitlines()[-1])
+    total, files = out.strip().splitlines()[-1].split()
+    return int(total), int(files)
+
+
+def rss_beyond_guest_ram(m, run):
+    """KiB beyond guest RAM (see rss_beyond_guest_ram_parts), or None."""
+    parts = rss_beyond_guest_ram_parts(m, run)
+    return parts[0] if parts else None
 
 
 def host_dd(m, image):
@@ -253,9 +265,9 @@ def bench(args, testdata_image, table):
                 for k in ("WRITE", "READ"):
                     host[k].append(mbps(hd[k]))
             for run in runs(image, "vmm-wait"):
-                kib = rss_beyond_guest_ram(m, run)
-                if kib is not None:
-                    rss[run.name].append(kib)
+                parts = rss_beyond_guest_ram_parts(m, run)
+                if parts is not None:
+                    rss[run.name].append(parts)
     rows = [("corral-vmm static binary", "%.0f KiB" % size_kib, "<= 512 KiB")]
     for name in first:
         if first[name]:  # corral-vmm -v says when its vCPU first ran
@@ -275,8 +287,10 @@ def bench(args, testdata_image, table):
                                       median_or_dash(faults[name]["PF-FIXED"], "%.0f")), ""))
     for name in rss:
         rows.append(("%s: RSS beyond guest RAM" % name,
-                     median_or_dash([k / 1024.0 for k in rss[name]], "%.1f MiB"),
+                     median_or_dash([t / 1024.0 for t, _ in rss[name]], "%.2f MiB"),
                      "<= 4 MiB" if name == "corral-vmm" else ""))
+        rows.append(("%s: of which its binary and libraries (page cache, shared)" % name,
+                     median_or_dash([f / 1024.0 for _, f in rss[name]], "%.2f MiB"), ""))
     for k in ("WRITE", "READ"):
         h = statistics.median(host[k])
         rows.append(("host dd %s (same file, O_DIRECT)" % k.lower(), "%.0f MiB/s" % h, ""))
