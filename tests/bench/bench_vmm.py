@@ -151,6 +151,58 @@ def timed(m, command, timeout=300):
     return figures, bench
 
 
+# Exit counts of one boot (exec to the guest's power-off or reboot), the
+# same way for every VMM: hist triggers on KVM's tracepoints in the control
+# domain (counts, unlike times, do not swing with the machine's load).
+TRACE_KVM = "/sys/kernel/tracing/events/kvm"
+COUNTED = {"kvm_exit": "exit_reason", "kvm_pio": "port", "kvm_mmio": "gpa",
+           "kvm_userspace_exit": "reason"}
+# Port I/O by the device behind it (the rest: "other").
+PORT_GROUPS = [("serial", 0x3f8, 0x3ff), ("PCI config", 0xcf8, 0xcff), ("i8042", 0x60, 0x60),
+               ("i8042", 0x64, 0x64), ("RTC", 0x70, 0x71), ("PIC", 0x20, 0x21),
+               ("PIC", 0xa0, 0xa1), ("PIT", 0x40, 0x43), ("ACPI PM", 0x600, 0x63f)]
+COUNT_RUNS = ("corral-vmm", "kvmtool", "qemu -M q35")
+
+
+def hist_trigger(event, on):
+    return "echo '%shist:keys=%s:size=4096' > %s/%s/trigger" % (
+        "" if on else "!", COUNTED[event], TRACE_KVM, event)
+
+
+def exit_counts(m, command):
+    """{event: hits, "ports": {group: hits}} for one run of command, or
+    None where the control domain's kernel has no such tracing."""
+    m.sh("[ -d %s ] || mount -t tracefs none /sys/kernel/tracing" % TRACE_KVM)
+    for event in COUNTED:
+        m.sh(hist_trigger(event, False))
+        if m.sh(hist_trigger(event, True))[0] != 0:
+            return None
+    m.out(TIMED % command, timeout=300)
+    counts = {"ports": {}}
+    for event in COUNTED:
+        out = m.out("cat %s/%s/hist" % (TRACE_KVM, event))
+        m.sh(hist_trigger(event, False))
+        hits = re.search(r"Hits: (\d+)", out)
+        counts[event] = int(hits.group(1)) if hits else 0
+        if event == "kvm_pio":
+            for port, n in re.findall(r"port:\s*(\d+) \} hitcount:\s*(\d+)", out):
+                group = next((g for g, lo, hi in PORT_GROUPS if lo <= int(port) <= hi), "other")
+                counts["ports"][group] = counts["ports"].get(group, 0) + int(n)
+    return counts
+
+
+def exit_count_rows(counts):
+    rows = []
+    for name, c in counts.items():
+        rows.append(("%s: KVM exits in one boot to power-off: all / to the VMM / port I/O / MMIO" % name,
+                     "%d / %d / %d / %d" % (c["kvm_exit"], c["kvm_userspace_exit"], c["kvm_pio"],
+                                            c["kvm_mmio"]), ""))
+        ports = sorted(c["ports"].items(), key=lambda kv: -kv[1])
+        rows.append(("%s: port I/O of that boot by device" % name,
+                     ", ".join("%s %d" % kv for kv in ports), ""))
+    return rows
+
+
 # Resident memory of a running VMM outside the mapping(s) that back guest RAM
 # (every mapping at least as large as the guest's memory): the total, and
 # the part in mappings of files (the VMM's own binary and libraries, pages
@@ -264,6 +316,12 @@ def bench(args, testdata_image, table):
                 hd = host_dd(m, image)
                 for k in ("WRITE", "READ"):
                     host[k].append(mbps(hd[k]))
+            counts = {}
+            for run in runs(image, ""):
+                if run.name in COUNT_RUNS:
+                    c = exit_counts(m, run.command)
+                    if c is not None:
+                        counts[run.name] = c
             for run in runs(image, "vmm-wait"):
                 parts = rss_beyond_guest_ram_parts(m, run)
                 if parts is not None:
@@ -285,6 +343,7 @@ def bench(args, testdata_image, table):
             rows.append(("%s: nested page faults per run, KVM pf_taken / pf_fixed" % name,
                          "%s / %s" % (median_or_dash(faults[name]["PF-TAKEN"], "%.0f"),
                                       median_or_dash(faults[name]["PF-FIXED"], "%.0f")), ""))
+    rows += exit_count_rows(counts)
     for name in rss:
         rows.append(("%s: RSS beyond guest RAM" % name,
                      median_or_dash([t / 1024.0 for t, _ in rss[name]], "%.2f MiB"),
