@@ -319,7 +319,11 @@ def bench(args, testdata_image, table):
             counts = {}
             for run in runs(image, ""):
                 if run.name in COUNT_RUNS:
-                    c = exit_counts(m, run.command)
+                    try:
+                        c = exit_counts(m, run.command)
+                    except AssertionError as e:  # no counts rather than no table
+                        print("%s: no exit counts: %s" % (run.name, str(e)[-500:]))
+                        c = None
                     if c is not None:
                         counts[run.name] = c
             for run in runs(image, "vmm-wait"):
