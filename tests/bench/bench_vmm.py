@@ -194,7 +194,7 @@ def exit_counts(m, command):
 def exit_count_rows(counts):
     rows = []
     for name, c in counts.items():
-        rows.append(("%s: KVM exits in one boot to power-off: all / to the VMM / port I/O / MMIO" % name,
+        rows.append(("%s: one boot to power-off (kvmtool: reboot): KVM exits / of them to the VMM / port I/O exits / MMIO trace events" % name,
                      "%d / %d / %d / %d" % (c["kvm_exit"], c["kvm_userspace_exit"], c["kvm_pio"],
                                             c["kvm_mmio"]), ""))
         ports = sorted(c["ports"].items(), key=lambda kv: -kv[1])
