@@ -31,6 +31,7 @@
 #include "block_image.h"
 #include "iothread.h"
 #include "jail.h"
+#include "lazy_pages.h"
 #include "rfb.h"
 #include "mptable.h"
 #include "msi_irqfd.h"
@@ -64,6 +65,7 @@ struct machine {
     const char *control_path;
     /* the remote console (--vnc) */
     struct rfb_server rfb;
+    bool rfb_opened; /* rfb_open ran: rfb's fields are set */
     const char *vnc_path;
     unsigned jail_uid; /* --jail: 0 = not jailed */
     /* boot = firmware */
@@ -720,6 +722,7 @@ static int machine_open_vnc(struct machine *m, const struct vmdef *def)
     char err[ERRLEN];
     if (!m->board.display_created)
         return vm_error("--vnc: this VM has no display");
+    m->rfb_opened = true; /* rfb_open sets every field, even when it fails */
     if (rfb_open(&m->rfb, m->vnc_path, def->name, &m->board.display,
                  &m->board.input, &m->board.io, &m->board.vm, err, sizeof(err)))
         return vm_error("%s", err);
@@ -808,7 +811,8 @@ static void machine_teardown(struct machine *m)
     if (m->board.io_created) {
         iothread_stop(&m->board.io);
         board_stop_disk_threads(&m->board);
-        rfb_close(&m->rfb);
+        if (m->rfb_opened)
+            rfb_close(&m->rfb);
         queue_ioeventfds_destroy(&m->board.kicks);
         msi_irqfds_destroy(&m->board.msi);
     }
@@ -882,36 +886,46 @@ static int machine_start(struct machine *m, const struct vmdef *def, bool verbos
     return 0;
 }
 
+/* The fields whose "none" is not zero; the rest is the zero of fresh pages. */
+static void machine_init(struct machine *m, const struct vmdef *def,
+                         const struct machine_opts *opts)
+{
+    m->def = def;
+    m->control.listen_fd = -1;
+    for (unsigned i = 0; i < CONTROL_MAX_CLIENTS; i++)
+        m->control.clients[i].fd = m->control.clients[i].passed_fd = -1;
+    vcpu_gate_init(&m->gate);
+    m->board.nvcpus = def->cpus ? def->cpus : 1;
+    m->signal_fd = -1;
+    m->board.vm.vm_fd = m->board.vm.kvm_fd = -1;
+    m->board.vm.stop_fd[0] = m->board.vm.stop_fd[1] = -1;
+    m->board.vm.exit_status = VM_RUNNING;
+    /* only the slots of this VM's vCPUs (the rest stay untouched pages) */
+    for (unsigned i = 0; i < m->board.nvcpus && i < VMDEF_MAX_CPUS; i++)
+        m->vcpus[i].fd = -1, m->vcpus[i].kstats.fd = -1;
+    m->control_path = opts->control_path;
+    m->vnc_path = opts->vnc_path;
+    m->jail_uid = opts->jail_uid;
+    /* m->rfb (60 KiB) is set up by rfb_open, with --vnc only */
+}
+
 int machine_run(const struct vmdef *def, const struct machine_opts *opts)
 {
-    bool verbose = opts->verbose;
-    static struct machine m; /* large; one per process */
-    memset(&m, 0, sizeof(m));
-    m.def = def;
-    m.control.listen_fd = -1;
-    for (unsigned i = 0; i < CONTROL_MAX_CLIENTS; i++)
-        m.control.clients[i].fd = m.control.clients[i].passed_fd = -1;
-    vcpu_gate_init(&m.gate);
-    m.board.nvcpus = def->cpus ? def->cpus : 1;
-    m.signal_fd = -1;
-    m.board.vm.vm_fd = m.board.vm.kvm_fd = -1;
-    m.board.vm.stop_fd[0] = m.board.vm.stop_fd[1] = -1;
-    m.board.vm.exit_status = VM_RUNNING;
-    for (unsigned i = 0; i < VMDEF_MAX_CPUS; i++)
-        m.vcpus[i].fd = -1, m.vcpus[i].kstats.fd = -1;
-    m.control_path = opts->control_path;
-    m.vnc_path = opts->vnc_path;
-    m.jail_uid = opts->jail_uid;
-    m.rfb.listen_fd = m.rfb.timer_fd = -1;
-    for (unsigned i = 0; i < RFB_MAX_CLIENTS; i++)
-        m.rfb.clients[i].fd = -1;
-    int status = machine_start(&m, def, verbose);
+    /* About 100 KiB, most of it for what a VM may not have (a remote
+     * console's clients, 64 vCPU slots): on lazy pages, only what this VM
+     * touches becomes resident (a memset static copy was all resident). */
+    struct machine *m = lazy_pages_alloc(sizeof(*m));
+    if (!m)
+        return vm_error("cannot allocate the machine: %s", strerror(errno));
+    machine_init(m, def, opts);
+    int status = machine_start(m, def, opts->verbose);
     if (status == 0) {
-        machine_loop(&m);
-        status = m.board.vm.exit_status;
+        machine_loop(m);
+        status = m->board.vm.exit_status;
     } else {
-        vm_request_stop(&m.board.vm, VM_EXIT_ERROR);
+        vm_request_stop(&m->board.vm, VM_EXIT_ERROR);
     }
-    machine_teardown(&m);
+    machine_teardown(m);
+    lazy_pages_free(m, sizeof(*m));
     return status == VM_RUNNING ? VM_EXIT_ERROR : status;
 }

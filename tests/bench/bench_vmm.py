@@ -151,25 +151,92 @@ def timed(m, command, timeout=300):
     return figures, bench
 
 
+# Exit counts of one boot (exec to the guest's power-off or reboot), the
+# same way for every VMM: hist triggers on KVM's tracepoints in the control
+# domain (counts, unlike times, do not swing with the machine's load).
+TRACE_KVM = "/sys/kernel/tracing/events/kvm"
+COUNTED = {"kvm_exit": "exit_reason", "kvm_pio": "port", "kvm_mmio": "gpa",
+           "kvm_userspace_exit": "reason"}
+# Port I/O by the device behind it (the rest: "other").
+PORT_GROUPS = [("serial", 0x3f8, 0x3ff), ("PCI config", 0xcf8, 0xcff), ("i8042", 0x60, 0x60),
+               ("i8042", 0x64, 0x64), ("RTC", 0x70, 0x71), ("PIC", 0x20, 0x21),
+               ("PIC", 0xa0, 0xa1), ("PIT", 0x40, 0x43), ("ACPI PM", 0x600, 0x63f)]
+COUNT_RUNS = ("corral-vmm", "kvmtool", "qemu -M q35")
+
+
+def hist_trigger(event, on):
+    return "echo '%shist:keys=%s:size=4096' > %s/%s/trigger" % (
+        "" if on else "!", COUNTED[event], TRACE_KVM, event)
+
+
+def exit_counts(m, command):
+    """{event: hits, "ports": {group: hits}} for one run of command, or
+    None where the control domain's kernel has no such tracing."""
+    m.sh("[ -d %s ] || mount -t tracefs none /sys/kernel/tracing" % TRACE_KVM)
+    for event in COUNTED:
+        m.sh(hist_trigger(event, False))
+        if m.sh(hist_trigger(event, True))[0] != 0:
+            return None
+    m.out(TIMED % command, timeout=300)
+    counts = {"ports": {}}
+    for event in COUNTED:
+        out = m.out("cat %s/%s/hist" % (TRACE_KVM, event))
+        m.sh(hist_trigger(event, False))
+        hits = re.search(r"Hits: (\d+)", out)
+        counts[event] = int(hits.group(1)) if hits else 0
+        if event == "kvm_pio":
+            for port, n in re.findall(r"port:\s*(\d+) \} hitcount:\s*(\d+)", out):
+                group = next((g for g, lo, hi in PORT_GROUPS if lo <= int(port) <= hi), "other")
+                counts["ports"][group] = counts["ports"].get(group, 0) + int(n)
+    return counts
+
+
+def exit_count_rows(counts):
+    rows = []
+    for name, c in counts.items():
+        rows.append(("%s: one boot to power-off (kvmtool: reboot): KVM exits / of them to the VMM / port I/O exits / MMIO trace events" % name,
+                     "%d / %d / %d / %d" % (c["kvm_exit"], c["kvm_userspace_exit"], c["kvm_pio"],
+                                            c["kvm_mmio"]), ""))
+        ports = sorted(c["ports"].items(), key=lambda kv: -kv[1])
+        rows.append(("%s: port I/O of that boot by device" % name,
+                     ", ".join("%s %d" % kv for kv in ports), ""))
+    return rows
+
+
 # Resident memory of a running VMM outside the mapping(s) that back guest RAM
-# (every mapping at least as large as the guest's memory).
-RSS_BEYOND_RAM = r"""awk -v ram=%d '/^Size:/ {size = $2} /^Rss:/ { if (size < ram) rss += $2 }
-  END {print rss}' /proc/%d/smaps"""
+# (every mapping at least as large as the guest's memory): the total, and
+# the part in mappings of files (the VMM's own binary and libraries, pages
+# of the page cache that every VMM of the kind shares; the rest is this
+# VM's alone).
+RSS_BEYOND_RAM = r"""awk -v ram=%d '/^[0-9a-f]+-[0-9a-f]+ / {file = ($6 ~ /^\//)}
+  /^Size:/ {size = $2} /^Rss:/ { if (size < ram) { rss += $2; if (file) files += $2 } }
+  END {print rss + 0, files + 0}' /proc/%d/smaps"""
 
 
-def rss_beyond_guest_ram(m, run):
-    """Start the guest, wait until its init is idle, read the VMM's smaps
-    (None when the VMM has exited by then)."""
+def rss_beyond_guest_ram_parts(m, run):
+    """Start the guest, wait until its init is idle, read the VMM's smaps:
+    (KiB beyond guest RAM, KiB of it in file mappings), or None when the
+    VMM has exited by then."""
     out = m.out("%s >/tmp/bench-wait.log 2>&1 </dev/null & echo PID=$!" % run.command)
     pid = int(re.search(r"PID=(\d+)", out).group(1))
     m.out("i=0; while ! grep -q GUEST-WAITING /tmp/bench-wait.log && [ $i -lt 300 ]; "
           "do sleep 1; i=$((i+1)); done; grep -q GUEST-WAITING /tmp/bench-wait.log", timeout=330)
-    status, out = m.sh(RSS_BEYOND_RAM % (GUEST_MEM_MIB * 1024, pid))
+    # kvmtool runs under `timeout`: measure the VMM, the wrapper's child
+    child = m.sh("pgrep -P %d" % pid)[1].split()
+    vmm = int(child[0]) if child and child[0].isdigit() else pid
+    status, out = m.sh(RSS_BEYOND_RAM % (GUEST_MEM_MIB * 1024, vmm))
     m.sh("kill -9 %d; wait %d 2>/dev/null" % (pid, pid))
     if status != 0:  # the VMM is gone already: no figure rather than no table
         print("%s: no RSS figure, the VMM had exited:\n%s" % (run.name, out[-500:]))
         return None
-    return int(out.strip().splitlines()[-1])
+    total, files = out.strip().splitlines()[-1].split()
+    return int(total), int(files)
+
+
+def rss_beyond_guest_ram(m, run):
+    """KiB beyond guest RAM (see rss_beyond_guest_ram_parts), or None."""
+    parts = rss_beyond_guest_ram_parts(m, run)
+    return parts[0] if parts else None
 
 
 def host_dd(m, image):
@@ -252,10 +319,22 @@ def bench(args, testdata_image, table):
                 hd = host_dd(m, image)
                 for k in ("WRITE", "READ"):
                     host[k].append(mbps(hd[k]))
-            for run in runs(image, "vmm-wait"):
-                kib = rss_beyond_guest_ram(m, run)
-                if kib is not None:
-                    rss[run.name].append(kib)
+            counts = {}
+            for run in runs(image, ""):
+                if run.name in COUNT_RUNS:
+                    try:
+                        c = exit_counts(m, run.command)
+                    except AssertionError as e:  # no counts rather than no table
+                        print("%s: no exit counts: %s" % (run.name, str(e)[-500:]))
+                        c = None
+                    if c is not None:
+                        counts[run.name] = c
+            # a guest idle at its init until killed (kvmtool has no ACPI power
+            # button for vmm-wait to wait on: its guest would end at once)
+            for run in runs(image, "ignore-power-button"):
+                parts = rss_beyond_guest_ram_parts(m, run)
+                if parts is not None:
+                    rss[run.name].append(parts)
     rows = [("corral-vmm static binary", "%.0f KiB" % size_kib, "<= 512 KiB")]
     for name in first:
         if first[name]:  # corral-vmm -v says when its vCPU first ran
@@ -273,10 +352,13 @@ def bench(args, testdata_image, table):
             rows.append(("%s: nested page faults per run, KVM pf_taken / pf_fixed" % name,
                          "%s / %s" % (median_or_dash(faults[name]["PF-TAKEN"], "%.0f"),
                                       median_or_dash(faults[name]["PF-FIXED"], "%.0f")), ""))
+    rows += exit_count_rows(counts)
     for name in rss:
         rows.append(("%s: RSS beyond guest RAM" % name,
-                     median_or_dash([k / 1024.0 for k in rss[name]], "%.1f MiB"),
+                     median_or_dash([t / 1024.0 for t, _ in rss[name]], "%.2f MiB"),
                      "<= 4 MiB" if name == "corral-vmm" else ""))
+        rows.append(("%s: of which its binary and libraries (page cache, shared)" % name,
+                     median_or_dash([f / 1024.0 for _, f in rss[name]], "%.2f MiB"), ""))
     for k in ("WRITE", "READ"):
         h = statistics.median(host[k])
         rows.append(("host dd %s (same file, O_DIRECT)" % k.lower(), "%.0f MiB/s" % h, ""))
