@@ -104,8 +104,11 @@ def run_parallel_disk(appliance, image, cpus=2, options=""):
     vCPU.  Returns the output, after checking the image holds exactly what
     the guest wrote."""
     appliance.out("rm -f %s && truncate -s 128M %s" % (image, image))
+    # 64 guest processes on 2 vCPUs: 360 s, not the default 180 s, as a
+    # loaded build machine once needed more than 180 s (RCU stalls in the log)
     status, out = run_vmm(appliance, boot_args("vmm-disk-parallel", cpus=cpus,
-                                               extra="-v --disk %s%s" % (image, options)))
+                                               extra="-v --disk %s%s" % (image, options)),
+                          timeout=360)
     booted(out)
     assert status == POWEROFF, out[-3000:]
     assert "WRITE-BAD" not in out and "READ-BAD" not in out, out[-3000:]
