@@ -150,27 +150,37 @@ def parse_fio(out):
     return figures
 
 
-# KVM's count of VM exits, every VM in the control domain together (the
+# KVM's counts of VM exits, every VM in the control domain together (the
 # benchmark runs one at a time): read as the guest's JOB-START and COUNTS
 # lines come out of the VMM, so each job gets the exits it caused, whichever
 # the VMM.  The lines themselves cost a few exits (the serial port's, one per
-# character, the same for both VMMs).
-KVM_EXITS = "/sys/kernel/debug/kvm/exits"
+# character, the same for both VMMs).  The total first, then by reason, so
+# that a VMM with more exits per request shows which kind they are.
+KVM_STATS = ("exits", "io_exits", "mmio_exits", "halt_exits", "irq_exits",
+             "irq_window_exits", "irq_injections", "halt_wakeup")
 STAMP_EXITS = ('tr -d "\\r" | while IFS= read -r l; do case $l in JOB-START*|COUNTS*) '
-               'echo "$l $(cat %s)";; *) echo "$l";; esac; done' % KVM_EXITS)
+               'echo "$l $(cd /sys/kernel/debug/kvm 2>/dev/null && for s in %s; do '
+               'cat $s 2>/dev/null || echo x; done | tr "\\n" " ")";; *) echo "$l";; esac; '
+               'done' % " ".join(KVM_STATS))
+
+
+def kvm_deltas(start, end):
+    """{stat: end - start} for the stats both readings have."""
+    a, b = start.split(), end.split()
+    return {name: int(y) - int(x) for name, x, y in zip(KVM_STATS, a, b)
+            if x.isdigit() and y.isdigit()}
 
 
 def parse_counts(out):
-    """{(rw, depth): (requests, merged, interrupts, exits)} from the
-    COUNTS lines (exits None where KVM's count could not be read)."""
-    starts = {(rw, int(depth)): int(exits) for rw, depth, exits in
-              re.findall(r"^JOB-START (\w+) (\d+) (\d+)\s*$", out, re.M)}
+    """{(rw, depth): (requests, merged, interrupts, {kvm stat: delta})} from
+    the COUNTS lines (the dict empty where KVM's counts could not be read)."""
+    starts = {(rw, int(depth)): rest for rw, depth, rest in
+              re.findall(r"^JOB-START (\w+) (\d+) ?(.*)$", out, re.M)}
     counts = {}
-    for rw, depth, a, b, c, end in re.findall(
-            r"^COUNTS (\w+) (\d+) (\d+) (\d+) (\d+)(?: (\d+))?\s*$", out, re.M):
-        start = starts.get((rw, int(depth)))
-        exits = int(end) - start if end and start is not None else None
-        counts[(rw, int(depth))] = (int(a), int(b), int(c), exits)
+    for rw, depth, a, b, c, rest in re.findall(
+            r"^COUNTS (\w+) (\d+) (\d+) (\d+) (\d+) ?(.*)$", out, re.M):
+        start = starts.get((rw, int(depth)), "")
+        counts[(rw, int(depth))] = (int(a), int(b), int(c), kvm_deltas(start, rest))
     return counts
 
 
@@ -261,6 +271,17 @@ def bench(args, testdata_image, table):
                "include timer and HLT exits, which grow with a job's duration")
 
 
+def kvm_per_request(values):
+    """KVM's exits per request, medians of the rounds: the total and each
+    reason that had any."""
+    parts = []
+    for stat in KVM_STATS:
+        ratios = [v[3][stat] / v[0] for v in values if v[0] and stat in v[3]]
+        if ratios and (stat == "exits" or statistics.median(ratios) >= 0.005):
+            parts.append("%s %.2f" % (stat, statistics.median(ratios)))
+    return ", ".join(parts) or "no KVM counts"
+
+
 def count_rows(counts):
     rows = []
     for label, rw, _ in JOBS:
@@ -272,9 +293,7 @@ def count_rows(counts):
                 requests = statistics.median(v[0] for v in values)
                 merged = statistics.median(v[1] for v in values)
                 irqs = statistics.median(v[2] / v[0] for v in values if v[0])
-                exits = [v[3] / v[0] for v in values if v[0] and v[3] is not None]
                 rows.append(("%s, iodepth %d: %s" % (label, depth, name),
-                             "%d requests, %d merged, %.2f interrupts/request, %s VM exits/request"
-                             % (requests, merged, irqs,
-                                "%.2f" % statistics.median(exits) if exits else "-"), ""))
+                             "%d requests, %d merged, %.2f interrupts/request; per request: %s"
+                             % (requests, merged, irqs, kvm_per_request(values)), ""))
     return rows
