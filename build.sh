@@ -780,6 +780,7 @@ build_test_qemu() {
 # this when CORRAL_TEST_QEMU is unset): builds or finds the test QEMU and
 # prints its path as the last line.
 cmd_test_qemu() {
+    cmd_deps # its build needs the test dependencies (meson, ninja)
     build_test_qemu
     step_done
     echo "$TEST_QEMU"
