@@ -5,7 +5,7 @@
  *     corral-vmm control 1
  * then each request is one line of printable ASCII (at most
  * CONTROL_LINE_MAX bytes before the '\n'; a '\r' before it is ignored),
- * a command word - and for the CD-ROM requests its arguments:
+ * a command word - and for the CD-ROM and disk requests their arguments:
  *     cdrom-eject N            N: the drive, 0 for the first cdrom = ...
  *     cdrom-insert N PATH      PATH: the rest of the line
  *     disk N                   N: the disk, 0 for the first disk = (every bus)

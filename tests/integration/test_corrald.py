@@ -315,7 +315,7 @@ def test_vm_show_gives_each_disks_actual_io_mode(host):
         assert status == 0 and vm["state"] == "stopped", vm
         disks = show(machine, "dmode1")["definition"]["disks"]
         assert [d["io"] for d in disks] == [None, None, None], disks
-        assert "io=" not in machine.out("corral vm show dmode1")
+        assert ' io="' not in machine.out("corral vm show dmode1")  # not "scenario="
     finally:
         machine.sh("corral vm kill dmode1 --wait >/dev/null 2>&1; "
                    "corral vm delete dmode1 --yes >/dev/null 2>&1; rm -f %s %s %s" % (ext4, tmpfs, wb))
