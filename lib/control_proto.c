@@ -13,6 +13,7 @@ static const char *const control_names[] = {
     [CONTROL_CONSOLE] = "console",
     [CONTROL_CDROM_EJECT] = "cdrom-eject",
     [CONTROL_CDROM_INSERT] = "cdrom-insert",
+    [CONTROL_DISK] = "disk",
 };
 
 #define CONTROL_NCMDS (sizeof(control_names) / sizeof(control_names[0]))
@@ -31,15 +32,21 @@ static int control_reject(const char **code, const char *c, char *why,
     return -1;
 }
 
-/* A drive number: 1 or 2 digits, then the end or a space.  Returns the
- * bytes it took, or 0. */
-static size_t control_parse_drive(const char *s, size_t len, unsigned *drive)
+static bool control_takes_args(enum control_cmd cmd)
+{
+    return cmd == CONTROL_CDROM_EJECT || cmd == CONTROL_CDROM_INSERT ||
+           cmd == CONTROL_DISK;
+}
+
+/* A drive or disk number: 1 or 2 digits, then the end or a space.
+ * Returns the bytes it took, or 0. */
+static size_t control_parse_number(const char *s, size_t len, unsigned *number)
 {
     size_t n = 0;
-    *drive = 0;
+    *number = 0;
     while (n < len && n < 3 && s[n] >= '0' && s[n] <= '9')
-        *drive = *drive * 10 + (unsigned)(s[n++] - '0');
-    if (n == 0 || *drive > CONTROL_DRIVE_MAX || (n < len && s[n] != ' '))
+        *number = *number * 10 + (unsigned)(s[n++] - '0');
+    if (n == 0 || *number > CONTROL_DRIVE_MAX || (n < len && s[n] != ' '))
         return 0;
     return n;
 }
@@ -50,9 +57,10 @@ static int control_parse_args(enum control_cmd cmd, const char *rest, size_t len
                               char *why, size_t why_len)
 {
     size_t n = 0;
-    if (cmd == CONTROL_CDROM_EJECT || cmd == CONTROL_CDROM_INSERT)
-        n = control_parse_drive(rest, len, &args->drive);
-    if (cmd == CONTROL_CDROM_EJECT && n > 0 && n == len)
+    if (control_takes_args(cmd))
+        n = control_parse_number(rest, len,
+                                 cmd == CONTROL_DISK ? &args->disk : &args->drive);
+    if ((cmd == CONTROL_CDROM_EJECT || cmd == CONTROL_DISK) && n > 0 && n == len)
         return 0;
     if (cmd == CONTROL_CDROM_INSERT && n > 0 && n + 1 < len) {
         memcpy(args->path, rest + n + 1, len - n - 1);
@@ -65,14 +73,12 @@ static int control_parse_args(enum control_cmd cmd, const char *rest, size_t len
     if (cmd == CONTROL_CDROM_INSERT)
         return control_reject(code, CONTROL_E_BAD_REQUEST, why, why_len,
                               "usage: cdrom-insert DRIVE (0-99) PATH", "", 0);
+    if (cmd == CONTROL_DISK)
+        return control_reject(code, CONTROL_E_BAD_REQUEST, why, why_len,
+                              "usage: disk N (0-99)", "", 0);
     return control_reject(code, CONTROL_E_BAD_REQUEST, why, why_len,
                           "takes no arguments: ", control_names[cmd],
                           strlen(control_names[cmd]));
-}
-
-static bool control_takes_args(enum control_cmd cmd)
-{
-    return cmd == CONTROL_CDROM_EJECT || cmd == CONTROL_CDROM_INSERT;
 }
 
 int control_parse(const char *line, size_t len, enum control_cmd *cmd,
@@ -112,7 +118,7 @@ int control_parse(const char *line, size_t len, enum control_cmd *cmd,
     }
     return control_reject(code, CONTROL_E_UNKNOWN, why, why_len,
                           "no such command (status, pause, resume, shutdown, "
-                          "stop, console, cdrom-eject, cdrom-insert): ", line,
+                          "stop, console, cdrom-eject, cdrom-insert, disk): ", line,
                           len > 32 ? 32 : len);
 }
 

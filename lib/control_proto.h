@@ -5,11 +5,13 @@
  *     corral-vmm control 1
  * then each request is one line of printable ASCII (at most
  * CONTROL_LINE_MAX bytes before the '\n'; a '\r' before it is ignored),
- * a command word - and for the CD-ROM requests its arguments:
+ * a command word - and for the CD-ROM and disk requests their arguments:
  *     cdrom-eject N            N: the drive, 0 for the first cdrom = ...
  *     cdrom-insert N PATH      PATH: the rest of the line
+ *     disk N                   N: the disk, 0 for the first disk = (every bus)
  * - and each reply is one line:
- *     ok[ DETAIL]            status: ok {"protocol":1,...} (one JSON line)
+ *     ok[ DETAIL]            status: ok {"protocol":1,...} (one JSON line);
+ *                            disk: ok {"disk":N,"bus":...,"io":...,"engine":...}
  *     error CODE: MESSAGE
  * A plain line protocol rather than corrald's JSON framing (lib/proto):
  * the requests carry at most a number and a path, a person can type them (socat, or
@@ -46,14 +48,16 @@ enum control_cmd {
     CONTROL_CONSOLE,
     CONTROL_CDROM_EJECT,
     CONTROL_CDROM_INSERT,
+    CONTROL_DISK,
 };
-#define CONTROL_CMD_LAST CONTROL_CDROM_INSERT
-/* The most CD-ROM drives a request can name (numbers 0..99). */
+#define CONTROL_CMD_LAST CONTROL_DISK
+/* The highest CD-ROM drive (and disk) number a request can name (0..99). */
 #define CONTROL_DRIVE_MAX 99
 
 /* The arguments of the requests that take some. */
 struct control_args {
     unsigned drive;                  /* cdrom-eject, cdrom-insert */
+    unsigned disk;                   /* disk */
     char path[CONTROL_LINE_MAX + 1]; /* cdrom-insert */
     /* cdrom-insert: the image, opened by the client and passed with the
      * request (SCM_RIGHTS), or -1 to open path (an unjailed VMM only).

@@ -99,7 +99,9 @@ static void cli_print_list_items(const struct proto_reply *rep,
         printf("%-12s", i == 0 ? label : "");
         for (const struct json_node *f = json_first(&rep->doc, n); f;
              f = json_next(&rep->doc, f)) {
-            if (f->type == JSON_STRING && f->string[0])
+            if (f->type == JSON_STRING && strchr(f->string, ' '))
+                printf(" %s=\"%s\"", f->key, f->string); /* io="O_DIRECT, io_uring" */
+            else if (f->type == JSON_STRING && f->string[0])
                 printf(" %s=%s", f->key, f->string);
             else if (f->type == JSON_BOOL && f->boolean)
                 printf(" %s", f->key);

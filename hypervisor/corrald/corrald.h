@@ -145,9 +145,12 @@ uint64_t corrald_committed_mib(const struct corrald *d);
 const char *corrald_state_name(enum corrald_vm_state s);
 /* The state people see: "paused" for a running VM that is paused. */
 const char *corrald_vm_state_name(const struct corrald_vm *vm);
+/* How much of a VM corrald_write_vm_json writes: vm list's row; a reply's
+ * whole VM, its definition too; that and, for vm show, each disk's actual
+ * I/O mode, asked of a running VM's VMM. */
+enum corrald_vm_json { CORRALD_VM_ROW, CORRALD_VM_WHOLE, CORRALD_VM_SHOW };
 void corrald_write_vm_json(struct json_writer *w, const struct corrald *d,
-                           const struct corrald_vm *vm,
-                           bool with_definition);
+                           const struct corrald_vm *vm, enum corrald_vm_json what);
 /* Records (and keeps in RUN/vms/NAME/last-stop.conf) why the VM stopped. */
 void corrald_record_stop(struct corrald_vm *vm, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -180,6 +183,16 @@ int corrald_pause_vm(struct corrald *d, struct corrald_vm *vm, bool pause,
 int corrald_cdrom_vm(struct corrald *d, struct corrald_vm *vm, unsigned drive,
                      const char *iso, const char **code, char *why, size_t why_len);
 void corrald_query_paused(struct corrald *d, struct corrald_vm *vm);
+/* How each disk of a running VM does its I/O, as its VMM says (control
+ * request "disk N", one connection for them all): io[i] becomes e.g.
+ * "O_DIRECT, io_uring", or stays "" where the VMM did not say (not
+ * running, no answer, an older VMM without the request: unknown-command). */
+#define CORRALD_DISK_IO_MAX 64
+void corrald_query_disk_io(const struct corrald *d, const struct corrald_vm *vm,
+                           char (*io)[CORRALD_DISK_IO_MAX], size_t n);
+/* The VMM's reply to "disk N" as "IO, ENGINE" in out.  Returns 0, or -1
+ * (an error reply, or not the JSON it should be: out is then ""). */
+int corrald_disk_io_text(const char *reply, char *out, size_t len);
 
 /* corrald_monitor.c: the process between corrald and each VMM. */
 void corrald_exec_monitor(const struct corrald *d, const struct corrald_vm *vm)

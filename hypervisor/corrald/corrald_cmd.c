@@ -50,7 +50,7 @@ struct corrald_vm *corrald_arg_vm(struct corrald_request *r)
 static void corrald_reply_vm(struct corrald_request *r, const struct corrald_vm *vm)
 {
     proto_begin_reply(r->w);
-    corrald_write_vm_json(r->w, r->d, vm, true);
+    corrald_write_vm_json(r->w, r->d, vm, CORRALD_VM_WHOLE);
     proto_end_reply(r->w);
 }
 
@@ -203,7 +203,7 @@ static void corrald_cmd_vm_list(struct corrald_request *r)
     json_key(r->w, "vms");
     json_begin_array(r->w);
     for (size_t i = 0; i < d->vm_count; i++)
-        corrald_write_vm_json(r->w, d, d->vms[i], false);
+        corrald_write_vm_json(r->w, d, d->vms[i], CORRALD_VM_ROW);
     json_end_array(r->w);
     json_end_object(r->w);
     proto_end_reply(r->w);
@@ -212,8 +212,11 @@ static void corrald_cmd_vm_list(struct corrald_request *r)
 static void corrald_cmd_vm_show(struct corrald_request *r)
 {
     struct corrald_vm *vm = corrald_arg_vm(r);
-    if (vm)
-        corrald_reply_vm(r, vm);
+    if (!vm)
+        return;
+    proto_begin_reply(r->w);
+    corrald_write_vm_json(r->w, r->d, vm, CORRALD_VM_SHOW);
+    proto_end_reply(r->w);
 }
 
 /* ---- definitions ---------------------------------------------------------- */

@@ -124,6 +124,47 @@ int corrald_cdrom_vm(struct corrald *d, struct corrald_vm *vm, unsigned drive,
     return 0;
 }
 
+int corrald_disk_io_text(const char *reply, char *out, size_t len)
+{
+    struct json_doc doc;
+    const char *io = NULL, *engine = NULL;
+    out[0] = '\0';
+    if (strncmp(reply, "ok {", 4) != 0)
+        return -1;
+    if (json_parse(reply + 3, strlen(reply + 3), &doc, NULL, 0) == 0) {
+        io = json_get_string(&doc, json_root(&doc), "io");
+        engine = json_get_string(&doc, json_root(&doc), "engine");
+        if (io && engine)
+            snprintf(out, len, "%s, %s", io, engine);
+    }
+    json_doc_free(&doc);
+    return out[0] ? 0 : -1;
+}
+
+void corrald_query_disk_io(const struct corrald *d, const struct corrald_vm *vm,
+                           char (*io)[CORRALD_DISK_IO_MAX], size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        io[i][0] = '\0';
+    if (vm->state != CORRALD_VM_RUNNING || n == 0)
+        return;
+    char path[CORRALD_PATH_MAX];
+    corrald_run_path(d, vm->name, CORRALD_CONTROL_SOCKET, path, sizeof(path));
+    int fd = control_conn_open(path, CORRALD_CONTROL_TIMEOUT_MS);
+    if (fd < 0)
+        return;
+    /* The first error reply or none ends it: an older VMM answers
+     * unknown-command, and one that does not answer is not asked again. */
+    for (size_t i = 0; i < n; i++) {
+        char line[32], reply[CONTROL_REPLY_MAX];
+        snprintf(line, sizeof(line), "disk %zu", i);
+        if (control_conn_request(fd, line, reply, sizeof(reply)) != 0 ||
+            corrald_disk_io_text(reply, io[i], sizeof(io[i])) < 0)
+            break;
+    }
+    close(fd);
+}
+
 /* After a corrald restart: is the adopted VM paused? */
 void corrald_query_paused(struct corrald *d, struct corrald_vm *vm)
 {

@@ -222,7 +222,10 @@ static void corrald_write_last_stop(struct json_writer *w,
     json_end_object(w);
 }
 
-static void corrald_write_disks(struct json_writer *w, const struct vmdef *def)
+/* io: each disk's actual I/O mode (corrald_query_disk_io), "" or NULL
+ * where not known: null. */
+static void corrald_write_disks(struct json_writer *w, const struct vmdef *def,
+                                char (*io)[CORRALD_DISK_IO_MAX])
 {
     json_key(w, "disks");
     json_begin_array(w);
@@ -234,6 +237,11 @@ static void corrald_write_disks(struct json_writer *w, const struct vmdef *def)
         json_kv_int(w, "bps", (int64_t)def->disks[i].bps);
         json_kv_string(w, "bus", def->disks[i].bus == VMDEF_BUS_SATA ? "sata" : "virtio");
         json_kv_string(w, "cache", vmdef_disk_cache_name(def->disks[i].cache));
+        json_key(w, "io");
+        if (io && io[i][0])
+            json_string(w, io[i]);
+        else
+            json_null(w);
         json_end_object(w);
     }
     json_end_array(w);
@@ -277,7 +285,8 @@ static void corrald_write_nics(struct json_writer *w, const struct vmdef *def)
     json_end_array(w);
 }
 
-static void corrald_write_definition(struct json_writer *w, const struct vmdef *def)
+static void corrald_write_definition(struct json_writer *w, const struct vmdef *def,
+                                     char (*disk_io)[CORRALD_DISK_IO_MAX])
 {
     static const char *const serials[] = { "stdio", "pty", "unix", "file" };
     json_key(w, "definition");
@@ -291,7 +300,7 @@ static void corrald_write_definition(struct json_writer *w, const struct vmdef *
     json_kv_string(w, "uefi_code", def->uefi_code);
     json_kv_string(w, "nvram", def->nvram);
     json_kv_bool(w, "hyperv", def->hyperv);
-    corrald_write_disks(w, def);
+    corrald_write_disks(w, def, disk_io);
     corrald_write_cdroms(w, def);
     corrald_write_nics(w, def);
     json_kv_string(w, "serial", serials[def->serial]);
@@ -352,7 +361,7 @@ static void corrald_write_limits(struct json_writer *w, const struct corrald *d,
 }
 
 void corrald_write_vm_json(struct json_writer *w, const struct corrald *d,
-                           const struct corrald_vm *vm, bool with_definition)
+                           const struct corrald_vm *vm, enum corrald_vm_json what)
 {
     bool alive = vm->state == CORRALD_VM_RUNNING || vm->state == CORRALD_VM_STOPPING;
     json_begin_object(w);
@@ -378,7 +387,13 @@ void corrald_write_vm_json(struct json_writer *w, const struct corrald *d,
     json_kv_int(w, "uptime_s", alive ? (clock_monotonic_ms() - vm->started_ms) / 1000 : 0);
     json_kv_int(w, "restarts", vm->restarts);
     corrald_write_last_stop(w, vm);
-    if (with_definition)
-        corrald_write_definition(w, &vm->def);
+    if (what != CORRALD_VM_ROW) {
+        /* what the VMM made of each disk: only a running one knows */
+        char io[VMDEF_MAX_DISKS][CORRALD_DISK_IO_MAX];
+        bool ask = what == CORRALD_VM_SHOW;
+        if (ask)
+            corrald_query_disk_io(d, vm, io, vm->def.disk_count);
+        corrald_write_definition(w, &vm->def, ask ? io : NULL);
+    }
     json_end_object(w);
 }

@@ -658,6 +658,7 @@ static int ahci_open_port(struct ahci_port *p, const struct ahci_port_options *o
     int fd = block_image_open(o->path, o->readonly, &bytes);
     if (fd < 0)
         return fd;
+    p->writeback = o->writeback;
     if (!o->writeback)
         block_image_use_direct(fd);
     ata_disk_init(&p->disk, fd, bytes, o->readonly, o->path);
@@ -811,6 +812,16 @@ static void ahci_board_log(struct board *b, const struct ahci_port_options *o,
                (unsigned long long)o->bps, (unsigned long long)o->iops);
 }
 
+/* For the control socket's "disk N" (from the main thread: a disk port's
+ * fd and ring are its own until the controller is destroyed). */
+static void ahci_board_disk_io(const void *disk, struct board_disk_io *out)
+{
+    const struct ahci_port *p = disk;
+    *out = (struct board_disk_io){ .bus = "sata",
+                                   .io = block_image_cache_mode(p->disk.fd, p->writeback),
+                                   .engine = block_ring_engine(p->ring_active) };
+}
+
 static int ahci_board_add(struct board *b, const struct vmdef *def, size_t index,
                           void **dev)
 {
@@ -838,6 +849,9 @@ static int ahci_board_add(struct board *b, const struct vmdef *def, size_t index
         const struct ahci_port *p = &a->ports[i];
         bool cd = p->kind == AHCI_PORT_CDROM;
         ahci_board_log(b, &ports[i], p, i);
+        if (!cd) /* the ports: the SATA disks first, in definition order */
+            board_add_disk_io(b, def, vmdef_disk_on_bus(def, VMDEF_BUS_SATA, i),
+                              ahci_board_disk_io, p);
         board_add_boot_drive(b, a->pci.slot, i, cd, cd ? p->cd.fd : p->disk.fd);
         rc = board_watch_limit_on(b, &a->io, &a->ports[i].limit,
                                   ahci_board_limit_expired, &a->ports[i]);

@@ -149,6 +149,7 @@ struct ahci_port {
     unsigned index;
     enum ahci_port_kind kind;
     struct ata_disk disk;  /* AHCI_PORT_DISK */
+    bool writeback;        /* disks: cache = writeback, buffered by choice */
     struct atapi_cd cd;    /* AHCI_PORT_CDROM */
     struct rate_limit limit;
     uint64_t clb, fb;

@@ -56,6 +56,14 @@ int block_ring_init(struct block_ring *r, int image_fd, unsigned depth);
  * in flight: guest memory and its tags must outlive every request. */
 void block_ring_destroy(struct block_ring *r);
 
+/* What serves a disk's requests, for the control socket's "disk N": its
+ * ring (active: block_ring_init succeeded), or the device's thread one at
+ * a time. */
+static inline const char *block_ring_engine(bool active)
+{
+    return active ? "io_uring" : "synchronous";
+}
+
 /* Room for one more request? */
 bool block_ring_has_room(const struct block_ring *r);
 /* Queue a read or write of iov (n entries; they must stay valid until the

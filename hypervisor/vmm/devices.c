@@ -171,6 +171,23 @@ void board_stop_disk_threads(struct board *b)
         iothread_stop(b->disk_io[i]);
 }
 
+void board_add_disk_io(struct board *b, const struct vmdef *def,
+                       const struct vmdef_disk *def_disk, board_disk_io_fn fn,
+                       const void *disk)
+{
+    size_t n = (size_t)(def_disk - def->disks);
+    if (n < VMDEF_MAX_DISKS)
+        b->disk_io_of[n] = (struct board_disk_io_source){ .fn = fn, .disk = disk };
+}
+
+int board_disk_io(const struct board *b, unsigned n, struct board_disk_io *out)
+{
+    if (n >= VMDEF_MAX_DISKS || !b->disk_io_of[n].fn)
+        return -ENODEV;
+    b->disk_io_of[n].fn(b->disk_io_of[n].disk, out);
+    return 0;
+}
+
 void board_add_boot_disk(struct board *b, unsigned slot, int fd)
 {
     if (b->n_boot_disks < BOARD_MAX_BOOT_DISKS)

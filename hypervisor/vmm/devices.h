@@ -93,6 +93,19 @@ struct board_disk {
 /* Threads of their own: one per virtio disk, one for the AHCI controller. */
 #define BOARD_MAX_DISK_THREADS (VMDEF_MAX_DISKS + 1)
 
+/* How a disk's I/O actually goes, for the control socket's "disk N": its
+ * bus ("virtio", "sata"), how its image is cached
+ * (block_image_cache_mode's words) and what serves its requests
+ * (block_ring_engine's).  Each disk device answers for its own disks. */
+struct board_disk_io {
+    const char *bus, *io, *engine;
+};
+typedef void (*board_disk_io_fn)(const void *disk, struct board_disk_io *out);
+struct board_disk_io_source {
+    board_disk_io_fn fn; /* NULL: no such disk (yet) */
+    const void *disk;
+};
+
 struct board {
     struct vm vm;
     unsigned nvcpus;
@@ -119,6 +132,8 @@ struct board {
     struct ahci *ahci; /* CD-ROM media changes by the control socket */
     struct board_disk boot_disks[BOARD_MAX_BOOT_DISKS];
     size_t n_boot_disks;
+    /* Every disk = of the definition, by its index there (every bus). */
+    struct board_disk_io_source disk_io_of[VMDEF_MAX_DISKS];
     struct virtio_pci_dev *virtio[BOARD_MAX_DEVICES]; /* for queue kicks */
     struct iothread *virtio_io[BOARD_MAX_DEVICES];    /* ...served there */
     size_t n_virtio;
@@ -173,6 +188,14 @@ int board_add_disk_thread(struct board *b, struct iothread *io);
 int board_start_disk_threads(struct board *b);
 void board_stop_disk_threads(struct board *b);
 void board_add_boot_disk(struct board *b, unsigned slot, int fd);
+/* Disk def_disk (its index in the definition's disks) says how its I/O
+ * goes through fn(disk, ...). */
+void board_add_disk_io(struct board *b, const struct vmdef *def,
+                       const struct vmdef_disk *def_disk, board_disk_io_fn fn,
+                       const void *disk);
+/* Disk n's I/O (n: its index in the definition's disks).  Returns 0, or
+ * -ENODEV when there is no such disk. */
+int board_disk_io(const struct board *b, unsigned n, struct board_disk_io *out);
 /* A disk or CD-ROM drive (fd -1: empty) on port of the AHCI controller
  * in slot. */
 void board_add_boot_drive(struct board *b, unsigned slot, unsigned port,

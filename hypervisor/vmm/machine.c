@@ -667,6 +667,20 @@ static void machine_control_cdrom(struct machine *m, enum control_cmd cmd,
     }
 }
 
+/* disk N: how disk N of the definition (every bus) does its I/O, as the
+ * disk's device says. */
+static void machine_control_disk(struct machine *m, unsigned n, char *reply,
+                                 size_t len)
+{
+    struct board_disk_io io;
+    if (board_disk_io(&m->board, n, &io) < 0)
+        snprintf(reply, len, "error %s: no disk %u (the disks are numbered from 0 "
+                 "in definition order)", CONTROL_E_NO_DEVICE, n);
+    else
+        snprintf(reply, len, "ok {\"disk\":%u,\"bus\":\"%s\",\"io\":\"%s\","
+                 "\"engine\":\"%s\"}", n, io.bus, io.io, io.engine);
+}
+
 static void machine_control_request(void *ctx, enum control_cmd cmd,
                                     const struct control_args *args,
                                     char *reply, size_t len)
@@ -677,6 +691,9 @@ static void machine_control_request(void *ctx, enum control_cmd cmd,
     case CONTROL_CDROM_EJECT:
     case CONTROL_CDROM_INSERT:
         machine_control_cdrom(m, cmd, args, reply, len);
+        return;
+    case CONTROL_DISK:
+        machine_control_disk(m, args->disk, reply, len);
         return;
     case CONTROL_PAUSE:
         if (m->paused)

@@ -627,6 +627,7 @@ static int virtio_blk_open(struct virtio_blk *blk,
     blk->fd = block_image_open(opts->path, opts->readonly, &bytes);
     if (blk->fd < 0)
         return blk->fd;
+    blk->writeback = opts->writeback;
     blk->direct = !opts->writeback && block_image_use_direct(blk->fd);
     /* A partial last sector cannot be addressed; it is left alone. */
     blk->capacity = bytes / VIRTIO_BLK_SECTOR_SIZE;
@@ -742,6 +743,16 @@ static void blk_requests_done(void *ctx, uint32_t events)
     virtio_blk_requests_done(ctx, false);
 }
 
+/* For the control socket's "disk N" (from the main thread: the fd and the
+ * ring are the disk's for its whole life). */
+static void blk_disk_io(const void *disk, struct board_disk_io *out)
+{
+    const struct virtio_blk *blk = disk;
+    *out = (struct board_disk_io){ .bus = "virtio",
+                                   .io = block_image_cache_mode(blk->fd, blk->writeback),
+                                   .engine = block_ring_engine(blk->ring_active) };
+}
+
 /* One virtio-blk per disk on the virtio bus, in definition order:
  * /dev/vda, /dev/vdb... */
 static int blk_add(struct board *b, const struct vmdef *def, size_t index,
@@ -768,10 +779,11 @@ static int blk_add(struct board *b, const struct vmdef *def, size_t index,
         return VM_EXIT_ERROR;
     board_add_virtio_on(b, &blk->vdev, &blk->io);
     board_add_boot_disk(b, blk->vdev.pci.slot, blk->fd);
-    vm_log(&b->vm, "disk %s: virtio-blk%s, %s, %s, %u queue(s), limits %llu bytes/s "
+    board_add_disk_io(b, def, d, blk_disk_io, blk);
+    vm_log(&b->vm, "disk %s: virtio-blk%s, %s, %s%s, %u queue(s), limits %llu bytes/s "
            "%llu ops/s (0: none)", d->path, d->readonly ? ", read-only" : "",
            block_image_cache_mode(blk->fd, o.writeback),
-           blk->ring_active ? "io_uring" : "synchronous (no io_uring here)",
+           block_ring_engine(blk->ring_active), blk->ring_active ? "" : " (no io_uring here)",
            o.queues, (unsigned long long)d->bps, (unsigned long long)d->iops);
     if (blk->ring_active) {
         rc = iothread_add(&blk->io, blk->ring.event_fd, EPOLLIN, blk_requests_done, blk);

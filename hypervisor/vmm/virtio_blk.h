@@ -137,6 +137,7 @@ struct virtio_blk {
     int fd;
     bool readonly;
     bool direct;    /* opened O_DIRECT (the file system allowed it) */
+    bool writeback; /* cache = writeback: buffered by choice */
     struct iothread io; /* its own: queue kicks and the limit's timer */
     bool io_created;
     uint64_t capacity; /* in 512-byte sectors */

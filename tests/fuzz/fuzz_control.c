@@ -2,7 +2,8 @@
  * fed in chunks (the first byte picks the chunk size) as reads would
  * bring them; every line goes through control_parse.  Checks: no crash,
  * no over-read, a parsed command is one of the known ones, and a line the
- * framing passes on is never longer than the limit (plus its '\r'). */
+ * framing passes on is never longer than the limit (plus its '\r'), and a
+ * parsed drive or disk number is in range. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,8 @@ static void on_line(void *ctx, const char *line, size_t len, bool too_long)
             abort();
         if (cmd == CONTROL_CDROM_INSERT &&
             (!args.path[0] || strlen(args.path) >= len || args.drive > CONTROL_DRIVE_MAX))
+            abort();
+        if (cmd == CONTROL_DISK && args.disk > CONTROL_DRIVE_MAX)
             abort();
         control_cmd_name(cmd);
     } else if (!code || !memchr(why, 0, sizeof(why))) {

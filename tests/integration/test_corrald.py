@@ -264,6 +264,65 @@ def test_pause_resume_and_stop_through_the_control_socket(host):
 
 
 
+def test_vm_show_gives_each_disks_actual_io_mode(host):
+    """Issue 19's leftover: `vm show` of a running VM says how each disk
+    actually does its I/O, as the VMM answers `disk N` on its control
+    socket: O_DIRECT on the ext4 test-data disk, buffered on the control
+    domain's tmpfs /tmp (which refuses O_DIRECT), buffered by choice with
+    cache=writeback; a stopped VM shows no mode."""
+    machine, made = host
+    ext4, tmpfs = TESTDATA_MOUNT + "/dmode.img", "/tmp/dmode.img"
+    wb = TESTDATA_MOUNT + "/dmode-wb.img"  # its own: an image is locked
+    fstypes = machine.out("awk '$2 == \"%s\" || $2 == \"/tmp\" {print $2, $3}' /proc/mounts"
+                          % TESTDATA_MOUNT)
+    assert sorted(fstypes.split("\n")[:2]) == [TESTDATA_MOUNT + " ext4", "/tmp tmpfs"], fstypes
+    machine.out("truncate -s 16M %s %s %s" % (ext4, tmpfs, wb))
+    try:
+        create_guest(machine, made, "dmode1", extra="--attach %s --attach %s,bus=sata "
+                     "--attach %s,cache=writeback" % (ext4, tmpfs, wb))
+        disks = show(machine, "dmode1")["definition"]["disks"]
+        assert [d["io"] for d in disks] == [None, None, None], disks  # stopped
+        assert corral_json(machine, "vm start dmode1")[0] == 0
+        wait_guest_up(machine, "dmode1")
+
+        disks = show(machine, "dmode1")["definition"]["disks"]
+        print(disks)
+        assert [d["bus"] for d in disks] == ["virtio", "sata", "virtio"], disks
+        modes = [d["io"].rsplit(", ", 1) for d in disks]
+        assert [m[0] for m in modes] == ["O_DIRECT", "buffered (no O_DIRECT here)",
+                                         "buffered (cache = writeback)"], disks
+        assert all(m[1] in ("io_uring", "synchronous") for m in modes), disks
+        human = machine.out("corral vm show dmode1")
+        assert re.search(r'path=%s bus=virtio cache=none io="O_DIRECT, \w+"' % ext4,
+                         human), human
+        assert re.search(r'path=%s bus=sata cache=none io="buffered \(no O_DIRECT here\), '
+                         % tmpfs, human), human
+
+        # the request itself, as a person would send it
+        sock = "/run/corral/vms/dmode1/control.sock"
+        status, out = machine.sh("corral-vmm --control-send %s 'disk 0'" % sock)
+        assert status == 0, out
+        assert ('ok {"disk":0,"bus":"virtio","io":"O_DIRECT","engine":"%s"}' % modes[0][1]
+                in out), out
+        status, out = machine.sh("corral-vmm --control-send %s 'disk 1'" % sock)
+        assert status == 0 and '"bus":"sata","io":"buffered (no O_DIRECT here)"' in out, out
+        status, out = machine.sh("corral-vmm --control-send %s 'disk 9'" % sock)
+        assert status == 1 and "error no-device: no disk 9" in out, out
+        status, out = machine.sh("corral-vmm --control-send %s 'disk x'" % sock)
+        assert status == 1 and "error bad-request: usage: disk N" in out, out
+
+        status, vm = corral_json(machine, "vm kill dmode1 --wait", timeout=120)
+        assert status == 0 and vm["state"] == "stopped", vm
+        disks = show(machine, "dmode1")["definition"]["disks"]
+        assert [d["io"] for d in disks] == [None, None, None], disks
+        assert ' io="' not in machine.out("corral vm show dmode1")  # not "scenario="
+    finally:
+        machine.sh("corral vm kill dmode1 --wait >/dev/null 2>&1; "
+                   "corral vm delete dmode1 --yes >/dev/null 2>&1; rm -f %s %s %s" % (ext4, tmpfs, wb))
+        if "dmode1" in made:
+            made.remove("dmode1")
+
+
 def test_console_shows_the_guest_and_detaches(host):
     machine, made = host
     create_guest(machine, made, "cons1")

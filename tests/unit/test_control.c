@@ -172,7 +172,7 @@ static void test_bad_requests_leave_others_alone(void)
     serve(&s.c);
     CHECK_EQ_STR(got(bad), "error too-long: request longer than 128 bytes\n"
                  "error unknown-command: no such command (status, pause, resume, "
-                 "shutdown, stop, console, cdrom-eject, cdrom-insert): reboot\n"
+                 "shutdown, stop, console, cdrom-eject, cdrom-insert, disk): reboot\n"
                  "error bad-request: empty request\n"
                  "error bad-request: control character or non-ASCII byte in the request\n");
     CHECK_EQ_STR(got(good), "ok resume\n");

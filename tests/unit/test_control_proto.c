@@ -56,6 +56,18 @@ static void test_bad_requests(void)
     CHECK(word && strlen(word + 3) == 32);
 }
 
+/* Each of the n lines is refused as a bad request. */
+static void expect_bad_requests(const char *const *bad, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        enum control_cmd cmd;
+        const char *code = NULL;
+        if (parse(bad[i], &cmd, &code) != -1)
+            fprintf(stderr, "accepted: %s\n", bad[i]);
+        CHECK_EQ_STR(code, CONTROL_E_BAD_REQUEST);
+    }
+}
+
 static void test_cdrom_requests(void)
 {
     enum control_cmd cmd;
@@ -73,13 +85,38 @@ static void test_cdrom_requests(void)
         "cdrom-eject -1", "cdrom-insert 0", "cdrom-insert /a.iso",
         "cdrom-insert 0x1 /a", "cdrom-insert 123 /a",
     };
-    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        code = NULL;
-        if (parse(bad[i], &cmd, &code) != -1)
-            fprintf(stderr, "accepted: %s\n", bad[i]);
-        CHECK_EQ_STR(code, CONTROL_E_BAD_REQUEST);
-    }
+    expect_bad_requests(bad, sizeof(bad) / sizeof(bad[0]));
     CHECK_EQ_INT(parse("cdrom-ejectx 1", &cmd, &code), -1);
+    CHECK_EQ_STR(code, CONTROL_E_UNKNOWN);
+}
+
+/* disk N: which disk's I/O mode (every bus, definition order). */
+static void test_disk_requests(void)
+{
+    enum control_cmd cmd;
+    const char *code = NULL;
+    CHECK_EQ_INT(parse("disk 0", &cmd, &code), 0);
+    CHECK_EQ_INT(cmd, CONTROL_DISK);
+    CHECK_EQ_INT(args.disk, 0);
+    CHECK_EQ_STR(control_cmd_name(cmd), "disk");
+    CHECK_EQ_INT(parse(" disk 15 \r", &cmd, &code), 0);
+    CHECK_EQ_INT(args.disk, 15);
+    CHECK_EQ_INT(parse("disk 99", &cmd, &code), 0); /* past the last: the VMM's no-device */
+    CHECK_EQ_INT(args.disk, 99);
+    CHECK_EQ_INT(parse("disk 07", &cmd, &code), 0);
+    CHECK_EQ_INT(args.disk, 7);
+    static const char *const bad[] = {
+        "disk", "disk x", "disk -1", "disk +1", "disk 1x", "disk 0x1", "disk 1 2",
+        "disk 1 /a", "disk 100", "disk 123", "disk 4294967296", "disk 1.5",
+        "disk  1", /* one space between the word and the number */
+    };
+    expect_bad_requests(bad, sizeof(bad) / sizeof(bad[0]));
+    char why[160];
+    CHECK_EQ_INT(control_parse("disk 1x", 7, &cmd, &args, &code, why, sizeof(why)), -1);
+    CHECK(strstr(why, "usage: disk N") != NULL);
+    CHECK_EQ_INT(parse("disks 1", &cmd, &code), -1);
+    CHECK_EQ_STR(code, CONTROL_E_UNKNOWN);
+    CHECK_EQ_INT(parse("DISK 1", &cmd, &code), -1);
     CHECK_EQ_STR(code, CONTROL_E_UNKNOWN);
 }
 
@@ -177,6 +214,7 @@ int main(void)
     RUN(test_commands);
     RUN(test_bad_requests);
     RUN(test_cdrom_requests);
+    RUN(test_disk_requests);
     RUN(test_cdrom_lines_round_trip);
     RUN(test_linebuf_framing);
     RUN(test_linebuf_too_long_then_carries_on);

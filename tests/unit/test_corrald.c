@@ -6,11 +6,13 @@
 #include "check.h"
 #include "../../hypervisor/cli/cli.h"
 #include "../../hypervisor/corrald/corrald.h"
+#include "control_proto.h"
 #include "fdio.h"
 #include "nvram_file.h"
 #include "nvram_sample.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -547,6 +549,157 @@ static void wait_fake_trap(const char *name, long long pid)
     CHECK(written == pid);
 }
 
+/* A stand-in for a running VM's control socket (the fake VMM has none):
+ * answers "disk N" for two disks as corral-vmm does, or (old) everything
+ * with unknown-command, as a VMM from before the request. */
+struct fake_control {
+    int listen_fd;
+    bool old;
+    pthread_t thread;
+    char path[100];
+};
+
+static void *fake_control_serve(void *arg)
+{
+    struct fake_control *fc = arg;
+    int fd;
+    while ((fd = accept(fc->listen_fd, NULL, NULL)) >= 0) {
+        FILE *in = fdopen(fd, "r"), *out = fdopen(dup(fd), "w");
+        char line[256];
+        unsigned n;
+        fputs(CONTROL_GREETING, out);
+        fflush(out);
+        while (fgets(line, sizeof(line), in)) {
+            if (fc->old)
+                fputs("error unknown-command: no such command\n", out);
+            else if (sscanf(line, "disk %u", &n) == 1 && n < 2)
+                fprintf(out, "ok {\"disk\":%u,\"bus\":\"%s\",\"io\":\"%s\",\"engine\":\"%s\"}\n",
+                        n, n ? "sata" : "virtio", n ? "buffered (no O_DIRECT here)" : "O_DIRECT",
+                        n ? "synchronous" : "io_uring");
+            else
+                fputs("error no-device: no disk\n", out);
+            fflush(out);
+        }
+        fclose(in);
+        fclose(out);
+    }
+    return NULL;
+}
+
+static void fake_control_start(struct fake_control *fc, const char *vm, bool old)
+{
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    snprintf(fc->path, sizeof(fc->path), "%s/run/vms/%s/control.sock", dir, vm);
+    CHECK(strlen(fc->path) < sizeof(addr.sun_path));
+    memcpy(addr.sun_path, fc->path, strlen(fc->path) + 1);
+    fc->old = old;
+    fc->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    unlink(fc->path);
+    CHECK_EQ_INT(bind(fc->listen_fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+    CHECK_EQ_INT(listen(fc->listen_fd, 4), 0);
+    CHECK_EQ_INT(pthread_create(&fc->thread, NULL, fake_control_serve, fc), 0);
+}
+
+static void fake_control_stop(struct fake_control *fc)
+{
+    shutdown(fc->listen_fd, SHUT_RDWR); /* accept returns */
+    pthread_join(fc->thread, NULL);
+    close(fc->listen_fd);
+    unlink(fc->path);
+}
+
+/* vm.show's definition.disks[i].io: the string, "null", or "absent". */
+static void show_disk_io(const char *name, char io[2][64])
+{
+    struct proto_reply rep;
+    CHECK_EQ_INT(call("vm.show", name, NULL, &rep), 0);
+    CHECK(rep.ok);
+    const struct json_node *disks =
+        json_get(&rep.doc, json_get(&rep.doc, rep.data, "definition"), "disks");
+    const struct json_node *d = json_first(&rep.doc, disks);
+    for (int i = 0; i < 2; i++, d = d ? json_next(&rep.doc, d) : NULL) {
+        const struct json_node *v = d ? json_get(&rep.doc, d, "io") : NULL;
+        snprintf(io[i], 64, "%s", !v ? "absent" : v->type == JSON_NULL ? "null"
+                                  : v->type == JSON_STRING ? v->string : "?");
+    }
+    proto_reply_free(&rep);
+}
+
+/* vm show asks a running VM's VMM how each disk does its I/O ("disk N"
+ * on the control socket); a stopped VM, a VMM without a control socket or
+ * one too old for the request: no mode, and no error. */
+static void test_show_disk_io(void)
+{
+    char kernel[128], a[160], b[160], io[2][64];
+    snprintf(kernel, sizeof(kernel), "kernel=%s/bzImage", dir);
+    snprintf(a, sizeof(a), "disk=%s/io-a.img", dir);
+    snprintf(b, sizeof(b), "disk=%s/io-b.img,bus=sata,cache=none", dir);
+    const char *const images[] = { "io-a.img", "io-b.img" };
+    for (int i = 0; i < 2; i++) {
+        write_text(in_dir(images[i]), "", 0644);
+        CHECK_EQ_INT(truncate(in_dir(images[i]), 1 << 20), 0);
+    }
+    const char *const def[] = { "memory=64M", kernel, a, b, NULL };
+    struct proto_reply rep;
+    CHECK_EQ_INT(call("vm.create", "io1", def, &rep), 0);
+    if (!rep.ok)
+        fprintf(stderr, "vm.create io1: %s\n", rep.error_message);
+    CHECK(rep.ok);
+    proto_reply_free(&rep);
+    show_disk_io("io1", io);
+    CHECK_EQ_STR(io[0], "null"); /* stopped */
+    CHECK_EQ_STR(io[1], "null");
+
+    CHECK_EQ_INT(call("vm.start", "io1", NULL, &rep), 0);
+    CHECK(rep.ok);
+    proto_reply_free(&rep);
+    long long pid = wait_state("io1", "running").pid;
+    show_disk_io("io1", io); /* the fake VMM has no control socket */
+    CHECK_EQ_STR(io[0], "null");
+
+    struct fake_control fc;
+    fake_control_start(&fc, "io1", false);
+    show_disk_io("io1", io);
+    CHECK_EQ_STR(io[0], "O_DIRECT, io_uring");
+    CHECK_EQ_STR(io[1], "buffered (no O_DIRECT here), synchronous");
+    fc.old = true;
+    show_disk_io("io1", io);
+    CHECK_EQ_STR(io[0], "null");
+    CHECK_EQ_STR(io[1], "null");
+    fake_control_stop(&fc);
+
+    /* not the list's rows, nor other replies: only vm show asks */
+    wait_fake_trap("io1", pid);
+    CHECK_EQ_INT(call("vm.stop", "io1", NULL, &rep), 0);
+    CHECK(rep.ok);
+    proto_reply_free(&rep);
+    wait_state("io1", "stopped");
+    CHECK_EQ_INT(call("vm.delete", "io1", NULL, &rep), 0);
+    proto_reply_free(&rep);
+}
+
+/* The VMM's reply to "disk N", as vm show gives it. */
+static void test_disk_io_text(void)
+{
+    char out[CORRALD_DISK_IO_MAX];
+    CHECK_EQ_INT(corrald_disk_io_text("ok {\"disk\":0,\"bus\":\"virtio\",\"io\":\"O_DIRECT\","
+                                      "\"engine\":\"io_uring\"}", out, sizeof(out)), 0);
+    CHECK_EQ_STR(out, "O_DIRECT, io_uring");
+    CHECK_EQ_INT(corrald_disk_io_text("ok {\"disk\":1,\"bus\":\"sata\",\"io\":\"buffered "
+                                      "(cache = writeback)\",\"engine\":\"synchronous\"}",
+                                      out, sizeof(out)), 0);
+    CHECK_EQ_STR(out, "buffered (cache = writeback), synchronous");
+    static const char *const bad[] = {
+        "error unknown-command: no such command", "error no-device: no disk 3",
+        "ok {\"disk\":0}", "ok {\"io\":1,\"engine\":\"io_uring\"}", "ok {\"io\":\"x\"",
+        "ok stopping", "", "ok",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        CHECK_EQ_INT(corrald_disk_io_text(bad[i], out, sizeof(out)), -1);
+        CHECK_EQ_STR(out, "");
+    }
+}
+
 static void test_stop(void)
 {
     struct proto_reply rep;
@@ -677,6 +830,8 @@ int main(int argc, char **argv)
     RUN(test_oversized_request_then_a_good_one);
     RUN(test_adopt_after_restart);
     RUN(test_vmm_dies_with_its_monitor);
+    RUN(test_disk_io_text);
+    RUN(test_show_disk_io);
     RUN(test_stop);
     RUN(test_stop_timeout_forces_off);
     RUN(test_autostart);

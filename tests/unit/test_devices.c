@@ -3,11 +3,13 @@
  * always built: the legacy ports, fw_cfg and the firmware log only for
  * firmware boot, the disks in the first PCI slots, then the rng.  No KVM:
  * the board gets a bus, guest RAM from calloc and a PCI bus. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "check.h"
+#include "../../hypervisor/vmm/block_image.h"
 #include "../../hypervisor/vmm/debugcon.h"
 #include "../../hypervisor/vmm/devices.h"
 #include "../../hypervisor/vmm/fw_cfg.h"
@@ -137,6 +139,7 @@ static void test_ahci_for_sata_disks_and_cdroms(void)
     static struct vmdef def;
     setup(&def, VMDEF_BOOT_FIRMWARE, 2);
     def.disks[0].bus = VMDEF_BUS_SATA;
+    def.disks[1].cache = VMDEF_CACHE_WRITEBACK;
     def.cdrom_count = 1; /* an empty drive */
     def.display = VMDEF_DISPLAY_NONE; /* the VGA needs KVM's memory slots */
     CHECK_EQ_INT(board_add_devices(&board, &def), 0);
@@ -153,6 +156,19 @@ static void test_ahci_for_sata_disks_and_cdroms(void)
     CHECK(board.boot_disks[2].cdrom);
     CHECK_EQ_INT(board.boot_disks[2].fd, -1);
     CHECK_EQ_INT(pci_config_read(pci_bus_slot(&board.pci, 3), PCI_DEVICE_ID, 2), 0x2922);
+    /* "disk N" on the control socket: by definition index, whatever the
+     * bus; each disk's device answers; the CD-ROM drive is no disk */
+    struct board_disk_io io;
+    CHECK_EQ_INT(board_disk_io(&board, 0, &io), 0);
+    CHECK_EQ_STR(io.bus, "sata");
+    CHECK_EQ_STR(io.io, block_image_cache_mode(board.boot_disks[1].fd, false));
+    CHECK(!strcmp(io.engine, "io_uring") || !strcmp(io.engine, "synchronous"));
+    CHECK_EQ_INT(board_disk_io(&board, 1, &io), 0);
+    CHECK_EQ_STR(io.bus, "virtio");
+    CHECK_EQ_STR(io.io, "buffered (cache = writeback)");
+    CHECK(!strcmp(io.engine, "io_uring") || !strcmp(io.engine, "synchronous"));
+    CHECK_EQ_INT(board_disk_io(&board, 2, &io), -ENODEV);
+    CHECK_EQ_INT(board_disk_io(&board, 99, &io), -ENODEV);
     teardown(2);
 }
 
