@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import time
 
 import pexpect
@@ -537,6 +538,43 @@ def test_image_import_file_and_http_with_checksums(host):
     machine.out("rm -f /var/lib/corral/images/imp-* /tmp/imp-src.img")
 
 
+CA_CONFIG = """[ca]
+default_ca = test
+[test]
+database = index.txt
+serial = serial
+new_certs_dir = .
+default_md = sha256
+policy = any
+copy_extensions = copy
+[any]
+commonName = supplied
+"""
+
+
+def make_backdated_certificate(name, alt_names, key_path, cert_path):
+    """A self-signed certificate valid from an hour ago, as public CAs
+    backdate theirs: the appliance's clock, set from the emulated RTC at its
+    boot, may run a second or more behind this host's, and a certificate
+    that starts "now" here then starts in its future (CI failed on that
+    once). openssl 3.0's req -x509 cannot set the start; its ca command can."""
+    with tempfile.TemporaryDirectory() as ca_dir:
+        with open(os.path.join(ca_dir, "ca.cnf"), "w") as f:
+            f.write(CA_CONFIG)
+        open(os.path.join(ca_dir, "index.txt"), "w").close()
+        with open(os.path.join(ca_dir, "serial"), "w") as f:
+            f.write("%016x\n" % (int(time.time()) | 1 << 40))
+        request = os.path.join(ca_dir, "request.pem")
+        run = lambda *args: subprocess.run(args, cwd=ca_dir, check=True, capture_output=True)
+        run("openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=" + name,
+            "-addext", "subjectAltName=" + alt_names, "-addext", "basicConstraints=critical,CA:TRUE",
+            "-keyout", key_path, "-out", request)
+        stamp = lambda seconds: time.strftime("%Y%m%d%H%M%SZ", time.gmtime(time.time() + seconds))
+        run("openssl", "ca", "-batch", "-config", "ca.cnf", "-selfsign", "-keyfile", key_path,
+            "-in", request, "-startdate", stamp(-3600), "-enddate", stamp(2 * 86400),
+            "-notext", "-out", cert_path)
+
+
 def serve_certificate(machine, name, alt_names, ca_path):
     """A new self-signed certificate (CN=name, subjectAltName=alt_names)
     for the test HTTPS server's next connections, and the same one in the
@@ -544,9 +582,7 @@ def serve_certificate(machine, name, alt_names, ca_path):
     made = {}
     for part in ("cert", "key"):
         made[part] = os.path.join(qemu.HTTPS_DIR, "%s.%s.pem" % (name, part))
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                    "-subj", "/CN=" + name, "-addext", "subjectAltName=" + alt_names,
-                    "-keyout", made["key"], "-out", made["cert"]], check=True, capture_output=True)
+    make_backdated_certificate(name, alt_names, made["key"], made["cert"])
     for part in ("cert", "key"):  # the server loads both at each connection
         shutil.copy(made[part], os.path.join(qemu.HTTPS_DIR, "%s.pem.new" % part))
         os.replace(os.path.join(qemu.HTTPS_DIR, "%s.pem.new" % part),
