@@ -87,10 +87,30 @@ def disk_rates(appliance, limits, env=""):
     return rates
 
 
+def fast_enough(rates):
+    return (min(rates["write"], rates["read"]) > 2 * LIMIT_BPS
+            and rates["ops"] > 2 * LIMIT_IOPS)
+
+
+def unlimited_disk_rates(appliance, env):
+    """The unlimited baseline, the best of at most two runs.  It measures
+    the machine as much as the VMM: where 80-240 MiB/s of writes are usual,
+    one CI run (two test workers sharing two emulated cores) once measured
+    3 MiB/s, 24 MiB taking 7.8 s while the reads right after ran at
+    400 MiB/s.  So a baseline under the bar is measured once more before it
+    counts; the limited run's checks are not retried."""
+    first = disk_rates(appliance, "", env)
+    if fast_enough(first):
+        return first
+    print("unlimited baseline below the bar, measured once more: %r" % first)
+    second = disk_rates(appliance, "", env)
+    return {phase: max(first[phase], second[phase]) for phase in first}
+
+
 @pytest.mark.parametrize("env", ["", "CORRAL_VMM_SLOW_IO=1"], ids=["fast-io", "slow-io"])
 def test_rate_limited_disk_stays_within_10_percent(appliance, env):
     # Unlimited first: the limits below must be what slows the guest down.
-    free = disk_rates(appliance, "", env)
+    free = unlimited_disk_rates(appliance, env)
     assert free["write"] > 2 * LIMIT_BPS and free["read"] > 2 * LIMIT_BPS, free
     assert free["ops"] > 2 * LIMIT_IOPS, free
     limited = disk_rates(appliance, ",bps=4M,iops=%d" % LIMIT_IOPS, env)
