@@ -2,6 +2,7 @@
 #include "devices.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -186,6 +187,26 @@ int board_disk_io(const struct board *b, unsigned n, struct board_disk_io *out)
         return -ENODEV;
     b->disk_io_of[n].fn(b->disk_io_of[n].disk, out);
     return 0;
+}
+
+void board_add_disk_state(struct board *b, const struct vmdef *def,
+                          const struct vmdef_disk *def_disk, board_disk_state_fn fn,
+                          void *disk)
+{
+    size_t n = (size_t)(def_disk - def->disks);
+    if (n < VMDEF_MAX_DISKS)
+        b->disk_state_of[n] = (struct board_disk_state_source){ .fn = fn, .disk = disk };
+}
+
+void board_print_disk_states(const struct board *b)
+{
+    char line[1024];
+    for (unsigned n = 0; n < VMDEF_MAX_DISKS; n++) {
+        if (!b->disk_state_of[n].fn)
+            continue;
+        b->disk_state_of[n].fn(b->disk_state_of[n].disk, line, sizeof(line));
+        fprintf(stderr, "corral-vmm: disk %u: %s\n", n, line);
+    }
 }
 
 void board_add_boot_disk(struct board *b, unsigned slot, int fd)

@@ -592,6 +592,40 @@ int virtio_blk_stats_format(const struct virtio_blk *blk, char *buf, size_t len)
                     (unsigned long long)block_image_bounced_count());
 }
 
+/* Append to buf at *used what fmt makes, keeping *used within len. */
+static void virtio_blk_append(char *buf, size_t len, size_t *used, int n)
+{
+    if (n > 0)
+        *used += (size_t)n;
+    if (*used >= len)
+        *used = len - 1;
+}
+
+int virtio_blk_state_format(struct virtio_blk *blk, char *buf, size_t len)
+{
+    size_t used = 0;
+    if (len == 0)
+        return 0;
+    buf[0] = '\0';
+    pthread_mutex_lock(&blk->vdev.lock);
+    for (uint16_t q = 0; q < blk->vdev.cfg.num_queues; q++) {
+        const struct virtio_blk_queue *qs = &blk->queues[q];
+        virtio_blk_append(buf, len, &used,
+                          snprintf(buf + used, len - used, "q%u: in flight %u%s%s, ", q,
+                                   qs->in_flight, qs->held ? ", held" : "",
+                                   qs->stalled ? ", waiting for room" : ""));
+        virtio_blk_append(buf, len, &used,
+                          virtq_state_format(virtio_pci_queue_ring(&blk->vdev, q),
+                                             buf + used, len - used));
+        virtio_blk_append(buf, len, &used, snprintf(buf + used, len - used, "; "));
+    }
+    virtio_blk_append(buf, len, &used,
+                      snprintf(buf + used, len - used, "ring: in flight %u",
+                               blk->ring_active ? blk->ring.in_flight : 0));
+    pthread_mutex_unlock(&blk->vdev.lock);
+    return (int)used;
+}
+
 static void virtio_blk_config_read(struct virtio_pci_dev *vdev, uint32_t offset,
                                    uint8_t *data, uint32_t len)
 {
@@ -753,6 +787,11 @@ static void blk_disk_io(const void *disk, struct board_disk_io *out)
                                    .engine = block_ring_engine(blk->ring_active) };
 }
 
+static int blk_disk_state(void *disk, char *buf, size_t len)
+{
+    return virtio_blk_state_format(disk, buf, len);
+}
+
 /* One virtio-blk per disk on the virtio bus, in definition order:
  * /dev/vda, /dev/vdb... */
 static int blk_add(struct board *b, const struct vmdef *def, size_t index,
@@ -780,6 +819,7 @@ static int blk_add(struct board *b, const struct vmdef *def, size_t index,
     board_add_virtio_on(b, &blk->vdev, &blk->io);
     board_add_boot_disk(b, blk->vdev.pci.slot, blk->fd);
     board_add_disk_io(b, def, d, blk_disk_io, blk);
+    board_add_disk_state(b, def, d, blk_disk_state, blk);
     vm_log(&b->vm, "disk %s: virtio-blk%s, %s, %s%s, %u queue(s), limits %llu bytes/s "
            "%llu ops/s (0: none)", d->path, d->readonly ? ", read-only" : "",
            block_image_cache_mode(blk->fd, o.writeback),

@@ -181,6 +181,12 @@ int virtio_blk_handle_request(struct virtio_blk *blk,
  * transfers.  Returns what snprintf returns. */
 int virtio_blk_stats_format(const struct virtio_blk *blk, char *buf, size_t len);
 
+/* Where each queue stands, as one line (SIGUSR2, for I/O that looks
+ * stuck): per queue its requests in flight, held by the rate limit or
+ * waiting for room, and the ring's indices (virtq_state_format); then the
+ * ring's requests in flight.  Takes the device lock. */
+int virtio_blk_state_format(struct virtio_blk *blk, char *buf, size_t len);
+
 /* One virtio-blk per disk of the definition, for the device table (devices.h). */
 struct device_desc;
 extern const struct device_desc virtio_blk_device;

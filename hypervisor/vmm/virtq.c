@@ -8,6 +8,7 @@
 #include "virtq.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
@@ -295,6 +296,22 @@ bool virtq_enable_notify(struct virtq *vq)
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     return __atomic_load_n(virtq_avail_idx(vq), __ATOMIC_ACQUIRE) !=
            vq->last_avail_idx;
+}
+
+int virtq_state_format(const struct virtq *vq, char *buf, size_t len)
+{
+    if (!vq->ready)
+        return snprintf(buf, len, "not ready");
+    int n = snprintf(buf, len, "%savail %u, taken %u, used %u, decided at %u, "
+                     "avail flags %#x", vq->broken ? "broken, " : "",
+                     virtq_load16(virtq_avail_idx(vq)), vq->last_avail_idx, vq->used_idx,
+                     vq->used_at_last_irq, virtq_load16((const uint16_t *)vq->avail_ring));
+    if (!vq->event_idx || n < 0 || (size_t)n >= len)
+        return n;
+    int more = snprintf(buf + n, len - (size_t)n, ", used_event %u, avail_event %u",
+                        virtq_load16(virtq_used_event(vq)),
+                        virtq_load16(virtq_avail_event(vq)));
+    return more < 0 ? more : n + more;
 }
 
 /* Find the segment holding byte skip; *within is the offset inside it. */

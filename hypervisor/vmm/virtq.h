@@ -113,6 +113,15 @@ bool virtq_should_interrupt(struct virtq *vq);
  * drained the queue does not miss a request made just before. */
 bool virtq_enable_notify(struct virtq *vq);
 
+/* Where the queue stands, as one line in buf (what snprintf returns), for
+ * a guest whose I/O looks stuck (SIGUSR2): the driver's avail index
+ * against the entries taken; our used index against the last one an
+ * interrupt was decided on; with EVENT_IDX, where the driver asked to be
+ * interrupted (used_event) and where we asked to be kicked (avail_event).
+ * Taken behind avail with notifications off means a missed kick; used
+ * ahead of a used_event the driver has not moved means a lost interrupt. */
+int virtq_state_format(const struct virtq *vq, char *buf, size_t len);
+
 /* iovec helpers for devices parsing requests out of a chain. */
 
 /* Copy up to len bytes starting skip bytes into the segments. Returns the

@@ -184,13 +184,42 @@ def parse_counts(out):
     return counts
 
 
+# A run that has not ended after this long has stopped (a whole run takes
+# 1-3 minutes): 4 of 6 runs of this benchmark once hung at iodepth 32, in
+# QEMU's runs and in corral-vmm's.  The watchdog says so ("RUN-HUNG"), has
+# corral-vmm print where each disk queue stands (SIGUSR2: a request the
+# driver made and the device never took, or one completed whose interrupt
+# the guest never saw), kills the run and lets the rounds go on.
+RUN_LIMIT_S = 420
+WATCHDOG = ("{ %s 2>&1 </dev/null & p=$!; "
+            "( sleep %d >/dev/null 2>&1; kill -0 $p 2>/dev/null || exit 0; "
+            "echo 'RUN-HUNG after %d s'; %s sleep 2 >/dev/null 2>&1; kill -9 $p ) & w=$!; "
+            "wait $p; kill $w 2>/dev/null; }")
+
+
+def watched(run):
+    """run's command under the watchdog; SIGUSR2 for corral-vmm only (it
+    would end QEMU, which has no handler for it)."""
+    usr2 = "kill -USR2 $p;" if run.name.startswith("corral-vmm") else ""
+    return WATCHDOG % (run.command, RUN_LIMIT_S, RUN_LIMIT_S, usr2)
+
+
 def guest_fio(m, run):
-    """The run's fio figures, its guest counts, and corral-vmm's own disk
-    statistics line (None for QEMU)."""
-    out = m.out("%s 2>&1 </dev/null | %s | grep -a -E '^(FIO|COUNTS|JOB-START) |GUEST-|"
-                ": disk .*: requests' ; true" % (run.command, STAMP_EXITS), timeout=900)
+    """The run's fio figures, its guest counts, corral-vmm's own disk
+    statistics line (None for QEMU), and what the watchdog saw when the run
+    hung (None when it ended by itself)."""
+    out = m.out("%s | %s | grep -a -E '^(FIO|COUNTS|JOB-START|RUN-HUNG) |GUEST-|"
+                ": disk .*: (requests|q0)' ; true" % (watched(run), STAMP_EXITS),
+                timeout=RUN_LIMIT_S + 300)
     vmm = re.search(r"disk [^:]*: (requests .*)$", out, re.M)
-    return parse_fio(out), parse_counts(out), vmm.group(1) if vmm else None
+    hung = None
+    if "RUN-HUNG" in out:
+        started = re.findall(r"^JOB-START (\w+ \d+)", out, re.M)
+        state = re.findall(r"disk \d+: (q0.*)$", out, re.M)
+        hung = "in job %s; %s" % (started[-1] if started else "(none: boot)",
+                                  state[-1] if state else "no queue state")
+        print("%s: run hung %s" % (run.name, hung))
+    return parse_fio(out), parse_counts(out), vmm.group(1) if vmm else None, hung
 
 
 def host_fio(m, image):
@@ -228,10 +257,13 @@ def bench(args, testdata_image, table):
             counts = {name: {} for name in names}
             vmm_stats = {name: [] for name in names}
             rss = {name: [] for name in names}
+            hung = []
             for i in range(args.rounds):
                 order = runs(image, "bench-fio")
                 for run in order if i % 2 == 0 else order[::-1]:
-                    figures, guest_counts, stats = guest_fio(m, run)
+                    figures, guest_counts, stats, stopped = guest_fio(m, run)
+                    if stopped:
+                        hung.append("%s, round %d: %s" % (run.name, i + 1, stopped))
                     for k, v in figures.items():
                         results[run.name].setdefault(k, []).append(v)
                     for k, v in guest_counts.items():
@@ -251,6 +283,9 @@ def bench(args, testdata_image, table):
     for name in vmm_stats:
         for stats in vmm_stats[name]:
             rows.append(("%s: the disk's counts over a round's 8 jobs" % name, stats, ""))
+    rows.append(("runs that hung (killed after %d s)" % RUN_LIMIT_S, str(len(hung)), ""))
+    for text in hung:
+        rows.append(("hung", text, ""))
     for name in rss:
         rows.append(("%s: RSS beyond guest RAM" % name,
                      "%.1f MiB" % (statistics.median(rss[name]) / 1024.0) if rss[name] else "-",

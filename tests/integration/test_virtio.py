@@ -61,6 +61,40 @@ def test_virtio_blk_devices_and_interrupts(appliance, msi):
             .endswith("same"))
 
 
+def test_sigusr2_shows_where_each_disk_queue_stands(appliance):
+    """SIGUSR2 on a running VMM: besides the exit counters, a line per disk
+    with each queue's indices (what an operator reads when a guest's I/O
+    looks stuck).  An idle guest has had everything it made available
+    taken and returned, and nothing is in flight."""
+    log = "/tmp/vmm-state.log"
+    appliance.out("rm -f /tmp/st.img && truncate -s 16M /tmp/st.img")
+    pid = int(re.search(r"PID=(\d+)", appliance.out(
+        "corral-vmm %s </dev/null >%s 2>&1 & echo PID=$!"
+        % (boot_args("vmm-wait", cpus=2, extra="--disk /tmp/st.img"), log))).group(1))
+    try:
+        appliance.out("i=0; until grep -q GUEST-WAITING %s || [ $i -ge 150 ]; do sleep 1; "
+                      "i=$((i+1)); done" % log, timeout=180)
+        appliance.out("kill -USR2 %d; i=0; until grep -q 'disk 0:' %s || [ $i -ge 20 ]; do "
+                      "sleep 0.5; i=$((i+1)); done" % (pid, log), timeout=60)
+    finally:
+        appliance.out("kill %d; i=0; while kill -0 %d 2>/dev/null && [ $i -lt 60 ]; do "
+                      "sleep 1; i=$((i+1)); done; kill -9 %d 2>/dev/null; true"
+                      % (pid, pid, pid), timeout=120)
+    out = appliance.out("cat %s" % log)
+    booted(out)
+    assert re.search(r"corral-vmm: exits at [\d.]+ s: vmm total=\d+", out), out[-2000:]
+    line = re.search(r"^corral-vmm: disk 0: (.*)$", out, re.M)
+    assert line, out[-2000:]
+    queues = re.findall(r"q(\d): in flight (\d+), avail (\d+), taken (\d+), used (\d+), "
+                        r"decided at \d+, avail flags (?:0x)?[0-9a-f]+, used_event \d+, "
+                        r"avail_event (\d+)", line.group(1))
+    assert [q[0] for q in queues] == ["0", "1"], line.group(1)  # a queue per vCPU
+    for _, in_flight, avail, taken, used, avail_event in queues:
+        assert in_flight == "0" and avail == taken == used == avail_event, line.group(1)
+    assert sum(int(q[2]) for q in queues) > 0, line.group(1)  # the boot read the disk
+    assert line.group(1).endswith("ring: in flight 0"), line.group(1)
+
+
 LIMIT_BPS = 4 << 20
 LIMIT_IOPS = 50
 

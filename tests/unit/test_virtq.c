@@ -383,6 +383,44 @@ static void test_event_idx_wraps(void)
     CHECK(virtq_enable_notify(&vq));
 }
 
+/* The SIGUSR2 line: what the driver made available against what was
+ * taken, used, decided on, and both event indices; never past the buffer. */
+static void test_state_format(void)
+{
+    char line[200];
+    struct virtq idle;
+    virtq_reset(&idle);
+    CHECK_EQ_INT(virtq_state_format(&idle, line, sizeof(line)), 9);
+    CHECK_EQ_STR(line, "not ready");
+    setup_with(1ull << VIRTIO_F_RING_EVENT_IDX);
+    write_desc(DESC_GPA, 0, DATA_GPA, 8, 0, 0);
+    offer(0);
+    offer(0);
+    offer(0);
+    put16(AVAIL_GPA + 4 + 2 * QSIZE, 1); /* used_event */
+    CHECK_EQ_INT(virtq_pop(&vq, &chain), 1);
+    CHECK_EQ_INT(virtq_pop(&vq, &chain), 1);
+    virtq_push(&vq, chain.head, 0);
+    CHECK(!virtq_should_interrupt(&vq));
+    CHECK(virtq_enable_notify(&vq)); /* the third is still there */
+    virtq_state_format(&vq, line, sizeof(line));
+    CHECK_EQ_STR(line, "avail 3, taken 2, used 1, decided at 1, avail flags 0, "
+                       "used_event 1, avail_event 2");
+    /* Without EVENT_IDX, the flags say whether the driver wants interrupts. */
+    setup();
+    put16(AVAIL_GPA, VIRTQ_AVAIL_F_NO_INTERRUPT);
+    virtq_state_format(&vq, line, sizeof(line));
+    CHECK_EQ_STR(line, "avail 0, taken 0, used 0, decided at 0, avail flags 0x1");
+    vq.broken = true;
+    int full = virtq_state_format(&vq, line, sizeof(line));
+    CHECK(full > 20 && strncmp(line, "broken, avail 0", 15) == 0);
+    char tiny[12];
+    memset(tiny, 'x', sizeof(tiny));
+    CHECK_EQ_INT(virtq_state_format(&vq, tiny, 8), full);
+    CHECK_EQ_STR(tiny, "broken,");
+    CHECK_EQ_INT(tiny[8], 'x');
+}
+
 static void test_iov_helpers(void)
 {
     uint8_t a[3] = { 1, 2, 3 }, b[4] = { 4, 5, 6, 7 }, out[7] = { 0 };
@@ -425,6 +463,7 @@ int main(void)
     RUN(test_no_interrupt_flag);
     RUN(test_event_idx);
     RUN(test_event_idx_wraps);
+    RUN(test_state_format);
     RUN(test_iov_helpers);
     free(ram);
     return check_summary("virtq");
