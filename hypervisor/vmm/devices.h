@@ -108,7 +108,7 @@ struct board_disk_io_source {
 
 /* Where a disk's requests stand, one line (SIGUSR2, for I/O that looks
  * stuck).  Called from the main thread: fn takes the locks its device's
- * threads hold.  Returns what snprintf returns. */
+ * threads hold.  Returns the length of the line. */
 typedef int (*board_disk_state_fn)(void *disk, char *buf, size_t len);
 struct board_disk_state_source {
     board_disk_state_fn fn; /* NULL: the disk's device has none to show */

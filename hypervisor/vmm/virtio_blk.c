@@ -592,8 +592,9 @@ int virtio_blk_stats_format(const struct virtio_blk *blk, char *buf, size_t len)
                     (unsigned long long)block_image_bounced_count());
 }
 
-/* Append to buf at *used what fmt makes, keeping *used within len. */
-static void virtio_blk_append(char *buf, size_t len, size_t *used, int n)
+/* Count n more bytes written at buf + *used (n: what snprintf returned),
+ * keeping *used within len so that the next write lands inside buf. */
+static void virtio_blk_append(size_t len, size_t *used, int n)
 {
     if (n > 0)
         *used += (size_t)n;
@@ -610,16 +611,16 @@ int virtio_blk_state_format(struct virtio_blk *blk, char *buf, size_t len)
     pthread_mutex_lock(&blk->vdev.lock);
     for (uint16_t q = 0; q < blk->vdev.cfg.num_queues; q++) {
         const struct virtio_blk_queue *qs = &blk->queues[q];
-        virtio_blk_append(buf, len, &used,
+        virtio_blk_append(len, &used,
                           snprintf(buf + used, len - used, "q%u: in flight %u%s%s, ", q,
                                    qs->in_flight, qs->held ? ", held" : "",
                                    qs->stalled ? ", waiting for room" : ""));
-        virtio_blk_append(buf, len, &used,
+        virtio_blk_append(len, &used,
                           virtq_state_format(virtio_pci_queue_ring(&blk->vdev, q),
                                              buf + used, len - used));
-        virtio_blk_append(buf, len, &used, snprintf(buf + used, len - used, "; "));
+        virtio_blk_append(len, &used, snprintf(buf + used, len - used, "; "));
     }
-    virtio_blk_append(buf, len, &used,
+    virtio_blk_append(len, &used,
                       snprintf(buf + used, len - used, "ring: in flight %u",
                                blk->ring_active ? blk->ring.in_flight : 0));
     pthread_mutex_unlock(&blk->vdev.lock);

@@ -184,7 +184,8 @@ int virtio_blk_stats_format(const struct virtio_blk *blk, char *buf, size_t len)
 /* Where each queue stands, as one line (SIGUSR2, for I/O that looks
  * stuck): per queue its requests in flight, held by the rate limit or
  * waiting for room, and the ring's indices (virtq_state_format); then the
- * ring's requests in flight.  Takes the device lock. */
+ * ring's requests in flight.  Takes the device lock.  Returns the length
+ * of the line (cut to fit len). */
 int virtio_blk_state_format(struct virtio_blk *blk, char *buf, size_t len);
 
 /* One virtio-blk per disk of the definition, for the device table (devices.h). */
