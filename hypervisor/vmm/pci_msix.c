@@ -2,6 +2,7 @@
 #include "pci_msix.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Capability layout: id, next, message control, table offset|BIR,
@@ -68,6 +69,7 @@ static bool pci_msix_masked(const struct pci_msix *m, unsigned v)
 static void pci_msix_send(struct pci_msix *m, unsigned v)
 {
     const struct pci_msix_entry *e = &m->table[v];
+    m->sent[v]++;
     pci_device_signal_msi(m->dev, (uint64_t)e->addr_hi << 32 | e->addr_lo,
                           e->data);
 }
@@ -139,4 +141,21 @@ void pci_msix_config_written(struct pci_msix *m, uint32_t offset, uint32_t len)
     m->enabled = ctrl & PCI_MSIX_CTRL_ENABLE;
     m->function_masked = ctrl & PCI_MSIX_CTRL_MASKALL;
     pci_msix_flush_pending(m);
+}
+
+int pci_msix_vector_format(const struct pci_msix *m, uint16_t vector, char *buf,
+                           size_t len)
+{
+    if (!m->enabled)
+        return snprintf(buf, len, "MSI-X off");
+    if (vector >= m->nvec)
+        return snprintf(buf, len, "MSI-X no vector");
+    const struct pci_msix_entry *e = &m->table[vector];
+    /* x86 MSI: destination APIC ID in address bits 19:12, vector in data
+     * bits 7:0. */
+    return snprintf(buf, len, "MSI-X vector %u to APIC %u as 0x%02x, sent %llu%s%s",
+                    vector, (e->addr_lo >> 12) & 0xffu, e->data & 0xffu,
+                    (unsigned long long)m->sent[vector],
+                    pci_msix_masked(m, vector) ? ", masked" : "",
+                    pci_msix_pending(m, vector) ? ", pending" : "");
 }

@@ -14,6 +14,7 @@
 #define CORRAL_PCI_MSIX_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "pci.h"
@@ -39,6 +40,7 @@ struct pci_msix {
     bool function_masked;
     struct pci_msix_entry table[PCI_MSIX_MAX_VECTORS];
     uint64_t pba[PCI_MSIX_MAX_VECTORS / 64];
+    uint64_t sent[PCI_MSIX_MAX_VECTORS]; /* messages sent, per vector */
 };
 
 /* Add the capability to dev: nvec vectors, table and PBA at the given
@@ -64,5 +66,12 @@ void pci_msix_config_written(struct pci_msix *m, uint32_t offset, uint32_t len);
 /* Send vector's message (or mark it pending).  Vectors out of range and
  * PCI_MSIX_NO_VECTOR are dropped: the driver asked for no interrupt. */
 void pci_msix_notify(struct pci_msix *m, uint16_t vector);
+
+/* Where vector stands, for a device's state line (SIGUSR2): "MSI-X
+ * vector V to APIC A as 0xNN, sent N" plus ", masked" and ", pending"
+ * when set; "MSI-X off" or "MSI-X no vector".  Returns what snprintf
+ * returns. */
+int pci_msix_vector_format(const struct pci_msix *m, uint16_t vector, char *buf,
+                           size_t len);
 
 #endif

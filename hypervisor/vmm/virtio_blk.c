@@ -618,6 +618,9 @@ int virtio_blk_state_format(struct virtio_blk *blk, char *buf, size_t len)
         virtio_blk_append(len, &used,
                           virtq_state_format(virtio_pci_queue_ring(&blk->vdev, q),
                                              buf + used, len - used));
+        virtio_blk_append(len, &used, snprintf(buf + used, len - used, ", "));
+        virtio_blk_append(len, &used, virtio_pci_queue_vector_format(&blk->vdev, q,
+                                                                     buf + used, len - used));
         virtio_blk_append(len, &used, snprintf(buf + used, len - used, "; "));
     }
     virtio_blk_append(len, &used,

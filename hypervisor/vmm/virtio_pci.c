@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Vendor capability types (4.1.4). */
@@ -376,6 +377,16 @@ uint64_t virtio_pci_notify_gpa(struct virtio_pci_dev *vdev, uint16_t q)
 struct virtq *virtio_pci_queue_ring(struct virtio_pci_dev *vdev, uint16_t q)
 {
     return q < vdev->cfg.num_queues ? &vdev->queues[q].vq : NULL;
+}
+
+int virtio_pci_queue_vector_format(const struct virtio_pci_dev *vdev, uint16_t q,
+                                   char *buf, size_t len)
+{
+    if (q >= vdev->cfg.num_queues)
+        return snprintf(buf, len, "no queue");
+    if (!vdev->msix.enabled)
+        return snprintf(buf, len, "INTx, ISR 0x%x", vdev->isr);
+    return pci_msix_vector_format(&vdev->msix, vdev->queues[q].msix_vector, buf, len);
 }
 
 /* BAR 0: route by region, one page each. */

@@ -163,6 +163,10 @@ void virtio_pci_set_notify_moved(struct virtio_pci_dev *vdev,
 
 /* For device code, with the device lock held (inside a hook). */
 struct virtq *virtio_pci_queue_ring(struct virtio_pci_dev *vdev, uint16_t q);
+/* Queue q's interrupt, for a state line: its MSI-X vector
+ * (pci_msix_vector_format) or INTx with the ISR.  Lock held. */
+int virtio_pci_queue_vector_format(const struct virtio_pci_dev *vdev, uint16_t q,
+                                   char *buf, size_t len);
 /* Interrupt the driver for queue q if the ring says it wants one.
  * Returns whether it did. */
 bool virtio_pci_queue_interrupt(struct virtio_pci_dev *vdev, uint16_t q);

@@ -87,11 +87,15 @@ def test_sigusr2_shows_where_each_disk_queue_stands(appliance):
     assert line, out[-2000:]
     queues = re.findall(r"q(\d): in flight (\d+), avail (\d+), taken (\d+), used (\d+), "
                         r"decided at \d+, avail flags (?:0x)?[0-9a-f]+, used_event \d+, "
-                        r"avail_event (\d+)", line.group(1))
+                        r"avail_event (\d+), MSI-X vector \d+ to APIC \d+ as 0x[0-9a-f]+, "
+                        r"sent (\d+)((?:, masked)?(?:, pending)?)", line.group(1))
     assert [q[0] for q in queues] == ["0", "1"], line.group(1)  # a queue per vCPU
-    for _, in_flight, avail, taken, used, avail_event in queues:
+    for _, in_flight, avail, taken, used, avail_event, _, pending in queues:
         assert in_flight == "0" and avail == taken == used == avail_event, line.group(1)
+        assert "pending" not in pending, line.group(1)  # no interrupt held back
     assert sum(int(q[2]) for q in queues) > 0, line.group(1)  # the boot read the disk
+    # ...and was interrupted for what it read, by message.
+    assert sum(int(q[6]) for q in queues) > 0, line.group(1)
     assert line.group(1).endswith("ring: in flight 0"), line.group(1)
 
 

@@ -329,14 +329,25 @@ static void test_request_with_msix(void)
     CHECK_EQ_INT(msi_addr, 0xFEE00000);
     CHECK_EQ_INT(msi_data, 0x4041);
     CHECK_EQ_INT(irq_level, 0);
+    /* The state line: destination APIC 0 (address bits 19:12), vector
+     * 0x41 (data bits 7:0), one message sent. */
+    char line[128];
+    virtio_pci_queue_vector_format(&vdev, 0, line, sizeof(line));
+    CHECK_EQ_STR(line, "MSI-X vector 1 to APIC 0 as 0x41, sent 1");
     /* Masked: pending in the PBA, delivered on unmask. */
     bar_write(VIRTIO_PCI_MSIX_TABLE_OFFSET + 16 + 12, 1, 4);
     offer_request();
     notify_queue0();
     CHECK_EQ_INT(msi_count, 1);
     CHECK_EQ_INT(bar_read(VIRTIO_PCI_MSIX_PBA_OFFSET, 8), 2);
+    virtio_pci_queue_vector_format(&vdev, 0, line, sizeof(line));
+    CHECK_EQ_STR(line, "MSI-X vector 1 to APIC 0 as 0x41, sent 1, masked, pending");
     bar_write(VIRTIO_PCI_MSIX_TABLE_OFFSET + 16 + 12, 0, 4);
     CHECK_EQ_INT(msi_count, 2);
+    virtio_pci_queue_vector_format(&vdev, 0, line, sizeof(line));
+    CHECK_EQ_STR(line, "MSI-X vector 1 to APIC 0 as 0x41, sent 2");
+    virtio_pci_queue_vector_format(&vdev, 5, line, sizeof(line));
+    CHECK_EQ_STR(line, "no queue");
     CHECK_EQ_INT(bar_read(VIRTIO_PCI_MSIX_PBA_OFFSET, 8), 0);
     /* Function mask does the same for every vector. */
     cfg_write(vdev.msix.cap_offset + 2, PCI_MSIX_CTRL_ENABLE | PCI_MSIX_CTRL_MASKALL, 2);
