@@ -422,31 +422,45 @@ class Machine:
                                     self.log_path, tail(self.log_path),
                                     self.vcpu_state())) from None
 
-    def lost_interrupt(self):
-        """The one vCPU state that no working x86 CPU can be in: halted with
-        interrupts enabled while its local APIC holds a pending interrupt
-        above its processor priority.  QEMU 7.2's TCG gets there now and then
-        with nested SVM in use (seen: the timer vector 236 pending, the whole
-        appliance asleep for good).  Returns a description, or None."""
+    def stuck_vcpus(self):
+        """The vCPUs in the one state no working x86 CPU can be in: halted
+        with interrupts enabled while the local APIC holds a pending
+        interrupt above the processor priority, as {vCPU: highest pending
+        vector}; and whether every vCPU is halted with interrupts enabled.
+        One sample: a vCPU just being woken can show it for an instant, so
+        callers look twice.  QEMU 7.2's TCG gets there with nested SVM in
+        use, at times with one vCPU for minutes while the other runs on
+        (seen 2026-12-04: vectors 236, 251 and 253 pending for over four
+        minutes, through a key press and an NMI)."""
         try:
             regs = self.monitor("info registers -a", timeout=5)
         except OSError:
-            return None
+            return {}, False
         cpus = re.findall(r"RFL=([0-9a-f]+) .* HLT=(\d)", regs)
-        if not cpus or any(halted != "1" or not int(rfl, 16) & 0x200 for rfl, halted in cpus):
-            return None
-        for apic_id in range(len(cpus)):
+        asleep = [halted == "1" and bool(int(rfl, 16) & 0x200) for rfl, halted in cpus]
+        stuck = {}
+        for apic_id in (i for i, a in enumerate(asleep) if a):
             try:
                 lapic = self.monitor("info lapic %d" % apic_id, timeout=5)
             except OSError:
-                return None
+                return {}, False
             irr = re.search(r"^IRR\s+(.*)$", lapic, re.M)
             ppr = re.search(r"PPR (0x[0-9a-f]+)", lapic)
             pending = [int(v) for v in irr.group(1).split()] if irr and ppr and "none" not in irr.group(1) else []
             if pending and max(pending) >> 4 > int(ppr.group(1), 16) >> 4:
-                return "vCPU %d halted with interrupts on, vector %d pending in its local APIC" % (
-                    apic_id, max(pending))
-        return None
+                stuck[apic_id] = max(pending)
+        return stuck, bool(asleep) and all(asleep)
+
+    def lost_interrupt(self):
+        """Every vCPU halted with interrupts on, and at least one of them in
+        the stuck_vcpus() state (seen: the timer vector 236 pending, the
+        whole appliance asleep for good).  Returns a description, or None."""
+        stuck, all_asleep = self.stuck_vcpus()
+        if not stuck or not all_asleep:
+            return None
+        apic_id = min(stuck)
+        return "vCPU %d halted with interrupts on, vector %d pending in its local APIC" % (
+            apic_id, stuck[apic_id])
 
     def wake_if_interrupt_lost(self):
         """When the console is quiet: if the appliance sits in the state of
