@@ -36,6 +36,7 @@
 #include "display.h"
 #include "input.h"
 #include "iothread.h"
+#include "kvm_stats.h"
 #include "msi_irqfd.h"
 #include "pci.h"
 #include "queue_ioeventfd.h"
@@ -118,6 +119,10 @@ struct board_disk_state_source {
 struct board {
     struct vm vm;
     unsigned nvcpus;
+    /* The vCPUs' KVM statistics (they are created before the devices), for
+     * a device asking whether the guest waits (irq_hold.h); read on the
+     * devices' threads until those stop, before the vCPUs go. */
+    struct guest_vcpus vcpus;
     struct pci_bus pci;
     bool pci_created;
     struct iothread io;

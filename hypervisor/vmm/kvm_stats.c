@@ -15,7 +15,7 @@ const char *const kvm_stat_names[KVM_STAT_COUNT] = {
     [KVM_STAT_EXITS] = "exits",       [KVM_STAT_IO] = "io_exits",
     [KVM_STAT_MMIO] = "mmio_exits",   [KVM_STAT_HALT] = "halt_exits",
     [KVM_STAT_IRQ] = "irq_exits",     [KVM_STAT_PF_TAKEN] = "pf_taken",
-    [KVM_STAT_PF_FIXED] = "pf_fixed",
+    [KVM_STAT_PF_FIXED] = "pf_fixed", [KVM_STAT_BLOCKING] = "blocking",
 };
 
 static uint32_t get_u32(const uint8_t *p)
@@ -78,6 +78,23 @@ void kvm_stats_read(const struct kvm_stats *s, uint64_t out[KVM_STAT_COUNT])
             pread(s->fd, &out[k], sizeof(out[k]), s->pos[k]) != (ssize_t)sizeof(out[k]))
             out[k] = 0;
     }
+}
+
+bool kvm_stats_blocking(const struct kvm_stats *s)
+{
+    uint64_t v = 0;
+    if (s->fd < 0 || s->pos[KVM_STAT_BLOCKING] < 0 ||
+        pread(s->fd, &v, sizeof(v), s->pos[KVM_STAT_BLOCKING]) != (ssize_t)sizeof(v))
+        return false;
+    return v != 0;
+}
+
+bool guest_vcpus_all_halted(const struct guest_vcpus *g)
+{
+    for (unsigned i = 0; i < g->n; i++)
+        if (!kvm_stats_blocking(g->stats[i]))
+            return false;
+    return g->n > 0;
 }
 
 void kvm_stats_close(struct kvm_stats *s)

@@ -9,6 +9,7 @@
 #ifndef CORRAL_KVM_STATS_H
 #define CORRAL_KVM_STATS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,8 @@ enum kvm_stat {
     KVM_STAT_PF_TAKEN, /* guest-physical (nested) page faults KVM handled */
     KVM_STAT_PF_FIXED, /* of which installed a mapping: one per 4 KiB page
                         * first touched, one per 2 MiB on huge pages */
+    KVM_STAT_BLOCKING, /* not a count: 1 while the vCPU is halted, waiting
+                        * for an interrupt (Linux 5.17+) */
     KVM_STAT_COUNT,
 };
 
@@ -44,6 +47,19 @@ int kvm_stats_locate(const uint8_t *descs, size_t len, uint32_t num_desc,
 void kvm_stats_open(struct kvm_stats *s, int vcpu_fd);
 /* Current values; 0 for the ones KVM does not have. */
 void kvm_stats_read(const struct kvm_stats *s, uint64_t out[KVM_STAT_COUNT]);
+/* Is the vCPU halted now, waiting for an interrupt?  false where KVM does
+ * not say.  One pread: cheap enough for a device deciding whether to
+ * interrupt the guest now (irq_hold.h). */
+bool kvm_stats_blocking(const struct kvm_stats *s);
 void kvm_stats_close(struct kvm_stats *s);
+
+/* A VM's vCPUs, as a device sees them: is the whole guest waiting? */
+#define KVM_STATS_MAX_VCPUS 64
+struct guest_vcpus {
+    const struct kvm_stats *stats[KVM_STATS_MAX_VCPUS];
+    unsigned n;
+};
+/* true when there are vCPUs and every one is halted (kvm_stats_blocking). */
+bool guest_vcpus_all_halted(const struct guest_vcpus *g);
 
 #endif

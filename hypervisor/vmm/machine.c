@@ -478,6 +478,8 @@ static int machine_add_devices(struct machine *m, const struct vmdef *def)
     return machine_add_pci(b) || board_add_devices(b, def);
 }
 
+_Static_assert(KVM_STATS_MAX_VCPUS >= VMDEF_MAX_CPUS, "every vCPU in the devices' view");
+
 static int machine_create_vcpus(struct machine *m)
 {
     char err[ERRLEN];
@@ -486,6 +488,7 @@ static int machine_create_vcpus(struct machine *m)
         m->vcpus[i].kstats.fd = -1;
         if (vcpu_create(&m->vcpus[i], &m->board.vm, i, m->board.nvcpus, err, sizeof(err)))
             return vm_error("%s", err);
+        m->board.vcpus.stats[m->board.vcpus.n++] = &m->vcpus[i].kstats;
     }
     return 0;
 }
@@ -825,16 +828,16 @@ static void machine_teardown(struct machine *m)
         vcpu_join(&m->vcpus[i]);
     if (m->board.vm.verbose && m->board.vm.exit_status != VM_EXIT_ERROR)
         machine_print_exits(m);
-    for (unsigned i = 0; i < m->board.nvcpus; i++)
-        vcpu_destroy(&m->vcpus[i]);
     if (m->board.io_created) {
         iothread_stop(&m->board.io);
-        board_stop_disk_threads(&m->board);
+        board_stop_disk_threads(&m->board); /* before the vCPUs' stats go */
         if (m->rfb_opened)
             rfb_close(&m->rfb);
         queue_ioeventfds_destroy(&m->board.kicks);
         msi_irqfds_destroy(&m->board.msi);
     }
+    for (unsigned i = 0; i < m->board.nvcpus; i++)
+        vcpu_destroy(&m->vcpus[i]);
     if (m->board.pci_created)
         pci_bus_destroy(&m->board.pci);
     if (m->board.io_created)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "block_image.h"
@@ -407,10 +408,55 @@ static uint32_t virtio_blk_reap(struct virtio_blk *blk, bool wait)
     return queues;
 }
 
+/* Interrupt the driver for queue q if it asked to be (used_event); not
+ * while a hold runs: its end sends. */
 static void virtio_blk_interrupt(struct virtio_blk *blk, uint16_t q)
 {
+    if (irq_hold_running(&blk->hold))
+        return;
     if (virtio_pci_queue_interrupt(&blk->vdev, q))
         blk->stats.interrupts++;
+}
+
+/* The hold's next tick, one timer period from now. */
+static bool virtio_blk_hold_arm(struct virtio_blk *blk)
+{
+    uint64_t ns = irq_hold_tick_ns(&blk->hold);
+    struct itimerspec t = { .it_value = { .tv_sec = (time_t)(ns / 1000000000u),
+                                          .tv_nsec = (long)(ns % 1000000000u) } };
+    return timerfd_settime(blk->hold_timer_fd, 0, &t, NULL) == 0;
+}
+
+/* Should the completions just made wait for the end of a hold
+ * (irq_hold.h)?  Never when every vCPU is halted: the guest waits for
+ * them and has nothing else to do. */
+static bool virtio_blk_hold_back(struct virtio_blk *blk)
+{
+    if (blk->hold_timer_fd < 0)
+        return false;
+    if (!irq_hold_running(&blk->hold) && blk->vcpus && guest_vcpus_all_halted(blk->vcpus)) {
+        blk->sent_to_halted++;
+        return false;
+    }
+    enum irq_hold_action a = irq_hold_completion(&blk->hold);
+    if (a != IRQ_HOLD_START)
+        return a == IRQ_HOLD_JOIN;
+    blk->hold_requests = blk->stats.requests;
+    if (virtio_blk_hold_arm(blk))
+        return true;
+    irq_hold_ended(&blk->hold, false); /* no timer: send now */
+    return false;
+}
+
+/* Completions on the queues in the mask want the driver interrupted: now,
+ * or at the end of a hold. */
+static void virtio_blk_completed(struct virtio_blk *blk, uint32_t queues)
+{
+    if (queues == 0 || virtio_blk_hold_back(blk))
+        return;
+    for (uint16_t q = 0; q < blk->vdev.cfg.num_queues; q++)
+        if (queues & (1u << q))
+            virtio_blk_interrupt(blk, q);
 }
 
 void virtio_blk_requests_done(struct virtio_blk *blk, bool wait)
@@ -424,9 +470,8 @@ void virtio_blk_requests_done(struct virtio_blk *blk, bool wait)
      * kick while it has requests in flight, "notifications while busy")
      * and at those that waited for room on the ring. */
     uint32_t recheck = queues;
+    virtio_blk_completed(blk, queues);
     for (uint16_t q = 0; q < blk->vdev.cfg.num_queues; q++) {
-        if (queues & (1u << q))
-            virtio_blk_interrupt(blk, q);
         if (blk->queues[q].stalled)
             recheck |= 1u << q;
         blk->queues[q].stalled = false;
@@ -474,6 +519,8 @@ static int virtio_blk_next(struct virtio_blk *blk, struct virtq *vq,
             return rc;
         qs->held = true;
         blk->stats.requests++;
+        if (blk->hold_timer_fd >= 0)
+            irq_hold_request(&blk->hold, blk->limit.now_ns());
     }
     if (!rate_limit_admit(&blk->limit, 1, virtio_blk_request_bytes(&qs->chain)))
         return 0;
@@ -507,9 +554,11 @@ static int virtio_blk_serve(struct virtio_blk *blk, uint16_t q, struct virtq *vq
  * passes avail_event); once the last request completes, notifications are
  * on again and the queue is looked at once more.  Without EVENT_IDX the
  * driver kicks regardless, and only the look-again matters. */
-static bool virtio_blk_rearm(const struct virtio_blk_queue *qs, struct virtq *vq)
+static bool virtio_blk_rearm(const struct virtio_blk *blk,
+                             const struct virtio_blk_queue *qs, struct virtq *vq)
 {
-    if (qs->in_flight > 0 && vq->event_idx)
+    /* A hold's end looks at every queue, like a completion. */
+    if ((qs->in_flight > 0 || irq_hold_running(&blk->hold)) && vq->event_idx)
         return false;
     return virtq_enable_notify(vq);
 }
@@ -532,11 +581,56 @@ static int virtio_blk_queue_notify(struct virtio_pci_dev *vdev, uint16_t q)
                 return -EPROTO;
         if (rc < 0)
             return rc;
-    } while (!qs->held && !qs->stalled && virtio_blk_rearm(qs, vq));
+    } while (!qs->held && !qs->stalled && virtio_blk_rearm(blk, qs, vq));
     if (blk->ring_active)
         block_ring_submit(&blk->ring);
     virtio_blk_interrupt(blk, q);
     return 0;
+}
+
+/* No hold: its timer disarmed (a reset). */
+static void virtio_blk_hold_cancel(struct virtio_blk *blk)
+{
+    if (blk->hold_timer_fd < 0)
+        return;
+    const struct itimerspec off = { 0 };
+    timerfd_settime(blk->hold_timer_fd, 0, &off, NULL);
+    irq_hold_reset(&blk->hold);
+}
+
+/* Did the guest make requests since the running hold started: taken
+ * meanwhile (a completion looks at its queue), or waiting on a ring? */
+static bool virtio_blk_guest_made_requests(struct virtio_blk *blk)
+{
+    if (blk->stats.requests != blk->hold_requests)
+        return true;
+    for (uint16_t q = 0; q < blk->vdev.cfg.num_queues; q++)
+        if (virtq_has_avail(virtio_pci_queue_ring(&blk->vdev, q)))
+            return true;
+    return false;
+}
+
+void virtio_blk_hold_expired(struct virtio_blk *blk)
+{
+    uint64_t expirations;
+    if (read(blk->hold_timer_fd, &expirations, sizeof(expirations)) < 0)
+        return; /* disarmed by a reset meanwhile (EAGAIN) */
+    pthread_mutex_lock(&blk->vdev.lock);
+    bool ended = false;
+    if (irq_hold_running(&blk->hold)) {
+        bool halted = blk->vcpus && guest_vcpus_all_halted(blk->vcpus);
+        ended = irq_hold_tick(&blk->hold, halted, virtio_blk_guest_made_requests(blk));
+        if (!ended && !virtio_blk_hold_arm(blk)) {
+            irq_hold_ended(&blk->hold, false);
+            ended = true;
+        }
+    }
+    blk->stats.rechecks += ended ? blk->vdev.cfg.num_queues : 0;
+    pthread_mutex_unlock(&blk->vdev.lock);
+    /* Every queue: take what the guest made meanwhile (it did not kick),
+     * ask for kicks again, and send what was held. */
+    for (uint16_t q = 0; ended && q < blk->vdev.cfg.num_queues; q++)
+        virtio_pci_notify_queue(&blk->vdev, q);
 }
 
 /* A reset takes back every request: the held ones, and those in flight
@@ -550,6 +644,7 @@ static void virtio_blk_reset(struct virtio_pci_dev *vdev)
     }
     blk->generation++;
     rate_limit_cancel(&blk->limit);
+    virtio_blk_hold_cancel(blk);
 }
 
 void virtio_blk_limit_expired(struct virtio_blk *blk)
@@ -581,12 +676,15 @@ int virtio_blk_stats_format(const struct virtio_blk *blk, char *buf, size_t len)
     return snprintf(buf, len,
                     "requests %llu, kicks %llu (%llu.%02llu per request), "
                     "io_uring_enter %llu (%llu.%02llu), interrupts %llu (%llu.%02llu), "
-                    "completion wakeups %llu (%llu.%02llu), synchronous %llu, "
+                    "completion wakeups %llu (%llu.%02llu), interrupt holds %llu "
+                    "(guest went on in %llu, halted at %llu), synchronous %llu, "
                     "redone %llu, flushes %llu, bounced (every disk) %llu",
                     (unsigned long long)s->requests, (unsigned long long)kicks,
                     h[0] / 100, h[0] % 100, (unsigned long long)enters, h[1] / 100,
                     h[1] % 100, (unsigned long long)s->interrupts, h[2] / 100, h[2] % 100,
                     (unsigned long long)s->reaps, h[3] / 100, h[3] % 100,
+                    (unsigned long long)blk->hold.holds, (unsigned long long)blk->hold.kept_on,
+                    (unsigned long long)blk->sent_to_halted,
                     (unsigned long long)s->synchronous, (unsigned long long)s->redone,
                     (unsigned long long)s->flushes,
                     (unsigned long long)block_image_bounced_count());
@@ -695,6 +793,17 @@ static uint64_t virtio_blk_features(bool readonly)
     return f | 1ULL << VIRTIO_BLK_F_DISCARD | 1ULL << VIRTIO_BLK_F_WRITE_ZEROES;
 }
 
+/* Interrupt moderation where requests go in flight (a synchronous request
+ * is done before the guest can make another). */
+static int virtio_blk_hold_init(struct virtio_blk *blk, bool hold)
+{
+    irq_hold_init(&blk->hold);
+    if (!hold || !blk->ring_active)
+        return 0;
+    blk->hold_timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    return blk->hold_timer_fd < 0 ? -errno : 0;
+}
+
 int virtio_blk_create(struct virtio_blk **out, struct pci_bus *pci,
                       const struct virtio_blk_options *opts)
 {
@@ -705,6 +814,7 @@ int virtio_blk_create(struct virtio_blk **out, struct pci_bus *pci,
         return -ENOMEM;
     blk->readonly = opts->readonly;
     blk->fd = -1;
+    blk->hold_timer_fd = -1;
     int rc = opts->queues > VIRTIO_BLK_MAX_QUEUES ? -EINVAL : 0;
     if (rc == 0)
         rc = rate_limit_init(&blk->limit, opts->bps, opts->iops, opts->clock_ns);
@@ -713,6 +823,8 @@ int virtio_blk_create(struct virtio_blk **out, struct pci_bus *pci,
     /* No io_uring here (ENOSYS, EPERM): every request synchronously. */
     if (rc == 0 && !opts->synchronous)
         blk->ring_active = block_ring_init(&blk->ring, blk->fd, BLOCK_RING_MAX_DEPTH) == 0;
+    if (rc == 0)
+        rc = virtio_blk_hold_init(blk, opts->irq_hold);
     virtio_blk_set_serial(blk, opts);
     const struct virtio_pci_config cfg = {
         .device_id = VIRTIO_BLK_DEVICE_ID,
@@ -728,6 +840,8 @@ int virtio_blk_create(struct virtio_blk **out, struct pci_bus *pci,
     if (rc == 0)
         rc = virtio_pci_init(&blk->vdev, pci, &cfg);
     if (rc < 0) {
+        if (blk->hold_timer_fd >= 0)
+            close(blk->hold_timer_fd);
         if (blk->ring_active)
             block_ring_destroy(&blk->ring);
         block_image_close(blk->fd);
@@ -758,6 +872,8 @@ void virtio_blk_destroy(struct virtio_blk *blk)
     }
     if (blk->ring_active)
         block_ring_destroy(&blk->ring);
+    if (blk->hold_timer_fd >= 0)
+        close(blk->hold_timer_fd);
     virtio_pci_destroy(&blk->vdev);
     block_image_close(blk->fd);
     rate_limit_destroy(&blk->limit);
@@ -779,6 +895,11 @@ static void blk_limit_expired(void *ctx, uint32_t events)
 static void blk_requests_done(void *ctx, uint32_t events)
 {
     virtio_blk_requests_done(ctx, false);
+}
+
+static void blk_hold_expired(void *ctx, uint32_t events)
+{
+    virtio_blk_hold_expired(ctx);
 }
 
 /* For the control socket's "disk N" (from the main thread: the fd and the
@@ -806,7 +927,8 @@ static int blk_add(struct board *b, const struct vmdef *def, size_t index,
     struct virtio_blk_options o = { .path = d->path, .readonly = d->readonly,
                                     .writeback = d->cache == VMDEF_CACHE_WRITEBACK,
                                     .bps = d->bps, .iops = d->iops,
-                                    .queues = queues ? queues : 1 };
+                                    .queues = queues ? queues : 1,
+                                    .irq_hold = true };
     struct virtio_blk *blk;
     int rc = virtio_blk_create(&blk, &b->pci, &o);
     if (rc < 0)
@@ -814,6 +936,7 @@ static int blk_add(struct board *b, const struct vmdef *def, size_t index,
                         rc == -EBUSY ? "in use by another VM" : strerror(-rc));
     *dev = blk;
     blk->verbose = b->vm.verbose;
+    blk->vcpus = &b->vcpus;
     rc = iothread_init(&blk->io);
     blk->io_created = true;
     if (rc < 0)
@@ -831,6 +954,8 @@ static int blk_add(struct board *b, const struct vmdef *def, size_t index,
            o.queues, (unsigned long long)d->bps, (unsigned long long)d->iops);
     if (blk->ring_active) {
         rc = iothread_add(&blk->io, blk->ring.event_fd, EPOLLIN, blk_requests_done, blk);
+        if (rc == 0 && blk->hold_timer_fd >= 0)
+            rc = iothread_add(&blk->io, blk->hold_timer_fd, EPOLLIN, blk_hold_expired, blk);
         if (rc < 0)
             return vm_error("disk %s: I/O thread: %s", d->path, strerror(-rc));
     }

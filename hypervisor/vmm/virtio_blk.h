@@ -9,6 +9,10 @@
  * everything where io_uring is unavailable) is served synchronously.  A
  * FLUSH starts only after every request before it completed (IO_DRAIN).
  *
+ * Interrupts: a completion on the ring may wait up to a window (twice the
+ * guest's mean time between requests) for its next requests while it runs, so that it takes one interrupt per batch (irq_hold.h); never while
+ * every vCPU is halted (blk->vcpus), nor for synchronous requests.
+ *
  * Requests: IN (read), OUT (write), FLUSH (fdatasync, so what the guest
  * flushed survives a host crash; we offer VIRTIO_BLK_F_FLUSH, so the guest
  * treats the disk as having a volatile write cache and flushes when it
@@ -55,6 +59,8 @@
 
 #include "block_ring.h"
 #include "iothread.h"
+#include "irq_hold.h"
+#include "kvm_stats.h"
 #include "rate_limit.h"
 #include "virtio_pci.h"
 
@@ -107,6 +113,7 @@ struct virtio_blk_options {
     rate_limit_clock_fn clock_ns; /* NULL: CLOCK_MONOTONIC (tests set it) */
     unsigned queues;    /* 1..VIRTIO_BLK_MAX_QUEUES; 0: 1 */
     bool synchronous;   /* no io_uring even where there is one (tests) */
+    bool irq_hold;      /* interrupt moderation (irq_hold.h) */
 };
 
 /* Per request queue. */
@@ -148,6 +155,13 @@ struct virtio_blk {
     uint32_t generation;    /* counts resets: a completion from before one is dropped */
     struct virtio_blk_queue queues[VIRTIO_BLK_MAX_QUEUES];
     struct virtio_blk_stats stats;
+    /* Interrupt moderation (irq_hold.h), on the ring only: the window's
+     * timer, and the requests taken when the running hold started. */
+    struct irq_hold hold;
+    int hold_timer_fd; /* -1: off */
+    uint64_t hold_requests;
+    const struct guest_vcpus *vcpus; /* NULL: not known (tests) */
+    uint64_t sent_to_halted; /* completions sent at once: the guest waited */
     bool verbose; /* print the statistics when destroyed */
     struct iovec data[VIRTQ_MAX_SIZE];      /* scratch, under the lock */
 };
@@ -168,6 +182,10 @@ void virtio_blk_limit_expired(struct virtio_blk *blk);
  * waited for room.  With wait, first waits for at least one completion
  * (tests).  For the disk's I/O thread. */
 void virtio_blk_requests_done(struct virtio_blk *blk, bool wait);
+
+/* The interrupt hold's timer (blk->hold_timer_fd, when not -1) fired: send
+ * what was held and look at the queues.  For the disk's I/O thread. */
+void virtio_blk_hold_expired(struct virtio_blk *blk);
 
 /* Serve one request synchronously.  Returns 0 with the status byte written and *written
  * set to the bytes written into the chain, or -EPROTO when the chain has

@@ -285,6 +285,12 @@ bool virtq_should_interrupt(struct virtq *vq)
              VIRTQ_AVAIL_F_NO_INTERRUPT);
 }
 
+bool virtq_has_avail(const struct virtq *vq)
+{
+    return vq->ready && !vq->broken &&
+           __atomic_load_n(virtq_avail_idx(vq), __ATOMIC_ACQUIRE) != vq->last_avail_idx;
+}
+
 bool virtq_enable_notify(struct virtq *vq)
 {
     if (!vq->ready || vq->broken)

@@ -108,6 +108,9 @@ int virtq_push(struct virtq *vq, uint16_t head, uint32_t written);
  * Honours VIRTQ_AVAIL_F_NO_INTERRUPT, or used_event with EVENT_IDX. */
 bool virtq_should_interrupt(struct virtq *vq);
 
+/* Has the driver made chains available that we have not taken? */
+bool virtq_has_avail(const struct virtq *vq);
+
 /* Tell the driver which avail index to notify us at (EVENT_IDX) and
  * return true when more work arrived meanwhile, so that a device that
  * drained the queue does not miss a request made just before. */

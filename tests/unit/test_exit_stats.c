@@ -97,10 +97,25 @@ static void test_exit_kinds_and_counters(void)
     CHECK_EQ_INT(strlen(small), sizeof(small) - 1);
 }
 
+/* Without vCPUs, or where KVM does not say, the guest is never taken to
+ * be halted (a device then never waits on that account). */
+static void test_halted_needs_knowing(void)
+{
+    struct guest_vcpus none = { .n = 0 };
+    CHECK(!guest_vcpus_all_halted(&none));
+    struct kvm_stats old = { .fd = -1 };
+    for (int k = 0; k < KVM_STAT_COUNT; k++)
+        old.pos[k] = -1;
+    struct guest_vcpus one = { .stats = { &old }, .n = 1 };
+    CHECK(!kvm_stats_blocking(&old));
+    CHECK(!guest_vcpus_all_halted(&one));
+}
+
 int main(void)
 {
     RUN(test_locate_finds_counters);
     RUN(test_locate_distrusts_bad_blocks);
     RUN(test_exit_kinds_and_counters);
+    RUN(test_halted_needs_knowing);
     return check_summary("exit_stats");
 }

@@ -12,7 +12,9 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
+#include <poll.h>
 #include <sys/prctl.h>
+#include <sys/timerfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <stdlib.h>
@@ -56,6 +58,8 @@ static void make_image(void)
 static uint64_t fake_now = 7000000000ULL;
 static uint64_t fake_clock(void) { return fake_now; }
 
+static bool hold; /* interrupt moderation on the next disk */
+
 static int open_disk_limited(bool readonly, const char *serial, uint64_t bps,
                              uint64_t iops)
 {
@@ -68,7 +72,8 @@ static int open_disk_limited(bool readonly, const char *serial, uint64_t bps,
     pci_bus_create(&pci, &bus, &platform);
     struct virtio_blk_options o = { .path = image, .readonly = readonly, .serial = serial,
                                     .bps = bps, .iops = iops, .clock_ns = fake_clock,
-                                    .synchronous = synchronous, .queues = nqueues };
+                                    .synchronous = synchronous, .queues = nqueues,
+                                    .irq_hold = hold };
     return virtio_blk_create(&blk, &pci, &o);
 }
 
@@ -683,6 +688,150 @@ static void test_no_kicks_needed_while_requests_in_flight(void)
     close_disk();
 }
 
+/* One read (of sector 50 + i % 10, which no test writes), kicked and
+ * completed; returns whether the guest was interrupted for it. */
+static bool read_interrupted(uint64_t bar, unsigned i)
+{
+    uint64_t before = blk->stats.interrupts;
+    queue_read(i, 50 + i % 10, 512);
+    kick(bar);
+    return blk->stats.interrupts == before + 1;
+}
+
+/* The hold's next tick comes now (the disk's I/O thread would see its
+ * timer). */
+static void tick_hold(void)
+{
+    const struct itimerspec now = { .it_value = { .tv_nsec = 1 } };
+    CHECK_EQ_INT(timerfd_settime(blk->hold_timer_fd, 0, &now, NULL), 0);
+    struct pollfd p = { .fd = blk->hold_timer_fd, .events = POLLIN };
+    CHECK_EQ_INT(poll(&p, 1, 1000), 1);
+    virtio_blk_hold_expired(blk);
+}
+
+/* The hold's ticks until it ends (all of its window: no vCPU is known to
+ * be halted); returns whether the guest was interrupted then, and only
+ * then. */
+static bool end_hold(void)
+{
+    uint64_t before = blk->stats.interrupts;
+    unsigned ticks = 0;
+    while (irq_hold_running(&blk->hold) && ticks < 2 * IRQ_HOLD_TICKS) {
+        CHECK_EQ_INT(blk->stats.interrupts, before);
+        tick_hold();
+        ticks++;
+    }
+    CHECK_EQ_INT(ticks, IRQ_HOLD_TICKS);
+    return blk->stats.interrupts == before + 1;
+}
+
+/* Interrupt moderation (irq_hold.h) through the device: completions are
+ * sent at once until a probe holds one; a request the guest makes during
+ * the hold (without a kick) is taken when it ends, with the interrupt, and
+ * keeps moderation on; a hold the guest sat out turns it off. */
+static void test_interrupt_hold(void)
+{
+    hold = true; /* the fake clock stands still: the window is the minimum,
+                  * and only end_hold() looks at the timer */
+    CHECK_EQ_INT(open_disk(false, NULL), 0);
+    hold = false;
+    CHECK(blk->hold_timer_fd >= 0);
+    uint64_t bar = start_queue();
+    for (unsigned i = 0; i < IRQ_HOLD_PROBE_MIN; i++)
+        CHECK(read_interrupted(bar, i));
+    CHECK(!read_interrupted(bar, 4)); /* the probe holds it */
+    CHECK_EQ_INT(used_idx(), 5);      /* returned, not yet told */
+    CHECK_EQ_INT(ram[0x8804], VIRTIO_BLK_S_OK);
+    queue_read(5, 55, 512); /* the guest goes on, no kick */
+    CHECK(end_hold());
+    CHECK_EQ_INT(blk->hold.kept_on, 1);
+    uint64_t sent = blk->stats.interrupts;
+    settle(); /* request 5 completes: held again, moderation is on */
+    CHECK_EQ_INT(used_idx(), 6);
+    CHECK_EQ_INT(ram[0x9000 + 5 * 0x1000], 55);
+    CHECK_EQ_INT(blk->stats.interrupts, sent);
+    CHECK_EQ_INT(blk->hold.holds, 2);
+    CHECK(end_hold()); /* nothing new: sent, moderation off */
+    CHECK_EQ_INT(blk->hold.kept_on, 1);
+    CHECK(read_interrupted(bar, 6));
+    char line[512];
+    virtio_blk_stats_format(blk, line, sizeof(line));
+    CHECK(strstr(line, "interrupt holds 2 (guest went on in 1, halted at 0)") != NULL);
+    /* A reset during a hold disarms it. */
+    for (unsigned i = 7; i < 7 + 2 * IRQ_HOLD_PROBE_MIN && !irq_hold_running(&blk->hold); i++)
+        read_interrupted(bar, i);
+    CHECK(irq_hold_running(&blk->hold));
+    common_write(bar, VIRTIO_PCI_COMMON_STATUS, 0, 1);
+    CHECK(!irq_hold_running(&blk->hold));
+    struct pollfd p = { .fd = blk->hold_timer_fd, .events = POLLIN };
+    CHECK_EQ_INT(poll(&p, 1, 0), 0);
+    close_disk();
+}
+
+/* A fake vCPU whose KVM "blocking" value is the 8 bytes at the start of a
+ * temporary file. */
+static void set_blocking(int fd, uint64_t v)
+{
+    CHECK_EQ_INT(pwrite(fd, &v, sizeof(v), 0), (ssize_t)sizeof(v));
+}
+
+/* While every vCPU is halted the guest waits for its completions: they go
+ * at once, even when a probe is due; once a vCPU runs, the probe holds. */
+static void test_no_hold_while_guest_halted(void)
+{
+    char path[] = "/tmp/corral-test-vcpu-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    unlink(path);
+    struct kvm_stats stats = { .fd = fd };
+    for (int k = 0; k < KVM_STAT_COUNT; k++)
+        stats.pos[k] = -1;
+    stats.pos[KVM_STAT_BLOCKING] = 0;
+    struct guest_vcpus vcpus = { .stats = { &stats }, .n = 1 };
+    set_blocking(fd, 1);
+    CHECK(guest_vcpus_all_halted(&vcpus));
+    hold = true;
+    CHECK_EQ_INT(open_disk(false, NULL), 0);
+    hold = false;
+    blk->vcpus = &vcpus;
+    uint64_t bar = start_queue();
+    for (unsigned i = 0; i < 3 * IRQ_HOLD_PROBE_MIN; i++)
+        CHECK(read_interrupted(bar, i));
+    CHECK_EQ_INT(blk->sent_to_halted, 3 * IRQ_HOLD_PROBE_MIN);
+    CHECK_EQ_INT(blk->hold.holds, 0);
+    set_blocking(fd, 0);
+    CHECK(!guest_vcpus_all_halted(&vcpus));
+    unsigned sent = 0;
+    while (sent <= IRQ_HOLD_PROBE_MIN && read_interrupted(bar, 12 + sent))
+        sent++;
+    CHECK_EQ_INT(sent, IRQ_HOLD_PROBE_MIN);
+    CHECK(irq_hold_running(&blk->hold));
+    /* The guest halts during the hold: the next tick ends it. */
+    uint64_t before = blk->stats.interrupts;
+    tick_hold();
+    CHECK(irq_hold_running(&blk->hold));
+    set_blocking(fd, 1);
+    tick_hold();
+    CHECK(!irq_hold_running(&blk->hold));
+    CHECK_EQ_INT(blk->stats.interrupts, before + 1);
+    close_disk();
+    close(fd);
+}
+
+/* With no ring (every request done before the guest can make another)
+ * nothing is held. */
+static void test_no_hold_without_ring(void)
+{
+    hold = true;
+    CHECK_EQ_INT(open_disk(false, NULL), 0);
+    hold = false;
+    CHECK_EQ_INT(blk->hold_timer_fd, -1);
+    uint64_t bar = start_queue();
+    for (unsigned i = 0; i < 3 * IRQ_HOLD_PROBE_MIN; i++)
+        CHECK(read_interrupted(bar, i));
+    close_disk();
+}
+
 /* Without EVENT_IDX the driver kicks anyway; requests still complete and
  * the statistics see every request served synchronously when there is no
  * ring. */
@@ -776,6 +925,8 @@ int main(void)
     RUN(test_multiple_queues);
     RUN(test_no_kicks_needed_while_requests_in_flight);
     RUN(test_statistics_count_synchronous_requests);
+    RUN(test_interrupt_hold);
+    RUN(test_no_hold_while_guest_halted);
     RUN(test_no_io_uring_falls_back_to_synchronous);
     /* The queue's own tests again without io_uring. */
     synchronous = true;
@@ -785,6 +936,7 @@ int main(void)
     RUN(test_flush_completes_after_earlier_writes);
     RUN(test_unaligned_guest_buffer);
     RUN(test_statistics_count_synchronous_requests);
+    RUN(test_no_hold_without_ring);
     unlink(image);
     free(ram);
     return check_summary("virtio_blk");
