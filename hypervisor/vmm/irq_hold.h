@@ -18,7 +18,8 @@
  * microseconds), kept within IRQ_HOLD_WINDOW_MIN_NS..MAX_NS.
  *
  * Whether: a hold lasts one window, checked IRQ_HOLD_TICKS times (the
- * device's timer): it ends early when every vCPU is halted (the guest waits
+ * device's timer; ticks are IRQ_HOLD_WINDOW_MIN_NS apart at least, so the
+ * shortest hold is IRQ_HOLD_TICKS of them): it ends early when every vCPU is halted (the guest waits
  * for what is held).  When it ends the device says whether the guest made
  * requests meanwhile.  If it did, the guest has work beside the
  * held completions, and holding goes on (moderating).  If not, the guest
