@@ -33,7 +33,7 @@ import time
 
 import guest
 from bench_vmm import BENCH_MOUNT, TEST_MOUNT, bundle_qemu, rss_beyond_guest_ram
-from qemu import ConsoleTimeout, Machine, accel_args
+from qemu import HOST_PANIC_RE, ConsoleTimeout, Machine, accel_args
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CACHE = os.environ.get("CORRAL_CACHE", "/var/cache/corral")
@@ -167,7 +167,8 @@ KVM_STATS = ("exits", "io_exits", "mmio_exits", "halt_exits", "irq_exits",
              "irq_window_exits", "irq_injections", "halt_wakeup")
 STAMP_EXITS = ('tr -d "\\r" | while IFS= read -r l; do case $l in JOB-START*|COUNTS*) '
                'echo "$l $(cd /sys/kernel/debug/kvm 2>/dev/null && for s in %s; do '
-               'cat $s 2>/dev/null || echo x; done | tr "\\n" " ")";; *) echo "$l";; esac; '
+               'cat $s 2>/dev/null || echo x; done | tr "\\n" " ")";; '
+               '\\[*) echo "guest-kernel: $l";; *) echo "$l";; esac; '
                'done' % " ".join(KVM_STATS))
 
 
@@ -213,19 +214,30 @@ def watched(run):
 
 def guest_fio(m, run):
     """The run's fio figures, its guest counts, corral-vmm's own disk
-    statistics line (None for QEMU), and what the watchdog saw when the run
-    hung (None when it ended by itself)."""
+    statistics line (None for QEMU), and what went wrong: what the watchdog
+    saw when the run hung, or the job a run ended in without the guest
+    saying it was done (None when it finished)."""
+    # Beside the figures: what the VMM, QEMU and the guest's kernel say
+    # (the guest boots `quiet`, so its kernel prints only trouble; its
+    # lines are marked, so that its panic is never taken for the
+    # appliance's), to tell why a run ended early.
     out = m.out("%s | %s | grep -a -E '^(FIO|COUNTS|JOB-START|RUN-HUNG) |GUEST-|"
-                ": disk .*: (requests|q0)' ; true" % (watched(run), STAMP_EXITS),
-                timeout=RUN_LIMIT_S + 300)
+                "^(corral-vmm|qemu-system-x86_64|guest-kernel): ' ; true"
+                % (watched(run), STAMP_EXITS), timeout=RUN_LIMIT_S + 300)
     vmm = re.search(r"disk [^:]*: (requests .*)$", out, re.M)
+    started = re.findall(r"^JOB-START (\w+ \d+)", out, re.M)
+    job = started[-1] if started else "(none: boot)"
     hung = None
     if "RUN-HUNG" in out:
-        started = re.findall(r"^JOB-START (\w+ \d+)", out, re.M)
         state = re.findall(r"disk \d+: (q0.*)$", out, re.M)
-        hung = "in job %s; %s" % (started[-1] if started else "(none: boot)",
-                                  state[-1] if state else "no queue state")
+        hung = "in job %s; %s" % (job, state[-1] if state else "no queue state")
         print("%s: run hung %s" % (run.name, hung))
+    elif "GUEST-DONE" not in out:
+        said = [l for l in out.splitlines()
+                if not re.match(r"(FIO|COUNTS|JOB-START) ", l)][-12:]
+        hung = "ended in job %s without GUEST-DONE" % job
+        print("%s: run %s; its last words:\n  %s" % (run.name, hung, "\n  ".join(said)),
+              flush=True)
     return parse_fio(out), parse_counts(out), vmm.group(1) if vmm else None, hung
 
 
@@ -262,8 +274,8 @@ def boot_appliance(testdata_image, bench_disk):
 
 
 class WedgeWatch(threading.Thread):
-    """Samples the appliance's vCPUs every SAMPLE_S seconds while the runs
-    go on, and notes a vCPU found stuck (Machine.stuck_vcpus) in two
+    """Samples the appliance every SAMPLE_S seconds while the runs go on:
+    ends a panicked one (end_if_panicked), and notes a vCPU found stuck (Machine.stuck_vcpus) in two
     samples in a row: the outer QEMU's wedge, which can take one of the
     appliance's two CPUs away for minutes while the other runs on.  A
     run during which that happened measured half a machine, whichever VMM
@@ -280,10 +292,21 @@ class WedgeWatch(threading.Thread):
     def run(self):
         before = set()
         while not self.stopping.wait(self.SAMPLE_S):
+            self.end_if_panicked()
             stuck, _ = self.m.stuck_vcpus()
             with self.lock:
                 self.wedged |= before & set(stuck)
             before = set(stuck)
+
+    def end_if_panicked(self):
+        """A panicked appliance never answers: quitting its QEMU ends the
+        run's wait at once (guest_fio_or_reboot then boots another) instead
+        of after the run's whole timeout, 12 minutes."""
+        if appliance_panicked(self.m):
+            try:
+                self.m.monitor("quit", timeout=5)
+            except OSError:
+                pass  # already gone
 
     def take(self):
         """The vCPUs seen wedged since the last take()."""
@@ -302,6 +325,24 @@ def stuck_in_two_samples(m):
     return bool(first & set(m.stuck_vcpus()[0]))
 
 
+def appliance_panicked(m):
+    """The appliance's own kernel panicked: Machine.host_panicked, but not
+    fooled by a guest kernel's panic, whose lines guest_fio marks."""
+    return re.search(r"^(?!guest-kernel: ).*" + HOST_PANIC_RE, m.log_text(), re.M) is not None
+
+
+def keep_lost_log(m):
+    """A copy of the appliance's console log, which the next boot would
+    overwrite: the panic's trace is what tells the outer QEMU's fault from
+    ours."""
+    for n in range(1, 1000):
+        kept = "%s.lost-%d" % (m.log_path, n)
+        if not os.path.exists(kept):
+            shutil.copyfile(m.log_path, kept)
+            return kept
+    return m.log_path
+
+
 def guest_fio_or_reboot(m, run, boot):
     """guest_fio, and the appliance to go on with.  When the appliance's
     own kernel panicked during the run (the nested-SVM emulation panic the
@@ -313,14 +354,15 @@ def guest_fio_or_reboot(m, run, boot):
     try:
         return guest_fio(m, run), m
     except ConsoleTimeout:
-        if m.host_panicked():
+        if appliance_panicked(m):
             what = "the appliance's kernel panicked (nested SVM emulation)"
         elif stuck_in_two_samples(m):
             what = "the appliance wedged (outer QEMU, see WedgeWatch)"
         else:
             raise
-        print("%s: %s during the run; booting it again" % (run.name, what))
         m.stop()
+        kept = keep_lost_log(m)
+        print("%s: %s during the run; booting it again (its console: %s)" % (run.name, what, kept))
         return ({}, {}, None, what), boot()
 
 
@@ -346,7 +388,12 @@ def bench(args, testdata_image, table):
                 order = runs(image, "bench-fio")
                 for run in order if i % 2 == 0 else order[::-1]:
                     watch.take()
+                    started = time.monotonic()
                     (figures, guest_counts, stats, stopped), m = guest_fio_or_reboot(m, run, boot)
+                    # Progress: a whole benchmark takes 12-60 minutes.
+                    print("[bench-disk] round %d/%d, %s: %s in %.0f s"
+                          % (i + 1, args.rounds, run.name, "lost" if stopped else "done",
+                             time.monotonic() - started), flush=True)
                     watch.m = m
                     if stopped:
                         hung.append("%s, round %d: %s" % (run.name, i + 1, stopped))
