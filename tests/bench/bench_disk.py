@@ -131,10 +131,13 @@ class Run:
         self.command = command
 
 
+QEMU_RUN = "qemu q35 cache=none,aio=io_uring"
+
+
 def runs(disk, scenario):
     cmdline = "quiet corral.scenario=%s" % scenario
     found = [Run("corral-vmm", vmm_command(disk, cmdline)),
-             Run("qemu q35 cache=none,aio=io_uring", qemu_command(disk, cmdline))]
+             Run(QEMU_RUN, qemu_command(disk, cmdline))]
     if BASELINE_VMM:
         found.insert(1, Run("corral-vmm baseline",
                             vmm_command(disk, cmdline, BENCH_MOUNT + "/corral-vmm-baseline")))
@@ -246,6 +249,30 @@ def host_fio(m, image):
     out = m.out("FIO=%s/fio DEV=%s SIZE=%dM RUNTIME=%d sh %s/bench-fio.sh"
                 % (BENCH_MOUNT, image, DISK_MIB, SECONDS, BENCH_MOUNT), timeout=900)
     return parse_fio(out)
+
+
+def figure_of(value, rw):
+    """MiB/s for the sequential jobs, IOPS for the random ones."""
+    return value[0] if rw in ("read", "write") else value[1]
+
+
+def paired_ratios(by_round, name, rw, depth):
+    """name's figure over QEMU's in each round where both finished the
+    job.  A round runs the VMMs back to back, so a ratio within it is not
+    moved by the machine's load drifting over the benchmark, as a ratio
+    of medians over all rounds is."""
+    ours = by_round[name].get((rw, depth), {})
+    theirs = by_round[QEMU_RUN].get((rw, depth), {})
+    return [figure_of(ours[i], rw) / figure_of(theirs[i], rw)
+            for i in sorted(ours) if i in theirs and figure_of(theirs[i], rw) > 0]
+
+
+def ratio_cell(ratios):
+    if not ratios:
+        return "-"
+    return "%.2fx (%.2f-%.2fx over %d round%s)" % (
+        statistics.median(ratios), min(ratios), max(ratios), len(ratios),
+        "" if len(ratios) == 1 else "s")
 
 
 def cell(values, rw):
@@ -380,6 +407,7 @@ def bench(args, testdata_image, table):
                   timeout=600)
             names = [r.name for r in runs(image, "")]
             results = {name: {} for name in names + ["host (fio on the file)"]}
+            by_round = {name: {} for name in names}
             counts = {name: {} for name in names}
             vmm_stats = {name: [] for name in names}
             rss = {name: [] for name in names}
@@ -403,6 +431,7 @@ def bench(args, testdata_image, table):
                                       % (run.name, i + 1, " and ".join(map(str, cpus))))
                     for k, v in figures.items():
                         results[run.name].setdefault(k, []).append(v)
+                        by_round[run.name].setdefault(k, {})[i] = v
                     for k, v in guest_counts.items():
                         counts[run.name].setdefault(k, []).append(v)
                     if stats:
@@ -420,6 +449,10 @@ def bench(args, testdata_image, table):
             for name in results:
                 rows.append(("%s, iodepth %d: %s" % (label, depth, name),
                              cell(results[name].get((rw, depth)), rw), ""))
+            for name in by_round:
+                if name != QEMU_RUN:
+                    rows.append(("%s, iodepth %d: %s / QEMU, paired by round" % (label, depth, name),
+                                 ratio_cell(paired_ratios(by_round, name, rw, depth)), ""))
     for name in vmm_stats:
         for stats in vmm_stats[name]:
             rows.append(("%s: the disk's counts over a round's 8 jobs" % name, stats, ""))
