@@ -165,14 +165,19 @@ def parse_fio(out):
 # lines come out of the VMM, so each job gets the exits it caused, whichever
 # the VMM.  The lines themselves cost a few exits (the serial port's, one per
 # character, the same for both VMMs).  The total first, then by reason, so
-# that a VMM with more exits per request shows which kind they are.
+# that a VMM with more exits per request shows which kind they are.  The
+# guest kernel's lines are marked, and its panic ends the run at once: a
+# panicked guest never ends by itself, and the watchdog would wait 420 s.
+# RUN_PID is where the watchdog leaves the running VMM's pid for that.
+RUN_PID = "/tmp/bench-disk-run.pid"
 KVM_STATS = ("exits", "io_exits", "mmio_exits", "halt_exits", "irq_exits",
              "irq_window_exits", "irq_injections", "halt_wakeup")
 STAMP_EXITS = ('tr -d "\\r" | while IFS= read -r l; do case $l in JOB-START*|COUNTS*) '
                'echo "$l $(cd /sys/kernel/debug/kvm 2>/dev/null && for s in %s; do '
                'cat $s 2>/dev/null || echo x; done | tr "\\n" " ")";; '
-               '\\[*) echo "guest-kernel: $l";; *) echo "$l";; esac; '
-               'done' % " ".join(KVM_STATS))
+               '\\[*) echo "guest-kernel: $l"; case $l in *"end Kernel panic"*) '
+               'kill -9 $(cat %s) 2>/dev/null;; esac;; *) echo "$l";; esac; '
+               'done' % (" ".join(KVM_STATS), RUN_PID))
 
 
 def kvm_deltas(start, end):
@@ -202,7 +207,7 @@ def parse_counts(out):
 # driver made and the device never took, or one completed whose interrupt
 # the guest never saw), kills the run and lets the rounds go on.
 RUN_LIMIT_S = 420
-WATCHDOG = ("{ %s 2>&1 </dev/null & p=$!; "
+WATCHDOG = ("{ %s 2>&1 </dev/null & p=$!; echo $p >" + RUN_PID + "; "
             "( sleep %d >/dev/null 2>&1; kill -0 $p 2>/dev/null || exit 0; "
             "echo 'RUN-HUNG after %d s'; %s sleep 2 >/dev/null 2>&1; kill -9 $p ) & w=$!; "
             "wait $p; kill $w 2>/dev/null; }")
