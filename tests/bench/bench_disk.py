@@ -283,9 +283,8 @@ def ratio_cell(ratios):
 def cell(values, rw):
     if not values:
         return "-"
-    mib = statistics.median(v[0] for v in values)
-    iops = statistics.median(v[1] for v in values)
-    return "%.0f MiB/s" % mib if rw in ("read", "write") else "%.0f IOPS" % iops
+    unit = "MiB/s" if rw in ("read", "write") else "IOPS"
+    return "%.0f %s" % (statistics.median(figure_of(v, rw) for v in values), unit)
 
 
 def boot_appliance(testdata_image, bench_disk):
@@ -307,8 +306,8 @@ def boot_appliance(testdata_image, bench_disk):
 
 class WedgeWatch(threading.Thread):
     """Samples the appliance every SAMPLE_S seconds while the runs go on:
-    ends a panicked one (end_if_panicked), and notes a vCPU found stuck (Machine.stuck_vcpus) in two
-    samples in a row: the outer QEMU's wedge, which can take one of the
+    ends a panicked one (end_if_panicked), and notes a vCPU found stuck
+    (Machine.stuck_vcpus) in two samples in a row: the outer QEMU's wedge, which can take one of the
     appliance's two CPUs away for minutes while the other runs on.  A
     run during which that happened measured half a machine, whichever VMM
     it was; the table names those runs."""
@@ -411,8 +410,9 @@ def bench(args, testdata_image, table):
             m.out("dd if=/dev/zero of=%s bs=1M count=%d 2>/dev/null" % (image, DISK_MIB),
                   timeout=600)
             names = [r.name for r in runs(image, "")]
-            results = {name: {} for name in names + ["host (fio on the file)"]}
+            # Each VMM's figures by round (paired_ratios); the host's by job.
             by_round = {name: {} for name in names}
+            host = {}
             counts = {name: {} for name in names}
             vmm_stats = {name: [] for name in names}
             rss = {name: [] for name in names}
@@ -435,14 +435,13 @@ def bench(args, testdata_image, table):
                         wedged.append("%s, round %d: the appliance's vCPU %s"
                                       % (run.name, i + 1, " and ".join(map(str, cpus))))
                     for k, v in figures.items():
-                        results[run.name].setdefault(k, []).append(v)
                         by_round[run.name].setdefault(k, {})[i] = v
                     for k, v in guest_counts.items():
                         counts[run.name].setdefault(k, []).append(v)
                     if stats:
                         vmm_stats[run.name].append(stats)
             for k, v in host_fio(m, image).items():
-                results["host (fio on the file)"].setdefault(k, []).append(v)
+                host.setdefault(k, []).append(v)
             for run in runs(image, "vmm-wait"):
                 rss[run.name].append(rss_beyond_guest_ram(m, run))
         finally:
@@ -451,12 +450,15 @@ def bench(args, testdata_image, table):
     rows = []
     for label, rw, _ in JOBS:
         for depth in DEPTHS:
-            for name in results:
+            for name in by_round:
                 rows.append(("%s, iodepth %d: %s" % (label, depth, name),
-                             cell(results[name].get((rw, depth)), rw), ""))
+                             cell(list(by_round[name].get((rw, depth), {}).values()), rw), ""))
+            rows.append(("%s, iodepth %d: host (fio on the file)" % (label, depth),
+                         cell(host.get((rw, depth)), rw), ""))
             for name in by_round:
                 if name != QEMU_RUN:
-                    rows.append(("%s, iodepth %d: %s / QEMU, paired by round" % (label, depth, name),
+                    rows.append(("%s, iodepth %d: %s / QEMU, paired by round"
+                                 % (label, depth, name),
                                  ratio_cell(paired_ratios(by_round, name, rw, depth)), ""))
     for name in vmm_stats:
         for stats in vmm_stats[name]:
