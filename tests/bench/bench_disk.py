@@ -33,7 +33,7 @@ import time
 
 import guest
 from bench_vmm import BENCH_MOUNT, TEST_MOUNT, bundle_qemu, rss_beyond_guest_ram
-from qemu import HOST_PANIC_RE, ConsoleTimeout, Machine, accel_args
+from qemu import GUEST_KERNEL_MARK, ConsoleTimeout, Machine, accel_args
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CACHE = os.environ.get("CORRAL_CACHE", "/var/cache/corral")
@@ -175,9 +175,9 @@ KVM_STATS = ("exits", "io_exits", "mmio_exits", "halt_exits", "irq_exits",
 STAMP_EXITS = ('tr -d "\\r" | while IFS= read -r l; do case $l in JOB-START*|COUNTS*) '
                'echo "$l $(cd /sys/kernel/debug/kvm 2>/dev/null && for s in %s; do '
                'cat $s 2>/dev/null || echo x; done | tr "\\n" " ")";; '
-               '\\[*) echo "guest-kernel: $l"; case $l in *"end Kernel panic"*) '
+               '\\[*) echo "%s$l"; case $l in *"end Kernel panic"*) '
                'kill -9 $(cat %s) 2>/dev/null;; esac;; *) echo "$l";; esac; '
-               'done' % (" ".join(KVM_STATS), RUN_PID))
+               'done' % (" ".join(KVM_STATS), GUEST_KERNEL_MARK, RUN_PID))
 
 
 def kvm_deltas(start, end):
@@ -230,8 +230,8 @@ def guest_fio(m, run):
     # lines are marked, so that its panic is never taken for the
     # appliance's), to tell why a run ended early.
     out = m.out("%s | %s | grep -a -E '^(FIO|COUNTS|JOB-START|RUN-HUNG) |GUEST-|"
-                "^(corral-vmm|qemu-system-x86_64|guest-kernel): ' ; true"
-                % (watched(run), STAMP_EXITS), timeout=RUN_LIMIT_S + 300)
+                "^(corral-vmm: |qemu-system-x86_64: |%s)' ; true"
+                % (watched(run), STAMP_EXITS, GUEST_KERNEL_MARK), timeout=RUN_LIMIT_S + 300)
     vmm = re.search(r"disk [^:]*: (requests .*)$", out, re.M)
     started = re.findall(r"^JOB-START (\w+ \d+)", out, re.M)
     job = started[-1] if started else "(none: boot)"
@@ -333,7 +333,7 @@ class WedgeWatch(threading.Thread):
         """A panicked appliance never answers: quitting its QEMU ends the
         run's wait at once (guest_fio_or_reboot then boots another) instead
         of after the run's whole timeout, 12 minutes."""
-        if appliance_panicked(self.m):
+        if self.m.host_panicked():
             try:
                 self.m.monitor("quit", timeout=5)
             except OSError:
@@ -354,12 +354,6 @@ def stuck_in_two_samples(m):
         return False
     time.sleep(1)
     return bool(first & set(m.stuck_vcpus()[0]))
-
-
-def appliance_panicked(m):
-    """The appliance's own kernel panicked: Machine.host_panicked, but not
-    fooled by a guest kernel's panic, whose lines guest_fio marks."""
-    return re.search(r"^(?!guest-kernel: ).*" + HOST_PANIC_RE, m.log_text(), re.M) is not None
 
 
 def keep_lost_log(m):
@@ -385,7 +379,7 @@ def guest_fio_or_reboot(m, run, boot):
     try:
         return guest_fio(m, run), m
     except ConsoleTimeout:
-        if appliance_panicked(m):
+        if m.host_panicked():
             what = "the appliance's kernel panicked (nested SVM emulation)"
         elif stuck_in_two_samples(m):
             what = "the appliance wedged (outer QEMU, see WedgeWatch)"

@@ -1,0 +1,54 @@
+"""The test harness's own reading of an appliance's console log (qemu.py):
+no QEMU here, the logs are written out as the console would show them.
+
+host_panic_in decides whether a test may retry on a fresh appliance
+(test_vmm.retry_on_host_panic) and whether the disk benchmark counts a run
+as lost with its appliance: the appliance's own panic, not a nested
+guest's, whose console reaches the same log.
+"""
+
+from qemu import host_panic_in
+
+GUEST_PANIC = ("[    3.141592] Kernel panic - not syncing: Attempted to kill init! "
+               "exitcode=0x00000009\n"
+               "[    3.141600] ---[ end Kernel panic - not syncing: Attempted to kill init! ]---\n")
+HOST_PANIC = ("[  812.000001] Kernel panic - not syncing: Fatal exception in interrupt\n"
+              "[  812.000100] ---[ end Kernel panic - not syncing: Fatal exception ]---\n")
+
+
+def command(n, output, status=0):
+    """One Machine.sh command as the console shows it: the typed line
+    (markers split), its output, and its end."""
+    return ("# echo 'BEGIN''-%d'; { cat /tmp/vmm-test.log\n> }; echo 'END''-%d' $?\n"
+            "BEGIN-%d\n%sEND-%d %d\n" % (n, n, n, output, n, status))
+
+
+def test_a_panic_with_no_command_ended_after_it_is_the_appliances():
+    log = command(1, "ready\n") + "# " + HOST_PANIC
+    assert host_panic_in(log)
+
+
+def test_a_panic_while_booting_is_the_appliances():
+    assert host_panic_in("Linux version 6.1.0\n" + HOST_PANIC)
+
+
+def test_a_guest_panic_a_command_printed_is_not_the_appliances():
+    log = command(1, "GUEST-BOOTED cpus=2\n" + GUEST_PANIC) + command(2, "")
+    assert not host_panic_in(log)
+
+
+def test_a_marked_guest_kernel_line_is_not_the_appliances_even_mid_command():
+    # The disk benchmark streams the guest's console and marks its kernel's
+    # lines; its watch samples the log before the command ends.
+    marked = "".join("guest-kernel: " + line + "\n" for line in GUEST_PANIC.splitlines())
+    log = command(1, "") + "BEGIN-2\nJOB-START randread 32\n" + marked
+    assert not host_panic_in(log)
+
+
+def test_the_appliances_panic_after_a_guest_panic_is_still_seen():
+    log = command(1, GUEST_PANIC) + "BEGIN-2\n" + HOST_PANIC
+    assert host_panic_in(log)
+
+
+def test_a_log_without_a_panic():
+    assert not host_panic_in(command(1, "fine\n") + "# ")
