@@ -60,6 +60,7 @@ bool irq_hold_tick(struct irq_hold *h, bool guest_halted, bool guest_made_reques
         h->ticks_left--;
     if (h->ticks_left > 0 && !guest_halted)
         return false;
+    h->cut_short += h->ticks_left > 0;
     irq_hold_ended(h, guest_made_requests);
     return true;
 }
@@ -90,5 +91,6 @@ void irq_hold_reset(struct irq_hold *h)
     irq_hold_init(h);
     h->holds = kept.holds;
     h->kept_on = kept.kept_on;
+    h->cut_short = kept.cut_short;
     h->gap_ns = kept.gap_ns; /* the guest's pace outlives a reset */
 }

@@ -61,6 +61,7 @@ struct irq_hold {
     uint64_t gap_ns;        /* mean time between requests (0: not yet known) */
     uint64_t holds;     /* holds started */
     uint64_t kept_on;   /* of which the guest made requests meanwhile */
+    uint64_t cut_short; /* of which a look before the last found the guest halted */
 };
 
 void irq_hold_init(struct irq_hold *h);

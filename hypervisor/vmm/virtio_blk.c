@@ -677,13 +677,15 @@ int virtio_blk_stats_format(const struct virtio_blk *blk, char *buf, size_t len)
                     "requests %llu, kicks %llu (%llu.%02llu per request), "
                     "io_uring_enter %llu (%llu.%02llu), interrupts %llu (%llu.%02llu), "
                     "completion wakeups %llu (%llu.%02llu), interrupt holds %llu "
-                    "(guest went on in %llu, halted at %llu), synchronous %llu, "
+                    "(guest went on in %llu, cut short in %llu, halted at %llu), "
+                    "synchronous %llu, "
                     "redone %llu, flushes %llu, bounced (every disk) %llu",
                     (unsigned long long)s->requests, (unsigned long long)kicks,
                     h[0] / 100, h[0] % 100, (unsigned long long)enters, h[1] / 100,
                     h[1] % 100, (unsigned long long)s->interrupts, h[2] / 100, h[2] % 100,
                     (unsigned long long)s->reaps, h[3] / 100, h[3] % 100,
                     (unsigned long long)blk->hold.holds, (unsigned long long)blk->hold.kept_on,
+                    (unsigned long long)blk->hold.cut_short,
                     (unsigned long long)blk->sent_to_halted,
                     (unsigned long long)s->synchronous, (unsigned long long)s->redone,
                     (unsigned long long)s->flushes,

@@ -160,6 +160,24 @@ static void test_ticks(void)
     CHECK_EQ_INT(irq_hold_tick_ns(&h), 2000000 / IRQ_HOLD_TICKS);
 }
 
+/* A look before the hold's last that finds the guest halted ends it: cut
+ * short, counted; one at the last look is not. */
+static void test_cut_short(void)
+{
+    struct irq_hold h;
+    irq_hold_init(&h);
+    sends_before_hold(&h);
+    for (int i = 1; i < IRQ_HOLD_TICKS; i++)
+        CHECK(!irq_hold_tick(&h, false, true));
+    CHECK(irq_hold_tick(&h, true, true));
+    CHECK_EQ_INT(h.cut_short, 0);
+    CHECK_EQ_INT(irq_hold_completion(&h), IRQ_HOLD_START); /* moderating */
+    CHECK(irq_hold_tick(&h, true, true));
+    CHECK_EQ_INT(h.cut_short, 1);
+    irq_hold_reset(&h);
+    CHECK_EQ_INT(h.cut_short, 1); /* counts survive a reset */
+}
+
 int main(void)
 {
     RUN(test_starts_sending_then_probes);
@@ -169,5 +187,6 @@ int main(void)
     RUN(test_end_without_hold_and_reset);
     RUN(test_window_follows_the_guests_pace);
     RUN(test_ticks);
+    RUN(test_cut_short);
     return check_summary("irq_hold");
 }

@@ -756,7 +756,7 @@ static void test_interrupt_hold(void)
     CHECK(read_interrupted(bar, 6));
     char line[512];
     virtio_blk_stats_format(blk, line, sizeof(line));
-    CHECK(strstr(line, "interrupt holds 2 (guest went on in 1, halted at 0)") != NULL);
+    CHECK(strstr(line, "interrupt holds 2 (guest went on in 1, cut short in 0, halted at 0)") != NULL);
     /* A reset during a hold disarms it. */
     for (unsigned i = 7; i < 7 + 2 * IRQ_HOLD_PROBE_MIN && !irq_hold_running(&blk->hold); i++)
         read_interrupted(bar, i);
