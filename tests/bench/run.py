@@ -11,6 +11,7 @@ on this machine, and printed as a table with how it was measured.
     ./build.sh bench jail            the VMM jailed against jail = no
     ./build.sh bench seccomp         the jail's filter: ns added per system call
     ./build.sh bench --rounds 5      more rounds (the median is shown)
+    ./build.sh bench disk --pairs 5  rounds until each job has 5 paired with QEMU's
     ./build.sh bench --clean-build   also time a clean build with an empty cache
 
 Benchmarks are not tests: they print figures and never fail on a target;
@@ -189,6 +190,9 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("only", nargs="*", help="benchmarks to run: %s" % ", ".join(BENCHMARKS))
     p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--pairs", type=int, default=0,
+                   help="bench disk: go on past --rounds until every job has this many rounds "
+                        "paired with QEMU's (at most 3x as many rounds)")
     p.add_argument("--clean-build", action="store_true")
     args = p.parse_args()
     for name in args.only or BENCHMARKS:

@@ -52,3 +52,31 @@ def test_the_appliances_panic_after_a_guest_panic_is_still_seen():
 
 def test_a_log_without_a_panic():
     assert not host_panic_in(command(1, "fine\n") + "# ")
+
+
+def test_bench_disk_goes_on_until_every_job_has_its_pairs():
+    """`bench disk --pairs N` (tests/bench): rounds past --rounds while some
+    job of corral-vmm has fewer than N rounds paired with QEMU's, at most
+    PAIRS_ROUNDS_FACTOR * N rounds."""
+    import argparse
+    import os
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "bench"))
+    import bench_disk as b
+    jobs = [(rw, depth) for _, rw, _ in b.JOBS for depth in b.DEPTHS]
+    figures = (100.0, 100.0)
+
+    def by_round(ours, theirs):
+        return {"corral-vmm": {job: {i: figures for i in ours} for job in jobs},
+                b.QEMU_RUN: {job: {i: figures for i in theirs} for job in jobs}}
+
+    args = argparse.Namespace(rounds=2, pairs=0)
+    assert b.more_rounds(args, 1, by_round([], []))
+    assert not b.more_rounds(args, 2, by_round([], []))
+    args.pairs = 3
+    # round 1 lost by corral-vmm, round 2 by QEMU: one pair after three rounds
+    assert b.more_rounds(args, 3, by_round([0, 2], [0, 1]))
+    assert b.fewest_pairs(by_round([0, 2, 3, 4], [0, 1, 3, 4])) == 3
+    assert not b.more_rounds(args, 5, by_round([0, 2, 3, 4], [0, 1, 3, 4]))
+    # never more than PAIRS_ROUNDS_FACTOR * pairs rounds
+    assert not b.more_rounds(args, b.PAIRS_ROUNDS_FACTOR * 3, by_round([], []))
