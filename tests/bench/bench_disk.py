@@ -15,8 +15,9 @@ the rounds.
 Beside the timed figures, which swing 2-3x on a loaded machine, each job's
 counts: the guest's requests, merges and virtio interrupts and the host
 KVM's VM exits per job (read the same way for both VMMs; the exits include
-the timer's and HLT's, which grow with a job's duration), and corral-vmm's own (with -v it prints, per run, kicks,
-io_uring_enter calls and interrupts per request).
+the timer's and HLT's, which grow with a job's duration), the appliance's
+own timer, disk and IPI interrupts per job, and corral-vmm's own (with -v it
+prints, per run, kicks, io_uring_enter calls and interrupts per request).
 
 CORRAL_BENCH_BASELINE_VMM=/path/to/corral-vmm adds that binary as a third
 VMM in the same rounds, for before/after figures in the same conditions.
@@ -172,18 +173,29 @@ def parse_fio(out):
 RUN_PID = "/tmp/bench-disk-run.pid"
 KVM_STATS = ("exits", "io_exits", "mmio_exits", "halt_exits", "irq_exits",
              "irq_window_exits", "irq_injections", "halt_wakeup")
+# Beside them, the appliance's own interrupts (its /proc/interrupts, every
+# CPU): its local timer, its disks' virtio completions and its IPIs, to
+# tell where the external interrupts that stop a guest (irq_exits) come
+# from.  On one appliance vCPU every one of them that lands while the
+# guest runs is such an exit.
+APPLIANCE_IRQS = ("appliance_timer_irqs", "appliance_disk_irqs", "appliance_ipis")
+STAMPED = KVM_STATS + APPLIANCE_IRQS
+SUM_APPLIANCE_IRQS = ("awk '{ n = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i } "
+                      "$1 == \"LOC:\" { t += n } /virtio[0-9]+-req/ { d += n } "
+                      "$1 == \"RES:\" || $1 == \"CAL:\" || $1 == \"TLB:\" { p += n } "
+                      "END { print t + 0, d + 0, p + 0 }' /proc/interrupts")
 STAMP_EXITS = ('tr -d "\\r" | while IFS= read -r l; do case $l in JOB-START*|COUNTS*) '
-               'echo "$l $(cd /sys/kernel/debug/kvm 2>/dev/null && for s in %s; do '
-               'cat $s 2>/dev/null || echo x; done | tr "\\n" " ")";; '
+               'echo "$l $(for s in %s; do cat /sys/kernel/debug/kvm/$s 2>/dev/null || echo x; '
+               'done | tr "\\n" " ") $(%s)";; '
                '\\[*) echo "%s$l"; case $l in *"end Kernel panic"*) '
                'kill -9 $(cat %s) 2>/dev/null;; esac;; *) echo "$l";; esac; '
-               'done' % (" ".join(KVM_STATS), GUEST_KERNEL_MARK, RUN_PID))
+               'done' % (" ".join(KVM_STATS), SUM_APPLIANCE_IRQS, GUEST_KERNEL_MARK, RUN_PID))
 
 
 def kvm_deltas(start, end):
-    """{stat: end - start} for the stats both readings have."""
+    """{stat: end - start} for the stats (STAMPED) both readings have."""
     a, b = start.split(), end.split()
-    return {name: int(y) - int(x) for name, x, y in zip(KVM_STATS, a, b)
+    return {name: int(y) - int(x) for name, x, y in zip(STAMPED, a, b)
             if x.isdigit() and y.isdigit()}
 
 
@@ -509,17 +521,18 @@ def bench(args, testdata_image, table):
         return
     table("Disk: counts per job (requests, merged by the guest, interrupts and VM exits "
           "per request)", rows,
-          note="from the guest's /sys/block/vda/stat and /proc/interrupts and the host KVM's "
-               "exits (debugfs) around each fio job; medians of the rounds; requests, merges "
+          note="from the guest's /sys/block/vda/stat and /proc/interrupts, the host KVM's "
+               "exits (debugfs) and the appliance's /proc/interrupts (appliance_*) around "
+               "each fio job; medians of the rounds; requests, merges "
                "and interrupts per request hardly move with the machine's load, the exits "
                "include timer and HLT exits, which grow with a job's duration")
 
 
 def kvm_per_request(values):
     """KVM's exits per request, medians of the rounds: the total and each
-    reason that had any."""
+    reason that had any; then the appliance's own interrupts."""
     parts = []
-    for stat in KVM_STATS:
+    for stat in STAMPED:
         ratios = [v[3][stat] / v[0] for v in values if v[0] and stat in v[3]]
         if ratios and (stat == "exits" or statistics.median(ratios) >= 0.005):
             parts.append("%s %.2f" % (stat, statistics.median(ratios)))

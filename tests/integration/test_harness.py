@@ -80,3 +80,29 @@ def test_bench_disk_goes_on_until_every_job_has_its_pairs():
     assert not b.more_rounds(args, 5, by_round([0, 2, 3, 4], [0, 1, 3, 4]))
     # never more than PAIRS_ROUNDS_FACTOR * pairs rounds
     assert not b.more_rounds(args, b.PAIRS_ROUNDS_FACTOR * 3, by_round([], []))
+
+
+def test_bench_disk_reads_kvm_and_appliance_counts_around_a_job():
+    """The lines STAMP_EXITS writes: KVM's stats ('x' where unreadable),
+    then the appliance's timer, disk and IPI interrupts; a job gets the
+    differences."""
+    import os
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "bench"))
+    import bench_disk as b
+    out = ("JOB-START randread 32 100 10 0 5 20 1 30 5  1000 50 7\n"
+           "FIO randread 32 3;fio\n"
+           "COUNTS randread 32 400 0 40 160 30 0 15 60 4 90 15  1900 250 9\n"
+           "JOB-START read 1 x x x x x x x x  5 5 5\n"
+           "COUNTS read 1 10 0 10 x x x x x x x x  8 6 5\n")
+    counts = b.parse_counts(out)
+    requests, merged, irqs, deltas = counts[("randread", 32)]
+    assert (requests, merged, irqs) == (400, 0, 40)
+    assert deltas["exits"] == 60 and deltas["irq_exits"] == 40
+    assert deltas["appliance_timer_irqs"] == 900
+    assert deltas["appliance_disk_irqs"] == 200
+    assert deltas["appliance_ipis"] == 2
+    _, _, _, deltas = counts[("read", 1)]
+    assert "exits" not in deltas  # KVM's unreadable: left out, nothing shifted
+    assert deltas == {"appliance_timer_irqs": 3, "appliance_disk_irqs": 1, "appliance_ipis": 0}
+    assert "appliance_disk_irqs 0.50" in b.kvm_per_request([counts[("randread", 32)]])
