@@ -301,8 +301,8 @@ def more_rounds(args, done, by_round):
     """Whether to run another round after `done` of them."""
     if done < args.rounds:
         return True
-    pairs = getattr(args, "pairs", 0)
-    return bool(pairs) and done < PAIRS_ROUNDS_FACTOR * pairs and fewest_pairs(by_round) < pairs
+    return (args.pairs > 0 and done < PAIRS_ROUNDS_FACTOR * args.pairs
+            and fewest_pairs(by_round) < args.pairs)
 
 
 def round_label(args, i):
