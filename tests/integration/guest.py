@@ -20,7 +20,7 @@ import subprocess
 import tempfile
 
 import debian_installer
-from qemu import OUT, ROOT, iso_path
+from qemu import OUT, iso_path, make_target
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOTFS = os.path.join(OUT, "rootfs")
@@ -386,7 +386,7 @@ def populate(content_dir):
                    os.path.join(content_dir + ".staging"), NOVIRTIO_MODULES, [])
     shutil.rmtree(content_dir + ".staging")
     # the VMM with its test hooks (test_jail.py), built here: never in the ISO
-    subprocess.run(["make", "-s", "-C", ROOT, "test-vmm"], check=True)
+    make_target("test-vmm")
     shutil.copy(os.path.join(OUT, "test-bin", "corral-vmm"),
                 os.path.join(content_dir, "corral-vmm-test-hooks"))
     make_eltorito_cd(os.path.join(content_dir, ELTORITO_ISO),

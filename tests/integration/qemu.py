@@ -13,6 +13,7 @@ Networking is only ever QEMU's user network with restrict=on: nothing a
 guest sends leaves this machine; a loopback host forward reaches SSH.
 """
 
+import fcntl
 import os
 import re
 import shutil
@@ -67,6 +68,17 @@ def iso_path():
     if not os.path.exists(iso):
         raise RuntimeError("no ISO at %s: run ./build.sh first" % iso)
     return iso
+
+
+def make_target(target):
+    """Runs `make TARGET` in the project, one make at a time: pytest-xdist's
+    workers each build their own test-data disk at once, and two makes
+    linking the same binary let one copy it half-written (CI saw the test
+    VMM fail with "Exec format error" that way)."""
+    os.makedirs(OUT, exist_ok=True)
+    with open(os.path.join(OUT, ".make-lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        subprocess.run(["make", "-s", "-C", ROOT, target], check=True)
 
 
 def host_kvm_nests():

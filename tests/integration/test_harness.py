@@ -5,8 +5,15 @@ host_panic_in decides whether a test may retry on a fresh appliance
 (test_vmm.retry_on_host_panic) and whether the disk benchmark counts a run
 as lost with its appliance: the appliance's own panic, not a nested
 guest's, whose console reaches the same log.
+
+make_target runs one make at a time, since each pytest-xdist worker builds
+its own test-data disk (with the test VMM in it) at the same moment.
 """
 
+import threading
+import time
+
+import qemu
 from qemu import host_panic_in
 
 GUEST_PANIC = ("[    3.141592] Kernel panic - not syncing: Attempted to kill init! "
@@ -106,3 +113,21 @@ def test_bench_disk_reads_kvm_and_appliance_counts_around_a_job():
     assert "exits" not in deltas  # KVM's unreadable: left out, nothing shifted
     assert deltas == {"appliance_timer_irqs": 3, "appliance_disk_irqs": 1, "appliance_ipis": 0}
     assert "appliance_disk_irqs 0.50" in b.kvm_per_request([counts[("randread", 32)]])
+
+
+def test_makes_from_two_workers_run_one_after_the_other(monkeypatch):
+    spans = []
+
+    def slow_make(cmd, check):
+        start = time.monotonic()
+        time.sleep(0.3)
+        spans.append((start, time.monotonic()))
+
+    monkeypatch.setattr(qemu.subprocess, "run", slow_make)
+    workers = [threading.Thread(target=qemu.make_target, args=("test-vmm",)) for _ in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    (a_start, a_end), (b_start, b_end) = sorted(spans)
+    assert a_end <= b_start, spans

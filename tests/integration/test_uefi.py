@@ -60,7 +60,7 @@ import debian_installer
 import screen
 from conftest import TESTDATA_MOUNT, AppliancePool, copy_of_testdata
 from guest import EFI_GRUB_DISK, EFIVAR_DISK, OVMF_CODE
-from qemu import DEBIAN_QEMU, OUT, ROOT, ConsoleTimeout, patched_qemu_binary
+from qemu import DEBIAN_QEMU, OUT, ROOT, ConsoleTimeout, make_target, patched_qemu_binary
 from test_corrald import corral_json, ensure_corrald, host  # noqa: F401 (a fixture)
 from test_screen import screen_host, start_vm  # noqa: F401 (a fixture)
 from test_vmm import stop_vmms
@@ -383,7 +383,7 @@ def test_ovmf_installs_our_acpi_tables_from_the_table_loader(testdata_image, tmp
     it at 0x600, with PIIX4's register layout) and its SCI is IRQ 9 as ours.
     Before the table-loader shipped zeroed checksum bytes, OVMF dropped our
     FADT here too: "AcpiEnable failed", no power button."""
-    subprocess.run(["make", "-s", "-C", ROOT, "acpi-loader-files"], check=True)
+    make_target("acpi-loader-files")
     files = tmp_path / "fw_cfg"
     files.mkdir()
     subprocess.run([os.path.join(OUT, "test-bin", "acpi-loader-files"), str(files)],
