@@ -7,16 +7,32 @@ void irq_hold_init(struct irq_hold *h)
                             .until_probe = IRQ_HOLD_PROBE_MIN };
 }
 
-enum irq_hold_action irq_hold_completion(struct irq_hold *h)
+/* A running hold's completion: ends it when the guest waits for it or
+ * its window has passed. */
+static enum irq_hold_action irq_hold_join(struct irq_hold *h, uint64_t now_ns, bool guest_halted)
+{
+    if (now_ns >= h->due_ns)
+        return IRQ_HOLD_END;
+    if (!guest_halted)
+        return IRQ_HOLD_JOIN;
+    h->cut_short++;
+    return IRQ_HOLD_END;
+}
+
+enum irq_hold_action irq_hold_completion(struct irq_hold *h, uint64_t now_ns, bool guest_halted)
 {
     if (h->holding)
-        return IRQ_HOLD_JOIN;
+        return irq_hold_join(h, now_ns, guest_halted);
+    if (guest_halted)
+        return IRQ_HOLD_SEND; /* waiting for it: no probe either */
     if (!h->moderating && h->until_probe > 0) {
         h->until_probe--;
         return IRQ_HOLD_SEND;
     }
     h->holding = true;
-    h->ticks_left = IRQ_HOLD_TICKS;
+    h->probing = !h->moderating;
+    h->ticks_left = h->probing ? IRQ_HOLD_TICKS : 1;
+    h->due_ns = now_ns + irq_hold_window_ns(h);
     h->holds++;
     return IRQ_HOLD_START;
 }
@@ -48,7 +64,10 @@ uint64_t irq_hold_window_ns(const struct irq_hold *h)
 
 uint64_t irq_hold_tick_ns(const struct irq_hold *h)
 {
-    uint64_t t = irq_hold_window_ns(h) / IRQ_HOLD_TICKS;
+    uint64_t w = irq_hold_window_ns(h);
+    if (h->holding && !h->probing)
+        return w + w / 2; /* the backstop: completions end it */
+    uint64_t t = w / IRQ_HOLD_TICKS;
     return t < IRQ_HOLD_WINDOW_MIN_NS ? IRQ_HOLD_WINDOW_MIN_NS : t;
 }
 

@@ -17,11 +17,17 @@
  * gets a window it can make a request in, and a fast one a few tens of
  * microseconds), kept within IRQ_HOLD_WINDOW_MIN_NS..MAX_NS.
  *
- * Whether: a hold lasts one window, checked IRQ_HOLD_TICKS times (the
- * device's timer; ticks are IRQ_HOLD_WINDOW_MIN_NS apart at least, so the
- * shortest hold is IRQ_HOLD_TICKS of them): it ends early when every vCPU is halted (the guest waits
- * for what is held).  When it ends the device says whether the guest made
- * requests meanwhile.  If it did, the guest has work beside the
+ * Whether: a hold lasts one window.  It ends at the first completion
+ * after the window, or at one that finds every vCPU halted (the guest
+ * waits for what is held: cut short), so that a guest busy at a deep
+ * queue pays no timer interrupt for its holds: the completions that end
+ * them come anyway.  The device's timer is the backstop for a hold no
+ * completion ends: one and a half windows for a hold while moderating; a
+ * probe (below), whose guest may well be waiting with nothing else in
+ * flight, is looked at IRQ_HOLD_TICKS times in its window instead (ticks
+ * IRQ_HOLD_WINDOW_MIN_NS apart at least) and ends at the first look that
+ * finds every vCPU halted.  When a hold ends the device says whether the
+ * guest made requests meanwhile.  If it did, the guest has work beside the
  * held completions, and holding goes on (moderating).  If not, the guest
  * was waiting, and completions are sent at once again; every so many
  * completions one hold probes again, and each probe that finds the guest
@@ -48,11 +54,15 @@ enum irq_hold_action {
     IRQ_HOLD_SEND,  /* interrupt now */
     IRQ_HOLD_START, /* hold: arm the timer for one window */
     IRQ_HOLD_JOIN,  /* a hold is running: its end sends this one too */
+    IRQ_HOLD_END,   /* the running hold is over: end it (irq_hold_ended)
+                     * and send this one with what it held */
 };
 
 struct irq_hold {
     bool holding;       /* the timer is armed */
+    bool probing;       /* the running hold is a probe (not moderating) */
     unsigned ticks_left; /* of the running hold */
+    uint64_t due_ns;    /* when the running hold's window ends */
     bool moderating;    /* the guest made requests during the last hold */
     unsigned probe_gap; /* completions sent at once between probes */
     unsigned until_probe;
@@ -61,20 +71,23 @@ struct irq_hold {
     uint64_t gap_ns;        /* mean time between requests (0: not yet known) */
     uint64_t holds;     /* holds started */
     uint64_t kept_on;   /* of which the guest made requests meanwhile */
-    uint64_t cut_short; /* of which a look before the last found the guest halted */
+    uint64_t cut_short; /* of which one ended before its window by a halted guest */
 };
 
 void irq_hold_init(struct irq_hold *h);
-/* A completion wants the guest interrupted: what to do. */
-enum irq_hold_action irq_hold_completion(struct irq_hold *h);
+/* A completion wants the guest interrupted at now_ns; guest_halted, every
+ * vCPU is halted now: what to do. */
+enum irq_hold_action irq_hold_completion(struct irq_hold *h, uint64_t now_ns, bool guest_halted);
 /* The guest made a request (the device took it) at now_ns. */
 void irq_hold_request(struct irq_hold *h, uint64_t now_ns);
-/* How long the next hold lasts, and how long between its ticks. */
+/* How long the next hold lasts; how long from the running hold's start
+ * (or its last tick) to its next tick. */
 uint64_t irq_hold_window_ns(const struct irq_hold *h);
 uint64_t irq_hold_tick_ns(const struct irq_hold *h);
 /* Is a hold running (no interrupts, no kicks asked for until it ends)? */
 bool irq_hold_running(const struct irq_hold *h);
-/* A tick of the running hold: guest_halted, every vCPU is halted now;
+/* A tick of the running hold (its timer): guest_halted, every vCPU is
+ * halted now;
  * guest_made_requests, the device took (or may take) requests the guest
  * made since the hold started.  Returns true when the hold ended (the
  * device then sends what was held), false to wait for the next tick. */

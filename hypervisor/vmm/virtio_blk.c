@@ -427,20 +427,48 @@ static bool virtio_blk_hold_arm(struct virtio_blk *blk)
     return timerfd_settime(blk->hold_timer_fd, 0, &t, NULL) == 0;
 }
 
+/* No hold: its timer disarmed, so that it does not fire for nothing. */
+static void virtio_blk_hold_disarm(struct virtio_blk *blk)
+{
+    const struct itimerspec off = { 0 };
+    timerfd_settime(blk->hold_timer_fd, 0, &off, NULL);
+}
+
+/* Did the guest make requests since the running hold started: taken
+ * meanwhile (a completion looks at its queue), or waiting on a ring? */
+static bool virtio_blk_guest_made_requests(struct virtio_blk *blk)
+{
+    if (blk->stats.requests != blk->hold_requests)
+        return true;
+    for (uint16_t q = 0; q < blk->vdev.cfg.num_queues; q++)
+        if (virtq_has_avail(virtio_pci_queue_ring(&blk->vdev, q)))
+            return true;
+    return false;
+}
+
 /* Should the completions just made wait for the end of a hold
  * (irq_hold.h)?  Never when every vCPU is halted: the guest waits for
- * them and has nothing else to do. */
-static bool virtio_blk_hold_back(struct virtio_blk *blk)
+ * them and has nothing else to do.  *ended: they ended the running hold,
+ * whose completions go with them (every queue wants a look). */
+static bool virtio_blk_hold_back(struct virtio_blk *blk, bool *ended)
 {
     if (blk->hold_timer_fd < 0)
         return false;
-    if (!irq_hold_running(&blk->hold) && blk->vcpus && guest_vcpus_all_halted(blk->vcpus)) {
-        blk->sent_to_halted++;
+    bool halted = blk->vcpus && guest_vcpus_all_halted(blk->vcpus);
+    switch (irq_hold_completion(&blk->hold, blk->limit.now_ns(), halted)) {
+    case IRQ_HOLD_JOIN:
+        return true;
+    case IRQ_HOLD_END:
+        virtio_blk_hold_disarm(blk);
+        irq_hold_ended(&blk->hold, virtio_blk_guest_made_requests(blk));
+        *ended = true;
         return false;
+    case IRQ_HOLD_SEND:
+        blk->sent_to_halted += halted;
+        return false;
+    case IRQ_HOLD_START:
+        break;
     }
-    enum irq_hold_action a = irq_hold_completion(&blk->hold);
-    if (a != IRQ_HOLD_START)
-        return a == IRQ_HOLD_JOIN;
     blk->hold_requests = blk->stats.requests;
     if (virtio_blk_hold_arm(blk))
         return true;
@@ -449,14 +477,19 @@ static bool virtio_blk_hold_back(struct virtio_blk *blk)
 }
 
 /* Completions on the queues in the mask want the driver interrupted: now,
- * or at the end of a hold. */
-static void virtio_blk_completed(struct virtio_blk *blk, uint32_t queues)
+ * or at the end of a hold.  Returns the queues to look at: the mask, or
+ * every queue when they ended a hold. */
+static uint32_t virtio_blk_completed(struct virtio_blk *blk, uint32_t queues)
 {
-    if (queues == 0 || virtio_blk_hold_back(blk))
-        return;
+    bool ended = false;
+    if (queues == 0 || virtio_blk_hold_back(blk, &ended))
+        return queues;
+    if (ended)
+        queues = (1u << blk->vdev.cfg.num_queues) - 1u;
     for (uint16_t q = 0; q < blk->vdev.cfg.num_queues; q++)
         if (queues & (1u << q))
             virtio_blk_interrupt(blk, q);
+    return queues;
 }
 
 void virtio_blk_requests_done(struct virtio_blk *blk, bool wait)
@@ -469,8 +502,7 @@ void virtio_blk_requests_done(struct virtio_blk *blk, bool wait)
     /* Look at every queue that completed something (the driver does not
      * kick while it has requests in flight, "notifications while busy")
      * and at those that waited for room on the ring. */
-    uint32_t recheck = queues;
-    virtio_blk_completed(blk, queues);
+    uint32_t recheck = virtio_blk_completed(blk, queues);
     for (uint16_t q = 0; q < blk->vdev.cfg.num_queues; q++) {
         if (blk->queues[q].stalled)
             recheck |= 1u << q;
@@ -593,21 +625,8 @@ static void virtio_blk_hold_cancel(struct virtio_blk *blk)
 {
     if (blk->hold_timer_fd < 0)
         return;
-    const struct itimerspec off = { 0 };
-    timerfd_settime(blk->hold_timer_fd, 0, &off, NULL);
+    virtio_blk_hold_disarm(blk);
     irq_hold_reset(&blk->hold);
-}
-
-/* Did the guest make requests since the running hold started: taken
- * meanwhile (a completion looks at its queue), or waiting on a ring? */
-static bool virtio_blk_guest_made_requests(struct virtio_blk *blk)
-{
-    if (blk->stats.requests != blk->hold_requests)
-        return true;
-    for (uint16_t q = 0; q < blk->vdev.cfg.num_queues; q++)
-        if (virtq_has_avail(virtio_pci_queue_ring(&blk->vdev, q)))
-            return true;
-    return false;
 }
 
 void virtio_blk_hold_expired(struct virtio_blk *blk)

@@ -9,8 +9,10 @@
  * everything where io_uring is unavailable) is served synchronously.  A
  * FLUSH starts only after every request before it completed (IO_DRAIN).
  *
- * Interrupts: a completion on the ring may wait up to a window (twice the
- * guest's mean time between requests) for its next requests while it runs, so that it takes one interrupt per batch (irq_hold.h); never while
+ * Interrupts: a completion on the ring may wait a window (twice the
+ * guest's mean time between requests; until the first completion after
+ * it, a timer the backstop) for the guest's next requests while it runs,
+ * so that it takes one interrupt per batch (irq_hold.h); never while
  * every vCPU is halted (blk->vcpus), nor for synchronous requests.
  *
  * Requests: IN (read), OUT (write), FLUSH (fdatasync, so what the guest

@@ -8,7 +8,7 @@
 static unsigned sends_before_hold(struct irq_hold *h)
 {
     unsigned sends = 0;
-    while (irq_hold_completion(h) == IRQ_HOLD_SEND && sends < 1000)
+    while (irq_hold_completion(h, 0, false) == IRQ_HOLD_SEND && sends < 1000)
         sends++;
     return sends;
 }
@@ -28,8 +28,8 @@ static void test_completions_during_a_hold_join_it(void)
     struct irq_hold h;
     irq_hold_init(&h);
     sends_before_hold(&h);
-    CHECK_EQ_INT(irq_hold_completion(&h), IRQ_HOLD_JOIN);
-    CHECK_EQ_INT(irq_hold_completion(&h), IRQ_HOLD_JOIN);
+    CHECK_EQ_INT(irq_hold_completion(&h, 0, false), IRQ_HOLD_JOIN);
+    CHECK_EQ_INT(irq_hold_completion(&h, 0, false), IRQ_HOLD_JOIN);
     CHECK_EQ_INT(h.holds, 1);
     irq_hold_ended(&h, false);
     CHECK(!irq_hold_running(&h));
@@ -44,7 +44,7 @@ static void test_busy_guest_keeps_moderation(void)
     sends_before_hold(&h);
     for (int i = 0; i < 10; i++) {
         irq_hold_ended(&h, true);
-        CHECK_EQ_INT(irq_hold_completion(&h), IRQ_HOLD_START);
+        CHECK_EQ_INT(irq_hold_completion(&h, 0, false), IRQ_HOLD_START);
     }
     CHECK_EQ_INT(h.holds, 11);
     CHECK_EQ_INT(h.kept_on, 10);
@@ -68,7 +68,7 @@ static void test_waiting_guest_backs_off(void)
     /* The guest gets busy: back to moderating, and once it waits again
      * the gap grows from the minimum anew. */
     irq_hold_ended(&h, true);
-    CHECK_EQ_INT(irq_hold_completion(&h), IRQ_HOLD_START);
+    CHECK_EQ_INT(irq_hold_completion(&h, 0, false), IRQ_HOLD_START);
     irq_hold_ended(&h, false);
     CHECK_EQ_INT(sends_before_hold(&h), 2 * IRQ_HOLD_PROBE_MIN);
 }
@@ -81,7 +81,7 @@ static void test_end_without_hold_and_reset(void)
     CHECK_EQ_INT(h.kept_on, 0);
     CHECK_EQ_INT(sends_before_hold(&h), IRQ_HOLD_PROBE_MIN);
     irq_hold_ended(&h, true);
-    CHECK_EQ_INT(irq_hold_completion(&h), IRQ_HOLD_START);
+    CHECK_EQ_INT(irq_hold_completion(&h, 0, false), IRQ_HOLD_START);
     irq_hold_reset(&h);
     CHECK(!irq_hold_running(&h));
     CHECK_EQ_INT(h.holds, 2); /* the counts survive */
@@ -137,30 +137,71 @@ static void test_window_follows_the_guests_pace(void)
     CHECK_EQ_INT(h.gap_ns, gap);
 }
 
-/* A hold ends after IRQ_HOLD_TICKS ticks, or at the first tick that
- * finds the guest halted; a tick without a hold says it ended. */
+/* A probe ends after IRQ_HOLD_TICKS ticks, or at the first tick that
+ * finds the guest halted; a hold while moderating has one tick, the
+ * backstop at one and a half windows (completions end it before); a tick
+ * without a hold says it ended. */
 static void test_ticks(void)
 {
     struct irq_hold h;
     irq_hold_init(&h);
     CHECK(irq_hold_tick(&h, false, false));
     sends_before_hold(&h);
+    CHECK(h.probing);
+    CHECK_EQ_INT(irq_hold_tick_ns(&h), IRQ_HOLD_WINDOW_MIN_NS);
     for (int i = 1; i < IRQ_HOLD_TICKS; i++)
         CHECK(!irq_hold_tick(&h, false, true));
     CHECK(irq_hold_tick(&h, false, true));
     CHECK(!irq_hold_running(&h));
     CHECK_EQ_INT(h.kept_on, 1);
-    CHECK_EQ_INT(irq_hold_completion(&h), IRQ_HOLD_START); /* moderating */
-    CHECK(!irq_hold_tick(&h, false, false));
-    CHECK(irq_hold_tick(&h, true, false)); /* halted: waiting for it */
-    CHECK_EQ_INT(h.kept_on, 1);
-    CHECK_EQ_INT(sends_before_hold(&h), 2 * IRQ_HOLD_PROBE_MIN);
-    CHECK_EQ_INT(irq_hold_tick_ns(&h), IRQ_HOLD_WINDOW_MIN_NS);
     h.gap_ns = 1000000;
+    CHECK_EQ_INT(irq_hold_completion(&h, 0, false), IRQ_HOLD_START); /* moderating */
+    CHECK(!h.probing);
+    CHECK_EQ_INT(irq_hold_tick_ns(&h), 3000000);
+    CHECK(irq_hold_tick(&h, false, false)); /* the backstop ends it */
+    CHECK_EQ_INT(h.kept_on, 1);
+    CHECK_EQ_INT(h.cut_short, 0);
+    CHECK_EQ_INT(sends_before_hold(&h), 2 * IRQ_HOLD_PROBE_MIN);
+    CHECK(h.probing);
     CHECK_EQ_INT(irq_hold_tick_ns(&h), 2000000 / IRQ_HOLD_TICKS);
+    CHECK(!irq_hold_tick(&h, false, false));
+    CHECK(irq_hold_tick(&h, true, false)); /* halted at the last look */
+    CHECK_EQ_INT(h.cut_short, 0);
 }
 
-/* A look before the hold's last that finds the guest halted ends it: cut
+/* A completion during a hold joins it within the window and ends it after
+ * (the device sends everything held with it); one that finds the guest
+ * halted ends it early, cut short.  With no hold, a halted guest gets its
+ * completion at once and no probe is spent on it. */
+static void test_completions_end_holds(void)
+{
+    struct irq_hold h;
+    irq_hold_init(&h);
+    h.gap_ns = 100000; /* window 200 us */
+    CHECK_EQ_INT(irq_hold_completion(&h, 1000, true), IRQ_HOLD_SEND);
+    CHECK_EQ_INT(h.until_probe, IRQ_HOLD_PROBE_MIN);
+    for (unsigned i = 0; i < IRQ_HOLD_PROBE_MIN; i++)
+        CHECK_EQ_INT(irq_hold_completion(&h, 1000, false), IRQ_HOLD_SEND);
+    CHECK_EQ_INT(irq_hold_completion(&h, 1000, false), IRQ_HOLD_START);
+    CHECK_EQ_INT(h.due_ns, 201000);
+    CHECK_EQ_INT(irq_hold_completion(&h, 200999, false), IRQ_HOLD_JOIN);
+    /* Halted after the window: its end, not cut short. */
+    CHECK_EQ_INT(irq_hold_completion(&h, 201000, true), IRQ_HOLD_END);
+    CHECK_EQ_INT(h.cut_short, 0);
+    CHECK(irq_hold_running(&h)); /* until the device ends it */
+    irq_hold_ended(&h, true);
+    CHECK_EQ_INT(irq_hold_completion(&h, 300000, false), IRQ_HOLD_START);
+    CHECK_EQ_INT(irq_hold_completion(&h, 500000, false), IRQ_HOLD_END);
+    irq_hold_ended(&h, true);
+    CHECK_EQ_INT(irq_hold_completion(&h, 600000, false), IRQ_HOLD_START);
+    CHECK_EQ_INT(irq_hold_completion(&h, 600001, true), IRQ_HOLD_END);
+    CHECK_EQ_INT(h.cut_short, 1);
+    irq_hold_ended(&h, false);
+    CHECK_EQ_INT(h.holds, 3);
+    CHECK_EQ_INT(h.kept_on, 2);
+}
+
+/* A look before a probe's last that finds the guest halted ends it: cut
  * short, counted; one at the last look is not. */
 static void test_cut_short(void)
 {
@@ -169,9 +210,9 @@ static void test_cut_short(void)
     sends_before_hold(&h);
     for (int i = 1; i < IRQ_HOLD_TICKS; i++)
         CHECK(!irq_hold_tick(&h, false, true));
-    CHECK(irq_hold_tick(&h, true, true));
+    CHECK(irq_hold_tick(&h, true, false));
     CHECK_EQ_INT(h.cut_short, 0);
-    CHECK_EQ_INT(irq_hold_completion(&h), IRQ_HOLD_START); /* moderating */
+    sends_before_hold(&h);
     CHECK(irq_hold_tick(&h, true, true));
     CHECK_EQ_INT(h.cut_short, 1);
     irq_hold_reset(&h);
@@ -187,6 +228,7 @@ int main(void)
     RUN(test_end_without_hold_and_reset);
     RUN(test_window_follows_the_guests_pace);
     RUN(test_ticks);
+    RUN(test_completions_end_holds);
     RUN(test_cut_short);
     return check_summary("irq_hold");
 }

@@ -709,19 +709,19 @@ static void tick_hold(void)
     virtio_blk_hold_expired(blk);
 }
 
-/* The hold's ticks until it ends (all of its window: no vCPU is known to
- * be halted); returns whether the guest was interrupted then, and only
- * then. */
+/* The hold's ticks until it ends (all of a probe's, the backstop of a
+ * hold while moderating: no vCPU is known to be halted); returns whether
+ * the guest was interrupted then, and only then. */
 static bool end_hold(void)
 {
     uint64_t before = blk->stats.interrupts;
-    unsigned ticks = 0;
+    unsigned ticks = 0, expect = blk->hold.probing ? IRQ_HOLD_TICKS : 1;
     while (irq_hold_running(&blk->hold) && ticks < 2 * IRQ_HOLD_TICKS) {
         CHECK_EQ_INT(blk->stats.interrupts, before);
         tick_hold();
         ticks++;
     }
-    CHECK_EQ_INT(ticks, IRQ_HOLD_TICKS);
+    CHECK_EQ_INT(ticks, expect);
     return blk->stats.interrupts == before + 1;
 }
 
@@ -763,6 +763,33 @@ static void test_interrupt_hold(void)
     CHECK(irq_hold_running(&blk->hold));
     common_write(bar, VIRTIO_PCI_COMMON_STATUS, 0, 1);
     CHECK(!irq_hold_running(&blk->hold));
+    struct pollfd p = { .fd = blk->hold_timer_fd, .events = POLLIN };
+    CHECK_EQ_INT(poll(&p, 1, 0), 0);
+    close_disk();
+}
+
+/* A completion after a running hold's window ends the hold there, without
+ * its timer: sent with what was held, the timer disarmed. */
+static void test_completion_ends_the_hold(void)
+{
+    hold = true;
+    CHECK_EQ_INT(open_disk(false, NULL), 0);
+    hold = false;
+    uint64_t bar = start_queue();
+    for (unsigned i = 0; i < IRQ_HOLD_PROBE_MIN; i++)
+        CHECK(read_interrupted(bar, i));
+    CHECK(!read_interrupted(bar, 4)); /* the probe holds it */
+    queue_read(5, 55, 512);
+    CHECK(end_hold()); /* 5 taken meanwhile: moderating */
+    settle(); /* 5 completes within the window (the clock stands still) */
+    CHECK(irq_hold_running(&blk->hold));
+    CHECK(!blk->hold.probing);
+    CHECK_EQ_INT(used_idx(), 6);
+    fake_now += irq_hold_window_ns(&blk->hold);
+    CHECK(read_interrupted(bar, 6)); /* completes after it: the hold ends */
+    CHECK(!irq_hold_running(&blk->hold));
+    CHECK_EQ_INT(used_idx(), 7);
+    CHECK_EQ_INT(blk->hold.kept_on, 2);
     struct pollfd p = { .fd = blk->hold_timer_fd, .events = POLLIN };
     CHECK_EQ_INT(poll(&p, 1, 0), 0);
     close_disk();
@@ -926,6 +953,7 @@ int main(void)
     RUN(test_no_kicks_needed_while_requests_in_flight);
     RUN(test_statistics_count_synchronous_requests);
     RUN(test_interrupt_hold);
+    RUN(test_completion_ends_the_hold);
     RUN(test_no_hold_while_guest_halted);
     RUN(test_no_io_uring_falls_back_to_synchronous);
     /* The queue's own tests again without io_uring. */
