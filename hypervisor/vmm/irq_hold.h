@@ -52,7 +52,7 @@
 
 enum irq_hold_action {
     IRQ_HOLD_SEND,  /* interrupt now */
-    IRQ_HOLD_START, /* hold: arm the timer for one window */
+    IRQ_HOLD_START, /* hold: arm the timer for its first tick (irq_hold_tick_ns) */
     IRQ_HOLD_JOIN,  /* a hold is running: its end sends this one too */
     IRQ_HOLD_END,   /* the running hold is over: end it (irq_hold_ended)
                      * and send this one with what it held */
