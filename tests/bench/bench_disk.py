@@ -219,17 +219,35 @@ def parse_counts(out):
 # driver made and the device never took, or one completed whose interrupt
 # the guest never saw), kills the run and lets the rounds go on.
 RUN_LIMIT_S = 420
-WATCHDOG = ("{ %s 2>&1 </dev/null & p=$!; echo $p >" + RUN_PID + "; "
-            "( sleep %d >/dev/null 2>&1; kill -0 $p 2>/dev/null || exit 0; "
-            "echo 'RUN-HUNG after %d s'; %s sleep 2 >/dev/null 2>&1; kill -9 $p ) & w=$!; "
-            "wait $p; kill $w 2>/dev/null; }")
+# A VMM still there this long after kill -9 cannot end: a process whose
+# io_uring holds a block request waits for it in exit, and run AC
+# (docs/corral-vmm.md) once saw the appliance's own disk keep one for
+# minutes.  The watchdog says so ("RUN-UNKILLABLE", with the process's
+# state and the appliance's requests in flight by disk); WedgeWatch then
+# ends that appliance and the run counts as lost with it.
+UNKILLABLE_S = 30
+WATCHDOG = ("{ %(command)s 2>&1 </dev/null & p=$!; echo $p >" + RUN_PID + "; "
+            "( sleep %(limit)d >/dev/null 2>&1; kill -0 $p 2>/dev/null || exit 0; "
+            "echo 'RUN-HUNG after %(limit)d s'; %(usr2)s sleep 2 >/dev/null 2>&1; kill -9 $p; "
+            "sleep %(unkillable)d >/dev/null 2>&1; kill -0 $p 2>/dev/null || exit 0; "
+            "echo \"RUN-UNKILLABLE state $(cut -d' ' -f3 /proc/$p/stat), in flight "
+            "(disk reads writes;) $(for d in /sys/block/*; do echo ${d##*/} $(cat $d/inflight); "
+            "done | tr '\\n' ';')\" "
+            ") & w=$!; wait $p; kill $w 2>/dev/null; }")
+
+def unkillable_in(log):
+    """The watchdog's RUN-UNKILLABLE line in an appliance's console log, or
+    None.  (The command's own echo has "state $(", never a state letter.)"""
+    found = re.search(r"^RUN-UNKILLABLE state [A-Z], in flight.*$", log, re.M)
+    return found.group(0) if found else None
 
 
 def watched(run):
     """run's command under the watchdog; SIGUSR2 for corral-vmm only (it
     would end QEMU, which has no handler for it)."""
     usr2 = "kill -USR2 $p;" if run.name.startswith("corral-vmm") else ""
-    return WATCHDOG % (run.command, RUN_LIMIT_S, RUN_LIMIT_S, usr2)
+    return WATCHDOG % {"command": run.command, "limit": RUN_LIMIT_S, "usr2": usr2,
+                       "unkillable": UNKILLABLE_S}
 
 
 def guest_fio(m, run):
@@ -241,7 +259,7 @@ def guest_fio(m, run):
     # (the guest boots `quiet`, so its kernel prints only trouble; its
     # lines are marked, so that its panic is never taken for the
     # appliance's), to tell why a run ended early.
-    out = m.out("%s | %s | grep -a -E '^(FIO|COUNTS|JOB-START|RUN-HUNG) |GUEST-|"
+    out = m.out("%s | %s | grep -a -E '^(FIO|COUNTS|JOB-START|RUN-HUNG|RUN-UNKILLABLE) |GUEST-|"
                 "^(corral-vmm: |qemu-system-x86_64: |%s)' ; true"
                 % (watched(run), STAMP_EXITS, GUEST_KERNEL_MARK), timeout=RUN_LIMIT_S + 300)
     vmm = re.search(r"disk [^:]*: (requests .*)$", out, re.M)
@@ -363,6 +381,7 @@ class WedgeWatch(threading.Thread):
         before = set()
         while not self.stopping.wait(self.SAMPLE_S):
             self.end_if_panicked()
+            self.end_if_unkillable()
             stuck, _ = self.m.stuck_vcpus()
             with self.lock:
                 self.wedged |= before & set(stuck)
@@ -373,10 +392,19 @@ class WedgeWatch(threading.Thread):
         run's wait at once (guest_fio_or_reboot then boots another) instead
         of after the run's whole timeout, 12 minutes."""
         if self.m.host_panicked():
-            try:
-                self.m.monitor("quit", timeout=5)
-            except OSError:
-                pass  # already gone
+            self.quit()
+
+    def end_if_unkillable(self):
+        """A VMM that outlived kill -9 (the watchdog's RUN-UNKILLABLE) holds
+        the console's command for good: that appliance is ended too."""
+        if unkillable_in(self.m.log_text()):
+            self.quit()
+
+    def quit(self):
+        try:
+            self.m.monitor("quit", timeout=5)
+        except OSError:
+            pass  # already gone
 
     def take(self):
         """The vCPUs seen wedged since the last take()."""
@@ -410,16 +438,22 @@ def keep_lost_log(m):
 def guest_fio_or_reboot(m, run, boot):
     """guest_fio, and the appliance to go on with.  When the appliance's
     own kernel panicked during the run (the nested-SVM emulation panic the
-    README describes, rare, not a VMM's doing), or the console went silent
-    with a vCPU stuck for good in the outer QEMU (WedgeWatch), the run's
+    README describes, rare, not a VMM's doing), the VMM outlived kill -9
+    (a request stuck in the appliance's own disk, RUN-UNKILLABLE), or the
+    console went silent with a vCPU stuck for good in the outer QEMU
+    (WedgeWatch), the run's
     figures are lost: it is reported and the appliance booted again, so
     that one such event does not throw away a whole benchmark.  Any other
     failure ends it."""
     try:
         return guest_fio(m, run), m
     except ConsoleTimeout:
+        unkillable = unkillable_in(m.log_text())
         if m.host_panicked():
             what = "the appliance's kernel panicked (nested SVM emulation)"
+        elif unkillable:
+            what = ("the VMM outlived kill -9, a request stuck below it (%s)"
+                    % unkillable.replace("RUN-UNKILLABLE ", ""))
         elif stuck_in_two_samples(m):
             what = "the appliance wedged (outer QEMU, see WedgeWatch)"
         else:
@@ -523,19 +557,29 @@ def bench(args, testdata_image, table):
           "per request)", rows,
           note="from the guest's /sys/block/vda/stat and /proc/interrupts, the host KVM's "
                "exits (debugfs) and the appliance's /proc/interrupts (appliance_*) around "
-               "each fio job; medians of the rounds; requests, merges "
+               "each fio job; medians of the rounds (their range after them); requests, merges "
                "and interrupts per request hardly move with the machine's load, the exits "
                "include timer and HLT exits, which grow with a job's duration")
 
 
+def spread(values):
+    """The median of values and, over more than one round, their range:
+    one run's count can sit far from the next's (QEMU's interrupts per
+    request at random reads were 0.11, 0.15 and 0.23 in three benchmarks)."""
+    median = statistics.median(values)
+    if len(values) == 1:
+        return "%.2f" % median
+    return "%.2f (%.2f-%.2f)" % (median, min(values), max(values))
+
+
 def kvm_per_request(values):
-    """KVM's exits per request, medians of the rounds: the total and each
+    """KVM's exits per request over the rounds (spread): the total and each
     reason that had any; then the appliance's own interrupts."""
     parts = []
     for stat in STAMPED:
         ratios = [v[3][stat] / v[0] for v in values if v[0] and stat in v[3]]
         if ratios and (stat == "exits" or statistics.median(ratios) >= 0.005):
-            parts.append("%s %.2f" % (stat, statistics.median(ratios)))
+            parts.append("%s %s" % (stat, spread(ratios)))
     return ", ".join(parts) or "no KVM counts"
 
 
@@ -549,8 +593,8 @@ def count_rows(counts):
                     continue
                 requests = statistics.median(v[0] for v in values)
                 merged = statistics.median(v[1] for v in values)
-                irqs = statistics.median(v[2] / v[0] for v in values if v[0])
+                irqs = spread([v[2] / v[0] for v in values if v[0]] or [0])
                 rows.append(("%s, iodepth %d: %s" % (label, depth, name),
-                             "%d requests, %d merged, %.2f interrupts/request; per request: %s"
+                             "%d requests, %d merged, %s interrupts/request; per request: %s"
                              % (requests, merged, irqs, kvm_per_request(values)), ""))
     return rows

@@ -10,6 +10,8 @@ make_target runs one make at a time, since each pytest-xdist worker builds
 its own test-data disk (with the test VMM in it) at the same moment.
 """
 
+import re
+import subprocess
 import threading
 import time
 
@@ -113,6 +115,47 @@ def test_bench_disk_reads_kvm_and_appliance_counts_around_a_job():
     assert "exits" not in deltas  # KVM's unreadable: left out, nothing shifted
     assert deltas == {"appliance_timer_irqs": 3, "appliance_disk_irqs": 1, "appliance_ipis": 0}
     assert "appliance_disk_irqs 0.50" in b.kvm_per_request([counts[("randread", 32)]])
+    # over two rounds: the median, then the range
+    again = (200, 0, 12, {"exits": 70})
+    two = [counts[("randread", 32)], again]
+    assert "exits 0.25 (0.15-0.35)" in b.kvm_per_request(two)
+    rows = b.count_rows({"v": {("randread", 32): two}})
+    assert "0.08 (0.06-0.10) interrupts/request" in rows[0][1], rows
+
+
+def bench_disk():
+    import os
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "bench"))
+    import bench_disk as b
+    return b
+
+
+def test_bench_disk_watchdog_names_a_vmm_that_outlives_kill_9():
+    """A run that ignores kill -9 (as a process whose io_uring waits on a
+    stuck disk request does) gets RUN-UNKILLABLE with its state and the
+    disks' requests in flight, which the benchmark reads from the log."""
+    b = bench_disk()
+    # `kill -9` does nothing here, every other kill is the shell's own
+    script = ("kill() { [ \"$1\" = -9 ] || command kill \"$@\"; }; " +
+              b.WATCHDOG % {"command": "sleep 6", "limit": 1, "usr2": "", "unkillable": 1})
+    out = subprocess.run(["sh", "-c", script], capture_output=True, text=True,
+                         timeout=30).stdout
+    assert "RUN-HUNG after 1 s" in out, out
+    line = b.unkillable_in(out)
+    assert line and re.match(r"RUN-UNKILLABLE state [SR], in flight \(disk reads writes;\) ",
+                             line), out
+    # the line as the console echoes the command itself never counts
+    assert b.unkillable_in(command(1, "")) is None
+    assert b.unkillable_in("# " + script + "\n") is None
+
+
+def test_bench_disk_watchdog_ends_quietly_when_kill_9_works():
+    b = bench_disk()
+    script = b.WATCHDOG % {"command": "sleep 6", "limit": 1, "usr2": "", "unkillable": 1}
+    out = subprocess.run(["sh", "-c", script], capture_output=True, text=True,
+                         timeout=30).stdout
+    assert "RUN-HUNG after 1 s" in out and "RUN-UNKILLABLE" not in out, out
 
 
 def test_makes_from_two_workers_run_one_after_the_other(monkeypatch):
