@@ -939,6 +939,10 @@ cmd_test() {
     fi
     step "integration tests (pytest, QEMU)"
     t0=$(date +%s)
+    # Tests that retried after the nested emulation's known faults say so
+    # here (tests/integration/qemu.py, note_retry); listed after the run.
+    local retries=$OUT/test-logs/retries.log
+    rm -f "$retries"
     # One worker a core, each with its own appliance (QEMU's TCG runs a
     # vCPU on one host thread, so one appliance leaves the other cores
     # idle); a test file stays on one worker, in order, as its tests
@@ -947,6 +951,10 @@ cmd_test() {
         -n "${CORRAL_TEST_JOBS:-$(nproc)}" --dist loadfile \
         tests/integration "$@") || failed+=("integration tests")
     echo "    integration tests took $(($(date +%s) - t0)) s"
+    if [ -s "$retries" ]; then
+        echo "    retried once after the nested emulation's known faults ($(wc -l <"$retries")):"
+        sed 's/^/      /' "$retries"
+    fi
     step_done
     [ ${#failed[@]} -eq 0 ] || die "test stages that failed: $(IFS=,; echo "${failed[*]}" | sed 's/,/, /g') (their output is above)"
 }

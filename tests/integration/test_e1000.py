@@ -16,7 +16,7 @@ import re
 import guest
 from conftest import TESTDATA_MOUNT
 from test_net import br0_address
-from test_vmm import KERNEL, POWEROFF, booted, retry_on_host_panic, run_vmm, stop_vmms
+from test_vmm import KERNEL, POWEROFF, booted, retry_on_nested_fault, run_vmm, stop_vmms
 
 PORT = 5002
 MIB = 64
@@ -26,7 +26,7 @@ INITRD = "%s/%s" % (TESTDATA_MOUNT, guest.NOVIRTIO_INITRD)
 
 
 def test_e1000_dhcp_ping_and_64mib_transfer(appliance, testdata_image):
-    retry_on_host_panic(appliance, testdata_image, _e1000_dhcp_ping_and_transfer)
+    retry_on_nested_fault(appliance, testdata_image, _e1000_dhcp_ping_and_transfer)
 
 
 def _e1000_dhcp_ping_and_transfer(appliance):

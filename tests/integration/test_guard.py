@@ -10,7 +10,7 @@ mgmt_from_vms = yes.
 import re
 
 from test_net import br0_address, guest_args
-from test_vmm import booted, retry_on_host_panic, run_vmm, stop_vmms
+from test_vmm import booted, retry_on_nested_fault, run_vmm, stop_vmms
 
 GUEST_IP = "10.0.2.201"
 
@@ -51,7 +51,7 @@ def run_rogue(m, host):
 
 
 def test_a_hostile_guest_cannot_attack_the_host(appliance, testdata_image):
-    retry_on_host_panic(appliance, testdata_image, _hostile_guest)
+    retry_on_nested_fault(appliance, testdata_image, _hostile_guest)
 
 
 def _hostile_guest(m):

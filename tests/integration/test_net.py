@@ -13,7 +13,7 @@ sends at 256 KiB/s, within 10%, timed by the guest.
 
 import re
 
-from test_vmm import KERNEL, INITRD, POWEROFF, booted, retry_on_host_panic, run_vmm, stop_vmms
+from test_vmm import KERNEL, INITRD, POWEROFF, booted, retry_on_nested_fault, run_vmm, stop_vmms
 
 PEER_IP = "10.0.2.200"
 PORT = 5000
@@ -34,7 +34,7 @@ def guest_args(name, scenario, cmdline):
 
 
 def test_two_guests_dhcp_ping_and_64mib_transfer(appliance, testdata_image):
-    retry_on_host_panic(appliance, testdata_image, _two_guests_dhcp_ping_and_64mib_transfer)
+    retry_on_nested_fault(appliance, testdata_image, _two_guests_dhcp_ping_and_64mib_transfer)
 
 
 def _two_guests_dhcp_ping_and_64mib_transfer(appliance):
@@ -102,7 +102,7 @@ NIC_BPS = 256 << 10
 
 
 def test_rate_limited_nic_stays_within_10_percent(appliance, testdata_image):
-    retry_on_host_panic(appliance, testdata_image, _rate_limited_nic_stays_within_10_percent)
+    retry_on_nested_fault(appliance, testdata_image, _rate_limited_nic_stays_within_10_percent)
 
 
 def _rate_limited_nic_stays_within_10_percent(appliance):
