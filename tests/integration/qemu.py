@@ -208,7 +208,8 @@ def nested_guest_fault_in(text):
     """Does text (a nested guest's console) show the outer QEMU's one known
     crash of a nested guest: that double fault, at that RIP, with
     interrupts off?"""
-    lines = text.splitlines()
+    # (a serial log ends its lines in "\r\r\n": no blank lines counted)
+    lines = [line for line in text.splitlines() if line.strip()]
     for i, line in enumerate(lines):
         if NESTED_FAULT_START in line:
             trace = "\n".join(lines[i:i + 8])

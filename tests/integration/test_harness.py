@@ -75,8 +75,8 @@ QUEUES n=2
 
 def test_the_nested_guests_known_crash_is_recognised():
     assert nested_guest_fault_in(NESTED_FAULT)
-    # as the benchmark marks a guest kernel's lines
-    assert nested_guest_fault_in("".join("guest-kernel: " + l + "\n"
+    # as the benchmark marks a guest kernel's lines, in a serial log's line ends
+    assert nested_guest_fault_in("".join("guest-kernel: " + l + "\r\r\n"
                                          for l in NESTED_FAULT.splitlines()))
 
 
