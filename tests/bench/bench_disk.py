@@ -148,16 +148,28 @@ def runs(disk, scenario):
 # fio's terse (v3) output: read bandwidth KiB/s and IOPS are fields 7 and
 # 8, write's 48 and 49 (1-based).
 def terse_figures(line, rw):
+    """(MiB/s, IOPS), or None for a line that is not whole: the guest's
+    console passes through the nested emulation, which once cut one short
+    (run AE), and one bad line must not end a benchmark of 40 minutes."""
     f = line.split(";")
-    bw, iops = (f[6], f[7]) if "read" in rw else (f[47], f[48])
-    return float(bw) / 1024.0, float(iops)
+    bw, iops = (6, 7) if "read" in rw else (47, 48)
+    try:
+        return float(f[bw]) / 1024.0, float(f[iops])
+    except (IndexError, ValueError):
+        return None
 
 
 def parse_fio(out):
-    """{(rw, depth): (MiB/s, IOPS)} from the FIO lines of a run."""
+    """{(rw, depth): (MiB/s, IOPS)} from the FIO lines of a run; a job
+    whose line is not whole has no figure (and says so)."""
     figures = {}
     for rw, depth, terse in re.findall(r"^FIO (\w+) (\d+) (3;.*)$", out, re.M):
-        figures[(rw, int(depth))] = terse_figures(terse, rw)
+        found = terse_figures(terse, rw)
+        if found is None:
+            print("fio's line for %s at iodepth %s is not whole (%d characters): "
+                  "no figure for that job in this run" % (rw, depth, len(terse)))
+            continue
+        figures[(rw, int(depth))] = found
     return figures
 
 

@@ -193,6 +193,20 @@ def test_bench_disk_watchdog_names_a_vmm_that_outlives_kill_9():
     assert b.unkillable_in("# " + script + "\n") is None
 
 
+def test_bench_disk_skips_a_fio_line_that_is_not_whole(capsys):
+    """Run AE ended with an IndexError in the middle of its last round: one
+    of fio's terse lines came through the console cut short."""
+    b = bench_disk()
+    fields = (["3", "fio-3.33", "job", "0", "0", "0", "2048", "512"] + ["0"] * 39 +
+              ["4096", "1024"])
+    whole = ";".join(fields)
+    out = ("FIO read 32 %s\nFIO write 32 %s\nFIO randread 1 3;fio-3.33;job;0;0;0;20x8\n"
+           "FIO randwrite 1 %s\n" % (whole, whole, whole[:60]))
+    figures = b.parse_fio(out)
+    assert figures == {("read", 32): (2.0, 512.0), ("write", 32): (4.0, 1024.0)}
+    assert "randwrite at iodepth 1 is not whole" in capsys.readouterr().out
+
+
 def test_bench_disk_watchdog_ends_quietly_when_kill_9_works():
     b = bench_disk()
     script = b.WATCHDOG % {"command": "sleep 6", "limit": 1, "usr2": "", "unkillable": 1}
