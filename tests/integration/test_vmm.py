@@ -91,7 +91,7 @@ def retry_on_nested_fault(appliance, testdata_image, body):
 def test_guest_sees_cpus_and_memory(appliance, testdata_image, cpus):
     args = boot_args(cpus=cpus, memory=512)
     status, out = retry_on_nested_fault(appliance, testdata_image,
-                                      lambda m: run_vmm(m, args))
+                                        lambda m: run_vmm(m, args))
     seen_cpus, mem_kb = booted(out)
     assert seen_cpus == cpus
     # 512 MiB minus what the kernel keeps for itself (about 45 MiB here)
@@ -108,7 +108,7 @@ def test_guest_sees_cpus_and_memory(appliance, testdata_image, cpus):
 def test_kernel_boots_by_each_protocol(appliance, testdata_image, kernel, protocol):
     args = boot_args(cpus=2, memory=384, kernel=kernel, extra="-v")
     status, out = retry_on_nested_fault(appliance, testdata_image,
-                                      lambda m: run_vmm(m, args))
+                                        lambda m: run_vmm(m, args))
     assert protocol in out, out[-3000:]
     cpus, mem_kb = booted(out)
     # the memory map reached the kernel: all of it, as with the bzImage
