@@ -247,6 +247,7 @@ WATCHDOG = ("{ %(command)s 2>&1 </dev/null & p=$!; echo $p >" + RUN_PID + "; "
             "done | tr '\\n' ';')\" "
             ") & w=$!; wait $p; kill $w 2>/dev/null; }")
 
+
 def unkillable_in(log):
     """The watchdog's RUN-UNKILLABLE line in an appliance's console log, or
     None.  (The command's own echo has "state $(", never a state letter.)"""
@@ -453,10 +454,9 @@ def guest_fio_or_reboot(m, run, boot):
     README describes, rare, not a VMM's doing), the VMM outlived kill -9
     (a request stuck in the appliance's own disk, RUN-UNKILLABLE), or the
     console went silent with a vCPU stuck for good in the outer QEMU
-    (WedgeWatch), the run's
-    figures are lost: it is reported and the appliance booted again, so
-    that one such event does not throw away a whole benchmark.  Any other
-    failure ends it."""
+    (WedgeWatch), the run's figures are lost: it is reported and the
+    appliance booted again, so that one such event does not throw away a
+    whole benchmark.  Any other failure ends it."""
     try:
         return guest_fio(m, run), m
     except ConsoleTimeout:
