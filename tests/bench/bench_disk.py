@@ -191,17 +191,31 @@ KVM_STATS = ("exits", "io_exits", "mmio_exits", "halt_exits", "irq_exits",
 # from.  On one appliance vCPU every one of them that lands while the
 # guest runs is such an exit.
 APPLIANCE_IRQS = ("appliance_timer_irqs", "appliance_disk_irqs", "appliance_ipis")
-STAMPED = KVM_STATS + APPLIANCE_IRQS
+# And the VMM's CPU time (its /proc/PID/stat, every thread of it, io_uring's
+# workers too), in microseconds: its own (user and system time outside the
+# guest: device emulation, KVM's exit handling, io_uring's submissions) and
+# the guest's.  When the nested host's CPUs are the bottleneck, as at
+# iodepth 32, the VMM's time per request is what it takes from the guest:
+# a count that the machine's load moves far less than a job's speed.  The
+# appliance's clock ticks (USER_HZ 100) are 10 ms; a 5 s job has hundreds.
+VMM_CPU = ("vmm_cpu_us", "guest_cpu_us")
+STAMPED = KVM_STATS + APPLIANCE_IRQS + VMM_CPU
 SUM_APPLIANCE_IRQS = ("awk '{ n = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i } "
                       "$1 == \"LOC:\" { t += n } /virtio[0-9]+-req/ { d += n } "
                       "$1 == \"RES:\" || $1 == \"CAL:\" || $1 == \"TLB:\" { p += n } "
                       "END { print t + 0, d + 0, p + 0 }' /proc/interrupts")
+# utime, stime and guest_time are fields 14, 15 and 43, 12, 13 and 41 after
+# the command's name (which could hold a space).
+VMM_CPU_US = ("sed 's/.*) //' /proc/$(cat %s)/stat 2>/dev/null | awk '{ print "
+              "($12 + $13 - $41) * 10000, $41 * 10000 } END { if (!NR) print \"x x\" }'"
+              % RUN_PID)
 STAMP_EXITS = ('tr -d "\\r" | while IFS= read -r l; do case $l in JOB-START*|COUNTS*) '
                'echo "$l $(for s in %s; do cat /sys/kernel/debug/kvm/$s 2>/dev/null || echo x; '
-               'done | tr "\\n" " ") $(%s)";; '
+               'done | tr "\\n" " ") $(%s) $(%s)";; '
                '\\[*) echo "%s$l"; case $l in *"end Kernel panic"*) '
                'kill -9 $(cat %s) 2>/dev/null;; esac;; *) echo "$l";; esac; '
-               'done' % (" ".join(KVM_STATS), SUM_APPLIANCE_IRQS, GUEST_KERNEL_MARK, RUN_PID))
+               'done' % (" ".join(KVM_STATS), SUM_APPLIANCE_IRQS, VMM_CPU_US, GUEST_KERNEL_MARK,
+                         RUN_PID))
 
 
 def kvm_deltas(start, end):

@@ -12,6 +12,7 @@ its own test-data disk (with the test VMM in it) at the same moment.
 
 import re
 import subprocess
+import sys
 import threading
 import time
 
@@ -142,9 +143,9 @@ def test_bench_disk_reads_kvm_and_appliance_counts_around_a_job():
     import sys
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "bench"))
     import bench_disk as b
-    out = ("JOB-START randread 32 100 10 0 5 20 1 30 5  1000 50 7\n"
+    out = ("JOB-START randread 32 100 10 0 5 20 1 30 5  1000 50 7 20000 90000\n"
            "FIO randread 32 3;fio\n"
-           "COUNTS randread 32 400 0 40 160 30 0 15 60 4 90 15  1900 250 9\n"
+           "COUNTS randread 32 400 0 40 160 30 0 15 60 4 90 15  1900 250 9 60000 490000\n"
            "JOB-START read 1 x x x x x x x x  5 5 5\n"
            "COUNTS read 1 10 0 10 x x x x x x x x  8 6 5\n")
     counts = b.parse_counts(out)
@@ -154,16 +155,40 @@ def test_bench_disk_reads_kvm_and_appliance_counts_around_a_job():
     assert deltas["appliance_timer_irqs"] == 900
     assert deltas["appliance_disk_irqs"] == 200
     assert deltas["appliance_ipis"] == 2
+    assert deltas["vmm_cpu_us"] == 40000 and deltas["guest_cpu_us"] == 400000
     _, _, _, deltas = counts[("read", 1)]
     assert "exits" not in deltas  # KVM's unreadable: left out, nothing shifted
     assert deltas == {"appliance_timer_irqs": 3, "appliance_disk_irqs": 1, "appliance_ipis": 0}
-    assert "appliance_disk_irqs 0.50" in b.kvm_per_request([counts[("randread", 32)]])
+    per_request = b.kvm_per_request([counts[("randread", 32)]])
+    assert "appliance_disk_irqs 0.50" in per_request
+    assert "vmm_cpu_us 100.00, guest_cpu_us 1000.00" in per_request
     # over two rounds: the median, then the range
     again = (200, 0, 12, {"exits": 70})
     two = [counts[("randread", 32)], again]
     assert "exits 0.25 (0.15-0.35)" in b.kvm_per_request(two)
     rows = b.count_rows({"v": {("randread", 32): two}})
     assert "0.08 (0.06-0.10) interrupts/request" in rows[0][1], rows
+
+
+def test_bench_disk_reads_the_vmms_cpu_time(tmp_path):
+    """VMM_CPU_US on a live process: its own and its guest's time in
+    microseconds (no guest here: 0), whole ticks; 'x x' once it is gone."""
+    b = bench_disk()
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        pid_file = tmp_path / "run.pid"
+        pid_file.write_text("%d\n" % busy.pid)
+        script = b.VMM_CPU_US.replace(b.RUN_PID, str(pid_file))
+        time.sleep(0.5)
+        own, guest = subprocess.run(["sh", "-c", script], capture_output=True, text=True,
+                                    timeout=30).stdout.split()
+        assert 100000 <= int(own) <= 5000000 and int(own) % 10000 == 0, own
+        assert guest == "0"
+    finally:
+        busy.kill()
+        busy.wait()
+    gone = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=30)
+    assert gone.stdout.split() == ["x", "x"]
 
 
 def bench_disk():
