@@ -199,11 +199,17 @@ APPLIANCE_IRQS = ("appliance_timer_irqs", "appliance_disk_irqs", "appliance_ipis
 # a count that the machine's load moves far less than a job's speed.  The
 # appliance's clock ticks (USER_HZ 100) are 10 ms; a 5 s job has hundreds.
 VMM_CPU = ("vmm_cpu_us", "guest_cpu_us")
-STAMPED = KVM_STATS + APPLIANCE_IRQS + VMM_CPU
+# And the requests the appliance's own virtio disks completed (reads and
+# writes, /proc/diskstats): how many the control domain's block layer made
+# of each guest request, beside the interrupts that completed them.
+APPLIANCE_DISK = ("appliance_disk_requests",)
+STAMPED = KVM_STATS + APPLIANCE_IRQS + APPLIANCE_DISK + VMM_CPU
 SUM_APPLIANCE_IRQS = ("awk '{ n = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i } "
                       "$1 == \"LOC:\" { t += n } /virtio[0-9]+-req/ { d += n } "
                       "$1 == \"RES:\" || $1 == \"CAL:\" || $1 == \"TLB:\" { p += n } "
                       "END { print t + 0, d + 0, p + 0 }' /proc/interrupts")
+SUM_APPLIANCE_DISK_REQUESTS = ("awk '$3 ~ /^vd[a-z]+$/ { n += $4 + $8 } END { print n + 0 }' "
+                               "/proc/diskstats")
 # utime, stime and guest_time are fields 14, 15 and 43, 12, 13 and 41 after
 # the command's name (which could hold a space).
 VMM_CPU_US = ("sed 's/.*) //' /proc/$(cat %s)/stat 2>/dev/null | awk '{ print "
@@ -211,11 +217,11 @@ VMM_CPU_US = ("sed 's/.*) //' /proc/$(cat %s)/stat 2>/dev/null | awk '{ print "
               % RUN_PID)
 STAMP_EXITS = ('tr -d "\\r" | while IFS= read -r l; do case $l in JOB-START*|COUNTS*) '
                'echo "$l $(for s in %s; do cat /sys/kernel/debug/kvm/$s 2>/dev/null || echo x; '
-               'done | tr "\\n" " ") $(%s) $(%s)";; '
+               'done | tr "\\n" " ") $(%s) $(%s) $(%s)";; '
                '\\[*) echo "%s$l"; case $l in *"end Kernel panic"*) '
                'kill -9 $(cat %s) 2>/dev/null;; esac;; *) echo "$l";; esac; '
-               'done' % (" ".join(KVM_STATS), SUM_APPLIANCE_IRQS, VMM_CPU_US, GUEST_KERNEL_MARK,
-                         RUN_PID))
+               'done' % (" ".join(KVM_STATS), SUM_APPLIANCE_IRQS, SUM_APPLIANCE_DISK_REQUESTS,
+                         VMM_CPU_US, GUEST_KERNEL_MARK, RUN_PID))
 
 
 def kvm_deltas(start, end):

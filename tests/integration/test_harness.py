@@ -143,9 +143,9 @@ def test_bench_disk_reads_kvm_and_appliance_counts_around_a_job():
     import sys
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "bench"))
     import bench_disk as b
-    out = ("JOB-START randread 32 100 10 0 5 20 1 30 5  1000 50 7 20000 90000\n"
+    out = ("JOB-START randread 32 100 10 0 5 20 1 30 5  1000 50 7 300 20000 90000\n"
            "FIO randread 32 3;fio\n"
-           "COUNTS randread 32 400 0 40 160 30 0 15 60 4 90 15  1900 250 9 60000 490000\n"
+           "COUNTS randread 32 400 0 40 160 30 0 15 60 4 90 15  1900 250 9 500 60000 490000\n"
            "JOB-START read 1 x x x x x x x x  5 5 5\n"
            "COUNTS read 1 10 0 10 x x x x x x x x  8 6 5\n")
     counts = b.parse_counts(out)
@@ -155,6 +155,7 @@ def test_bench_disk_reads_kvm_and_appliance_counts_around_a_job():
     assert deltas["appliance_timer_irqs"] == 900
     assert deltas["appliance_disk_irqs"] == 200
     assert deltas["appliance_ipis"] == 2
+    assert deltas["appliance_disk_requests"] == 200
     assert deltas["vmm_cpu_us"] == 40000 and deltas["guest_cpu_us"] == 400000
     _, _, _, deltas = counts[("read", 1)]
     assert "exits" not in deltas  # KVM's unreadable: left out, nothing shifted
@@ -189,6 +190,20 @@ def test_bench_disk_reads_the_vmms_cpu_time(tmp_path):
         busy.wait()
     gone = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=30)
     assert gone.stdout.split() == ["x", "x"]
+
+
+def test_bench_disk_counts_the_appliances_disk_requests(tmp_path):
+    """Reads and writes completed by whole virtio disks: not partitions,
+    not other disks."""
+    b = bench_disk()
+    stats = tmp_path / "diskstats"
+    stats.write_text(" 254 0 vda 100 3 800 10 20 1 160 5 0 0 0 0\n"
+                     " 254 1 vda1 90 3 720 9 20 1 160 5 0 0 0 0\n"
+                     " 254 16 vdb 7 0 56 1 5 0 40 1 0 0 0 0\n"
+                     "   8 0 sda 1000 0 8000 1 500 0 4000 1 0 0 0 0\n")
+    script = b.SUM_APPLIANCE_DISK_REQUESTS.replace("/proc/diskstats", str(stats))
+    out = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=30)
+    assert out.stdout.split() == ["132"], out
 
 
 def bench_disk():
