@@ -63,9 +63,14 @@ void block_ring_destroy(struct block_ring *r)
     r->event_fd = -1;
 }
 
+unsigned block_ring_room(const struct block_ring *r)
+{
+    return r->in_flight < r->depth ? r->depth - r->in_flight : 0;
+}
+
 bool block_ring_has_room(const struct block_ring *r)
 {
-    return r->in_flight < r->depth;
+    return block_ring_room(r) > 0;
 }
 
 static struct io_uring_sqe *block_ring_sqe(struct block_ring *r, void *tag)

@@ -64,8 +64,9 @@ static inline const char *block_ring_engine(bool active)
     return active ? "io_uring" : "synchronous";
 }
 
-/* Room for one more request? */
+/* Room for one more request?  For how many? */
 bool block_ring_has_room(const struct block_ring *r);
+unsigned block_ring_room(const struct block_ring *r);
 /* Queue a read or write of iov (n entries; they must stay valid until the
  * request completes) at offset, or a flush (fdatasync after everything
  * queued before).  -EBUSY when full.  Nothing reaches the kernel before

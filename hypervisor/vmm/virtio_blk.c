@@ -282,13 +282,19 @@ int virtio_blk_handle_request(struct virtio_blk *blk,
 
 /* --- requests in flight (io_uring) ------------------------------------------- */
 
-/* A read, write or flush handed to the ring; freed when it completes. */
+/* A read, write or flush handed to the ring; freed when it completes.
+ * Reads (or writes) of adjacent ranges go as one submission, the first's
+ * (block_merge.h): the others follow it on next. */
 struct virtio_blk_req {
     uint16_t queue, head;
     uint32_t generation; /* the device's at submission (a reset drops it) */
     bool is_flush;
     struct virtio_blk_rw rw;
     uint8_t *status; /* the status byte, in guest RAM */
+    struct virtio_blk_req *next; /* the next request of its submission */
+    uint64_t submitted_len;      /* the first's: the submission's bytes */
+    struct iovec *joined_iov;    /* the first's, when others joined: all
+                                  * their segments, in order */
     struct iovec iov[];
 };
 
@@ -324,9 +330,64 @@ static struct virtio_blk_req *virtio_blk_req_new(struct virtio_blk *blk, uint16_
     return r;
 }
 
-/* Put an IN, OUT or FLUSH request in flight.  Returns true when it is;
- * false when it must be served synchronously (any other type, a request
- * that fails its checks, no memory). */
+static uint32_t virtio_blk_submission_done(struct virtio_blk *blk,
+                                           struct virtio_blk_req *first, int32_t res);
+
+/* The read or write r joins the run being taken (or starts it). */
+static void virtio_blk_run_add(struct virtio_blk *blk, struct virtio_blk_req *r)
+{
+    if (blk->run_last)
+        blk->run_last->next = r;
+    else
+        blk->run_first = r;
+    blk->run_last = r;
+    block_merge_add(&blk->run, r->rw.is_write, r->rw.offset, r->rw.len, (unsigned)r->rw.n);
+}
+
+/* Every segment of the run starting at first, in order (n of them). */
+static struct iovec *virtio_blk_run_iov(const struct virtio_blk_req *first, unsigned n)
+{
+    struct iovec *iov = malloc(n * sizeof(*iov));
+    unsigned at = 0;
+    for (const struct virtio_blk_req *r = first; iov && r; r = r->next) {
+        memcpy(iov + at, r->iov, (size_t)r->rw.n * sizeof(*iov));
+        at += (unsigned)r->rw.n;
+    }
+    return iov;
+}
+
+/* The run taken so far goes on the ring as one request, tagged with its
+ * first.  Where the ring refuses it (no room, no memory for the joined
+ * segments), its requests are done synchronously now; the pass that took
+ * them sends their interrupt. */
+static void virtio_blk_run_queue(struct virtio_blk *blk)
+{
+    struct virtio_blk_req *first = blk->run_first;
+    if (!first)
+        return;
+    const struct iovec *iov = first->iov;
+    unsigned n = (unsigned)first->rw.n;
+    if (blk->run.members > 1) {
+        iov = first->joined_iov = virtio_blk_run_iov(first, blk->run.n_iov);
+        n = blk->run.n_iov;
+    }
+    first->submitted_len = blk->run.len;
+    int rc = iov ? block_ring_queue_rw(&blk->ring, iov, n, blk->run.offset,
+                                       blk->run.is_write, first)
+                 : -ENOMEM;
+    blk->stats.joined += blk->run.members - 1u;
+    blk->run_first = blk->run_last = NULL;
+    block_merge_clear(&blk->run);
+    if (rc < 0)
+        virtio_blk_submission_done(blk, first, rc);
+}
+
+/* Put an IN, OUT or FLUSH request in flight: a read or write joins the
+ * run being taken when it continues it, else the run goes on the ring
+ * and it starts the next; a flush goes after the run.  Returns true when
+ * it is in flight (or will be at the end of the pass); false when it must
+ * be served synchronously (any other type, a request that fails its
+ * checks, no memory). */
 static bool virtio_blk_submit(struct virtio_blk *blk, uint16_t q,
                               const struct virtq_chain *c,
                               const struct virtio_blk_header *h)
@@ -340,13 +401,15 @@ static bool virtio_blk_submit(struct virtio_blk *blk, uint16_t q,
         r = virtio_blk_req_new(blk, q, c, &rw);
     if (!r)
         return false;
-    int rc = r->is_flush ? block_ring_queue_flush(&blk->ring, r)
-                         : block_ring_queue_rw(&blk->ring, r->iov, (unsigned)r->rw.n,
-                                               r->rw.offset, r->rw.is_write, r);
-    if (rc < 0) {
+    if (r->is_flush || !block_merge_joins(&blk->run, rw.is_write, rw.offset, rw.len,
+                                          (unsigned)rw.n))
+        virtio_blk_run_queue(blk);
+    if (r->is_flush && block_ring_queue_flush(&blk->ring, r) < 0) {
         free(r);
         return false;
     }
+    if (!r->is_flush)
+        virtio_blk_run_add(blk, r);
     blk->queues[q].in_flight++;
     blk->stats.flushes += r->is_flush;
     return true;
@@ -389,6 +452,27 @@ static int virtio_blk_req_done(struct virtio_blk *blk, struct virtio_blk_req *r,
     return q;
 }
 
+/* A submission came back with res: complete its requests.  Joined ones
+ * each moved their bytes when the whole did; else each is done again on
+ * its own (a value that is not its length).  Returns the queues to
+ * interrupt, as a bit mask. */
+static uint32_t virtio_blk_submission_done(struct virtio_blk *blk,
+                                           struct virtio_blk_req *first, int32_t res)
+{
+    bool joined = first->next != NULL;
+    bool whole = res >= 0 && (uint64_t)res == first->submitted_len;
+    uint32_t queues = 0;
+    free(first->joined_iov);
+    for (struct virtio_blk_req *r = first, *next; r; r = next) {
+        next = r->next;
+        int32_t own = !joined ? res : whole ? (int32_t)r->rw.len : -EIO;
+        int q = virtio_blk_req_done(blk, r, own);
+        if (q >= 0)
+            queues |= 1u << q;
+    }
+    return queues;
+}
+
 /* Reap what completed (waiting for one when wait), under the device lock.
  * Returns the queues to interrupt, as a bit mask. */
 static uint32_t virtio_blk_reap(struct virtio_blk *blk, bool wait)
@@ -398,11 +482,8 @@ static uint32_t virtio_blk_reap(struct virtio_blk *blk, bool wait)
     unsigned n;
     do {
         n = block_ring_reap(&blk->ring, done, 32, wait);
-        for (unsigned i = 0; i < n; i++) {
-            int q = virtio_blk_req_done(blk, done[i].tag, done[i].res);
-            if (q >= 0)
-                queues |= 1u << q;
-        }
+        for (unsigned i = 0; i < n; i++)
+            queues |= virtio_blk_submission_done(blk, done[i].tag, done[i].res);
         wait = false;
     } while (n == 32);
     return queues;
@@ -541,7 +622,9 @@ static uint64_t virtio_blk_request_bytes(const struct virtq_chain *c)
 static int virtio_blk_next(struct virtio_blk *blk, struct virtq *vq,
                            struct virtio_blk_queue *qs)
 {
-    if (blk->ring_active && !block_ring_has_room(&blk->ring)) {
+    /* The run being taken will need a place of its own on the ring. */
+    unsigned needed = blk->run.members > 0 ? 2u : 1u;
+    if (blk->ring_active && block_ring_room(&blk->ring) < needed) {
         qs->stalled = true;
         return 0;
     }
@@ -570,6 +653,8 @@ static int virtio_blk_serve(struct virtio_blk *blk, uint16_t q, struct virtq *vq
         return -EPROTO;
     if (blk->ring_active && virtio_blk_submit(blk, q, c, &h))
         return 0;
+    if (blk->ring_active)
+        virtio_blk_run_queue(blk); /* what came before it goes first */
     uint32_t written;
     virtio_blk_handle_request(blk, c, &written);
     virtq_push(vq, c->head, written);
@@ -609,13 +694,15 @@ static int virtio_blk_queue_notify(struct virtio_pci_dev *vdev, uint16_t q)
     blk->stats.notifies++;
     do {
         while ((rc = virtio_blk_next(blk, vq, qs)) > 0)
-            if (virtio_blk_serve(blk, q, vq, &qs->chain) < 0)
-                return -EPROTO;
-        if (rc < 0)
-            return rc;
-    } while (!qs->held && !qs->stalled && virtio_blk_rearm(blk, qs, vq));
-    if (blk->ring_active)
+            if ((rc = virtio_blk_serve(blk, q, vq, &qs->chain)) < 0)
+                break;
+    } while (rc == 0 && !qs->held && !qs->stalled && virtio_blk_rearm(blk, qs, vq));
+    if (blk->ring_active) {
+        virtio_blk_run_queue(blk);
         block_ring_submit(&blk->ring);
+    }
+    if (rc < 0)
+        return rc;
     virtio_blk_interrupt(blk, q);
     return 0;
 }
@@ -697,7 +784,7 @@ int virtio_blk_stats_format(const struct virtio_blk *blk, char *buf, size_t len)
                     "io_uring_enter %llu (%llu.%02llu), interrupts %llu (%llu.%02llu), "
                     "completion wakeups %llu (%llu.%02llu), interrupt holds %llu "
                     "(guest went on in %llu, cut short in %llu, halted at %llu), "
-                    "synchronous %llu, "
+                    "joined %llu, synchronous %llu, "
                     "redone %llu, flushes %llu, bounced (every disk) %llu",
                     (unsigned long long)s->requests, (unsigned long long)kicks,
                     h[0] / 100, h[0] % 100, (unsigned long long)enters, h[1] / 100,
@@ -706,6 +793,7 @@ int virtio_blk_stats_format(const struct virtio_blk *blk, char *buf, size_t len)
                     (unsigned long long)blk->hold.holds, (unsigned long long)blk->hold.kept_on,
                     (unsigned long long)blk->hold.cut_short,
                     (unsigned long long)blk->sent_to_halted,
+                    (unsigned long long)s->joined,
                     (unsigned long long)s->synchronous, (unsigned long long)s->redone,
                     (unsigned long long)s->flushes,
                     (unsigned long long)block_image_bounced_count());

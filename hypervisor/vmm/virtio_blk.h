@@ -5,7 +5,8 @@
  * with its own ioeventfd and MSI-X vector.  Reads, writes and flushes go in
  * flight through io_uring (block_ring.h), as many at once as the ring holds
  * (BLOCK_RING_MAX_DEPTH, shared by the queues), and complete in any order
- * on the disk's I/O thread; the rest (GET_ID, DISCARD, WRITE_ZEROES, and
+ * on the disk's I/O thread; reads (or writes) of adjacent ranges taken in
+ * one pass go as one (block_merge.h); the rest (GET_ID, DISCARD, WRITE_ZEROES, and
  * everything where io_uring is unavailable) is served synchronously.  A
  * FLUSH starts only after every request before it completed (IO_DRAIN).
  *
@@ -59,6 +60,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "block_merge.h"
 #include "block_ring.h"
 #include "iothread.h"
 #include "irq_hold.h"
@@ -139,6 +141,8 @@ struct virtio_blk_stats {
                            * (O_DIRECT refused the buffers, short transfer) */
     uint64_t reaps;       /* completion wakeups that completed something */
     uint64_t interrupts;  /* queue interrupts sent to the driver */
+    uint64_t joined;      /* requests that went in flight with the one
+                           * before them, as one read or write (block_merge.h) */
 };
 
 struct virtio_blk {
@@ -154,6 +158,11 @@ struct virtio_blk {
     struct rate_limit limit;
     struct block_ring ring; /* requests in flight, when ring_active */
     bool ring_active;
+    /* The adjacent reads or writes being taken off a queue (block_merge.h):
+     * on the ring as one request at the end of the pass.  Empty outside
+     * one (a pass holds the device lock). */
+    struct block_merge_run run;
+    struct virtio_blk_req *run_first, *run_last;
     uint32_t generation;    /* counts resets: a completion from before one is dropped */
     struct virtio_blk_queue queues[VIRTIO_BLK_MAX_QUEUES];
     struct virtio_blk_stats stats;

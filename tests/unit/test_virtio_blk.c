@@ -550,8 +550,9 @@ static uint16_t used_head(unsigned n)
     return (uint16_t)head;
 }
 
-/* Sixteen reads go in flight with one kick (none reaped before the I/O
- * thread looks), then all complete with the right data. */
+/* Sixteen reads of adjacent sectors go in flight with one kick (none
+ * reaped before the I/O thread looks), joined into one read of the ring
+ * (block_merge.h), then all complete with the right data. */
 static void test_requests_in_flight_together(void)
 {
     CHECK_EQ_INT(open_disk(false, NULL), 0);
@@ -565,10 +566,14 @@ static void test_requests_in_flight_together(void)
         queue_read(i, 30 + i, 512);
     }
     common_write(bar, VIRTIO_PCI_NOTIFY_OFFSET, 0, 2);
-    CHECK_EQ_INT(blk->ring.in_flight, 16);
+    CHECK_EQ_INT(blk->ring.in_flight, 1);
+    CHECK_EQ_INT(blk->queues[0].in_flight, 16);
+    CHECK_EQ_INT(blk->stats.joined, 15);
     CHECK_EQ_INT(used_idx(), 0);
     settle();
     CHECK_EQ_INT(used_idx(), 16);
+    CHECK_EQ_INT(blk->queues[0].in_flight, 0);
+    CHECK_EQ_INT(blk->stats.redone, 0);
     for (unsigned i = 0; i < 16; i++) {
         CHECK_EQ_INT(ram[0x8800 + i], VIRTIO_BLK_S_OK);
         CHECK_EQ_INT(ram[0x9000 + i * 0x1000 + 511], 0xC0 + i);
@@ -594,6 +599,100 @@ static void test_flush_completes_after_earlier_writes(void)
         CHECK_EQ_INT(ram[0x8800 + i], VIRTIO_BLK_S_OK);
     for (unsigned i = 0; i < 5; i++)
         CHECK_EQ_INT(image_byte((20 + i) * 512 + 100), 0x60 + i);
+    close_disk();
+}
+
+/* Request i (0..20) as queue_read, of sector, but writing when is_write
+ * (its data: 512 bytes of v) or a flush when v < 0. */
+static void queue_request(unsigned i, uint64_t sector, bool is_write, int v)
+{
+    if (!is_write) {
+        queue_read(i, sector, 512);
+        return;
+    }
+    queue_write_or_flush(i, v);
+    uint32_t hdr[4] = { v < 0 ? VIRTIO_BLK_T_FLUSH : VIRTIO_BLK_T_OUT, 0, (uint32_t)sector, 0 };
+    put(0x8000 + i * 16, hdr, 16);
+}
+
+/* Every byte of sector in the image becomes v (behind the device's back:
+ * earlier tests discard and write). */
+static void fill_sector(uint64_t sector, uint8_t v)
+{
+    uint8_t data[512];
+    memset(data, v, sizeof(data));
+    int fd = open(image, O_WRONLY);
+    CHECK_EQ_INT(pwrite(fd, data, sizeof(data), (off_t)(sector * 512)), 512);
+    close(fd);
+}
+
+/* What joins (block_merge.h): reads of sectors 46 and 47 go as one; the
+ * write to 48 after them, the read of 49, the read of 1 (not adjacent)
+ * each start a run of their own; a flush ends the writes 60-61 before it,
+ * and the write to 62 after it starts again.  Every request completes
+ * with its own data and status, in one kick's pass.  (Sectors no other
+ * test reads or writes after it.) */
+static void test_only_adjacent_requests_join(void)
+{
+    CHECK_EQ_INT(open_disk(false, NULL), 0);
+    CHECK(blk->ring_active);
+    uint64_t bar = start_queue();
+    for (uint64_t sector = 46; sector < 50; sector++)
+        fill_sector(sector, (uint8_t)sector);
+    fill_sector(1, 1);
+    fill_sector(63, 63);
+    const struct { uint64_t sector; bool is_write; int v; } reqs[] = {
+        { 46, false, 0 }, { 47, false, 0 }, { 48, true, 0x31 }, { 49, false, 0 },
+        { 1, false, 0 }, { 60, true, 0x32 }, { 61, true, 0x33 }, { 0, true, -1 },
+        { 62, true, 0x34 },
+    };
+    for (unsigned i = 0; i < 9; i++)
+        queue_request(i, reqs[i].sector, reqs[i].is_write, reqs[i].v);
+    common_write(bar, VIRTIO_PCI_NOTIFY_OFFSET, 0, 2);
+    /* [46 47] [w48] [49] [1] [w60 w61] flush [w62] */
+    CHECK_EQ_INT(blk->ring.in_flight, 7);
+    CHECK_EQ_INT(blk->stats.joined, 2);
+    settle();
+    CHECK_EQ_INT(used_idx(), 9);
+    for (unsigned i = 0; i < 9; i++)
+        CHECK_EQ_INT(ram[0x8800 + i], VIRTIO_BLK_S_OK);
+    CHECK_EQ_INT(ram[0x9000], 46);
+    CHECK_EQ_INT(ram[0x9000 + 1 * 0x1000 + 511], 47);
+    CHECK_EQ_INT(ram[0x9000 + 3 * 0x1000], 49);
+    CHECK_EQ_INT(ram[0x9000 + 4 * 0x1000 + 511], 1);
+    CHECK_EQ_INT(image_byte(48 * 512 + 7), 0x31);
+    CHECK_EQ_INT(image_byte(60 * 512), 0x32);
+    CHECK_EQ_INT(image_byte(61 * 512 + 511), 0x33);
+    CHECK_EQ_INT(image_byte(62 * 512), 0x34);
+    CHECK_EQ_INT(image_byte(63 * 512), 63);
+    CHECK_EQ_INT(blk->stats.redone, 0);
+    close_disk();
+}
+
+/* Two adjacent reads joined, one with a buffer O_DIRECT cannot take (an
+ * odd address): where the joined read fails, each is done again on its
+ * own, with its own data. */
+static void test_joined_requests_done_again_alone(void)
+{
+    CHECK_EQ_INT(open_disk(false, NULL), 0);
+    uint64_t bar = start_queue();
+    fill_sector(4, 0x44);
+    fill_sector(5, 0x55);
+    queue_read(0, 4, 512);
+    queue_read(1, 5, 512);
+    uint64_t odd = 0xA003;
+    put(0x1000 + 4 * 16, &odd, 8); /* request 1's data descriptor */
+    kick(bar);
+    CHECK_EQ_INT(used_idx(), 2);
+    CHECK_EQ_INT(blk->stats.joined, 1);
+    CHECK_EQ_INT(ram[0x8800], VIRTIO_BLK_S_OK);
+    CHECK_EQ_INT(ram[0x8801], VIRTIO_BLK_S_OK);
+    CHECK_EQ_INT(ram[0x9000], 0x44);
+    CHECK_EQ_INT(ram[0x9000 + 511], 0x44);
+    CHECK_EQ_INT(ram[0xA003], 0x55);
+    CHECK_EQ_INT(ram[0xA003 + 511], 0x55);
+    /* O_DIRECT refuses the joined read, and each is done again */
+    CHECK_EQ_INT(blk->stats.redone, blk->direct ? 2 : 0);
     close_disk();
 }
 
@@ -663,7 +762,8 @@ static void test_no_kicks_needed_while_requests_in_flight(void)
     char state[512];
     virtio_blk_state_format(blk, state, sizeof(state));
     CHECK(strstr(state, "q0: in flight 4, avail 4, taken 4, used 0, ") == state);
-    CHECK(strstr(state, "avail_event 30583, INTx, ISR 0x0; ring: in flight 4") != NULL);
+    /* four reads of adjacent sectors: one read on the ring */
+    CHECK(strstr(state, "avail_event 30583, INTx, ISR 0x0; ring: in flight 1") != NULL);
     queue_read(4, 54, 512); /* no kick: a completion finds it */
     virtio_blk_requests_done(blk, true);
     CHECK(blk->ring.in_flight > 0 || used_idx() == 5);
@@ -946,6 +1046,8 @@ int main(void)
     RUN(test_iops_limit_holds_requests);
     RUN(test_bps_limit_and_reset);
     RUN(test_requests_in_flight_together);
+    RUN(test_only_adjacent_requests_join);
+    RUN(test_joined_requests_done_again_alone);
     RUN(test_flush_completes_after_earlier_writes);
     RUN(test_reset_drops_requests_in_flight);
     RUN(test_unaligned_guest_buffer);
