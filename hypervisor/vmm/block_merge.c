@@ -1,30 +1,86 @@
 /* block_merge: adjacent reads or writes joined (see block_merge.h). */
 #include "block_merge.h"
 
-bool block_merge_joins(const struct block_merge_run *run, bool is_write, uint64_t offset,
-                       uint64_t len, unsigned n_iov)
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool block_merge_joins(const struct block_merge_run *run, const struct block_merge_req *r)
 {
-    if (run->members == 0 || run->is_write != is_write)
+    const struct block_merge_req *first = run->first;
+    if (!first || first->is_write != r->is_write || first->len == 0 || r->len == 0)
         return false;
-    /* offset - run->offset cannot wrap: a run never ends past UINT64_MAX */
-    if (offset < run->offset || offset - run->offset != run->len)
+    /* r->offset - first->offset cannot wrap: a run never ends past UINT64_MAX */
+    if (r->offset < first->offset || r->offset - first->offset != run->len)
         return false;
     /* A request alone may be larger than the limits: nothing joins it. */
-    return run->len <= BLOCK_MERGE_MAX_BYTES && len <= BLOCK_MERGE_MAX_BYTES - run->len &&
-           run->n_iov <= BLOCK_MERGE_MAX_IOV && n_iov <= BLOCK_MERGE_MAX_IOV - run->n_iov;
+    return run->len <= BLOCK_MERGE_MAX_BYTES && r->len <= BLOCK_MERGE_MAX_BYTES - run->len &&
+           run->n_iov <= BLOCK_MERGE_MAX_IOV && r->n_iov <= BLOCK_MERGE_MAX_IOV - run->n_iov;
 }
 
-void block_merge_add(struct block_merge_run *run, bool is_write, uint64_t offset,
-                     uint64_t len, unsigned n_iov)
+void block_merge_add(struct block_merge_run *run, struct block_merge_req *r)
 {
-    if (run->members == 0)
-        *run = (struct block_merge_run){ .is_write = is_write, .offset = offset };
+    r->next = NULL;
+    if (run->last)
+        run->last->next = r;
+    else
+        run->first = r;
+    run->last = r;
     run->members++;
-    run->len += len;
-    run->n_iov += n_iov;
+    run->len += r->len;
+    run->n_iov += r->n_iov;
 }
 
-void block_merge_clear(struct block_merge_run *run)
+unsigned block_merge_room_needed(const struct block_merge_run *run)
 {
+    return run->first ? 2u : 1u;
+}
+
+/* Every segment of the run, in order. */
+static struct iovec *block_merge_iov(const struct block_merge_run *run)
+{
+    struct iovec *iov = malloc(run->n_iov * sizeof(*iov));
+    unsigned at = 0;
+    for (const struct block_merge_req *r = run->first; iov && r; r = r->next) {
+        memcpy(iov + at, r->iov, r->n_iov * sizeof(*iov));
+        at += r->n_iov;
+    }
+    return iov;
+}
+
+struct block_merge_req *block_merge_queue(struct block_merge_run *run, struct block_ring *ring,
+                                          int *rc, uint64_t *joined)
+{
+    struct block_merge_req *first = run->first;
+    *rc = 0;
+    if (!first)
+        return NULL;
+    const struct iovec *iov = first->iov;
+    if (run->members > 1)
+        iov = first->joined_iov = block_merge_iov(run);
+    first->submitted_len = run->len;
+    *rc = iov ? block_ring_queue_rw(ring, iov, run->n_iov, first->offset, first->is_write, first)
+              : -ENOMEM;
+    *joined += run->members - 1u;
     *run = (struct block_merge_run){ 0 };
+    return first;
+}
+
+struct block_merge_outcome block_merge_came_back(struct block_merge_req *first, int32_t res)
+{
+    struct block_merge_outcome o = {
+        .joined = first->next != NULL,
+        .whole = res >= 0 && (uint64_t)res == first->submitted_len,
+        .res = res,
+    };
+    free(first->joined_iov);
+    first->joined_iov = NULL;
+    return o;
+}
+
+int32_t block_merge_result(const struct block_merge_outcome *o, const struct block_merge_req *r)
+{
+    if (!o->joined)
+        return o->res;
+    return o->whole ? (int32_t)r->len : -EIO;
 }

@@ -284,19 +284,21 @@ int virtio_blk_handle_request(struct virtio_blk *blk,
 
 /* A read, write or flush handed to the ring; freed when it completes.
  * Reads (or writes) of adjacent ranges go as one submission, the first's
- * (block_merge.h): the others follow it on next. */
+ * (block_merge.h); the ring's tag is m. */
 struct virtio_blk_req {
     uint16_t queue, head;
     uint32_t generation; /* the device's at submission (a reset drops it) */
     bool is_flush;
     struct virtio_blk_rw rw;
     uint8_t *status; /* the status byte, in guest RAM */
-    struct virtio_blk_req *next; /* the next request of its submission */
-    uint64_t submitted_len;      /* the first's: the submission's bytes */
-    struct iovec *joined_iov;    /* the first's, when others joined: all
-                                  * their segments, in order */
+    struct block_merge_req m;
     struct iovec iov[];
 };
+
+static struct virtio_blk_req *virtio_blk_req_of(struct block_merge_req *m)
+{
+    return (struct virtio_blk_req *)((char *)m - offsetof(struct virtio_blk_req, m));
+}
 
 /* The status byte's address: the chain's segments are guest RAM the
  * queue checked, which outlives every request. */
@@ -326,59 +328,25 @@ static struct virtio_blk_req *virtio_blk_req_new(struct virtio_blk *blk, uint16_
         r->rw = *rw;
         r->rw.iov = r->iov;
         memcpy(r->iov, rw->iov, n * sizeof(struct iovec));
+        r->m = (struct block_merge_req){ .is_write = rw->is_write, .offset = rw->offset,
+                                         .len = rw->len, .iov = r->iov, .n_iov = n };
     }
     return r;
 }
 
 static uint32_t virtio_blk_submission_done(struct virtio_blk *blk,
-                                           struct virtio_blk_req *first, int32_t res);
+                                           struct block_merge_req *first, int32_t res);
 
-/* The read or write r joins the run being taken (or starts it). */
-static void virtio_blk_run_add(struct virtio_blk *blk, struct virtio_blk_req *r)
-{
-    if (blk->run_last)
-        blk->run_last->next = r;
-    else
-        blk->run_first = r;
-    blk->run_last = r;
-    block_merge_add(&blk->run, r->rw.is_write, r->rw.offset, r->rw.len, (unsigned)r->rw.n);
-}
-
-/* Every segment of the run starting at first, in order (n of them). */
-static struct iovec *virtio_blk_run_iov(const struct virtio_blk_req *first, unsigned n)
-{
-    struct iovec *iov = malloc(n * sizeof(*iov));
-    unsigned at = 0;
-    for (const struct virtio_blk_req *r = first; iov && r; r = r->next) {
-        memcpy(iov + at, r->iov, (size_t)r->rw.n * sizeof(*iov));
-        at += (unsigned)r->rw.n;
-    }
-    return iov;
-}
-
-/* The run taken so far goes on the ring as one request, tagged with its
- * first.  Where the ring refuses it (no room, no memory for the joined
- * segments), its requests are done synchronously now; the pass that took
- * them sends their interrupt. */
+/* The run taken so far goes on the ring as one request.  Where the ring
+ * refuses it (no room, no memory for the joined segments), its requests
+ * are done synchronously now; the pass that took them sends their
+ * interrupt. */
 static void virtio_blk_run_queue(struct virtio_blk *blk)
 {
-    struct virtio_blk_req *first = blk->run_first;
-    if (!first)
-        return;
-    const struct iovec *iov = first->iov;
-    unsigned n = (unsigned)first->rw.n;
-    if (blk->run.members > 1) {
-        iov = first->joined_iov = virtio_blk_run_iov(first, blk->run.n_iov);
-        n = blk->run.n_iov;
-    }
-    first->submitted_len = blk->run.len;
-    int rc = iov ? block_ring_queue_rw(&blk->ring, iov, n, blk->run.offset,
-                                       blk->run.is_write, first)
-                 : -ENOMEM;
-    blk->stats.joined += blk->run.members - 1u;
-    blk->run_first = blk->run_last = NULL;
-    block_merge_clear(&blk->run);
-    if (rc < 0)
+    int rc;
+    struct block_merge_req *first = block_merge_queue(&blk->run, &blk->ring, &rc,
+                                                      &blk->stats.joined);
+    if (first && rc < 0)
         virtio_blk_submission_done(blk, first, rc);
 }
 
@@ -401,15 +369,14 @@ static bool virtio_blk_submit(struct virtio_blk *blk, uint16_t q,
         r = virtio_blk_req_new(blk, q, c, &rw);
     if (!r)
         return false;
-    if (r->is_flush || !block_merge_joins(&blk->run, rw.is_write, rw.offset, rw.len,
-                                          (unsigned)rw.n))
+    if (r->is_flush || !block_merge_joins(&blk->run, &r->m))
         virtio_blk_run_queue(blk);
-    if (r->is_flush && block_ring_queue_flush(&blk->ring, r) < 0) {
+    if (r->is_flush && block_ring_queue_flush(&blk->ring, &r->m) < 0) {
         free(r);
         return false;
     }
     if (!r->is_flush)
-        virtio_blk_run_add(blk, r);
+        block_merge_add(&blk->run, &r->m);
     blk->queues[q].in_flight++;
     blk->stats.flushes += r->is_flush;
     return true;
@@ -452,21 +419,17 @@ static int virtio_blk_req_done(struct virtio_blk *blk, struct virtio_blk_req *r,
     return q;
 }
 
-/* A submission came back with res: complete its requests.  Joined ones
- * each moved their bytes when the whole did; else each is done again on
- * its own (a value that is not its length).  Returns the queues to
- * interrupt, as a bit mask. */
+/* A submission came back with res: complete its requests, each with its
+ * own result (block_merge.h).  Returns the queues to interrupt, as a bit
+ * mask. */
 static uint32_t virtio_blk_submission_done(struct virtio_blk *blk,
-                                           struct virtio_blk_req *first, int32_t res)
+                                           struct block_merge_req *first, int32_t res)
 {
-    bool joined = first->next != NULL;
-    bool whole = res >= 0 && (uint64_t)res == first->submitted_len;
+    struct block_merge_outcome o = block_merge_came_back(first, res);
     uint32_t queues = 0;
-    free(first->joined_iov);
-    for (struct virtio_blk_req *r = first, *next; r; r = next) {
-        next = r->next;
-        int32_t own = !joined ? res : whole ? (int32_t)r->rw.len : -EIO;
-        int q = virtio_blk_req_done(blk, r, own);
+    for (struct block_merge_req *m = first, *next; m; m = next) {
+        next = m->next;
+        int q = virtio_blk_req_done(blk, virtio_blk_req_of(m), block_merge_result(&o, m));
         if (q >= 0)
             queues |= 1u << q;
     }
@@ -622,9 +585,7 @@ static uint64_t virtio_blk_request_bytes(const struct virtq_chain *c)
 static int virtio_blk_next(struct virtio_blk *blk, struct virtq *vq,
                            struct virtio_blk_queue *qs)
 {
-    /* The run being taken will need a place of its own on the ring. */
-    unsigned needed = blk->run.members > 0 ? 2u : 1u;
-    if (blk->ring_active && block_ring_room(&blk->ring) < needed) {
+    if (blk->ring_active && block_ring_room(&blk->ring) < block_merge_room_needed(&blk->run)) {
         qs->stalled = true;
         return 0;
     }

@@ -162,7 +162,6 @@ struct virtio_blk {
      * on the ring as one request at the end of the pass.  Empty outside
      * one (a pass holds the device lock). */
     struct block_merge_run run;
-    struct virtio_blk_req *run_first, *run_last;
     uint32_t generation;    /* counts resets: a completion from before one is dropped */
     struct virtio_blk_queue queues[VIRTIO_BLK_MAX_QUEUES];
     struct virtio_blk_stats stats;
