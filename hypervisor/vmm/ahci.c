@@ -2,6 +2,7 @@
 #include "ahci.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -312,22 +313,47 @@ static int ahci_finish(struct ahci *a, struct ahci_port *p, unsigned slot,
     return 1;
 }
 
-/* A queued read or write in the port's ring; freed when it completes. */
+/* A queued read or write in the port's ring; freed when it completes.
+ * Reads (or writes) of adjacent ranges go as one submission, the first's
+ * (block_merge.h); the ring's tag is m. */
 struct ahci_req {
     unsigned slot;
     uint32_t generation;
     uint64_t len;
     struct ahci_command c; /* sg.iov points at iov below */
+    struct block_merge_req m;
     struct iovec iov[];
 };
 
-/* Put a queued read or write in flight.  Returns true when it is; false
- * when it must run synchronously (not one, or it would fail, or no room). */
-static bool ahci_submit(struct ahci_port *p, unsigned slot, const struct ahci_command *c)
+static struct ahci_req *ahci_req_of(struct block_merge_req *m)
+{
+    return (struct ahci_req *)((char *)m - offsetof(struct ahci_req, m));
+}
+
+static void ahci_submission_done(struct ahci *a, struct ahci_port *p,
+                                 struct block_merge_req *first, int32_t res);
+
+/* The run taken so far goes on the ring as one request.  Where the ring
+ * refuses it (no room, no memory), its commands run synchronously now. */
+static void ahci_run_queue(struct ahci *a, struct ahci_port *p)
+{
+    int rc;
+    struct block_merge_req *first = block_merge_queue(&p->run, &p->ring, &rc, &p->joined);
+    if (first && rc < 0)
+        ahci_submission_done(a, p, first, rc);
+}
+
+/* Put a queued read or write in flight: it joins the run being taken when
+ * it continues it, else the run goes on the ring and it starts the next.
+ * Returns true when it is in flight (or will be at the end of the pass);
+ * false when it must run synchronously (not one, or it would fail, or no
+ * room). */
+static bool ahci_submit(struct ahci *a, struct ahci_port *p, unsigned slot,
+                        const struct ahci_command *c)
 {
     uint64_t offset, len;
     bool is_write;
-    if (!p->ring_active || !block_ring_has_room(&p->ring) ||
+    if (!p->ring_active ||
         !ata_disk_queued_rw(&p->disk, &c->ata, &c->sg, &offset, &len, &is_write))
         return false;
     struct iovec iov[AHCI_PRDT_MAX];
@@ -338,10 +364,16 @@ static bool ahci_submit(struct ahci_port *p, unsigned slot, const struct ahci_co
     *r = (struct ahci_req){ .slot = slot, .generation = p->generation, .len = len, .c = *c };
     memcpy(r->iov, iov, (size_t)n * sizeof(iov[0]));
     r->c.sg = (struct ata_sg){ .iov = r->iov, .n = (unsigned)n, .len = len };
-    if (block_ring_queue_rw(&p->ring, r->iov, (unsigned)n, offset, is_write, r) < 0) {
-        free(r);
-        return false;
+    r->m = (struct block_merge_req){ .is_write = is_write, .offset = offset, .len = len,
+                                     .iov = r->iov, .n_iov = (unsigned)n };
+    if (!block_merge_joins(&p->run, &r->m)) {
+        if (block_ring_room(&p->ring) < block_merge_room_needed(&p->run)) {
+            free(r);
+            return false;
+        }
+        ahci_run_queue(a, p);
     }
+    block_merge_add(&p->run, &r->m);
     p->in_flight |= 1u << slot;
     return true;
 }
@@ -357,13 +389,15 @@ static int ahci_run_slot(struct ahci *a, struct ahci_port *p, unsigned slot)
         return -1;
     }
     if (c.control) {
+        ahci_run_queue(a, p); /* what came before it goes first */
         ahci_control(a, p, slot, &c);
         return 1;
     }
     if (!rate_limit_admit(&p->limit, 1, c.sg.len))
         return 0;
-    if (p->kind == AHCI_PORT_DISK && ahci_submit(p, slot, &c))
+    if (p->kind == AHCI_PORT_DISK && ahci_submit(a, p, slot, &c))
         return 1;
+    ahci_run_queue(a, p);
     ahci_execute(p, &c, &r);
     return ahci_finish(a, p, slot, &c, &r);
 }
@@ -378,8 +412,10 @@ static void ahci_port_run(struct ahci *a, struct ahci_port *p)
         if (ahci_run_slot(a, p, slot) <= 0)
             break;
     }
-    if (p->ring_active)
+    if (p->ring_active) {
+        ahci_run_queue(a, p);
         block_ring_submit(&p->ring);
+    }
 }
 
 /* A queued command came back from the ring with res.  One the ring did
@@ -402,12 +438,24 @@ static void ahci_req_done(struct ahci *a, struct ahci_port *p, struct ahci_req *
     free(r);
 }
 
+/* A submission came back with res: each of its commands ends with its
+ * own result (block_merge.h). */
+static void ahci_submission_done(struct ahci *a, struct ahci_port *p,
+                                 struct block_merge_req *first, int32_t res)
+{
+    struct block_merge_outcome o = block_merge_came_back(first, res);
+    for (struct block_merge_req *m = first, *next; m; m = next) {
+        next = m->next;
+        ahci_req_done(a, p, ahci_req_of(m), block_merge_result(&o, m));
+    }
+}
+
 static void ahci_reap(struct ahci *a, struct ahci_port *p, bool wait)
 {
     struct block_ring_done done[ATA_NCQ_DEPTH];
     unsigned n = block_ring_reap(&p->ring, done, ATA_NCQ_DEPTH, wait);
     for (unsigned i = 0; i < n; i++)
-        ahci_req_done(a, p, done[i].tag, done[i].res);
+        ahci_submission_done(a, p, done[i].tag, done[i].res);
 }
 
 void ahci_requests_done(struct ahci *a, unsigned port, bool wait)

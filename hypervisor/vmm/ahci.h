@@ -53,6 +53,7 @@
 #include "ata.h"
 #include "atapi.h"
 #include "block_image.h"
+#include "block_merge.h"
 #include "block_ring.h"
 #include "iothread.h"
 #include "pci.h"
@@ -161,6 +162,11 @@ struct ahci_port {
     bool ring_active;
     uint32_t in_flight;  /* slots whose command is in the ring */
     uint32_t generation; /* counts list stops and resets: older completions are dropped */
+    /* Queued reads (or writes) of adjacent ranges taken in one pass over
+     * the issued slots, on the ring as one at its end (block_merge.h);
+     * empty outside a pass (a pass holds the lock). */
+    struct block_merge_run run;
+    uint64_t joined; /* commands that went with the one before them */
 };
 
 struct ahci {
