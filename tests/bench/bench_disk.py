@@ -203,7 +203,19 @@ VMM_CPU = ("vmm_cpu_us", "guest_cpu_us")
 # writes, /proc/diskstats): how many the control domain's block layer made
 # of each guest request, beside the interrupts that completed them.
 APPLIANCE_DISK = ("appliance_disk_requests",)
-STAMPED = KVM_STATS + APPLIANCE_IRQS + APPLIANCE_DISK + VMM_CPU
+# And where the VMM's own time goes, by thread (/proc/PID/task/*/stat):
+# its vCPU threads' (those that ran the guest: KVM's exit handling and the
+# devices they emulate in place) and io_uring's workers' ("iou-wrk-*": a
+# request that could not be issued without blocking, retried from a
+# worker); the rest of vmm_cpu_us is the VMM's other threads (its I/O
+# thread: queues, submissions, completions).  A worker that exits within a
+# job takes its time out of the listing with it (they live 5 s idle).
+# Beside them the appliance's idle time (/proc/stat, idle and iowait,
+# every CPU): when the VMM and its guest take no more CPU per request but
+# a job is slower, the time went to waiting.
+VMM_THREADS = ("vcpu_threads_us", "io_uring_workers_us")
+APPLIANCE_IDLE = ("appliance_idle_us",)
+STAMPED = KVM_STATS + APPLIANCE_IRQS + APPLIANCE_DISK + VMM_CPU + VMM_THREADS + APPLIANCE_IDLE
 SUM_APPLIANCE_IRQS = ("awk '{ n = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i } "
                       "$1 == \"LOC:\" { t += n } /virtio[0-9]+-req/ { d += n } "
                       "$1 == \"RES:\" || $1 == \"CAL:\" || $1 == \"TLB:\" { p += n } "
@@ -215,13 +227,20 @@ SUM_APPLIANCE_DISK_REQUESTS = ("awk '$3 ~ /^vd[a-z]+$/ { n += $4 + $8 } END { pr
 VMM_CPU_US = ("sed 's/.*) //' /proc/$(cat %s)/stat 2>/dev/null | awk '{ print "
               "($12 + $13 - $41) * 10000, $41 * 10000 } END { if (!NR) print \"x x\" }'"
               % RUN_PID)
+VMM_THREADS_US = ("cat /proc/$(cat %s)/task/*/stat 2>/dev/null | awk '{ n = substr($0, "
+                  "index($0, \"(\") + 1); sub(/\\) .*/, \"\", n); r = $0; sub(/^.*\\) /, \"\", r); "
+                  "split(r, f, \" \"); t = f[12] + f[13] - f[41]; if (n ~ /^iou-wrk/) w += t; "
+                  "else if (f[41] > 0) v += t } END { if (NR) printf \"%%.0f %%.0f\\n\", v * 10000, "
+                  "w * 10000; else print \"x x\" }'" % RUN_PID)
+APPLIANCE_IDLE_US = "awk '$1 == \"cpu\" { printf \"%.0f\\n\", ($5 + $6) * 10000 }' /proc/stat"
 STAMP_EXITS = ('tr -d "\\r" | while IFS= read -r l; do case $l in JOB-START*|COUNTS*) '
                'echo "$l $(for s in %s; do cat /sys/kernel/debug/kvm/$s 2>/dev/null || echo x; '
-               'done | tr "\\n" " ") $(%s) $(%s) $(%s)";; '
+               'done | tr "\\n" " ") $(%s) $(%s) $(%s) $(%s) $(%s)";; '
                '\\[*) echo "%s$l"; case $l in *"end Kernel panic"*) '
                'kill -9 $(cat %s) 2>/dev/null;; esac;; *) echo "$l";; esac; '
                'done' % (" ".join(KVM_STATS), SUM_APPLIANCE_IRQS, SUM_APPLIANCE_DISK_REQUESTS,
-                         VMM_CPU_US, GUEST_KERNEL_MARK, RUN_PID))
+                         VMM_CPU_US, VMM_THREADS_US, APPLIANCE_IDLE_US, GUEST_KERNEL_MARK,
+                         RUN_PID))
 
 
 def kvm_deltas(start, end):

@@ -143,9 +143,11 @@ def test_bench_disk_reads_kvm_and_appliance_counts_around_a_job():
     import sys
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "bench"))
     import bench_disk as b
-    out = ("JOB-START randread 32 100 10 0 5 20 1 30 5  1000 50 7 300 20000 90000\n"
+    out = ("JOB-START randread 32 100 10 0 5 20 1 30 5  1000 50 7 300 20000 90000 "
+           "10000 0 500000\n"
            "FIO randread 32 3;fio\n"
-           "COUNTS randread 32 400 0 40 160 30 0 15 60 4 90 15  1900 250 9 500 60000 490000\n"
+           "COUNTS randread 32 400 0 40 160 30 0 15 60 4 90 15  1900 250 9 500 60000 490000 "
+           "30000 20000 4500000\n"
            "JOB-START read 1 x x x x x x x x  5 5 5\n"
            "COUNTS read 1 10 0 10 x x x x x x x x  8 6 5\n")
     counts = b.parse_counts(out)
@@ -157,6 +159,8 @@ def test_bench_disk_reads_kvm_and_appliance_counts_around_a_job():
     assert deltas["appliance_ipis"] == 2
     assert deltas["appliance_disk_requests"] == 200
     assert deltas["vmm_cpu_us"] == 40000 and deltas["guest_cpu_us"] == 400000
+    assert deltas["vcpu_threads_us"] == 20000 and deltas["io_uring_workers_us"] == 20000
+    assert deltas["appliance_idle_us"] == 4000000
     _, _, _, deltas = counts[("read", 1)]
     assert "exits" not in deltas  # KVM's unreadable: left out, nothing shifted
     assert deltas == {"appliance_timer_irqs": 3, "appliance_disk_irqs": 1, "appliance_ipis": 0}
@@ -190,6 +194,45 @@ def test_bench_disk_reads_the_vmms_cpu_time(tmp_path):
         busy.wait()
     gone = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=30)
     assert gone.stdout.split() == ["x", "x"]
+
+
+def test_bench_disk_splits_the_vmms_time_by_thread(tmp_path):
+    """VMM_THREADS_US: a thread named like io_uring's workers counts as
+    one; a thread that never ran a guest is no vCPU thread; 'x x' once the
+    process is gone."""
+    b = bench_disk()
+    worker = ("import ctypes, threading\n"
+              "def spin():\n"
+              "    ctypes.CDLL(None).prctl(15, b'iou-wrk-1', 0, 0, 0)\n"
+              "    while True: pass\n"
+              "threading.Thread(target=spin).start()\n")
+    busy = subprocess.Popen([sys.executable, "-c", worker])
+    try:
+        pid_file = tmp_path / "run.pid"
+        pid_file.write_text("%d\n" % busy.pid)
+        script = b.VMM_THREADS_US.replace(b.RUN_PID, str(pid_file))
+        time.sleep(0.5)
+        vcpus, workers = subprocess.run(["sh", "-c", script], capture_output=True, text=True,
+                                        timeout=30).stdout.split()
+        assert vcpus == "0"
+        assert 100000 <= int(workers) <= 5000000 and int(workers) % 10000 == 0, workers
+    finally:
+        busy.kill()
+        busy.wait()
+    gone = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=30)
+    assert gone.stdout.split() == ["x", "x"]
+
+
+def test_bench_disk_reads_the_appliances_idle_time(tmp_path):
+    """Idle and iowait of the first line of /proc/stat, in microseconds,
+    whole even past 2^31."""
+    b = bench_disk()
+    stat = tmp_path / "stat"
+    stat.write_text("cpu  100 0 50 900000 2000 0 7 0 0 0\n"
+                    "cpu0 50 0 25 450000 1000 0 3 0 0 0\n")
+    script = b.APPLIANCE_IDLE_US.replace("/proc/stat", str(stat))
+    out = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=30)
+    assert out.stdout.split() == ["9020000000"], out
 
 
 def test_bench_disk_counts_the_appliances_disk_requests(tmp_path):
