@@ -487,13 +487,25 @@ def keep_lost_log(m):
     return m.log_path
 
 
+def appliance_went_silent(log):
+    """True when the console log's last command (after its BEGIN marker)
+    never got the watchdog's RUN-HUNG: called once the console's wait
+    (RUN_LIMIT_S + 300 s) has run out, that means the appliance ran none
+    of its own programs after the run limit, whatever the VMM did: the
+    appliance itself stopped (run AM, 2026-12-05: both of its vCPUs in
+    its kernel, not halted, no line for 12 minutes)."""
+    begun = log.rfind("# # # > BEGIN-")
+    return begun >= 0 and "RUN-HUNG" not in log[begun:]
+
+
 def guest_fio_or_reboot(m, run, boot):
     """guest_fio, and the appliance to go on with.  When the appliance's
     own kernel panicked during the run (the nested-SVM emulation panic the
     README describes, rare, not a VMM's doing), the VMM outlived kill -9
-    (a request stuck in the appliance's own disk, RUN-UNKILLABLE), or the
+    (a request stuck in the appliance's own disk, RUN-UNKILLABLE), the
     console went silent with a vCPU stuck for good in the outer QEMU
-    (WedgeWatch), the run's figures are lost: it is reported and the
+    (WedgeWatch), or the appliance stopped running its own programs
+    (appliance_went_silent), the run's figures are lost: it is reported and the
     appliance booted again, so that one such event does not throw away a
     whole benchmark.  Any other failure ends it."""
     try:
@@ -507,6 +519,9 @@ def guest_fio_or_reboot(m, run, boot):
                     % unkillable.replace("RUN-UNKILLABLE ", ""))
         elif stuck_in_two_samples(m):
             what = "the appliance wedged (outer QEMU, see WedgeWatch)"
+        elif appliance_went_silent(m.log_text()):
+            what = ("the appliance went silent (not even the watchdog's line after %d s)"
+                    % RUN_LIMIT_S)
         else:
             raise
         m.stop()

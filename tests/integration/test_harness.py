@@ -235,6 +235,18 @@ def test_bench_disk_reads_the_appliances_idle_time(tmp_path):
     assert out.stdout.split() == ["9020000000"], out
 
 
+def test_bench_disk_tells_a_silent_appliance():
+    """Past the console's wait, a run whose watchdog never spoke means the
+    appliance stopped; one whose watchdog did is the VMM's (an earlier
+    command's line does not count)."""
+    b = bench_disk()
+    assert b.appliance_went_silent("# # # > BEGIN-5\nRUN-HUNG after 420 s\nEND-5 0\n"
+                                   "# # # > BEGIN-6\n")
+    assert not b.appliance_went_silent("# # # > BEGIN-6\nFIO read 1 3;x\n"
+                                       "RUN-HUNG after 420 s\n")
+    assert not b.appliance_went_silent("no command yet\n")
+
+
 def test_bench_disk_counts_the_appliances_disk_requests(tmp_path):
     """Reads and writes completed by whole virtio disks: not partitions,
     not other disks."""
