@@ -210,11 +210,12 @@ APPLIANCE_DISK = ("appliance_disk_requests",)
 # worker); the rest of vmm_cpu_us is the VMM's other threads (its I/O
 # thread: queues, submissions, completions).  A worker that exits within a
 # job takes its time out of the listing with it (they live 5 s idle).
-# Beside them the appliance's idle time (/proc/stat, idle and iowait,
-# every CPU): when the VMM and its guest take no more CPU per request but
-# a job is slower, the time went to waiting.
+# Beside them the appliance's idle time (/proc/stat, every CPU): when the
+# VMM and its guest take no more CPU per request but a job is slower, the
+# time went to waiting; iowait apart (a CPU idle while a task that last ran
+# on it sleeps on a disk: a submission that blocked, not an idle ring).
 VMM_THREADS = ("vcpu_threads_us", "io_uring_workers_us")
-APPLIANCE_IDLE = ("appliance_idle_us",)
+APPLIANCE_IDLE = ("appliance_idle_us", "appliance_iowait_us")
 STAMPED = KVM_STATS + APPLIANCE_IRQS + APPLIANCE_DISK + VMM_CPU + VMM_THREADS + APPLIANCE_IDLE
 SUM_APPLIANCE_IRQS = ("awk '{ n = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i } "
                       "$1 == \"LOC:\" { t += n } /virtio[0-9]+-req/ { d += n } "
@@ -232,7 +233,8 @@ VMM_THREADS_US = ("cat /proc/$(cat %s)/task/*/stat 2>/dev/null | awk '{ n = subs
                   "split(r, f, \" \"); t = f[12] + f[13] - f[41]; if (n ~ /^iou-wrk/) w += t; "
                   "else if (f[41] > 0) v += t } END { if (NR) printf \"%%.0f %%.0f\\n\", v * 10000, "
                   "w * 10000; else print \"x x\" }'" % RUN_PID)
-APPLIANCE_IDLE_US = "awk '$1 == \"cpu\" { printf \"%.0f\\n\", ($5 + $6) * 10000 }' /proc/stat"
+APPLIANCE_IDLE_US = ("awk '$1 == \"cpu\" { printf \"%.0f %.0f\\n\", $5 * 10000, $6 * 10000 }' "
+                     "/proc/stat")
 STAMP_EXITS = ('tr -d "\\r" | while IFS= read -r l; do case $l in JOB-START*|COUNTS*) '
                'echo "$l $(for s in %s; do cat /sys/kernel/debug/kvm/$s 2>/dev/null || echo x; '
                'done | tr "\\n" " ") $(%s) $(%s) $(%s) $(%s) $(%s)";; '
