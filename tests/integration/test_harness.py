@@ -175,52 +175,50 @@ def test_bench_disk_reads_kvm_and_appliance_counts_around_a_job():
     assert "0.08 (0.06-0.10) interrupts/request" in rows[0][1], rows
 
 
-def test_bench_disk_reads_the_vmms_cpu_time(tmp_path):
-    """VMM_CPU_US on a live process: its own and its guest's time in
-    microseconds (no guest here: 0), whole ticks; 'x x' once it is gone."""
+def stamp_of_a_busy_process(tmp_path, script, code):
+    """The two numbers script (one of bench_disk's /proc readers, for the
+    process RUN_PID names) prints for a process running code that has
+    spun for half a second, and what it prints once that process is gone."""
     b = bench_disk()
-    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    busy = subprocess.Popen([sys.executable, "-c", code])
+    pid_file = tmp_path / "run.pid"
+    pid_file.write_text("%d\n" % busy.pid)
+    script = script.replace(b.RUN_PID, str(pid_file))
     try:
-        pid_file = tmp_path / "run.pid"
-        pid_file.write_text("%d\n" % busy.pid)
-        script = b.VMM_CPU_US.replace(b.RUN_PID, str(pid_file))
         time.sleep(0.5)
-        own, guest = subprocess.run(["sh", "-c", script], capture_output=True, text=True,
-                                    timeout=30).stdout.split()
-        assert 100000 <= int(own) <= 5000000 and int(own) % 10000 == 0, own
-        assert guest == "0"
+        found = subprocess.run(["sh", "-c", script], capture_output=True, text=True,
+                               timeout=30).stdout.split()
     finally:
         busy.kill()
         busy.wait()
     gone = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=30)
-    assert gone.stdout.split() == ["x", "x"]
+    return found, gone.stdout.split()
+
+
+def test_bench_disk_reads_the_vmms_cpu_time(tmp_path):
+    """VMM_CPU_US on a live process: its own and its guest's time in
+    microseconds (no guest here: 0), whole ticks; 'x x' once it is gone."""
+    (own, guest), gone = stamp_of_a_busy_process(tmp_path, bench_disk().VMM_CPU_US,
+                                                 "while True: pass")
+    assert 100000 <= int(own) <= 5000000 and int(own) % 10000 == 0, own
+    assert guest == "0"
+    assert gone == ["x", "x"]
 
 
 def test_bench_disk_splits_the_vmms_time_by_thread(tmp_path):
     """VMM_THREADS_US: a thread named like io_uring's workers counts as
     one; a thread that never ran a guest is no vCPU thread; 'x x' once the
     process is gone."""
-    b = bench_disk()
     worker = ("import ctypes, threading\n"
               "def spin():\n"
               "    ctypes.CDLL(None).prctl(15, b'iou-wrk-1', 0, 0, 0)\n"
               "    while True: pass\n"
               "threading.Thread(target=spin).start()\n")
-    busy = subprocess.Popen([sys.executable, "-c", worker])
-    try:
-        pid_file = tmp_path / "run.pid"
-        pid_file.write_text("%d\n" % busy.pid)
-        script = b.VMM_THREADS_US.replace(b.RUN_PID, str(pid_file))
-        time.sleep(0.5)
-        vcpus, workers = subprocess.run(["sh", "-c", script], capture_output=True, text=True,
-                                        timeout=30).stdout.split()
-        assert vcpus == "0"
-        assert 100000 <= int(workers) <= 5000000 and int(workers) % 10000 == 0, workers
-    finally:
-        busy.kill()
-        busy.wait()
-    gone = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=30)
-    assert gone.stdout.split() == ["x", "x"]
+    (vcpus, workers), gone = stamp_of_a_busy_process(tmp_path, bench_disk().VMM_THREADS_US,
+                                                     worker)
+    assert vcpus == "0"
+    assert 100000 <= int(workers) <= 5000000 and int(workers) % 10000 == 0, workers
+    assert gone == ["x", "x"]
 
 
 def test_bench_disk_reads_the_appliances_idle_time(tmp_path):
