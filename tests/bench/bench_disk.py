@@ -496,7 +496,7 @@ def appliance_went_silent(log):
     of its own programs after the run limit, whatever the VMM did: the
     appliance itself stopped (run AM, 2026-12-05: both of its vCPUs in
     its kernel, not halted, no line for 12 minutes)."""
-    begun = log.rfind("# # # > BEGIN-")
+    begun = log.rfind("BEGIN-")  # Machine.sh's marker; its echoed command has BEGIN''-N
     return begun >= 0 and "RUN-HUNG" not in log[begun:]
 
 

@@ -243,6 +243,12 @@ def test_bench_disk_tells_a_silent_appliance():
     assert not b.appliance_went_silent("# # # > BEGIN-6\nFIO read 1 3;x\n"
                                        "RUN-HUNG after 420 s\n")
     assert not b.appliance_went_silent("no command yet\n")
+    # the console's echo of the command holds the watchdog's text, before
+    # the marker: it does not count
+    echoed = ("echo 'BEGIN''-7'; { x & ( sleep 420; echo 'RUN-HUNG after 420 s' ) ...\n"
+              "}; echo 'END''-7' $?\n# # # > BEGIN-7\n")
+    assert b.appliance_went_silent(echoed)
+    assert not b.appliance_went_silent(echoed + "RUN-HUNG after 420 s\n")
 
 
 def test_bench_disk_counts_the_appliances_disk_requests(tmp_path):
