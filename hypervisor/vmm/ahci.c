@@ -260,6 +260,7 @@ static void ahci_fail(struct ahci *a, struct ahci_port *p, uint8_t status,
     ahci_post_d2h(a, p, status, error, lba, 0);
     p->is |= AHCI_PxIS_TFES;
     p->stopped = true;
+    p->stats.failed++;
 }
 
 static void ahci_complete(struct ahci *a, struct ahci_port *p, unsigned slot,
@@ -338,7 +339,7 @@ static void ahci_submission_done(struct ahci *a, struct ahci_port *p,
 static void ahci_run_queue(struct ahci *a, struct ahci_port *p)
 {
     int rc;
-    struct block_merge_req *first = block_merge_queue(&p->run, &p->ring, &rc, &p->joined);
+    struct block_merge_req *first = block_merge_queue(&p->run, &p->ring, &rc, &p->stats.joined);
     if (first && rc < 0)
         ahci_submission_done(a, p, first, rc);
 }
@@ -395,8 +396,11 @@ static int ahci_run_slot(struct ahci *a, struct ahci_port *p, unsigned slot)
     }
     if (!rate_limit_admit(&p->limit, 1, c.sg.len))
         return 0;
-    if (p->kind == AHCI_PORT_DISK && ahci_submit(a, p, slot, &c))
+    p->stats.commands++;
+    if (p->kind == AHCI_PORT_DISK && ahci_submit(a, p, slot, &c)) {
+        p->stats.queued++;
         return 1;
+    }
     ahci_run_queue(a, p);
     ahci_execute(p, &c, &r);
     return ahci_finish(a, p, slot, &c, &r);
@@ -428,10 +432,12 @@ static void ahci_req_done(struct ahci *a, struct ahci_port *p, struct ahci_req *
     if (r->generation == p->generation) {
         struct ata_result result;
         p->in_flight &= ~(1u << r->slot);
-        if (res >= 0 && (uint64_t)res == r->len)
+        if (res >= 0 && (uint64_t)res == r->len) {
             ata_disk_queued_done(&r->c.ata, &result);
-        else
+        } else {
             ata_disk_execute(&p->disk, &r->c.ata, &r->c.sg, &result);
+            p->stats.redone++;
+        }
         if (!p->stopped)
             ahci_finish(a, p, r->slot, &r->c, &result);
     }
@@ -792,12 +798,34 @@ int ahci_create(struct ahci **out, struct pci_bus *pci,
     return 0;
 }
 
+int ahci_port_stats_format(const struct ahci_port *p, char *buf, size_t len)
+{
+    const struct ahci_port_stats *s = &p->stats;
+    return snprintf(buf, len, "commands %llu, queued %llu (joined %llu), synchronous %llu, "
+                    "redone %llu, failed %llu", (unsigned long long)s->commands,
+                    (unsigned long long)s->queued, (unsigned long long)s->joined,
+                    (unsigned long long)(s->commands - s->queued),
+                    (unsigned long long)s->redone, (unsigned long long)s->failed);
+}
+
+/* With -v, each disk port's counts once its last command is done. */
+static void ahci_print_stats(const struct ahci *a, const struct ahci_port *p)
+{
+    char line[256];
+    if (!a->verbose || p->kind != AHCI_PORT_DISK)
+        return;
+    ahci_port_stats_format(p, line, sizeof(line));
+    fprintf(stderr, "corral-vmm: ahci port %u: %s\n", p->index, line);
+}
+
 void ahci_destroy(struct ahci *a)
 {
     if (!a)
         return;
-    for (unsigned i = 0; i < a->nports; i++)
+    for (unsigned i = 0; i < a->nports; i++) {
         ahci_close_port(a, &a->ports[i]);
+        ahci_print_stats(a, &a->ports[i]);
+    }
     pci_device_destroy(&a->pci);
     if (a->io_created)
         iothread_destroy(&a->io);
@@ -887,6 +915,7 @@ static int ahci_board_add(struct board *b, const struct vmdef *def, size_t index
         return vm_error("ahci: %s", strerror(-rc));
     *dev = a;
     b->ahci = a;
+    a->verbose = b->vm.verbose;
     rc = iothread_init(&a->io);
     a->io_created = true;
     if (rc < 0)

@@ -145,6 +145,18 @@ struct ahci_port_options {
 
 struct ahci;
 
+/* What a disk port did: printed at the end with -v
+ * (ahci_port_stats_format).  Under the controller's lock. */
+struct ahci_port_stats {
+    uint64_t commands; /* commands run (reads, writes, flushes, IDENTIFY...) */
+    uint64_t queued;   /* of which went in flight through io_uring (NCQ) */
+    uint64_t joined;   /* of those, went with the one before them (block_merge.h) */
+    uint64_t redone;   /* queued commands run again synchronously (the ring
+                        * did not finish them whole) */
+    uint64_t failed;   /* commands that ended in an error or could not be
+                        * read from guest memory (the port stopped) */
+};
+
 struct ahci_port {
     struct ahci *hba;      /* for the rate-limit timer's callback */
     unsigned index;
@@ -166,7 +178,7 @@ struct ahci_port {
      * the issued slots, on the ring as one at its end (block_merge.h);
      * empty outside a pass (a pass holds the lock). */
     struct block_merge_run run;
-    uint64_t joined; /* commands that went with the one before them */
+    struct ahci_port_stats stats;
 };
 
 struct ahci {
@@ -179,6 +191,7 @@ struct ahci {
     struct iovec iov[AHCI_PRDT_MAX]; /* scratch, under the lock */
     struct iothread io; /* its own, for the rate limits' timers */
     bool io_created;
+    bool verbose; /* print each disk port's statistics when destroyed */
 };
 
 /* Open the ports' images (disks locked like virtio-blk's, CD-ROMs
@@ -191,6 +204,10 @@ int ahci_create(struct ahci **out, struct pci_bus *pci,
                 int *port_failed);
 /* After pci_bus_destroy(). */
 void ahci_destroy(struct ahci *a);
+
+/* A disk port's counts as one line ("commands C, queued Q (joined J),
+ * synchronous S, redone R, failed F"); returns what snprintf does. */
+int ahci_port_stats_format(const struct ahci_port *p, char *buf, size_t len);
 
 /* Register access (the BAR handler; exposed for tests and fuzzing). */
 uint32_t ahci_read(struct ahci *a, uint32_t offset);

@@ -47,7 +47,7 @@ def test_no_virtio_initramfs_has_no_virtio_module(testdata_image):
 
 def test_sata_disk_and_cdrom(appliance):
     appliance.out("rm -f /tmp/sata.img && truncate -s %dM /tmp/sata.img" % DISK_MIB)
-    extra = "--disk /tmp/sata.img,bus=sata --cdrom %s/%s" % (TESTDATA_MOUNT, guest.TEST_CD_ISO)
+    extra = "-v --disk /tmp/sata.img,bus=sata --cdrom %s/%s" % (TESTDATA_MOUNT, guest.TEST_CD_ISO)
     status, out = run_vmm(appliance, boot_args("vmm-ahci", extra=extra, initrd=NOVIRTIO_INITRD))
     booted(out)
     assert NO_VIRTIO in out, out[-3000:]
@@ -63,6 +63,14 @@ def test_sata_disk_and_cdrom(appliance):
     assert "CD-SHA=" + hashlib.sha256(guest.test_cd_content()).hexdigest() in out, out[-3000:]
     assert "GUEST-DONE status=0" in out, out[-3000:]
     assert status == POWEROFF
+    # -v's counts for the disk (port 0; none for the drive): its writes
+    # went through the ring, nothing failed or had to be run again
+    m = re.search(r"corral-vmm: ahci port 0: commands (\d+), queued (\d+) \(joined \d+\), "
+                  r"synchronous \d+, redone (\d+), failed (\d+)", out)
+    assert m, out[-3000:]
+    commands, queued, redone, failed = (int(g) for g in m.groups())
+    assert commands >= queued > 0 and redone == 0 and failed == 0, m.group(0)
+    assert "ahci port 1: commands" not in out, out[-3000:]
 
 
 def test_cdrom_media_change_by_control_socket(appliance):

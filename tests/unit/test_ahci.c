@@ -431,6 +431,8 @@ static void test_hostile_commands(void)
     set_port_reg(PORT_DISK, AHCI_PxCMD, AHCI_PxCMD_FRE | AHCI_PxCMD_ST);
     set_port_reg(PORT_DISK, AHCI_PxCI, 1u << 31);
     CHECK(port_reg(PORT_DISK, AHCI_PxIS) & AHCI_PxIS_TFES);
+    /* Every one of the eleven counted as failed (-v's line). */
+    CHECK_EQ_INT(hba->ports[PORT_DISK].stats.failed, 11);
 
     /* Commands are not taken while the port is stopped. */
     set_port_reg(PORT_DISK, AHCI_PxCMD, 0);
@@ -553,7 +555,7 @@ static void test_ncq_in_flight_together(void)
     set_port_reg(PORT_DISK, AHCI_PxCI, 0xFF);
     /* adjacent sectors: one read on the ring (block_merge.h) */
     CHECK_EQ_INT(hba->ports[PORT_DISK].ring.in_flight, 1);
-    CHECK_EQ_INT(hba->ports[PORT_DISK].joined, 7);
+    CHECK_EQ_INT(hba->ports[PORT_DISK].stats.joined, 7);
     CHECK_EQ_INT(port_reg(PORT_DISK, AHCI_PxCI), 0xFF);
     settle(PORT_DISK);
     CHECK_EQ_INT(port_reg(PORT_DISK, AHCI_PxCI), 0);
@@ -601,8 +603,11 @@ static void test_ncq_only_adjacent_commands_join(void)
     set_port_reg(PORT_DISK, AHCI_PxSACT, 0x1F);
     set_port_reg(PORT_DISK, AHCI_PxCI, 0x1F);
     CHECK_EQ_INT(hba->ports[PORT_DISK].ring.in_flight, 3); /* [50 51] [w52] [60 61] */
-    CHECK_EQ_INT(hba->ports[PORT_DISK].joined, 2);
+    CHECK_EQ_INT(hba->ports[PORT_DISK].stats.joined, 2);
     settle(PORT_DISK);
+    char line[256];
+    ahci_port_stats_format(&hba->ports[PORT_DISK], line, sizeof(line));
+    CHECK_EQ_STR(line, "commands 5, queued 5 (joined 2), synchronous 0, redone 2, failed 0");
     CHECK_EQ_INT(port_reg(PORT_DISK, AHCI_PxCI), 0);
     CHECK_EQ_INT(port_reg(PORT_DISK, AHCI_PxSACT), 0);
     CHECK_EQ_INT(port_reg(PORT_DISK, AHCI_PxIS) & AHCI_PxIS_TFES, 0);
