@@ -216,13 +216,25 @@ APPLIANCE_DISK = ("appliance_disk_requests",)
 # on it sleeps on a disk: a submission that blocked, not an idle ring).
 VMM_THREADS = ("vcpu_threads_us", "io_uring_workers_us")
 APPLIANCE_IDLE = ("appliance_idle_us", "appliance_iowait_us")
-STAMPED = KVM_STATS + APPLIANCE_IRQS + APPLIANCE_DISK + VMM_CPU + VMM_THREADS + APPLIANCE_IDLE
+# And how deep the pipeline runs at the appliance's own disks (their
+# /proc/diskstats: the milliseconds their reads and writes spent in flight,
+# summed over requests, and the milliseconds any was in flight) over the
+# job's wall time (the appliance's uptime): by Little's law the first over
+# the wall time is the mean number of requests in flight there, the time of
+# an idle appliance that waits on its disk.  Not per guest request, so
+# shown apart (disk_depth_cell).
+APPLIANCE_DISK_TIME = ("appliance_disk_ms", "appliance_disk_busy_ms", "appliance_uptime_ms")
+PER_REQUEST = KVM_STATS + APPLIANCE_IRQS + APPLIANCE_DISK + VMM_CPU + VMM_THREADS + APPLIANCE_IDLE
+STAMPED = PER_REQUEST + APPLIANCE_DISK_TIME
 SUM_APPLIANCE_IRQS = ("awk '{ n = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i } "
                       "$1 == \"LOC:\" { t += n } /virtio[0-9]+-req/ { d += n } "
                       "$1 == \"RES:\" || $1 == \"CAL:\" || $1 == \"TLB:\" { p += n } "
                       "END { print t + 0, d + 0, p + 0 }' /proc/interrupts")
 SUM_APPLIANCE_DISK_REQUESTS = ("awk '$3 ~ /^vd[a-z]+$/ { n += $4 + $8 } END { print n + 0 }' "
                                "/proc/diskstats")
+SUM_APPLIANCE_DISK_TIME = ("awk '$3 ~ /^vd[a-z]+$/ { t += $7 + $11; b += $13 } END { "
+                           "printf \"%.0f %.0f \", t, b }' /proc/diskstats; "
+                           "awk '{ printf \"%.0f\\n\", $1 * 1000 }' /proc/uptime")
 # utime, stime and guest_time are fields 14, 15 and 43, 12, 13 and 41 after
 # the command's name (which could hold a space).
 VMM_CPU_US = ("sed 's/.*) //' /proc/$(cat %s)/stat 2>/dev/null | awk '{ print "
@@ -237,12 +249,12 @@ APPLIANCE_IDLE_US = ("awk '$1 == \"cpu\" { printf \"%.0f %.0f\\n\", $5 * 10000, 
                      "/proc/stat")
 STAMP_EXITS = ('tr -d "\\r" | while IFS= read -r l; do case $l in JOB-START*|COUNTS*) '
                'echo "$l $(for s in %s; do cat /sys/kernel/debug/kvm/$s 2>/dev/null || echo x; '
-               'done | tr "\\n" " ") $(%s) $(%s) $(%s) $(%s) $(%s)";; '
+               'done | tr "\\n" " ") $(%s) $(%s) $(%s) $(%s) $(%s) $(%s)";; '
                '\\[*) echo "%s$l"; case $l in *"end Kernel panic"*) '
                'kill -9 $(cat %s) 2>/dev/null;; esac;; *) echo "$l";; esac; '
                'done' % (" ".join(KVM_STATS), SUM_APPLIANCE_IRQS, SUM_APPLIANCE_DISK_REQUESTS,
-                         VMM_CPU_US, VMM_THREADS_US, APPLIANCE_IDLE_US, GUEST_KERNEL_MARK,
-                         RUN_PID))
+                         VMM_CPU_US, VMM_THREADS_US, APPLIANCE_IDLE_US, SUM_APPLIANCE_DISK_TIME,
+                         GUEST_KERNEL_MARK, RUN_PID))
 
 
 def kvm_deltas(start, end):
@@ -644,7 +656,7 @@ def kvm_per_request(values):
     """KVM's exits per request over the rounds (spread): the total and each
     reason that had any; then the appliance's own interrupts."""
     parts = []
-    for stat in STAMPED:
+    for stat in PER_REQUEST:
         ratios = [v[3][stat] / v[0] for v in values if v[0] and stat in v[3]]
         if ratios and (stat == "exits" or statistics.median(ratios) >= 0.005):
             parts.append("%s %s" % (stat, spread(ratios)))
@@ -663,6 +675,23 @@ def count_rows(counts):
                 merged = statistics.median(v[1] for v in values)
                 irqs = spread([v[2] / v[0] for v in values if v[0]] or [0])
                 rows.append(("%s, iodepth %d: %s" % (label, depth, name),
-                             "%d requests, %d merged, %s interrupts/request; per request: %s"
-                             % (requests, merged, irqs, kvm_per_request(values)), ""))
+                             "%d requests, %d merged, %s interrupts/request; per request: %s; "
+                             "the appliance's disks: %s"
+                             % (requests, merged, irqs, kvm_per_request(values),
+                                disk_depth_cell(values)), ""))
     return rows
+
+
+def disk_depth_cell(values):
+    """The appliance's disks over a job (spread over the rounds): mean
+    requests in flight, the share of the wall time any was, and the mean
+    time each took."""
+    def ratios(num, den, scale=1.0):
+        return [v[3][num] * scale / v[3][den] for v in values
+                if num in v[3] and v[3].get(den)]
+    depth = ratios("appliance_disk_ms", "appliance_uptime_ms")
+    busy = ratios("appliance_disk_busy_ms", "appliance_uptime_ms", 100.0)
+    took = ratios("appliance_disk_ms", "appliance_disk_requests", 1000.0)
+    if not depth:
+        return "no counts"
+    return "%s in flight, busy %s%%, %s us each" % (spread(depth), spread(busy), spread(took))

@@ -144,10 +144,10 @@ def test_bench_disk_reads_kvm_and_appliance_counts_around_a_job():
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "bench"))
     import bench_disk as b
     out = ("JOB-START randread 32 100 10 0 5 20 1 30 5  1000 50 7 300 20000 90000 "
-           "10000 0 500000 7\n"
+           "10000 0 500000 7 1000 500 60000\n"
            "FIO randread 32 3;fio\n"
            "COUNTS randread 32 400 0 40 160 30 0 15 60 4 90 15  1900 250 9 500 60000 490000 "
-           "30000 20000 4500000 17\n"
+           "30000 20000 4500000 17 11000 4500 65000\n"
            "JOB-START read 1 x x x x x x x x  5 5 5\n"
            "COUNTS read 1 10 0 10 x x x x x x x x  8 6 5\n")
     counts = b.parse_counts(out)
@@ -161,12 +161,18 @@ def test_bench_disk_reads_kvm_and_appliance_counts_around_a_job():
     assert deltas["vmm_cpu_us"] == 40000 and deltas["guest_cpu_us"] == 400000
     assert deltas["vcpu_threads_us"] == 20000 and deltas["io_uring_workers_us"] == 20000
     assert deltas["appliance_idle_us"] == 4000000 and deltas["appliance_iowait_us"] == 10
+    assert deltas["appliance_disk_ms"] == 10000 and deltas["appliance_uptime_ms"] == 5000
     _, _, _, deltas = counts[("read", 1)]
     assert "exits" not in deltas  # KVM's unreadable: left out, nothing shifted
     assert deltas == {"appliance_timer_irqs": 3, "appliance_disk_irqs": 1, "appliance_ipis": 0}
     per_request = b.kvm_per_request([counts[("randread", 32)]])
     assert "appliance_disk_irqs 0.50" in per_request
     assert "vmm_cpu_us 100.00, guest_cpu_us 1000.00" in per_request
+    assert "appliance_disk_ms" not in per_request  # not per request: apart
+    # 10 s of requests in flight over a 5 s job: 2 deep; 4 s of 5 busy; 200
+    # requests of 50 ms each
+    assert (b.disk_depth_cell([counts[("randread", 32)]])
+            == "2.00 in flight, busy 80.00%, 50000.00 us each")
     # over two rounds: the median, then the range
     again = (200, 0, 12, {"exits": 70})
     two = [counts[("randread", 32)], again]
@@ -263,6 +269,24 @@ def test_bench_disk_counts_the_appliances_disk_requests(tmp_path):
     script = b.SUM_APPLIANCE_DISK_REQUESTS.replace("/proc/diskstats", str(stats))
     out = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=30)
     assert out.stdout.split() == ["132"], out
+
+
+def test_bench_disk_reads_the_appliances_disk_time(tmp_path):
+    """Milliseconds whole virtio disks' reads and writes spent in flight
+    (not partitions', not other disks'), the milliseconds any was, then the
+    uptime in milliseconds."""
+    b = bench_disk()
+    stats = tmp_path / "diskstats"
+    stats.write_text(" 254 0 vda 100 3 800 10 20 1 160 5 2 12 16 0 0 0 0\n"
+                     " 254 1 vda1 90 3 720 9 20 1 160 5 2 11 14 0 0 0 0\n"
+                     " 254 16 vdb 7 0 56 1 5 0 40 4000000000 0 3 5 0 0 0 0\n"
+                     "   8 0 sda 1000 0 8000 100 500 0 4000 100 0 100 200 0 0 0 0\n")
+    uptime = tmp_path / "uptime"
+    uptime.write_text("3000000.25 5000.00\n")
+    script = (b.SUM_APPLIANCE_DISK_TIME.replace("/proc/diskstats", str(stats))
+              .replace("/proc/uptime", str(uptime)))
+    out = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=30)
+    assert out.stdout.split() == ["4000000016", "15", "3000000250"], out
 
 
 def bench_disk():
