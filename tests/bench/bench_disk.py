@@ -183,8 +183,13 @@ def parse_fio(out):
 # panicked guest never ends by itself, and the watchdog would wait 420 s.
 # RUN_PID is where the watchdog leaves the running VMM's pid for that.
 RUN_PID = "/tmp/bench-disk-run.pid"
+# After them, the nanoseconds KVM spent polling a halted vCPU before it
+# let the thread sleep, polls that saw the vCPU woken and polls that gave
+# up: time on an appliance CPU that does no work, charged to the VMM's
+# vCPU threads (vcpu_threads_us).
 KVM_STATS = ("exits", "io_exits", "mmio_exits", "halt_exits", "irq_exits",
-             "irq_window_exits", "irq_injections", "halt_wakeup")
+             "irq_window_exits", "irq_injections", "halt_wakeup",
+             "halt_poll_success_ns", "halt_poll_fail_ns")
 # Beside them, the appliance's own interrupts (its /proc/interrupts, every
 # CPU): its local timer, its disks' virtio completions and its IPIs, to
 # tell where the external interrupts that stop a guest (irq_exits) come

@@ -143,17 +143,18 @@ def test_bench_disk_reads_kvm_and_appliance_counts_around_a_job():
     import sys
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "bench"))
     import bench_disk as b
-    out = ("JOB-START randread 32 100 10 0 5 20 1 30 5  1000 50 7 300 20000 90000 "
+    out = ("JOB-START randread 32 100 10 0 5 20 1 30 5 7000 9000  1000 50 7 300 20000 90000 "
            "10000 0 500000 7 1000 500 60000\n"
            "FIO randread 32 3;fio\n"
-           "COUNTS randread 32 400 0 40 160 30 0 15 60 4 90 15  1900 250 9 500 60000 490000 "
+           "COUNTS randread 32 400 0 40 160 30 0 15 60 4 90 15 47000 409000  1900 250 9 500 60000 490000 "
            "30000 20000 4500000 17 11000 4500 65000\n"
-           "JOB-START read 1 x x x x x x x x  5 5 5\n"
-           "COUNTS read 1 10 0 10 x x x x x x x x  8 6 5\n")
+           "JOB-START read 1 x x x x x x x x x x  5 5 5\n"
+           "COUNTS read 1 10 0 10 x x x x x x x x x x  8 6 5\n")
     counts = b.parse_counts(out)
     requests, merged, irqs, deltas = counts[("randread", 32)]
     assert (requests, merged, irqs) == (400, 0, 40)
     assert deltas["exits"] == 60 and deltas["irq_exits"] == 40
+    assert deltas["halt_poll_success_ns"] == 40000 and deltas["halt_poll_fail_ns"] == 400000
     assert deltas["appliance_timer_irqs"] == 900
     assert deltas["appliance_disk_irqs"] == 200
     assert deltas["appliance_ipis"] == 2
