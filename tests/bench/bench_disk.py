@@ -641,8 +641,8 @@ def bench(args, testdata_image, table):
     table("Disk: counts per job (requests, merged by the guest, interrupts and VM exits "
           "per request)", rows,
           note="from the guest's /sys/block/vda/stat and /proc/interrupts, the host KVM's "
-               "exits (debugfs) and the appliance's /proc/interrupts (appliance_*) around "
-               "each fio job; medians of the rounds (their range after them); requests, merges "
+               "exits (debugfs) and the appliance's /proc/interrupts, /proc/stat and "
+               "/proc/diskstats (appliance_*) around each fio job; medians of the rounds (their range after them); requests, merges "
                "and interrupts per request hardly move with the machine's load, the exits "
                "include timer and HLT exits, which grow with a job's duration")
 
