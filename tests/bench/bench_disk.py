@@ -262,21 +262,35 @@ STAMP_EXITS = ('tr -d "\\r" | while IFS= read -r l; do case $l in JOB-START*|COU
                          GUEST_KERNEL_MARK, RUN_PID))
 
 
+def stamp_fields(rest):
+    """A stamp's readings (STAMPED, in order; 'x' where unreadable), or
+    None when the line is not whole: the guest's console is shared with its
+    kernel, and one run's COUNTS line once had "[   52.981446] reboot:
+    Power down" cut into it, which shifted every reading after it."""
+    fields = rest.split()
+    if len(fields) != len(STAMPED) or not all(f.isdigit() or f == "x" for f in fields):
+        return None
+    return fields
+
+
 def kvm_deltas(start, end):
     """{stat: end - start} for the stats (STAMPED) both readings have."""
-    a, b = start.split(), end.split()
+    a, b = stamp_fields(start) or [], stamp_fields(end) or []
     return {name: int(y) - int(x) for name, x, y in zip(STAMPED, a, b)
             if x.isdigit() and y.isdigit()}
 
 
 def parse_counts(out):
     """{(rw, depth): (requests, merged, interrupts, {kvm stat: delta})} from
-    the COUNTS lines (the dict empty where KVM's counts could not be read)."""
+    the COUNTS lines (the dict empty where KVM's counts could not be read);
+    a COUNTS line that is not whole is left out, its guest counts with it."""
     starts = {(rw, int(depth)): rest for rw, depth, rest in
               re.findall(r"^JOB-START (\w+) (\d+) ?(.*)$", out, re.M)}
     counts = {}
     for rw, depth, a, b, c, rest in re.findall(
             r"^COUNTS (\w+) (\d+) (\d+) (\d+) (\d+) ?(.*)$", out, re.M):
+        if stamp_fields(rest) is None:
+            continue
         start = starts.get((rw, int(depth)), "")
         counts[(rw, int(depth))] = (int(a), int(b), int(c), kvm_deltas(start, rest))
     return counts

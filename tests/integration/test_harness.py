@@ -148,8 +148,15 @@ def test_bench_disk_reads_kvm_and_appliance_counts_around_a_job():
            "FIO randread 32 3;fio\n"
            "COUNTS randread 32 400 0 40 160 30 0 15 60 4 90 15 47000 409000  1900 250 9 500 60000 490000 "
            "30000 20000 4500000 17 11000 4500 65000\n"
-           "JOB-START read 1 x x x x x x x x x x  5 5 5\n"
-           "COUNTS read 1 10 0 10 x x x x x x x x x x  8 6 5\n")
+           "JOB-START read 1 x x x x x x x x x x  5 5 5" + " x" * 10 + "\n"
+           "COUNTS read 1 10 0 10 x x x x x x x x x x  8 6 5" + " x" * 10 + "\n"
+           # the guest kernel's line cut into a stamp: every reading after it
+           # would shift, so the job's stamp (JOB-START) or whole count (COUNTS)
+           # is left out
+           "JOB-START write 1 1 2[   52.981446] reboot: Power down" + " 1" * 21 + "\n"
+           "COUNTS write 1 7 0 7" + " 2" * 23 + "\n"
+           "JOB-START write 32" + " 1" * 23 + "\n"
+           "COUNTS write 32 12503 0 2022[   52.981446] reboot: Power down" + " 2" * 23 + "\n")
     counts = b.parse_counts(out)
     requests, merged, irqs, deltas = counts[("randread", 32)]
     assert (requests, merged, irqs) == (400, 0, 40)
@@ -166,6 +173,8 @@ def test_bench_disk_reads_kvm_and_appliance_counts_around_a_job():
     _, _, _, deltas = counts[("read", 1)]
     assert "exits" not in deltas  # KVM's unreadable: left out, nothing shifted
     assert deltas == {"appliance_timer_irqs": 3, "appliance_disk_irqs": 1, "appliance_ipis": 0}
+    assert counts[("write", 1)] == (7, 0, 7, {})
+    assert ("write", 32) not in counts
     per_request = b.kvm_per_request([counts[("randread", 32)]])
     assert "appliance_disk_irqs 0.50" in per_request
     assert "vmm_cpu_us 100.00, guest_cpu_us 1000.00" in per_request
