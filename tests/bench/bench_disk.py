@@ -225,9 +225,10 @@ APPLIANCE_IDLE = ("appliance_idle_us", "appliance_iowait_us")
 # /proc/diskstats: the milliseconds their reads and writes spent in flight,
 # summed over requests, and the milliseconds any was in flight) over the
 # job's wall time (the appliance's uptime): by Little's law the first over
-# the wall time is the mean number of requests in flight there, the time of
-# an idle appliance that waits on its disk.  Not per guest request, so
-# shown apart (disk_depth_cell).
+# the wall time is the mean number of requests in flight there, and the
+# second the share of the time the disk had work at all, which says
+# whether the host's disk or its CPUs set a job's pace.  Not per guest
+# request, so shown apart (disk_depth_cell).
 APPLIANCE_DISK_TIME = ("appliance_disk_ms", "appliance_disk_busy_ms", "appliance_uptime_ms")
 PER_REQUEST = KVM_STATS + APPLIANCE_IRQS + APPLIANCE_DISK + VMM_CPU + VMM_THREADS + APPLIANCE_IDLE
 STAMPED = PER_REQUEST + APPLIANCE_DISK_TIME
@@ -656,9 +657,10 @@ def bench(args, testdata_image, table):
           "per request)", rows,
           note="from the guest's /sys/block/vda/stat and /proc/interrupts, the host KVM's "
                "exits (debugfs) and the appliance's /proc/interrupts, /proc/stat and "
-               "/proc/diskstats (appliance_*) around each fio job; medians of the rounds (their range after them); requests, merges "
-               "and interrupts per request hardly move with the machine's load, the exits "
-               "include timer and HLT exits, which grow with a job's duration")
+               "/proc/diskstats (appliance_*) around each fio job; medians of the rounds "
+               "(their range after them); requests, merges and interrupts per request "
+               "hardly move with the machine's load, the exits include timer and HLT exits, "
+               "which grow with a job's duration")
 
 
 def spread(values):

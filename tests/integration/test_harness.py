@@ -146,8 +146,8 @@ def test_bench_disk_reads_kvm_and_appliance_counts_around_a_job():
     out = ("JOB-START randread 32 100 10 0 5 20 1 30 5 7000 9000  1000 50 7 300 20000 90000 "
            "10000 0 500000 7 1000 500 60000\n"
            "FIO randread 32 3;fio\n"
-           "COUNTS randread 32 400 0 40 160 30 0 15 60 4 90 15 47000 409000  1900 250 9 500 60000 490000 "
-           "30000 20000 4500000 17 11000 4500 65000\n"
+           "COUNTS randread 32 400 0 40 160 30 0 15 60 4 90 15 47000 409000  1900 250 9 500 "
+           "60000 490000 30000 20000 4500000 17 11000 4500 65000\n"
            "JOB-START read 1 x x x x x x x x x x  5 5 5" + " x" * 10 + "\n"
            "COUNTS read 1 10 0 10 x x x x x x x x x x  8 6 5" + " x" * 10 + "\n"
            # the guest kernel's line cut into a stamp: every reading after it
