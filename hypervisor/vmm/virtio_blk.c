@@ -288,6 +288,7 @@ int virtio_blk_handle_request(struct virtio_blk *blk,
 struct virtio_blk_req {
     uint16_t queue, head;
     uint32_t generation; /* the device's at submission (a reset drops it) */
+    uint64_t taken_ns;   /* when it was taken off the queue */
     bool is_flush;
     struct virtio_blk_rw rw;
     uint8_t *status; /* the status byte, in guest RAM */
@@ -323,6 +324,7 @@ static struct virtio_blk_req *virtio_blk_req_new(struct virtio_blk *blk, uint16_
         return NULL;
     *r = (struct virtio_blk_req){ .queue = q, .head = c->head,
                                   .generation = blk->generation,
+                                  .taken_ns = blk->limit.now_ns(),
                                   .is_flush = !rw, .status = virtio_blk_status_byte(c) };
     if (rw) {
         r->rw = *rw;
@@ -336,6 +338,18 @@ static struct virtio_blk_req *virtio_blk_req_new(struct virtio_blk *blk, uint16_
 
 static uint32_t virtio_blk_submission_done(struct virtio_blk *blk,
                                            struct block_merge_req *first, int32_t res);
+
+/* Add the time queue q's unsignalled completions have waited up to now to
+ * held_ns; n more join them (0: just the tally). */
+static void virtio_blk_unsignalled(struct virtio_blk *blk, uint16_t q, uint64_t now,
+                                   unsigned n)
+{
+    struct virtio_blk_queue *qs = &blk->queues[q];
+    if (qs->unsignalled && now > qs->unsignalled_since)
+        blk->stats.held_ns += (uint64_t)qs->unsignalled * (now - qs->unsignalled_since);
+    qs->unsignalled_since = now;
+    qs->unsignalled += n;
+}
 
 /* The run taken so far goes on the ring as one request.  Where the ring
  * refuses it (no room, no memory for the joined segments), its requests
@@ -402,11 +416,13 @@ static uint8_t virtio_blk_req_status(struct virtio_blk *blk,
  * came in between and the request is no longer the driver's (then it is
  * not re-run either: its buffers may already serve something else). */
 static int virtio_blk_req_done(struct virtio_blk *blk, struct virtio_blk_req *r,
-                               int32_t res)
+                               int32_t res, uint64_t now)
 {
     int q = -1;
     if (r->generation == blk->generation) {
         blk->queues[r->queue].in_flight--;
+        blk->stats.in_flight_ns += now > r->taken_ns ? now - r->taken_ns : 0;
+        virtio_blk_unsignalled(blk, r->queue, now, 1);
         uint8_t status = virtio_blk_req_status(blk, r, res);
         *r->status = status;
         uint32_t written = 1;
@@ -427,9 +443,10 @@ static uint32_t virtio_blk_submission_done(struct virtio_blk *blk,
 {
     struct block_merge_outcome o = block_merge_came_back(first, res);
     uint32_t queues = 0;
+    uint64_t now = blk->limit.now_ns();
     for (struct block_merge_req *m = first, *next; m; m = next) {
         next = m->next;
-        int q = virtio_blk_req_done(blk, virtio_blk_req_of(m), block_merge_result(&o, m));
+        int q = virtio_blk_req_done(blk, virtio_blk_req_of(m), block_merge_result(&o, m), now);
         if (q >= 0)
             queues |= 1u << q;
     }
@@ -458,6 +475,10 @@ static void virtio_blk_interrupt(struct virtio_blk *blk, uint16_t q)
 {
     if (irq_hold_running(&blk->hold))
         return;
+    if (blk->queues[q].unsignalled) {
+        virtio_blk_unsignalled(blk, q, blk->limit.now_ns(), 0);
+        blk->queues[q].unsignalled = 0;
+    }
     if (virtio_pci_queue_interrupt(&blk->vdev, q))
         blk->stats.interrupts++;
 }
@@ -708,6 +729,7 @@ static void virtio_blk_reset(struct virtio_pci_dev *vdev)
     for (unsigned q = 0; q < VIRTIO_BLK_MAX_QUEUES; q++) {
         blk->queues[q].held = blk->queues[q].stalled = false;
         blk->queues[q].in_flight = 0; /* their completions are dropped */
+        blk->queues[q].unsignalled = 0; /* the driver starts over */
     }
     blk->generation++;
     rate_limit_cancel(&blk->limit);
@@ -740,13 +762,17 @@ int virtio_blk_stats_format(const struct virtio_blk *blk, char *buf, size_t len)
     unsigned long long h[4];
     for (unsigned i = 0; i < 4; i++)
         h[i] = virtio_blk_per_request(per[i], s->requests);
+    uint64_t ring = s->requests - (s->synchronous < s->requests ? s->synchronous : s->requests);
+    unsigned long long in_flight_us = ring ? s->in_flight_ns / ring / 1000u : 0;
+    unsigned long long held_us = ring ? s->held_ns / ring / 1000u : 0;
     return snprintf(buf, len,
                     "requests %llu, kicks %llu (%llu.%02llu per request), "
                     "io_uring_enter %llu (%llu.%02llu), interrupts %llu (%llu.%02llu), "
                     "completion wakeups %llu (%llu.%02llu), interrupt holds %llu "
                     "(guest went on in %llu, cut short in %llu, halted at %llu), "
                     "joined %llu, synchronous %llu, "
-                    "redone %llu, flushes %llu, bounced (every disk) %llu",
+                    "redone %llu, flushes %llu, bounced (every disk) %llu; "
+                    "per ring request: in flight %llu us, completion held %llu us",
                     (unsigned long long)s->requests, (unsigned long long)kicks,
                     h[0] / 100, h[0] % 100, (unsigned long long)enters, h[1] / 100,
                     h[1] % 100, (unsigned long long)s->interrupts, h[2] / 100, h[2] % 100,
@@ -757,7 +783,7 @@ int virtio_blk_stats_format(const struct virtio_blk *blk, char *buf, size_t len)
                     (unsigned long long)s->joined,
                     (unsigned long long)s->synchronous, (unsigned long long)s->redone,
                     (unsigned long long)s->flushes,
-                    (unsigned long long)block_image_bounced_count());
+                    (unsigned long long)block_image_bounced_count(), in_flight_us, held_us);
 }
 
 /* Count n more bytes written at buf + *used (n: what snprintf returned),
@@ -935,7 +961,7 @@ void virtio_blk_destroy(struct virtio_blk *blk)
             virtio_blk_reap(blk, true);
     }
     if (blk->verbose) {
-        char line[512];
+        char line[768];
         virtio_blk_stats_format(blk, line, sizeof(line));
         fprintf(stderr, "corral-vmm: disk %.*s: %s\n", VIRTIO_BLK_ID_BYTES, blk->serial,
                 line);

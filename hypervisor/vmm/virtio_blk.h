@@ -126,6 +126,8 @@ struct virtio_blk_queue {
     bool stalled; /* the ring is full: draining waits for completions */
     unsigned in_flight; /* its requests on the ring (see virtio_blk.c,
                          * "notifications while busy") */
+    unsigned unsignalled;        /* ring completions not yet signalled... */
+    uint64_t unsignalled_since;  /* ...as of this clock reading (ns) */
     struct virtq_chain chain; /* scratch (or the held request), under the lock */
 };
 
@@ -143,6 +145,12 @@ struct virtio_blk_stats {
     uint64_t interrupts;  /* queue interrupts sent to the driver */
     uint64_t joined;      /* requests that went in flight with the one
                            * before them, as one read or write (block_merge.h) */
+    /* Where a ring request's time goes in the VMM, summed over requests
+     * (ns): from taken off the queue to completed, and from completed to
+     * signalled (an interrupt, or one the driver did not ask for); a hold
+     * is what makes the second more than nothing. */
+    uint64_t in_flight_ns;
+    uint64_t held_ns;
 };
 
 struct virtio_blk {

@@ -191,13 +191,17 @@ def test_disk_queues_and_depth_32_keep_every_byte(appliance, testdata_image):
     out = run_parallel_disk(appliance, testdata_image, TESTDATA_MOUNT + "/parallel.img")
     assert re.search(r"virtio-blk, O_DIRECT, io_uring, 2 queue\(s\)", out), out[:3000]
     # -v: the disk's counts at the end; the guest never kicks more often
-    # than it makes requests, and nothing bounced (its buffers are aligned).
+    # than it makes requests, nothing bounced (its buffers are aligned), and
+    # a request spends time in flight (a host disk is never instant).
     m = re.search(r"disk parallel\.img: requests (\d+), kicks (\d+) .*"
-                  r"bounced \(every disk\) (\d+)", out)
+                  r"bounced \(every disk\) (\d+); per ring request: in flight (\d+) us, "
+                  r"completion held (\d+) us", out)
     assert m, out[-3000:]
-    requests, kicks, bounced = (int(g) for g in m.groups())
-    print("requests %d, kicks %d, bounced %d" % (requests, kicks, bounced))
+    requests, kicks, bounced, in_flight_us, held_us = (int(g) for g in m.groups())
+    print("requests %d, kicks %d, bounced %d, in flight %d us, held %d us"
+          % (requests, kicks, bounced, in_flight_us, held_us))
     assert requests > 0 and kicks <= requests and bounced == 0, m.group(0)
+    assert in_flight_us > 0, m.group(0)
     appliance.out("rm -f %s/parallel.img" % TESTDATA_MOUNT)
 
 

@@ -825,6 +825,34 @@ static bool end_hold(void)
     return blk->stats.interrupts == before + 1;
 }
 
+/* Where a ring request's time goes (-v's last figures): from taken off the
+ * queue to completed, and from completed to signalled, which a hold
+ * (moderation) makes more than nothing. */
+static void test_time_in_flight_and_held(void)
+{
+    hold = true;
+    CHECK_EQ_INT(open_disk(false, NULL), 0);
+    hold = false;
+    uint64_t bar = start_queue();
+    for (unsigned i = 0; i < IRQ_HOLD_PROBE_MIN; i++)
+        CHECK(read_interrupted(bar, i));
+    CHECK_EQ_INT(blk->stats.held_ns, 0); /* each signalled as it completed */
+    CHECK_EQ_INT(blk->stats.in_flight_ns, 0); /* the clock stood still */
+    queue_read(IRQ_HOLD_PROBE_MIN, 54, 512);
+    common_write(bar, VIRTIO_PCI_NOTIFY_OFFSET, 0, 2); /* taken now */
+    fake_now += 3000000; /* completed 3 ms later... */
+    settle();
+    CHECK(irq_hold_running(&blk->hold)); /* ...and held by the probe */
+    CHECK_EQ_INT(blk->stats.in_flight_ns, 3000000);
+    fake_now += 2000000;
+    CHECK(end_hold()); /* signalled 2 ms after it completed */
+    CHECK_EQ_INT(blk->stats.held_ns, 2000000);
+    char line[768];
+    virtio_blk_stats_format(blk, line, sizeof(line));
+    CHECK(strstr(line, "; per ring request: in flight 600 us, completion held 400 us") != NULL);
+    close_disk();
+}
+
 /* Interrupt moderation (irq_hold.h) through the device: completions are
  * sent at once until a probe holds one; a request the guest makes during
  * the hold (without a kick) is taken when it ends, with the interrupt, and
@@ -1055,6 +1083,7 @@ int main(void)
     RUN(test_no_kicks_needed_while_requests_in_flight);
     RUN(test_statistics_count_synchronous_requests);
     RUN(test_interrupt_hold);
+    RUN(test_time_in_flight_and_held);
     RUN(test_completion_ends_the_hold);
     RUN(test_no_hold_while_guest_halted);
     RUN(test_no_io_uring_falls_back_to_synchronous);
