@@ -825,32 +825,19 @@ static bool end_hold(void)
     return blk->stats.interrupts == before + 1;
 }
 
-/* Where a ring request's time goes (-v's last figures): from taken off the
- * queue to completed, and from completed to signalled, which a hold
- * (moderation) makes more than nothing. */
-static void test_time_in_flight_and_held(void)
+/* A disk with interrupt moderation whose first IRQ_HOLD_PROBE_MIN reads
+ * were each signalled as they completed (the next completion is the
+ * probe's); returns the queue's BAR. */
+static uint64_t open_disk_until_probe(void)
 {
-    hold = true;
+    hold = true; /* the fake clock stands still: the window is the minimum,
+                  * and only end_hold() looks at the timer */
     CHECK_EQ_INT(open_disk(false, NULL), 0);
     hold = false;
     uint64_t bar = start_queue();
     for (unsigned i = 0; i < IRQ_HOLD_PROBE_MIN; i++)
         CHECK(read_interrupted(bar, i));
-    CHECK_EQ_INT(blk->stats.held_ns, 0); /* each signalled as it completed */
-    CHECK_EQ_INT(blk->stats.in_flight_ns, 0); /* the clock stood still */
-    queue_read(IRQ_HOLD_PROBE_MIN, 54, 512);
-    common_write(bar, VIRTIO_PCI_NOTIFY_OFFSET, 0, 2); /* taken now */
-    fake_now += 3000000; /* completed 3 ms later... */
-    settle();
-    CHECK(irq_hold_running(&blk->hold)); /* ...and held by the probe */
-    CHECK_EQ_INT(blk->stats.in_flight_ns, 3000000);
-    fake_now += 2000000;
-    CHECK(end_hold()); /* signalled 2 ms after it completed */
-    CHECK_EQ_INT(blk->stats.held_ns, 2000000);
-    char line[768];
-    virtio_blk_stats_format(blk, line, sizeof(line));
-    CHECK(strstr(line, "; per ring request: in flight 600 us, completion held 400 us") != NULL);
-    close_disk();
+    return bar;
 }
 
 /* Interrupt moderation (irq_hold.h) through the device: completions are
@@ -859,14 +846,8 @@ static void test_time_in_flight_and_held(void)
  * keeps moderation on; a hold the guest sat out turns it off. */
 static void test_interrupt_hold(void)
 {
-    hold = true; /* the fake clock stands still: the window is the minimum,
-                  * and only end_hold() looks at the timer */
-    CHECK_EQ_INT(open_disk(false, NULL), 0);
-    hold = false;
+    uint64_t bar = open_disk_until_probe();
     CHECK(blk->hold_timer_fd >= 0);
-    uint64_t bar = start_queue();
-    for (unsigned i = 0; i < IRQ_HOLD_PROBE_MIN; i++)
-        CHECK(read_interrupted(bar, i));
     CHECK(!read_interrupted(bar, 4)); /* the probe holds it */
     CHECK_EQ_INT(used_idx(), 5);      /* returned, not yet told */
     CHECK_EQ_INT(ram[0x8804], VIRTIO_BLK_S_OK);
@@ -896,16 +877,34 @@ static void test_interrupt_hold(void)
     close_disk();
 }
 
+/* Where a ring request's time goes (-v's last figures): from taken off the
+ * queue to completed, and from completed to signalled, which a hold
+ * (moderation) makes more than nothing. */
+static void test_time_in_flight_and_held(void)
+{
+    uint64_t bar = open_disk_until_probe();
+    CHECK_EQ_INT(blk->stats.held_ns, 0); /* each signalled as it completed */
+    CHECK_EQ_INT(blk->stats.in_flight_ns, 0); /* the clock stood still */
+    queue_read(IRQ_HOLD_PROBE_MIN, 54, 512);
+    common_write(bar, VIRTIO_PCI_NOTIFY_OFFSET, 0, 2); /* taken now */
+    fake_now += 3000000; /* completed 3 ms later... */
+    settle();
+    CHECK(irq_hold_running(&blk->hold)); /* ...and held by the probe */
+    CHECK_EQ_INT(blk->stats.in_flight_ns, 3000000);
+    fake_now += 2000000;
+    CHECK(end_hold()); /* signalled 2 ms after it completed */
+    CHECK_EQ_INT(blk->stats.held_ns, 2000000);
+    char line[768];
+    virtio_blk_stats_format(blk, line, sizeof(line));
+    CHECK(strstr(line, "; per ring request: in flight 600 us, completion held 400 us") != NULL);
+    close_disk();
+}
+
 /* A completion after a running hold's window ends the hold there, without
  * its timer: sent with what was held, the timer disarmed. */
 static void test_completion_ends_the_hold(void)
 {
-    hold = true;
-    CHECK_EQ_INT(open_disk(false, NULL), 0);
-    hold = false;
-    uint64_t bar = start_queue();
-    for (unsigned i = 0; i < IRQ_HOLD_PROBE_MIN; i++)
-        CHECK(read_interrupted(bar, i));
+    uint64_t bar = open_disk_until_probe();
     CHECK(!read_interrupted(bar, 4)); /* the probe holds it */
     queue_read(5, 55, 512);
     CHECK(end_hold()); /* 5 taken meanwhile: moderating */
