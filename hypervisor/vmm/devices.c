@@ -190,23 +190,36 @@ int board_disk_io(const struct board *b, unsigned n, struct board_disk_io *out)
 }
 
 void board_add_disk_state(struct board *b, const struct vmdef *def,
-                          const struct vmdef_disk *def_disk, board_disk_state_fn fn,
+                          const struct vmdef_disk *def_disk, board_state_fn fn,
                           void *disk)
 {
     size_t n = (size_t)(def_disk - def->disks);
     if (n < VMDEF_MAX_DISKS)
-        b->disk_state_of[n] = (struct board_disk_state_source){ .fn = fn, .disk = disk };
+        b->disk_state_of[n] = (struct board_state_source){ .fn = fn, .dev = disk };
 }
 
-void board_print_disk_states(const struct board *b)
+void board_add_nic_state(struct board *b, size_t index, board_state_fn fn, void *nic)
+{
+    if (index < VMDEF_MAX_NICS)
+        b->nic_state_of[index] = (struct board_state_source){ .fn = fn, .dev = nic };
+}
+
+static void board_print_state_list(const char *what, const struct board_state_source *src,
+                                   unsigned n)
 {
     char line[1024];
-    for (unsigned n = 0; n < VMDEF_MAX_DISKS; n++) {
-        if (!b->disk_state_of[n].fn)
+    for (unsigned i = 0; i < n; i++) {
+        if (!src[i].fn)
             continue;
-        b->disk_state_of[n].fn(b->disk_state_of[n].disk, line, sizeof(line));
-        fprintf(stderr, "corral-vmm: disk %u: %s\n", n, line);
+        src[i].fn(src[i].dev, line, sizeof(line));
+        fprintf(stderr, "corral-vmm: %s %u: %s\n", what, i, line);
     }
+}
+
+void board_print_states(const struct board *b)
+{
+    board_print_state_list("disk", b->disk_state_of, VMDEF_MAX_DISKS);
+    board_print_state_list("nic", b->nic_state_of, VMDEF_MAX_NICS);
 }
 
 void board_add_boot_disk(struct board *b, unsigned slot, int fd)

@@ -107,13 +107,13 @@ struct board_disk_io_source {
     const void *disk;
 };
 
-/* Where a disk's requests stand, one line (SIGUSR2, for I/O that looks
- * stuck).  Called from the main thread: fn takes the locks its device's
- * threads hold.  Returns the length of the line. */
-typedef int (*board_disk_state_fn)(void *disk, char *buf, size_t len);
-struct board_disk_state_source {
-    board_disk_state_fn fn; /* NULL: the disk's device has none to show */
-    void *disk;
+/* Where a disk's requests or a NIC's frames stand, one line (SIGUSR2, for
+ * I/O that looks stuck).  Called from the main thread: fn takes the locks
+ * its device's threads hold.  Returns the length of the line. */
+typedef int (*board_state_fn)(void *dev, char *buf, size_t len);
+struct board_state_source {
+    board_state_fn fn; /* NULL: the device has none to show */
+    void *dev;
 };
 
 struct board {
@@ -148,7 +148,8 @@ struct board {
     size_t n_boot_disks;
     /* Every disk = of the definition, by its index there (every bus). */
     struct board_disk_io_source disk_io_of[VMDEF_MAX_DISKS];
-    struct board_disk_state_source disk_state_of[VMDEF_MAX_DISKS];
+    struct board_state_source disk_state_of[VMDEF_MAX_DISKS];
+    struct board_state_source nic_state_of[VMDEF_MAX_NICS]; /* by NIC index */
     struct virtio_pci_dev *virtio[BOARD_MAX_DEVICES]; /* for queue kicks */
     struct iothread *virtio_io[BOARD_MAX_DEVICES];    /* ...served there */
     size_t n_virtio;
@@ -213,11 +214,14 @@ void board_add_disk_io(struct board *b, const struct vmdef *def,
 int board_disk_io(const struct board *b, unsigned n, struct board_disk_io *out);
 /* Disk def_disk shows where its requests stand through fn(disk, ...). */
 void board_add_disk_state(struct board *b, const struct vmdef *def,
-                          const struct vmdef_disk *def_disk, board_disk_state_fn fn,
+                          const struct vmdef_disk *def_disk, board_state_fn fn,
                           void *disk);
-/* One line per disk that has a state, "corral-vmm: disk N: ..." on stderr
- * (N: its index in the definition's disks). */
-void board_print_disk_states(const struct board *b);
+/* NIC index (in the definition's NICs) shows where its frames stand. */
+void board_add_nic_state(struct board *b, size_t index, board_state_fn fn, void *nic);
+/* One line per disk, then per NIC, that has a state: "corral-vmm: disk N:
+ * ..." and "corral-vmm: nic N: ..." on stderr (N: its index in the
+ * definition's disks or NICs). */
+void board_print_states(const struct board *b);
 /* A disk or CD-ROM drive (fd -1: empty) on port of the AHCI controller
  * in slot. */
 void board_add_boot_drive(struct board *b, unsigned slot, unsigned port,

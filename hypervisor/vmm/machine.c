@@ -520,7 +520,7 @@ static int machine_setup_signals(struct machine *m)
 
 /* One line on stderr with every vCPU's exit counts summed (SIGUSR2, and
  * at the end with -v): two of them a known time apart give exits/s.
- * SIGUSR2 adds where each disk's requests stand. */
+ * SIGUSR2 adds where each disk's requests and each NIC's frames stand. */
 static void machine_print_exits(struct machine *m)
 {
     struct exit_totals t;
@@ -555,7 +555,7 @@ static void machine_handle_signal(struct machine *m)
     while (read(m->signal_fd, &si, sizeof(si)) == sizeof(si)) {
         if (si.ssi_signo == SIGUSR2) {
             machine_print_exits(m);
-            board_print_disk_states(&m->board);
+            board_print_states(&m->board);
             continue;
         }
 #ifdef CORRAL_VMM_TEST_HOOKS

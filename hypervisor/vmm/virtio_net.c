@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <linux/if_tun.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -259,6 +260,28 @@ void virtio_net_tap_readable(struct virtio_net *net)
     pthread_mutex_unlock(&net->vdev.lock);
 }
 
+/* --- state ----------------------------------------------------------------- */
+
+int virtio_net_state_format(struct virtio_net *net, char *buf, size_t len)
+{
+    char rx[200], tx[200], rx_vec[100], tx_vec[100];
+    pthread_mutex_lock(&net->vdev.lock);
+    virtq_state_format(virtio_pci_queue_ring(&net->vdev, VIRTIO_NET_RXQ), rx, sizeof(rx));
+    virtq_state_format(virtio_pci_queue_ring(&net->vdev, VIRTIO_NET_TXQ), tx, sizeof(tx));
+    virtio_pci_queue_vector_format(&net->vdev, VIRTIO_NET_RXQ, rx_vec, sizeof(rx_vec));
+    virtio_pci_queue_vector_format(&net->vdev, VIRTIO_NET_TXQ, tx_vec, sizeof(tx_vec));
+    int n = snprintf(buf, len,
+                     "rx: %s, %s; frame waiting %zu bytes on %u buffers, tap %s, "
+                     "%llu frames, %llu dropped; tx: %s, %s; %s%llu frames, %llu dropped",
+                     rx, rx_vec, net->rx_len, net->rx_held,
+                     net->rx_polling ? "polled" : "not polled",
+                     (unsigned long long)net->rx_frames, (unsigned long long)net->rx_dropped,
+                     tx, tx_vec, net->tx_held ? "a frame held by the rate limit, " : "",
+                     (unsigned long long)net->tx_frames, (unsigned long long)net->tx_dropped);
+    pthread_mutex_unlock(&net->vdev.lock);
+    return n;
+}
+
 /* --- transport hooks ------------------------------------------------------- */
 
 static int virtio_net_queue_notify(struct virtio_pci_dev *vdev, uint16_t q)
@@ -409,6 +432,11 @@ static void nic_rx_limit_expired(void *ctx, uint32_t events)
     virtio_net_rx_limit_expired(ctx);
 }
 
+static int nic_state(void *dev, char *buf, size_t len)
+{
+    return virtio_net_state_format(dev, buf, len);
+}
+
 static int nic_add(struct board *b, const struct vmdef *def, size_t index,
                    void **dev)
 {
@@ -430,6 +458,7 @@ static int nic_add(struct board *b, const struct vmdef *def, size_t index,
     }
     *dev = net;
     board_add_virtio(b, &net->vdev);
+    board_add_nic_state(b, index, nic_state, net);
     const struct nic_backend_watch w = {
         .tap_ready = nic_tap_ready,
         .tx_limit_expired = nic_tx_limit_expired, .tx_limit = &net->tx_limit,

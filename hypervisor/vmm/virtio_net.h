@@ -125,6 +125,11 @@ void virtio_net_tap_readable(struct virtio_net *net);
 void virtio_net_tx_limit_expired(struct virtio_net *net);
 void virtio_net_rx_limit_expired(struct virtio_net *net);
 
+/* Where both rings stand, one line (SIGUSR2, for a transfer that looks
+ * stuck): each ring's indices and vector, the frame waiting for buffers,
+ * whether the tap is polled, the counters.  Takes the device's lock.
+ * Returns what snprintf returns. */
+int virtio_net_state_format(struct virtio_net *net, char *buf, size_t len);
 /* Transmit one chain (lock held); returns 0, or -EINVAL when the chain
  * was dropped as malformed. */
 int virtio_net_transmit(struct virtio_net *net, const struct virtq_chain *c);
