@@ -219,7 +219,10 @@ static bool virtio_net_rx_admit(struct virtio_net *net)
 /* Lock held.  Moves frames from the tap to the guest until the tap is
  * empty (poll it), the driver runs out of buffers (stop polling until it
  * adds some), the rate limit holds the next frame back (stop polling
- * until its timer fires), or the budget is spent (the poll fires again). */
+ * until its timer fires), or the budget is spent (the poll fires again).
+ * The budget counts frames delivered, so that it never runs out with a
+ * frame read and waiting: the tap's poll would not fire for that one, and
+ * a driver that added buffers while we looked does not kick again. */
 static int virtio_net_rx_process(struct virtio_net *net)
 {
     struct virtq *vq = virtio_pci_queue_ring(&net->vdev, VIRTIO_NET_RXQ);
@@ -231,7 +234,7 @@ static int virtio_net_rx_process(struct virtio_net *net)
     int rc = 0;
     unsigned budget = VIRTIO_NET_RX_BUDGET;
     bool wait = false; /* for buffers or for the rate limit */
-    while (budget-- > 0) {
+    while (budget > 0) {
         if (net->rx_len == 0 && !virtio_net_rx_read(net))
             break;
         if (!virtio_net_rx_admit(net)) {
@@ -241,9 +244,10 @@ static int virtio_net_rx_process(struct virtio_net *net)
         rc = virtio_net_rx_deliver(net, vq);
         if (rc < 0)
             break;
-        if (rc == 0 && !virtq_enable_notify(vq)) {
+        if (rc == 1)
+            budget--;
+        else if (!virtq_enable_notify(vq)) { /* else: buffers came meanwhile */
             wait = true;
-            rc = 0;
             break;
         }
     }
