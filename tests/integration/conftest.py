@@ -46,6 +46,9 @@ def boot_appliance(name, testdata_image, qemu=DEBIAN_QEMU):
         m.wait_ready()
         m.out("mkdir -p %s && mount -t ext4 $(findfs LABEL=CORRAL-TEST) %s"
               % (TESTDATA_MOUNT, TESTDATA_MOUNT))
+        # The tests' time limit for a VMM, as a command (guest.VMM_TIMEOUT_SCRIPT).
+        m.out("install -m 755 %s/%s /usr/bin/vmm-timeout"
+              % (TESTDATA_MOUNT, guest.VMM_TIMEOUT_SCRIPT))
     except BaseException:
         m.stop()
         raise

@@ -43,6 +43,10 @@ NOVIRTIO_INITRD = "initrd-novirtio.img"
 ELTORITO_ISO = "eltorito.iso"
 ISOLINUX_BIN = "/usr/lib/ISOLINUX/isolinux.bin"  # Debian's isolinux
 LDLINUX_C32 = "/usr/lib/syslinux/modules/bios/ldlinux.c32"  # syslinux-common
+# The tests' time limit for a VMM (appliance/vmm-timeout.sh): SIGUSR2 at
+# the limit, so that the log says where a hung guest's rings stood, then
+# SIGKILL.
+VMM_TIMEOUT_SCRIPT = "vmm-timeout.sh"
 # The file on the test CD (test_ahci.py), and the CD's name on the test-data disk.
 TEST_CD_FILE = "hello.txt"
 TEST_CD_ISO = "sata-test.iso"
@@ -385,6 +389,9 @@ def populate(content_dir):
     make_initramfs(os.path.join(content_dir, NOVIRTIO_INITRD),
                    os.path.join(content_dir + ".staging"), NOVIRTIO_MODULES, [])
     shutil.rmtree(content_dir + ".staging")
+    # the tests' time limit for a VMM, which asks it where it stands first
+    shutil.copy(os.path.join(HERE, "appliance", "vmm-timeout.sh"),
+                os.path.join(content_dir, VMM_TIMEOUT_SCRIPT))
     # the VMM with its test hooks (test_jail.py), built here: never in the ISO
     make_target("test-vmm")
     shutil.copy(os.path.join(OUT, "test-bin", "corral-vmm"),

@@ -103,7 +103,7 @@ def start_firmware_vm(appliance, name, lines, memory=256):
     """A firmware-booted VM from a definition of lines, in the background."""
     conf = write_def(appliance, name, [], memory=memory)
     appliance.out("printf '%s\\n' >> %s" % ("\\n".join(lines), conf))
-    appliance.out("rm -f %s; ( (timeout -s KILL 600 corral-vmm --config %s -v </dev/null >%s 2>&1;"
+    appliance.out("rm -f %s; ( (vmm-timeout 600 corral-vmm --config %s -v </dev/null >%s 2>&1;"
                   " echo VMM-STATUS=$? >>%s) & )" % (FW_LOG, conf, FW_LOG, FW_LOG))
 
 

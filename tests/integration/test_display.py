@@ -43,7 +43,7 @@ def test_direct_boot_guest_gets_bochs_drm(appliance):
     guest shutdown, which would blank the screen) and its last picture,
     dumped through the refresh a remote console uses, shows them."""
     appliance.out("rm -f %s %s" % (DUMP, LOG))
-    appliance.out("( (timeout -s KILL 300 env CORRAL_VMM_SCREEN_DUMP=%s corral-vmm -v "
+    appliance.out("( (vmm-timeout 300 env CORRAL_VMM_SCREEN_DUMP=%s corral-vmm -v "
                   "--control %s %s </dev/null >%s 2>&1; echo VMM-STATUS=$? >>%s) & )"
                   % (DUMP, SOCK, boot_args("vmm-display", extra="--display std"), LOG, LOG))
     out = appliance.out("for i in $(seq 240); do grep -q -e DISPLAY-READY -e VMM-STATUS %s && "

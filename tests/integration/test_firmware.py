@@ -28,7 +28,7 @@ def write_def(machine, name, disks, memory=256):
 
 
 def run_vmm(machine, args, timeout):
-    status, _ = machine.sh("timeout -s KILL %d corral-vmm %s </dev/null >%s 2>&1"
+    status, _ = machine.sh("vmm-timeout %d corral-vmm %s </dev/null >%s 2>&1"
                            % (timeout, args, LOG), timeout=timeout + 30)
     out = machine.out("cat %s" % LOG)
     if machine.host_panicked():
@@ -42,7 +42,7 @@ def test_grub_disk_boots_through_seabios_with_acpi(appliance):
     (acpi_loader.c): SIGTERM presses the button and the guest's poweroff
     goes through ACPI S5."""
     conf = write_def(appliance, "fwgrub", [TESTDATA_MOUNT + "/grub.img,ro"])
-    appliance.out("rm -f %s; ( (timeout -s KILL 600 corral-vmm --config %s -v </dev/null >%s 2>&1;"
+    appliance.out("rm -f %s; ( (vmm-timeout 600 corral-vmm --config %s -v </dev/null >%s 2>&1;"
                   " echo VMM-STATUS=$? >>%s) & )" % (LOG, conf, LOG, LOG))
     out = appliance.out("for i in $(seq 540); do grep -q -e GUEST-WAITING -e VMM-STATUS %s && break;"
                         " sleep 1; done; cat %s" % (LOG, LOG), timeout=600)
@@ -67,7 +67,7 @@ def test_blank_first_disk_does_not_hide_a_bootable_one(appliance):
     bootable disk behind it."""
     conf = write_def(appliance, "fwblankfirst", [TESTDATA_MOUNT + "/blank.img,ro",
                                                  TESTDATA_MOUNT + "/grub.img,ro"])
-    appliance.out("rm -f %s; ( (timeout -s KILL 600 corral-vmm --config %s -v </dev/null >%s 2>&1;"
+    appliance.out("rm -f %s; ( (vmm-timeout 600 corral-vmm --config %s -v </dev/null >%s 2>&1;"
                   " echo VMM-STATUS=$? >>%s) & )" % (LOG, conf, LOG, LOG))
     out = appliance.out("for i in $(seq 540); do grep -q -e GUEST-WAITING -e VMM-STATUS %s && break;"
                         " sleep 1; done; cat %s" % (LOG, LOG), timeout=600)
@@ -96,7 +96,7 @@ def test_corral_iso_boots_inside_corral(appliance):
     """Corral's ISO as a read-only disk: GRUB from its hybrid MBR, then the
     appliance's own kernel, to its ready banner."""
     conf = write_def(appliance, "fwiso", [TESTDATA_MOUNT + "/corral.iso,ro"], memory=1024)
-    appliance.out("rm -f %s; ( (timeout -s KILL 900 corral-vmm --config %s </dev/null >%s 2>&1) & )"
+    appliance.out("rm -f %s; ( (vmm-timeout 900 corral-vmm --config %s </dev/null >%s 2>&1) & )"
                   % (LOG, conf, LOG))
     out = appliance.out("for i in $(seq 840); do grep -q 'Corral is ready on ttyS0' %s && break; "
                         "sleep 1; done; cat %s" % (LOG, LOG), timeout=900)
@@ -109,7 +109,7 @@ def start_vmm_until(machine, conf, markers, timeout=540, env=""):
     """Start corral-vmm -v on conf in the background and return its log
     once a line matches one of markers (or the VMM ended); the VMM keeps
     running (stop_vmms ends it).  env: "NAME=VALUE ..." for corral-vmm."""
-    machine.out("rm -f %s; ( (timeout -s KILL %d env %s corral-vmm --config %s -v </dev/null"
+    machine.out("rm -f %s; ( (vmm-timeout %d env %s corral-vmm --config %s -v </dev/null"
                 " >%s 2>&1; echo VMM-STATUS=$? >>%s) & )"
                 % (LOG, timeout + 60, env, conf, LOG, LOG))
     grep = " ".join("-e %s" % m for m in list(markers) + ["VMM-STATUS"])

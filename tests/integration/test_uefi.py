@@ -110,7 +110,7 @@ def write_def(machine, name, disks, boot="firmware", memory=1024, display="none"
 def start_vmm(machine, conf, markers, timeout):
     """corral-vmm -v in the background, its log also on the appliance's
     console; returns the log once a marker shows (or the VMM ended)."""
-    machine.out("rm -f %s; ( (timeout -s KILL %d corral-vmm --config %s -v </dev/null 2>&1;"
+    machine.out("rm -f %s; ( (vmm-timeout %d corral-vmm --config %s -v </dev/null 2>&1;"
                 " echo VMM-STATUS=$?) | tee %s >/dev/ttyS0 & )" % (LOG, timeout + 120, conf, LOG))
     grep = " ".join("-e %s" % m for m in list(markers) + ["VMM-STATUS"])
     return machine.out("for i in $(seq %d); do grep -q %s %s && break; sleep 1; done; cat %s"
@@ -341,7 +341,7 @@ def test_firmware_image_too_large_is_a_clear_error(appliance):
     4 GiB); a larger one is refused before anything starts."""
     appliance.out("head -c 5242880 /dev/zero > /tmp/big.fd && printf 'name = uefibig\\n"
                   "boot = firmware\\nfirmware = /tmp/big.fd\\n' > /tmp/uefibig.conf")
-    status, _ = appliance.sh("timeout -s KILL 60 corral-vmm --config /tmp/uefibig.conf"
+    status, _ = appliance.sh("vmm-timeout 60 corral-vmm --config /tmp/uefibig.conf"
                              " </dev/null >%s 2>&1" % LOG, timeout=90)
     out = appliance.out("cat %s; rm -f /tmp/big.fd" % LOG)
     assert status == 3, out

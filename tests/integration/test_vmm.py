@@ -36,7 +36,7 @@ POWEROFF, REBOOT, CRASH, VMM_ERROR = 0, 1, 2, 3
 def run_vmm(machine, args, timeout=180, env=""):
     """Run corral-vmm to its end; returns (exit status, console + stderr).
     env: "NAME=VALUE ..." for corral-vmm's environment."""
-    status, _ = machine.sh("timeout -s KILL %d %scorral-vmm %s </dev/null >%s 2>&1"
+    status, _ = machine.sh("vmm-timeout %d %scorral-vmm %s </dev/null >%s 2>&1"
                            % (timeout, "env %s " % env if env else "", args, LOG),
                            timeout=timeout + 30)
     return status, machine.out("cat %s" % LOG)
