@@ -215,11 +215,19 @@ APPLIANCE_DISK = ("appliance_disk_requests",)
 # worker); the rest of vmm_cpu_us is the VMM's other threads (its I/O
 # thread: queues, submissions, completions).  A worker that exits within a
 # job takes its time out of the listing with it (they live 5 s idle).
+# Then how long the threads waited for a CPU while they could run (the
+# scheduler's run_delay, /proc/PID/task/*/schedstat), the vCPU threads'
+# and the others' (the VMM's device threads: its I/O and disk threads;
+# QEMU's main loop and workers) apart, io_uring's workers left out: with
+# two appliance CPUs shared by the guest's two vCPUs and the VMM's
+# threads, a completion the disk thread could not reap at once is time a
+# request spends neither at the host's disk nor in the guest.
 # Beside them the appliance's idle time (/proc/stat, every CPU): when the
 # VMM and its guest take no more CPU per request but a job is slower, the
 # time went to waiting; iowait apart (a CPU idle while a task that last ran
 # on it sleeps on a disk: a submission that blocked, not an idle ring).
-VMM_THREADS = ("vcpu_threads_us", "io_uring_workers_us")
+VMM_THREADS = ("vcpu_threads_us", "io_uring_workers_us", "vcpu_threads_wait_us",
+               "device_threads_wait_us")
 APPLIANCE_IDLE = ("appliance_idle_us", "appliance_iowait_us")
 # And how deep the pipeline runs at the appliance's own disks (their
 # /proc/diskstats: the milliseconds their reads and writes spent in flight,
@@ -246,11 +254,14 @@ SUM_APPLIANCE_DISK_TIME = ("awk '$3 ~ /^vd[a-z]+$/ { t += $7 + $11; b += $13 } E
 VMM_CPU_US = ("sed 's/.*) //' /proc/$(cat %s)/stat 2>/dev/null | awk '{ print "
               "($12 + $13 - $41) * 10000, $41 * 10000 } END { if (!NR) print \"x x\" }'"
               % RUN_PID)
-VMM_THREADS_US = ("cat /proc/$(cat %s)/task/*/stat 2>/dev/null | awk '{ n = substr($0, "
-                  "index($0, \"(\") + 1); sub(/\\) .*/, \"\", n); r = $0; sub(/^.*\\) /, \"\", r); "
-                  "split(r, f, \" \"); t = f[12] + f[13] - f[41]; if (n ~ /^iou-wrk/) w += t; "
-                  "else if (f[41] > 0) v += t } END { if (NR) printf \"%%.0f %%.0f\\n\", v * 10000, "
-                  "w * 10000; else print \"x x\" }'" % RUN_PID)
+VMM_THREADS_US = ("for t in /proc/$(cat %s)/task/*; do echo \"$(cat $t/schedstat) $(cat $t/stat)\"; "
+                  "done 2>/dev/null | awk '$1 ~ /^[0-9]+$/ && $4 ~ /^[0-9]+$/ { k++; "
+                  "n = substr($0, index($0, \"(\") + 1); sub(/\\) .*/, \"\", n); r = $0; "
+                  "sub(/^.*\\) /, \"\", r); split(r, f, \" \"); t = f[12] + f[13] - f[41]; "
+                  "if (n ~ /^iou-wrk/) w += t; else if (f[41] > 0) { v += t; vw += $2 } "
+                  "else dw += $2 } END { if (k) printf \"%%.0f %%.0f %%.0f %%.0f\\n\", "
+                  "v * 10000, w * 10000, vw / 1000, dw / 1000; else print \"x x x x\" }'"
+                  % RUN_PID)
 APPLIANCE_IDLE_US = ("awk '$1 == \"cpu\" { printf \"%.0f %.0f\\n\", $5 * 10000, $6 * 10000 }' "
                      "/proc/stat")
 STAMP_EXITS = ('tr -d "\\r" | while IFS= read -r l; do case $l in JOB-START*|COUNTS*) '

@@ -144,19 +144,19 @@ def test_bench_disk_reads_kvm_and_appliance_counts_around_a_job():
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "bench"))
     import bench_disk as b
     out = ("JOB-START randread 32 100 10 0 5 20 1 30 5 7000 9000  1000 50 7 300 20000 90000 "
-           "10000 0 500000 7 1000 500 60000\n"
+           "10000 0 3000 1000 500000 7 1000 500 60000\n"
            "FIO randread 32 3;fio\n"
            "COUNTS randread 32 400 0 40 160 30 0 15 60 4 90 15 47000 409000  1900 250 9 500 "
-           "60000 490000 30000 20000 4500000 17 11000 4500 65000\n"
-           "JOB-START read 1 x x x x x x x x x x  5 5 5" + " x" * 10 + "\n"
-           "COUNTS read 1 10 0 10 x x x x x x x x x x  8 6 5" + " x" * 10 + "\n"
+           "60000 490000 30000 20000 8000 6000 4500000 17 11000 4500 65000\n"
+           "JOB-START read 1 x x x x x x x x x x  5 5 5" + " x" * 12 + "\n"
+           "COUNTS read 1 10 0 10 x x x x x x x x x x  8 6 5" + " x" * 12 + "\n"
            # the guest kernel's line cut into a stamp: every reading after it
            # would shift, so the job's stamp (JOB-START) or whole count (COUNTS)
            # is left out
-           "JOB-START write 1 1 2[   52.981446] reboot: Power down" + " 1" * 21 + "\n"
-           "COUNTS write 1 7 0 7" + " 2" * 23 + "\n"
-           "JOB-START write 32" + " 1" * 23 + "\n"
-           "COUNTS write 32 12503 0 2022[   52.981446] reboot: Power down" + " 2" * 23 + "\n")
+           "JOB-START write 1 1 2[   52.981446] reboot: Power down" + " 1" * 23 + "\n"
+           "COUNTS write 1 7 0 7" + " 2" * 25 + "\n"
+           "JOB-START write 32" + " 1" * 25 + "\n"
+           "COUNTS write 32 12503 0 2022[   52.981446] reboot: Power down" + " 2" * 25 + "\n")
     counts = b.parse_counts(out)
     requests, merged, irqs, deltas = counts[("randread", 32)]
     assert (requests, merged, irqs) == (400, 0, 40)
@@ -168,6 +168,7 @@ def test_bench_disk_reads_kvm_and_appliance_counts_around_a_job():
     assert deltas["appliance_disk_requests"] == 200
     assert deltas["vmm_cpu_us"] == 40000 and deltas["guest_cpu_us"] == 400000
     assert deltas["vcpu_threads_us"] == 20000 and deltas["io_uring_workers_us"] == 20000
+    assert deltas["vcpu_threads_wait_us"] == 5000 and deltas["device_threads_wait_us"] == 5000
     assert deltas["appliance_idle_us"] == 4000000 and deltas["appliance_iowait_us"] == 10
     assert deltas["appliance_disk_ms"] == 10000 and deltas["appliance_uptime_ms"] == 5000
     _, _, _, deltas = counts[("read", 1)]
@@ -230,11 +231,29 @@ def test_bench_disk_splits_the_vmms_time_by_thread(tmp_path):
               "    ctypes.CDLL(None).prctl(15, b'iou-wrk-1', 0, 0, 0)\n"
               "    while True: pass\n"
               "threading.Thread(target=spin).start()\n")
-    (vcpus, workers), gone = stamp_of_a_busy_process(tmp_path, bench_disk().VMM_THREADS_US,
-                                                     worker)
+    (vcpus, workers, _, _), gone = stamp_of_a_busy_process(
+        tmp_path, bench_disk().VMM_THREADS_US, worker)
     assert vcpus == "0"
     assert 100000 <= int(workers) <= 5000000 and int(workers) % 10000 == 0, workers
-    assert gone == ["x", "x"]
+    assert gone == ["x", "x", "x", "x"]
+
+
+def test_bench_disk_reads_how_long_the_vmms_threads_waited(tmp_path):
+    """VMM_THREADS_US's waits: a process that spins on one CPU beside
+    another spinner there waits for it about half the time, in
+    microseconds, as a thread that never ran a guest (a device thread).
+    The rival asks to be killed with its parent (PR_SET_PDEATHSIG)."""
+    one_cpu = ("import os, subprocess, sys\n"
+               "os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})\n"
+               "rival = ('import ctypes\\n'\n"
+               "         'ctypes.CDLL(None).prctl(1, 9, 0, 0, 0)\\n'\n"
+               "         'while True: pass\\n')\n"
+               "subprocess.Popen([sys.executable, '-c', rival])\n"
+               "while True: pass\n")
+    (vcpus, _, vcpu_wait, device_wait), _ = stamp_of_a_busy_process(
+        tmp_path, bench_disk().VMM_THREADS_US, one_cpu)
+    assert vcpus == "0" and vcpu_wait == "0"
+    assert 100000 <= int(device_wait) <= 5000000, device_wait
 
 
 def test_bench_disk_reads_the_appliances_idle_time(tmp_path):
