@@ -10,6 +10,7 @@
 #include <sched.h>
 #include <stddef.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 
 #define X32_SYSCALL_BIT 0x40000000u
@@ -87,9 +88,19 @@ static const struct allowed_call refused_calls[] = {
     CALL(io_uring_setup), CALL(io_uring_register),
 };
 
+/* Calls allowed on the calling thread only (which PRIO_PROCESS, who 0):
+ * a vCPU thread lowers its own priority (vcpu.c); another thread's, or
+ * another process's, stays out of reach. */
+static const struct allowed_call own_thread_calls[] = {
+    CALL(getpriority), CALL(setpriority),
+};
+
+#define N_OWN_THREAD_CALLS (sizeof(own_thread_calls) / sizeof(own_thread_calls[0]))
+
 size_t seccomp_filter_syscall_count(void)
 {
-    return N_CALLS + 2; /* and ioctl, clone with their argument checks */
+    /* and ioctl, clone and the own-thread calls with their argument checks */
+    return N_CALLS + 2 + N_OWN_THREAD_CALLS;
 }
 
 size_t seccomp_filter_ioctl_count(void)
@@ -103,6 +114,9 @@ const char *seccomp_filter_syscall_name(long nr)
         return "ioctl";
     if (nr == SYS_clone)
         return "clone";
+    for (size_t i = 0; i < N_OWN_THREAD_CALLS; i++)
+        if (own_thread_calls[i].nr == nr)
+            return own_thread_calls[i].name;
     for (size_t i = 0; i < N_CALLS; i++)
         if (allowed_calls[i].nr == nr)
             return allowed_calls[i].name;
@@ -149,6 +163,19 @@ static uint32_t arg_low(unsigned n)
     return (uint32_t)(offsetof(struct seccomp_data, args) + n * sizeof(uint64_t));
 }
 
+/* "if the call is nr: allowed when (which, who) is (PRIO_PROCESS, 0),
+ * else trapped"; every path of the block returns. */
+static void emit_own_thread_call(struct prog *p, long nr)
+{
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 6, (uint32_t)nr);
+    emit_load(p, arg_low(0));
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 3, PRIO_PROCESS);
+    emit_load(p, arg_low(1));
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0);
+    emit_ret(p, SECCOMP_RET_ALLOW);
+    emit_ret(p, SECCOMP_RET_TRAP);
+}
+
 size_t seccomp_filter_build(struct sock_filter *insn, size_t max)
 {
     struct prog p = { insn, 0, max };
@@ -169,10 +196,13 @@ size_t seccomp_filter_build(struct sock_filter *insn, size_t max)
     for (size_t i = 0; i < N_CALLS; i++)
         emit_allow_if(&p, (uint32_t)allowed_calls[i].nr);
     /* clone: threads only (pthread_create), never a new process */
-    emit(&p, BPF_JMP | BPF_JEQ | BPF_K, 0, 3, SYS_clone);
+    emit(&p, BPF_JMP | BPF_JEQ | BPF_K, 0, 4, SYS_clone);
     emit_load(&p, arg_low(0));
     emit(&p, BPF_JMP | BPF_JSET | BPF_K, 0, 1, CLONE_THREAD);
     emit_ret(&p, SECCOMP_RET_ALLOW);
     emit_ret(&p, SECCOMP_RET_TRAP);
+    for (size_t i = 0; i < N_OWN_THREAD_CALLS; i++)
+        emit_own_thread_call(&p, own_thread_calls[i].nr);
+    emit_ret(&p, SECCOMP_RET_TRAP); /* everything else */
     return p.len <= max ? p.len : 0;
 }

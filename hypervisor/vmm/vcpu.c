@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -425,6 +426,20 @@ void vcpu_gate_resume(struct vcpu_gate *g)
     pthread_mutex_unlock(&g->lock);
 }
 
+/* VCPU_NICE_INCREMENT on the calling thread only (PRIO_PROCESS, who 0:
+ * the jail's filter allows nothing wider).  A failure costs speed only. */
+static void vcpu_yield_to_devices(struct vcpu *c)
+{
+    errno = 0;
+    int nice_now = getpriority(PRIO_PROCESS, 0);
+    if ((nice_now == -1 && errno != 0) ||
+        setpriority(PRIO_PROCESS, 0, nice_now + VCPU_NICE_INCREMENT) < 0)
+        vm_log(c->vm, "vCPU %u: priority left as it was: %s", c->index, strerror(errno));
+    else if (c->index == 0)
+        vm_log(c->vm, "vCPU threads at nice %d (device threads at %d: first to a CPU)",
+               nice_now + VCPU_NICE_INCREMENT, nice_now);
+}
+
 static void *vcpu_thread(void *arg)
 {
     struct vcpu *c = arg;
@@ -432,6 +447,7 @@ static void *vcpu_thread(void *arg)
     sigemptyset(&unblock);
     sigaddset(&unblock, VCPU_KICK_SIGNAL);
     pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
+    vcpu_yield_to_devices(c);
     if (c->index == 0)
         vm_log(c->vm, "vCPU 0: first KVM_RUN");
     while (!vm_stopping(c->vm)) {

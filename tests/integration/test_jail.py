@@ -33,6 +33,15 @@ def namespace(machine, pid, kind):
     return machine.out("readlink /proc/%s/ns/%s" % (pid, kind)).strip().splitlines()[-1]
 
 
+def thread_priorities(machine, pid):
+    """[(nice, guest time)] of each thread of pid: /proc/PID/task/*/stat
+    fields 19 and 43, 17 and 41 after the command's name."""
+    out = machine.out("for t in /proc/%d/task/*; do sed 's/.*) //' $t/stat | cut -d' ' -f17,41; "
+                      "done" % pid)
+    return [tuple(int(x) for x in line.split()) for line in out.splitlines()
+            if re.match(r"-?\d+ \d+$", line)]
+
+
 def start_guest(machine, made, name, extra=""):
     create_guest(machine, made, name, extra=extra)
     status, vm = corral_json(machine, "vm start %s" % name)
@@ -69,6 +78,13 @@ def test_vmms_run_jailed_each_as_its_own_uid(host):
             assert int(st[caps], 16) == 0, (caps, st[caps])
         assert st["NoNewPrivs"] == "1" and st["Seccomp"] == "2", st
         uids.append(real)
+        # Its vCPU threads lowered their own priority through the filter
+        # (vcpu.h's VCPU_NICE_INCREMENT); every other thread kept its own.
+        threads = thread_priorities(machine, pid)
+        base = min(nice for nice, _ in threads)
+        vcpus = [nice for nice, _ in threads if nice != base]
+        assert vcpus == [base + 5] * vm["cpus"] and len(threads) > len(vcpus), threads
+        assert all(nice == base + 5 for nice, guest_time in threads if guest_time > 0), threads
         # Its root is an empty directory, not the host's.
         assert machine.out("ls -A /proc/%d/root/ | wc -l" % pid).strip().endswith("0")
         for kind in ("mnt", "net", "pid", "ipc", "uts"):

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 
 static struct sock_filter prog[SECCOMP_FILTER_MAX];
@@ -64,7 +65,7 @@ static void test_builds_and_fits(void)
     struct sock_filter small[8];
     CHECK_EQ_INT(seccomp_filter_build(small, 8), 0);
     /* the allowlist's size, as docs/corral-vmm.md states it */
-    CHECK_EQ_INT(seccomp_filter_syscall_count(), 60);
+    CHECK_EQ_INT(seccomp_filter_syscall_count(), 62);
     CHECK_EQ_INT(seccomp_filter_ioctl_count(), 31);
 }
 
@@ -115,6 +116,21 @@ static void test_clone_only_for_threads(void)
     CHECK_EQ_INT(call(SYS_clone, CLONE_VM | CLONE_VFORK, 0), SECCOMP_RET_TRAP);
 }
 
+/* A vCPU thread lowers its own priority; nobody else's. */
+static void test_priority_of_the_calling_thread_only(void)
+{
+    CHECK_EQ_INT(call(SYS_setpriority, PRIO_PROCESS, 0), SECCOMP_RET_ALLOW);
+    CHECK_EQ_INT(call(SYS_getpriority, PRIO_PROCESS, 0), SECCOMP_RET_ALLOW);
+    CHECK_EQ_INT(call(SYS_setpriority, PRIO_PROCESS, 1), SECCOMP_RET_TRAP);
+    CHECK_EQ_INT(call(SYS_setpriority, PRIO_PGRP, 0), SECCOMP_RET_TRAP);
+    CHECK_EQ_INT(call(SYS_setpriority, PRIO_USER, 0), SECCOMP_RET_TRAP);
+    CHECK_EQ_INT(call(SYS_getpriority, PRIO_USER, 100000), SECCOMP_RET_TRAP);
+    /* the calls after the blocks still trap, clone still checked */
+    CHECK_EQ_INT(call(SYS_sched_setaffinity, 0, 0), SECCOMP_RET_TRAP);
+    CHECK_EQ_INT(call(SYS_clone, SIGCHLD, 0), SECCOMP_RET_TRAP);
+    CHECK_EQ_STR(seccomp_filter_syscall_name(SYS_setpriority), "setpriority");
+}
+
 static void test_foreign_architecture_and_x32_kill(void)
 {
     struct seccomp_data d = { .nr = SYS_read, .arch = AUDIT_ARCH_I386 };
@@ -139,6 +155,7 @@ int main(void)
     RUN(test_opening_and_escaping_traps);
     RUN(test_ioctl_by_request_number);
     RUN(test_clone_only_for_threads);
+    RUN(test_priority_of_the_calling_thread_only);
     RUN(test_foreign_architecture_and_x32_kill);
     RUN(test_names_for_the_log);
     return check_summary("seccomp_filter");
