@@ -224,7 +224,7 @@ def test_bench_disk_reads_the_vmms_cpu_time(tmp_path):
 
 def test_bench_disk_splits_the_vmms_time_by_thread(tmp_path):
     """VMM_THREADS_US: a thread named like io_uring's workers counts as
-    one; a thread that never ran a guest is no vCPU thread; 'x x' once the
+    one; a thread that never ran a guest is no vCPU thread; all 'x' once the
     process is gone."""
     worker = ("import ctypes, threading\n"
               "def spin():\n"
