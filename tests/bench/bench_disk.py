@@ -21,8 +21,12 @@ prints, per run, kicks, io_uring_enter calls and interrupts per request).
 
 CORRAL_BENCH_BASELINE_VMM=/path/to/corral-vmm adds that binary as a third
 VMM in the same rounds, for before/after figures in the same conditions.
+The figures by round go to out/test-logs/bench-disk-<time>.json, which
+tests/bench/pool_disk.py pools over runs (disk_pairs.py).
 """
 
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -34,6 +38,7 @@ import time
 
 import guest
 from bench_vmm import BENCH_MOUNT, TEST_MOUNT, bundle_qemu, rss_beyond_guest_ram
+from disk_pairs import QEMU_RUN, figure_of, paired_ratios, ratio_cell, record
 from qemu import GUEST_KERNEL_MARK, ConsoleTimeout, Machine, accel_args
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -130,9 +135,6 @@ class Run:
     def __init__(self, name, command):
         self.name = name
         self.command = command
-
-
-QEMU_RUN = "qemu q35 cache=none,aio=io_uring"
 
 
 def runs(disk, scenario):
@@ -383,22 +385,6 @@ def host_fio(m, image):
     return parse_fio(out)
 
 
-def figure_of(value, rw):
-    """MiB/s for the sequential jobs, IOPS for the random ones."""
-    return value[0] if rw in ("read", "write") else value[1]
-
-
-def paired_ratios(by_round, name, rw, depth):
-    """name's figure over QEMU's in each round where both finished the
-    job.  A round runs the VMMs back to back, so a ratio within it is not
-    moved by the machine's load drifting over the benchmark, as a ratio
-    of medians over all rounds is."""
-    ours = by_round[name].get((rw, depth), {})
-    theirs = by_round[QEMU_RUN].get((rw, depth), {})
-    return [figure_of(ours[i], rw) / figure_of(theirs[i], rw)
-            for i in sorted(ours) if i in theirs and figure_of(theirs[i], rw) > 0]
-
-
 # --pairs N goes on past --rounds until every job of every corral-vmm
 # build has N rounds paired with QEMU's, for at most this many times N
 # rounds: on two appliance vCPUs the nested emulation can take half the runs.
@@ -424,14 +410,6 @@ def round_label(args, i):
     if i < args.rounds:
         return "%d/%d" % (i + 1, args.rounds)
     return "%d (going on for %d pairs a job)" % (i + 1, args.pairs)
-
-
-def ratio_cell(ratios):
-    if not ratios:
-        return "-"
-    return "%.2fx (%.2f-%.2fx over %d round%s)" % (
-        statistics.median(ratios), min(ratios), max(ratios), len(ratios),
-        "" if len(ratios) == 1 else "s")
 
 
 def cell(values, rw):
@@ -575,7 +553,36 @@ def guest_fio_or_reboot(m, run, boot):
         return ({}, {}, None, what), boot()
 
 
+# The corral-vmm the appliance runs: the ISO's, built from out/rootfs.
+APPLIANCE_VMM = os.path.join(ROOT, "out", "rootfs", "usr", "bin", "corral-vmm")
+
+
+def sha256_of(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def builds_of(names):
+    """Each run's binary, by its sha256 (QEMU: None), as the benchmark starts."""
+    paths = {"corral-vmm": APPLIANCE_VMM, "corral-vmm baseline": BASELINE_VMM}
+    return {name: sha256_of(paths[name]) if name in paths else None for name in names}
+
+
+def save_record(log_path, by_round, builds, started, rounds):
+    """The figures by round beside the serial log, for pooling runs
+    (disk_pairs.py); returns the file's path."""
+    path = os.path.join(os.path.dirname(log_path), "bench-disk-%s.json"
+                        % time.strftime("%Y%m%d-%H%M%S", time.gmtime(started)))
+    meta = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+            "rounds": rounds, "host_cpus": HOST_CPUS, "guest_cpus": GUEST_CPUS,
+            "seconds_per_job": SECONDS, "outer": " ".join(accel_args())}
+    with open(path, "w") as f:
+        json.dump(record(by_round, builds, meta), f, indent=1)
+    return path
+
+
 def bench(args, testdata_image, table):
+    bench_started = time.time()
     fio = build_fio()
     with tempfile.TemporaryDirectory(prefix="corral-bench-disk-") as work:
         bench_disk = make_bench_disk(work, fio)
@@ -588,6 +595,7 @@ def bench(args, testdata_image, table):
             m.out("dd if=/dev/zero of=%s bs=1M count=%d 2>/dev/null" % (image, DISK_MIB),
                   timeout=600)
             names = [r.name for r in runs(image, "")]
+            builds = builds_of(names)
             # Each VMM's figures by round (paired_ratios); the host's by job.
             by_round = {name: {} for name in names}
             host = {}
@@ -620,6 +628,8 @@ def bench(args, testdata_image, table):
                     if stats:
                         vmm_stats[run.name].append(stats)
                 i += 1
+            print("[bench-disk] figures by round, for pooling (tests/bench/pool_disk.py): %s"
+                  % save_record(m.log_path, by_round, builds, bench_started, i), flush=True)
             for k, v in host_fio(m, image).items():
                 host.setdefault(k, []).append(v)
             for run in runs(image, "vmm-wait"):

@@ -135,6 +135,75 @@ def test_bench_disk_goes_on_until_every_job_has_its_pairs():
     assert not b.more_rounds(args, b.PAIRS_ROUNDS_FACTOR * 3, by_round([], []))
 
 
+def bench_module(name):
+    import importlib
+    import os
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "bench"))
+    return importlib.import_module(name)
+
+
+def test_bench_disk_records_round_trip_and_pool_by_binary(tmp_path):
+    """A run's figures by round survive its record (disk_pairs.py), and
+    pooling pairs a build with QEMU in every run where it ran, whatever
+    the run called it: here build A is `corral-vmm` in one run and
+    `corral-vmm baseline` in the other."""
+    import json
+    p = bench_module("disk_pairs")
+    q = p.QEMU_RUN
+    a, b = "a" * 64, "b" * 64
+    run1 = {"corral-vmm": {("randread", 32): {0: (16.0, 4000.0), 1: (17.0, 5000.0)}},
+            q: {("randread", 32): {0: (15.0, 3000.0), 2: (15.0, 3000.0)}}}
+    run2 = {"corral-vmm": {("randread", 32): {0: (16.0, 2000.0)}},
+            "corral-vmm baseline": {("randread", 32): {0: (16.0, 6000.0), 1: (1.0, 2.0)}},
+            q: {("randread", 32): {0: (15.0, 4000.0), 1: (15.0, 4000.0)}}}
+    files = []
+    for n, (by_round, builds) in enumerate(
+            [(run1, {"corral-vmm": a, q: None}),
+             (run2, {"corral-vmm": b, "corral-vmm baseline": a, q: None})]):
+        path = tmp_path / ("run%d.json" % n)
+        path.write_text(json.dumps(p.record(by_round, builds, {"rounds": 3})))
+        assert p.load(str(path)) == (by_round, builds)
+        files.append(p.load(str(path)))
+    pooled, names = p.pool(files, [("randread", 32), ("read", 1)])
+    ka, kb = "corral-vmm " + a[:12], "corral-vmm " + b[:12]
+    # run 1: round 0 only (QEMU lost round 1); run 2: rounds 0 and 1
+    assert pooled[(ka, "randread", 32)] == [4000 / 3000, 6000 / 4000, 2 / 4000]
+    assert pooled[(kb, "randread", 32)] == [0.5]
+    assert pooled[(ka, "read", 1)] == []
+    assert names == {ka: {"corral-vmm", "corral-vmm baseline"}, kb: {"corral-vmm"}}
+    # against build A: only run 2 has both
+    pooled, _ = p.pool(files, [("randread", 32)], against=ka)
+    assert pooled == {(kb, "randread", 32): [2000 / 6000]}
+    assert p.ratio_cell([1.5, 0.5, 1.2]) == "1.20x (0.50-1.50x over 3 rounds, ahead in 2)"
+    assert p.ratio_cell([]) == "-"
+
+
+def test_bench_disk_pool_refuses_what_is_not_a_record(tmp_path, capsys):
+    """pool_disk.py names the file and exits 1 on a file that is not a
+    record (not JSON, another version, a figure that is not a number), and
+    on --against matching no build."""
+    import json
+    pool_disk = bench_module("pool_disk")
+    p = bench_module("disk_pairs")
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(p.record({p.QEMU_RUN: {}}, {p.QEMU_RUN: None}, {})))
+    bad = {"notjson.json": "{", "version.json": json.dumps({"version": 99}),
+           "figure.json": json.dumps({"version": p.RECORD_VERSION, "builds": {
+               "x": {"sha256": "c" * 64, "figures": {"read 1": {"0": ["fast", 1]}}}}}),
+           "depth.json": json.dumps({"version": p.RECORD_VERSION, "builds": {
+               "x": {"sha256": "c" * 64, "figures": {"read": {}}}}})}
+    for name, text in bad.items():
+        path = tmp_path / name
+        path.write_text(text)
+        assert pool_disk.main([str(good), str(path)]) == 1
+        assert name in capsys.readouterr().err
+    assert pool_disk.main(["--against", "dead", str(good)]) == 1
+    assert "matches 0 builds" in capsys.readouterr().err
+    assert pool_disk.main([str(good)]) == 0
+    assert "no build was paired" in capsys.readouterr().out
+
+
 def test_bench_disk_reads_kvm_and_appliance_counts_around_a_job():
     """The lines STAMP_EXITS writes: KVM's stats ('x' where unreadable),
     then the appliance's timer, disk and IPI interrupts; a job gets the
