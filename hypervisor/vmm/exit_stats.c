@@ -59,3 +59,50 @@ void exit_totals_format(const struct exit_totals *t, double seconds, char *buf,
                  (unsigned long long)t->kvm[KVM_STAT_PF_TAKEN],
                  (unsigned long long)t->kvm[KVM_STAT_PF_FIXED]);
 }
+
+struct exit_vcpu_state exit_vcpu_state_of(const struct exit_counters *c,
+                                          const struct kvm_stats *ks)
+{
+    struct exit_vcpu_state v = {
+        .in_kvm_run = (int)__atomic_load_n(&c->in_kvm_run, __ATOMIC_RELAXED),
+        .last_reason = __atomic_load_n(&c->last_reason, __ATOMIC_RELAXED),
+    };
+    for (int k = 0; k < EXIT_KINDS; k++)
+        v.returns += __atomic_load_n(&c->n[k], __ATOMIC_RELAXED);
+    if (!ks || ks->fd < 0)
+        return v;
+    uint64_t s[KVM_STAT_COUNT];
+    kvm_stats_read(ks, s);
+    v.have_kvm = 1;
+    v.kvm_exits = s[KVM_STAT_EXITS];
+    v.kvm_halts = s[KVM_STAT_HALT];
+    v.halted = s[KVM_STAT_BLOCKING] != 0;
+    return v;
+}
+
+static const char *exit_reason_name(uint32_t reason)
+{
+    static const char *const kinds[EXIT_KINDS] = { "io", "mmio", "hlt", "signal", "other" };
+    return kinds[exit_kind_of(reason)];
+}
+
+void exit_vcpu_format(unsigned index, const struct exit_vcpu_state *v, char *buf, size_t len)
+{
+    int n;
+    if (v->in_kvm_run)
+        n = snprintf(buf, len, "vcpu %u: in KVM_RUN, %s; returns %llu, last exit %u (%s); ",
+                     index, !v->have_kvm ? "halted or not: unknown" : v->halted ? "halted" : "running",
+                     (unsigned long long)v->returns, v->last_reason,
+                     exit_reason_name(v->last_reason));
+    else
+        n = snprintf(buf, len, "vcpu %u: in corral-vmm, handling exit %u (%s); returns %llu; ",
+                     index, v->last_reason, exit_reason_name(v->last_reason),
+                     (unsigned long long)v->returns);
+    if (n < 0 || (size_t)n >= len)
+        return;
+    if (!v->have_kvm)
+        snprintf(buf + n, len - (size_t)n, "kvm unavailable");
+    else
+        snprintf(buf + n, len - (size_t)n, "kvm exits %llu, hlt %llu",
+                 (unsigned long long)v->kvm_exits, (unsigned long long)v->kvm_halts);
+}

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <linux/kvm.h>
+
 #include "kvm_stats.h"
 
 enum exit_kind {
@@ -25,6 +27,11 @@ enum exit_kind {
 
 struct exit_counters {
     uint64_t n[EXIT_KINDS];
+    /* Where the thread is: 1 inside KVM_RUN, 0 in the VMM (handling
+     * last_reason, a KVM_EXIT_*), so that a stuck vCPU tells whether the
+     * guest or corral-vmm holds it (SIGUSR2). */
+    uint32_t in_kvm_run;
+    uint32_t last_reason;
 };
 
 static inline void exit_counters_bump(struct exit_counters *c, enum exit_kind k)
@@ -33,8 +40,24 @@ static inline void exit_counters_bump(struct exit_counters *c, enum exit_kind k)
                      __ATOMIC_RELAXED);
 }
 
+/* The vCPU thread enters KVM_RUN. */
+static inline void exit_counters_entering(struct exit_counters *c)
+{
+    __atomic_store_n(&c->in_kvm_run, 1, __ATOMIC_RELAXED);
+}
+
 /* The kind of a KVM exit reason (KVM_EXIT_*). */
 enum exit_kind exit_kind_of(uint32_t exit_reason);
+
+/* It came back with exit_reason (rc 0) or was interrupted (rc < 0: a
+ * kick, counted as KVM_EXIT_INTR). */
+static inline void exit_counters_returned(struct exit_counters *c, int rc, uint32_t exit_reason)
+{
+    __atomic_store_n(&c->in_kvm_run, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&c->last_reason, rc == 0 ? exit_reason : (uint32_t)KVM_EXIT_INTR,
+                     __ATOMIC_RELAXED);
+    exit_counters_bump(c, rc == 0 ? exit_kind_of(exit_reason) : EXIT_KIND_INTR);
+}
 
 /* Sums over the vCPUs: what the VMM saw and what KVM counted. */
 struct exit_totals {
@@ -51,5 +74,24 @@ void exit_totals_add(struct exit_totals *t, const struct exit_counters *c,
  * without KVM's counters), no newline. */
 void exit_totals_format(const struct exit_totals *t, double seconds, char *buf,
                         size_t len);
+
+/* One vCPU as SIGUSR2 finds it: read from its counters and KVM's. */
+struct exit_vcpu_state {
+    int in_kvm_run;
+    uint32_t last_reason;
+    uint64_t returns;          /* from KVM_RUN, every kind */
+    int have_kvm;
+    uint64_t kvm_exits, kvm_halts;
+    int halted;                /* KVM's "blocking": waiting for an interrupt */
+};
+
+struct exit_vcpu_state exit_vcpu_state_of(const struct exit_counters *c,
+                                          const struct kvm_stats *ks);
+/* "vcpu N: in KVM_RUN, halted|running; returns N, last exit R (kind); kvm
+ * exits N, hlt N" or "vcpu N: in corral-vmm, handling exit R (kind); ...":
+ * two of them some seconds apart tell a guest stuck in guest mode (KVM's
+ * exits still), a guest spinning (exits moving) and a vCPU thread stuck in
+ * corral-vmm.  No newline. */
+void exit_vcpu_format(unsigned index, const struct exit_vcpu_state *v, char *buf, size_t len);
 
 #endif

@@ -520,7 +520,8 @@ static int machine_setup_signals(struct machine *m)
 
 /* One line on stderr with every vCPU's exit counts summed (SIGUSR2, and
  * at the end with -v): two of them a known time apart give exits/s.
- * SIGUSR2 adds where each disk's requests and each NIC's frames stand. */
+ * SIGUSR2 adds where each vCPU thread is and where each disk's requests
+ * and each NIC's frames stand. */
 static void machine_print_exits(struct machine *m)
 {
     struct exit_totals t;
@@ -530,6 +531,17 @@ static void machine_print_exits(struct machine *m)
         exit_totals_add(&t, &m->vcpus[i].exits, &m->vcpus[i].kstats);
     exit_totals_format(&t, vm_uptime_s(), line, sizeof(line));
     fprintf(stderr, "corral-vmm: %s\n", line);
+}
+
+/* SIGUSR2: where each vCPU thread is (exit_stats.h). */
+static void machine_print_vcpus(struct machine *m)
+{
+    char line[200];
+    for (unsigned i = 0; i < m->board.nvcpus; i++) {
+        struct exit_vcpu_state v = exit_vcpu_state_of(&m->vcpus[i].exits, &m->vcpus[i].kstats);
+        exit_vcpu_format(i, &v, line, sizeof(line));
+        fprintf(stderr, "corral-vmm: %s\n", line);
+    }
 }
 
 static void machine_resume(struct machine *m);
@@ -555,6 +567,7 @@ static void machine_handle_signal(struct machine *m)
     while (read(m->signal_fd, &si, sizeof(si)) == sizeof(si)) {
         if (si.ssi_signo == SIGUSR2) {
             machine_print_exits(m);
+            machine_print_vcpus(m);
             board_print_states(&m->board);
             continue;
         }

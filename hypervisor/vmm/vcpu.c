@@ -451,6 +451,7 @@ static void *vcpu_thread(void *arg)
     if (c->index == 0)
         vm_log(c->vm, "vCPU 0: first KVM_RUN");
     while (!vm_stopping(c->vm)) {
+        exit_counters_entering(&c->exits);
         int rc = ioctl(c->fd, KVM_RUN, 0);
         if (rc < 0 && errno != EINTR && errno != EAGAIN) {
             fprintf(stderr, "corral-vmm: vCPU %u: KVM_RUN: %s\n", c->index,
@@ -459,10 +460,7 @@ static void *vcpu_thread(void *arg)
             break;
         }
         c->run->immediate_exit = 0;
-        if (rc == 0)
-            exit_counters_bump(&c->exits, exit_kind_of(c->run->exit_reason));
-        else
-            exit_counters_bump(&c->exits, EXIT_KIND_INTR);
+        exit_counters_returned(&c->exits, rc, c->run->exit_reason);
         /* Only between exits: after an I/O or MMIO exit the instruction
          * completes in the next KVM_RUN, and reading the registers before
          * that (KVM_GET_REGS) corrupts an emulated string instruction -

@@ -367,7 +367,9 @@ def guest_fio(m, run):
     hung = None
     if "RUN-HUNG" in out:
         state = re.findall(r"disk \d+: (q0.*)$", out, re.M)
-        hung = "in job %s; %s" % (job, state[-1] if state else "no queue state")
+        vcpus = re.findall(r"^corral-vmm: (vcpu \d+: .*)$", out, re.M)
+        hung = "in job %s; %s%s" % (job, "".join(v + "; " for v in vcpus),
+                                    state[-1] if state else "no queue state")
         print("%s: run hung %s" % (run.name, hung))
     elif "GUEST-DONE" not in out:
         said = [l for l in out.splitlines()

@@ -62,9 +62,9 @@ def test_virtio_blk_devices_and_interrupts(appliance, msi):
 
 
 def test_sigusr2_shows_where_each_disk_queue_stands(appliance):
-    """SIGUSR2 on a running VMM: besides the exit counters, a line per disk
-    with each queue's indices (what an operator reads when a guest's I/O
-    looks stuck).  An idle guest has had everything it made available
+    """SIGUSR2 on a running VMM: besides the exit counters, a line per vCPU
+    (where its thread is) and a line per disk with each queue's indices
+    (what an operator reads when a guest's I/O looks stuck).  An idle guest has had everything it made available
     taken and returned, and nothing is in flight."""
     log = "/tmp/vmm-state.log"
     appliance.out("rm -f /tmp/st.img && truncate -s 16M /tmp/st.img")
@@ -83,6 +83,14 @@ def test_sigusr2_shows_where_each_disk_queue_stands(appliance):
     out = appliance.out("cat %s" % log)
     booted(out)
     assert re.search(r"corral-vmm: exits at [\d.]+ s: vmm total=\d+", out), out[-2000:]
+    # where each vCPU thread is: an idle guest's are in KVM_RUN, halted
+    # most of the time (one may be taking its timer tick)
+    vcpus = re.findall(r"^corral-vmm: vcpu (\d): (in KVM_RUN, (?:halted|running)|in corral-vmm, "
+                       r"handling exit \d+ \(\w+\)); returns (\d+)(?:, last exit \d+ "
+                       r"\(\w+\))?; kvm exits (\d+), hlt \d+$", out, re.M)
+    assert [v[0] for v in vcpus] == ["0", "1"], out[-2000:]
+    assert any(v[1] == "in KVM_RUN, halted" for v in vcpus), vcpus
+    assert all(int(v[3]) > int(v[2]) for v in vcpus), vcpus  # KVM's count has its own
     line = re.search(r"^corral-vmm: disk 0: (.*)$", out, re.M)
     assert line, out[-2000:]
     queues = re.findall(r"q(\d): in flight (\d+), avail (\d+), taken (\d+), used (\d+), "

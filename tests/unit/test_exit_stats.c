@@ -1,7 +1,9 @@
 /* exit_stats and kvm_stats: exit kinds, the report line, and finding KVM's
  * counters in a descriptor block (including hostile ones). */
 #include <linux/kvm.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "../../hypervisor/vmm/exit_stats.h"
@@ -69,7 +71,7 @@ static void test_exit_kinds_and_counters(void)
     CHECK_EQ_INT(exit_kind_of(KVM_EXIT_INTR), EXIT_KIND_INTR);
     CHECK_EQ_INT(exit_kind_of(KVM_EXIT_SYSTEM_EVENT), EXIT_KIND_OTHER);
     CHECK_EQ_INT(exit_kind_of(0xdead), EXIT_KIND_OTHER);
-    struct exit_counters a = { { 0 } }, b = { { 0 } };
+    struct exit_counters a = { .n = { 0 } }, b = { .n = { 0 } };
     for (int i = 0; i < 5; i++)
         exit_counters_bump(&a, EXIT_KIND_IO);
     exit_counters_bump(&a, EXIT_KIND_MMIO);
@@ -111,11 +113,64 @@ static void test_halted_needs_knowing(void)
     CHECK(!guest_vcpus_all_halted(&one));
 }
 
+/* Where a vCPU thread is (SIGUSR2): inside KVM_RUN or in corral-vmm with
+ * the exit it handles, and KVM's view of it when its counters are there
+ * (here a file standing in for the stats fd). */
+static void test_vcpu_state_line(void)
+{
+    struct exit_counters c = { .n = { 0 } };
+    exit_counters_entering(&c);
+    exit_counters_returned(&c, 0, KVM_EXIT_MMIO);
+    exit_counters_entering(&c);
+    struct exit_vcpu_state v = exit_vcpu_state_of(&c, NULL);
+    CHECK_EQ_INT(v.in_kvm_run, 1);
+    CHECK_EQ_INT(v.returns, 1);
+    char line[200];
+    exit_vcpu_format(1, &v, line, sizeof(line));
+    CHECK_EQ_STR(line, "vcpu 1: in KVM_RUN, halted or not: unknown; returns 1, last exit 6 "
+                       "(mmio); kvm unavailable");
+    exit_counters_returned(&c, -1, 0); /* a kick */
+    CHECK_EQ_INT(c.n[EXIT_KIND_INTR], 1);
+    exit_counters_entering(&c);
+    exit_counters_returned(&c, 0, KVM_EXIT_IO);
+    FILE *f = tmpfile();
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    uint64_t values[KVM_STAT_COUNT] = { 0 };
+    values[KVM_STAT_EXITS] = 5000;
+    values[KVM_STAT_HALT] = 70;
+    values[KVM_STAT_BLOCKING] = 1;
+    CHECK_EQ_INT(fwrite(values, sizeof(values), 1, f), 1);
+    fflush(f);
+    struct kvm_stats ks = { .fd = fileno(f) };
+    for (int k = 0; k < KVM_STAT_COUNT; k++)
+        ks.pos[k] = (int64_t)(k * sizeof(uint64_t));
+    v = exit_vcpu_state_of(&c, &ks);
+    exit_vcpu_format(0, &v, line, sizeof(line));
+    CHECK_EQ_STR(line, "vcpu 0: in corral-vmm, handling exit 2 (io); returns 3; "
+                       "kvm exits 5000, hlt 70");
+    exit_counters_entering(&c);
+    v = exit_vcpu_state_of(&c, &ks);
+    exit_vcpu_format(0, &v, line, sizeof(line));
+    CHECK(strstr(line, "vcpu 0: in KVM_RUN, halted; returns 3, last exit 2 (io)") == line);
+    values[KVM_STAT_BLOCKING] = 0;
+    CHECK_EQ_INT(pwrite(ks.fd, values, sizeof(values), 0), (int)sizeof(values));
+    v = exit_vcpu_state_of(&c, &ks);
+    exit_vcpu_format(0, &v, line, sizeof(line));
+    CHECK(strstr(line, "in KVM_RUN, running;") != NULL);
+    char small[24];
+    exit_vcpu_format(0, &v, small, sizeof(small)); /* truncated, terminated */
+    CHECK_EQ_INT(strlen(small), sizeof(small) - 1);
+    fclose(f);
+}
+
 int main(void)
 {
     RUN(test_locate_finds_counters);
     RUN(test_locate_distrusts_bad_blocks);
     RUN(test_exit_kinds_and_counters);
     RUN(test_halted_needs_knowing);
+    RUN(test_vcpu_state_line);
     return check_summary("exit_stats");
 }
