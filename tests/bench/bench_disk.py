@@ -313,7 +313,8 @@ def parse_counts(out):
 # A run that has not ended after this long has stopped (a whole run takes
 # 1-3 minutes): 4 of 6 runs of this benchmark once hung at iodepth 32, in
 # QEMU's runs and in corral-vmm's.  The watchdog says so ("RUN-HUNG"), has
-# corral-vmm print where each disk queue stands (SIGUSR2: a request the
+# corral-vmm print where each vCPU thread and each disk queue stands
+# (SIGUSR2, twice 3 s apart: a vCPU whose exits stopped, a request the
 # driver made and the device never took, or one completed whose interrupt
 # the guest never saw), kills the run and lets the rounds go on.
 RUN_LIMIT_S = 420
@@ -344,7 +345,8 @@ def unkillable_in(log):
 def watched(run):
     """run's command under the watchdog; SIGUSR2 for corral-vmm only (it
     would end QEMU, which has no handler for it)."""
-    usr2 = "kill -USR2 $p;" if run.name.startswith("corral-vmm") else ""
+    usr2 = ("kill -USR2 $p; sleep 3 >/dev/null 2>&1; kill -USR2 $p;"
+            if run.name.startswith("corral-vmm") else "")
     return WATCHDOG % {"command": run.command, "limit": RUN_LIMIT_S, "usr2": usr2,
                        "unkillable": UNKILLABLE_S}
 
