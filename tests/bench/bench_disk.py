@@ -316,7 +316,8 @@ def parse_counts(out):
 # corral-vmm print where each vCPU thread and each disk queue stands
 # (SIGUSR2, twice 3 s apart: a vCPU whose exits stopped, a request the
 # driver made and the device never took, or one completed whose interrupt
-# the guest never saw), kills the run and lets the rounds go on.
+# the guest never saw) and each of its threads' state and wait channel
+# ("RUN-THREAD"), kills the run and lets the rounds go on.
 RUN_LIMIT_S = 420
 # A VMM still there this long after kill -9 cannot end: a process whose
 # io_uring holds a block request waits for it in exit, and run AC
@@ -327,7 +328,10 @@ RUN_LIMIT_S = 420
 UNKILLABLE_S = 30
 WATCHDOG = ("{ %(command)s 2>&1 </dev/null & p=$!; echo $p >" + RUN_PID + "; "
             "( sleep %(limit)d >/dev/null 2>&1; kill -0 $p 2>/dev/null || exit 0; "
-            "echo 'RUN-HUNG after %(limit)d s'; %(usr2)s sleep 2 >/dev/null 2>&1; kill -9 $p; "
+            "echo 'RUN-HUNG after %(limit)d s'; %(usr2)s "
+            "for t in /proc/$p/task/*; do echo \"RUN-THREAD $(cat $t/comm) state "
+            "$(sed 's/.*) //' $t/stat | cut -d' ' -f1) in $(cat $t/wchan)\"; done; "
+            "sleep 2 >/dev/null 2>&1; kill -9 $p; "
             "sleep %(unkillable)d >/dev/null 2>&1; kill -0 $p 2>/dev/null || exit 0; "
             "echo \"RUN-UNKILLABLE state $(cut -d' ' -f3 /proc/$p/stat), in flight "
             "(disk reads writes;) $(for d in /sys/block/*; do echo ${d##*/} $(cat $d/inflight); "
@@ -360,7 +364,7 @@ def guest_fio(m, run):
     # (the guest boots `quiet`, so its kernel prints only trouble; its
     # lines are marked, so that its panic is never taken for the
     # appliance's), to tell why a run ended early.
-    out = m.out("%s | %s | grep -a -E '^(FIO|COUNTS|JOB-START|RUN-HUNG|RUN-UNKILLABLE) |GUEST-|"
+    out = m.out("%s | %s | grep -a -E '^(FIO|COUNTS|JOB-START|RUN-HUNG|RUN-THREAD|RUN-UNKILLABLE) |GUEST-|"
                 "^(corral-vmm: |qemu-system-x86_64: |%s)' ; true"
                 % (watched(run), STAMP_EXITS, GUEST_KERNEL_MARK), timeout=RUN_LIMIT_S + 300)
     vmm = re.search(r"disk [^:]*: (requests .*)$", out, re.M)
@@ -370,7 +374,8 @@ def guest_fio(m, run):
     if "RUN-HUNG" in out:
         state = re.findall(r"disk \d+: (q0.*)$", out, re.M)
         vcpus = re.findall(r"^corral-vmm: (vcpu \d+: .*)$", out, re.M)
-        hung = "in job %s; %s%s" % (job, "".join(v + "; " for v in vcpus),
+        threads = re.findall(r"^RUN-THREAD (.*)$", out, re.M)
+        hung = "in job %s; %s%s" % (job, "".join(v + "; " for v in vcpus + threads),
                                     state[-1] if state else "no queue state")
         print("%s: run hung %s" % (run.name, hung))
     elif "GUEST-DONE" not in out:

@@ -429,11 +429,14 @@ def test_bench_disk_skips_a_fio_line_that_is_not_whole(capsys):
 
 
 def test_bench_disk_watchdog_ends_quietly_when_kill_9_works():
+    """A hung run says what each of its threads waits in, then is killed."""
     b = bench_disk()
     script = b.WATCHDOG % {"command": "sleep 6", "limit": 1, "usr2": "", "unkillable": 1}
     out = subprocess.run(["sh", "-c", script], capture_output=True, text=True,
                          timeout=30).stdout
     assert "RUN-HUNG after 1 s" in out and "RUN-UNKILLABLE" not in out, out
+    # each of the hung run's threads, with its state and where it waits
+    assert re.search(r"^RUN-THREAD sleep state [SR] in \w+", out, re.M), out
 
 
 def test_makes_from_two_workers_run_one_after_the_other(monkeypatch):
