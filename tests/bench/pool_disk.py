@@ -3,6 +3,7 @@
 
     tests/bench/pool_disk.py out/test-logs/bench-disk-*.json
     tests/bench/pool_disk.py --against 50048bacdfe3 FILE...
+    tests/bench/pool_disk.py --as-one 76816f2cb7cd,50048bacdfe3 FILE...
 
 Each run writes its figures by round to out/test-logs/bench-disk-<time>.json
 (the benchmark prints the path).  This prints, for every corral-vmm build
@@ -11,7 +12,9 @@ the same binary as `corral-vmm` in one run and as `corral-vmm baseline` in
 another is one build), its figure over QEMU's paired by round, all runs
 together: per job, the median ratio, its range, the number of pairs, and
 in how many the build was ahead.  --against pairs with another build
-(the first hex digits of its sha256) instead of QEMU.
+(the first hex digits of its sha256) instead of QEMU; --as-one A,B counts
+build B's pairs as build A's (binaries that differ only in something the
+benchmark does not measure).
 """
 
 import argparse
@@ -26,15 +29,32 @@ JOBS = [("read", 1), ("read", 32), ("write", 1), ("write", 32),
         ("randread", 1), ("randread", 32), ("randwrite", 1), ("randwrite", 32)]
 
 
+def sha_of(runs, prefix, option):
+    """The one sha256 in the runs that starts with prefix."""
+    found = {sha for _, builds in runs for sha in builds.values()
+             if sha and sha.startswith(prefix.lower())}
+    if len(found) != 1:
+        raise ValueError("%s %s matches %d builds in these files" % (option, prefix, len(found)))
+    return found.pop()
+
+
 def against_key(runs, prefix):
     """The build key whose sha256 starts with prefix (None: QEMU)."""
     if prefix is None:
         return None
-    found = {sha for _, builds in runs for sha in builds.values()
-             if sha and sha.startswith(prefix.lower())}
-    if len(found) != 1:
-        raise ValueError("--against %s matches %d builds in these files" % (prefix, len(found)))
-    return "corral-vmm " + found.pop()[:12]
+    return "corral-vmm " + sha_of(runs, prefix, "--against")[:12]
+
+
+def as_one(runs, groups):
+    """Runs where each group's builds (sha256 prefixes, comma-separated: two
+    binaries that differ in nothing the benchmark measures, say a log line)
+    count as the group's first."""
+    alias = {}
+    for group in groups:
+        shas = [sha_of(runs, prefix, "--as-one") for prefix in group.split(",")]
+        alias.update({sha: shas[0] for sha in shas[1:]})
+    return [(by_round, {name: alias.get(sha, sha) for name, sha in builds.items()})
+            for by_round, builds in runs]
 
 
 def report(pooled, names, against):
@@ -51,10 +71,13 @@ def report(pooled, names, against):
 def main(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--against", help="the first hex digits of another build's sha256")
+    p.add_argument("--as-one", action="append", default=[], metavar="SHA,SHA",
+                   help="count these builds as one (the first), e.g. two binaries that "
+                        "differ only in a diagnostic")
     p.add_argument("records", nargs="+", help="bench-disk-*.json files")
     args = p.parse_args(argv)
     try:
-        runs = [load(path) for path in args.records]
+        runs = as_one([load(path) for path in args.records], args.as_one)
         against = against_key(runs, args.against)
     except (OSError, ValueError) as e:
         print("pool_disk: %s" % e, file=sys.stderr)

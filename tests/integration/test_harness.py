@@ -176,6 +176,12 @@ def test_bench_disk_records_round_trip_and_pool_by_binary(tmp_path):
     pooled, _ = p.pool(files, [("randread", 32)], against=ka)
     assert pooled == {(kb, "randread", 32): [2000 / 6000]}
     assert p.ratio_cell([1.5, 0.5, 1.2]) == "1.20x (0.50-1.50x over 3 rounds, ahead in 2)"
+    # --as-one: build B's pairs count as A's (binaries alike in what is measured)
+    pool_disk = bench_module("pool_disk")
+    merged, names = p.pool(pool_disk.as_one(files, ["aaaa,bbb"]), [("randread", 32)])
+    assert list(merged) == [(ka, "randread", 32)]
+    assert sorted(merged[(ka, "randread", 32)]) == sorted([4000 / 3000, 6000 / 4000, 2 / 4000, 0.5])
+    assert names == {ka: {"corral-vmm", "corral-vmm baseline"}}
     assert p.ratio_cell([]) == "-"
 
 
