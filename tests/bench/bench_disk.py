@@ -326,11 +326,28 @@ RUN_LIMIT_S = 420
 # state and the appliance's requests in flight by disk); WedgeWatch then
 # ends that appliance and the run counts as lost with it.
 UNKILLABLE_S = 30
+# A hung run's guest exits, sampled for a second from KVM's kvm_exit
+# tracepoint (the appliance's tracefs): the five commonest vCPU / reason /
+# rip ("RUN-EXITS count vcpu N reason R rip X"), which tell a vCPU that
+# loops on one exit (run BD: 17,000 a second, none reaching corral-vmm)
+# from one that spins in the guest's own code.
+def hung_exits(tracefs=("/sys/kernel/tracing", "/sys/kernel/debug/tracing")):
+    """The shell that samples them (where a tracefs has KVM's events)."""
+    return ("for tf in %s; do [ -w $tf/events/kvm/kvm_exit/enable ] && break; done; "
+            "if [ -w $tf/events/kvm/kvm_exit/enable ]; then echo >$tf/trace; "
+            "echo 1 >$tf/events/kvm/kvm_exit/enable; sleep 1 >/dev/null 2>&1; "
+            "echo 0 >$tf/events/kvm/kvm_exit/enable; "
+            "grep -o 'vcpu [0-9]* reason [^ ]* rip 0x[0-9a-f]*' $tf/trace | sort | uniq -c | "
+            "sort -rn | head -5 | while read n r; do echo \"RUN-EXITS $n $r\"; done; "
+            "echo >$tf/trace; fi; " % " ".join(tracefs))
+
+
 WATCHDOG = ("{ %(command)s 2>&1 </dev/null & p=$!; echo $p >" + RUN_PID + "; "
             "( sleep %(limit)d >/dev/null 2>&1; kill -0 $p 2>/dev/null || exit 0; "
             "echo 'RUN-HUNG after %(limit)d s'; %(usr2)s "
             "for t in /proc/$p/task/*; do echo \"RUN-THREAD $(cat $t/comm) state "
             "$(sed 's/.*) //' $t/stat | cut -d' ' -f1) in $(cat $t/wchan)\"; done; "
+            + hung_exits() +
             "sleep 2 >/dev/null 2>&1; kill -9 $p; "
             "sleep %(unkillable)d >/dev/null 2>&1; kill -0 $p 2>/dev/null || exit 0; "
             "echo \"RUN-UNKILLABLE state $(cut -d' ' -f3 /proc/$p/stat), in flight "
@@ -364,7 +381,8 @@ def guest_fio(m, run):
     # (the guest boots `quiet`, so its kernel prints only trouble; its
     # lines are marked, so that its panic is never taken for the
     # appliance's), to tell why a run ended early.
-    out = m.out("%s | %s | grep -a -E '^(FIO|COUNTS|JOB-START|RUN-HUNG|RUN-THREAD|RUN-UNKILLABLE) |GUEST-|"
+    out = m.out("%s | %s | grep -a -E '^(FIO|COUNTS|JOB-START|RUN-HUNG|RUN-THREAD|RUN-EXITS|"
+                "RUN-UNKILLABLE) |GUEST-|"
                 "^(corral-vmm: |qemu-system-x86_64: |%s)' ; true"
                 % (watched(run), STAMP_EXITS, GUEST_KERNEL_MARK), timeout=RUN_LIMIT_S + 300)
     vmm = re.search(r"disk [^:]*: (requests .*)$", out, re.M)
@@ -374,7 +392,7 @@ def guest_fio(m, run):
     if "RUN-HUNG" in out:
         state = re.findall(r"disk \d+: (q0.*)$", out, re.M)
         vcpus = re.findall(r"^corral-vmm: (vcpu \d+: .*)$", out, re.M)
-        threads = re.findall(r"^RUN-THREAD (.*)$", out, re.M)
+        threads = re.findall(r"^RUN-(?:THREAD|EXITS) (.*)$", out, re.M)
         hung = "in job %s; %s%s" % (job, "".join(v + "; " for v in vcpus + threads),
                                     state[-1] if state else "no queue state")
         print("%s: run hung %s" % (run.name, hung))

@@ -445,6 +445,40 @@ def test_bench_disk_watchdog_ends_quietly_when_kill_9_works():
     assert re.search(r"^RUN-THREAD sleep state [SR] in \w+", out, re.M), out
 
 
+def test_bench_disk_hung_run_samples_its_exits_from_kvms_tracepoint(tmp_path):
+    """A hung run's exits for a second (run BD: a vCPU looping on exits
+    that never reach corral-vmm): the commonest vCPU/reason/rip first, the
+    tracepoint off again and its buffer emptied.  A tracefs stands in
+    here, the tracepoint "firing" while it is on."""
+    b = bench_disk()
+    tf = tmp_path / "tracing"
+    enable = tf / "events" / "kvm" / "kvm_exit" / "enable"
+    enable.parent.mkdir(parents=True)
+    enable.write_text("0\n")
+    trace = tf / "trace"
+    trace.write_text("stale\n")
+    line = ("  CPU 0/KVM-12 [001] d.... 5.0: kvm_exit: vcpu %d reason %s rip 0x%x info1 0x0 "
+            "info2 0x0 intr_info 0x0 error_code 0x0\n")
+
+    def fire():
+        deadline = time.monotonic() + 10
+        while enable.read_text().strip() != "1" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        with open(trace, "a") as f:
+            f.write(line % (0, "npf", 0xffffffff81000010) * 3 + line % (1, "hlt", 0x10))
+    writer = threading.Thread(target=fire)
+    writer.start()
+    out = subprocess.run(["sh", "-c", b.hung_exits([str(tmp_path / "none"), str(tf)])],
+                         capture_output=True, text=True, timeout=30).stdout
+    writer.join()
+    assert out.splitlines() == ["RUN-EXITS 3 vcpu 0 reason npf rip 0xffffffff81000010",
+                                "RUN-EXITS 1 vcpu 1 reason hlt rip 0x10"], out
+    assert enable.read_text().strip() == "0" and trace.read_text().strip() == ""
+    # no tracefs with KVM's events: nothing said, nothing written
+    assert subprocess.run(["sh", "-c", b.hung_exits([str(tmp_path / "none")])],
+                          capture_output=True, text=True, timeout=30).stdout == ""
+
+
 def test_makes_from_two_workers_run_one_after_the_other(monkeypatch):
     spans = []
 
