@@ -25,6 +25,7 @@ The figures by round go to out/test-logs/bench-disk-<time>.json, which
 tests/bench/pool_disk.py pools over runs (disk_pairs.py).
 """
 
+import bisect
 import hashlib
 import json
 import os
@@ -342,6 +343,57 @@ def hung_exits(tracefs=("/sys/kernel/tracing", "/sys/kernel/debug/tracing")):
             "echo >$tf/trace; fi; " % " ".join(tracefs))
 
 
+# The guest kernel's symbols (build.sh passes its System.map), to name a
+# hung run's exit addresses: the guest prints where its text landed
+# ("GUEST-TEXT", scenarios/bench-fio.sh), and an address less that
+# displacement is the System.map's.
+SYSTEM_MAP = os.environ.get("CORRAL_SYSTEM_MAP", "")
+
+
+def text_symbols(lines):
+    """System.map's code symbols (types t, T, w, W) as sorted (address, name)."""
+    found = []
+    for line in lines:
+        fields = line.split()
+        if len(fields) == 3 and fields[1] in "tTwW" and len(fields[1]) == 1:
+            try:
+                found.append((int(fields[0], 16), fields[2]))
+            except ValueError:
+                continue
+    return sorted(found)
+
+
+def name_address(rip, guest_text, symbols):
+    """"function+0xoff" for a guest address, or None where it names none: a
+    user-space address, an unknown displacement, no System.map."""
+    static_text = next((a for a, n in symbols if n == "_text"), None)
+    if guest_text is None or static_text is None:
+        return None
+    address = rip - guest_text + static_text
+    # past the last symbol by more than a function's length: not the kernel's
+    if address < static_text or address > symbols[-1][0] + 0x10000:
+        return None
+    base, name = symbols[bisect.bisect_right(symbols, (address, "\uffff")) - 1]
+    return "%s+0x%x" % (name, address - base)
+
+
+def named_exits(lines, out, map_path):
+    """The RUN-EXITS lines with each rip's function appended where known."""
+    text = re.search(r"^GUEST-TEXT ([0-9a-f]{8,16})\r?$", out, re.M)
+    try:
+        with open(map_path) as f:
+            symbols = text_symbols(f)
+    except OSError:
+        symbols = []
+    named = []
+    for line in lines:
+        rip = re.search(r"rip 0x([0-9a-f]+)\s*$", line)
+        name = rip and name_address(int(rip.group(1), 16),
+                                    int(text.group(1), 16) if text else None, symbols)
+        named.append("%s (%s)" % (line, name) if name else line)
+    return named
+
+
 WATCHDOG = ("{ %(command)s 2>&1 </dev/null & p=$!; echo $p >" + RUN_PID + "; "
             "( sleep %(limit)d >/dev/null 2>&1; kill -0 $p 2>/dev/null || exit 0; "
             "echo 'RUN-HUNG after %(limit)d s'; %(usr2)s "
@@ -392,7 +444,8 @@ def guest_fio(m, run):
     if "RUN-HUNG" in out:
         state = re.findall(r"disk \d+: (q0.*)$", out, re.M)
         vcpus = re.findall(r"^corral-vmm: (vcpu \d+: .*)$", out, re.M)
-        threads = re.findall(r"^RUN-(?:THREAD|EXITS) (.*)$", out, re.M)
+        threads = re.findall(r"^RUN-THREAD (.*)$", out, re.M) + named_exits(
+            re.findall(r"^RUN-EXITS (.*)$", out, re.M), out, SYSTEM_MAP)
         hung = "in job %s; %s%s" % (job, "".join(v + "; " for v in vcpus + threads),
                                     state[-1] if state else "no queue state")
         print("%s: run hung %s" % (run.name, hung))

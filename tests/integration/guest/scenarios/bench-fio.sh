@@ -27,6 +27,12 @@ counts() {
     echo "$requests $merged $irqs"
 }
 
+# Where the guest kernel's text landed (KASLR moves it every boot), so that
+# a hung run's exit addresses (the benchmark's RUN-EXITS) can be named from
+# the kernel's System.map: "GUEST-TEXT <address of _text>".
+[ -r /sys/block/$disk/stat ] &&
+    echo "GUEST-TEXT $(awk '$3 == "_text" { print $1; exit }' /proc/kallsyms)"
+
 for job in read:1M write:1M randread:4k randwrite:4k; do
     rw=${job%%:*}
     bs=${job#*:}
