@@ -22,7 +22,8 @@ prints, per run, kicks, io_uring_enter calls and interrupts per request).
 CORRAL_BENCH_BASELINE_VMM=/path/to/corral-vmm adds that binary as a third
 VMM in the same rounds, for before/after figures in the same conditions.
 The figures by round go to out/test-logs/bench-disk-<time>.json, which
-tests/bench/pool_disk.py pools over runs (disk_pairs.py).
+tests/bench/pool_disk.py pools over runs (disk_pairs.py); a run the docs
+quote is kept as tests/bench/records/<run>.json.
 """
 
 import bisect

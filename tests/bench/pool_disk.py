@@ -1,12 +1,15 @@
 #!/usr/bin/python3
 """Pool the pairs of several `./build.sh bench disk` runs.
 
+    tests/bench/pool_disk.py
     tests/bench/pool_disk.py out/test-logs/bench-disk-*.json
     tests/bench/pool_disk.py --against 50048bacdfe3 FILE...
     tests/bench/pool_disk.py --as-one 76816f2cb7cd,50048bacdfe3 FILE...
 
 Each run writes its figures by round to out/test-logs/bench-disk-<time>.json
-(the benchmark prints the path).  This prints, for every corral-vmm build
+(the benchmark prints the path); the runs the docs quote are kept in
+tests/bench/records/ (out/ goes with the machine), which is what this pools
+when no file is named.  This prints, for every corral-vmm build
 in those files (a build is its binary's sha256, whatever a run called it:
 the same binary as `corral-vmm` in one run and as `corral-vmm baseline` in
 another is one build), its figure over QEMU's paired by round, all runs
@@ -18,11 +21,15 @@ benchmark does not measure).
 """
 
 import argparse
+import glob
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from disk_pairs import QEMU_RUN, load, pool, ratio_cell  # noqa: E402
+
+# The records of the runs the docs quote.
+KEPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "records")
 
 # The jobs of tests/integration/guest/scenarios/bench-fio.sh, in its order.
 JOBS = [("read", 1), ("read", 32), ("write", 1), ("write", 32),
@@ -74,8 +81,14 @@ def main(argv):
     p.add_argument("--as-one", action="append", default=[], metavar="SHA,SHA",
                    help="count these builds as one (the first), e.g. two binaries that "
                         "differ only in a diagnostic")
-    p.add_argument("records", nargs="+", help="bench-disk-*.json files")
+    p.add_argument("records", nargs="*", help="bench-disk-*.json files (default: %s/*.json)"
+                   % os.path.relpath(KEPT))
     args = p.parse_args(argv)
+    if not args.records:
+        args.records = sorted(glob.glob(os.path.join(KEPT, "*.json")))
+        if not args.records:
+            print("pool_disk: no records named and none kept in %s" % KEPT, file=sys.stderr)
+            return 1
     try:
         runs = as_one([load(path) for path in args.records], args.as_one)
         against = against_key(runs, args.against)

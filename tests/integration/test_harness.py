@@ -210,6 +210,22 @@ def test_bench_disk_pool_refuses_what_is_not_a_record(tmp_path, capsys):
     assert "no build was paired" in capsys.readouterr().out
 
 
+def test_bench_disk_pool_defaults_to_the_kept_records(tmp_path, monkeypatch, capsys):
+    """With no file named, pool_disk.py pools tests/bench/records/*.json
+    (the runs the docs quote: out/ goes with the machine), and says so
+    when there are none."""
+    import json
+    pool_disk = bench_module("pool_disk")
+    p = bench_module("disk_pairs")
+    monkeypatch.setattr(pool_disk, "KEPT", str(tmp_path))
+    assert pool_disk.main([]) == 1
+    assert "none kept in %s" % tmp_path in capsys.readouterr().err
+    (tmp_path / "BX.json").write_text(json.dumps(p.record({p.QEMU_RUN: {}}, {p.QEMU_RUN: None}, {})))
+    (tmp_path / "notes.txt").write_text("not a record")
+    assert pool_disk.main([]) == 0
+    assert "no build was paired" in capsys.readouterr().out
+
+
 def test_bench_disk_reads_kvm_and_appliance_counts_around_a_job():
     """The lines STAMP_EXITS writes: KVM's stats ('x' where unreadable),
     then the appliance's timer, disk and IPI interrupts; a job gets the
