@@ -26,7 +26,6 @@ tests/bench/pool_disk.py pools over runs (disk_pairs.py); a run the docs
 quote is kept as tests/bench/records/<run>.json.
 """
 
-import bisect
 import hashlib
 import json
 import os
@@ -344,55 +343,57 @@ def hung_exits(tracefs=("/sys/kernel/tracing", "/sys/kernel/debug/tracing")):
             "echo >$tf/trace; fi; " % " ".join(tracefs))
 
 
-# The guest kernel's symbols (build.sh passes its System.map), to name a
-# hung run's exit addresses: the guest prints where its text landed
-# ("GUEST-TEXT", scenarios/bench-fio.sh), and an address less that
-# displacement is the System.map's.
-SYSTEM_MAP = os.environ.get("CORRAL_SYSTEM_MAP", "")
+# A hung run's exit addresses named by function.  The guest runs the
+# appliance's own kernel (the ISO's vmlinuz), so a function's offset from
+# _text is the same in both: the guest prints where its text landed
+# ("GUEST-TEXT", scenarios/bench-fio.sh; KASLR moves it every boot), and the
+# appliance's /proc/kallsyms names the address at that offset from its own
+# _text.  (Debian's System.map is a one-line stub; the real one is in a
+# -dbg package of hundreds of MiB.)
+KALLSYMS = "/proc/kallsyms"
 
 
-def text_symbols(lines):
-    """System.map's code symbols (types t, T, w, W) as sorted (address, name)."""
-    found = []
-    for line in lines:
-        fields = line.split()
-        if len(fields) == 3 and fields[1] in "tTwW" and len(fields[1]) == 1:
-            try:
-                found.append((int(fields[0], 16), fields[2]))
-            except ValueError:
-                continue
-    return sorted(found)
+def exit_rips(lines):
+    """The rip of each RUN-EXITS line (None where it has none)."""
+    found = [re.search(r"rip 0x([0-9a-f]+)\s*$", line) for line in lines]
+    return [int(f.group(1), 16) if f else None for f in found]
 
 
-def name_address(rip, guest_text, symbols):
-    """"function+0xoff" for a guest address, or None where it names none: a
-    user-space address, an unknown displacement, no System.map."""
-    static_text = next((a for a, n in symbols if n == "_text"), None)
-    if guest_text is None or static_text is None:
-        return None
-    address = rip - guest_text + static_text
-    # past the last symbol by more than a function's length: not the kernel's
-    if address < static_text or address > symbols[-1][0] + 0x10000:
-        return None
-    base, name = symbols[bisect.bisect_right(symbols, (address, "\uffff")) - 1]
-    return "%s+0x%x" % (name, address - base)
+def kallsyms_lookup(addresses, path=KALLSYMS):
+    """Shell printing "SYMBOL <address> <symbol address> <name>" for each
+    address (16 hex digits): the code symbol at or below it.  Fixed-width
+    hex compares as a string, so awk needs no 64-bit arithmetic."""
+    return ("awk -v want='%s' 'BEGIN { n = split(want, w, \" \") } "
+            "$2 ~ /^[tTwW]$/ { for (i = 1; i <= n; i++) "
+            "if (($1 \"\") <= w[i] && ($1 \"\") > best[i]) { best[i] = $1; name[i] = $3 } } "
+            "END { for (i = 1; i <= n; i++) if (best[i] != \"\") "
+            "print \"SYMBOL\", w[i], best[i], name[i] }' %s"
+            % (" ".join("%016x" % a for a in addresses), path))
 
 
-def named_exits(lines, out, map_path):
-    """The RUN-EXITS lines with each rip's function appended where known."""
-    text = re.search(r"^GUEST-TEXT ([0-9a-f]{8,16})\r?$", out, re.M)
-    try:
-        with open(map_path) as f:
-            symbols = text_symbols(f)
-    except OSError:
-        symbols = []
-    named = []
-    for line in lines:
-        rip = re.search(r"rip 0x([0-9a-f]+)\s*$", line)
-        name = rip and name_address(int(rip.group(1), 16),
-                                    int(text.group(1), 16) if text else None, symbols)
-        named.append("%s (%s)" % (line, name) if name else line)
-    return named
+def named_exits(m, lines, out, path=KALLSYMS):
+    """The RUN-EXITS lines with each kernel rip's function+offset appended;
+    unchanged where the guest said no GUEST-TEXT or the address is past
+    the kernel's code (user space, a module's)."""
+    text = re.search(r"^GUEST-TEXT ([0-9a-f]{16})\r?$", out, re.M)
+    rips = exit_rips(lines)
+    if not text or not any(rips):
+        return lines
+    ours = re.search(r"^([0-9a-f]{16}) \w _text$",
+                     m.out("grep ' _text$' %s; true" % path), re.M)
+    if not ours:
+        return lines
+    shift = int(ours.group(1), 16) - int(text.group(1), 16)
+    wanted = {rip: (rip + shift) % (1 << 64) for rip in rips if rip is not None}
+    named = {}
+    for want, base, name in re.findall(r"^SYMBOL ([0-9a-f]+) ([0-9a-f]+) (\S+)$",
+                                       m.out(kallsyms_lookup(sorted(set(wanted.values())), path)),
+                                       re.M):
+        offset = int(want, 16) - int(base, 16)
+        if offset < 0x10000:  # farther is past the last function
+            named[int(want, 16)] = "%s+0x%x" % (name, offset)
+    return ["%s (%s)" % (line, named[wanted[rip]]) if rip in wanted and wanted[rip] in named
+            else line for line, rip in zip(lines, rips)]
 
 
 WATCHDOG = ("{ %(command)s 2>&1 </dev/null & p=$!; echo $p >" + RUN_PID + "; "
@@ -446,7 +447,7 @@ def guest_fio(m, run):
         state = re.findall(r"disk \d+: (q0.*)$", out, re.M)
         vcpus = re.findall(r"^corral-vmm: (vcpu \d+: .*)$", out, re.M)
         threads = re.findall(r"^RUN-THREAD (.*)$", out, re.M) + named_exits(
-            re.findall(r"^RUN-EXITS (.*)$", out, re.M), out, SYSTEM_MAP)
+            m, re.findall(r"^RUN-EXITS (.*)$", out, re.M), out)
         hung = "in job %s; %s%s" % (job, "".join(v + "; " for v in vcpus + threads),
                                     state[-1] if state else "no queue state")
         print("%s: run hung %s" % (run.name, hung))

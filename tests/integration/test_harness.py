@@ -496,29 +496,35 @@ def test_bench_disk_hung_run_samples_its_exits_from_kvms_tracepoint(tmp_path):
 
 
 def test_bench_disk_names_a_hung_guests_exit_addresses(tmp_path):
-    """RUN-EXITS rips named from System.map, moved by where the guest's
-    text landed (GUEST-TEXT): a kernel address gets function+offset; a
-    user-space one, a run without GUEST-TEXT or without a System.map, none."""
+    """RUN-EXITS rips named through the appliance's kallsyms (the guest runs
+    the same kernel), moved by the two kernels' different _text (GUEST-TEXT):
+    a kernel address gets function+offset; a user-space one, an address
+    past the last function, or a run without GUEST-TEXT, none."""
     b = bench_disk()
-    system_map = tmp_path / "System.map"
-    system_map.write_text("0000000000000000 A __per_cpu_start\n"
-                          "ffffffff81000000 T _text\n"
-                          "ffffffff81000000 T startup_64\n"
-                          "ffffffff81100000 t csd_lock_wait\n"
-                          "ffffffff81100040 T smp_call_function_many_cond\n"
-                          "ffffffff82000000 D some_data\n"
-                          "garbage line\n")
+    kallsyms = tmp_path / "kallsyms"
+    kallsyms.write_text("0000000000000000 A fixed_percpu_data\n"
+                        "ffffffffa3000000 T _text\n"
+                        "ffffffffa3000000 T startup_64\n"
+                        "ffffffffa3100000 t csd_lock_wait\n"
+                        "ffffffffa3100040 T smp_call_function_many_cond\n"
+                        "ffffffffa3100100 D some_data\n"
+                        "ffffffffc0a00000 t kvm_vcpu_block\t[kvm]\n")
+
+    class Appliance:
+        def out(self, command):
+            return subprocess.run(["sh", "-c", command], capture_output=True, text=True,
+                                  check=True, timeout=30).stdout
     lines = ["1200 vcpu 0 reason pause rip 0xffffffff9d100012",
-             "30 vcpu 0 reason npf rip 0xffffffff9d100044\r",
+             "30 vcpu 0 reason npf rip 0xffffffff9d100144\r",
+             "7 vcpu 0 reason npf rip 0xffffffff9d300000",
              "2 vcpu 1 reason hlt rip 0x4011f0"]
     out = "GUEST-BOOTED cpus=2\nGUEST-TEXT ffffffff9d000000\r\nJOB-START write 32\n"
-    named = b.named_exits(lines, out, str(system_map))
+    named = b.named_exits(Appliance(), lines, out, str(kallsyms))
     assert named == [lines[0] + " (csd_lock_wait+0x12)",
-                     lines[1] + " (smp_call_function_many_cond+0x4)",
-                     lines[2]], named
-    assert b.named_exits(lines, "JOB-START write 32\n", str(system_map)) == lines
-    assert b.named_exits(lines, out, str(tmp_path / "missing")) == lines
-    assert b.named_exits(lines, out, "") == lines
+                     lines[1] + " (smp_call_function_many_cond+0x104)",
+                     lines[2], lines[3]], named
+    assert b.named_exits(Appliance(), lines, "JOB-START write 32\n", str(kallsyms)) == lines
+    assert b.named_exits(Appliance(), lines, out, str(tmp_path / "missing")) == lines
 
 
 def test_makes_from_two_workers_run_one_after_the_other(monkeypatch):

@@ -29,7 +29,7 @@ counts() {
 
 # Where the guest kernel's text landed (KASLR moves it every boot), so that
 # a hung run's exit addresses (the benchmark's RUN-EXITS) can be named from
-# the kernel's System.map: "GUEST-TEXT <address of _text>".
+# the appliance's kallsyms (the same kernel): "GUEST-TEXT <address of _text>".
 [ -r /sys/block/$disk/stat ] &&
     echo "GUEST-TEXT $(awk '$3 == "_text" { print $1; exit }' /proc/kallsyms)"
 
