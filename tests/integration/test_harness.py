@@ -495,6 +495,20 @@ def test_bench_disk_hung_run_samples_its_exits_from_kvms_tracepoint(tmp_path):
                           capture_output=True, text=True, timeout=30).stdout == ""
 
 
+def test_bench_disk_leaves_out_a_run_during_which_the_appliance_wedged():
+    """A run's figures, counts and statistics are kept by round; a run
+    during which an appliance vCPU was wedged keeps none of them."""
+    b = bench_disk()
+    by_round, counts, stats = {"vmm": {}}, {"vmm": {}}, {"vmm": []}
+    results = ({("read", 32): (2100.0, 2100.0)}, {("read", 32): (9000, 0, 900)}, "requests 9000")
+    assert b.keep_run("vmm", 0, results, [], by_round, counts, stats)
+    assert not b.keep_run("vmm", 3, ({("read", 32): (1613.0, 1612.0)}, {("read", 32): (1, 0, 1)},
+                                     "requests 1"), [0], by_round, counts, stats)
+    assert by_round == {"vmm": {("read", 32): {0: (2100.0, 2100.0)}}}
+    assert counts == {"vmm": {("read", 32): [(9000, 0, 900)]}}
+    assert stats == {"vmm": ["requests 9000"]}
+
+
 def test_bench_disk_names_a_hung_guests_exit_addresses(tmp_path):
     """RUN-EXITS rips named through the appliance's kallsyms (the guest runs
     the same kernel), moved by the two kernels' different _text (GUEST-TEXT):
