@@ -66,6 +66,8 @@ struct exit_vcpu_state exit_vcpu_state_of(const struct exit_counters *c,
     struct exit_vcpu_state v = {
         .in_kvm_run = (int)__atomic_load_n(&c->in_kvm_run, __ATOMIC_RELAXED),
         .last_reason = __atomic_load_n(&c->last_reason, __ATOMIC_RELAXED),
+        .halt_check = __atomic_load_n(&c->halt_check, __ATOMIC_RELAXED),
+        .halt_rip = __atomic_load_n(&c->halt_rip, __ATOMIC_RELAXED),
     };
     for (int k = 0; k < EXIT_KINDS; k++)
         v.returns += __atomic_load_n(&c->n[k], __ATOMIC_RELAXED);
@@ -100,9 +102,17 @@ void exit_vcpu_format(unsigned index, const struct exit_vcpu_state *v, char *buf
                      (unsigned long long)v->returns);
     if (n < 0 || (size_t)n >= len)
         return;
+    int m;
     if (!v->have_kvm)
-        snprintf(buf + n, len - (size_t)n, "kvm unavailable");
+        m = snprintf(buf + n, len - (size_t)n, "kvm unavailable");
     else
-        snprintf(buf + n, len - (size_t)n, "kvm exits %llu, hlt %llu",
-                 (unsigned long long)v->kvm_exits, (unsigned long long)v->kvm_halts);
+        m = snprintf(buf + n, len - (size_t)n, "kvm exits %llu, hlt %llu",
+                     (unsigned long long)v->kvm_exits, (unsigned long long)v->kvm_halts);
+    if (m < 0 || (size_t)m >= len - (size_t)n)
+        return;
+    n += m;
+    if (v->halt_check == EXIT_HALT_IRQS_ON || v->halt_check == EXIT_HALT_IRQS_OFF)
+        snprintf(buf + n, len - (size_t)n, "; at the last halt check halted at rip 0x%llx, "
+                 "interrupts %s", (unsigned long long)v->halt_rip,
+                 v->halt_check == EXIT_HALT_IRQS_OFF ? "off" : "on");
 }

@@ -32,7 +32,23 @@ struct exit_counters {
      * guest or corral-vmm holds it (SIGUSR2). */
     uint32_t in_kvm_run;
     uint32_t last_reason;
+    /* What the last halt check (machine.c, every half second) read: the
+     * vCPU halted at halt_rip with interrupts on or off, or not halted.  A
+     * vCPU halted with interrupts off waits for nothing but an NMI or a
+     * paravirtual kick (run BH's hang, docs/disk-benchmark-log.md). */
+    uint32_t halt_check; /* enum exit_halt_check */
+    uint64_t halt_rip;
 };
+
+enum exit_halt_check { EXIT_HALT_UNCHECKED, EXIT_HALT_NOT, EXIT_HALT_IRQS_ON, EXIT_HALT_IRQS_OFF };
+
+/* The halt check's answer: check is an enum exit_halt_check. */
+static inline void exit_counters_halt_checked(struct exit_counters *c, enum exit_halt_check check,
+                                              uint64_t rip)
+{
+    __atomic_store_n(&c->halt_rip, rip, __ATOMIC_RELAXED);
+    __atomic_store_n(&c->halt_check, (uint32_t)check, __ATOMIC_RELAXED);
+}
 
 static inline void exit_counters_bump(struct exit_counters *c, enum exit_kind k)
 {
@@ -83,12 +99,16 @@ struct exit_vcpu_state {
     int have_kvm;
     uint64_t kvm_exits, kvm_halts;
     int halted;                /* KVM's "blocking": waiting for an interrupt */
+    uint32_t halt_check;       /* enum exit_halt_check, at the last check */
+    uint64_t halt_rip;
 };
 
 struct exit_vcpu_state exit_vcpu_state_of(const struct exit_counters *c,
                                           const struct kvm_stats *ks);
 /* "vcpu N: in KVM_RUN, halted|running; returns N, last exit R (kind); kvm
- * exits N, hlt N" or "vcpu N: in corral-vmm, handling exit R (kind); ...":
+ * exits N, hlt N" or "vcpu N: in corral-vmm, handling exit R (kind); ...",
+ * then, when the last halt check found it halted, "; at the last halt
+ * check halted at rip 0xX, interrupts on|off":
  * two of them some seconds apart tell a guest stuck in guest mode (KVM's
  * exits still), a guest spinning (exits moving) and a vCPU thread stuck in
  * corral-vmm.  No newline. */

@@ -307,14 +307,20 @@ static void vcpu_answer_halt_check(struct vcpu *c)
     struct kvm_mp_state mp;
     struct kvm_regs regs;
     int off = 0;
+    enum exit_halt_check seen = EXIT_HALT_NOT;
+    uint64_t rip = 0;
     if (ioctl(c->fd, KVM_GET_MP_STATE, &mp) == 0) {
         if (mp.mp_state == KVM_MP_STATE_UNINITIALIZED ||
             mp.mp_state == KVM_MP_STATE_INIT_RECEIVED)
             off = c->index != 0; /* an AP the guest never started */
         else if (mp.mp_state == KVM_MP_STATE_HALTED &&
-                 ioctl(c->fd, KVM_GET_REGS, &regs) == 0)
+                 ioctl(c->fd, KVM_GET_REGS, &regs) == 0) {
             off = !(regs.rflags & RFLAGS_IF);
+            seen = off ? EXIT_HALT_IRQS_OFF : EXIT_HALT_IRQS_ON;
+            rip = regs.rip;
+        }
     }
+    exit_counters_halt_checked(&c->exits, seen, rip);
     __atomic_store_n(&c->halted_off, off, __ATOMIC_SEQ_CST);
     __atomic_store_n(&c->check_halt, 0, __ATOMIC_SEQ_CST);
 }

@@ -354,8 +354,9 @@ KALLSYMS = "/proc/kallsyms"
 
 
 def exit_rips(lines):
-    """The rip of each RUN-EXITS line (None where it has none)."""
-    found = [re.search(r"rip 0x([0-9a-f]+)\s*$", line) for line in lines]
+    """The rip in each line, a RUN-EXITS line's or a vCPU line's from the
+    halt check (None where it has none)."""
+    found = [re.search(r"\brip 0x([0-9a-f]+)\b", line) for line in lines]
     return [int(f.group(1), 16) if f else None for f in found]
 
 
@@ -372,7 +373,7 @@ def kallsyms_lookup(addresses, path=KALLSYMS):
 
 
 def named_exits(m, lines, out, path=KALLSYMS):
-    """The RUN-EXITS lines with each kernel rip's function+offset appended;
+    """The lines (RUN-EXITS, vCPU lines) with each kernel rip's function+offset appended;
     unchanged where the guest said no GUEST-TEXT or the address is past
     the kernel's code (user space, a module's)."""
     text = re.search(r"^GUEST-TEXT ([0-9a-f]{16})\r?$", out, re.M)
@@ -446,9 +447,10 @@ def guest_fio(m, run):
     if "RUN-HUNG" in out:
         state = re.findall(r"disk \d+: (q0.*)$", out, re.M)
         vcpus = re.findall(r"^corral-vmm: (vcpu \d+: .*)$", out, re.M)
-        threads = re.findall(r"^RUN-THREAD (.*)$", out, re.M) + named_exits(
-            m, re.findall(r"^RUN-EXITS (.*)$", out, re.M), out)
-        hung = "in job %s; %s%s" % (job, "".join(v + "; " for v in vcpus + threads),
+        exits = re.findall(r"^RUN-EXITS (.*)$", out, re.M)
+        named = named_exits(m, vcpus + exits, out)
+        threads = re.findall(r"^RUN-THREAD (.*)$", out, re.M) + named[len(vcpus):]
+        hung = "in job %s; %s%s" % (job, "".join(v + "; " for v in named[:len(vcpus)] + threads),
                                     state[-1] if state else "no queue state")
         print("%s: run hung %s" % (run.name, hung))
     elif "GUEST-DONE" not in out:

@@ -531,12 +531,15 @@ def test_bench_disk_names_a_hung_guests_exit_addresses(tmp_path):
     lines = ["1200 vcpu 0 reason pause rip 0xffffffff9d100012",
              "30 vcpu 0 reason npf rip 0xffffffff9d100144\r",
              "7 vcpu 0 reason npf rip 0xffffffff9d300000",
-             "2 vcpu 1 reason hlt rip 0x4011f0"]
+             "2 vcpu 1 reason hlt rip 0x4011f0",
+             "vcpu 1: in KVM_RUN, halted; returns 2700, last exit 10 (signal); kvm exits 17323, "
+             "hlt 2979; at the last halt check halted at rip 0xffffffff9d100044, interrupts off"]
     out = "GUEST-BOOTED cpus=2\nGUEST-TEXT ffffffff9d000000\r\nJOB-START write 32\n"
     named = b.named_exits(Appliance(), lines, out, str(kallsyms))
     assert named == [lines[0] + " (csd_lock_wait+0x12)",
                      lines[1] + " (smp_call_function_many_cond+0x104)",
-                     lines[2], lines[3]], named
+                     lines[2], lines[3],
+                     lines[4] + " (smp_call_function_many_cond+0x4)"], named
     assert b.named_exits(Appliance(), lines, "JOB-START write 32\n", str(kallsyms)) == lines
     assert b.named_exits(Appliance(), lines, out, str(tmp_path / "missing")) == lines
 

@@ -87,10 +87,14 @@ def test_sigusr2_shows_where_each_disk_queue_stands(appliance):
     # most of the time (one may be taking its timer tick)
     vcpus = re.findall(r"^corral-vmm: vcpu (\d): (in KVM_RUN, (?:halted|running)|in corral-vmm, "
                        r"handling exit \d+ \(\w+\)); returns (\d+)(?:, last exit \d+ "
-                       r"\(\w+\))?; kvm exits (\d+), hlt \d+$", out, re.M)
+                       r"\(\w+\))?; kvm exits (\d+), hlt \d+"
+                       r"(; at the last halt check halted at rip 0x[0-9a-f]+, "
+                       r"interrupts (?:on|off))?$", out, re.M)
     assert [v[0] for v in vcpus] == ["0", "1"], out[-2000:]
     assert any(v[1] == "in KVM_RUN, halted" for v in vcpus), vcpus
     assert all(int(v[3]) > int(v[2]) for v in vcpus), vcpus  # KVM's count has its own
+    # the half-second halt check found an idle vCPU halted, interrupts on
+    assert any(v[4].endswith("interrupts on") for v in vcpus), vcpus
     line = re.search(r"^corral-vmm: disk 0: (.*)$", out, re.M)
     assert line, out[-2000:]
     queues = re.findall(r"q(\d): in flight (\d+), avail (\d+), taken (\d+), used (\d+), "

@@ -159,6 +159,21 @@ static void test_vcpu_state_line(void)
     v = exit_vcpu_state_of(&c, &ks);
     exit_vcpu_format(0, &v, line, sizeof(line));
     CHECK(strstr(line, "in KVM_RUN, running;") != NULL);
+    /* the halt check's answer: halted with interrupts off at a rip, then not halted */
+    exit_counters_halt_checked(&c, EXIT_HALT_IRQS_OFF, 0xffffffff8107e744ull);
+    v = exit_vcpu_state_of(&c, &ks);
+    exit_vcpu_format(1, &v, line, sizeof(line));
+    CHECK_EQ_STR(line, "vcpu 1: in KVM_RUN, running; returns 3, last exit 2 (io); kvm exits "
+                       "5000, hlt 70; at the last halt check halted at rip 0xffffffff8107e744, "
+                       "interrupts off");
+    exit_counters_halt_checked(&c, EXIT_HALT_IRQS_ON, 0x1000);
+    v = exit_vcpu_state_of(&c, &ks);
+    exit_vcpu_format(1, &v, line, sizeof(line));
+    CHECK(strstr(line, "; at the last halt check halted at rip 0x1000, interrupts on") != NULL);
+    exit_counters_halt_checked(&c, EXIT_HALT_NOT, 0);
+    v = exit_vcpu_state_of(&c, &ks);
+    exit_vcpu_format(1, &v, line, sizeof(line));
+    CHECK(strstr(line, "halt check") == NULL);
     char small[24];
     exit_vcpu_format(0, &v, small, sizeof(small)); /* truncated, terminated */
     CHECK_EQ_INT(strlen(small), sizeof(small) - 1);
