@@ -38,6 +38,7 @@
 #define PROTO_E_STATE "wrong-state"        /* e.g. start of a running VM */
 #define PROTO_E_NO_MEMORY "no-memory"      /* start would overcommit */
 #define PROTO_E_IO "io-error"
+#define PROTO_E_NOT_READY "not-ready"      /* not yet: try again (a screen while its VMM starts) */
 #define PROTO_E_INTERNAL "internal"
 
 /* The socket path: $CORRAL_SOCKET or PROTO_SOCKET_PATH. */
@@ -115,6 +116,10 @@ int proto_send_line(int fd, const char *text, size_t len);
  * download - is polled for by the client, never waited on inside one
  * request), so this much silence means corrald is stuck or stopped. */
 #define PROTO_REPLY_TIMEOUT_S 30
+/* How long a client waits for the screen of a VM it saw start (vm.vnc's
+ * not-ready): the VMM opens the screen's socket once guest RAM is set up
+ * and the kernel or firmware loaded, seconds after corrald calls it running. */
+#define PROTO_SCREEN_WAIT_MS 30000
 /* What a client says then. */
 #define PROTO_REPLY_TIMEOUT_TEXT "corrald did not answer in %d s (it is running but " \
     "stuck or stopped; `logread | grep corrald` may say why)"

@@ -18,10 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "fdio.h"
 #include "keymap.h"
 #include "png.h"
@@ -77,36 +77,39 @@ static int cli_vnc_check_vm(const struct cli *cli, const char *name)
 
 static int cli_vnc_connect(const char *path, char *why, size_t len)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    if (strlen(path) >= sizeof(sa.sun_path)) {
-        snprintf(why, len, "%s: path too long", path);
-        return -1;
-    }
-    strcpy(sa.sun_path, path);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-        return fd;
-    snprintf(why, len, "%s: %s", path, strerror(errno));
-    if (fd >= 0)
-        close(fd);
-    return -1;
+    int fd = fdio_unix_connect(path);
+    if (fd < 0)
+        snprintf(why, len, "%s: %s", path, strerror(-fd));
+    return fd;
 }
 
-/* The VM's RFB socket, connected; -1 after saying why (*status set). */
+/* The VM's RFB socket, connected; -1 after saying why (*status set).  The
+ * VMM opens the socket seconds after corrald calls the VM running, so while
+ * the VM runs with a display and the socket is not there yet this waits
+ * (up to PROTO_SCREEN_WAIT_MS): `corral vm start` then `corral vm
+ * screenshot` works. */
 static int cli_vnc_open(const struct cli *cli, const char *name, int *status)
 {
     if (!vmdef_name_valid(name)) {
         *status = cli_fail(cli, PROTO_E_INVALID, "'%s' is not a VM name", name);
         return -1;
     }
-    if ((*status = cli_vnc_check_vm(cli, name)) != 0)
-        return -1;
     char path[PATH_MAX], why[PATH_MAX + 64];
     cli_vnc_socket_path(name, path, sizeof(path));
-    int fd = cli_vnc_connect(path, why, sizeof(why));
-    if (fd < 0)
-        *status = cli_fail(cli, PROTO_E_IO, "the screen of VM %s: %s", name, why);
-    return fd;
+    int64_t deadline = clock_monotonic_ms() + PROTO_SCREEN_WAIT_MS;
+    for (;;) {
+        if ((*status = cli_vnc_check_vm(cli, name)) != 0)
+            return -1;
+        int fd = cli_vnc_connect(path, why, sizeof(why));
+        if (fd >= 0)
+            return fd;
+        if ((fd != -ENOENT && fd != -ECONNREFUSED) || clock_monotonic_ms() >= deadline) {
+            *status = cli_fail(cli, PROTO_E_IO, "the screen of VM %s: %s", name, why);
+            return -1;
+        }
+        struct timespec pause = { 0, 250 * 1000 * 1000 };
+        nanosleep(&pause, NULL);
+    }
 }
 
 /* ---- the RFB client on a socket --------------------------------------------- */

@@ -13,6 +13,26 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* Why there is no connection.  A VM with a display whose socket is not
+ * there (or not listening) yet is starting: corrald calls it running when
+ * it forks the VMM, which opens the socket seconds later, so the client is
+ * told to try again rather than that the VM has no screen. */
+static void corrald_vnc_fail(struct corrald_request *r, const struct corrald_vm *vm,
+                             const char *path, int err)
+{
+    char msg[CORRALD_PATH_MAX + 96];
+    bool starting = (err == ENOENT || err == ECONNREFUSED) && vmdef_has_display(&vm->def);
+    if (starting)
+        snprintf(msg, sizeof(msg), "the screen of %s is not up yet (its VMM is starting): "
+                 "try again in a moment", vm->name);
+    else if (err == ENOENT)
+        snprintf(msg, sizeof(msg), "%s has no screen (display = std gives one)", vm->name);
+    else
+        snprintf(msg, sizeof(msg), "%s: %s", path, strerror(err));
+    corrald_fail(r, starting ? PROTO_E_NOT_READY : err == ENOENT ? PROTO_E_INVALID : PROTO_E_IO,
+                 msg);
+}
+
 void corrald_cmd_vm_vnc(struct corrald_request *r)
 {
     struct corrald_vm *vm = corrald_arg_vm(r);
@@ -27,10 +47,7 @@ void corrald_cmd_vm_vnc(struct corrald_request *r)
     corrald_run_path(r->d, vm->name, CORRALD_VNC_SOCKET, path, sizeof(path));
     int fd = fdio_unix_connect(path);
     if (fd < 0) {
-        snprintf(msg, sizeof(msg), fd == -ENOENT ? "%s has no screen (display = std gives one)"
-                                                 : "%s: %s", fd == -ENOENT ? vm->name : path,
-                 strerror(-fd));
-        corrald_fail(r, fd == -ENOENT ? PROTO_E_INVALID : PROTO_E_IO, msg);
+        corrald_vnc_fail(r, vm, path, -fd);
         return;
     }
     r->client->pass_fd = fd;

@@ -1,10 +1,13 @@
 /* srv_vnc: /ws/vnc/<vm>, the VM's screen for noVNC - RFB as binary
  * WebSocket frames both ways.  corrald's vm.vnc hands over a connection to
  * the VMM's RFB socket; a thread per viewer copies the screen to the
- * browser, the viewer's frames go back (keys, pointer).  Each viewer has
+ * browser, the viewer's frames go back (keys, pointer).  While the VM's
+ * VMM starts (vm.vnc's not-ready) the bridge asks again for up to
+ * PROTO_SCREEN_WAIT_MS before it closes the WebSocket.  Each viewer has
  * its own RFB connection (the VMM serves several). */
 #include "srv.h"
 
+#include "clock.h"
 #include "fdio.h"
 #include "proto.h"
 #include "vmdef.h"
@@ -18,6 +21,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 struct srv_vnc {
@@ -87,31 +91,61 @@ static int srv_vnc_connect(const struct mg_connection *conn, void *cbdata)
     return 0;
 }
 
+/* One vm.vnc: the screen's connection (>= 0), or -1 with why filled and
+ * *not_ready set when corrald says to try again. */
+static int srv_vnc_ask(struct srv *s, const char *vm, bool *not_ready, char *why, size_t why_len)
+{
+    struct json_writer w;
+    struct proto_reply rep;
+    char *reply = NULL;
+    size_t len;
+    int fd = -1;
+    snprintf(why, why_len, "no reply");
+    json_writer_init(&w, 1024);
+    proto_begin_request(&w, "vm.vnc");
+    json_kv_string(&w, "name", vm);
+    proto_end_request(&w);
+    int rc = web_corrald_call_fd(s->opt.socket_path, &w, &reply, &len, &fd, why, why_len);
+    json_writer_free(&w);
+    memset(&rep, 0, sizeof(rep));
+    if (rc == 0 && proto_decode_reply(reply, len, &rep, why, why_len) == 0 && !rep.ok) {
+        snprintf(why, why_len, "%s", rep.error_message);
+        *not_ready = rep.error_code && strcmp(rep.error_code, PROTO_E_NOT_READY) == 0;
+    }
+    bool ok = rc == 0 && rep.ok && fd >= 0;
+    proto_reply_free(&rep);
+    free(reply);
+    if (!ok && fd >= 0)
+        close(fd);
+    return ok ? fd : -1;
+}
+
+/* The screen's connection, waiting while the VM's VMM starts (a viewer
+ * opened right after "start" would otherwise be told the VM has no
+ * screen); the browser shows "Connecting" meanwhile.  -1 with why. */
+static int srv_vnc_open(struct srv *s, const char *vm, char *why, size_t why_len)
+{
+    int64_t deadline = clock_monotonic_ms() + PROTO_SCREEN_WAIT_MS;
+    for (;;) {
+        bool not_ready = false;
+        int fd = srv_vnc_ask(s, vm, &not_ready, why, why_len);
+        if (fd >= 0 || !not_ready || clock_monotonic_ms() >= deadline)
+            return fd;
+        struct timespec pause = { 0, 250 * 1000 * 1000 };
+        nanosleep(&pause, NULL);
+    }
+}
+
 static void srv_vnc_ready(struct mg_connection *conn, void *cbdata)
 {
     struct srv *s = cbdata;
     struct srv_vnc *v = mg_get_user_connection_data(conn);
-    struct json_writer w;
-    struct proto_reply rep;
-    char why[256] = "no reply", *reply = NULL, frame[260];
-    size_t len;
-    int fd = -1;
-    json_writer_init(&w, 1024);
-    proto_begin_request(&w, "vm.vnc");
-    json_kv_string(&w, "name", v->vm);
-    proto_end_request(&w);
-    int rc = web_corrald_call_fd(s->opt.socket_path, &w, &reply, &len, &fd, why, sizeof(why));
-    json_writer_free(&w);
-    memset(&rep, 0, sizeof(rep));
-    if (rc == 0 && proto_decode_reply(reply, len, &rep, why, sizeof(why)) == 0 && !rep.ok)
-        snprintf(why, sizeof(why), "%s", rep.error_message);
-    bool ok = rc == 0 && rep.ok && fd >= 0;
-    proto_reply_free(&rep);
-    free(reply);
+    char why[256], frame[260];
+    int fd = srv_vnc_open(s, v->vm, why, sizeof(why));
     pthread_t thread;
     v->conn = conn;
     v->fd = fd;
-    if (ok) {
+    if (fd >= 0) {
         v->ended = false;
         if (pthread_create(&thread, NULL, srv_vnc_reader, v) == 0) {
             pthread_detach(thread);

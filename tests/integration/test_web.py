@@ -355,9 +355,9 @@ def test_screen_over_websocket_speaks_rfb(web):
             "cmdline=quiet corral.scenario=vmm-wait"]})
         assert status == 200, body
         assert api.cmd("vm.start", {"name": name})[0] == 200
-        wait_state(api, name, "running", 120)
-        # the VMM makes its RFB socket a moment after corrald reports running
-        assert wait_for(lambda: m.sh("test -S /run/corral/vms/%s/vnc.sock" % name)[0] == 0, 120)
+        # At once, as a user clicking "Screen" right after "Start": the VMM
+        # makes its RFB socket seconds after corrald reports running, and
+        # the bridge waits for it (corrald's not-ready) rather than closing.
         screen = Viewer(api, "/ws/vnc/" + name)
         try:
             screen.wait_for("RFB 003.008", 60)  # the VMM's RFB greeting, through corrald's fd

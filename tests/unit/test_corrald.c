@@ -712,6 +712,41 @@ static void test_stop(void)
     expect_error("vm.stop", "web1", NULL, PROTO_E_STATE, "stopped");
 }
 
+/* vm.vnc: a VM with a display whose VMM has not opened its screen's socket
+ * yet is starting (not-ready: clients wait), not screenless; one without a
+ * display has no screen; a stopped one is in the wrong state; once the
+ * socket listens the connection is handed over. */
+static void test_vnc_while_the_vmm_starts(void)
+{
+    struct proto_reply rep;
+    expect_error("vm.vnc", "scr1", NULL, PROTO_E_NOT_FOUND, "no VM called");
+    start_flagged_vm("scr1", "display=std", "fake-none");
+    struct vm_view v = wait_state("scr1", "running");
+    expect_error("vm.vnc", "scr1", NULL, PROTO_E_NOT_READY, "not up yet");
+    start_flagged_vm("noscr1", "display=none", "fake-none");
+    wait_fake_trap("noscr1", wait_state("noscr1", "running").pid);
+    expect_error("vm.vnc", "noscr1", NULL, PROTO_E_INVALID, "has no screen");
+    char path[160];
+    snprintf(path, sizeof(path), "%s/run/vms/scr1/" CORRALD_VNC_SOCKET, dir);
+    int listener = fdio_unix_listen(path, 4); /* as the VMM's RFB server */
+    CHECK(listener >= 0);
+    CHECK_EQ_INT(call("vm.vnc", "scr1", NULL, &rep), 0);
+    CHECK(rep.ok);
+    proto_reply_free(&rep);
+    int conn = accept(listener, NULL, NULL);
+    CHECK(conn >= 0); /* corrald connected to the screen's socket */
+    close(conn);
+    close(listener);
+    wait_fake_trap("scr1", v.pid);
+    const char *names[] = { "scr1", "noscr1" };
+    for (int i = 0; i < 2; i++) {
+        CHECK_EQ_INT(call("vm.stop", names[i], NULL, &rep), 0);
+        proto_reply_free(&rep);
+        wait_state(names[i], "stopped");
+    }
+    expect_error("vm.vnc", "scr1", NULL, PROTO_E_STATE, "scr1 is stopped");
+}
+
 /* Host shutdown: SIGTERM stops every VM (cleanly), then corrald exits. */
 /* A guest that ignores the shutdown request is forced off at the timeout. */
 static void test_stop_timeout_forces_off(void)
@@ -834,6 +869,7 @@ int main(int argc, char **argv)
     RUN(test_show_disk_io);
     RUN(test_stop);
     RUN(test_stop_timeout_forces_off);
+    RUN(test_vnc_while_the_vmm_starts);
     RUN(test_autostart);
     RUN(test_shutdown_stops_every_vm);
 

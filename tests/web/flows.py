@@ -5,6 +5,8 @@ appliance (tests/integration/test_web_browser.py)."""
 import os
 import time
 
+import browser
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCREENS = os.path.join(ROOT, "out", "test-screens")
 
@@ -73,7 +75,11 @@ def vm_action(b, url, name, action, confirmed=True):
 def screen_size(b, url, name):
     """Opens the VM's screen page; returns its canvas's [width, height]."""
     go(b, url, "screen/" + name)
-    b.do("wait", selector='#screen-status[data-connected="yes"]', timeout=120000)
+    try:
+        b.do("wait", selector='#screen-status[data-connected="yes"]', timeout=120000)
+    except browser.BrowserError as e:
+        raise AssertionError("the screen did not connect; the page says: %r (%s)"
+                             % (b.do("text", selector="#screen-status"), e)) from e
     b.do("wait", selector="#screen canvas")
     return b.do("eval", expr="(() => { const c = document.querySelector('#screen canvas'); return [c.width, c.height]; })()")
 
