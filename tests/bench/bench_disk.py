@@ -198,7 +198,13 @@ KVM_STATS = ("exits", "io_exits", "mmio_exits", "halt_exits", "irq_exits",
 # tell where the external interrupts that stop a guest (irq_exits) come
 # from.  On one appliance vCPU every one of them that lands while the
 # guest runs is such an exit.
-APPLIANCE_IRQS = ("appliance_timer_irqs", "appliance_disk_irqs", "appliance_ipis")
+# The IPIs (RES, CAL and TLB together) and two of them apart: rescheduling
+# IPIs (a thread woken on another CPU, KVM kicking a running vCPU out of
+# the guest) and TLB shootdowns (an munmap or madvise in a process with
+# threads on another CPU, as an allocator giving memory back does: the CPU
+# running a vCPU thread of that process leaves the guest for it).
+APPLIANCE_IRQS = ("appliance_timer_irqs", "appliance_disk_irqs", "appliance_ipis",
+                  "appliance_resched_ipis", "appliance_tlb_ipis")
 # And the VMM's CPU time (its /proc/PID/stat, every thread of it, io_uring's
 # workers too), in microseconds: its own (user and system time outside the
 # guest: device emulation, KVM's exit handling, io_uring's submissions) and
@@ -246,7 +252,8 @@ STAMPED = PER_REQUEST + APPLIANCE_DISK_TIME
 SUM_APPLIANCE_IRQS = ("awk '{ n = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i } "
                       "$1 == \"LOC:\" { t += n } /virtio[0-9]+-req/ { d += n } "
                       "$1 == \"RES:\" || $1 == \"CAL:\" || $1 == \"TLB:\" { p += n } "
-                      "END { print t + 0, d + 0, p + 0 }' /proc/interrupts")
+                      "$1 == \"RES:\" { r += n } $1 == \"TLB:\" { f += n } "
+                      "END { print t + 0, d + 0, p + 0, r + 0, f + 0 }' /proc/interrupts")
 SUM_APPLIANCE_DISK_REQUESTS = ("awk '$3 ~ /^vd[a-z]+$/ { n += $4 + $8 } END { print n + 0 }' "
                                "/proc/diskstats")
 SUM_APPLIANCE_DISK_TIME = ("awk '$3 ~ /^vd[a-z]+$/ { t += $7 + $11; b += $13 } END { "

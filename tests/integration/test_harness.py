@@ -234,20 +234,20 @@ def test_bench_disk_reads_kvm_and_appliance_counts_around_a_job():
     import sys
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "bench"))
     import bench_disk as b
-    out = ("JOB-START randread 32 100 10 0 5 20 1 30 5 7000 9000  1000 50 7 300 20000 90000 "
+    out = ("JOB-START randread 32 100 10 0 5 20 1 30 5 7000 9000  1000 50 7 4 1 300 20000 90000 "
            "10000 0 3000 1000 500000 7 1000 500 60000\n"
            "FIO randread 32 3;fio\n"
-           "COUNTS randread 32 400 0 40 160 30 0 15 60 4 90 15 47000 409000  1900 250 9 500 "
+           "COUNTS randread 32 400 0 40 160 30 0 15 60 4 90 15 47000 409000  1900 250 9 6 1 500 "
            "60000 490000 30000 20000 8000 6000 4500000 17 11000 4500 65000\n"
-           "JOB-START read 1 x x x x x x x x x x  5 5 5" + " x" * 12 + "\n"
-           "COUNTS read 1 10 0 10 x x x x x x x x x x  8 6 5" + " x" * 12 + "\n"
+           "JOB-START read 1 x x x x x x x x x x  5 5 5 1 0" + " x" * 12 + "\n"
+           "COUNTS read 1 10 0 10 x x x x x x x x x x  8 6 5 1 0" + " x" * 12 + "\n"
            # the guest kernel's line cut into a stamp: every reading after it
            # would shift, so the job's stamp (JOB-START) or whole count (COUNTS)
            # is left out
-           "JOB-START write 1 1 2[   52.981446] reboot: Power down" + " 1" * 23 + "\n"
-           "COUNTS write 1 7 0 7" + " 2" * 25 + "\n"
-           "JOB-START write 32" + " 1" * 25 + "\n"
-           "COUNTS write 32 12503 0 2022[   52.981446] reboot: Power down" + " 2" * 25 + "\n")
+           "JOB-START write 1 1 2[   52.981446] reboot: Power down" + " 1" * 25 + "\n"
+           "COUNTS write 1 7 0 7" + " 2" * 27 + "\n"
+           "JOB-START write 32" + " 1" * 27 + "\n"
+           "COUNTS write 32 12503 0 2022[   52.981446] reboot: Power down" + " 2" * 27 + "\n")
     counts = b.parse_counts(out)
     requests, merged, irqs, deltas = counts[("randread", 32)]
     assert (requests, merged, irqs) == (400, 0, 40)
@@ -256,6 +256,7 @@ def test_bench_disk_reads_kvm_and_appliance_counts_around_a_job():
     assert deltas["appliance_timer_irqs"] == 900
     assert deltas["appliance_disk_irqs"] == 200
     assert deltas["appliance_ipis"] == 2
+    assert deltas["appliance_resched_ipis"] == 2 and deltas["appliance_tlb_ipis"] == 0
     assert deltas["appliance_disk_requests"] == 200
     assert deltas["vmm_cpu_us"] == 40000 and deltas["guest_cpu_us"] == 400000
     assert deltas["vcpu_threads_us"] == 20000 and deltas["io_uring_workers_us"] == 20000
@@ -264,7 +265,8 @@ def test_bench_disk_reads_kvm_and_appliance_counts_around_a_job():
     assert deltas["appliance_disk_ms"] == 10000 and deltas["appliance_uptime_ms"] == 5000
     _, _, _, deltas = counts[("read", 1)]
     assert "exits" not in deltas  # KVM's unreadable: left out, nothing shifted
-    assert deltas == {"appliance_timer_irqs": 3, "appliance_disk_irqs": 1, "appliance_ipis": 0}
+    assert deltas == {"appliance_timer_irqs": 3, "appliance_disk_irqs": 1, "appliance_ipis": 0,
+                      "appliance_resched_ipis": 0, "appliance_tlb_ipis": 0}
     assert counts[("write", 1)] == (7, 0, 7, {})
     assert ("write", 32) not in counts
     per_request = b.kvm_per_request([counts[("randread", 32)]])
@@ -389,6 +391,25 @@ def test_bench_disk_counts_the_appliances_disk_requests(tmp_path):
     script = b.SUM_APPLIANCE_DISK_REQUESTS.replace("/proc/diskstats", str(stats))
     out = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=30)
     assert out.stdout.split() == ["132"], out
+
+
+def test_bench_disk_sums_the_appliances_interrupts(tmp_path):
+    """Local timer, virtio request queues, every IPI (RES, CAL, TLB), then
+    the rescheduling IPIs and the TLB shootdowns apart; other lines (the
+    queues' config interrupts, NMIs) not counted."""
+    b = bench_disk()
+    irqs = tmp_path / "interrupts"
+    irqs.write_text("           CPU0       CPU1\n"
+                    " 24:        100         50  PCI-MSIX-0000:00:04.0   1-edge      virtio1-req.0\n"
+                    " 25:          3          4  PCI-MSIX-0000:00:04.0   0-edge      virtio1-config\n"
+                    "NMI:          9          9   Non-maskable interrupts\n"
+                    "LOC:       1000       2000   Local timer interrupts\n"
+                    "RES:         30         40   Rescheduling interrupts\n"
+                    "CAL:          5          6   Function call interrupts\n"
+                    "TLB:          7          8   TLB shootdowns\n")
+    script = b.SUM_APPLIANCE_IRQS.replace("/proc/interrupts", str(irqs))
+    out = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=30)
+    assert out.stdout.split() == ["3000", "150", "96", "70", "15"], out
 
 
 def test_bench_disk_reads_the_appliances_disk_time(tmp_path):
