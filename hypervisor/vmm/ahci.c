@@ -314,7 +314,12 @@ static int ahci_finish(struct ahci *a, struct ahci_port *p, unsigned slot,
     return 1;
 }
 
-/* A queued read or write in the port's ring; freed when it completes.
+/* Commands of up to this many segments come from the port's small cache
+ * of requests (a 4 KiB command has one), the rest from its full one. */
+#define AHCI_REQ_SMALL_IOV 4u
+
+/* A queued read or write in the port's ring; back to the port's cache when
+ * it completes.
  * Reads (or writes) of adjacent ranges go as one submission, the first's
  * (block_merge.h); the ring's tag is m. */
 struct ahci_req {
@@ -359,7 +364,7 @@ static bool ahci_submit(struct ahci *a, struct ahci_port *p, unsigned slot,
         return false;
     struct iovec iov[AHCI_PRDT_MAX];
     int n = virtq_iov_slice(c->sg.iov, c->sg.n, 0, len, iov, AHCI_PRDT_MAX);
-    struct ahci_req *r = n < 0 ? NULL : malloc(sizeof(*r) + (size_t)n * sizeof(iov[0]));
+    struct ahci_req *r = n < 0 ? NULL : obj_caches_get(&p->reqs, (unsigned)n);
     if (!r)
         return false;
     *r = (struct ahci_req){ .slot = slot, .generation = p->generation, .len = len, .c = *c };
@@ -369,7 +374,7 @@ static bool ahci_submit(struct ahci *a, struct ahci_port *p, unsigned slot,
                                      .iov = r->iov, .n_iov = (unsigned)n };
     if (!block_merge_joins(&p->run, &r->m)) {
         if (block_ring_room(&p->ring) < block_merge_room_needed(&p->run)) {
-            free(r);
+            obj_caches_put(&p->reqs, r, (unsigned)n);
             return false;
         }
         ahci_run_queue(a, p);
@@ -441,7 +446,7 @@ static void ahci_req_done(struct ahci *a, struct ahci_port *p, struct ahci_req *
         if (!p->stopped)
             ahci_finish(a, p, r->slot, &r->c, &result);
     }
-    free(r);
+    obj_caches_put(&p->reqs, r, r->c.sg.n);
 }
 
 /* A submission came back with res: each of its commands ends with its
@@ -736,6 +741,8 @@ static void ahci_drain_ring(struct ahci *a, struct ahci_port *p)
 static void ahci_close_port(struct ahci *a, struct ahci_port *p)
 {
     ahci_drain_ring(a, p);
+    obj_caches_drain(&p->reqs);
+    block_merge_run_destroy(&p->run);
     if (p->kind == AHCI_PORT_CDROM)
         atapi_cd_destroy(&p->cd);
     else
@@ -751,6 +758,9 @@ static int ahci_open_ports(struct ahci *a, const struct ahci_port_options *ports
         p->hba = a;
         p->index = i;
         p->disk.fd = p->cd.fd = -1;
+        block_merge_run_init(&p->run);
+        obj_caches_init(&p->reqs, sizeof(struct ahci_req), sizeof(struct iovec),
+                        AHCI_REQ_SMALL_IOV, AHCI_PRDT_MAX, AHCI_SLOTS);
         int rc = rate_limit_init(&p->limit, ports[i].bps, ports[i].iops,
                                  ports[i].clock_ns);
         a->nports = i + 1; /* from here on it has something to release */

@@ -56,6 +56,7 @@
 #include "block_merge.h"
 #include "block_ring.h"
 #include "iothread.h"
+#include "obj_cache.h"
 #include "pci.h"
 #include "rate_limit.h"
 
@@ -178,6 +179,9 @@ struct ahci_port {
      * the issued slots, on the ring as one at its end (block_merge.h);
      * empty outside a pass (a pass holds the lock). */
     struct block_merge_run run;
+    /* The queued commands' requests, kept for the next when they complete
+     * (obj_cache.h: musl would map and unmap them); under the lock. */
+    struct obj_caches reqs;
     struct ahci_port_stats stats;
 };
 

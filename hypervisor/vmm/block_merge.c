@@ -2,7 +2,6 @@
 #include "block_merge.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 bool block_merge_joins(const struct block_merge_run *run, const struct block_merge_req *r)
@@ -36,10 +35,24 @@ unsigned block_merge_room_needed(const struct block_merge_run *run)
     return run->first ? 2u : 1u;
 }
 
-/* Every segment of the run, in order. */
-static struct iovec *block_merge_iov(const struct block_merge_run *run)
+void block_merge_run_init(struct block_merge_run *run)
 {
-    struct iovec *iov = malloc(run->n_iov * sizeof(*iov));
+    *run = (struct block_merge_run){ 0 };
+    obj_cache_init(&run->joined_iovs, BLOCK_MERGE_MAX_IOV * sizeof(struct iovec),
+                   BLOCK_MERGE_JOINED_KEPT);
+}
+
+void block_merge_run_destroy(struct block_merge_run *run)
+{
+    obj_cache_drain(&run->joined_iovs);
+}
+
+/* Every segment of the run, in order, in a list from the run's cache
+ * (block_merge_joins keeps a run within BLOCK_MERGE_MAX_IOV). */
+static struct iovec *block_merge_iov(struct block_merge_run *run)
+{
+    struct iovec *iov = run->n_iov <= BLOCK_MERGE_MAX_IOV ? obj_cache_get(&run->joined_iovs)
+                                                          : NULL;
     unsigned at = 0;
     for (const struct block_merge_req *r = run->first; iov && r; r = r->next) {
         memcpy(iov + at, r->iov, r->n_iov * sizeof(*iov));
@@ -56,13 +69,17 @@ struct block_merge_req *block_merge_queue(struct block_merge_run *run, struct bl
     if (!first)
         return NULL;
     const struct iovec *iov = first->iov;
-    if (run->members > 1)
+    if (run->members > 1) {
         iov = first->joined_iov = block_merge_iov(run);
+        first->joined_from = &run->joined_iovs;
+    }
     first->submitted_len = run->len;
     *rc = iov ? block_ring_queue_rw(ring, iov, run->n_iov, first->offset, first->is_write, first)
               : -ENOMEM;
     *joined += run->members - 1u;
-    *run = (struct block_merge_run){ 0 };
+    run->first = run->last = NULL;
+    run->members = run->n_iov = 0;
+    run->len = 0;
     return first;
 }
 
@@ -73,7 +90,8 @@ struct block_merge_outcome block_merge_came_back(struct block_merge_req *first, 
         .whole = res >= 0 && (uint64_t)res == first->submitted_len,
         .res = res,
     };
-    free(first->joined_iov);
+    if (first->joined_iov)
+        obj_cache_put(first->joined_from, first->joined_iov);
     first->joined_iov = NULL;
     return o;
 }

@@ -35,6 +35,7 @@
 #include <sys/uio.h>
 
 #include "block_ring.h"
+#include "obj_cache.h"
 
 /* The most one submission carries: segments (UIO_MAXIOV, what one
  * preadv/pwritev takes) and bytes (what a guest at iodepth 32 of 1 MiB
@@ -42,6 +43,10 @@
  * its last). */
 #define BLOCK_MERGE_MAX_IOV 1024u
 #define BLOCK_MERGE_MAX_BYTES (32u << 20)
+/* Joined segment lists kept for reuse (obj_cache.h: each is 16 KiB, which
+ * musl would otherwise map and unmap per submission): what a device has
+ * on its ring at iodepth 32 of 1 MiB joined into runs. */
+#define BLOCK_MERGE_JOINED_KEPT 16u
 
 /* One read or write (or flush: len 0, never joined), in the device's
  * request; iov stays valid until the request completes. */
@@ -54,14 +59,22 @@ struct block_merge_req {
     uint64_t submitted_len;   /* the first's: the submission's bytes */
     struct iovec *joined_iov; /* the first's, when others joined: all
                                * their segments, in order */
+    struct obj_cache *joined_from; /* the run's cache joined_iov goes back to */
 };
 
-/* The requests being taken, not yet on the ring. */
+/* The requests being taken, not yet on the ring; and the device's
+ * joined segment lists (each BLOCK_MERGE_MAX_IOV long). */
 struct block_merge_run {
     struct block_merge_req *first, *last; /* first NULL: no run */
     unsigned members, n_iov;
     uint64_t len;
+    struct obj_cache joined_iovs;
 };
+
+/* An empty run (and its lists' cache); destroy frees the kept lists, once
+ * every submission came back. */
+void block_merge_run_init(struct block_merge_run *run);
+void block_merge_run_destroy(struct block_merge_run *run);
 
 /* May r join run: the same way, starting at the run's end, within the
  * limits?  Never an empty run: r starts one (block_merge_add). */

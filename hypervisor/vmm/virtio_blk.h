@@ -65,6 +65,7 @@
 #include "iothread.h"
 #include "irq_hold.h"
 #include "kvm_stats.h"
+#include "obj_cache.h"
 #include "rate_limit.h"
 #include "virtio_pci.h"
 
@@ -170,6 +171,9 @@ struct virtio_blk {
      * on the ring as one request at the end of the pass.  Empty outside
      * one (a pass holds the device lock). */
     struct block_merge_run run;
+    /* The requests in flight, kept for the next when they complete
+     * (obj_cache.h: musl would map and unmap them); under the lock. */
+    struct obj_caches reqs;
     uint32_t generation;    /* counts resets: a completion from before one is dropped */
     struct virtio_blk_queue queues[VIRTIO_BLK_MAX_QUEUES];
     struct virtio_blk_stats stats;

@@ -20,7 +20,8 @@ static struct block_merge_req req(bool is_write, uint64_t offset, uint64_t len, 
 
 static void test_adjacent_same_way_joins(void)
 {
-    struct block_merge_run run = { 0 };
+    struct block_merge_run run;
+    block_merge_run_init(&run);
     struct block_merge_req a = req(false, 1 << 20, 1 << 20, 4), b = req(false, 2 << 20, 1 << 20, 4);
     CHECK(!block_merge_joins(&run, &a)); /* no run: it starts one */
     CHECK_EQ_INT(block_merge_room_needed(&run), 1);
@@ -40,11 +41,13 @@ static void test_adjacent_same_way_joins(void)
     CHECK_EQ_INT(run.len, 2 << 20);
     CHECK_EQ_INT(run.n_iov, 8);
     CHECK(run.first == &a && a.next == &b && b.next == NULL && run.last == &b);
+    block_merge_run_destroy(&run);
 }
 
 static void test_limits(void)
 {
-    struct block_merge_run run = { 0 };
+    struct block_merge_run run;
+    block_merge_run_init(&run);
     struct block_merge_req big = req(true, 0, BLOCK_MERGE_MAX_BYTES - 4096, 10);
     struct block_merge_req page = req(true, big.len, 4096, 1), two = req(true, big.len, 8192, 1);
     block_merge_add(&run, &big);
@@ -68,17 +71,20 @@ static void test_limits(void)
     struct block_merge_req after = req(false, 512, 512, 1);
     block_merge_add(&run, &scattered);
     CHECK(!block_merge_joins(&run, &after));
+    block_merge_run_destroy(&run);
 }
 
 static void test_no_wrap_at_the_end_of_the_address_space(void)
 {
-    struct block_merge_run run = { 0 };
+    struct block_merge_run run;
+    block_merge_run_init(&run);
     struct block_merge_req last = req(false, UINT64_MAX - 4095, 4096, 1);
     struct block_merge_req zero = req(false, 0, 512, 1), inside = req(false, UINT64_MAX, 512, 1);
     block_merge_add(&run, &last);
     /* its end wraps to 0: a request at 0 does not continue it */
     CHECK(!block_merge_joins(&run, &zero));
     CHECK(!block_merge_joins(&run, &inside));
+    block_merge_run_destroy(&run);
 }
 
 /* A ring on a file of 8 sectors, each byte of sector n being n. */
@@ -118,7 +124,8 @@ static void test_run_on_a_ring(void)
     struct block_merge_req ra = req(false, 1024, 512, 1), rb = req(false, 1536, 1024, 2),
                            rc = req(false, 2560, 512, 1);
     ra.iov = &ia, rb.iov = ib, rc.iov = &ic;
-    struct block_merge_run run = { 0 };
+    struct block_merge_run run;
+    block_merge_run_init(&run);
     block_merge_add(&run, &ra);
     CHECK(block_merge_joins(&run, &rb));
     block_merge_add(&run, &rb);
@@ -131,6 +138,7 @@ static void test_run_on_a_ring(void)
     CHECK_EQ_INT(joined, 2);
     CHECK(run.first == NULL && run.members == 0 && run.len == 0);
     CHECK(ra.joined_iov != NULL);
+    const struct iovec *first_list = ra.joined_iov;
     int32_t res;
     CHECK(wait_one(&ring, &res) == &ra);
     CHECK_EQ_INT(res, 2048);
@@ -148,6 +156,8 @@ static void test_run_on_a_ring(void)
     block_merge_add(&run, &re);
     CHECK(block_merge_queue(&run, &ring, &err, &joined) == &rd);
     CHECK_EQ_INT(joined, 3);
+    CHECK(rd.joined_iov == first_list); /* the list came back and went again */
+    CHECK_EQ_INT(run.joined_iovs.allocated, 1);
     CHECK(wait_one(&ring, &res) == &rd);
     CHECK_EQ_INT(res, 1024);
     o = block_merge_came_back(&rd, res);
@@ -167,6 +177,7 @@ static void test_run_on_a_ring(void)
     block_ring_destroy(&ring);
     close(fd);
     unlink(path);
+    block_merge_run_destroy(&run);
 }
 
 int main(void)
