@@ -80,6 +80,7 @@ void rfb_session_init(struct rfb_session *s, size_t out_limit)
     s->phase = RFB_PHASE_VERSION;
     s->pf = rfb_default_format;
     rfb_buf_init(&s->out, out_limit);
+    rfb_buf_init(&s->zlib_in, out_limit);
     rfb_buf_put(&s->out, "RFB 003.008\n", 12);
 }
 
@@ -89,6 +90,7 @@ void rfb_session_destroy(struct rfb_session *s)
         deflateEnd(&s->zs);
     s->zs_ready = false;
     rfb_buf_free(&s->out);
+    rfb_buf_free(&s->zlib_in);
 }
 
 __attribute__((format(printf, 2, 3)))
@@ -484,12 +486,13 @@ static int put_zlib_rect(struct rfb_session *s, const uint32_t *pixels,
             return -ENOMEM;
         s->zs_ready = true;
     }
-    uint8_t *raw = malloc(size ? size : 1);
-    if (!raw)
-        return -ENOMEM;
+    int rc = rfb_buf_reserve(&s->zlib_in, size);
+    if (rc < 0)
+        return rc;
+    uint8_t *raw = s->zlib_in.data;
     convert_rect(&s->pf, pixels, stride, r, raw);
     size_t bound = deflateBound(&s->zs, (uLong)size) + 16;
-    int rc = rfb_buf_reserve(&s->out, 16 + bound);
+    rc = rfb_buf_reserve(&s->out, 16 + bound);
     if (rc == 0) {
         uint8_t *hdr = s->out.data + s->out.len;
         s->zs.next_in = raw;
@@ -505,7 +508,6 @@ static int put_zlib_rect(struct rfb_session *s, const uint32_t *pixels,
             s->out.len += 16 + zlen;
         }
     }
-    free(raw);
     return rc;
 }
 

@@ -101,6 +101,10 @@ struct rfb_session {
     z_stream zs;                 /* the client's Zlib encoding stream */
     bool zs_ready;
     struct rfb_buf out;
+    /* A Zlib rectangle's pixels in the client's format, before deflate:
+     * kept between rectangles, since musl maps and unmaps an allocation of
+     * a tile's size each time (a TLB shootdown IPI to the vCPUs). */
+    struct rfb_buf zlib_in;
     char reason[RFB_REASON_MAX]; /* why the session failed */
 };
 

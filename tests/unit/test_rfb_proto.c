@@ -301,8 +301,13 @@ static void test_zlib_update_and_desktop_size(void)
     z_stream in;
     memset(&in, 0, sizeof(in));
     CHECK_EQ_INT(inflateInit(&in), Z_OK);
+    const uint8_t *scratch = NULL;
     for (int round = 0; round < 2; round++) { /* one stream across updates */
         CHECK_EQ_INT(rfb_put_update(&s, pixels, 64, rects, 2, round == 0, 64, 32), 0);
+        /* the pixels before deflate: one buffer, kept across rectangles */
+        CHECK(s.zlib_in.cap >= 64 * 16 * 4 && s.zlib_in.len == 0);
+        CHECK(round == 0 || s.zlib_in.data == scratch);
+        scratch = s.zlib_in.data;
         const uint8_t *p = s.out.data;
         CHECK_EQ_INT(p[3], round == 0 ? 3 : 2);
         p += 4;
