@@ -120,6 +120,7 @@ int proto_send_line(int fd, const char *text, size_t len);
  * not-ready): the VMM opens the screen's socket once guest RAM is set up
  * and the kernel or firmware loaded, seconds after corrald calls it running. */
 #define PROTO_SCREEN_WAIT_MS 30000
+#define PROTO_SCREEN_RETRY_MS 250 /* between two tries meanwhile */
 /* What a client says then. */
 #define PROTO_REPLY_TIMEOUT_TEXT "corrald did not answer in %d s (it is running but " \
     "stuck or stopped; `logread | grep corrald` may say why)"

@@ -107,7 +107,7 @@ static int cli_vnc_open(const struct cli *cli, const char *name, int *status)
             *status = cli_fail(cli, PROTO_E_IO, "the screen of VM %s: %s", name, why);
             return -1;
         }
-        struct timespec pause = { 0, 250 * 1000 * 1000 };
+        struct timespec pause = { 0, PROTO_SCREEN_RETRY_MS * 1000L * 1000L };
         nanosleep(&pause, NULL);
     }
 }

@@ -131,7 +131,7 @@ static int srv_vnc_open(struct srv *s, const char *vm, char *why, size_t why_len
         int fd = srv_vnc_ask(s, vm, &not_ready, why, why_len);
         if (fd >= 0 || !not_ready || clock_monotonic_ms() >= deadline)
             return fd;
-        struct timespec pause = { 0, 250 * 1000 * 1000 };
+        struct timespec pause = { 0, PROTO_SCREEN_RETRY_MS * 1000L * 1000L };
         nanosleep(&pause, NULL);
     }
 }
