@@ -38,7 +38,8 @@ import threading
 import time
 
 import guest
-from bench_vmm import BENCH_MOUNT, TEST_MOUNT, bundle_qemu, rss_beyond_guest_ram
+from bench_vmm import (BENCH_MOUNT, QEMU_GUEST_CRASH_ENDS, TEST_MOUNT, bundle_qemu,
+                       rss_beyond_guest_ram)
 from disk_pairs import QEMU_RUN, figure_of, paired_ratios, ratio_cell, record
 from qemu import GUEST_KERNEL_MARK, ConsoleTimeout, Machine, accel_args
 
@@ -126,10 +127,11 @@ def qemu_command(disk, cmdline):
     q = BENCH_MOUNT + "/qemu"
     return ("%s/lib/ld-linux-x86-64.so.2 --library-path %s/lib %s/qemu-system-x86_64 -L %s/share "
             "-enable-kvm -cpu host -m %d -smp %d -nodefaults -no-user-config -display none "
-            "-serial stdio -kernel %s/vmlinuz -initrd %s/initrd-fio.img -M q35 "
+            "%s -serial stdio -kernel %s/vmlinuz -initrd %s/initrd-fio.img -M q35 "
             "-drive file=%s,format=raw,if=none,id=d0,cache=none,aio=io_uring "
             "-device virtio-blk-pci,drive=d0 -append 'console=ttyS0 %s'"
-            % (q, q, q, q, GUEST_MEM_MIB, GUEST_CPUS, TEST_MOUNT, BENCH_MOUNT, disk, cmdline))
+            % (q, q, q, q, GUEST_MEM_MIB, GUEST_CPUS, QEMU_GUEST_CRASH_ENDS, TEST_MOUNT,
+               BENCH_MOUNT, disk, cmdline))
 
 
 class Run:
@@ -138,8 +140,10 @@ class Run:
         self.command = command
 
 
-def runs(disk, scenario):
-    cmdline = "quiet corral.scenario=%s" % scenario
+def runs(disk, scenario, more=""):
+    """Each VMM's run of the guest's scenario (more: the scenario's own
+    kernel parameters)."""
+    cmdline = ("quiet corral.scenario=%s %s" % (scenario, more)).strip()
     found = [Run("corral-vmm", vmm_command(disk, cmdline)),
              Run(QEMU_RUN, qemu_command(disk, cmdline))]
     if BASELINE_VMM:
@@ -425,13 +429,28 @@ def unkillable_in(log):
     return found.group(0) if found else None
 
 
-def watched(run):
-    """run's command under the watchdog; SIGUSR2 for corral-vmm only (it
-    would end QEMU, which has no handler for it)."""
+def watched(run, limit=RUN_LIMIT_S):
+    """run's command under the watchdog (killed after limit seconds);
+    SIGUSR2 for corral-vmm only (it would end QEMU, which has no handler
+    for it)."""
     usr2 = ("kill -USR2 $p; sleep 3 >/dev/null 2>&1; kill -USR2 $p;"
             if run.name.startswith("corral-vmm") else "")
-    return WATCHDOG % {"command": run.command, "limit": RUN_LIMIT_S, "usr2": usr2,
+    return WATCHDOG % {"command": run.command, "limit": limit, "usr2": usr2,
                        "unkillable": UNKILLABLE_S}
+
+
+# The lines of a run's console that the benchmarks read (the soak's
+# bench_soak.py too): the scenarios' and the watchdog's, the VMMs' and the
+# guest kernel's (marked by STAMP_EXITS).
+KEPT_LINES = ("^(FIO|COUNTS|JOB-START|SOAK-JOB|SOAK-END|RUN-HUNG|RUN-THREAD|RUN-EXITS|"
+              "RUN-UNKILLABLE) |GUEST-|^(corral-vmm: |qemu-system-x86_64: |%s)"
+              % GUEST_KERNEL_MARK)
+
+
+def console_of(m, run, limit=RUN_LIMIT_S):
+    """What the run printed (KEPT_LINES), under the watchdog."""
+    return m.out("%s | %s | grep -a -E '%s' ; true" % (watched(run, limit), STAMP_EXITS, KEPT_LINES),
+                 timeout=limit + 300)
 
 
 def guest_fio(m, run):
@@ -443,10 +462,7 @@ def guest_fio(m, run):
     # (the guest boots `quiet`, so its kernel prints only trouble; its
     # lines are marked, so that its panic is never taken for the
     # appliance's), to tell why a run ended early.
-    out = m.out("%s | %s | grep -a -E '^(FIO|COUNTS|JOB-START|RUN-HUNG|RUN-THREAD|RUN-EXITS|"
-                "RUN-UNKILLABLE) |GUEST-|"
-                "^(corral-vmm: |qemu-system-x86_64: |%s)' ; true"
-                % (watched(run), STAMP_EXITS, GUEST_KERNEL_MARK), timeout=RUN_LIMIT_S + 300)
+    out = console_of(m, run)
     vmm = re.search(r"disk [^:]*: (requests .*)$", out, re.M)
     started = re.findall(r"^JOB-START (\w+ \d+)", out, re.M)
     job = started[-1] if started else "(none: boot)"
@@ -623,35 +639,48 @@ def appliance_went_silent(log):
 
 
 def guest_fio_or_reboot(m, run, boot):
-    """guest_fio, and the appliance to go on with.  When the appliance's
+    """guest_fio, and the appliance to go on with (run_or_reboot); a lost
+    run has no figures."""
+    return run_or_reboot(m, run, boot, guest_fio, lambda what: ({}, {}, None, what))
+
+
+def run_or_reboot(m, run, boot, attempt, lost):
+    """attempt(m, run), and the appliance to go on with.  When the appliance's
     own kernel panicked during the run (the nested-SVM emulation panic the
     README describes, rare, not a VMM's doing), the VMM outlived kill -9
     (a request stuck in the appliance's own disk, RUN-UNKILLABLE), the
     console went silent with a vCPU stuck for good in the outer QEMU
     (WedgeWatch), or the appliance stopped running its own programs
-    (appliance_went_silent), the run's figures are lost: it is reported and the
-    appliance booted again, so that one such event does not throw away a
-    whole benchmark.  Any other failure ends it."""
+    (appliance_went_silent), the run is lost: it is reported, lost(what)
+    stands for its result, and the appliance is booted again, so that one
+    such event does not throw away a whole benchmark.  Any other failure
+    ends it."""
     try:
-        return guest_fio(m, run), m
+        return attempt(m, run), m
     except ConsoleTimeout:
-        unkillable = unkillable_in(m.log_text())
-        if m.host_panicked():
-            what = "the appliance's kernel panicked (nested SVM emulation)"
-        elif unkillable:
-            what = ("the VMM outlived kill -9, a request stuck below it (%s)"
-                    % unkillable.replace("RUN-UNKILLABLE ", ""))
-        elif stuck_in_two_samples(m):
-            what = "the appliance wedged (outer QEMU, see WedgeWatch)"
-        elif appliance_went_silent(m.log_text()):
-            what = ("the appliance went silent (not even the watchdog's line after %d s)"
-                    % RUN_LIMIT_S)
-        else:
+        what = appliance_loss(m)
+        if what is None:
             raise
         m.stop()
         kept = keep_lost_log(m)
         print("%s: %s during the run; booting it again (its console: %s)" % (run.name, what, kept))
-        return ({}, {}, None, what), boot()
+        return lost(what), boot()
+
+
+def appliance_loss(m):
+    """What happened to an appliance whose console's wait ran out, or None
+    when it was none of the known losses."""
+    unkillable = unkillable_in(m.log_text())
+    if m.host_panicked():
+        return "the appliance's kernel panicked (nested SVM emulation)"
+    if unkillable:
+        return ("the VMM outlived kill -9, a request stuck below it (%s)"
+                % unkillable.replace("RUN-UNKILLABLE ", ""))
+    if stuck_in_two_samples(m):
+        return "the appliance wedged (outer QEMU, see WedgeWatch)"
+    if appliance_went_silent(m.log_text()):
+        return "the appliance went silent (not even the watchdog's line after the run's limit)"
+    return None
 
 
 # The corral-vmm the appliance runs: the ISO's, built from out/rootfs.

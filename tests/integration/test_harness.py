@@ -634,3 +634,68 @@ def test_any_other_failure_is_not_retried(tmp_path, monkeypatch):
     with pytest.raises(AssertionError):
         test_vmm.retry_on_nested_fault(FakeAppliance(), None, body)
     assert len(seen) == 1 and not (tmp_path / qemu.RETRIES_LOG).exists()
+
+
+def bench_soak():
+    bench_disk()  # puts tests/bench on the path
+    import bench_soak as s
+    return s
+
+
+def soak_console(jobs, tail=""):
+    """A soak run's kept lines: the guest's boot, a SOAK-JOB per job
+    started (the guest's uptime 20 s + 5 s a job), then tail."""
+    lines = ["GUEST-BOOTED cpus=2 mem_kb=210632"]
+    lines += ["SOAK-JOB %d %s %.2f" % (i // 4, ("read", "randread", "write", "randwrite")[i % 4],
+                                       20 + 5.0 * i) for i in range(jobs)]
+    return "\n".join(lines) + "\n" + tail
+
+
+def test_bench_soak_tells_how_each_run_ended():
+    s = bench_soak()
+    done = soak_console(60, "SOAK-END 321.50\nGUEST-DONE status=0\n")
+    assert s.how_it_ended(done) == ("finished", 301.5)
+    marked = "".join("guest-kernel: " + line + "\n" for line in NESTED_FAULT.splitlines()
+                     if line.startswith("["))
+    assert s.how_it_ended(soak_console(50, marked)) == ("the emulation's double fault", 245.0)
+    assert s.how_it_ended(soak_console(3, "corral-vmm: guest crashed: triple fault (shutdown) "
+                                          "on vCPU 1 at rip 0xfff0\n")) == ("triple fault", 10.0)
+    assert s.how_it_ended(soak_console(7, "guest-kernel: " + GUEST_PANIC)) == \
+        ("other guest crash", 30.0)
+    # QEMU, -no-reboot, leaves on a triple fault without a word
+    assert s.how_it_ended(soak_console(9)) == ("ended without a word", 40.0)
+    assert s.how_it_ended(soak_console(9, "RUN-HUNG after 720 s\n")) == ("hung", 40.0)
+    # a crash before the first job: no load
+    assert s.how_it_ended("GUEST-BOOTED cpus=2\n") == ("ended without a word", 0.0)
+    # SOAK-END without GUEST-DONE: the guest died on its way out
+    assert s.how_it_ended(soak_console(60, "SOAK-END 321.50\n"))[0] == "ended without a word"
+
+
+def test_bench_soak_counts_crashes_per_second_of_load():
+    s = bench_soak()
+    rows = dict((name, (value, note)) for name, value, note in s.summary_rows({
+        "corral-vmm": [("finished", 300.0), ("the emulation's double fault", 240.0),
+                       ("triple fault", 60.0), ("appliance lost", 0.0)],
+        "qemu": [("finished", 300.0), ("hung", 100.0)]}))
+    assert rows["corral-vmm: runs by end"] == (
+        "4", "finished 1, the emulation's double fault 1, triple fault 1, appliance lost 1")
+    assert rows["corral-vmm: seconds of iodepth-32 load, guest crashes"][0] == "600 s, 2"
+    assert rows["corral-vmm: seconds of load per guest crash"][0] == "300 s"
+    assert rows["corral-vmm: load before each crash"] == ("median 150 s", "240 60")
+    # a hang is not a crash: its load still counts
+    assert rows["qemu: seconds of iodepth-32 load, guest crashes"][0] == "400 s, 0"
+    assert rows["qemu: seconds of load per guest crash"][0] == "none crashed"
+
+
+def test_bench_runs_a_by_name_only_benchmark_only_when_named(monkeypatch):
+    bench_disk()
+    import run
+    ran = []
+    monkeypatch.setattr(run, "BENCHMARKS", {"disk": lambda a: ran.append("disk"),
+                                            "soak": lambda a: ran.append("soak")})
+    monkeypatch.setattr(run, "BY_NAME_ONLY", {"soak"})
+    monkeypatch.setattr(sys, "argv", ["run.py"])
+    run.main()
+    monkeypatch.setattr(sys, "argv", ["run.py", "soak"])
+    run.main()
+    assert ran == ["disk", "soak"]
