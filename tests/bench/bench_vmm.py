@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 
 import guest
+from disk_pairs import ratio_cell
 from qemu import OUT, Machine, accel_args, default_cpus
 
 BENCH_MOUNT = "/mnt/bench"
@@ -127,6 +128,31 @@ def kvmtool_command(disk, cmdline):
 # The promises on boot time (docs/corral-vmm.md, "Performance promises").
 INIT_TARGETS = {"corral-vmm": "< qemu -M q35 and kvmtool",
                 "corral-vmm vmlinux (PVH)": "< corral-vmm (bzImage), qemu PVH"}
+
+
+# Each promise on boot time as pairs within a round (the VMMs run back to
+# back, so the machine's drifting load moves a round's pair less than the
+# medians): the first VMM against the second.
+INIT_PAIRS = (("corral-vmm", "qemu -M q35"), ("corral-vmm", "kvmtool"),
+              ("corral-vmm vmlinux (PVH)", "corral-vmm"),
+              ("corral-vmm vmlinux (PVH)", "qemu -M q35 vmlinux (PVH)"))
+
+
+def paired_init_rows(init_by_round):
+    """Rows: for each pair both of which ran, the other's time to the
+    guest's init over the first's, round by round (above 1.0x: the first
+    was faster), with each round's two times."""
+    rows = []
+    for mine, other in INIT_PAIRS:
+        a, b = init_by_round.get(mine, {}), init_by_round.get(other, {})
+        both = sorted(set(a) & set(b))
+        if not both:
+            continue
+        rows.append(("exec to guest init, %s against %s, paired by round (%s's time over %s's)"
+                     % (mine, other, other, mine),
+                     ratio_cell([b[i] / a[i] for i in both]),
+                     ", ".join("%.0f / %.0f ms" % (a[i], b[i]) for i in both)))
+    return rows
 
 
 def runs(disk, scenario):
@@ -304,17 +330,22 @@ def bench(args, testdata_image, table):
             m.out("dd if=/dev/zero of=%s bs=1M count=%d 2>/dev/null" % (image, DISK_MIB), timeout=300)
             size_kib = int(m.out("wc -c < /usr/bin/corral-vmm").strip().splitlines()[-1]) / 1024
             init = {r.name: [] for r in runs(image, "")}
+            init_by_round = {r.name: {} for r in runs(image, "")}
             first = {r.name: [] for r in runs(image, "")}
             faults = {r.name: {"PF-TAKEN": [], "PF-FIXED": []} for r in runs(image, "")}
             disk = {r.name: {"WRITE": [], "READ": []} for r in runs(image, "")}
             rss = {r.name: [] for r in runs(image, "")}
             host = {"WRITE": [], "READ": []}
             xz = []
-            for _ in range(args.rounds):
-                for run in runs(image, "bench-disk"):
+            for i in range(args.rounds):
+                # the order reversed every other round: no VMM is always
+                # first after the round's dd, or last
+                order = runs(image, "bench-disk")
+                for run in order if i % 2 == 0 else order[::-1]:
                     figures, b = timed(m, run.command)
                     if "INIT-MS" in figures:
                         init[run.name].append(float(figures["INIT-MS"]))
+                        init_by_round[run.name][i] = float(figures["INIT-MS"])
                     if "FIRST-RUN-MS" in figures:
                         first[run.name].append(float(figures["FIRST-RUN-MS"]))
                     for k in faults[run.name]:
@@ -353,6 +384,7 @@ def bench(args, testdata_image, table):
     for name in init:
         rows.append(("%s: exec to guest init" % name, median_or_dash(init[name], "%.0f ms"),
                      INIT_TARGETS.get(name, "")))
+    rows += paired_init_rows(init_by_round)
     if not KVMTOOL:
         rows.append(("kvmtool", "not available", "set CORRAL_BENCH_KVMTOOL=/path/to/static/lkvm"))
     rows.append(("control domain: xz -d (liblzma) of the bzImage's payload (in-VMM decompression cost)",

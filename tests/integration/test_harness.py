@@ -699,3 +699,22 @@ def test_bench_runs_a_by_name_only_benchmark_only_when_named(monkeypatch):
     monkeypatch.setattr(sys, "argv", ["run.py", "soak"])
     run.main()
     assert ran == ["disk", "soak"]
+
+
+def test_bench_vmm_pairs_boot_times_by_round():
+    bench_disk()  # puts tests/bench on the path
+    import bench_vmm
+    rows = bench_vmm.paired_init_rows({
+        "corral-vmm": {0: 8000.0, 1: 9000.0, 2: 7000.0},
+        "kvmtool": {0: 7600.0, 2: 8400.0},  # its round 1 failed: no pair
+        "qemu -M q35": {0: 10000.0, 1: 9900.0, 2: 9800.0}})
+    by_name = {name: (value, note) for name, value, note in rows}
+    q35 = by_name["exec to guest init, corral-vmm against qemu -M q35, paired by round "
+                  "(qemu -M q35's time over corral-vmm's)"]
+    assert q35 == ("1.25x (1.10-1.40x over 3 rounds, ahead in 3)",
+                   "8000 / 10000 ms, 9000 / 9900 ms, 7000 / 9800 ms")
+    kvmtool = by_name["exec to guest init, corral-vmm against kvmtool, paired by round "
+                      "(kvmtool's time over corral-vmm's)"]
+    assert kvmtool[0] == "1.07x (0.95-1.20x over 2 rounds, ahead in 1)"
+    # the PVH pairs had no runs: no rows
+    assert len(rows) == 2
