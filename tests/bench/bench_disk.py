@@ -26,6 +26,7 @@ tests/bench/pool_disk.py pools over runs (disk_pairs.py); a run the docs
 quote is kept as tests/bench/records/<run>.json.
 """
 
+import contextlib
 import hashlib
 import json
 import os
@@ -728,59 +729,69 @@ def save_record(log_path, by_round, builds, started, rounds):
     return path
 
 
-def bench(args, testdata_image, table):
-    bench_started = time.time()
+@contextlib.contextmanager
+def booted_with_guest_disk(testdata_image, prefix):
+    """fio built, the bench disk made, the appliance booted with the wedge
+    watch on it and the guest's disk image written: yields (watch, boot,
+    image).  The appliance in use is watch.m: a run that loses it boots
+    another (run_or_reboot), which the caller hands the watch."""
     fio = build_fio()
-    with tempfile.TemporaryDirectory(prefix="corral-bench-disk-") as work:
-        bench_disk = make_bench_disk(work, fio)
-        boot = lambda: boot_appliance(testdata_image, bench_disk)  # noqa: E731
-        m = boot()
-        watch = WedgeWatch(m)
+    with tempfile.TemporaryDirectory(prefix=prefix) as work:
+        disk = make_bench_disk(work, fio)
+        boot = lambda: boot_appliance(testdata_image, disk)  # noqa: E731
+        watch = WedgeWatch(boot())
         watch.start()
         try:
             image = BENCH_MOUNT + "/guest-disk.img"
-            m.out("dd if=/dev/zero of=%s bs=1M count=%d 2>/dev/null" % (image, DISK_MIB),
-                  timeout=600)
-            names = [r.name for r in runs(image, "")]
-            builds = builds_of(names)
-            # Each VMM's figures by round (paired_ratios); the host's by job.
-            by_round = {name: {} for name in names}
-            host = {}
-            counts = {name: {} for name in names}
-            vmm_stats = {name: [] for name in names}
-            rss = {name: [] for name in names}
-            hung, wedged = [], []
-            i = 0
-            while more_rounds(args, i, by_round):
-                order = runs(image, "bench-fio")
-                for run in order if i % 2 == 0 else order[::-1]:
-                    watch.take()
-                    started = time.monotonic()
-                    (figures, guest_counts, stats, stopped), m = guest_fio_or_reboot(m, run, boot)
-                    watch.m = m
-                    cpus = watch.take()
-                    # Progress: a whole benchmark takes 12-60 minutes.
-                    print("[bench-disk] round %s, %s: %s in %.0f s"
-                          % (round_label(args, i), run.name,
-                             "lost" if stopped else "figures left out (wedged)" if cpus
-                             else "done", time.monotonic() - started), flush=True)
-                    if stopped:
-                        hung.append("%s, round %d: %s" % (run.name, i + 1, stopped))
-                    if cpus:
-                        wedged.append("%s, round %d: the appliance's vCPU %s"
-                                      % (run.name, i + 1, " and ".join(map(str, cpus))))
-                    keep_run(run.name, i, (figures, guest_counts, stats), cpus,
-                             by_round, counts, vmm_stats)
-                i += 1
-            print("[bench-disk] figures by round, for pooling (tests/bench/pool_disk.py): %s"
-                  % save_record(m.log_path, by_round, builds, bench_started, i), flush=True)
-            for k, v in host_fio(m, image).items():
-                host.setdefault(k, []).append(v)
-            for run in runs(image, "vmm-wait"):
-                rss[run.name].append(rss_beyond_guest_ram(m, run))
+            watch.m.out("dd if=/dev/zero of=%s bs=1M count=%d 2>/dev/null" % (image, DISK_MIB),
+                        timeout=600)
+            yield watch, boot, image
         finally:
             watch.stopping.set()
-            m.stop()
+            watch.m.stop()
+
+
+def bench(args, testdata_image, table):
+    bench_started = time.time()
+    with booted_with_guest_disk(testdata_image, "corral-bench-disk-") as (watch, boot, image):
+        m = watch.m
+        names = [r.name for r in runs(image, "")]
+        builds = builds_of(names)
+        # Each VMM's figures by round (paired_ratios); the host's by job.
+        by_round = {name: {} for name in names}
+        host = {}
+        counts = {name: {} for name in names}
+        vmm_stats = {name: [] for name in names}
+        rss = {name: [] for name in names}
+        hung, wedged = [], []
+        i = 0
+        while more_rounds(args, i, by_round):
+            order = runs(image, "bench-fio")
+            for run in order if i % 2 == 0 else order[::-1]:
+                watch.take()
+                started = time.monotonic()
+                (figures, guest_counts, stats, stopped), m = guest_fio_or_reboot(m, run, boot)
+                watch.m = m
+                cpus = watch.take()
+                # Progress: a whole benchmark takes 12-60 minutes.
+                print("[bench-disk] round %s, %s: %s in %.0f s"
+                      % (round_label(args, i), run.name,
+                         "lost" if stopped else "figures left out (wedged)" if cpus
+                         else "done", time.monotonic() - started), flush=True)
+                if stopped:
+                    hung.append("%s, round %d: %s" % (run.name, i + 1, stopped))
+                if cpus:
+                    wedged.append("%s, round %d: the appliance's vCPU %s"
+                                  % (run.name, i + 1, " and ".join(map(str, cpus))))
+                keep_run(run.name, i, (figures, guest_counts, stats), cpus,
+                         by_round, counts, vmm_stats)
+            i += 1
+        print("[bench-disk] figures by round, for pooling (tests/bench/pool_disk.py): %s"
+              % save_record(m.log_path, by_round, builds, bench_started, i), flush=True)
+        for k, v in host_fio(m, image).items():
+            host.setdefault(k, []).append(v)
+        for run in runs(image, "vmm-wait"):
+            rss[run.name].append(rss_beyond_guest_ram(m, run))
     rows = []
     for label, rw, _ in JOBS:
         for depth in DEPTHS:

@@ -20,13 +20,11 @@ iodepth-32 load a run.  300 s a run tells the two apart, or does not.
 
 import re
 import statistics
-import tempfile
 import time
 
 import bench_disk
-from bench_disk import (BENCH_MOUNT, DISK_MIB, GUEST_CPUS, GUEST_MEM_MIB, HOST_CPUS,
-                        WedgeWatch, boot_appliance, build_fio, console_of, make_bench_disk,
-                        run_or_reboot)
+from bench_disk import (GUEST_CPUS, GUEST_MEM_MIB, HOST_CPUS, booted_with_guest_disk,
+                        console_of, run_or_reboot)
 from qemu import accel_args, nested_guest_fault_in
 
 CYCLES = 15          # of the four 5 s jobs: 300 s of load
@@ -105,35 +103,20 @@ def summary_rows(ends):
 
 
 def bench(args, testdata_image, table):
-    fio = build_fio()
-    with tempfile.TemporaryDirectory(prefix="corral-bench-soak-") as work:
-        disk = make_bench_disk(work, fio)
-        boot = lambda: boot_appliance(testdata_image, disk)  # noqa: E731
-        m = boot()
-        # Ends a panicked appliance at once (else its run waits out the
-        # console's limit, 17 minutes), as in bench disk.
-        watch = WedgeWatch(m)
-        watch.start()
-        try:
-            image = BENCH_MOUNT + "/guest-disk.img"
-            m.out("dd if=/dev/zero of=%s bs=1M count=%d 2>/dev/null" % (image, DISK_MIB),
-                  timeout=600)
-            ends = {run.name: [] for run in runs(image)}
-            for i in range(args.rounds):
-                order = runs(image)
-                for run in order if i % 2 == 0 else order[::-1]:
-                    (end, load, took, out), m = run_or_reboot(
-                        m, run, boot, soak_run,
-                        lambda what: ("appliance lost", 0.0, 0.0, what))
-                    watch.m = m
-                    ends[run.name].append((end, load))
-                    print("[bench-soak] round %d/%d, %s: %s after %.0f s of load (%.0f s)"
-                          % (i + 1, args.rounds, run.name, end, load, took), flush=True)
-                    if end not in ("finished", "appliance lost"):
-                        print("  " + last_words(out), flush=True)
-        finally:
-            watch.stopping.set()
-            m.stop()
+    with booted_with_guest_disk(testdata_image, "corral-bench-soak-") as (watch, boot, image):
+        m = watch.m
+        ends = {run.name: [] for run in runs(image)}
+        for i in range(args.rounds):
+            order = runs(image)
+            for run in order if i % 2 == 0 else order[::-1]:
+                (end, load, took, out), m = run_or_reboot(
+                    m, run, boot, soak_run, lambda what: ("appliance lost", 0.0, 0.0, what))
+                watch.m = m
+                ends[run.name].append((end, load))
+                print("[bench-soak] round %d/%d, %s: %s after %.0f s of load (%.0f s)"
+                      % (i + 1, args.rounds, run.name, end, load, took), flush=True)
+                if end not in ("finished", "appliance lost"):
+                    print("  " + last_words(out), flush=True)
     table("Soak: how long the nested guest lives under disk load, by VMM", summary_rows(ends),
           note="%d rounds; guest %d MiB, %d vCPUs, fio iodepth 32 (read 1 MiB, randread 4 KiB, "
                "write 1 MiB, randwrite 4 KiB, %d s each) cycled %d times; outer QEMU %s, %d "
