@@ -15,7 +15,9 @@ Why it exists: bench disk lost corral-vmm's guests to crashes in 4 of 13
 runs over BJ-BL and seemed to lose QEMU's in none, which pointed at
 corral-vmm; but QEMU reset a triple-faulted guest and ran the scenario again
 (bench_vmm.QEMU_GUEST_CRASH_ENDS), and its 5 s jobs give a fault 20 s of
-iodepth-32 load a run.  300 s a run tells the two apart, or does not.
+iodepth-32 load a run.  300 s a run tells the two apart, or does not: in
+run BM and a first pass of the same shape they crashed at rates the counts
+cannot tell apart (docs/disk-benchmark-log.md).
 """
 
 import re
