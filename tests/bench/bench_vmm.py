@@ -329,7 +329,6 @@ def bench(args, testdata_image, table):
             image = BENCH_MOUNT + "/guest-disk.img"
             m.out("dd if=/dev/zero of=%s bs=1M count=%d 2>/dev/null" % (image, DISK_MIB), timeout=300)
             size_kib = int(m.out("wc -c < /usr/bin/corral-vmm").strip().splitlines()[-1]) / 1024
-            init = {r.name: [] for r in runs(image, "")}
             init_by_round = {r.name: {} for r in runs(image, "")}
             first = {r.name: [] for r in runs(image, "")}
             faults = {r.name: {"PF-TAKEN": [], "PF-FIXED": []} for r in runs(image, "")}
@@ -344,7 +343,6 @@ def bench(args, testdata_image, table):
                 for run in order if i % 2 == 0 else order[::-1]:
                     figures, b = timed(m, run.command)
                     if "INIT-MS" in figures:
-                        init[run.name].append(float(figures["INIT-MS"]))
                         init_by_round[run.name][i] = float(figures["INIT-MS"])
                     if "FIRST-RUN-MS" in figures:
                         first[run.name].append(float(figures["FIRST-RUN-MS"]))
@@ -381,8 +379,9 @@ def bench(args, testdata_image, table):
         if first[name]:  # corral-vmm -v says when its vCPU first ran
             rows.append(("%s: exec to first KVM_RUN" % name,
                          median_or_dash(first[name], "%.1f ms"), ""))
-    for name in init:
-        rows.append(("%s: exec to guest init" % name, median_or_dash(init[name], "%.0f ms"),
+    for name in init_by_round:
+        rows.append(("%s: exec to guest init" % name,
+                     median_or_dash(list(init_by_round[name].values()), "%.0f ms"),
                      INIT_TARGETS.get(name, "")))
     rows += paired_init_rows(init_by_round)
     if not KVMTOOL:
